@@ -1,0 +1,146 @@
+/**
+ * The scenario's third party: an HTTP API shaped like an Azure Function with
+ * function-level authorization. Callers present a function key in the
+ * `x-functions-key` header (or the `code` query parameter); Azure Functions
+ * answers 401 with an empty body when the key is missing or wrong.
+ *
+ * It keeps a list of valid keys (primary and secondary) so that a lesson can
+ * rotate keys the way Azure does: add the new key, move callers, drop the old.
+ */
+import { randomInt, timingSafeEqual } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import { setTimeout } from "node:timers/promises";
+import express, { type Express } from "express";
+
+/** The function's route, as `func new --name RandomNumber` would create it. */
+export const RANDOM_NUMBER_PATH = "/api/RandomNumber";
+
+/** A fault to inject, so tests and lessons can see how callers cope. */
+export type ThirdPartyFault =
+  | { readonly kind: "status"; readonly status: number }
+  | { readonly kind: "delay"; readonly ms: number };
+
+export interface ThirdPartyApiOptions {
+  /** Valid function keys. At least one. */
+  readonly keys: readonly string[];
+}
+
+/** Runtime controls of the third party, used by the sandbox, the CLI and tests. */
+export interface ThirdPartyApiControls {
+  /** Replaces the valid keys (a rotation). */
+  setKeys(keys: readonly string[]): void;
+  /** The keys valid now. */
+  keys(): readonly string[];
+  /** Makes every authorized call fail or stall until cleared with `null`. */
+  setFault(fault: ThirdPartyFault | null): void;
+}
+
+function keyMatches(candidate: string, keys: readonly string[]): boolean {
+  const given = Buffer.from(candidate);
+  // Compare in constant time so response timing does not leak a key.
+  return keys.some((key) => {
+    const valid = Buffer.from(key);
+    return valid.length === given.length && timingSafeEqual(valid, given);
+  });
+}
+
+/** Builds the Express app and its controls; does no I/O. */
+export function createThirdPartyApi(options: ThirdPartyApiOptions): {
+  app: Express;
+  controls: ThirdPartyApiControls;
+} {
+  if (options.keys.length === 0) throw new Error("The third-party API needs at least one key.");
+  let keys = [...options.keys];
+  let fault: ThirdPartyFault | null = null;
+
+  const app = express();
+  app.disable("x-powered-by");
+
+  app.all(RANDOM_NUMBER_PATH, async (req, res) => {
+    const header = req.get("x-functions-key");
+    const query = typeof req.query["code"] === "string" ? req.query["code"] : undefined;
+    const presented = header ?? query;
+    if (presented === undefined || !keyMatches(presented, keys)) {
+      res.status(401).end();
+      return;
+    }
+    const injected = fault;
+    if (injected?.kind === "delay") await setTimeout(injected.ms);
+    if (injected?.kind === "status") {
+      res.status(injected.status).end();
+      return;
+    }
+    res.json({ value: randomInt(1, 1001) });
+  });
+
+  app.use((_req, res) => {
+    res.status(404).end();
+  });
+
+  const controls: ThirdPartyApiControls = {
+    setKeys(next) {
+      if (next.length === 0) throw new Error("The third-party API needs at least one key.");
+      keys = [...next];
+    },
+    keys: () => [...keys],
+    setFault(next) {
+      fault = next;
+    },
+  };
+  return { app, controls };
+}
+
+export interface RunningThirdPartyApi extends ThirdPartyApiControls {
+  /** The full URL callers use, ending in `/api/RandomNumber`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Stops listening (callers then get "connection refused"), keeping state. */
+  stop(): Promise<void>;
+  /** Listens again on the same port after `stop()`. */
+  start(): Promise<void>;
+}
+
+export interface StartThirdPartyApiOptions extends ThirdPartyApiOptions {
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Starts the third party on plain HTTP (a Function app's local `func start` does the same). */
+export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Promise<RunningThirdPartyApi> {
+  const { app, controls } = createThirdPartyApi(options);
+  const host = options.host ?? "127.0.0.1";
+  let server = createServer(app);
+  const port = await listen(server, options.port ?? 0, host);
+  let listening = true;
+
+  return {
+    ...controls,
+    endpoint: `http://localhost:${port}${RANDOM_NUMBER_PATH}`,
+    port,
+    async stop() {
+      if (!listening) return;
+      listening = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+    async start() {
+      if (listening) return;
+      server = createServer(app);
+      await listen(server, port, host);
+      listening = true;
+    },
+  };
+}
