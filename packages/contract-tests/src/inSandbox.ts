@@ -1,0 +1,37 @@
+import type { RunningThirdPartyApi } from "@keyless/third-party-api";
+import type { ContractTarget } from "./contract.ts";
+import { SECRET_VARIABLES, startStep } from "./startStep.ts";
+
+/** The part of a running sandbox a step's contract run needs (kept structural: no dependency on the sandbox package). */
+export interface SandboxForSteps {
+  readonly thirdParty: RunningThirdPartyApi;
+  stepEnvironment(step: "01" | "02" | "03" | "04"): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a step in a running sandbox with the environment App Service would
+ * give it, and describes it for the contract suite.
+ */
+export async function contractTargetInSandbox(options: {
+  readonly sandbox: SandboxForSteps;
+  readonly step: "01" | "02" | "03" | "04";
+  readonly dir: string | URL;
+  readonly timeoutMs?: number;
+}): Promise<ContractTarget> {
+  const { sandbox, step, dir, timeoutMs = 1000 } = options;
+  const env: Record<string, string> = { ...sandbox.stepEnvironment(step), THIRD_PARTY_API_TIMEOUT_MS: String(timeoutMs) };
+  const running = await startStep({ dir, env });
+  const secrets = [...sandbox.thirdParty.keys(), ...SECRET_VARIABLES.flatMap((name) => env[name] ?? [])];
+  return {
+    baseUrl: running.url,
+    thirdParty: sandbox.thirdParty,
+    timeoutMs,
+    secrets,
+    logs: running.output,
+    stop: async () => {
+      await running.stop();
+      await sandbox.stop();
+    },
+  };
+}
