@@ -1,0 +1,31 @@
+// Sums vitest's JSON reports (one per package, under .test-results/) into the line CI reads.
+// Plain JavaScript so that any Node runs it. Its argument is npm test's exit status: a failed run
+// whose failure left no report (a suite that could not start, a crashed task) still counts as failed.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+
+let passed = 0;
+let failed = 0;
+let reports = 0;
+for (const group of ["packages", "steps"]) {
+  for (const name of readdirSync(group)) {
+    const file = `${group}/${name}/.test-results/vitest.json`;
+    if (!existsSync(file)) continue;
+    const report = JSON.parse(readFileSync(file, "utf8"));
+    reports++;
+    passed += report.numPassedTests;
+    // A suite that failed to load has no tests to count: count it as one failure.
+    failed += report.numFailedTests + report.testResults.filter((suite) => suite.status === "failed" && suite.assertionResults.length === 0).length;
+  }
+}
+if (reports === 0) {
+  console.log("0 passed, 1 failed");
+  console.error("No test results found: did `npm test` run?");
+  process.exit(1);
+}
+const testStatus = Number(process.argv[2] ?? 0);
+if (testStatus !== 0 && failed === 0) {
+  failed = 1;
+  console.error("npm test failed outside the counted tests: see its output above.");
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
