@@ -1,0 +1,169 @@
+/**
+ * The sandbox's own admin API, for its `az` CLI: it stands in for Azure
+ * Resource Manager and Microsoft Graph (role assignments, identities, the
+ * vault's resource) and for `az login` (a token for the developer user).
+ * Guarded by a random key that only `.sandbox/endpoints.json` (mode 0600) holds.
+ */
+import express, { type Express, type Request, type Response } from "express";
+import type { Directory, DirectoryEntry } from "./directory.ts";
+import { entraError, unknownResourceError } from "./identity/entraErrors.ts";
+import { resourceOfScope, secretsEqual } from "./identity/tokenService.ts";
+import type { FunctionKeys } from "./functionKeys.ts";
+import type { TokenIssuer } from "./identity/tokens.ts";
+import { RoleAssignmentExistsError, RoleNotFoundError, type RoleAssignments } from "./rbac.ts";
+
+/** The Azure CLI's own, well-known application id: tokens `az` gets carry it as `appid`. */
+export const AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/** What `az account show`, `az keyvault show` and `az webapp identity show` describe. */
+export interface AdminAccount {
+  readonly subscription: { readonly id: string; readonly name: string };
+  readonly tenantId: string;
+  readonly tenantAlias: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly user: { readonly name: string; readonly objectId: string };
+  readonly vault: { readonly name: string; readonly id: string; readonly url: string };
+  readonly storageAccount: { readonly name: string; readonly id: string };
+  readonly webApps: readonly { readonly name: string; readonly principalId: string; readonly clientId: string }[];
+}
+
+export interface AdminOptions {
+  readonly key: string;
+  readonly issuer: TokenIssuer;
+  readonly directory: Directory;
+  readonly rbac: RoleAssignments;
+  readonly resources: readonly string[];
+  readonly account: () => AdminAccount;
+  readonly reset: () => Promise<void>;
+  /** The third party's function keys (the Azure Functions host's key store). */
+  readonly functionKeys: FunctionKeys;
+}
+
+/** A principal as Microsoft Graph lists it, with the kind `az ad sp list` shows. */
+export interface AdminPrincipal extends DirectoryEntry {
+  readonly servicePrincipalType?: "Application" | "ManagedIdentity";
+}
+
+/** ARM's error shape: `{"error": {"code", "message"}}`, which `az` prints as `(code) message`. */
+const armError = (res: Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
+
+const principalNotFound = (assignee: string) =>
+  `Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created with 'az ad sp create --id ${assignee}'.`;
+
+export function createAdminApi(options: AdminOptions): Express {
+  const { key, issuer, directory, rbac, resources, account, reset } = options;
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.json());
+  app.use((req, res, next) => {
+    if (!secretsEqual(req.get("x-keyless-admin-key") ?? "", key)) {
+      armError(res, 401, "AuthenticationFailed", "Missing or wrong sandbox admin key: read it from .sandbox/endpoints.json of the running sandbox.");
+      return;
+    }
+    next();
+  });
+
+  const principals = (): AdminPrincipal[] => [
+    ...directory.servicePrincipals.map(({ secret: _secret, ...entry }) => ({ ...entry, servicePrincipalType: "Application" as const })),
+    ...[...directory.apps.values()].map(({ identityHeader: _header, ...entry }) => ({ ...entry, servicePrincipalType: "ManagedIdentity" as const })),
+    ...directory.users,
+  ];
+  const principalOf = (principalId: string) => principals().find((entry) => entry.objectId === principalId);
+  const withPrincipal = <T extends { principalId: string }>(assignment: T) => ({ ...assignment, principal: principalOf(assignment.principalId) });
+  const stringField = (req: Request, name: string) => {
+    const value = (req.body as Record<string, unknown> | undefined)?.[name] ?? req.query[name];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+
+  // `az login`, for the one developer of the sandbox: a token as the learner, for a resource.
+  app.post("/developer-token", async (req, res) => {
+    const user = directory.users[0];
+    const tenant = stringField(req, "tenant");
+    if (tenant && tenant !== issuer.tenantId && tenant !== account().tenantAlias) {
+      res.status(400).json(entraError("invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
+      return;
+    }
+    const resource = resourceOfScope(stringField(req, "resource") ?? "");
+    if (!user || !resources.includes(resource)) {
+      res.status(400).json(unknownResourceError(resource, issuer.tenantId, resources));
+      return;
+    }
+    const accessToken = await issuer.issue({ audience: resource, objectId: user.objectId, appId: AZURE_CLI_CLIENT_ID });
+    const expiresOn = Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds;
+    res.json({ accessToken, expiresOn, tenant: issuer.tenantId, subscription: account().subscription.id });
+  });
+
+  app.get("/account", (_req, res) => {
+    res.json(account());
+  });
+
+  app.get("/principals", (_req, res) => {
+    res.json(principals());
+  });
+
+  app.get("/role-assignments", (_req, res) => {
+    res.json(rbac.list().map(withPrincipal));
+  });
+
+  app.post("/role-assignments", (req, res) => {
+    const assignee = stringField(req, "assignee") ?? "";
+    const principal = directory.find(assignee);
+    const role = stringField(req, "role") ?? "";
+    const scope = stringField(req, "scope") ?? "";
+    if (!principal) return armError(res, 400, "PrincipalNotFound", principalNotFound(assignee));
+    if (!scope.toLowerCase().startsWith(`/subscriptions/${account().subscription.id}`)) {
+      return armError(res, 400, "InvalidScope", `The scope '${scope}' is not valid: it must be inside /subscriptions/${account().subscription.id}.`);
+    }
+    try {
+      res.status(201).json(withPrincipal(rbac.add({ principalId: principal.objectId, principalType: principal.type, role, scope })));
+    } catch (error) {
+      if (error instanceof RoleNotFoundError) return armError(res, 404, "RoleDefinitionDoesNotExist", error.message);
+      if (error instanceof RoleAssignmentExistsError) return armError(res, 409, "RoleAssignmentExists", error.message);
+      throw error;
+    }
+  });
+
+  app.delete("/role-assignments", (req, res) => {
+    const assignee = stringField(req, "assignee");
+    const principal = assignee ? directory.find(assignee) : undefined;
+    if (assignee && !principal) return armError(res, 400, "PrincipalNotFound", principalNotFound(assignee));
+    const role = stringField(req, "role");
+    const scope = stringField(req, "scope");
+    const id = stringField(req, "id");
+    try {
+      res.json(rbac.remove({ ...(principal ? { principalId: principal.objectId } : {}), ...(role ? { role } : {}), ...(scope ? { scope } : {}), ...(id ? { id } : {}) }).map(withPrincipal));
+    } catch (error) {
+      if (error instanceof RoleNotFoundError) return armError(res, 404, "RoleDefinitionDoesNotExist", error.message);
+      throw error;
+    }
+  });
+
+  app.get("/function-keys", (_req, res) => {
+    res.json(options.functionKeys.list());
+  });
+  app.put("/function-keys/:name", (req, res) => {
+    const value = (req.body as { value?: unknown }).value;
+    if (typeof value !== "string" || value.length < 16) {
+      res.status(400).json({ code: "BadRequest", message: "A function key value must be a string of at least 16 characters." });
+      return;
+    }
+    options.functionKeys.set(req.params.name, value);
+    res.json({ name: req.params.name, value });
+  });
+  app.delete("/function-keys/:name", (req, res) => {
+    try {
+      if (options.functionKeys.delete(req.params.name)) res.json({ deleted: req.params.name });
+      else res.status(404).json({ code: "NotFound", message: `No function key named ${req.params.name}.` });
+    } catch (error) {
+      res.status(400).json({ code: "BadRequest", message: (error as Error).message });
+    }
+  });
+
+  app.post("/reset", async (_req, res) => {
+    await reset();
+    res.json({ reset: true });
+  });
+
+  return app;
+}

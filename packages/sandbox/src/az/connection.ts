@@ -1,0 +1,74 @@
+/**
+ * How the `az` CLI reaches the running sandbox: `<stateDir>/endpoints.json`,
+ * written by `npm start` (`KEYLESS_SANDBOX_DIR` points elsewhere). Like
+ * `az login`, it decides who the CLI acts as: the developer user of seed.json.
+ */
+import { readFileSync } from "node:fs";
+import tls from "node:tls";
+import { fileURLToPath } from "node:url";
+import type { AccessToken, TokenCredential } from "@azure/identity";
+import type { AdminAccount } from "../admin.ts";
+import type { SandboxEndpoints } from "../index.ts";
+// The vault lives at https://<name>.vault.localhost: resolve it as the steps do.
+import "../dnsPreload.ts";
+
+/** An error `az` prints as `ERROR: (code) message`. */
+export class AzError extends Error {
+  override name = "AzError";
+  readonly code: string | undefined;
+  constructor(code: string | undefined, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../../.sandbox", import.meta.url));
+
+export interface Connection {
+  readonly endpoints: SandboxEndpoints;
+  admin<T>(method: string, path: string, body?: unknown): Promise<T>;
+  account(): Promise<AdminAccount>;
+  /** Like `az login`: tokens for the developer user, for any sandbox resource. */
+  readonly credential: TokenCredential;
+}
+
+const notRunning = () => new AzError(undefined, "The sandbox is not running (no .sandbox/endpoints.json). Start it with npm start in another terminal, then try again.");
+
+export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STATE_DIR): Connection {
+  let endpoints: SandboxEndpoints;
+  try {
+    endpoints = JSON.parse(readFileSync(`${dir}/endpoints.json`, "utf8")) as SandboxEndpoints;
+  } catch {
+    throw notRunning();
+  }
+  // The CLI trusts the sandbox's CA as the steps do (they through NODE_EXTRA_CA_CERTS), only in this process.
+  tls.setDefaultCACertificates([...tls.getCACertificates("default"), readFileSync(endpoints.caFile, "utf8")]);
+
+  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${endpoints.admin.url}${path}`, {
+      method,
+      headers: { "content-type": "application/json", "x-keyless-admin-key": endpoints.admin.key },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch(() => {
+      throw notRunning();
+    });
+    const answer = (await response.json()) as unknown;
+    if (!response.ok) {
+      // Resource Manager answers {"error": {"code", "message"}}; Entra ID {"error", "error_description"}.
+      const failure = answer as { error?: { code?: string; message?: string } | string; error_description?: string };
+      if (typeof failure.error === "object") throw new AzError(failure.error.code, failure.error.message ?? `HTTP ${response.status}`);
+      throw new AzError(undefined, failure.error_description ?? `HTTP ${response.status}`);
+    }
+    return answer as T;
+  };
+
+  let account: Promise<AdminAccount> | undefined;
+  const credential: TokenCredential = {
+    async getToken(scopes, options): Promise<AccessToken> {
+      const resource = (Array.isArray(scopes) ? scopes[0] : scopes) ?? "";
+      const token = await admin<{ accessToken: string; expiresOn: number }>("POST", "/developer-token", { resource, ...(options?.tenantId ? { tenant: options.tenantId } : {}) });
+      return { token: token.accessToken, expiresOnTimestamp: token.expiresOn * 1000, tokenType: "Bearer" };
+    },
+  };
+  return { endpoints, admin, account: () => (account ??= admin<AdminAccount>("GET", "/account")), credential };
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * The sandbox's `az`: real Azure CLI syntax and output for the commands the
+ * lessons use, against the running sandbox instead of Azure. What a learner
+ * types here (`npm run az -- <args>`) is what they will type on Azure.
+ */
+import { Command, CommanderError } from "commander";
+import { registerAccount } from "./account.ts";
+import { AzError, connect, type Connection } from "./connection.ts";
+import { registerKeyVault } from "./keyvault.ts";
+import { format, query } from "./output.ts";
+import { registerFunctionApp } from "./functionapp.ts";
+import { registerRoles } from "./roles.ts";
+import { registerStorage } from "./storage.ts";
+
+/** Runs a command against the sandbox and prints its result; `table` picks the columns az's table shows. */
+export type Run = (work: (connection: Connection) => Promise<unknown>, view?: { table?: (result: unknown) => unknown }) => Promise<void>;
+
+const az = new Command("az")
+  .description("Azure CLI, for the keyless sandbox: the commands the workshop uses, with Azure CLI syntax and output.")
+  .option("-o, --output <format>", "output format: json, jsonc, tsv, table, none", "json")
+  .option("--query <path>", "a JMESPath-like path into the result, e.g. id, [0].principalId, [].name")
+  .option("--only-show-errors", "only show errors, suppressing warnings")
+  .option("--debug", "show the full error")
+  .helpCommand(false);
+
+const run: Run = async (work, view) => {
+  const options = az.opts<{ output: string; query?: string }>();
+  const result = await work(connect());
+  const shown = options.query && result !== undefined ? query(result, options.query) : options.output === "table" && view?.table && result !== undefined ? view.table(result) : result;
+  const text = format(shown, options.output);
+  if (text !== undefined) process.stdout.write(`${text}\n`);
+};
+
+registerAccount(az, run);
+registerKeyVault(az, run);
+registerRoles(az, run);
+registerStorage(az, run);
+registerFunctionApp(az, run);
+
+const pathOf = (command: Command): string => (command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name());
+
+/** Usage errors as az words them (argparse), exit code 2. */
+function usageError(command: Command, error: CommanderError): never {
+  const path = pathOf(command);
+  const unknown = /unknown command '([^']*)'/.exec(error.message)?.[1];
+  const missing = /option '([^']+)' not specified/.exec(error.message)?.[1]?.split(" ")[0];
+  const unrecognized = /unknown option '([^']+)'/.exec(error.message)?.[1];
+  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") process.exit(0);
+  if (error.code === "commander.help") process.exit(0);
+  if (unknown !== undefined) process.stderr.write(`${path}: '${unknown}' is not in the '${path}' command group. See '${path} --help'.\n`);
+  else if (missing) process.stderr.write(`ERROR: the following arguments are required: ${missing.replace(/^-\w, /, "")}\n\nExamples and help: '${path} --help'\n`);
+  else if (unrecognized) process.stderr.write(`ERROR: unrecognized arguments: ${unrecognized}\n\nExamples and help: '${path} --help'\n`);
+  else process.stderr.write(`ERROR: ${error.message.replace(/^error: /, "")}\n`);
+  process.exit(2);
+}
+
+/** Every command and group: quiet commander's own messages, answer like az. */
+function configure(command: Command): void {
+  command.configureOutput({ outputError: () => undefined });
+  command.exitOverride((error) => usageError(command, error));
+  command.commands.forEach(configure);
+}
+configure(az);
+
+/** Service errors as az prints them: `ERROR: (Code) Message`, exit code 1. */
+function fail(error: unknown): never {
+  // The SDK's RestError carries the service's body as `details` (innerError, in its casing).
+  const failure = error as { code?: unknown; usage?: boolean; details?: { error?: { code?: string; message?: string; innerError?: { code?: string } } } };
+  const service = failure.details?.error;
+  const code = service?.code ?? (typeof failure.code === "string" && !/^E[A-Z]+$/.test(failure.code) ? failure.code : undefined);
+  const message = service?.message ?? (error instanceof Error ? error.message : String(error));
+  const inner = service?.innerError?.code;
+  const lines = [`ERROR: ${code ? `(${code}) ` : ""}${message}`];
+  if (code && service) lines.push(`Code: ${code}`, `Message: ${message}`);
+  if (inner) lines.push(`Inner error: {\n    "code": "${inner}"\n}`);
+  if (az.opts()["debug"] && error instanceof Error && !(error instanceof AzError)) lines.push(error.stack ?? "");
+  process.stderr.write(`${lines.join("\n")}\n`);
+  process.exit(failure.usage ? 2 : 1);
+}
+
+if (process.argv.length <= 2) {
+  az.outputHelp();
+} else {
+  await az.parseAsync(process.argv).catch(fail);
+}

@@ -1,0 +1,45 @@
+/**
+ * The small interfaces the sandbox's services share: who is calling (from a
+ * validated token) and whether a role assignment lets them do something.
+ */
+
+/** The caller a valid token names. */
+export interface Principal {
+  /** `oid`: the object id role assignments are made to. */
+  readonly objectId: string;
+  /** `appid`: the client id, for apps and managed identities. */
+  readonly appId?: string;
+  /** `tid` */
+  readonly tenantId: string;
+}
+
+/** Why a token was refused, so each service can answer in its own words (Key Vault's AKV codes, Storage's). */
+export type TokenProblem = "missing" | "malformed" | "algorithm" | "signature" | "unknownKey" | "issuer" | "tenant" | "audience" | "expired" | "notYetValid";
+
+export type TokenCheck =
+  | { readonly ok: true; readonly principal: Principal }
+  | {
+      readonly ok: false;
+      /** A sentence for people: "The token expired.", "The token's audience is X, expected Y." */
+      readonly reason: string;
+      readonly problem: TokenProblem;
+      /** The offending claim's value, when there is one (the audience or issuer found). */
+      readonly found?: string;
+    };
+
+export interface TokenValidator {
+  /**
+   * Validates a bearer token from an `Authorization` header for one audience
+   * (`https://vault.localhost`, `https://storage.azure.com`): signature against
+   * the token service's JWKS, issuer and tenant, audience, exp and nbf.
+   */
+  validate(authorization: string | undefined, audience: string): Promise<TokenCheck>;
+}
+
+export interface Authorizer {
+  /**
+   * Azure RBAC: true when a role assignment at `scope` or above (a prefix of it)
+   * grants `principal` a role whose data actions include `dataAction`.
+   */
+  isAllowed(principal: Principal, dataAction: string, scope: string): boolean;
+}

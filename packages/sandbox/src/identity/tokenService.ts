@@ -1,0 +1,119 @@
+/**
+ * Microsoft Entra ID, as far as the workshop needs it: OpenID configuration,
+ * signing keys (JWKS), and the OAuth 2.0 client-credentials grant that a
+ * service principal (step 02) uses to get a token for a resource.
+ *
+ * The tenant answers to its GUID and to the alias `adfs`: with
+ * AZURE_TENANT_ID=adfs, @azure/identity treats the authority as already known
+ * and skips "instance discovery", a call to Microsoft's public cloud that
+ * cannot work offline. Nothing in the app's code changes for it.
+ */
+import { timingSafeEqual } from "node:crypto";
+import express, { type Express, type Request, type Response } from "express";
+import type { Directory } from "../directory.ts";
+import { entraError, unknownResourceError } from "./entraErrors.ts";
+import type { TokenIssuer } from "./tokens.ts";
+
+export interface TokenServiceOptions {
+  readonly issuer: TokenIssuer;
+  readonly directory: Directory;
+  /** The resources (audiences) tokens can be asked for. */
+  readonly resources: readonly string[];
+  /** `https://localhost:<port>`, known once the server listens. */
+  readonly authorityHost: () => string;
+  readonly tenantAlias: string;
+}
+
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `https://vault.localhost/.default` → `https://vault.localhost` */
+export function resourceOfScope(scope: string): string {
+  return scope.replace(/\/\.default$/, "").replace(/\/$/, "");
+}
+
+export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias }: TokenServiceOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.urlencoded({ extended: false }));
+
+  const isTenant = (tenant: string | undefined) => tenant === issuer.tenantId || tenant === tenantAlias;
+
+  const openIdConfiguration = (req: Request, res: Response) => {
+    const tenant = String(req.params["tenant"]);
+    if (!isTenant(tenant)) {
+      res.status(400).json(entraError("invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`, "the sandbox tenant is 'adfs'"));
+      return;
+    }
+    const base = `${authorityHost()}/${tenant}`;
+    res.json({
+      issuer: issuer.issuer,
+      authorization_endpoint: `${base}/oauth2/authorize`,
+      token_endpoint: `${base}/oauth2/token`,
+      end_session_endpoint: `${base}/oauth2/logout`,
+      jwks_uri: `${base}/discovery/keys`,
+      response_types_supported: ["code", "token"],
+      subject_types_supported: ["pairwise"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+      grant_types_supported: ["client_credentials"],
+      tenant_region_scope: "WW",
+    });
+  };
+  app.get("/:tenant/.well-known/openid-configuration", openIdConfiguration);
+  app.get("/:tenant/v2.0/.well-known/openid-configuration", openIdConfiguration);
+  app.get(["/:tenant/discovery/keys", "/:tenant/discovery/v2.0/keys", "/common/discovery/keys"], (_req, res) => {
+    res.json(issuer.jwks());
+  });
+
+  app.post(["/:tenant/oauth2/token", "/:tenant/oauth2/v2.0/token"], async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, string | undefined>;
+    const tenant = String(req.params["tenant"]);
+    if (!isTenant(tenant)) {
+      res.status(400).json(entraError("invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`, "check AZURE_TENANT_ID"));
+      return;
+    }
+    if (body["grant_type"] !== "client_credentials") {
+      res.status(400).json(entraError("unsupported_grant_type", 70003, `The app requested an unsupported grant type '${body["grant_type"]}'.`));
+      return;
+    }
+    const clientId = body["client_id"] ?? "";
+    const servicePrincipal = directory.servicePrincipalByClientId(clientId);
+    if (!servicePrincipal) {
+      res.status(400).json(
+        entraError(
+          "unauthorized_client",
+          700016,
+          `Application with identifier '${clientId}' was not found in the directory '${issuer.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+          "check AZURE_CLIENT_ID",
+        ),
+      );
+      return;
+    }
+    if (!secretsEqual(body["client_secret"] ?? "", servicePrincipal.secret)) {
+      res.status(401).json(
+        entraError(
+          "invalid_client",
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+          "check AZURE_CLIENT_SECRET",
+        ),
+      );
+      return;
+    }
+    const scope = body["scope"] ?? "";
+    const resource = resourceOfScope(scope.split(" ")[0] ?? "");
+    if (!scope.endsWith("/.default") || !resources.includes(resource)) {
+      res.status(400).json(unknownResourceError(resource, issuer.tenantId, resources));
+      return;
+    }
+    const lifetime = issuer.defaultLifetimeSeconds;
+    const accessToken = await issuer.issue({ audience: resource, objectId: servicePrincipal.objectId, appId: clientId });
+    res.set("Cache-Control", "no-store").json({ token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken });
+  });
+
+  return app;
+}

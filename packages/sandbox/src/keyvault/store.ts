@@ -1,0 +1,124 @@
+/**
+ * A vault's secrets: each secret is a list of versions (the newest is the
+ * current one), and a deleted secret is kept, recoverable, until it is purged
+ * (soft delete, which Azure turns on for every vault).
+ */
+import { randomBytes } from "node:crypto";
+
+export interface SecretVersion {
+  readonly version: string;
+  readonly value: string;
+  contentType?: string;
+  tags?: Record<string, string>;
+  enabled: boolean;
+  /** Unix seconds. */
+  notBefore?: number;
+  expires?: number;
+  readonly created: number;
+  updated: number;
+}
+
+export interface StoredSecret {
+  readonly name: string;
+  readonly versions: SecretVersion[];
+}
+
+export interface DeletedSecret {
+  readonly secret: StoredSecret;
+  readonly deletedDate: number;
+  readonly scheduledPurgeDate: number;
+}
+
+export interface NewSecretVersion {
+  readonly value: string;
+  readonly contentType?: string;
+  readonly tags?: Record<string, string>;
+  readonly enabled?: boolean;
+  readonly notBefore?: number;
+  readonly expires?: number;
+}
+
+/** Azure keeps a soft-deleted secret for 90 days by default. */
+export const RETENTION_DAYS = 90;
+
+const now = () => Math.floor(Date.now() / 1000);
+const key = (name: string) => name.toLowerCase();
+
+export class SecretStore {
+  readonly #secrets = new Map<string, StoredSecret>();
+  readonly #deleted = new Map<string, DeletedSecret>();
+
+  get(name: string): StoredSecret | undefined {
+    return this.#secrets.get(key(name));
+  }
+
+  getDeleted(name: string): DeletedSecret | undefined {
+    return this.#deleted.get(key(name));
+  }
+
+  list(): StoredSecret[] {
+    return [...this.#secrets.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  listDeleted(): DeletedSecret[] {
+    return [...this.#deleted.values()].sort((a, b) => a.secret.name.localeCompare(b.secret.name));
+  }
+
+  /** Adds a new version, creating the secret if needed. */
+  set(name: string, input: NewSecretVersion): { secret: StoredSecret; version: SecretVersion } {
+    const secret = this.get(name) ?? { name, versions: [] };
+    const created = now();
+    const version: SecretVersion = {
+      version: randomBytes(16).toString("hex"),
+      value: input.value,
+      enabled: input.enabled ?? true,
+      created,
+      updated: created,
+      ...(input.contentType !== undefined ? { contentType: input.contentType } : {}),
+      ...(input.tags !== undefined ? { tags: input.tags } : {}),
+      ...(input.notBefore !== undefined ? { notBefore: input.notBefore } : {}),
+      ...(input.expires !== undefined ? { expires: input.expires } : {}),
+    };
+    secret.versions.push(version);
+    this.#secrets.set(key(name), secret);
+    return { secret, version };
+  }
+
+  delete(name: string): DeletedSecret | undefined {
+    const secret = this.get(name);
+    if (!secret) return undefined;
+    this.#secrets.delete(key(name));
+    const deletedDate = now();
+    const deleted = { secret, deletedDate, scheduledPurgeDate: deletedDate + RETENTION_DAYS * 86_400 };
+    this.#deleted.set(key(name), deleted);
+    return deleted;
+  }
+
+  recover(name: string): StoredSecret | undefined {
+    const deleted = this.getDeleted(name);
+    if (!deleted) return undefined;
+    this.#deleted.delete(key(name));
+    this.#secrets.set(key(name), deleted.secret);
+    return deleted.secret;
+  }
+
+  purge(name: string): boolean {
+    return this.#deleted.delete(key(name));
+  }
+
+  /** Puts back a whole secret (all versions), from a backup. */
+  restore(secret: StoredSecret): void {
+    this.#secrets.set(key(secret.name), secret);
+  }
+
+  clear(): void {
+    this.#secrets.clear();
+    this.#deleted.clear();
+  }
+}
+
+export function latest(secret: StoredSecret): SecretVersion {
+  const version = secret.versions.at(-1);
+  if (!version) throw new Error(`Secret ${secret.name} has no versions.`);
+  return version;
+}

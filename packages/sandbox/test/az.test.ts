@@ -1,0 +1,182 @@
+/**
+ * The sandbox's `az`: Azure CLI syntax, output shapes and exit codes (0 ok,
+ * 1 service error as `ERROR: (Code) Message`, 2 usage error), run as a
+ * separate process against a started sandbox.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { az, startTestSandbox, type TestSandbox } from "./helpers.ts";
+
+let test: TestSandbox;
+const run = (...args: string[]) => az(test.stateDir, ...args);
+const json = async (...args: string[]) => {
+  const result = await run(...args);
+  if (result.code !== 0) throw new Error(`az ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as unknown;
+};
+
+beforeAll(async () => {
+  test = await startTestSandbox({ queue: false });
+});
+afterAll(() => test.stop());
+
+const AZ_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/;
+
+describe("az keyvault", () => {
+  it("secret set, show and list print Azure CLI's shapes", async () => {
+    const file = join(test.stateDir, "value.txt");
+    writeFileSync(file, "from a file");
+    const [set, fromFile] = await Promise.all([
+      json("keyvault", "secret", "set", "--vault-name", "keyless-kv", "--name", "lesson", "--value", "v1"),
+      json("keyvault", "secret", "set", "--vault-name", "keyless-kv", "-n", "from-file", "--file", file),
+    ]);
+    expect(set).toEqual({
+      attributes: { created: expect.stringMatching(AZ_DATE), enabled: true, expires: null, notBefore: null, recoverableDays: 90, recoveryLevel: "Recoverable+Purgeable", updated: expect.stringMatching(AZ_DATE) },
+      contentType: null,
+      id: expect.stringMatching(new RegExp(`^${test.sandbox.endpoints.keyVaultUrl}/secrets/lesson/[0-9a-f]{32}$`)),
+      kid: null,
+      managed: null,
+      name: "lesson",
+      tags: { "file-encoding": "utf-8" },
+      value: "v1",
+    });
+    expect(fromFile).toMatchObject({ value: "from a file" });
+    const [show, list] = await Promise.all([
+      json("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "third-party-api-key"),
+      json("keyvault", "secret", "list", "--vault-name", "keyless-kv"),
+    ]);
+    expect(show).toMatchObject({ name: "third-party-api-key", value: test.sandbox.seed.thirdParty.keys[0] });
+    expect(list).toEqual(expect.arrayContaining([{ attributes: expect.any(Object), contentType: null, id: `${test.sandbox.endpoints.keyVaultUrl}/secrets/lesson`, managed: null, name: "lesson", tags: { "file-encoding": "utf-8" } }]));
+  });
+
+  it("show --version, --query and -o tsv work for scripts", async () => {
+    const first = (await json("keyvault", "secret", "set", "--vault-name", "keyless-kv", "--name", "versioned", "--value", "old")) as { id: string };
+    await run("keyvault", "secret", "set", "--vault-name", "keyless-kv", "--name", "versioned", "--value", "new");
+    const [old, latest, vaultId] = await Promise.all([
+      run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "versioned", "--version", first.id.split("/").at(-1) ?? "", "--query", "value", "-o", "tsv"),
+      run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "versioned", "--query", "value", "--output", "tsv"),
+      run("keyvault", "show", "--name", "keyless-kv", "--query", "id", "-o", "tsv"),
+    ]);
+    expect(old.stdout).toBe("old\n");
+    expect(latest.stdout).toBe("new\n");
+    expect(vaultId.stdout).toBe(`${test.sandbox.scopes.vault}\n`);
+  });
+
+  it("prints the vault's error as az does, exit code 1", async () => {
+    const missing = await run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "nope");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ERROR: \(SecretNotFound\) A secret with \(name\/id\) nope was not found in this key vault\./);
+    const disabled = await json("keyvault", "secret", "set-attributes", "--vault-name", "keyless-kv", "--name", "lesson", "--enabled", "false");
+    expect(disabled).toMatchObject({ attributes: { enabled: false }, name: "lesson" });
+    const refused = await run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "lesson");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'ERROR: (Forbidden) Operation get is not allowed on a disabled secret.\nCode: Forbidden\nMessage: Operation get is not allowed on a disabled secret.\nInner error: {\n    "code": "SecretDisabled"\n}\n',
+    );
+  });
+});
+
+describe("az role assignment", () => {
+  it("create, list and delete print Azure CLI's shapes", async () => {
+    const scope = `${test.sandbox.scopes.vault}/secrets/lesson`;
+    const created = await json("role", "assignment", "create", "--assignee", "keyless-step-03", "--role", "Key Vault Secrets Officer", "--scope", scope);
+    const subscription = test.sandbox.seed.subscription.id;
+    expect(created).toEqual({
+      condition: null,
+      conditionVersion: null,
+      createdBy: null,
+      createdOn: expect.stringMatching(AZ_DATE),
+      delegatedManagedIdentityResourceId: null,
+      description: null,
+      id: expect.stringMatching(new RegExp(`^${scope}/providers/Microsoft.Authorization/roleAssignments/[0-9a-f-]{36}$`)),
+      name: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      principalId: test.sandbox.directory.apps.get("keyless-step-03")?.objectId,
+      principalType: "ServicePrincipal",
+      resourceGroup: "keyless-rg",
+      roleDefinitionId: `/subscriptions/${subscription}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7`,
+      scope,
+      type: "Microsoft.Authorization/roleAssignments",
+      updatedBy: null,
+      updatedOn: expect.stringMatching(AZ_DATE),
+    });
+    const [atScope, all, bySubscription] = await Promise.all([
+      json("role", "assignment", "list", "--scope", scope),
+      json("role", "assignment", "list", "--all", "--assignee", "learner@keyless.local"),
+      json("role", "assignment", "list"),
+    ]);
+    expect(atScope).toEqual([expect.objectContaining({ principalName: test.sandbox.directory.apps.get("keyless-step-03")?.appId, roleDefinitionName: "Key Vault Secrets Officer", scope })]);
+    expect((all as { roleDefinitionName: string }[]).map((a) => a.roleDefinitionName).sort()).toEqual(["Key Vault Administrator", "Storage Queue Data Contributor"]);
+    // Like az: without --all or --scope, only assignments at the subscription itself.
+    expect(bySubscription).toEqual([]);
+    const again = await run("role", "assignment", "create", "--assignee", "keyless-step-03", "--role", "Key Vault Secrets Officer", "--scope", scope);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("ERROR: (RoleAssignmentExists) The role assignment already exists.");
+    const deleted = await run("role", "assignment", "delete", "--assignee", "keyless-step-03", "--role", "Key Vault Secrets Officer", "--scope", scope);
+    expect(deleted).toMatchObject({ code: 0, stdout: "" });
+    expect(await json("role", "assignment", "list", "--scope", scope)).toEqual([]);
+  });
+
+  it("names an unknown role or principal like az", async () => {
+    const [role, principal] = await Promise.all([
+      run("role", "assignment", "create", "--assignee", "keyless-app-sp", "--role", "Key Vault Secret User", "--scope", test.sandbox.scopes.vault),
+      run("role", "assignment", "create", "--assignee", "nobody@keyless.local", "--role", "Key Vault Secrets User", "--scope", test.sandbox.scopes.vault),
+    ]);
+    expect(role).toMatchObject({ code: 1, stderr: "ERROR: Role 'Key Vault Secret User' doesn't exist.\n" });
+    expect(principal.code).toBe(1);
+    expect(principal.stderr).toContain("ERROR: (PrincipalNotFound) Cannot find user or service principal in graph database for 'nobody@keyless.local'.");
+  });
+});
+
+describe("az account, ad and webapp", () => {
+  it("get-access-token prints what AzureCliCredential reads", async () => {
+    const answer = (await json("account", "get-access-token", "--resource", "https://vault.localhost", "--output", "json")) as Record<string, unknown>;
+    expect(answer).toEqual({
+      accessToken: expect.any(String),
+      expiresOn: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.000000$/),
+      expires_on: expect.any(Number),
+      subscription: test.sandbox.seed.subscription.id,
+      tenant: test.sandbox.seed.tenant.id,
+      tokenType: "Bearer",
+    });
+    const unknown = await run("account", "get-access-token", "--scope", "https://vault.azure.net/.default");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^ERROR: AADSTS500011: /);
+  });
+
+  it("shows the ids lessons grant roles to", async () => {
+    const [webapp, sps, user, account] = await Promise.all([
+      json("webapp", "identity", "show", "--name", "keyless-step-03", "--resource-group", "keyless-rg"),
+      json("ad", "sp", "list", "--display-name", "keyless-app-sp"),
+      json("ad", "signed-in-user", "show"),
+      json("account", "show"),
+    ]);
+    expect(webapp).toEqual({ principalId: test.sandbox.directory.apps.get("keyless-step-03")?.objectId, tenantId: test.sandbox.seed.tenant.id, type: "SystemAssigned", userAssignedIdentities: null });
+    expect(sps).toEqual([expect.objectContaining({ appId: test.sandbox.seed.servicePrincipals[0]?.appId, id: test.sandbox.seed.servicePrincipals[0]?.objectId, displayName: "keyless-app-sp", servicePrincipalType: "Application" })]);
+    expect(user).toMatchObject({ id: test.sandbox.seed.users[0]?.objectId, userPrincipalName: "learner@keyless.local" });
+    expect(account).toMatchObject({ id: test.sandbox.seed.subscription.id, tenantId: test.sandbox.seed.tenant.id, user: { name: "learner@keyless.local", type: "user" } });
+  });
+});
+
+describe("az usage", () => {
+  it("answers unknown commands, missing arguments and --help like az", async () => {
+    const [unknown, unknownSub, missing, help] = await Promise.all([
+      run("storage-sync"),
+      run("keyvault", "sekret"),
+      run("keyvault", "secret", "show", "--name", "x"),
+      run("role", "assignment", "create", "--help"),
+    ]);
+    expect(unknown).toMatchObject({ code: 2, stderr: "az: 'storage-sync' is not in the 'az' command group. See 'az --help'.\n" });
+    expect(unknownSub).toMatchObject({ code: 2, stderr: "az keyvault: 'sekret' is not in the 'az keyvault' command group. See 'az keyvault --help'.\n" });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("ERROR: the following arguments are required: --vault-name");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--assignee");
+  });
+
+  it("says how to start the sandbox when it is not running", async () => {
+    const result = await az(join(test.stateDir, "nowhere"), "keyvault", "secret", "list", "--vault-name", "keyless-kv");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("npm start");
+  });
+});

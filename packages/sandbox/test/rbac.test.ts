@@ -1,0 +1,156 @@
+/**
+ * Azure RBAC on the data plane: a role assignment at the secret, the vault or
+ * a parent scope grants a data action; without one, Azure's ForbiddenByRbac.
+ * Grants made with the `az` CLI count at once, without a restart (or after the
+ * configured propagation delay, as on Azure).
+ */
+import { ClientSecretCredential } from "@azure/identity";
+import { SecretClient } from "@azure/keyvault-secrets";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { RoleAssignments, VAULT_RESOURCE } from "../src/index.ts";
+import { az, startTestSandbox, type TestSandbox } from "./helpers.ts";
+
+let test: TestSandbox;
+let client: SecretClient;
+let sp: { appId: string; objectId: string };
+beforeAll(async () => {
+  test = await startTestSandbox({ queue: false });
+  const seeded = test.sandbox.seed.servicePrincipals[0];
+  sp = { appId: seeded?.appId ?? "", objectId: seeded?.objectId ?? "" };
+  const credential = new ClientSecretCredential("adfs", sp.appId, seeded?.secret ?? "", { authorityHost: test.sandbox.endpoints.authorityHost });
+  client = new SecretClient(test.sandbox.endpoints.keyVaultUrl, credential);
+});
+afterAll(() => test.stop());
+
+const vaultScope = () => test.sandbox.scopes.vault;
+
+describe("Key Vault denies without a role", () => {
+  it("answers 403 ForbiddenByRbac with Azure's message", async () => {
+    const { sandbox } = test;
+    await sandbox.reset();
+    expect((await az(test.stateDir, "role", "assignment", "delete", "--assignee", "keyless-app-sp", "--role", "Key Vault Secrets User", "--scope", vaultScope())).code).toBe(0);
+    const error = (await client.getSecret("third-party-api-key").catch((caught: unknown) => caught)) as { statusCode: number; code: string; message: string; details: unknown };
+    expect(error).toMatchObject({ statusCode: 403, code: "Forbidden" });
+    expect(error.message).toBe(
+      [
+        "Caller is not authorized to perform action on resource.",
+        "If role assignments, deny assignments or role definitions were changed recently, please observe propagation time.",
+        `Caller: appid=${sp.appId};oid=${sp.objectId};iss=https://sts.windows.net/${sandbox.seed.tenant.id}/`,
+        "Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'",
+        `Resource: '${vaultScope().toLowerCase()}/secrets/third-party-api-key'`,
+        "Assignment: (not found)",
+        "DenyAssignmentId: null",
+        "DecisionReason: 'DeniedWithNoValidRBAC' ",
+        `Vault: keyless-kv;location=${sandbox.seed.subscription.location}`,
+        "",
+      ].join("\r\n"),
+    );
+    expect(error.details).toMatchObject({ error: { code: "Forbidden", innerError: { code: "ForbiddenByRbac" } } });
+  });
+
+  it("grants again through az role assignment create, with no restart", async () => {
+    const created = await az(test.stateDir, "role", "assignment", "create", "--assignee", sp.appId, "--role", "Key Vault Secrets User", "--scope", vaultScope());
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ principalId: sp.objectId, principalType: "ServicePrincipal", scope: vaultScope() });
+    expect((await client.getSecret("third-party-api-key")).value).toBe(test.sandbox.seed.thirdParty.keys[0]);
+  });
+
+  it("a role at one secret's scope grants that secret only", async () => {
+    const { sandbox } = test;
+    await sandbox.reset();
+    sandbox.secrets.set("other-secret", { value: "not yours" });
+    sandbox.rbac.remove({ principalId: sp.objectId, scope: vaultScope() });
+    const secretScope = `${vaultScope()}/secrets/third-party-api-key`;
+    expect((await az(test.stateDir, "role", "assignment", "create", "--assignee-object-id", sp.objectId, "--assignee-principal-type", "ServicePrincipal", "--role", "Key Vault Secrets User", "--scope", secretScope)).code).toBe(0);
+    expect((await client.getSecret("third-party-api-key")).value).toBe(sandbox.seed.thirdParty.keys[0]);
+    await expect(client.getSecret("other-secret")).rejects.toMatchObject({ statusCode: 403 });
+    // Secrets User reads; it does not write.
+    await expect(client.setSecret("third-party-api-key", "mine now")).rejects.toMatchObject({ statusCode: 403, message: expect.stringContaining("setSecret/action") });
+  });
+
+  it("inherits a role assigned at the resource group, in any letter case", async () => {
+    const { sandbox } = test;
+    await sandbox.reset();
+    sandbox.rbac.remove({ principalId: sp.objectId });
+    sandbox.rbac.add({ principalId: sp.objectId, role: "key vault secrets officer", scope: sandbox.scopes.resourceGroup.toUpperCase() }, { immediately: true });
+    await client.setSecret("written-by-officer", "ok");
+    expect((await client.getSecret("written-by-officer")).value).toBe("ok");
+    await sandbox.reset();
+  });
+});
+
+describe("role assignment propagation delay", () => {
+  it("denies until the delay has passed, then allows (and the same for a deletion)", async () => {
+    const rbac = new RoleAssignments(200);
+    const principal = { objectId: "p1", tenantId: "t" };
+    const action = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+    rbac.add({ principalId: "p1", role: "Key Vault Secrets User", scope: "/subscriptions/s/resourceGroups/rg" });
+    expect(rbac.isAllowed(principal, action, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")).toBe(false);
+    await vi.waitFor(() => expect(rbac.isAllowed(principal, action, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")).toBe(true), { timeout: 2000, interval: 50 });
+    rbac.remove({ principalId: "p1" });
+    expect(rbac.isAllowed(principal, action, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")).toBe(true);
+    await vi.waitFor(() => expect(rbac.isAllowed(principal, action, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")).toBe(false), { timeout: 2000, interval: 50 });
+  });
+
+  it("applies to the running vault (the sandbox's roleAssignmentDelayMs)", async () => {
+    const { sandbox } = test;
+    await sandbox.reset();
+    sandbox.rbac.remove({ principalId: sp.objectId });
+    // startSandbox({ roleAssignmentDelayMs }) sets this; changing it here saves starting a second sandbox.
+    sandbox.rbac.delayMs = 500;
+    try {
+      const token = await sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: sp.objectId, appId: sp.appId });
+      const get = () => fetch(`${sandbox.endpoints.keyVaultUrl}/secrets/third-party-api-key?api-version=7.6`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      await vi.waitFor(async () => expect(await get()).toBe(403), { timeout: 2000, interval: 50 });
+      sandbox.rbac.add({ principalId: sp.objectId, role: "Key Vault Secrets User", scope: vaultScope() });
+      expect(await get()).toBe(403);
+      await vi.waitFor(async () => expect(await get()).toBe(200), { timeout: 3000, interval: 50 });
+    } finally {
+      sandbox.rbac.delayMs = 0;
+      await sandbox.reset();
+    }
+  });
+});
+
+describe("Storage queue roles (for the queue gateway)", () => {
+  const queue = () => test.sandbox.scopes.queue("code-requests");
+  const QUEUE_ACTION = "Microsoft.Storage/storageAccounts/queueServices/queues/messages";
+
+  it("lets step 04's identity only send messages (Storage Queue Data Message Sender, at the queue)", () => {
+    const { sandbox } = test;
+    const step04 = { objectId: sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
+    expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, queue())).toBe(true);
+    expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/read`, queue())).toBe(false);
+    expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, sandbox.scopes.queue("other-queue"))).toBe(false);
+  });
+
+  it("lets the developer do everything on queues (Storage Queue Data Contributor, at the resource group) and step 03 nothing", () => {
+    const { sandbox } = test;
+    const learner = { objectId: sandbox.directory.users[0]?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
+    const step03 = { objectId: sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
+    for (const action of ["read", "write", "delete", "add/action", "process/action"]) expect(sandbox.rbac.isAllowed(learner, `${QUEUE_ACTION}/${action}`, queue())).toBe(true);
+    expect(sandbox.rbac.isAllowed(step03, `${QUEUE_ACTION}/add/action`, queue())).toBe(false);
+  });
+
+  it("does not confuse a scope with a longer sibling name", () => {
+    const { sandbox } = test;
+    const step04 = { objectId: sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
+    expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, `${queue()}-archive`)).toBe(false);
+  });
+});
+
+describe("reset", () => {
+  it("returns secrets, role assignments and third-party keys to the seed, also over the admin API", async () => {
+    const { sandbox } = test;
+    sandbox.secrets.set("third-party-api-key", { value: "rotated" });
+    sandbox.rbac.remove({});
+    sandbox.thirdParty.setKeys(["another-key"]);
+    const response = await fetch(`${sandbox.endpoints.admin.url}/reset`, { method: "POST", headers: { "x-keyless-admin-key": sandbox.endpoints.admin.key } });
+    expect(response.status).toBe(200);
+    expect(sandbox.secrets.get("third-party-api-key")?.versions.map((v) => v.value)).toEqual([sandbox.seed.thirdParty.keys[0]]);
+    expect(sandbox.rbac.list()).toHaveLength(sandbox.seed.roleAssignments.length);
+    expect(sandbox.thirdParty.keys()).toEqual(sandbox.seed.thirdParty.keys);
+    const refused = await fetch(`${sandbox.endpoints.admin.url}/reset`, { method: "POST" });
+    expect(refused.status).toBe(401);
+  });
+});
