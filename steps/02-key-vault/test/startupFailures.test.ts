@@ -1,0 +1,74 @@
+/**
+ * Step 02's start-up failures are lessons: each one stops the app within
+ * seconds with one line that names the cause and the fix, and no secret.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startStepExpectingFailure, type FailedStart } from "@keyless/contract-tests";
+import { startSandbox, type Sandbox } from "@keyless/sandbox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const dir = new URL("..", import.meta.url);
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ stateDir: await mkdtemp(join(tmpdir(), "keyless-02-fail-")), queue: false });
+});
+afterAll(() => sandbox?.stop());
+
+function expectOneClearLine(result: FailedStart, ...patterns: RegExp[]): void {
+  expect(result.exitCode, result.output).toBe(1);
+  const lines = result.output.trim().split("\n");
+  expect(lines, result.output).toHaveLength(1);
+  expect(lines[0]).toMatch(/^Did not start: /);
+  for (const pattern of patterns) expect(lines[0]).toMatch(pattern);
+  expect(result.output).not.toMatch(/\n\s+at /);
+  for (const secret of [...sandbox.thirdParty.keys(), sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"] ?? "-"]) {
+    expect(result.output).not.toContain(secret);
+  }
+}
+
+const start = (env: Record<string, string | undefined>) =>
+  startStepExpectingFailure({
+    dir,
+    env: Object.fromEntries(Object.entries({ ...sandbox.stepEnvironment("02"), ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    timeoutMs: 10_000,
+  });
+
+describe("step 02 start-up failures", { timeout: 15_000 }, () => {
+  it("names a missing variable", async () => {
+    expectOneClearLine(await start({ AZURE_CLIENT_SECRET: undefined }), /AZURE_CLIENT_SECRET is not set/);
+  });
+
+  it("names a wrong client secret (AADSTS7000215) and how to make a new one", async () => {
+    expectOneClearLine(await start({ AZURE_CLIENT_SECRET: "not-the-secret" }), /AADSTS7000215/, /AZURE_CLIENT_SECRET/, /az ad app credential reset/);
+  });
+
+  it("names an unknown client id (AADSTS700016)", async () => {
+    expectOneClearLine(await start({ AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000000" }), /AADSTS700016/, /AZURE_CLIENT_ID/);
+  });
+
+  it("names a missing secret and the az command that creates it", async () => {
+    expectOneClearLine(await start({ THIRD_PARTY_API_SECRET_NAME: "no-such-secret" }), /no secret named no-such-secret/, /az keyvault secret set --vault-name keyless-kv --name no-such-secret/);
+  });
+
+  it("names an unreachable vault", async () => {
+    expectOneClearLine(await start({ KEY_VAULT_URL: "https://keyless-kv.vault.localhost:1" }), /Could not reach Key Vault/, /KEY_VAULT_URL/);
+  });
+
+  it("names a missing role and the az command that grants it; after the grant it starts", async () => {
+    const principalId = sandbox.directory.servicePrincipals[0]?.objectId ?? "";
+    const vaultScope = sandbox.scopes.vault;
+    sandbox.rbac.remove({ principalId, role: "Key Vault Secrets User", scope: vaultScope });
+    try {
+      expectOneClearLine(
+        await start({}),
+        /403 ForbiddenByRbac/,
+        new RegExp(`az role assignment create --assignee ${principalId} --role "Key Vault Secrets User" --scope ${vaultScope.replace(/[/.]/g, "\\$&")}`, "i"),
+      );
+    } finally {
+      sandbox.rbac.add({ principalId, role: "Key Vault Secrets User", scope: vaultScope }, { immediately: true });
+    }
+  });
+});

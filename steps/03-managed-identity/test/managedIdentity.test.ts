@@ -1,0 +1,73 @@
+/**
+ * What only step 03 shows: the same code as step 02 runs with no secret in its
+ * environment, because DefaultAzureCredential finds the app's managed identity.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startStep, startStepExpectingFailure, type FailedStart } from "@keyless/contract-tests";
+import { startSandbox, type Sandbox } from "@keyless/sandbox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const dir = new URL("..", import.meta.url);
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ stateDir: await mkdtemp(join(tmpdir(), "keyless-03-mi-")), queue: false });
+});
+afterAll(() => sandbox?.stop());
+
+function withEnv(changes: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...sandbox.stepEnvironment("03"), ...changes };
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function expectOneClearLine(result: FailedStart, ...patterns: RegExp[]): void {
+  expect(result.exitCode, result.output).toBe(1);
+  const lines = result.output.trim().split("\n");
+  expect(lines, result.output).toHaveLength(1);
+  for (const pattern of patterns) expect(lines[0]).toMatch(pattern);
+  expect(result.output).not.toContain(sandbox.stepEnvironment("03")["IDENTITY_HEADER"]);
+}
+
+describe("step 03: a managed identity, no secret anywhere", { timeout: 15_000 }, () => {
+  it("runs with no client id or secret in its environment", async () => {
+    const env = sandbox.stepEnvironment("03");
+    expect(Object.keys(env).filter((name) => /^AZURE_(CLIENT_ID|CLIENT_SECRET|CLIENT_CERTIFICATE|USERNAME|PASSWORD)/.test(name))).toEqual([]);
+    const servicePrincipalSecret = sandbox.directory.servicePrincipals[0]?.secret;
+    expect(Object.values(env)).not.toContain(servicePrincipalSecret);
+    const step = await startStep({ dir, env });
+    try {
+      const response = await fetch(`${step.url}/api/v1/getcode`);
+      expect(response.status).toBe(200);
+    } finally {
+      await step.stop();
+    }
+  });
+
+  it("signs in as the app's own identity: revoking that identity's role stops it", async () => {
+    const identity = sandbox.directory.apps.get("keyless-step-03");
+    const scope = sandbox.scopes.vault;
+    expect(identity).toBeDefined();
+    sandbox.rbac.remove({ principalId: identity?.objectId ?? "", role: "Key Vault Secrets User", scope });
+    try {
+      expectOneClearLine(
+        await startStepExpectingFailure({ dir, env: withEnv({}), timeoutMs: 10_000 }),
+        /403 ForbiddenByRbac/,
+        new RegExp(`az role assignment create --assignee ${identity?.objectId} --role "Key Vault Secrets User"`),
+      );
+    } finally {
+      sandbox.rbac.add({ principalId: identity?.objectId ?? "", role: "Key Vault Secrets User", scope }, { immediately: true });
+    }
+  });
+
+  it("names an unreachable managed identity endpoint within seconds", async () => {
+    const result = await startStepExpectingFailure({ dir, env: withEnv({ IDENTITY_ENDPOINT: "http://127.0.0.1:1/msi/token" }), timeoutMs: 10_000 });
+    expectOneClearLine(result, /IDENTITY_ENDPOINT/);
+  });
+
+  it("is refused a token with another app's identity header", async () => {
+    const result = await startStepExpectingFailure({ dir, env: withEnv({ IDENTITY_HEADER: "not-this-apps-header" }), timeoutMs: 10_000 });
+    expectOneClearLine(result, /managed identity|token/i);
+  });
+});
