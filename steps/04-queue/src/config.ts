@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+/**
+ * The environment this step reads, validated once at start-up.
+ * On Azure App Service these are the app's application settings.
+ */
+const Environment = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe("the port to listen on"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level"),
+  THIRD_PARTY_API_ENDPOINT: z.url({ protocol: /^https?$/ }).describe("the third-party API's URL, e.g. https://<function-app>.azurewebsites.net/api/RandomNumber"),
+  THIRD_PARTY_API_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe("milliseconds to wait for the third-party API"),
+  // Where the key lives now: a secret in Azure Key Vault.
+  KEY_VAULT_URL: z.url({ protocol: /^https$/ }).describe("the vault's URL, e.g. https://<vault-name>.vault.azure.net"),
+  THIRD_PARTY_API_SECRET_NAME: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/).describe("the name of the Key Vault secret that holds the third party's key"),
+  // Every code issued is also queued for a back-end, in Azure Queue Storage.
+  STORAGE_QUEUE_URL: z.url({ protocol: /^https$/ }).describe("the queue's URL, e.g. https://<account>.queue.core.windows.net/code-requests"),
+  // Who the app is: its managed identity. App Service sets IDENTITY_ENDPOINT and
+  // IDENTITY_HEADER when the identity is on, and DefaultAzureCredential reads them
+  // itself. There is no secret for the app to hold.
+});
+
+export type Config = z.infer<typeof Environment>;
+
+/** A start-up failure caused by the environment: its message names the variable and what it should hold. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const result = Environment.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    const description = Environment.shape[name as keyof typeof Environment.shape]?.description;
+    const state = env[name] === undefined ? "is not set" : "is not valid";
+    return `${name} ${state} (${description})`;
+  });
+  throw new ConfigError(`Environment: ${problems.join("; ")}.`);
+}

@@ -1,0 +1,72 @@
+/**
+ * The entry point: read the environment once, build the clients, listen.
+ * Everything that can fail does so here, at start-up, with one clear line.
+ */
+import { DefaultAzureCredential } from "@azure/identity";
+import { SecretClient } from "@azure/keyvault-secrets";
+import { QueueClient } from "@azure/storage-queue";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createApp } from "./app.ts";
+import { loadConfig } from "./config.ts";
+import { createLogger } from "./log.ts";
+import { CodeQueue } from "./queue.ts";
+import { describeStartupError } from "./startupError.ts";
+import { ThirdPartyApi } from "./thirdPartyApi.ts";
+import { thirdPartyKeyFromKeyVault } from "./thirdPartyKey.ts";
+
+/** Start-up must fail fast and clearly, not hang while the SDKs retry (about 19 s without an identity endpoint). */
+const STARTUP_TIMEOUT_MS = 6000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  const deadline = AbortSignal.timeout(ms);
+  return Promise.race([work, new Promise<never>((_, reject) => deadline.addEventListener("abort", () => reject(deadline.reason)))]);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger(config.LOG_LEVEL);
+
+  // DefaultAzureCredential works out who the app is from its environment. In
+  // this step it is the app's managed identity: Azure issues its tokens, so
+  // there is no client secret to keep, leak or rotate. Same code as step 02.
+  // The one credential serves every Azure client: Key Vault and Storage alike.
+  const credential = new DefaultAzureCredential();
+  const secrets = new SecretClient(config.KEY_VAULT_URL, credential);
+  // Read the key now: a missing role or secret stops the app at start-up, not at its first caller.
+  const thirdPartyKey = await withDeadline(thirdPartyKeyFromKeyVault(secrets, config.THIRD_PARTY_API_SECRET_NAME), STARTUP_TIMEOUT_MS);
+
+  const thirdPartyApi = new ThirdPartyApi({
+    endpoint: config.THIRD_PARTY_API_ENDPOINT,
+    accessKey: thirdPartyKey,
+    timeoutMs: config.THIRD_PARTY_API_TIMEOUT_MS,
+  });
+
+  // No connection string: the queue client signs in with the same identity.
+  // Few, short retries: a caller waits for its code, so fail fast with a 503.
+  const codeQueue = new CodeQueue(
+    new QueueClient(config.STORAGE_QUEUE_URL, credential, { retryOptions: { maxTries: 2, tryTimeoutInMs: 5000 } }),
+  );
+
+  const server = createServer(createApp({ thirdPartyApi, codeQueue, log }));
+  server.listen(config.PORT);
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  log.info(`listening on http://localhost:${port}`);
+
+  // App Service (and Ctrl-C) stop the app with a signal: finish what is in flight, then exit.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log.info(`${signal}: shutting down`);
+      server.close(() => process.exit(0));
+      server.closeIdleConnections();
+      setTimeout(() => process.exit(0), 5000).unref();
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`Did not start: ${describeStartupError(error, process.env)}`);
+  process.exit(1);
+});
