@@ -1,0 +1,46 @@
+/**
+ * `npm run diff -- 02 03`: what a lesson changes in the app's source, as a
+ * coloured unified diff with a summary of the files first.
+ */
+import { Command } from "commander";
+import { colorizeDiff, diffSources, summarizeDiff } from "../diff.ts";
+import { findStep, stepFolders } from "../stepFolders.ts";
+import { UsageError } from "../usageError.ts";
+import { bold, dim, fail, green, red } from "../ui.ts";
+
+const steps = stepFolders().map((folder) => folder.step);
+
+const program = new Command("npm run diff --")
+  .description("Show what changes in the app's source (src/) from one step to another: the lesson.")
+  .argument("<from>", `the earlier step (${steps.join(", ")})`)
+  .argument("[to]", "the later step; the one after <from> when omitted")
+  .option("--stat", "list the changed files only")
+  .addHelpText("after", "\nExamples:\n  npm run diff -- 02 03     what managed identity changes\n  npm run diff -- 01        step 01 to step 02\n")
+  .showHelpAfterError()
+  .action(async (fromText: string, toText: string | undefined, options: { stat?: boolean }) => {
+    const from = findStep(fromText);
+    const to = toText === undefined ? nextStep(from.step) : findStep(toText);
+    const patch = await diffSources(`${from.dir}/src`, `${to.dir}/src`);
+    const changes = summarizeDiff(patch);
+    console.log(bold(`steps/${from.name}/src → steps/${to.name}/src: ${changes.length} file${changes.length === 1 ? "" : "s"} changed`));
+    const width = Math.max(0, ...changes.map((change) => change.file.length));
+    for (const change of changes) {
+      console.log(`  ${change.status.padEnd(7)} ${change.file.padEnd(width)}  ${green(`+${change.added}`)} ${red(`-${change.removed}`)}`);
+    }
+    if (changes.length === 0) console.log(dim("  The two steps have the same source."));
+    if (!options.stat && patch) console.log(`\n${colorizeDiff(patch)}`);
+  });
+
+function nextStep(step: string) {
+  const folders = stepFolders();
+  const next = folders[folders.findIndex((folder) => folder.step === step) + 1];
+  if (!next) throw new UsageError(`Step ${step} is the last step: name two steps, e.g. npm run diff -- 01 ${step}.`);
+  return next;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  console.error(fail(error instanceof Error ? error.message : String(error)));
+  process.exit(error instanceof UsageError ? 2 : 1);
+}

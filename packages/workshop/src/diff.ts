@@ -1,0 +1,104 @@
+/**
+ * The lesson diff: what changed in the app's source between two steps.
+ *
+ * Every step is a complete app and files that a lesson does not touch are
+ * byte-identical copies, so this diff shows only the idea the lesson teaches.
+ * Only `src/` is compared: tests and package files are not the lesson.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { styleText } from "node:util";
+import { formatPatch, parsePatch, structuredPatch, type StructuredPatch } from "diff";
+import type { StepNumber } from "@keyless/sandbox";
+import { findStep } from "./stepFolders.ts";
+
+/** Lines of unchanged code shown around each change, as git shows them. */
+const CONTEXT_LINES = 3;
+
+/** The unified diff (git style, `a/src/...` and `b/src/...`) of step `a`'s source to step `b`'s. */
+export async function stepDiff(a: StepNumber, b: StepNumber): Promise<string> {
+  return diffSources(`${findStep(a).dir}/src`, `${findStep(b).dir}/src`);
+}
+
+/** The unified diff of two source folders, every file: added, removed and changed. */
+export async function diffSources(oldDir: string, newDir: string): Promise<string> {
+  const oldFiles = listFiles(oldDir);
+  const newFiles = listFiles(newDir);
+  const files = [...new Set([...oldFiles, ...newFiles])].sort();
+  const patches = await Promise.all(
+    files.map(async (file) => {
+      const before = oldFiles.includes(file) ? await readFile(`${oldDir}/${file}`, "utf8") : undefined;
+      const after = newFiles.includes(file) ? await readFile(`${newDir}/${file}`, "utf8") : undefined;
+      return filePatch(`src/${file}`, before, after);
+    }),
+  );
+  return patches.filter((patch) => patch !== undefined).join("");
+}
+
+function filePatch(path: string, before: string | undefined, after: string | undefined): string | undefined {
+  if (before === after) return undefined;
+  const patch: StructuredPatch = {
+    ...structuredPatch(
+      before === undefined ? "/dev/null" : `a/${path}`,
+      after === undefined ? "/dev/null" : `b/${path}`,
+      before ?? "",
+      after ?? "",
+      undefined,
+      undefined,
+      { context: CONTEXT_LINES },
+    ),
+    isGit: true,
+  };
+  if (before === undefined) Object.assign(patch, { isCreate: true, newMode: "100644" });
+  if (after === undefined) Object.assign(patch, { isDelete: true, oldMode: "100644" });
+  return formatPatch(patch);
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => `${entry.parentPath}/${entry.name}`.slice(dir.length + 1).replaceAll("\\", "/"));
+}
+
+/** One file's change, for the summary above a diff. */
+export interface FileChange {
+  readonly file: string;
+  readonly status: "added" | "removed" | "changed";
+  readonly added: number;
+  readonly removed: number;
+}
+
+export function summarizeDiff(patchText: string): FileChange[] {
+  if (!patchText) return [];
+  return parsePatch(patchText).map((patch) => {
+    const lines = patch.hunks.flatMap((hunk) => hunk.lines);
+    return {
+      file: (patch.isDelete ? patch.oldFileName : patch.newFileName)?.replace(/^[ab]\//, "") ?? "",
+      status: patch.isCreate ? "added" : patch.isDelete ? "removed" : "changed",
+      added: lines.filter((line) => line.startsWith("+")).length,
+      removed: lines.filter((line) => line.startsWith("-")).length,
+    };
+  });
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+/**
+ * The diff in terminal colours. `styleText` checks the stream: no colours in
+ * a pipe or a file, nor with NO_COLOR; FORCE_COLOR turns them back on.
+ */
+export function colorizeDiff(patchText: string, stream: NodeJS.WritableStream = process.stdout): string {
+  const paint = (style: Style, text: string) => styleText(style, text, { stream });
+  return patchText
+    .split("\n")
+    .map((line) => {
+      if (/^(diff --git|new file mode|deleted file mode|--- |\+\+\+ )/.test(line)) return paint("bold", line);
+      if (line.startsWith("@@")) return paint("cyan", line);
+      if (line.startsWith("+")) return paint("green", line);
+      if (line.startsWith("-")) return paint("red", line);
+      if (line.startsWith("\\")) return paint("dim", line);
+      return line;
+    })
+    .join("\n");
+}

@@ -1,0 +1,121 @@
+/**
+ * `npm run doctor`: checks the learner's machine and the running workshop
+ * before anything else, and says how to fix each problem it finds.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import tls from "node:tls";
+import { Command } from "commander";
+import { STEPS } from "@keyless/sandbox";
+import { connectToRunningWorkshop, type RunningWorkshop } from "./control.ts";
+import { REPO_ROOT, SANDBOX_PORTS, stepPort } from "./repo.ts";
+import { bold, fail, ok, warn } from "./ui.ts";
+
+interface Finding {
+  readonly ok: boolean | "warn";
+  readonly text: string;
+  readonly fix?: string;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+async function answers(url: string): Promise<number | string> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(8000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return cause?.code ?? (error instanceof Error ? error.message : String(error));
+  }
+}
+
+function checkNode(): Finding {
+  const major = Number(process.versions.node.split(".")[0]);
+  const fromProject = process.execPath.startsWith(REPO_ROOT);
+  if (major < 22) return { ok: false, text: `Node ${process.version} is too old (22 or newer)`, fix: "Run npm install: it installs the project's own Node 24, which npm run uses." };
+  return { ok: true, text: `Node ${process.version}${fromProject ? " (the project's own, from npm install)" : ""}` };
+}
+
+function checkInstall(): Finding {
+  return existsSync(`${REPO_ROOT}node_modules/@azure/identity`)
+    ? { ok: true, text: "dependencies installed" }
+    : { ok: false, text: "dependencies are missing", fix: "Run npm install in the repository's root folder." };
+}
+
+async function checkPorts(): Promise<Finding> {
+  const ports = [...STEPS.map(stepPort), ...Object.values(SANDBOX_PORTS)];
+  const busy: number[] = [];
+  for (const port of ports) if (!(await portIsFree(port))) busy.push(port);
+  if (busy.length === 0) return { ok: true, text: `ports free: ${ports.join(", ")}` };
+  return { ok: false, text: `ports in use: ${busy.join(", ")}`, fix: "Stop what uses them (on Linux/macOS: lsof -i :<port>), or stop an old npm start." };
+}
+
+async function checkRunning(workshop: RunningWorkshop): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const caFile = workshop.endpoints["caFile"];
+  if (typeof caFile === "string" && existsSync(caFile)) {
+    const pem = readFileSync(caFile, "utf8");
+    findings.push({ ok: pem.includes("BEGIN CERTIFICATE"), text: `sandbox CA at ${caFile}`, fix: "Delete the .sandbox folder and run npm start again to make a new CA." });
+    // The steps trust this CA through NODE_EXTRA_CA_CERTS; trust it here the same way, in-process.
+    tls.setDefaultCACertificates([...tls.getCACertificates("default"), pem]);
+  }
+  const authority = workshop.endpoints["authorityHost"];
+  if (typeof authority === "string") {
+    // Trusting the sandbox CA is what NODE_EXTRA_CA_CERTS gives the steps: check the same here.
+    const status = await answers(`${authority}/adfs/.well-known/openid-configuration`);
+    findings.push(
+      status === 200
+        ? { ok: true, text: `token service answers over HTTPS with a trusted certificate (${authority})` }
+        : { ok: false, text: `token service at ${authority}: ${status}`, fix: "Stop npm start, delete the .sandbox folder (a new CA is made), and start again." },
+    );
+  }
+  for (const step of STEPS) {
+    const url = workshop.endpoints.steps[step];
+    if (!url) {
+      findings.push({ ok: "warn", text: `step ${step} is not running`, fix: `See its "did not start" line in the npm start window, or run npm start -- ${step}.` });
+      continue;
+    }
+    const status = await answers(`${url}/api/v1/getcode`);
+    findings.push(
+      status === 200
+        ? { ok: true, text: `step ${step} issues codes at ${url}/api/v1/getcode` }
+        : { ok: false, text: `step ${step} at ${url} answered ${status}`, fix: `Run npm run check -- ${step} for details.` },
+    );
+  }
+  return findings;
+}
+
+const program = new Command("npm run doctor --")
+  .description("Check Node, ports, the sandbox and each step, and say how to fix what is wrong.")
+  .action(async () => {
+    const findings: Finding[] = [checkNode(), checkInstall()];
+    let workshop: RunningWorkshop | undefined;
+    try {
+      workshop = connectToRunningWorkshop();
+      await workshop.thirdParty.keys();
+    } catch {
+      workshop = undefined;
+    }
+    if (workshop) {
+      findings.push({ ok: true, text: "the sandbox is running (npm start)" }, ...(await checkRunning(workshop)));
+    } else {
+      findings.push({ ok: "warn", text: "the sandbox is not running", fix: "Start it with npm start, in another terminal." }, await checkPorts());
+    }
+    for (const finding of findings) {
+      const line = finding.ok === true ? ok(finding.text) : finding.ok === "warn" ? warn(finding.text) : fail(finding.text);
+      console.log(line);
+      if (finding.ok !== true && finding.fix) console.log(`    ${finding.fix}`);
+    }
+    const problems = findings.filter((finding) => finding.ok === false).length;
+    console.log(problems === 0 ? bold("\nAll good.") : bold(`\n${problems} problem${problems === 1 ? "" : "s"} to fix.`));
+    if (problems > 0) process.exitCode = 1;
+  });
+
+await program.parseAsync(process.argv);

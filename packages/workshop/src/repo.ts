@@ -1,0 +1,28 @@
+import { fileURLToPath } from "node:url";
+import type { StepNumber } from "@keyless/sandbox";
+
+/** The repository's root folder. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/**
+ * Where `npm start` writes what it serves, for the other commands: `.sandbox/endpoints.json`, or
+ * the folder in KEYLESS_SANDBOX_DIR (tests run a second workshop there, as the `az` CLI allows too).
+ */
+export const ENDPOINTS_FILE = `${process.env["KEYLESS_SANDBOX_DIR"] ?? `${REPO_ROOT}.sandbox`}/endpoints.json`;
+
+/** The port `npm start` gives each step: 3001 for step 01, and so on. */
+export function stepPort(step: StepNumber): number {
+  return 3000 + Number(step);
+}
+
+/** The ports `npm start` gives the sandbox's services (tests use free ports instead). */
+export const SANDBOX_PORTS = {
+  thirdParty: 7071, // Azure Functions' local default
+  vault: 8443,
+  login: 8444,
+  queue: 8445,
+  identity: 8446,
+} as const;
+
+/** How long `npm start`'s steps wait for the third party (THIRD_PARTY_API_TIMEOUT_MS). */
+export const STEP_TIMEOUT_MS = 5000;

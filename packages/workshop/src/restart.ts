@@ -1,0 +1,30 @@
+/** `npm run restart -- 02`: restarts one step of the running `npm start`; the sandbox keeps its state (roles, secrets). */
+import { Command } from "commander";
+import { STEPS } from "@keyless/sandbox";
+import { NotRunningError, connectToRunningWorkshop } from "./control.ts";
+import { parseStep } from "./steps.ts";
+import { UsageError } from "./usageError.ts";
+import { fail, ok } from "./ui.ts";
+
+const program = new Command("npm run restart --")
+  .description("Restart one step of the running npm start, keeping the sandbox's state: see a role or secret change at start-up.")
+  .argument("<step>", `the step to restart (${STEPS.join(", ")})`)
+  .addHelpText("after", "\nExample:\n  npm run restart -- 02\n")
+  .showHelpAfterError()
+  .action(async (text: string) => {
+    const step = parseStep(text);
+    const result = await connectToRunningWorkshop().restart(step);
+    if (result.url) console.log(ok(`Step ${step} restarted: ${result.url}/api/v1/getcode`));
+    else {
+      console.log(fail(`Step ${step} did not start:`));
+      console.log(`  ${result.error ?? "no reason given"}`);
+      process.exitCode = 1;
+    }
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  console.error(fail(error instanceof Error ? error.message : String(error)));
+  process.exit(error instanceof UsageError || error instanceof NotRunningError ? 2 : 1);
+}

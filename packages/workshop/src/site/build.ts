@@ -1,0 +1,63 @@
+/**
+ * Builds the documentation site in `site/`: every `docs/*.md` as a page with
+ * a shared layout, the real step diffs rendered in it, and the API reference
+ * that typedoc writes to `site/api/` (the `docs` script runs typedoc first).
+ *
+ *   node src/site/build.ts [--out <folder>]
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { relative } from "node:path";
+import { parseArgs } from "node:util";
+import { REPO_ROOT } from "../repo.ts";
+import { stepFolders } from "../stepFolders.ts";
+import { expandDirectives } from "./directives.ts";
+import { API_REFERENCE, page } from "./layout.ts";
+import { readLessons, renderMarkdown } from "./lessons.ts";
+
+export interface SiteOptions {
+  /** Where to write the site; `site/` at the repository root by default. */
+  readonly outDir?: string;
+  /** Where the lessons' markdown is; `docs/` by default. */
+  readonly docsDir?: string;
+  /** Where the steps are; `steps/` by default. */
+  readonly stepsDir?: string;
+}
+
+export interface BuiltSite {
+  readonly outDir: string;
+  /** The pages written, e.g. `01-keys-in-code.html`. */
+  readonly pages: readonly string[];
+  /** False when typedoc has not written `api/` yet: the nav's "API reference" link would be broken. */
+  readonly hasApiReference: boolean;
+}
+
+export async function buildSite(options: SiteOptions = {}): Promise<BuiltSite> {
+  const outDir = options.outDir ?? `${REPO_ROOT}site`;
+  const lessons = readLessons(options.docsDir ?? `${REPO_ROOT}docs`);
+  const steps = stepFolders(options.stepsDir);
+
+  mkdirSync(`${outDir}/assets`, { recursive: true });
+  // Pages of lessons that were renamed or removed must not linger; api/ is typedoc's.
+  for (const name of readdirSync(outDir)) if (name.endsWith(".html")) rmSync(`${outDir}/${name}`);
+  const require = createRequire(import.meta.url);
+  copyFileSync(require.resolve("diff2html/bundles/css/diff2html.min.css"), `${outDir}/assets/diff2html.min.css`);
+  copyFileSync(new URL("site.css", import.meta.url), `${outDir}/assets/site.css`);
+
+  await Promise.all(
+    lessons.map(async (lesson) => {
+      const body = await expandDirectives(renderMarkdown(lesson.markdown), steps);
+      writeFileSync(`${outDir}/${lesson.href}`, page(lesson, body, lessons));
+    }),
+  );
+  return { outDir, pages: lessons.map((lesson) => lesson.href), hasApiReference: existsSync(`${outDir}/${API_REFERENCE}`) };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { out: { type: "string" } } });
+  const started = performance.now();
+  const site = await buildSite({ outDir: values.out });
+  const where = relative(process.cwd(), site.outDir) || ".";
+  console.log(`Built ${site.pages.length} pages in ${Math.round(performance.now() - started)} ms: ${where}/index.html`);
+  if (!site.hasApiReference) console.warn(`No ${API_REFERENCE} yet: run typedoc first (npm run docs does).`);
+}

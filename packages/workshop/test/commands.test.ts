@@ -1,0 +1,120 @@
+/**
+ * The learner's commands, run as a learner runs them (separate processes),
+ * against a second workshop started on free ports in a temporary folder.
+ */
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
+const stateDir = mkdtempSync(join(tmpdir(), "keyless-commands-"));
+const env = { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" };
+let launcher: ChildProcess;
+let launcherOutput = "";
+
+interface Run {
+  readonly code: number;
+  readonly output: string;
+}
+
+function command(file: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [`src/${file}`, ...args], { cwd: WORKSHOP, env }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "01", "3"], { cwd: WORKSHOP, env, stdio: ["ignore", "pipe", "pipe"] });
+  launcher.stderr?.on("data", (chunk: Buffer) => (launcherOutput += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    launcher.stdout?.on("data", (chunk: Buffer) => {
+      launcherOutput += chunk.toString();
+      if (launcherOutput.includes("Ctrl-C stops everything")) resolve();
+    });
+    launcher.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${launcherOutput}`)));
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (launcher.exitCode === null) {
+    const exited = once(launcher, "exit");
+    launcher.kill("SIGTERM");
+    await exited;
+  }
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("the learner's commands", { timeout: 60_000 }, () => {
+  it("npm start -- 01 3: prints a ready table with the time it took and the steps asked for", () => {
+    expect(launcherOutput).toMatch(/keyless is running \(ready in [\d.]+ s\)/);
+    expect(launcherOutput).toMatch(/step 01 +keys in code +http:\/\/localhost:\d+\/api\/v1\/getcode/);
+    expect(launcherOutput).toMatch(/step 03 +Key Vault \+ managed identity +http:\/\/localhost:\d+\/api\/v1\/getcode/);
+    expect(launcherOutput).not.toMatch(/step 02|step 04/);
+  });
+
+  it("npm run doctor: checks Node, the sandbox and each step, and finds nothing to fix", async () => {
+    const run = await command("doctor.ts");
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/✔ Node v2\d/);
+    expect(run.output).toMatch(/✔ token service answers over HTTPS with a trusted certificate/);
+    expect(run.output).toMatch(/✔ step 03 issues codes/);
+    expect(run.output).toMatch(/! step 02 is not running\n\s+.*npm start -- 02/);
+    expect(run.output).toMatch(/All good\./);
+  });
+
+  it("npm run check -- 03: passes the checkpoint, in words", async () => {
+    const run = await command("check.ts", "03");
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/✔ Step 03 passes its checkpoint: \d+ of \d+ checks\./);
+  });
+
+  it("npm run check -- 02: says the step is not running and how to start it", async () => {
+    const run = await command("check.ts", "02");
+    expect(run.code).toBe(2);
+    expect(run.output).toMatch(/Step 02 is not running\. Start it with npm start/);
+  });
+
+  it("npm run restart -- 03: restarts the step, keeping the sandbox's state", async () => {
+    const run = await command("restart.ts", "03");
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/✔ Step 03 restarted: http:\/\/localhost:\d+\/api\/v1\/getcode/);
+  });
+
+  it("npm run reset: back to the seed", async () => {
+    const run = await command("reset.ts");
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/back to its seed/);
+  });
+
+  it.each([["check.ts"], ["restart.ts"], ["reset.ts"], ["doctor.ts"], ["start.ts"]])("%s --help explains itself", async (file) => {
+    const run = await command(file, "--help");
+    expect(run.code).toBe(0);
+    expect(run.output).toMatch(/^Usage: npm (start|run \w+) --/m);
+  });
+
+  it("an unknown step is a clear usage error (exit 2)", async () => {
+    const run = await command("check.ts", "07");
+    expect(run.code).toBe(2);
+    expect(run.output).toContain("No step 07. Steps: 01, 02, 03, 04.");
+  });
+});
+
+describe("without a running sandbox", () => {
+  it("says to start it first (exit 2)", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "keyless-none-"));
+    const run = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, ["src/reset.ts"], { cwd: WORKSHOP, env: { ...env, KEYLESS_SANDBOX_DIR: empty } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+    rmSync(empty, { recursive: true, force: true });
+    expect(run.code).toBe(2);
+    expect(run.output).toContain("The sandbox is not running: start it in another terminal with npm start, then try again.");
+  });
+});
