@@ -64,7 +64,7 @@ function spawnStep(
 }
 
 /** Starts a step as its own process, the way `npm start` and App Service do, on a free port. */
-export async function startStep({ dir, env, timeoutMs = 15_000, onLine }: StartStepOptions): Promise<RunningStep> {
+export async function startStep({ dir, env, timeoutMs = 30_000, onLine }: StartStepOptions): Promise<RunningStep> {
   const { child, output } = spawnStep(dir, env, onLine);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`The step did not start within ${timeoutMs} ms:\n${output()}`)), timeoutMs);

@@ -4,7 +4,7 @@ import { THIRD_PARTY_API_KEY } from "../src/thirdPartyKey.ts";
 
 describeStepContract("step 01 (keys in code)", async () => {
   const thirdParty = await startThirdPartyApi({ keys: [THIRD_PARTY_API_KEY] });
-  const timeoutMs = 1000;
+  const timeoutMs = 2000;
   const step = await startStep({
     dir: new URL("..", import.meta.url),
     env: { THIRD_PARTY_API_ENDPOINT: thirdParty.endpoint, THIRD_PARTY_API_TIMEOUT_MS: String(timeoutMs) },
