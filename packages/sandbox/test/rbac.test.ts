@@ -6,7 +6,7 @@
  */
 import { ClientSecretCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { RoleAssignments, VAULT_RESOURCE } from "../src/index.ts";
 import { az, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
@@ -80,16 +80,29 @@ describe("Key Vault denies without a role", () => {
 });
 
 describe("role assignment propagation delay", () => {
-  it("denies until the delay has passed, then allows (and the same for a deletion)", async () => {
-    const rbac = new RoleAssignments(200);
+  // The clock is moved by hand (only Date is faked), so these tests say what the delay does
+  // without racing it on a busy machine.
+  const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("denies until the delay has passed, then allows (and the same for a deletion)", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const rbac = new RoleAssignments(30_000);
     const principal = { objectId: "p1", tenantId: "t" };
     const action = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+    const vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
     rbac.add({ principalId: "p1", role: "Key Vault Secrets User", scope: "/subscriptions/s/resourceGroups/rg" });
-    expect(rbac.isAllowed(principal, action, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")).toBe(false);
-    await vi.waitFor(() => expect(rbac.isAllowed(principal, action, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")).toBe(true), { timeout: 2000, interval: 50 });
+    expect(rbac.isAllowed(principal, action, vault)).toBe(false);
+    later(29_000);
+    expect(rbac.isAllowed(principal, action, vault)).toBe(false);
+    later(1_000);
+    expect(rbac.isAllowed(principal, action, vault)).toBe(true);
     rbac.remove({ principalId: "p1" });
-    expect(rbac.isAllowed(principal, action, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")).toBe(true);
-    await vi.waitFor(() => expect(rbac.isAllowed(principal, action, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")).toBe(false), { timeout: 2000, interval: 50 });
+    expect(rbac.isAllowed(principal, action, vault)).toBe(true);
+    later(30_000);
+    expect(rbac.isAllowed(principal, action, vault)).toBe(false);
   });
 
   it("applies to the running vault (the sandbox's roleAssignmentDelayMs)", async () => {
@@ -97,15 +110,19 @@ describe("role assignment propagation delay", () => {
     await sandbox.reset();
     sandbox.rbac.remove({ principalId: sp.objectId });
     // startSandbox({ roleAssignmentDelayMs }) sets this; changing it here saves starting a second sandbox.
-    sandbox.rbac.delayMs = 500;
+    sandbox.rbac.delayMs = 60_000;
     try {
       const token = await sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: sp.objectId, appId: sp.appId });
       const get = () => fetch(`${sandbox.endpoints.keyVaultUrl}/secrets/third-party-api-key?api-version=7.6`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
-      await vi.waitFor(async () => expect(await get()).toBe(403), { timeout: 2000, interval: 50 });
+      vi.useFakeTimers({ toFake: ["Date"] });
+      later(60_000); // the removal above has now propagated
+      expect(await get()).toBe(403);
       sandbox.rbac.add({ principalId: sp.objectId, role: "Key Vault Secrets User", scope: vaultScope() });
       expect(await get()).toBe(403);
-      await vi.waitFor(async () => expect(await get()).toBe(200), { timeout: 3000, interval: 50 });
+      later(60_000);
+      expect(await get()).toBe(200);
     } finally {
+      vi.useRealTimers();
       sandbox.rbac.delayMs = 0;
       await sandbox.reset();
     }
