@@ -2,14 +2,21 @@
  * `npm run bench`: the workshop's speed and memory figures, printed, never
  * asserted. Starts `npm start`'s launcher a few times (time to ready, memory of
  * the whole process tree), then measures getcode on every step under load and
- * counts step 04's queue messages against its 200s.
+ * counts step 04's queue messages against its 200s. Last, how long a step takes
+ * to stop with its one-line reason when it cannot start (the target is 10 s).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startStepExpectingFailure } from "@keyless/contract-tests/start-step";
+import { startSandbox } from "@keyless/sandbox";
 import { Command } from "commander";
 import { connectToRunningWorkshop } from "./control.ts";
 import { REPO_ROOT } from "./repo.ts";
+import { stepDir } from "./stepFolders.ts";
 import { bold, table } from "./ui.ts";
 
 const program = new Command("npm run bench --")
@@ -136,3 +143,43 @@ console.log(
     ],
   ]),
 );
+
+/** Each start-up failure the lessons provoke: how long until the step exits with its one line. */
+async function timeStartupFailures(): Promise<string[][]> {
+  const stateDir = await mkdtemp(join(tmpdir(), "keyless-bench-"));
+  const sandbox = await startSandbox({ stateDir, queue: false });
+  const withoutRole = (step: "02" | "03") => {
+    const principalId = step === "02" ? (sandbox.directory.servicePrincipals[0]?.objectId ?? "") : (sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "");
+    return {
+      before: () => void sandbox.rbac.remove({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }),
+      after: () => void sandbox.rbac.add({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }, { immediately: true }),
+    };
+  };
+  const cases: { step: "02" | "03"; what: string; env?: Record<string, string>; before?: () => void; after?: () => void }[] = [
+    { step: "02", what: "wrong client secret", env: { AZURE_CLIENT_SECRET: "not-the-secret" } },
+    { step: "02", what: "missing secret", env: { THIRD_PARTY_API_SECRET_NAME: "no-such-secret" } },
+    { step: "02", what: "vault unreachable", env: { KEY_VAULT_URL: "https://keyless-kv.vault.localhost:1" } },
+    { step: "02", what: "missing role", ...withoutRole("02") },
+    { step: "03", what: "identity endpoint unreachable", env: { IDENTITY_ENDPOINT: "http://127.0.0.1:1/msi/token" } },
+    { step: "03", what: "missing role", ...withoutRole("03") },
+  ];
+  const rows = [["step", "cause", "exit code", "seconds to exit"]];
+  try {
+    for (const failure of cases) {
+      failure.before?.();
+      try {
+        const result = await startStepExpectingFailure({ dir: stepDir(failure.step), env: { ...sandbox.stepEnvironment(failure.step), ...failure.env }, timeoutMs: 30_000 });
+        rows.push([failure.step, failure.what, String(result.exitCode), (result.elapsedMs / 1000).toFixed(1)]);
+      } finally {
+        failure.after?.();
+      }
+    }
+  } finally {
+    await sandbox.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+console.log(bold("\nstart-up failures (target: exit within 10 s with one clear line)"));
+console.log(table(await timeStartupFailures()));
