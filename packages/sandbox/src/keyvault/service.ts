@@ -7,7 +7,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { Authorizer, Principal, TokenValidator } from "../contracts.ts";
 import * as errors from "./errors.ts";
-import { latest, type SecretStore, type SecretVersion, type StoredSecret } from "./store.ts";
+import { latest, versionOf, type SecretStore, type SecretVersion, type StoredSecret } from "./store.ts";
 
 export const VAULT_RESOURCE = "https://vault.localhost";
 /** The api-versions accepted, oldest first: the SDKs of the last years. */
@@ -170,7 +170,7 @@ export function createKeyVault(options: VaultOptions): Express {
     const { name, version: wanted } = req.params;
     if (!validName(res, name) || !allowed(res, "getSecret/action", name)) return;
     const secret = store.get(name);
-    const version = wanted ? secret?.versions.find((candidate) => candidate.version === wanted) : secret && latest(secret);
+    const version = versionOf(secret, wanted);
     if (!secret || !version) return send(res, errors.secretNotFound(name, wanted));
     // Only `enabled` blocks a get. Azure returns expired and not-yet-valid secrets all the same
     // (exp and nbf are informational for secrets): rotation must not rely on them.
@@ -202,7 +202,7 @@ export function createKeyVault(options: VaultOptions): Express {
     const { name, version: wanted } = req.params;
     if (!validName(res, name) || !allowed(res, "update/action", name)) return;
     const secret = store.get(name);
-    const version = wanted ? secret?.versions.find((candidate) => candidate.version === wanted) : secret && latest(secret);
+    const version = versionOf(secret, wanted);
     if (!secret || !version) return send(res, errors.secretNotFound(name, wanted));
     const body = (req.body ?? {}) as { contentType?: unknown; tags?: unknown; attributes?: Record<string, unknown> };
     if (typeof body.contentType === "string") version.contentType = body.contentType;

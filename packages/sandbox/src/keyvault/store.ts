@@ -122,3 +122,9 @@ export function latest(secret: StoredSecret): SecretVersion {
   if (!version) throw new Error(`Secret ${secret.name} has no versions.`);
   return version;
 }
+
+/** The version a URL names (`/secrets/{name}/{version}`), or the latest when it names none. */
+export function versionOf(secret: StoredSecret | undefined, wanted: string | undefined): SecretVersion | undefined {
+  if (!secret) return undefined;
+  return wanted ? secret.versions.find((candidate) => candidate.version === wanted) : latest(secret);
+}
