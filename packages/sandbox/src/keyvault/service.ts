@@ -2,22 +2,27 @@
  * Azure Key Vault's secrets data plane (REST API as used by
  * @azure/keyvault-secrets). Every request is authenticated (the first one
  * without a token gets the 401 challenge that tells the SDK where to get a
- * token and for which resource) and authorized with Azure RBAC.
+ * token and for which resource), matched to its operation in one table
+ * (operations.ts), authorized with Azure RBAC for that operation's data
+ * action, and checked in full before anything changes: a refused request
+ * (4xx) never changes the vault.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { Authorizer, Principal, TokenValidator } from "../contracts.ts";
 import * as errors from "./errors.ts";
+import { vaultOperation, type VaultOperation, type VaultOperationName } from "./operations.ts";
+import { PageTokens, pageOf } from "./paging.ts";
 import { latest, versionOf, type SecretStore, type SecretVersion, type StoredSecret } from "./store.ts";
+import { BACKUP_FORMAT, SECRET_NAME, checkRestore, checkSet, checkUpdate } from "./validation.ts";
 
 export const VAULT_RESOURCE = "https://vault.localhost";
 /** The api-versions accepted, oldest first: the SDKs of the last years. */
 const API_VERSIONS = ["7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01", "2026-04-01"];
 const LATEST_API_VERSION = API_VERSIONS.at(-1) ?? "";
-const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-/** Azure's limit: 25 KB, counted as 25,600 characters. */
-const MAX_VALUE_LENGTH = 25_600;
-const PAGE_SIZE = 25;
-const ACTION = "Microsoft.KeyVault/vaults/secrets";
+/** Room for any set or update within Azure's limits (a 25 KB value, 15 tags), JSON-escaped. */
+const BODY_LIMIT = "200kb";
+/** A backup holds every version of a secret: a restore may be much larger than a set. */
+const RESTORE_BODY_LIMIT = "8mb";
 
 export interface VaultOptions {
   readonly name: string;
@@ -32,13 +37,34 @@ export interface VaultOptions {
   readonly issuer: string;
   /** `https://<name>.vault.localhost:<port>`, known once the server listens. */
   readonly vaultUrl: () => string;
+  /**
+   * Told of anything unexpected that was thrown (the caller gets a 500 in Key
+   * Vault's shape, never the error). By default, written to stderr.
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
+/** One authorized request, ready for its operation. */
+interface Call {
+  readonly req: Request;
+  readonly res: Response;
+  /** The secret the URL names ("" for an operation on the vault). */
+  readonly secretName: string;
+  readonly secretVersion: string | undefined;
+  /** A restore's backup, already checked whole. */
+  readonly backup: StoredSecret | undefined;
+}
 
-const seconds = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined);
+interface Matched {
+  readonly operation: VaultOperation;
+  readonly secretName?: string;
+  readonly secretVersion?: string;
+}
 
 export function createKeyVault(options: VaultOptions): Express {
   const { store } = options;
+  const tokens = new PageTokens();
+  const onError = options.onError ?? ((error: unknown) => console.error("Key Vault: unexpected error:", error));
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
@@ -49,53 +75,53 @@ export function createKeyVault(options: VaultOptions): Express {
     }
     res.status(failure.status).json(failure.body);
   };
+  const matched = (res: Response) => res.locals["operation"] as Matched | undefined;
 
-  // 1. Authenticate: no token → the challenge; a bad token → 401 with the reason.
+  // 1. Authenticate, before anything else is read: no token → the challenge; a bad token → 401 with the reason.
   app.use(async (req: Request, res: Response, next: NextFunction) => {
-    const vaultName = req.hostname.split(".")[0]?.toLowerCase();
-    if (vaultName !== options.name.toLowerCase()) {
-      res.status(404).json({ error: { code: "VaultNotFound", message: `No vault named ${vaultName} here. The vault is ${options.name}.` } });
-      return;
-    }
-    if (!req.headers.authorization) {
-      send(res, errors.missingToken());
-      return;
-    }
+    const vaultName = req.hostname.split(".")[0]?.toLowerCase() ?? "";
+    if (vaultName !== options.name.toLowerCase()) return send(res, errors.vaultNotFound(vaultName, options.name));
+    if (!req.headers.authorization) return send(res, errors.missingToken());
     const check = await options.tokens.validate(req.headers.authorization, VAULT_RESOURCE);
-    if (!check.ok) {
-      send(res, errors.invalidToken(check, { audience: VAULT_RESOURCE, issuer: options.issuer }));
-      return;
-    }
+    if (!check.ok) return send(res, errors.invalidToken(check, { audience: VAULT_RESOURCE, issuer: options.issuer }));
     const version = req.query["api-version"];
     if (typeof version !== "string") return send(res, errors.missingApiVersion());
     if (!API_VERSIONS.includes(version)) return send(res, errors.unknownApiVersion(version, LATEST_API_VERSION));
     res.locals["principal"] = check.principal;
     next();
   });
-  app.use(express.json({ limit: "200kb", type: () => true }));
 
-  // 2. Authorize: Azure RBAC, for one data action at the vault or one secret.
-  const allowed = (res: Response, action: string, secretName?: string): boolean => {
+  // 2. Which operation: one table, for every route.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const match = vaultOperation(req.method, req.path);
+    if (match.kind === "undecodable") return send(res, errors.badRequestUri());
+    if (match.kind === "unsupported") return send(res, errors.unsupportedOperation());
+    res.locals["operation"] = match satisfies Matched;
+    next();
+  });
+
+  // 3. The body, as JSON whatever its content type (as Key Vault reads it).
+  const json = express.json({ limit: BODY_LIMIT, type: () => true });
+  const restoreJson = express.json({ limit: RESTORE_BODY_LIMIT, type: () => true });
+  app.use((req: Request, res: Response, next: NextFunction) => (matched(res)?.operation.name === "Restore Secret" ? restoreJson : json)(req, res, next));
+
+  // 4. Authorize: Azure RBAC, the operation's data action at the vault or at one secret.
+  const allowed = (res: Response, operation: VaultOperation, secretName?: string): boolean => {
     const resource = secretName ? `${options.resourceId}/secrets/${secretName}` : options.resourceId;
     const principal = res.locals["principal"] as Principal;
-    if (options.rbac.isAllowed(principal, `${ACTION}/${action}`, resource)) return true;
+    if (options.rbac.isAllowed(principal, operation.dataAction, resource)) return true;
     send(
       res,
       errors.forbiddenByRbac({
         ...(principal.appId ? { appId: principal.appId } : {}),
         objectId: principal.objectId,
         issuer: options.issuer,
-        action: `${ACTION}/${action}`,
+        action: operation.dataAction,
         resource,
         vault: options.name,
         location: options.location,
       }),
     );
-    return false;
-  };
-  const validName = (res: Response, name: string): boolean => {
-    if (SECRET_NAME.test(name)) return true;
-    send(res, errors.badName(name));
     return false;
   };
 
@@ -129,144 +155,143 @@ export function createKeyVault(options: VaultOptions): Express {
       scheduledPurgeDate: deleted.scheduledPurgeDate,
     };
   };
-  /** One page of a listing, with a nextLink the SDK follows. */
-  const page = <T>(req: Request, items: T[]) => {
-    const size = Math.min(Number(req.query["maxresults"]) || PAGE_SIZE, PAGE_SIZE);
-    const skip = Number(req.query["$skiptoken"]) || 0;
-    const next = skip + size < items.length ? `${options.vaultUrl()}${req.path}?api-version=${req.query["api-version"]}&$skiptoken=${skip + size}&maxresults=${size}` : null;
-    return { value: items.slice(skip, skip + size), nextLink: next };
+  /**
+   * One page of a listing: the query is checked first (maxresults from 1 to
+   * 25, a $skiptoken this vault issued for this listing), and the nextLink,
+   * which the SDK follows, always goes further than this page.
+   */
+  const list = <T>({ req, res }: Call, listing: string, items: () => T[] | errors.KeyVaultError) => {
+    const request = tokens.read(listing, req.query);
+    if (!request.ok) return send(res, request.problem === "maxresults" ? errors.badMaxResults(request.given) : errors.badSkipToken());
+    const all = items();
+    if (!Array.isArray(all)) return send(res, all);
+    const page = pageOf(all, request);
+    const nextLink =
+      page.next === undefined
+        ? null
+        : `${options.vaultUrl()}${req.path}?api-version=${String(req.query["api-version"])}&$skiptoken=${tokens.issue(listing, page.next)}&maxresults=${request.size}`;
+    res.json({ value: page.value, nextLink });
   };
 
-  app.get("/secrets", (req, res) => {
-    if (!allowed(res, "readMetadata/action")) return;
-    res.json(page(req, store.list().map((secret) => properties(secret, latest(secret), false))));
-  });
+  // 5. The operations. Each checks what it is given before it changes anything.
+  const operations: Record<VaultOperationName, (call: Call) => void> = {
+    "Get Secrets": (call) => list(call, "secrets", () => store.list().map((secret) => properties(secret, latest(secret), false))),
 
-  app.post("/secrets/restore", (req, res) => {
-    const blob = (req.body as { value?: unknown } | undefined)?.value;
-    let secret: StoredSecret;
-    try {
-      secret = JSON.parse(Buffer.from(String(blob), "base64url").toString("utf8")).secret as StoredSecret;
-      if (!secret?.name || !Array.isArray(secret.versions) || secret.versions.length === 0) throw new Error("empty");
-    } catch {
-      return send(res, errors.badBackup());
+    "Get Secret Versions": (call) =>
+      list(call, `versions/${call.secretName.toLowerCase()}`, () => {
+        const secret = store.get(call.secretName);
+        return secret ? secret.versions.map((version) => properties(secret, version)) : errors.secretNotFound(call.secretName);
+      }),
+
+    "Get Secret": ({ res, secretName, secretVersion }) => {
+      const secret = store.get(secretName);
+      const version = versionOf(secret, secretVersion);
+      if (!secret || !version) return send(res, errors.secretNotFound(secretName, secretVersion));
+      // Only `enabled` blocks a get. Azure returns expired and not-yet-valid secrets all the same
+      // (exp and nbf are informational for secrets): rotation must not rely on them.
+      if (!version.enabled) return send(res, errors.disabled());
+      res.json(bundle(secret, version, true));
+    },
+
+    "Set Secret": ({ req, res, secretName }) => {
+      const checked = checkSet(req.body);
+      if (!checked.ok) return send(res, checked.error);
+      if (store.getDeleted(secretName)) return send(res, errors.deletedNameTaken(secretName));
+      const { secret, version } = store.set(secretName, checked.value);
+      res.json(bundle(secret, version, true));
+    },
+
+    "Update Secret": ({ req, res, secretName, secretVersion }) => {
+      const checked = checkUpdate(req.body);
+      if (!checked.ok) return send(res, checked.error);
+      const secret = store.get(secretName);
+      const version = versionOf(secret, secretVersion);
+      if (!secret || !version) return send(res, errors.secretNotFound(secretName, secretVersion));
+      const updated = store.update(secretName, version.version, checked.value);
+      if (!updated) return send(res, errors.secretNotFound(secretName, secretVersion));
+      res.json(bundle(secret, updated, false));
+    },
+
+    "Delete Secret": ({ res, secretName }) => {
+      if (!store.get(secretName)) return send(res, errors.secretNotFound(secretName));
+      if (store.getDeleted(secretName)) return send(res, errors.deletedNameTaken(secretName));
+      store.delete(secretName);
+      res.json(deletedBundle(secretName));
+    },
+
+    "Backup Secret": ({ res, secretName }) => {
+      const secret = store.get(secretName);
+      if (!secret) return send(res, errors.secretNotFound(secretName));
+      // Opaque to the caller, like Azure's: only this vault's restore reads it.
+      const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, vault: options.name, secret })).toString("base64url");
+      res.json({ value: blob });
+    },
+
+    "Restore Secret": ({ res, backup }) => {
+      if (!backup) return send(res, errors.badBackup());
+      if (store.get(backup.name)) return send(res, errors.alreadyExists(backup.name));
+      if (store.getDeleted(backup.name)) return send(res, errors.deletedNameTaken(backup.name));
+      const restored = store.restore(backup) ? store.get(backup.name) : undefined;
+      if (!restored) return send(res, errors.alreadyExists(backup.name));
+      res.json(bundle(restored, latest(restored), false));
+    },
+
+    "Get Deleted Secrets": (call) => list(call, "deletedsecrets", () => store.listDeleted().map((deleted) => deletedBundle(deleted.secret.name))),
+
+    "Get Deleted Secret": ({ res, secretName }) => {
+      const deleted = deletedBundle(secretName);
+      if (!deleted) return send(res, errors.deletedSecretNotFound(secretName));
+      res.json(deleted);
+    },
+
+    "Recover Deleted Secret": ({ res, secretName }) => {
+      if (!store.getDeleted(secretName)) return send(res, errors.deletedSecretNotFound(secretName));
+      if (store.get(secretName)) return send(res, errors.deletedSecretConflict(secretName));
+      const secret = store.recover(secretName);
+      if (!secret) return send(res, errors.deletedSecretNotFound(secretName));
+      res.json(bundle(secret, latest(secret), false));
+    },
+
+    "Purge Deleted Secret": ({ res, secretName }) => {
+      if (!store.purge(secretName)) return send(res, errors.deletedSecretNotFound(secretName));
+      res.status(204).end();
+    },
+  };
+
+  app.use((req: Request, res: Response) => {
+    const match = matched(res);
+    if (!match) return send(res, errors.unsupportedOperation());
+    const { operation, secretName = "", secretVersion } = match;
+    // The secret the action is checked on: named in the URL, or for a restore, in the backup (checked whole first).
+    if (operation.scope === "secret" && !SECRET_NAME.test(secretName)) return send(res, errors.badName(secretName));
+    let backup: StoredSecret | undefined;
+    if (operation.scope === "backup") {
+      const checked = checkRestore(req.body);
+      if (!checked.ok) return send(res, checked.error);
+      backup = checked.value;
     }
-    if (!allowed(res, "restore/action", secret.name)) return;
-    if (store.get(secret.name)) return send(res, errors.alreadyExists(secret.name));
-    if (store.getDeleted(secret.name)) return send(res, errors.deletedNameTaken(secret.name));
-    store.restore(secret);
-    res.json(bundle(secret, latest(secret), false));
+    const target = operation.scope === "vault" ? undefined : operation.scope === "backup" ? backup?.name : secretName;
+    if (!allowed(res, operation, target)) return;
+    operations[operation.name]({ req, res, secretName, secretVersion, backup });
   });
 
-  app.get("/secrets/:name/versions", (req, res) => {
-    const name = req.params.name;
-    if (!validName(res, name) || !allowed(res, "readMetadata/action", name)) return;
-    const secret = store.get(name);
-    if (!secret) return send(res, errors.secretNotFound(name));
-    res.json(page(req, secret.versions.map((version) => properties(secret, version))));
-  });
-
-  app.get("/secrets/:name{/:version}", (req, res) => {
-    const { name, version: wanted } = req.params;
-    if (!validName(res, name) || !allowed(res, "getSecret/action", name)) return;
-    const secret = store.get(name);
-    const version = versionOf(secret, wanted);
-    if (!secret || !version) return send(res, errors.secretNotFound(name, wanted));
-    // Only `enabled` blocks a get. Azure returns expired and not-yet-valid secrets all the same
-    // (exp and nbf are informational for secrets): rotation must not rely on them.
-    if (!version.enabled) return send(res, errors.disabled());
-    res.json(bundle(secret, version, true));
-  });
-
-  app.put("/secrets/:name", (req, res) => {
-    const name = req.params.name;
-    if (!validName(res, name) || !allowed(res, "setSecret/action", name)) return;
-    const body = (req.body ?? {}) as { value?: unknown; contentType?: unknown; tags?: unknown; attributes?: Record<string, unknown> };
-    if (typeof body.value !== "string") return send(res, errors.badBody("Property value is required and must be a string."));
-    if (body.value.length > MAX_VALUE_LENGTH) return send(res, errors.valueTooLarge());
-    if (store.getDeleted(name)) return send(res, errors.deletedNameTaken(name));
-    const notBefore = seconds(body.attributes?.["nbf"]);
-    const expires = seconds(body.attributes?.["exp"]);
-    const { secret, version } = store.set(name, {
-      value: body.value,
-      ...(typeof body.contentType === "string" ? { contentType: body.contentType } : {}),
-      ...(body.tags && typeof body.tags === "object" ? { tags: body.tags as Record<string, string> } : {}),
-      ...(typeof body.attributes?.["enabled"] === "boolean" ? { enabled: body.attributes["enabled"] } : {}),
-      ...(notBefore !== undefined ? { notBefore } : {}),
-      ...(expires !== undefined ? { expires } : {}),
-    });
-    res.json(bundle(secret, version, true));
-  });
-
-  app.patch("/secrets/:name{/:version}", (req, res) => {
-    const { name, version: wanted } = req.params;
-    if (!validName(res, name) || !allowed(res, "update/action", name)) return;
-    const secret = store.get(name);
-    const version = versionOf(secret, wanted);
-    if (!secret || !version) return send(res, errors.secretNotFound(name, wanted));
-    const body = (req.body ?? {}) as { contentType?: unknown; tags?: unknown; attributes?: Record<string, unknown> };
-    if (typeof body.contentType === "string") version.contentType = body.contentType;
-    if (body.tags && typeof body.tags === "object") version.tags = body.tags as Record<string, string>;
-    if (typeof body.attributes?.["enabled"] === "boolean") version.enabled = body.attributes["enabled"];
-    const notBefore = seconds(body.attributes?.["nbf"]);
-    const expires = seconds(body.attributes?.["exp"]);
-    if (notBefore !== undefined) version.notBefore = notBefore;
-    if (expires !== undefined) version.expires = expires;
-    version.updated = Math.floor(Date.now() / 1000);
-    res.json(bundle(secret, version, false));
-  });
-
-  app.delete("/secrets/:name", (req, res) => {
-    const name = req.params.name;
-    if (!validName(res, name) || !allowed(res, "delete", name)) return;
-    if (!store.delete(name)) return send(res, errors.secretNotFound(name));
-    res.json(deletedBundle(name));
-  });
-
-  app.post("/secrets/:name/backup", (req, res) => {
-    const name = req.params.name;
-    if (!validName(res, name) || !allowed(res, "backup/action", name)) return;
-    const secret = store.get(name);
-    if (!secret) return send(res, errors.secretNotFound(name));
-    // Opaque to the caller, like Azure's: only this vault's restore reads it.
-    const blob = Buffer.from(JSON.stringify({ format: "keyless-sandbox-backup-1", vault: options.name, secret })).toString("base64url");
-    res.json({ value: blob });
-  });
-
-  app.get("/deletedsecrets", (req, res) => {
-    if (!allowed(res, "readMetadata/action")) return;
-    res.json(page(req, store.listDeleted().map((deleted) => deletedBundle(deleted.secret.name))));
-  });
-
-  app.get("/deletedsecrets/:name", (req, res) => {
-    const name = req.params.name;
-    if (!validName(res, name) || !allowed(res, "readMetadata/action", name)) return;
-    const deleted = deletedBundle(name);
-    if (!deleted) return send(res, errors.deletedSecretNotFound(name));
-    res.json(deleted);
-  });
-
-  app.post("/deletedsecrets/:name/recover", (req, res) => {
-    const name = req.params.name;
-    if (!validName(res, name) || !allowed(res, "recover/action", name)) return;
-    const secret = store.recover(name);
-    if (!secret) return send(res, errors.deletedSecretNotFound(name));
-    res.json(bundle(secret, latest(secret), false));
-  });
-
-  app.delete("/deletedsecrets/:name", (req, res) => {
-    const name = req.params.name;
-    if (!validName(res, name) || !allowed(res, "purge/action", name)) return;
-    if (!store.purge(name)) return send(res, errors.deletedSecretNotFound(name));
-    res.status(204).end();
-  });
-
-  app.use((_req: Request, res: Response) => {
-    send(res, errors.badBody("The requested operation is not supported by this vault."));
-  });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = (error as { status?: number }).status;
-    send(res, status === 413 ? errors.valueTooLarge() : errors.badBody("The request body is not valid JSON."));
+  // 6. What Express itself fails on (the body, the URL) or anything thrown: Key Vault's shape, never a stack.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      onError(error);
+      req.socket.destroy();
+      return;
+    }
+    const failure = error as { type?: unknown; status?: unknown; expose?: unknown };
+    if (failure.type === "entity.parse.failed") return send(res, errors.badJson());
+    if (failure.type === "entity.too.large") {
+      const restore = matched(res)?.operation.name === "Restore Secret";
+      return send(res, matched(res)?.operation.name === "Set Secret" ? errors.valueTooLarge() : errors.requestTooLarge(restore ? RESTORE_BODY_LIMIT : BODY_LIMIT));
+    }
+    if (error instanceof URIError) return send(res, errors.badRequestUri());
+    if (failure.expose === true && typeof failure.status === "number" && failure.status >= 400 && failure.status < 500) return send(res, errors.unreadableBody());
+    onError(error);
+    send(res, errors.internalError());
   });
   return app;
 }

@@ -29,6 +29,14 @@ export interface DeletedSecret {
   readonly scheduledPurgeDate: number;
 }
 
+export interface VersionChanges {
+  readonly contentType?: string;
+  readonly tags?: Record<string, string>;
+  readonly enabled?: boolean;
+  readonly notBefore?: number;
+  readonly expires?: number;
+}
+
 export interface NewSecretVersion {
   readonly value: string;
   readonly contentType?: string;
@@ -84,9 +92,33 @@ export class SecretStore {
     return { secret, version };
   }
 
+  /**
+   * Changes one version's properties (content type, tags, enabled, nbf, exp)
+   * at once, from changes already checked, and marks it updated. Properties
+   * left out keep their values.
+   */
+  update(name: string, versionId: string, changes: VersionChanges): SecretVersion | undefined {
+    const secret = this.get(name);
+    const index = secret?.versions.findIndex((candidate) => candidate.version === versionId) ?? -1;
+    const current = secret?.versions[index];
+    if (!secret || !current) return undefined;
+    const updated: SecretVersion = {
+      ...current,
+      ...(changes.contentType !== undefined ? { contentType: changes.contentType } : {}),
+      ...(changes.tags !== undefined ? { tags: { ...changes.tags } } : {}),
+      ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
+      ...(changes.notBefore !== undefined ? { notBefore: changes.notBefore } : {}),
+      ...(changes.expires !== undefined ? { expires: changes.expires } : {}),
+      updated: now(),
+    };
+    secret.versions[index] = updated;
+    return updated;
+  }
+
+  /** Undefined when no secret has that name, or when a deleted secret of that name is kept. */
   delete(name: string): DeletedSecret | undefined {
     const secret = this.get(name);
-    if (!secret) return undefined;
+    if (!secret || this.getDeleted(name)) return undefined;
     this.#secrets.delete(key(name));
     const deletedDate = now();
     const deleted = { secret, deletedDate, scheduledPurgeDate: deletedDate + RETENTION_DAYS * 86_400 };
@@ -94,9 +126,10 @@ export class SecretStore {
     return deleted;
   }
 
+  /** Undefined when no deleted secret has that name, or when a secret of that name exists. */
   recover(name: string): StoredSecret | undefined {
     const deleted = this.getDeleted(name);
-    if (!deleted) return undefined;
+    if (!deleted || this.get(name)) return undefined;
     this.#deleted.delete(key(name));
     this.#secrets.set(key(name), deleted.secret);
     return deleted.secret;
@@ -106,9 +139,15 @@ export class SecretStore {
     return this.#deleted.delete(key(name));
   }
 
-  /** Puts back a whole secret (all versions), from a backup. */
-  restore(secret: StoredSecret): void {
-    this.#secrets.set(key(secret.name), secret);
+  /**
+   * Puts back a whole secret (all versions), from a checked backup: a copy,
+   * so the caller's object never becomes the store's. False when the name is
+   * taken, by a secret or a deleted one.
+   */
+  restore(secret: StoredSecret): boolean {
+    if (secret.versions.length === 0 || this.get(secret.name) || this.getDeleted(secret.name)) return false;
+    this.#secrets.set(key(secret.name), { name: secret.name, versions: secret.versions.map((version) => ({ ...version, ...(version.tags ? { tags: { ...version.tags } } : {}) })) });
+    return true;
   }
 
   clear(): void {
