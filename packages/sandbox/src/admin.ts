@@ -4,7 +4,8 @@
  * vault's resource) and for `az login` (a token for the developer user).
  * Guarded by a random key that only `.sandbox/endpoints.json` (mode 0600) holds.
  */
-import express, { type Express, type Request, type Response } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
+import type { ErrorAnswer, ServiceErrors } from "./http/host.ts";
 import type { Directory, DirectoryEntry } from "./directory.ts";
 import { entraError, unknownResourceError } from "./identity/entraErrors.ts";
 import { resourceOfScope, secretsEqual } from "./identity/tokenService.ts";
@@ -46,7 +47,27 @@ export interface AdminPrincipal extends DirectoryEntry {
 }
 
 /** ARM's error shape: `{"error": {"code", "message"}}`, which `az` prints as `(code) message`. */
-const armError = (res: Response, status: number, code: string, message: string) => res.status(status).json({ error: { code, message } });
+const armAnswer = (status: number, code: string, message: string): ErrorAnswer => ({ status, body: { error: { code, message } } });
+const armError = (res: Response, status: number, code: string, message: string) => res.status(status).json(armAnswer(status, code, message).body);
+
+/** Resource Manager's answers for what no route handles. */
+export const armErrors: ServiceErrors = {
+  notFound: (req) => armAnswer(404, "NotFound", `The sandbox's Resource Manager has no ${req.method} ${(req.url ?? "").split("?")[0]}.`),
+  badRequest: (reason) =>
+    reason === "body" || reason === "bodyTooLarge"
+      ? armAnswer(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+      : armAnswer(400, "BadRequest", "The request could not be read."),
+  internal: () => armAnswer(500, "InternalServerError", "Encountered internal server error. Please try again."),
+};
+
+/** The last middleware: anything a route threw or a parser refused, in ARM's shape. */
+const armErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  const { status } = (error ?? {}) as { status?: unknown };
+  const refused = typeof status === "number" && status >= 400 && status < 500;
+  if (!refused) console.error(`sandbox: Resource Manager failed on ${req.method} ${req.path}: ${error instanceof Error ? error.message : String(error)}`);
+  const answer = refused ? armErrors.badRequest("body", req) : armErrors.internal(req);
+  res.status(answer.status).json(answer.body);
+};
 
 const principalNotFound = (assignee: string) =>
   `Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created with 'az ad sp create --id ${assignee}'.`;
@@ -55,7 +76,7 @@ export function createAdminApi(options: AdminOptions): Express {
   const { key, issuer, directory, rbac, resources, account, reset } = options;
   const app = express();
   app.disable("x-powered-by");
-  app.use(express.json());
+  // The key first: nobody without it gets as far as having a body read.
   app.use((req, res, next) => {
     if (!secretsEqual(req.get("x-keyless-admin-key") ?? "", key)) {
       armError(res, 401, "AuthenticationFailed", "Missing or wrong sandbox admin key: read it from .sandbox/endpoints.json of the running sandbox.");
@@ -63,6 +84,7 @@ export function createAdminApi(options: AdminOptions): Express {
     }
     next();
   });
+  app.use(express.json());
 
   const principals = (): AdminPrincipal[] => [
     ...directory.servicePrincipals.map(({ secret: _secret, ...entry }) => ({ ...entry, servicePrincipalType: "Application" as const })),
@@ -131,6 +153,10 @@ export function createAdminApi(options: AdminOptions): Express {
     const role = stringField(req, "role");
     const scope = stringField(req, "scope");
     const id = stringField(req, "id");
+    // As `az role assignment delete` does: no filter would delete every assignment, so it is refused.
+    if (!principal && !role && !scope && !id) {
+      return armError(res, 400, "MissingFilter", "Specify --ids, or at least one of --assignee, --role and --scope: without a filter every role assignment would be deleted.");
+    }
     try {
       res.json(rbac.remove({ ...(principal ? { principalId: principal.objectId } : {}), ...(role ? { role } : {}), ...(scope ? { scope } : {}), ...(id ? { id } : {}) }).map(withPrincipal));
     } catch (error) {
@@ -143,7 +169,7 @@ export function createAdminApi(options: AdminOptions): Express {
     res.json(options.functionKeys.list());
   });
   app.put("/function-keys/:name", (req, res) => {
-    const value = (req.body as { value?: unknown }).value;
+    const value = (req.body as { value?: unknown } | undefined)?.value;
     if (typeof value !== "string" || value.length < 16) {
       res.status(400).json({ code: "BadRequest", message: "A function key value must be a string of at least 16 characters." });
       return;
@@ -165,5 +191,10 @@ export function createAdminApi(options: AdminOptions): Express {
     res.json({ reset: true });
   });
 
+  app.use((req, res) => {
+    const answer = armErrors.notFound(req);
+    res.status(answer.status).json(answer.body);
+  });
+  app.use(armErrorHandler);
   return app;
 }

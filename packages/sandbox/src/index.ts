@@ -4,26 +4,16 @@
  * Vault, Queue Storage and the third party) and tells each step the
  * environment App Service would give it. The steps' code never knows.
  */
-import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import express from "express";
-import { startThirdPartyApi, type RunningThirdPartyApi } from "@keyless/third-party-api";
-import { createAdminApi, type AdminAccount } from "./admin.ts";
 import { ensureCertificates, type Certificates } from "./ca.ts";
 import { Directory } from "./directory.ts";
-import { createManagedIdentityEndpoint } from "./identity/managedIdentity.ts";
-import { createTokenService } from "./identity/tokenService.ts";
 import { TokenIssuer } from "./identity/tokens.ts";
-import { VAULT_RESOURCE, createKeyVault } from "./keyvault/service.ts";
-import { SecretStore } from "./keyvault/store.ts";
+import type { SecretStore } from "./keyvault/store.ts";
+import type { QueueService } from "./queue/index.ts";
 import { RoleAssignments } from "./rbac.ts";
-import { FunctionKeys } from "./functionKeys.ts";
-import { startQueueService, type QueueService } from "./queue/index.ts";
+import { RESOURCES, SERVICES, type RunningService, type RunningServices, type SandboxPorts, type SandboxScopes, type ServiceContext } from "./services.ts";
 import { loadSeed, type Seed } from "./seed.ts";
+import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 
 export type { Seed } from "./seed.ts";
 export type { Principal, TokenCheck, TokenValidator, Authorizer } from "./contracts.ts";
@@ -31,21 +21,12 @@ export type { Certificates } from "./ca.ts";
 export { TokenIssuer } from "./identity/tokens.ts";
 export { RoleAssignments, ROLE_DEFINITIONS, type RoleAssignment } from "./rbac.ts";
 export { VAULT_RESOURCE } from "./keyvault/service.ts";
+export { STORAGE_RESOURCE } from "./queue/index.ts";
+export { SERVICES, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
 
 /** The workshop's steps, by number. */
 export const STEPS = ["01", "02", "03", "04"] as const;
 export type StepNumber = (typeof STEPS)[number];
-
-/** Azure Storage's resource: the audience of every Storage token, in every cloud account. */
-export const STORAGE_RESOURCE = "https://storage.azure.com";
-
-export interface SandboxPorts {
-  readonly thirdParty: number;
-  readonly login: number;
-  readonly identity: number;
-  readonly vault: number;
-  readonly queue: number;
-}
 
 export interface SandboxOptions {
   /** Ports to listen on; 0 (the default) picks free ones. */
@@ -63,6 +44,8 @@ export interface SandboxOptions {
    * awaits `ready`; until then Queue Storage answers 503 ServerBusy, as Azure does when unavailable.
    */
   readonly waitForQueue?: boolean;
+  /** Told when a service goes down or comes back (Azurite restarted), in a sentence: `npm start` prints it. */
+  readonly onEvent?: (text: string) => void;
 }
 
 /** What the sandbox serves, as `npm start` writes it to `.sandbox/endpoints.json`. */
@@ -83,15 +66,6 @@ export interface SandboxEndpoints {
   readonly dnsPreload: string;
   /** The admin API for the sandbox's `az` CLI. */
   readonly admin: { readonly url: string; readonly key: string };
-}
-
-/** The ARM resource ids of the sandbox's resources, for role assignment scopes. */
-export interface SandboxScopes {
-  readonly subscription: string;
-  readonly resourceGroup: string;
-  readonly vault: string;
-  readonly storageAccount: string;
-  queue(name: string): string;
 }
 
 export interface Sandbox {
@@ -118,18 +92,6 @@ export interface Sandbox {
 const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../.sandbox", import.meta.url));
 const DNS_PRELOAD = fileURLToPath(new URL("./dnsPreload.ts", import.meta.url));
 
-async function listen(server: Server, port: number, host = "127.0.0.1"): Promise<number> {
-  server.listen(port, host);
-  await once(server, "listening");
-  return (server.address() as AddressInfo).port;
-}
-
-function close(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  return closed;
-}
-
 export function scopesOf(seed: Seed): SandboxScopes {
   const subscription = `/subscriptions/${seed.subscription.id}`;
   const resourceGroup = `${subscription}/resourceGroups/${seed.subscription.resourceGroup}`;
@@ -143,111 +105,103 @@ export function scopesOf(seed: Seed): SandboxScopes {
   };
 }
 
+/** The seed's role assignments, as `az role assignment create` would make them, in effect at once. */
+function seedRoleAssignments(seed: Seed, directory: Directory, rbac: RoleAssignments): void {
+  rbac.clear();
+  for (const assignment of seed.roleAssignments) {
+    const principal = directory.find(assignment.assignee);
+    if (!principal) throw new Error(`seed.json: no principal named ${assignment.assignee}.`);
+    rbac.add({ principalId: principal.objectId, principalType: principal.type, role: assignment.role, scope: assignment.scope }, { immediately: true });
+  }
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = options.seed ?? loadSeed();
-  const ports = { thirdParty: 0, login: 0, identity: 0, vault: 0, queue: 0, ...options.ports };
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
-  const certificates = await ensureCertificates(`${stateDir}/ca`);
-  const scopes = scopesOf(seed);
-  const resources = [VAULT_RESOURCE, STORAGE_RESOURCE];
-
-  const tokens = await TokenIssuer.create({ tenantId: seed.tenant.id, ...(options.tokenLifetimeSeconds ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}) });
   const directory = new Directory(seed);
   const rbac = new RoleAssignments(options.roleAssignmentDelayMs ?? 0);
-  const secrets = new SecretStore();
-  const thirdParty = await startThirdPartyApi({ keys: seed.thirdParty.keys, port: ports.thirdParty });
-  const adminKey = randomBytes(24).toString("base64url");
-
-  let loginPort = 0;
-  let vaultPort = 0;
-  const authorityHost = () => `https://localhost:${loginPort}`;
-  const keyVaultUrl = () => `https://${seed.keyVault.name}.vault.localhost:${vaultPort}`;
-
-  // Azurite takes the longest to start: it starts first, while the other services start.
-  const queueStarting = options.queue === false ? Promise.resolve(undefined) : startQueueService({
-    certificates,
-    tokens: tokens.validator(),
-    issuer: tokens,
+  seedRoleAssignments(seed, directory, rbac);
+  const running: Partial<Record<keyof typeof SERVICES, RunningService>> = {};
+  const context: ServiceContext = {
+    seed,
+    scopes: scopesOf(seed),
+    certificates: await ensureCertificates(`${stateDir}/ca`),
+    tokens: await TokenIssuer.create({ tenantId: seed.tenant.id, ...(options.tokenLifetimeSeconds ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}) }),
+    directory,
     rbac,
-    accountScope: scopes.storageAccount,
-    account: seed.storage.account,
-    queues: seed.storage.queues,
-    authority: () => `${authorityHost()}/${seed.tenant.id}`,
-    port: ports.queue,
-    compileCacheDir: `${stateDir}/compile-cache`,
-  });
-  let queue: QueueService | undefined;
-  const seedState = async () => {
-    secrets.clear();
-    for (const [name, value] of Object.entries(seed.keyVault.secrets)) secrets.set(name, { value });
-    rbac.clear();
-    for (const assignment of seed.roleAssignments) {
-      const principal = directory.find(assignment.assignee);
-      if (!principal) throw new Error(`seed.json: no principal named ${assignment.assignee}.`);
-      rbac.add({ principalId: principal.objectId, principalType: principal.type, role: assignment.role, scope: assignment.scope }, { immediately: true });
-    }
-    thirdParty.setKeys(seed.thirdParty.keys);
-    thirdParty.setFault(null);
-    await queue?.reset();
+    stateDir,
+    ports: { thirdParty: 0, login: 0, management: 0, identity: 0, vault: 0, queue: 0, ...options.ports },
+    resources: RESOURCES,
+    authorityHost: () => services.entraId.url,
+    account: () => account(),
+    resetAll: () => sandbox.reset(),
+    onEvent: options.onEvent ?? (() => {}),
+    running: running as RunningServices,
   };
-  await seedState();
+  // Each service in the registry's order; Queue Storage returns before Azurite is up (see `ready`).
+  for (const [name, service] of Object.entries(SERVICES) as [keyof typeof SERVICES, (typeof SERVICES)[keyof typeof SERVICES]][]) {
+    if (name === "queueStorage" && options.queue === false) continue;
+    running[name] = await service.start(context);
+  }
+  const services = running as RunningServices & { queueStorage?: RunningServices["queueStorage"] };
+  const queue = options.queue === false ? undefined : services.queueStorage.queue;
+  if (options.waitForQueue !== false) await queue?.ready;
 
-  const login = express();
-  const account = (): AdminAccount => ({
+  const endpoints: SandboxEndpoints = {
+    thirdPartyApi: services.thirdParty.api.endpoint,
+    ...(queue ? { queueUrl: queue.queueUrl(seed.storage.queues[0] ?? "code-requests") } : {}),
+    authorityHost: services.entraId.url,
+    identityEndpoint: services.managedIdentity.endpoint,
+    keyVaultUrl: services.keyVault.url,
+    caFile: context.certificates.caFile,
+    dnsPreload: DNS_PRELOAD,
+    admin: services.resourceManager.admin,
+  };
+  const account = () => ({
     subscription: { id: seed.subscription.id, name: "keyless sandbox" },
     tenantId: seed.tenant.id,
     tenantAlias: seed.tenant.alias,
     resourceGroup: seed.subscription.resourceGroup,
     location: seed.subscription.location,
     user: { name: directory.users[0]?.displayName ?? "", objectId: directory.users[0]?.objectId ?? "" },
-    vault: { name: seed.keyVault.name, id: scopes.vault, url: keyVaultUrl() },
-    storageAccount: { name: seed.storage.account, id: scopes.storageAccount },
+    vault: { name: seed.keyVault.name, id: context.scopes.vault, url: endpoints.keyVaultUrl },
+    storageAccount: { name: seed.storage.account, id: context.scopes.storageAccount },
     webApps: [...directory.apps.values()].map((app) => ({ name: app.displayName, principalId: app.objectId, clientId: app.appId ?? "" })),
   });
-  const functionKeys = new FunctionKeys(thirdParty);
-  login.use("/_sandbox", createAdminApi({ key: adminKey, issuer: tokens, directory, rbac, resources, account, reset: seedState, functionKeys }));
-  login.use(createTokenService({ issuer: tokens, directory, resources, authorityHost, tenantAlias: seed.tenant.alias }));
-  const loginServer = createHttpsServer({ cert: certificates.certPem, key: certificates.keyPem }, login);
-  loginPort = await listen(loginServer, ports.login);
 
-  const vault = createKeyVault({
-    name: seed.keyVault.name,
-    store: secrets,
-    resourceId: scopes.vault,
-    location: seed.subscription.location,
-    tokens: tokens.validator(),
+  const sandbox: Sandbox = {
+    endpoints,
+    seed,
+    scopes: context.scopes,
+    thirdParty: services.thirdParty.api,
+    tokens: context.tokens,
     rbac,
-    authority: () => `${authorityHost()}/${seed.tenant.alias}`,
-    issuer: tokens.issuer,
-    vaultUrl: keyVaultUrl,
-  });
-  const vaultServer = createHttpsServer({ cert: certificates.certPem, key: certificates.keyPem }, vault);
-  vaultPort = await listen(vaultServer, ports.vault);
-
-  // App Service's endpoint is plain HTTP on the app's own machine, like this one.
-  const identityServer = createHttpServer(createManagedIdentityEndpoint({ issuer: tokens, directory, resources }));
-  const identityPort = await listen(identityServer, ports.identity);
-
-  // Queue Storage: Azurite behind the gateway that checks tokens and roles as Azure does.
-  const queueService = await queueStarting;
-  queue = queueService;
-  if (options.waitForQueue !== false) await queueService?.ready;
-
-  const endpoints: SandboxEndpoints = {
-    thirdPartyApi: thirdParty.endpoint,
-    ...(queueService ? { queueUrl: queueService.queueUrl(seed.storage.queues[0] ?? "code-requests") } : {}),
-    authorityHost: authorityHost(),
-    identityEndpoint: `http://127.0.0.1:${identityPort}/msi/token`,
-    keyVaultUrl: keyVaultUrl(),
-    caFile: certificates.caFile,
-    dnsPreload: DNS_PRELOAD,
-    admin: { url: `${authorityHost()}/_sandbox`, key: adminKey },
+    directory,
+    secrets: services.keyVault.secrets,
+    certificates: context.certificates,
+    ready: queue?.ready ?? Promise.resolve(),
+    get queue() {
+      if (!queue) throw new Error("This sandbox was started with { queue: false }.");
+      return queue;
+    },
+    stepEnvironment: (step) => stepEnvironment(step, { seed, directory, endpoints }),
+    async reset() {
+      seedRoleAssignments(seed, directory, rbac);
+      for (const service of Object.values(running)) await service.reset();
+    },
+    async stop() {
+      await Promise.all(Object.values(running).map((service) => service.stop()));
+    },
   };
+  return sandbox;
+}
 
+/** The environment App Service would give each step: its application settings, and the identity it turns on. */
+function stepEnvironment(step: StepNumber, { seed, directory, endpoints }: { seed: Seed; directory: Directory; endpoints: SandboxEndpoints }): Record<string, string> {
   const trustAndResolve = {
     // Environment only: trust the sandbox CA and resolve *.localhost. On Azure neither is needed.
-    NODE_EXTRA_CA_CERTS: certificates.caFile,
-    NODE_OPTIONS: `--import ${pathToFileURL(DNS_PRELOAD).href}`,
+    NODE_EXTRA_CA_CERTS: endpoints.caFile,
+    NODE_OPTIONS: `--import ${pathToFileURL(endpoints.dnsPreload).href}`,
   };
   const vaultSettings = {
     KEY_VAULT_URL: endpoints.keyVaultUrl,
@@ -260,51 +214,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!identity) throw new Error(`seed.json has no app ${app}.`);
     return { IDENTITY_ENDPOINT: endpoints.identityEndpoint, IDENTITY_HEADER: identity.identityHeader };
   };
-
-  const sandbox: Sandbox = {
-    endpoints,
-    seed,
-    scopes,
-    thirdParty,
-    tokens,
-    rbac,
-    directory,
-    secrets,
-    certificates,
-    ready: queueService?.ready ?? Promise.resolve(),
-    get queue() {
-      if (!queueService) throw new Error("This sandbox was started with { queue: false }.");
-      return queueService;
-    },
-    stepEnvironment(step) {
-      const base = { THIRD_PARTY_API_ENDPOINT: endpoints.thirdPartyApi };
-      const servicePrincipal = directory.servicePrincipals[0];
-      switch (step) {
-        case "01":
-          return base;
-        case "02":
-          if (!servicePrincipal) throw new Error("seed.json has no service principal for step 02.");
-          return {
-            ...base,
-            ...vaultSettings,
-            // The tenant alias the SDK trusts offline; on Azure, the directory's GUID.
-            AZURE_TENANT_ID: seed.tenant.alias,
-            AZURE_CLIENT_ID: servicePrincipal.appId ?? "",
-            AZURE_CLIENT_SECRET: servicePrincipal.secret,
-            AZURE_AUTHORITY_HOST: endpoints.authorityHost,
-            ...trustAndResolve,
-          };
-        case "03":
-          return { ...base, ...vaultSettings, ...managedIdentityOf("keyless-step-03"), ...trustAndResolve };
-        case "04":
-          if (!endpoints.queueUrl) throw new Error("The queue service is not running in this sandbox.");
-          return { ...base, ...vaultSettings, STORAGE_QUEUE_URL: endpoints.queueUrl, ...managedIdentityOf("keyless-step-04"), ...trustAndResolve };
-      }
-    },
-    reset: seedState,
-    async stop() {
-      await Promise.all([close(loginServer), close(vaultServer), close(identityServer), thirdParty.stop(), queueService?.stop()]);
-    },
-  };
-  return sandbox;
+  const base = { THIRD_PARTY_API_ENDPOINT: endpoints.thirdPartyApi };
+  const servicePrincipal = directory.servicePrincipals[0];
+  switch (step) {
+    case "01":
+      return base;
+    case "02":
+      if (!servicePrincipal) throw new Error("seed.json has no service principal for step 02.");
+      return {
+        ...base,
+        ...vaultSettings,
+        // The tenant alias the SDK trusts offline; on Azure, the directory's GUID.
+        AZURE_TENANT_ID: seed.tenant.alias,
+        AZURE_CLIENT_ID: servicePrincipal.appId ?? "",
+        AZURE_CLIENT_SECRET: servicePrincipal.secret,
+        AZURE_AUTHORITY_HOST: endpoints.authorityHost,
+        ...trustAndResolve,
+      };
+    case "03":
+      return { ...base, ...vaultSettings, ...managedIdentityOf("keyless-step-03"), ...trustAndResolve };
+    case "04":
+      if (!endpoints.queueUrl) throw new Error("The queue service is not running in this sandbox.");
+      return { ...base, ...vaultSettings, STORAGE_QUEUE_URL: endpoints.queueUrl, ...managedIdentityOf("keyless-step-04"), ...trustAndResolve };
+  }
 }

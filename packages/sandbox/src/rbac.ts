@@ -6,6 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Authorizer, Principal } from "./contracts.ts";
+import { KEY_VAULT_ROLES } from "./keyvault/roles.ts";
+import { QUEUE_ROLES } from "./queue/roles.ts";
 
 export interface RoleDefinition {
   readonly name: string;
@@ -16,34 +18,8 @@ export interface RoleDefinition {
   readonly dataActions: readonly string[];
 }
 
-const QUEUE = "Microsoft.Storage/storageAccounts/queueServices/queues";
-
-/** The built-in roles the workshop uses, with Azure's ids and (data) actions. */
-export const ROLE_DEFINITIONS: readonly RoleDefinition[] = [
-  { name: "Key Vault Administrator", id: "00482a5a-887f-4fb3-b363-3b7fe8e74483", actions: [], dataActions: ["Microsoft.KeyVault/vaults/*"] },
-  { name: "Key Vault Secrets Officer", id: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7", actions: [], dataActions: ["Microsoft.KeyVault/vaults/secrets/*"] },
-  {
-    name: "Key Vault Secrets User",
-    id: "4633458b-17de-408a-b874-0445c86b69e6",
-    actions: [],
-    dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
-  },
-  { name: "Key Vault Reader", id: "21090545-7ca7-4776-b22c-e363652d74d2", actions: [], dataActions: ["Microsoft.KeyVault/vaults/secrets/readMetadata/action"] },
-  {
-    name: "Storage Queue Data Contributor",
-    id: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-    actions: [`${QUEUE}/read`, `${QUEUE}/write`, `${QUEUE}/delete`],
-    dataActions: [`${QUEUE}/messages/read`, `${QUEUE}/messages/write`, `${QUEUE}/messages/delete`, `${QUEUE}/messages/add/action`, `${QUEUE}/messages/process/action`],
-  },
-  { name: "Storage Queue Data Reader", id: "19e7f393-937e-4f77-808e-94535e297925", actions: [`${QUEUE}/read`], dataActions: [`${QUEUE}/messages/read`] },
-  { name: "Storage Queue Data Message Sender", id: "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", actions: [], dataActions: [`${QUEUE}/messages/add/action`] },
-  {
-    name: "Storage Queue Data Message Processor",
-    id: "8a0f0c08-91a1-4084-bc3d-661d67233fed",
-    actions: [],
-    dataActions: [`${QUEUE}/messages/read`, `${QUEUE}/messages/process/action`],
-  },
-];
+/** The built-in roles of the sandbox's services, with Azure's ids and (data) actions. */
+export const ROLE_DEFINITIONS: readonly RoleDefinition[] = [...KEY_VAULT_ROLES, ...QUEUE_ROLES];
 
 export interface RoleAssignment {
   readonly id: string;

@@ -11,7 +11,7 @@ import { randomInt, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
 import { setTimeout } from "node:timers/promises";
-import express, { type Express } from "express";
+import express, { type ErrorRequestHandler, type Express } from "express";
 
 /** The function's route, as `func new --name RandomNumber` would create it. */
 export const RANDOM_NUMBER_PATH = "/api/RandomNumber";
@@ -78,6 +78,12 @@ export function createThirdPartyApi(options: ThirdPartyApiOptions): {
     res.status(404).end();
   });
 
+  // Azure Functions answers a request it cannot serve with an empty body, never a stack trace.
+  app.use(((error, _req, res, _next) => {
+    const status = (error as { status?: unknown } | undefined)?.status;
+    res.status(typeof status === "number" && status >= 400 && status < 500 ? 400 : 500).end();
+  }) satisfies ErrorRequestHandler);
+
   const controls: ThirdPartyApiControls = {
     setKeys(next) {
       if (next.length === 0) throw new Error("The third-party API needs at least one key.");
@@ -121,7 +127,12 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Promise<RunningThirdPartyApi> {
   const { app, controls } = createThirdPartyApi(options);
   const host = options.host ?? "127.0.0.1";
-  let server = createServer(app);
+  // What Node cannot even parse (a bad request line, headers too large) gets an empty 400, as from Azure's front end.
+  const serve = () =>
+    createServer({ maxHeaderSize: 64 * 1024, headersTimeout: 20_000, requestTimeout: 30_000 }, app).on("clientError", (_error, socket) =>
+      socket.writable ? socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n") : socket.destroy(),
+    );
+  let server = serve();
   const port = await listen(server, options.port ?? 0, host);
   let listening = true;
 
@@ -138,7 +149,7 @@ export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Pr
     },
     async start() {
       if (listening) return;
-      server = createServer(app);
+      server = serve();
       await listen(server, port, host);
       listening = true;
     },

@@ -1,3 +1,4 @@
+import type { ServiceErrors } from "../http/host.ts";
 import { randomUUID } from "node:crypto";
 
 /**
@@ -28,3 +29,16 @@ export function unknownResourceError(resource: string, tenantId: string, knownRe
     `resources here: ${knownResources.join(", ")}`,
   );
 }
+
+/** What the host answers for Microsoft Entra ID when a request never reaches a route: Entra's JSON, with an AADSTS code. */
+export const entraErrors: ServiceErrors = {
+  notFound: (req) => ({ status: 404, body: entraError("invalid_request", 90011, `The endpoint ${(req.url ?? "").split("?")[0]} does not exist on this authority.`) }),
+  badRequest: (reason) => ({
+    status: 400,
+    body:
+      reason === "headersTooLarge"
+        ? entraError("invalid_request", 90015, "The request's headers are larger than Microsoft Entra ID accepts.")
+        : entraError("invalid_request", 90100, "The request could not be read: its target, body or timing is not valid."),
+  }),
+  internal: () => ({ status: 500, body: entraError("temporarily_unavailable", 90033, "A transient error has occurred. Please try again.") }),
+};

@@ -7,8 +7,19 @@
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import type { Directory } from "../directory.ts";
+import type { ErrorAnswer, ServiceErrors } from "../http/host.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import { resourceOfScope, secretsEqual } from "./tokenService.ts";
+
+/** App Service's error shape: {"statusCode", "message", "correlationId"}; MSAL shows the message. */
+const failure = (statusCode: number, message: string): ErrorAnswer => ({ status: statusCode, body: { statusCode, message, correlationId: randomUUID() } });
+
+/** What the host answers for the identity endpoint when a request never reaches its route. */
+export const managedIdentityErrors: ServiceErrors = {
+  notFound: () => failure(404, "Not found: the managed identity endpoint is IDENTITY_ENDPOINT itself (GET, with api-version and resource)."),
+  badRequest: () => failure(400, "Bad request: the request could not be read."),
+  internal: () => failure(500, "An unexpected error occurred while fetching the token."),
+};
 
 export function createManagedIdentityEndpoint(options: {
   readonly issuer: TokenIssuer;
@@ -19,8 +30,7 @@ export function createManagedIdentityEndpoint(options: {
   const app = express();
   app.disable("x-powered-by");
 
-  // App Service's error shape: {"statusCode", "message", "correlationId"}; MSAL shows the message.
-  const fail = (res: express.Response, statusCode: number, message: string) => res.status(statusCode).json({ statusCode, message, correlationId: randomUUID() });
+  const fail = (res: express.Response, statusCode: number, message: string) => res.status(statusCode).json(failure(statusCode, message).body);
 
   app.get("/msi/token", async (req, res) => {
     const header = req.get("x-identity-header") ?? "";

@@ -35,6 +35,20 @@ export function resourceOfScope(scope: string): string {
   return scope.replace(/\/\.default$/, "").replace(/\/$/, "");
 }
 
+/**
+ * An OAuth 2.0 form's parameters, each sent at most once (Entra ID refuses a
+ * repeated one), or the name of the first that is repeated or not text.
+ */
+export function formParameters(body: unknown): { ok: true; values: Readonly<Record<string, string>> } | { ok: false; repeated: string } {
+  const values: Record<string, string> = {};
+  if (body === null || typeof body !== "object") return { ok: true, values };
+  for (const [name, value] of Object.entries(body)) {
+    if (typeof value !== "string") return { ok: false, repeated: name.slice(0, 64) };
+    values[name] = value;
+  }
+  return { ok: true, values };
+}
+
 export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias }: TokenServiceOptions): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -70,17 +84,26 @@ export function createTokenService({ issuer, directory, resources, authorityHost
   });
 
   app.post(["/:tenant/oauth2/token", "/:tenant/oauth2/v2.0/token"], async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, string | undefined>;
     const tenant = String(req.params["tenant"]);
     if (!isTenant(tenant)) {
       res.status(400).json(entraError("invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`, "check AZURE_TENANT_ID"));
       return;
     }
-    if (body["grant_type"] !== "client_credentials") {
-      res.status(400).json(entraError("unsupported_grant_type", 70003, `The app requested an unsupported grant type '${body["grant_type"]}'.`));
+    const body = formParameters(req.body);
+    if (!body.ok) {
+      res.status(400).json(entraError("invalid_request", 90100, `The ${body.repeated} parameter is repeated or not valid: send it once.`));
       return;
     }
-    const clientId = body["client_id"] ?? "";
+    const missing = ["grant_type", "client_id", "scope"].find((name) => body.values[name] === undefined);
+    if (missing) {
+      res.status(400).json(entraError("invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`));
+      return;
+    }
+    if (body.values["grant_type"] !== "client_credentials") {
+      res.status(400).json(entraError("unsupported_grant_type", 70003, `The app requested an unsupported grant type '${body.values["grant_type"]}'.`));
+      return;
+    }
+    const clientId = body.values["client_id"] ?? "";
     const servicePrincipal = directory.servicePrincipalByClientId(clientId);
     if (!servicePrincipal) {
       res.status(400).json(
@@ -93,7 +116,7 @@ export function createTokenService({ issuer, directory, resources, authorityHost
       );
       return;
     }
-    if (!secretsEqual(body["client_secret"] ?? "", servicePrincipal.secret)) {
+    if (!secretsEqual(body.values["client_secret"] ?? "", servicePrincipal.secret)) {
       res.status(401).json(
         entraError(
           "invalid_client",
@@ -104,7 +127,7 @@ export function createTokenService({ issuer, directory, resources, authorityHost
       );
       return;
     }
-    const scope = body["scope"] ?? "";
+    const scope = body.values["scope"] ?? "";
     const resource = resourceOfScope(scope.split(" ")[0] ?? "");
     if (!scope.endsWith("/.default") || !resources.includes(resource)) {
       res.status(400).json(unknownResourceError(resource, issuer.tenantId, resources));

@@ -76,9 +76,18 @@ export class TokenIssuer {
 }
 
 /**
+ * Clocks may differ this much: Microsoft.IdentityModel's default, which Azure's
+ * services use. A token is still accepted up to five minutes after its `exp`,
+ * and from five minutes before its `nbf`.
+ */
+export const CLOCK_SKEW_SECONDS = 300;
+/** Microsoft Entra ID's longest-lived access tokens (managed identities') last 24 hours: nothing it signs lives longer. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+
+/**
  * Validates bearer tokens the way Azure's resource providers do: signature,
- * issuer and tenant, audience, lifetime. No clock skew is tolerated (Azure
- * allows five minutes), so a lesson's expired token fails at once.
+ * issuer and tenant, audience, and lifetime (`exp`, `nbf` and `iat` required,
+ * within the clock skew, no longer than Entra ID issues).
  */
 export function createTokenValidator(jwks: JSONWebKeySet, tenantId: string, expectedIssuer = issuerFor(tenantId)): TokenValidator {
   const keys = createLocalJWKSet(jwks);
@@ -89,7 +98,19 @@ export function createTokenValidator(jwks: JSONWebKeySet, tenantId: string, expe
       const claims = decodeClaims(token);
       if (!claims) return { ok: false, problem: "malformed", reason: "The token is not a well-formed JWT." };
       try {
-        const { payload } = await jwtVerify(token, keys, { algorithms: ["RS256"], issuer: expectedIssuer, audience });
+        const { payload } = await jwtVerify(token, keys, {
+          algorithms: ["RS256"],
+          issuer: expectedIssuer,
+          audience,
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          requiredClaims: ["exp", "nbf", "iat"],
+          // Also refuses an `iat` in the future (beyond the skew).
+          maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
+        });
+        const lifetime = Number(payload.exp) - Math.min(Number(payload.iat), Number(payload.nbf));
+        if (lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
+          return { ok: false, problem: "lifetime", reason: `The token lives ${Math.round(lifetime / 3600)} hours; Microsoft Entra ID issues none longer than ${MAX_TOKEN_LIFETIME_SECONDS / 3600}.` };
+        }
         if (payload["tid"] !== tenantId) {
           return { ok: false, problem: "tenant", found: String(payload["tid"]), reason: `The token is from tenant ${String(payload["tid"])}, not ${tenantId}.` };
         }
@@ -111,16 +132,28 @@ function decodeClaims(token: string): JWTPayload | undefined {
   }
 }
 
+const isoTime = (seconds: unknown) => {
+  const time = new Date(Number(seconds) * 1000);
+  return Number.isNaN(time.getTime()) ? String(seconds) : time.toISOString();
+};
+
 function explain(error: unknown, claims: JWTPayload, audience: string, issuer: string): TokenCheck & { ok: false } {
   const found = (value: unknown) => (Array.isArray(value) ? value.join(", ") : String(value ?? "(none)"));
   if (error instanceof errors.JWTExpired) {
-    return { ok: false, problem: "expired", reason: `The token expired at ${new Date(Number(claims.exp) * 1000).toISOString()}.` };
+    return { ok: false, problem: "expired", reason: `The token expired at ${isoTime(claims.exp)}.` };
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "aud") return { ok: false, problem: "audience", found: found(claims.aud), reason: `The token's audience is ${found(claims.aud)}, expected ${audience}.` };
     if (error.claim === "iss") return { ok: false, problem: "issuer", found: found(claims.iss), reason: `The token's issuer is ${found(claims.iss)}, expected ${issuer}.` };
+    if (error.reason === "missing") return { ok: false, problem: "malformed", reason: `The token has no ${error.claim} claim.` };
     if (error.claim === "nbf") {
-      return { ok: false, problem: "notYetValid", reason: `The token is not valid before ${new Date(Number(claims.nbf) * 1000).toISOString()}.` };
+      return { ok: false, problem: "notYetValid", reason: `The token is not valid before ${isoTime(claims.nbf)}.` };
+    }
+    if (error.claim === "iat") {
+      const future = Number(claims.iat) > Date.now() / 1000;
+      return future
+        ? { ok: false, problem: "notYetValid", reason: `The token says it was issued at ${isoTime(claims.iat)}, in the future.` }
+        : { ok: false, problem: "expired", reason: `The token was issued at ${isoTime(claims.iat)}, longer ago than any token lives.` };
     }
     return { ok: false, problem: "malformed", reason: `The token's ${error.claim} claim is not valid.` };
   }

@@ -1,4 +1,5 @@
 import type { TokenProblem } from "../contracts.ts";
+import type { ServiceErrors } from "../http/host.ts";
 
 /** Key Vault's error bodies: `{"error": {"code", "message", "innererror"?}}`, with Azure's codes and wording. */
 export interface KeyVaultError {
@@ -86,3 +87,17 @@ export function forbiddenByRbac(options: {
   ].join("\r\n");
   return error(403, "Forbidden", message, "ForbiddenByRbac");
 }
+
+/** What the host answers for the vault when a request never reaches its routes (a target Node cannot parse, headers too large). */
+export const keyVaultErrors: ServiceErrors = {
+  notFound: () => unsupportedOperation(),
+  badRequest: (reason) =>
+    reason === "headersTooLarge"
+      ? error(400, "BadParameter", "The request's headers are larger than Key Vault accepts.")
+      : reason === "bodyTooLarge"
+        ? requestTooLarge("the request's limit")
+        : reason === "body"
+          ? badJson()
+          : badRequestUri(),
+  internal: () => internalError(),
+};

@@ -64,7 +64,8 @@ interface Matched {
 export function createKeyVault(options: VaultOptions): Express {
   const { store } = options;
   const tokens = new PageTokens();
-  const onError = options.onError ?? ((error: unknown) => console.error("Key Vault: unexpected error:", error));
+  // One line, never a stack: whoever runs the sandbox learns what failed, not where in its code.
+  const onError = options.onError ?? ((error: unknown) => console.error(`sandbox: Key Vault failed: ${error instanceof Error ? error.message : String(error)}`));
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");

@@ -1,0 +1,139 @@
+/**
+ * Every sandbox service listens through `host()`: the one place that makes sure
+ * no input ends or hangs the process, and that every failure, even one the
+ * service's own code never sees (a request line that does not parse, headers
+ * too large, a handler that throws), is answered in that service's own Azure
+ * shape: no stack trace, no file path, no bare 431.
+ *
+ * A request goes: Node's HTTP parser → the service's handler (authentication →
+ * operation table → RBAC → operation) → for anything the handler did not
+ * answer, the service's error factory (`ServiceErrors`).
+ */
+import { once } from "node:events";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { STATUS_CODES } from "node:http";
+
+/** An error answer, ready to write. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** JSON bodies are given as objects, XML and text as strings. */
+  readonly body: string | object;
+}
+
+/** How a service words the failures that reach the host: its one error factory. */
+export interface ServiceErrors {
+  /** No route matched. */
+  notFound(req: IncomingMessage): ErrorAnswer;
+  /** The request could not be read: a target or body that does not parse, headers too large, too slow. */
+  badRequest(reason: BadRequestReason, req?: IncomingMessage): ErrorAnswer;
+  /** Something failed inside the sandbox: the caller learns no more than that. */
+  internal(req: IncomingMessage): ErrorAnswer;
+}
+
+export type BadRequestReason = "target" | "headersTooLarge" | "body" | "bodyTooLarge" | "timeout";
+
+/** A Node handler, or an Express app (which takes a third argument: what to do with what it did not answer). */
+export type Handler = (req: IncomingMessage, res: ServerResponse, done: (error?: unknown) => void) => unknown;
+
+export interface HostOptions {
+  readonly name: string;
+  readonly errors: ServiceErrors;
+  /** TLS, for every service but the ones Azure serves over plain HTTP on the app's own machine. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  readonly port?: number;
+}
+
+export interface HostedService {
+  readonly server: Server;
+  readonly port: number;
+  /** Stops listening and ends every connection. */
+  close(): Promise<void>;
+}
+
+/** Azure's front ends take up to 16 KB per header line and 64 KB in all; a bigger request is answered 400. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+/** A client that has not sent its headers, or its whole request, by then is cut off with a 408. */
+const HEADERS_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+function serialize(answer: ErrorAnswer): { headers: Record<string, string>; body: string } {
+  const json = typeof answer.body !== "string";
+  const body = json ? JSON.stringify(answer.body) : (answer.body as string);
+  return { headers: { "content-type": json ? "application/json; charset=utf-8" : "text/plain; charset=utf-8", ...answer.headers }, body };
+}
+
+/** Writes an error answer, unless an answer is already under way (then the connection is ended). */
+export function sendError(res: ServerResponse, answer: ErrorAnswer): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const { headers, body } = serialize(answer);
+  res.writeHead(answer.status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+/** Node reports a request it could not parse on the socket, before any handler runs: answer it there. */
+function answerOnSocket(socket: Socket, answer: ErrorAnswer): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { headers, body } = serialize(answer);
+  const lines = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ""}`, ...Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([name, value]) => `${name}: ${value}`)];
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}
+
+const reasonOf = (code: string | undefined): BadRequestReason =>
+  code === "HPE_HEADER_OVERFLOW" ? "headersTooLarge" : code === "ERR_HTTP_REQUEST_TIMEOUT" ? "timeout" : "target";
+
+/** Express's own errors (body-parser, a URL that does not decode) carry a 4xx status. */
+function expressReason(error: unknown): BadRequestReason | undefined {
+  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
+  if (typeof status !== "number" || status < 400 || status >= 500) return undefined;
+  if (status === 413 || type === "entity.too.large") return "bodyTooLarge";
+  return type === undefined ? "target" : "body";
+}
+
+/** Starts a service on loopback. Nothing a client sends can end the process or leave a request unanswered. */
+export async function host(handler: Handler, options: HostOptions): Promise<HostedService> {
+  const { errors, name } = options;
+  const failed = (req: IncomingMessage, res: ServerResponse, error: unknown) => {
+    const reason = expressReason(error);
+    if (reason) return sendError(res, errors.badRequest(reason, req));
+    // One line for whoever runs the sandbox: what failed, never a stack or the request's secrets.
+    console.error(`sandbox: ${name} failed on ${req.method} ${(req.url ?? "").split("?")[0]}: ${error instanceof Error ? error.message : String(error)}`);
+    sendError(res, errors.internal(req));
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const done = (error?: unknown) => (error === undefined ? sendError(res, errors.notFound(req)) : failed(req, res, error));
+    try {
+      const result = handler(req, res, done);
+      if (result instanceof Promise) result.catch((error: unknown) => failed(req, res, error));
+    } catch (error) {
+      failed(req, res, error);
+    }
+  };
+  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS };
+  const server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener) : createHttpServer(serverOptions, listener);
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === "ECONNRESET" || error.code === "EPIPE") return socket.destroy();
+    answerOnSocket(socket, errors.badRequest(reasonOf(error.code)));
+  });
+  // A TLS handshake that fails (a client that does not trust the CA, plain HTTP on an HTTPS port) is the client's problem.
+  server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
+  server.listen(options.port ?? 0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * The registry of the sandbox's Azure services: each one its audience (the
+ * resource its tokens name), its built-in roles, its part of the seed, and how
+ * it starts, resets and stops. `startSandbox` starts them in this order; a new
+ * service is one more entry here and one folder beside the others.
+ */
+import { randomBytes } from "node:crypto";
+import { startThirdPartyApi } from "@keyless/third-party-api";
+import express from "express";
+import { armErrors, createAdminApi, type AdminAccount } from "./admin.ts";
+import type { Certificates } from "./ca.ts";
+import type { Directory } from "./directory.ts";
+import { FunctionKeys } from "./functionKeys.ts";
+import { host, type HostedService } from "./http/host.ts";
+import { entraErrors } from "./identity/entraErrors.ts";
+import { createManagedIdentityEndpoint, managedIdentityErrors } from "./identity/managedIdentity.ts";
+import { createTokenService } from "./identity/tokenService.ts";
+import type { TokenIssuer } from "./identity/tokens.ts";
+import { KEY_VAULT_ROLES } from "./keyvault/roles.ts";
+import { keyVaultErrors } from "./keyvault/errors.ts";
+import { VAULT_RESOURCE, createKeyVault } from "./keyvault/service.ts";
+import { SecretStore } from "./keyvault/store.ts";
+import { STORAGE_RESOURCE, startQueueService, type QueueService } from "./queue/index.ts";
+import { QUEUE_ROLES } from "./queue/roles.ts";
+import type { RoleAssignments, RoleDefinition } from "./rbac.ts";
+import type { Seed } from "./seed.ts";
+
+/** The ports the services listen on (0: any free port). */
+export interface SandboxPorts {
+  readonly thirdParty: number;
+  readonly login: number;
+  readonly management: number;
+  readonly identity: number;
+  readonly vault: number;
+  readonly queue: number;
+}
+
+/** The ARM resource ids of the sandbox's resources, for role assignment scopes. */
+export interface SandboxScopes {
+  readonly subscription: string;
+  readonly resourceGroup: string;
+  readonly vault: string;
+  readonly storageAccount: string;
+  queue(name: string): string;
+}
+
+/** What every service starts with: the seed, the shared parts of Entra ID and RBAC, and where the others answer. */
+export interface ServiceContext {
+  readonly seed: Seed;
+  readonly scopes: SandboxScopes;
+  readonly certificates: Certificates;
+  readonly tokens: TokenIssuer;
+  readonly directory: Directory;
+  readonly rbac: RoleAssignments;
+  readonly stateDir: string;
+  readonly ports: SandboxPorts;
+  /** Every resource a token can be asked for: the audiences of the services below. */
+  readonly resources: readonly string[];
+  /** `https://localhost:<port>`: Microsoft Entra ID, once it listens. */
+  authorityHost(): string;
+  /** The whole sandbox back to its seed (Resource Manager offers it to `az`). */
+  resetAll(): Promise<void>;
+  /** What `az account show` and friends describe. */
+  account(): AdminAccount;
+  /** A sentence for whoever runs the sandbox: a service went down or came back. */
+  onEvent(text: string): void;
+  /** The services started so far, by name. */
+  readonly running: RunningServices;
+}
+
+export interface RunningService {
+  /** Back to this service's part of the seed. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** One Azure service of the sandbox. */
+export interface SandboxService<Running extends RunningService = RunningService> {
+  readonly name: string;
+  /** The audience of the tokens callers need for it, when it takes tokens. */
+  readonly resource?: string;
+  /** Its built-in roles (data actions), which role assignments can grant. */
+  readonly roles: readonly RoleDefinition[];
+  start(context: ServiceContext): Promise<Running>;
+}
+
+const tls = (context: ServiceContext) => ({ cert: context.certificates.certPem, key: context.certificates.keyPem });
+const stopping = (...services: HostedService[]) => async () => void (await Promise.all(services.map((service) => service.close())));
+
+/** The scenario's third party: an Azure Function that wants its key in `x-functions-key`. */
+const thirdParty = {
+  name: "Third-party API (Azure Functions)",
+  roles: [],
+  async start(context: ServiceContext) {
+    const api = await startThirdPartyApi({ keys: context.seed.thirdParty.keys, port: context.ports.thirdParty });
+    return {
+      api,
+      functionKeys: new FunctionKeys(api),
+      reset: async () => {
+        api.setKeys(context.seed.thirdParty.keys);
+        api.setFault(null);
+        await api.start();
+      },
+      stop: () => api.stop(),
+    };
+  },
+} satisfies SandboxService;
+
+/**
+ * Microsoft Entra ID: OpenID configuration, signing keys and the token endpoint
+ * (client credentials). It answers to the tenant's GUID and to `adfs`.
+ */
+const entraId = {
+  name: "Microsoft Entra ID",
+  roles: [],
+  async start(context: ServiceContext) {
+    const service = await host(
+      createTokenService({ issuer: context.tokens, directory: context.directory, resources: context.resources, authorityHost: () => context.authorityHost(), tenantAlias: context.seed.tenant.alias }),
+      { name: "Microsoft Entra ID", errors: entraErrors, tls: tls(context), port: context.ports.login },
+    );
+    return { url: `https://localhost:${service.port}`, reset: async () => {}, stop: stopping(service) };
+  },
+} satisfies SandboxService;
+
+/**
+ * Azure Resource Manager, as far as the sandbox's `az` needs it: role
+ * assignments, the identities, the developer's `az login` token, the third
+ * party's function keys. Guarded by a random key only `.sandbox/endpoints.json` holds.
+ */
+const resourceManager = {
+  name: "Azure Resource Manager",
+  roles: [],
+  async start(context: ServiceContext) {
+    const key = randomBytes(24).toString("base64url");
+    const app = express();
+    app.disable("x-powered-by");
+    app.use(
+      "/_sandbox",
+      createAdminApi({
+        key,
+        issuer: context.tokens,
+        directory: context.directory,
+        rbac: context.rbac,
+        resources: context.resources,
+        account: () => context.account(),
+        reset: () => context.resetAll(),
+        functionKeys: context.running.thirdParty.functionKeys,
+      }),
+    );
+    const service = await host(app, { name: "Azure Resource Manager", errors: armErrors, tls: tls(context), port: context.ports.management });
+    return { url: `https://localhost:${service.port}`, admin: { url: `https://localhost:${service.port}/_sandbox`, key }, reset: async () => {}, stop: stopping(service) };
+  },
+} satisfies SandboxService;
+
+/** App Service's managed identity endpoint: plain HTTP on the app's own machine, as on Azure. */
+const managedIdentity = {
+  name: "Managed identity (App Service)",
+  roles: [],
+  async start(context: ServiceContext) {
+    const service = await host(createManagedIdentityEndpoint({ issuer: context.tokens, directory: context.directory, resources: context.resources }), {
+      name: "Managed identity endpoint",
+      errors: managedIdentityErrors,
+      port: context.ports.identity,
+    });
+    return { endpoint: `http://127.0.0.1:${service.port}/msi/token`, reset: async () => {}, stop: stopping(service) };
+  },
+} satisfies SandboxService;
+
+/** Azure Key Vault's secrets, behind Microsoft Entra tokens and Azure RBAC. */
+const keyVault = {
+  name: "Azure Key Vault",
+  resource: VAULT_RESOURCE,
+  roles: KEY_VAULT_ROLES,
+  async start(context: ServiceContext) {
+    const { seed, scopes } = context;
+    const secrets = new SecretStore();
+    let url = "";
+    const service = await host(
+      createKeyVault({
+        name: seed.keyVault.name,
+        store: secrets,
+        resourceId: scopes.vault,
+        location: seed.subscription.location,
+        tokens: context.tokens.validator(),
+        rbac: context.rbac,
+        authority: () => `${context.authorityHost()}/${seed.tenant.alias}`,
+        issuer: context.tokens.issuer,
+        vaultUrl: () => url,
+      }),
+      { name: "Azure Key Vault", errors: keyVaultErrors, tls: tls(context), port: context.ports.vault },
+    );
+    url = `https://${seed.keyVault.name}.vault.localhost:${service.port}`;
+    const reset = async () => {
+      secrets.clear();
+      for (const [name, value] of Object.entries(seed.keyVault.secrets)) secrets.set(name, { value });
+    };
+    await reset();
+    return { url, secrets, reset, stop: stopping(service) };
+  },
+} satisfies SandboxService;
+
+/** Queue Storage: Azurite behind a gateway that checks tokens and roles as Azure does. */
+const queueStorage = {
+  name: "Azure Queue Storage",
+  resource: STORAGE_RESOURCE,
+  roles: QUEUE_ROLES,
+  async start(context: ServiceContext): Promise<{ queue: QueueService } & RunningService> {
+    const { seed } = context;
+    const queue = await startQueueService({
+      certificates: context.certificates,
+      tokens: context.tokens.validator(),
+      rbac: context.rbac,
+      accountScope: context.scopes.storageAccount,
+      account: seed.storage.account,
+      queues: seed.storage.queues,
+      authority: () => `${context.authorityHost()}/${seed.tenant.id}`,
+      port: context.ports.queue,
+      compileCacheDir: `${context.stateDir}/compile-cache`,
+      onEvent: (text) => context.onEvent(text),
+    });
+    return { queue, reset: () => queue.reset(), stop: () => queue.stop() };
+  },
+} satisfies SandboxService;
+
+/** Every service, in the order they start. */
+export const SERVICES = { thirdParty, entraId, resourceManager, managedIdentity, keyVault, queueStorage } as const;
+
+/** The services as they run: what each `start` returned. */
+export type RunningServices = { readonly [Name in keyof typeof SERVICES]: Awaited<ReturnType<(typeof SERVICES)[Name]["start"]>> };
+
+/** The audiences tokens can be issued for. */
+export const RESOURCES: readonly string[] = Object.values(SERVICES).flatMap((service: SandboxService) => (service.resource ? [service.resource] : []));
