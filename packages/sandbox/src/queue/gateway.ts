@@ -1,26 +1,34 @@
 /**
  * The front door of the sandbox's Queue Storage: it does what Azure does and
- * Azurite doesn't. Every request needs a valid Microsoft Entra token (checked
- * like Key Vault checks it: signature, issuer, tenant, audience, lifetime), and
- * a role assignment that grants the operation's action on the queue or above.
- * Allowed requests pass through to Azurite untouched, streamed both ways.
+ * Azurite doesn't. A request goes through, in order:
+ * 1. the request target: it must name this account;
+ * 2. authentication: a valid Microsoft Entra token (signature, issuer, tenant,
+ *    audience, lifetime, checked as Key Vault checks it); account keys and SAS
+ *    are refused, as on an account with key access disabled;
+ * 3. the operation table (operations.ts): which data actions the operation needs;
+ * 4. RBAC: a role assignment that grants them on the queue or above;
+ * 5. Azurite, with the request signed by the gateway's own account key, the
+ *    answer streamed back untouched.
  *
  * Its URLs are IP-style, the account in the path as with Azurite:
  * `https://127.0.0.1:<port>/<account>/<queue>`; on Azure the account is in
  * the host name: `https://<account>.queue.core.windows.net/<queue>`.
  */
-import { randomUUID } from "node:crypto";
-import { request as httpsRequest, type Agent } from "node:https";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline } from "node:stream";
-import type { Authorizer, TokenCheck, TokenProblem, TokenValidator } from "../contracts.ts";
+import { request as httpRequest, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
+import { Transform, pipeline } from "node:stream";
+import type { Authorizer, TokenCheck, TokenValidator } from "../contracts.ts";
+import { sendError } from "../http/host.ts";
+import * as errors from "./errors.ts";
 import { queueOperation, type QueueOperation } from "./operations.ts";
+import type { SignedHeaders } from "./sharedKey.ts";
 
 export const STORAGE_RESOURCE = "https://storage.azure.com";
 /** Azure Storage's application id in Microsoft Entra ID: Azure accepts it as an audience too. */
 const STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1";
-/** Answers carry the request's x-ms-version, as Azure's do; this one when it sent none. */
-const DEFAULT_VERSION = "2026-02-06";
+/** Azure's largest request to Queue Storage is a 64 KB message; anything much larger is refused before it reaches Azurite. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** An Azurite that has not answered by then is taken for unavailable: the caller gets 503 ServerBusy and may retry. */
+const BACKEND_TIMEOUT_MS = 10_000;
 
 /**
  * The audiences Azure Storage accepts for an account's queues: the Storage
@@ -32,6 +40,14 @@ export function storageAudiences(account: string): readonly string[] {
   return [STORAGE_RESOURCE, `${STORAGE_RESOURCE}/`, STORAGE_APP_ID, endpoint, `${endpoint}/`];
 }
 
+/** Where the gateway sends allowed requests: Azurite, while it is up. */
+export interface Backend {
+  readonly port: number;
+  readonly available: boolean;
+  /** Signs a request for Azurite with the account key. */
+  sign(method: string, url: string, headers: Readonly<Record<string, string | string[] | undefined>>): SignedHeaders;
+}
+
 export interface GatewayOptions {
   readonly account: string;
   readonly tokens: TokenValidator;
@@ -40,49 +56,41 @@ export interface GatewayOptions {
   readonly accountScope: string;
   /** Where Storage tells a caller without a token to get one. */
   readonly authority: () => string;
-  readonly backend: () => { readonly port: number; readonly running: boolean };
-  /** Connections to Azurite (HTTPS, trusting the sandbox CA), kept alive between requests. */
+  readonly backend: () => Backend;
+  /** Connections to Azurite, kept alive between requests. */
   readonly agent: Agent;
 }
 
-/**
- * Azure Storage's AuthenticationErrorDetail. Azure's own words where they are
- * known; otherwise the same kind of sentence with the sandbox's reason.
- */
-function authenticationDetail(check: TokenCheck & { ok: false }): string {
-  const known: Partial<Record<TokenProblem, string>> = {
-    audience: "Audience validation failed. Audience did not match.",
-    issuer: "Issuer validation failed. Issuer did not match.",
-    tenant: "Issuer validation failed. Issuer did not match.",
-    expired: "Lifetime validation failed. The token is expired.",
-    notYetValid: "Lifetime validation failed. The token is not yet valid.",
-  };
-  const signature = ["algorithm", "signature", "unknownKey"].includes(check.problem);
-  return known[check.problem] ?? `${signature ? "Signature validation failed." : "Token validation failed."} ${check.reason}`;
+/** The request target as a URL, or undefined when it does not parse as one (`//[`, a full URL, `*`). */
+function parseTarget(target: string | undefined): URL | undefined {
+  if (!target?.startsWith("/")) return undefined;
+  try {
+    return new URL(`http://gateway${target}`);
+  } catch {
+    return undefined;
+  }
 }
 
-const escapeXml = (text: string) => text.replace(/[<>&]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c] ?? c);
+/** Account keys and SAS tokens: what an account with key access disabled refuses. */
+function usesAccountKey(req: IncomingMessage, url: URL): boolean {
+  return /^SharedKey(Lite)?\s/i.test(req.headers.authorization ?? "") || url.searchParams.has("sig");
+}
 
-export function createGatewayHandler(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
+/** Counts a body as it streams, and fails it once it is larger than Azure accepts. */
+function limitBody(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > maxBytes ? Object.assign(new Error("body too large"), { code: "BODY_TOO_LARGE" }) : null, chunk);
+    },
+  });
+}
+
+export function createGatewayHandler(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const audiences = storageAudiences(options.account);
-  const challenge = () => ({ "www-authenticate": `Bearer authorization_uri=${options.authority()}/oauth2/authorize resource_id=${STORAGE_RESOURCE}` });
   const scopeOf = (target: QueueOperation["target"]) =>
     target === "account" ? options.accountScope : target === "service" ? `${options.accountScope}/queueServices/default` : `${options.accountScope}/queueServices/default/queues/${target.queue}`;
-
-  /** Azure Storage's error answer: XML, with the code also in a header. */
-  function storageError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, extra = "", headers: Record<string, string> = {}): void {
-    const requestId = randomUUID();
-    const version = req.headers["x-ms-version"];
-    res.writeHead(status, {
-      "content-type": "application/xml",
-      server: "Windows-Azure-Queue/1.0 Microsoft-HTTPAPI/2.0",
-      "x-ms-error-code": code,
-      "x-ms-request-id": requestId,
-      "x-ms-version": typeof version === "string" ? version : DEFAULT_VERSION,
-      ...headers,
-    });
-    res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message>${extra}</Error>`);
-  }
 
   /** Any audience Azure accepts; a refusal names the Storage resource, the one the SDKs ask for. */
   async function authenticate(authorization: string): Promise<TokenCheck> {
@@ -93,64 +101,49 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     return check;
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse): void {
+  function forward(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const backend = options.backend();
-    if (!backend.running) {
-      storageError(req, res, 503, "ServerBusy", "The server is currently unable to receive requests. Please retry your request.");
-      return;
-    }
-    const upstream = httpsRequest(
-      { host: "127.0.0.1", port: backend.port, method: req.method, path: req.url, headers: req.headers, agent: options.agent },
+    if (!backend.available) return sendError(res, errors.serverBusy(req));
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_BODY_BYTES) return sendError(res, errors.requestBodyTooLarge(req));
+    const path = `${url.pathname}${url.search}`;
+    const { authorization: _token, host: _host, ...headers } = req.headers;
+    const signed = backend.sign(req.method ?? "GET", `http://127.0.0.1:${backend.port}${path}`, headers);
+    const upstream = httpRequest(
+      { host: "127.0.0.1", port: backend.port, method: req.method, path, headers: { ...headers, ...signed }, agent: options.agent, timeout: BACKEND_TIMEOUT_MS },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // Azurite refusing the gateway's own signature would be the sandbox's fault, never the caller's.
+        if (answer.statusCode === 403 && /^Authoriz|^Authentication/.test(String(answer.headers["x-ms-error-code"]))) {
+          answer.resume();
+          console.error(`sandbox: Queue Storage refused the gateway's signature for ${req.method} ${url.pathname}`);
+          return sendError(res, errors.internalError(req));
+        }
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, server: errors.STORAGE_SERVER });
         pipeline(answer, res, () => {});
       },
     );
-    upstream.once("error", () => {
-      if (!res.headersSent) storageError(req, res, 503, "ServerBusy", "The server is currently unable to receive requests. Please retry your request.");
-      else res.destroy();
+    upstream.once("timeout", () => upstream.destroy());
+    upstream.once("error", () => sendError(res, errors.serverBusy(req)));
+    pipeline(req, limitBody(MAX_BODY_BYTES), upstream, (error) => {
+      if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE") sendError(res, errors.requestBodyTooLarge(req));
     });
-    pipeline(req, upstream, () => {});
   }
 
-  return (req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? "/", "https://localhost");
-      const [account] = url.pathname.split("/").filter(Boolean);
-      if (account !== options.account) {
-        storageError(req, res, 400, "InvalidResourceName", `The specified resource name is not valid here: the account is ${options.account}.`);
-        return;
-      }
-      // A browser's CORS preflight carries no credentials: Azure answers it anonymously.
-      if (req.method === "OPTIONS") {
-        forward(req, res);
-        return;
-      }
-      if (!req.headers.authorization) {
-        storageError(req, res, 401, "NoAuthenticationInformation", "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.", "", challenge());
-        return;
-      }
-      const check = await authenticate(req.headers.authorization);
-      if (!check.ok) {
-        storageError(
-          req,
-          res,
-          401,
-          "InvalidAuthenticationInfo",
-          "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
-          `<AuthenticationErrorDetail>${escapeXml(authenticationDetail(check))}</AuthenticationErrorDetail>`,
-          challenge(),
-        );
-        return;
-      }
-      const operation = queueOperation(req.method ?? "GET", url.pathname, url.searchParams);
-      const scope = scopeOf(operation.target);
-      const allowed = operation.allowedBy.some((actions) => actions.every((action) => options.rbac.isAllowed(check.principal, action, scope)));
-      if (!allowed) {
-        storageError(req, res, 403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using this permission.");
-        return;
-      }
-      forward(req, res);
-    })();
+  return async (req, res) => {
+    const url = parseTarget(req.url);
+    if (!url) return sendError(res, errors.invalidUri(req));
+    const [account] = url.pathname.split("/").filter(Boolean);
+    if (account !== options.account) return sendError(res, errors.invalidResourceName(req, options.account));
+    // A browser's CORS preflight carries no credentials: Azure answers it anonymously.
+    if (req.method === "OPTIONS") return forward(req, res, url);
+    if (usesAccountKey(req, url)) return sendError(res, errors.keyBasedAuthenticationNotPermitted(req));
+    if (!req.headers.authorization) return sendError(res, errors.noAuthenticationInformation(req, options.authority(), STORAGE_RESOURCE));
+    const check = await authenticate(req.headers.authorization);
+    if (!check.ok) return sendError(res, errors.invalidAuthenticationInfo(req, check, options.authority(), STORAGE_RESOURCE));
+    const operation = queueOperation(req.method ?? "GET", url.pathname, url.searchParams);
+    const scope = scopeOf(operation.target);
+    const allowed = operation.allowedBy.some((actions) => actions.every((action) => options.rbac.isAllowed(check.principal, action, scope)));
+    if (!allowed) return sendError(res, errors.authorizationPermissionMismatch(req));
+    forward(req, res, url);
   };
 }

@@ -3,21 +3,20 @@
  * token and role checks). `startQueueService` starts both and creates the
  * seed's queues.
  */
-import { once } from "node:events";
-import { Agent, request as httpsRequest, createServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { Agent } from "node:http";
+import { QueueServiceClient, StorageSharedKeyCredential } from "@azure/storage-queue";
 import type { Authorizer, TokenValidator } from "../contracts.ts";
-import type { TokenIssuer } from "../identity/tokens.ts";
-import { Azurite } from "./azurite.ts";
-import { STORAGE_RESOURCE, createGatewayHandler } from "./gateway.ts";
+import { host } from "../http/host.ts";
+import { Azurite, type AzuriteState } from "./azurite.ts";
+import { queueErrors } from "./errors.ts";
+import { createGatewayHandler } from "./gateway.ts";
+import { sharedKeySigner } from "./sharedKey.ts";
 
-export { STORAGE_RESOURCE } from "./gateway.ts";
+export { STORAGE_RESOURCE, storageAudiences } from "./gateway.ts";
 
 export interface QueueServiceOptions {
-  readonly certificates: { readonly certPem: string; readonly keyPem: string; readonly caPem: string };
+  readonly certificates: { readonly certPem: string; readonly keyPem: string };
   readonly tokens: TokenValidator;
-  /** Issues the sandbox's own token for its internal housekeeping calls to Azurite. */
-  readonly issuer: TokenIssuer;
   readonly rbac: Authorizer;
   readonly accountScope: string;
   readonly account: string;
@@ -25,6 +24,8 @@ export interface QueueServiceOptions {
   readonly authority: () => string;
   readonly port?: number;
   readonly compileCacheDir?: string;
+  /** Told when Azurite goes down or comes back. */
+  readonly onEvent?: (event: string) => void;
 }
 
 export interface QueueService {
@@ -32,12 +33,20 @@ export interface QueueService {
   readonly accountUrl: string;
   /** Settles when Azurite is up and the seed's queues exist; until then the gateway answers 503 ServerBusy. */
   readonly ready: Promise<void>;
+  /** Azurite's state: running, or down (and being restarted), or stopped on purpose. */
+  readonly backendState: AzuriteState;
+  /** Azurite's process id, for fault tests (kill it, stop it) and the benchmark. */
+  readonly backendPid: number | undefined;
+  /** Azurite's own port (loopback), for tests that prove it refuses everyone but the gateway. */
+  readonly backendPort: number;
   queueUrl(name: string): string;
   /** Stops Azurite only: the gateway stays up and answers 503, as Azure does when Storage is unavailable. */
   stopBackend(): Promise<void>;
   startBackend(): Promise<void>;
   /** Receives and deletes every message of a queue, returning their texts (for tests and benchmarks). */
   drain(queue: string): Promise<string[]>;
+  /** Every message of a queue, without receiving it (for tests). */
+  peekAll(queue: string): Promise<string[]>;
   /** Azure's approximate message count. */
   count(queue: string): Promise<number>;
   clear(queue: string): Promise<void>;
@@ -48,58 +57,33 @@ export interface QueueService {
 
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
   const azurite = new Azurite({
-    certPem: options.certificates.certPem,
-    keyPem: options.certificates.keyPem,
+    account: options.account,
     ...(options.compileCacheDir ? { compileCacheDir: options.compileCacheDir } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   const azuriteStarting = azurite.start();
-  // One pool of kept-alive connections to Azurite, trusting the sandbox CA.
-  const agent = new Agent({ keepAlive: true, ca: options.certificates.caPem });
+  // One pool of kept-alive connections to Azurite, on loopback.
+  const agent = new Agent({ keepAlive: true });
+  const sign = sharedKeySigner(options.account, azurite.key);
+  const credential = new StorageSharedKeyCredential(options.account, azurite.key);
 
-  const server = createServer(
-    { cert: options.certificates.certPem, key: options.certificates.keyPem },
+  const gateway = await host(
     createGatewayHandler({
       account: options.account,
       tokens: options.tokens,
       rbac: options.rbac,
       accountScope: options.accountScope,
       authority: options.authority,
-      backend: () => ({ port: azurite.port, running: azurite.running }),
+      backend: () => ({ port: azurite.port, available: azurite.available, sign }),
       agent,
     }),
+    { name: "Queue Storage", errors: queueErrors, tls: { cert: options.certificates.certPem, key: options.certificates.keyPem }, ...(options.port ? { port: options.port } : {}) },
   );
-  server.listen(options.port ?? 0, "127.0.0.1");
-  await once(server, "listening");
-  const accountUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/${options.account}`;
+  const accountUrl = `https://127.0.0.1:${gateway.port}/${options.account}`;
 
-  /** The sandbox's own calls go straight to Azurite, not through RBAC: they are the platform, not a user. */
-  async function azuriteCall(method: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-    const token = await options.issuer.issue({ audience: STORAGE_RESOURCE, objectId: "00000000-0000-0000-0000-000000000000" });
-    return new Promise((resolve, reject) => {
-      const call = httpsRequest(
-        {
-          host: "127.0.0.1",
-          port: azurite.port,
-          method,
-          path: `/${options.account}${path}`,
-          agent,
-          headers: { authorization: `Bearer ${token}`, "x-ms-version": "2025-11-05", "content-length": "0" },
-        },
-        (answer) => {
-          let body = "";
-          answer.on("data", (chunk: Buffer) => (body += chunk.toString()));
-          answer.on("end", () => resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body }));
-        },
-      );
-      call.once("error", reject);
-      call.end();
-    });
-  }
-
-  const decode = (xml: string) =>
-    [...xml.matchAll(/<MessageText>([\s\S]*?)<\/MessageText>/g)].map((match) =>
-      (match[1] ?? "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&"),
-    );
+  /** The sandbox's own calls go straight to Azurite with the account key, not through RBAC: they are the platform, not a user. */
+  const queueClient = (name: string) =>
+    new QueueServiceClient(`http://127.0.0.1:${azurite.port}/${options.account}`, credential, { retryOptions: { maxTries: 1 } }).getQueueClient(name);
 
   // Azurite comes up while the caller goes on (the steps start meanwhile); `ready` says when.
   const ready = azuriteStarting.then(() => service.reset());
@@ -107,39 +91,61 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
   const service: QueueService = {
     ready,
     accountUrl,
+    get backendState() {
+      return azurite.state;
+    },
+    get backendPid() {
+      return azurite.pid;
+    },
+    get backendPort() {
+      return azurite.port;
+    },
     queueUrl: (name) => `${accountUrl}/${name}`,
     stopBackend: () => azurite.stop(),
     startBackend: () => azurite.start(),
     async drain(queue) {
+      const client = queueClient(queue);
       const texts: string[] = [];
       for (;;) {
-        const answer = await azuriteCall("GET", `/${queue}/messages?numofmessages=32&visibilitytimeout=60`);
-        const batch = decode(answer.body);
-        if (batch.length === 0) return texts;
-        texts.push(...batch);
-        const receipts = [...answer.body.matchAll(/<MessageId>([^<]+)<\/MessageId>[\s\S]*?<PopReceipt>([^<]+)<\/PopReceipt>/g)];
-        for (const [, id, receipt] of receipts) {
-          await azuriteCall("DELETE", `/${queue}/messages/${id}?popreceipt=${encodeURIComponent(receipt ?? "")}`);
+        const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+        if (receivedMessageItems.length === 0) return texts;
+        for (const message of receivedMessageItems) {
+          texts.push(message.messageText);
+          await client.deleteMessage(message.messageId, message.popReceipt);
         }
       }
     },
+    async peekAll(queue) {
+      // Peek shows at most 32: receive them all invisibly for a moment, then make each visible again.
+      const client = queueClient(queue);
+      const texts: string[] = [];
+      const seen: { messageId: string; popReceipt: string }[] = [];
+      for (;;) {
+        const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
+        if (receivedMessageItems.length === 0) break;
+        for (const message of receivedMessageItems) {
+          texts.push(message.messageText);
+          seen.push(message);
+        }
+      }
+      for (const message of seen) await client.updateMessage(message.messageId, message.popReceipt, undefined, 0);
+      return texts;
+    },
     async count(queue) {
-      const answer = await azuriteCall("GET", `/${queue}?comp=metadata`);
-      return Number(answer.headers["x-ms-approximate-messages-count"] ?? 0);
+      return (await queueClient(queue).getProperties()).approximateMessagesCount ?? 0;
     },
     async clear(queue) {
-      await azuriteCall("DELETE", `/${queue}/messages`);
+      await queueClient(queue).clearMessages();
     },
     async reset() {
       for (const queue of options.queues) {
-        await azuriteCall("PUT", `/${queue}`);
-        await azuriteCall("DELETE", `/${queue}/messages`);
+        const client = queueClient(queue);
+        await client.createIfNotExists();
+        await client.clearMessages();
       }
     },
     async stop() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await Promise.all([closed, azurite.dispose()]);
+      await Promise.all([gateway.close(), azurite.dispose()]);
       agent.destroy();
     },
   };
