@@ -19,7 +19,9 @@ export const RANDOM_NUMBER_PATH = "/api/RandomNumber";
 /** A fault to inject, so tests and lessons can see how callers cope. */
 export type ThirdPartyFault =
   | { readonly kind: "status"; readonly status: number }
-  | { readonly kind: "delay"; readonly ms: number };
+  | { readonly kind: "delay"; readonly ms: number }
+  /** A 200 whose body is not the `{"value": n}` callers expect (garbage, the wrong shape, a number out of range). */
+  | { readonly kind: "body"; readonly body: string };
 
 export interface ThirdPartyApiOptions {
   /** Valid function keys. At least one. */
@@ -69,6 +71,10 @@ export function createThirdPartyApi(options: ThirdPartyApiOptions): {
     if (injected?.kind === "delay") await setTimeout(injected.ms);
     if (injected?.kind === "status") {
       res.status(injected.status).end();
+      return;
+    }
+    if (injected?.kind === "body") {
+      res.type("application/json").send(injected.body);
       return;
     }
     res.json({ value: randomInt(1, 1001) });

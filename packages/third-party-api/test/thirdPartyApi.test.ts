@@ -68,3 +68,15 @@ describe("the third-party API (Azure Functions key auth)", () => {
     expect((await fetch(api.endpoint.replace("RandomNumber", "Other"))).status).toBe(404);
   });
 });
+
+describe("faults the third party can be made to show", () => {
+  it("answers 200 with any body it is given (garbage JSON, the wrong shape)", async () => {
+    for (const body of ["{not json", '{"value": "twelve"}', '{"value": 5000}', ""]) {
+      api.setFault({ kind: "body", body });
+      const response = await call({ key: PRIMARY });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(body);
+    }
+    api.setFault(null);
+  });
+});
