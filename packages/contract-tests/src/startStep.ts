@@ -33,19 +33,39 @@ export interface FailedStart {
 
 const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
+/** The preload that ends a step when its starter is gone (see the file); `.js` once compiled. */
+const LIFELINE = new URL(import.meta.url.endsWith(".ts") ? "./stepLifeline.ts" : "./stepLifeline.js", import.meta.url).href;
+
+/** The step's NODE_OPTIONS: the caller's (steps 02-04 get a preload from the sandbox), and the lifeline. */
+function withLifeline(nodeOptions: string | undefined): string {
+  return [nodeOptions, `--import ${LIFELINE}`].filter(Boolean).join(" ");
+}
+
 function spawnStep(
   dir: string | URL,
   env: Readonly<Record<string, string>>,
   onLine?: (line: string) => void,
 ): { child: ChildProcess; output: () => string } {
   const cwd = typeof dir === "string" ? dir : fileURLToPath(dir);
-  // A clean environment, like a fresh App Service: only what the caller gives.
+  // A clean environment, like a fresh App Service: only what the caller gives. HOST: on loopback only,
+  // a workshop's apps are not for the network.
   const child = spawn(process.execPath, ["src/server.ts"], {
     cwd,
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      HOME: process.env["HOME"] ?? "",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ...env,
+      NODE_OPTIONS: withLifeline(env["NODE_OPTIONS"]),
+      KEYLESS_STEP_PARENT: String(process.pid),
+    },
+    // stdin: the lifeline, a pipe nobody writes to; it closes when this process ends, however it ends.
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  // The step must not outlive whoever started it (a test run, npm start), whatever ends it.
+  child.stdin?.on("error", () => {});
+  // The step must not outlive whoever started it (a test run, npm start), whatever ends it: at a normal
+  // exit it is killed here; when this process is killed, the lifeline ends it.
   const killStep = () => child.kill("SIGKILL");
   process.once("exit", killStep);
   child.once("exit", () => process.off("exit", killStep));
