@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { STEPS, type StepNumber } from "@keyless/sandbox";
-import { NotRunningError, connectToRunningWorkshop } from "./control.ts";
+import { NotRunningError, reachRunningWorkshop } from "./control.ts";
 import { REPO_ROOT } from "./repo.ts";
 import { STEP_TITLES, parseStep } from "./steps.ts";
 import { UsageError } from "./usageError.ts";
@@ -25,15 +25,18 @@ const program = new Command("npm run check --")
   .argument("[steps...]", `the steps to check (${STEPS.join(", ")}); every running step when omitted`)
   .addHelpText("after", "\nExamples:\n  npm run check -- 03\n  npm run check\n")
   .showHelpAfterError()
-  .action((texts: string[]) => {
-    const workshop = connectToRunningWorkshop();
-    const steps = texts.length > 0 ? texts.map(parseStep) : STEPS.filter((step) => workshop.endpoints.steps[step]);
-    if (steps.length === 0) throw new UsageError("No step is running. Start them with npm start, then check again.");
-    for (const step of steps) checkStep(step, workshop.endpoints.steps[step]);
+  .action(async (texts: string[]) => {
+    const steps = texts.map(parseStep);
+    // First of all, a sandbox that answers: a file left by an npm start that is gone is named, never checked.
+    const workshop = await reachRunningWorkshop();
+    if (steps.length === 0) steps.push(...STEPS.filter((step) => workshop.endpoints.steps[step]));
+    // npm start runs, so the step is started into it, not with a second npm start (its ports are taken).
+    if (steps.length === 0) throw new UsageError("No step is running. Start one with npm run restart -- 01 (any step), then check again.");
+    for (const step of steps) await checkStep(step, workshop.endpoints.steps[step]);
   });
 
-function checkStep(step: StepNumber, url: string | undefined): void {
-  if (!url) throw new UsageError(`Step ${step} is not running. Start it with npm start (or npm start -- ${step}), then check again.`);
+async function checkStep(step: StepNumber, url: string | undefined): Promise<void> {
+  if (!url) throw new UsageError(`Step ${step} is not running. Start it with npm run restart -- ${step}, then check again.`);
   console.log(`Checking step ${step} (${STEP_TITLES[step]}) at ${url} ...`);
   const report = runCheckpoint(step);
   const total = report.numPassedTests + report.numFailedTests;
@@ -41,6 +44,11 @@ function checkStep(step: StepNumber, url: string | undefined): void {
   if (report.numFailedTests === 0 && !loadError && total > 0) {
     console.log(ok(`${bold(`Step ${step} passes its checkpoint`)}: ${total} of ${total} checks.`));
     return;
+  }
+  if (total === 0) {
+    // No check ran: never "0 of 0 checks failed". Most likely npm start stopped meanwhile.
+    await reachRunningWorkshop();
+    throw new Error(`The checkpoint ran no checks${loadError ? ` (${loadError.split("\n")[0]})` : ""}: try npm run doctor.`);
   }
   console.log(fail(bold(`Step ${step} does not pass its checkpoint yet: ${report.numFailedTests} of ${total} checks failed.`)));
   if (loadError) console.log(`  ${loadError.split("\n")[0]}`);

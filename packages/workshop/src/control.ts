@@ -5,12 +5,12 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ThirdPartyControl } from "@keyless/contract-tests";
 import type { Sandbox } from "@keyless/sandbox";
 import type { ThirdPartyFault } from "@keyless/third-party-api";
+import { readEndpointsFile, removeIfUnchanged, type LauncherFields } from "./endpointsFile.ts";
 import { ENDPOINTS_FILE } from "./repo.ts";
 
 export interface ControlEndpoint {
@@ -37,6 +37,7 @@ export async function startControlServer(sandbox: Sandbox, launcher: LauncherVie
   const token = randomBytes(24).toString("base64url");
   const expected = Buffer.from(`Bearer ${token}`);
   const routes: Record<string, (body: unknown) => Promise<unknown> | unknown> = {
+    "GET /ping": () => ({ pid: process.pid }),
     "GET /third-party/keys": () => ({ keys: sandbox.thirdParty.keys() }),
     "PUT /third-party/keys": (body) => sandbox.thirdParty.setKeys((body as { keys: string[] }).keys),
     "PUT /third-party/fault": (body) => sandbox.thirdParty.setFault((body as { fault: ThirdPartyFault | null }).fault),
@@ -78,8 +79,11 @@ export async function startControlServer(sandbox: Sandbox, launcher: LauncherVie
 
 /** What `npm start` wrote about itself. */
 export interface RunningWorkshop {
-  readonly endpoints: Readonly<Record<string, unknown>> & { readonly steps: Readonly<Record<string, string>>; readonly control: ControlEndpoint };
+  readonly endpoints: Readonly<Record<string, unknown>> &
+    LauncherFields & { readonly steps: Readonly<Record<string, string>>; readonly control: ControlEndpoint };
   readonly thirdParty: ThirdPartyControl;
+  /** Settles when the launcher answers; NotRunningError when it does not. */
+  ping(): Promise<void>;
   reset(): Promise<void>;
   secrets(): Promise<readonly string[]>;
   logs(step: string): Promise<string>;
@@ -88,21 +92,34 @@ export interface RunningWorkshop {
   queueCount(): Promise<number>;
 }
 
-/** Connects to the `npm start` that is running, or explains how to start one. */
+/** How long a launcher that runs takes to answer at most (it answers at once unless it is paused). */
+const PING_TIMEOUT_MS = 5000;
+
+/**
+ * Connects to the `npm start` that is running, or explains how to start one. A file left by a launcher
+ * that is gone (its pid is dead, or its control endpoint refuses) is removed and named.
+ */
 export function connectToRunningWorkshop(file = ENDPOINTS_FILE): RunningWorkshop {
-  let endpoints: RunningWorkshop["endpoints"];
-  try {
-    endpoints = JSON.parse(readFileSync(file, "utf8")) as RunningWorkshop["endpoints"];
-  } catch {
-    throw new NotRunningError();
+  const found = readEndpointsFile(file);
+  if (found.state === "none") throw new NotRunningError("none");
+  if (found.state === "stale") throw new NotRunningError("stale");
+  const endpoints = found.endpoints as RunningWorkshop["endpoints"];
+  if (typeof endpoints.control?.url !== "string") {
+    // Not a launcher's file (a sandbox's own, from its tests): no control endpoint to use.
+    throw new NotRunningError("none");
   }
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+  const call = async (method: string, path: string, body?: unknown, timeoutMs?: number): Promise<unknown> => {
     const response = await fetch(`${endpoints.control.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${endpoints.control.token}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
-    }).catch(() => {
-      throw new NotRunningError();
+      ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof DOMException && error.name === "TimeoutError") throw new NotRunningError("unresponsive");
+      if ((error as { cause?: { code?: string } }).cause?.code !== "ECONNREFUSED") throw new NotRunningError("none");
+      // Nothing listens where the file says: the launcher that wrote it is gone (its pid taken by another process since).
+      removeIfUnchanged(file, found.text);
+      throw new NotRunningError("stale");
     });
     if (!response.ok) throw new Error(`The running sandbox answered ${response.status} to ${method} ${path}.`);
     return response.json();
@@ -116,6 +133,7 @@ export function connectToRunningWorkshop(file = ENDPOINTS_FILE): RunningWorkshop
       stop: async () => void (await call("POST", "/third-party/stop")),
       start: async () => void (await call("POST", "/third-party/start")),
     },
+    ping: async () => void (await call("GET", "/ping", undefined, PING_TIMEOUT_MS)),
     reset: async () => void (await call("POST", "/reset")),
     secrets: async () => ((await call("GET", "/secrets")) as { secrets: string[] }).secrets,
     logs: async (step) => ((await call("GET", `/logs/${step}`)) as { logs: string }).logs,
@@ -124,9 +142,28 @@ export function connectToRunningWorkshop(file = ENDPOINTS_FILE): RunningWorkshop
   };
 }
 
+/** Connects to the running `npm start` and makes sure it answers: what every command does first. */
+export async function reachRunningWorkshop(file = ENDPOINTS_FILE): Promise<RunningWorkshop> {
+  const workshop = connectToRunningWorkshop(file);
+  await workshop.ping();
+  return workshop;
+}
+
+/** Why there is no sandbox to talk to. */
+export type NotRunningReason = "none" | "stale" | "unresponsive";
+
+const NOT_RUNNING: Record<NotRunningReason, string> = {
+  none: "The sandbox is not running: start it in another terminal with npm start, then try again.",
+  stale:
+    "The sandbox is not running (an npm start that did not stop cleanly left its endpoints file behind; removed now): start it in another terminal with npm start, then try again.",
+  unresponsive: "The sandbox does not answer: if npm start is paused (Ctrl-Z), resume it with fg; otherwise stop it (Ctrl-C) and start it again.",
+};
+
 export class NotRunningError extends Error {
   override name = "NotRunningError";
-  constructor() {
-    super("The sandbox is not running: start it in another terminal with npm start, then try again.");
+  readonly reason: NotRunningReason;
+  constructor(reason: NotRunningReason = "none") {
+    super(NOT_RUNNING[reason]);
+    this.reason = reason;
   }
 }

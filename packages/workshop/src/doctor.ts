@@ -3,11 +3,11 @@
  * before anything else, and says how to fix each problem it finds.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import tls from "node:tls";
 import { Command } from "commander";
 import { STEPS } from "@keyless/sandbox";
-import { connectToRunningWorkshop, type RunningWorkshop } from "./control.ts";
+import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "./control.ts";
+import { portsInUse, whoHolds } from "./ports.ts";
 import { REPO_ROOT, SANDBOX_PORTS, stepPort } from "./repo.ts";
 import { bold, fail, ok, warn } from "./ui.ts";
 
@@ -15,14 +15,6 @@ interface Finding {
   readonly ok: boolean | "warn";
   readonly text: string;
   readonly fix?: string;
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
 }
 
 async function answers(url: string): Promise<number | string> {
@@ -51,10 +43,9 @@ function checkInstall(): Finding {
 
 async function checkPorts(): Promise<Finding> {
   const ports = [...STEPS.map(stepPort), ...Object.values(SANDBOX_PORTS)];
-  const busy: number[] = [];
-  for (const port of ports) if (!(await portIsFree(port))) busy.push(port);
+  const busy = await portsInUse(ports);
   if (busy.length === 0) return { ok: true, text: `ports free: ${ports.join(", ")}` };
-  return { ok: false, text: `ports in use: ${busy.join(", ")}`, fix: "Stop what uses them (on Linux/macOS: lsof -i :<port>), or stop an old npm start." };
+  return { ok: false, text: `ports in use: ${busy.join(", ")}`, fix: `Stop what uses them (${whoHolds(busy[0] ?? 0)} shows which), or an old npm start.` };
 }
 
 async function checkRunning(workshop: RunningWorkshop): Promise<Finding[]> {
@@ -79,7 +70,8 @@ async function checkRunning(workshop: RunningWorkshop): Promise<Finding[]> {
   for (const step of STEPS) {
     const url = workshop.endpoints.steps[step];
     if (!url) {
-      findings.push({ ok: "warn", text: `step ${step} is not running`, fix: `See its "did not start" line in the npm start window, or run npm start -- ${step}.` });
+      // npm start runs: the step starts into it (a second npm start would clash on its ports).
+      findings.push({ ok: "warn", text: `step ${step} is not running`, fix: `Start it with npm run restart -- ${step} (if it stopped, its "did not start" line in the npm start window says why).` });
       continue;
     }
     const status = await answers(`${url}/api/v1/getcode`);
@@ -97,16 +89,20 @@ const program = new Command("npm run doctor --")
   .action(async () => {
     const findings: Finding[] = [checkNode(), checkInstall()];
     let workshop: RunningWorkshop | undefined;
+    let notRunning: NotRunningError | undefined;
     try {
-      workshop = connectToRunningWorkshop();
-      await workshop.thirdParty.keys();
-    } catch {
-      workshop = undefined;
+      workshop = await reachRunningWorkshop();
+    } catch (error) {
+      if (!(error instanceof NotRunningError)) throw error;
+      notRunning = error;
     }
     if (workshop) {
       findings.push({ ok: true, text: "the sandbox is running (npm start)" }, ...(await checkRunning(workshop)));
+    } else if (notRunning?.reason === "unresponsive") {
+      findings.push({ ok: false, text: notRunning.message });
     } else {
-      findings.push({ ok: "warn", text: "the sandbox is not running", fix: "Start it with npm start, in another terminal." }, await checkPorts());
+      const stale = notRunning?.reason === "stale" ? " (an npm start that did not stop cleanly left its endpoints file behind; removed now)" : "";
+      findings.push({ ok: "warn", text: `the sandbox is not running${stale}`, fix: "Start it with npm start, in another terminal." }, await checkPorts());
     }
     for (const finding of findings) {
       const line = finding.ok === true ? ok(finding.text) : finding.ok === "warn" ? warn(finding.text) : fail(finding.text);

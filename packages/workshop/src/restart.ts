@@ -1,7 +1,7 @@
 /** `npm run restart -- 02`: restarts one step of the running `npm start`; the sandbox keeps its state (roles, secrets). */
 import { Command } from "commander";
 import { STEPS } from "@keyless/sandbox";
-import { NotRunningError, connectToRunningWorkshop } from "./control.ts";
+import { NotRunningError, reachRunningWorkshop } from "./control.ts";
 import { parseStep } from "./steps.ts";
 import { UsageError } from "./usageError.ts";
 import { fail, ok } from "./ui.ts";
@@ -13,7 +13,7 @@ const program = new Command("npm run restart --")
   .showHelpAfterError()
   .action(async (text: string) => {
     const step = parseStep(text);
-    const result = await connectToRunningWorkshop().restart(step);
+    const result = await (await reachRunningWorkshop()).restart(step);
     if (result.url) console.log(ok(`Step ${step} restarted: ${result.url}/api/v1/getcode`));
     else {
       console.log(fail(`Step ${step} did not start:`));

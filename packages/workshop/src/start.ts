@@ -1,18 +1,52 @@
 /**
  * `npm start [-- 03]`: the sandbox (Azure, offline) and the workshop's steps,
  * step 0N on port 300N. Ctrl-C stops everything.
+ *
+ * Nothing it starts outlives it, and `.sandbox/endpoints.json` exists only
+ * while it runs:
+ * - SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal closes), an uncaught error,
+ *   and its parent going away (npm got SIGTERM) all take the same orderly stop:
+ *   the file goes first, then the steps, the control endpoint and the sandbox.
+ * - When it is killed outright (SIGKILL), its children end by themselves: each
+ *   step through its lifeline (see contract-tests' stepLifeline.ts), Azurite by
+ *   watching its parent. The file stays, but it names this process: the other
+ *   commands see that it is gone and call the file stale.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { SECRET_VARIABLES, startStep, type RunningStep } from "@keyless/contract-tests/start-step";
-import { STEPS, startSandbox, type Sandbox, type StepNumber } from "@keyless/sandbox";
-import { startControlServer, type ControlEndpoint } from "./control.ts";
+import { STEPS, startSandbox, type Sandbox, type SandboxPorts, type StepNumber } from "@keyless/sandbox";
+import { NotRunningError, reachRunningWorkshop, startControlServer, type ControlEndpoint } from "./control.ts";
+import { removeOwnEndpointsFile, writeEndpointsFile } from "./endpointsFile.ts";
+import { watchParent } from "./parentWatch.ts";
+import { portInUse, portsInUse, whoHolds } from "./ports.ts";
 import { ENDPOINTS_FILE, REPO_ROOT, SANDBOX_PORTS, STEP_TIMEOUT_MS, stepPort } from "./repo.ts";
 import { stepDir } from "./stepFolders.ts";
 import { STEP_TITLES, parseStep } from "./steps.ts";
 import { UsageError } from "./usageError.ts";
 import { bold, cyan, dim, fail, green, readableLogLine, red, table } from "./ui.ts";
+
+type ServiceName = keyof SandboxPorts;
+/** The sandbox's services by the name of their port, in the learner's words. */
+const SERVICE_NAMES: Readonly<Record<string, string>> = {
+  thirdParty: "third-party API",
+  login: "Entra ID",
+  vault: "Key Vault",
+  queue: "Queue Storage",
+  identity: "managed identity endpoint",
+};
+const isService = (name: string): name is ServiceName => name in SERVICE_NAMES || name in SANDBOX_PORTS;
+const isStep = (name: string): name is StepNumber => (STEPS as readonly string[]).includes(name);
+
+/** `--port vault=8443`: one port, for tests that need a given port busy. */
+function parsePort(value: string, previous: Readonly<Record<string, number>>): Record<string, number> {
+  const [name = "", text = ""] = value.split("=");
+  const port = Number(text);
+  if (!(isService(name) || isStep(name)) || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`expected <name>=<port>, the name one of ${[...STEPS, ...Object.keys(SERVICE_NAMES)].join(", ")}.`);
+  }
+  return { ...previous, [name]: port };
+}
 
 const program = new Command("npm start --")
   .description("Start the sandbox (Azure, offline) and the workshop's steps. Ctrl-C stops everything.")
@@ -20,11 +54,82 @@ const program = new Command("npm start --")
   .option("--role-delay <seconds>", "make new role assignments take effect only after this delay, as on Azure", "0")
   // For tests: every service and step on a free port, so a second workshop never collides with yours.
   .addOption(new Option("--free-ports").hideHelp())
+  // For tests: a given port for one service or step (e.g. one the test holds, to see it reported).
+  .addOption(new Option("--port <name=port>").hideHelp().argParser(parsePort).default({}))
   .addHelpText("after", "\nExamples:\n  npm start            the sandbox and all four steps\n  npm start -- 03      the sandbox and step 03 only\n")
   .showHelpAfterError();
 
 program.parse(process.argv);
-const options = program.opts<{ roleDelay: string; freePorts?: boolean }>();
+const options = program.opts<{ roleDelay: string; freePorts?: boolean; port: Record<string, number> }>();
+
+/** The port a step gets: a test's own, 0 (any free one) with --free-ports, else 300N. */
+function portOf(step: StepNumber): number {
+  return options.port[step] ?? (options.freePorts ? 0 : stepPort(step));
+}
+
+/** The sandbox's ports: the workshop's (none with --free-ports: any free one), and a test's own. */
+function sandboxPorts(): Partial<SandboxPorts> {
+  const given = Object.entries(options.port).filter(([name]) => isService(name));
+  return { ...(options.freePorts ? {} : SANDBOX_PORTS), ...Object.fromEntries(given) };
+}
+
+/** A port someone else holds, in the launcher's words: which one, how to find who, what to do then. */
+function stepPortBusy(step: StepNumber, port: number): string {
+  return `Port ${port} is in use by another program (${whoHolds(port)} shows which): stop it, then npm run restart -- ${step}.`;
+}
+
+// What runs, so that any way out can stop it.
+let sandboxStarting: Promise<Sandbox> | undefined;
+let control: (ControlEndpoint & { stop(): Promise<void> }) | undefined;
+const running = new Map<StepNumber, RunningStep>();
+let stopping = false;
+
+/** Prints a line; a terminal that is gone (SIGHUP) or a closed pipe is no reason to fail. */
+function say(text: string, stream: NodeJS.WriteStream = process.stdout): void {
+  try {
+    stream.write(`${text}\n`);
+  } catch {
+    // nowhere to write to
+  }
+}
+process.stdout.on("error", () => {});
+process.stderr.on("error", () => {});
+
+/** How long the orderly stop may take before the launcher exits anyway (its children are killed at exit). */
+const STOP_DEADLINE_MS = 10_000;
+
+/** The one way out: the file first (the sandbox is going away), then everything that runs, then exit. */
+async function shutDown(exitCode: number, { quiet = false } = {}): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  removeOwnEndpointsFile(ENDPOINTS_FILE);
+  if (!quiet) say(dim("\nStopping..."));
+  setTimeout(() => process.exit(exitCode), STOP_DEADLINE_MS).unref();
+  await Promise.allSettled([
+    ...[...running.values()].map((step) => step.stop()),
+    control?.stop(),
+    sandboxStarting?.then((sandbox) => sandbox.stop()),
+  ]);
+  // Steps still starting are killed by startStep's exit hook, Azurite by the sandbox's.
+  process.exit(exitCode);
+}
+
+// Whatever happens from here on, the file goes and nothing started stays.
+process.on("exit", () => removeOwnEndpointsFile(ENDPOINTS_FILE));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  // `on`, not `once`: a second signal while stopping must not kill the launcher half-way.
+  process.on(signal, () => void shutDown(0));
+}
+// npm got SIGTERM (it passes it to its shell only), or the terminal's shell is gone.
+watchParent(() => void shutDown(0));
+const unexpected = (error: unknown) => {
+  const line = firstLine(error);
+  say(fail(`npm start stopped on an unexpected error: ${/[.!?]$/.test(line) ? line : `${line}.`} Run npm run doctor, then npm start again.`), process.stderr);
+  if (stopping) process.exit(1);
+  void shutDown(1, { quiet: true });
+};
+process.on("uncaughtException", unexpected);
+process.on("unhandledRejection", unexpected);
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -32,97 +137,124 @@ async function main(): Promise<void> {
   const roleDelaySeconds = Number(options.roleDelay);
   if (!Number.isFinite(roleDelaySeconds) || roleDelaySeconds < 0) throw new UsageError("--role-delay takes a number of seconds.");
 
-  const sandbox = await startSandbox({
-    ports: options.freePorts ? {} : SANDBOX_PORTS,
+  await refuseIfRunning();
+  const ports = sandboxPorts();
+  const busy = await portsInUse(Object.values(ports).filter((port) => port !== 0));
+  if (busy.length > 0) throw new StartError(sandboxPortsBusy(ports, busy));
+  const failures = new Map<StepNumber, string>();
+  for (const step of steps) {
+    const port = portOf(step);
+    if (port !== 0 && (await portInUse(port))) failures.set(step, `Not started. ${stepPortBusy(step, port)}`);
+  }
+
+  sandboxStarting = startSandbox({
+    ports,
     stateDir: dirname(ENDPOINTS_FILE),
     roleAssignmentDelayMs: roleDelaySeconds * 1000,
     // The steps start while Azurite does; none of them touches Storage before its first request.
     waitForQueue: false,
   });
-  const running = new Map<StepNumber, RunningStep>();
-  const failures = new Map<StepNumber, string>();
+  const sandbox = await sandboxStarting;
   await Promise.all(
-    steps.map(async (step) => {
-      try {
-        running.set(step, await startStepInSandbox(sandbox, step));
-      } catch (error) {
-        failures.set(step, lastLine(error));
-      }
-    }),
+    steps
+      .filter((step) => !failures.has(step))
+      .map(async (step) => {
+        try {
+          const stepRunning = await startStepInSandbox(sandbox, step);
+          if (stopping) await stepRunning.stop();
+          else running.set(step, stepRunning);
+        } catch (error) {
+          failures.set(step, lastLine(error));
+        }
+      }),
   );
 
   await sandbox.ready;
-  const control = await startControlServer(sandbox, {
+  if (stopping) return;
+  control = await startControlServer(sandbox, {
     logs: (step) => running.get(step as StepNumber)?.output() ?? "",
     secrets: () => [
       ...sandbox.thirdParty.keys(),
-      ...steps.flatMap((step) => SECRET_VARIABLES.flatMap((name) => sandbox.stepEnvironment(step)[name] ?? [])),
+      // Every step that ever ran: one started later by `npm run restart` has secrets too.
+      ...STEPS.filter((step) => steps.includes(step) || running.has(step)).flatMap((step) =>
+        SECRET_VARIABLES.flatMap((name) => sandbox.stepEnvironment(step)[name] ?? []),
+      ),
     ],
     async restart(text) {
       const step = parseStep(text);
       await running.get(step)?.stop();
       running.delete(step);
+      const port = portOf(step);
       try {
+        if (port !== 0 && (await portInUse(port))) throw new Error(stepPortBusy(step, port));
         const restarted = await startStepInSandbox(sandbox, step);
         running.set(step, restarted);
-        writeEndpoints(sandbox, running, control);
+        writeEndpoints(sandbox);
         return { url: restarted.url };
       } catch (error) {
         const line = lastLine(error);
-        console.log(`${cyan(`[${step}]`)} ${red(line)}`);
-        writeEndpoints(sandbox, running, control);
+        say(`${cyan(`[${step}]`)} ${red(line)}`);
+        writeEndpoints(sandbox);
         return { error: line };
       }
     },
   });
-  writeEndpoints(sandbox, running, control);
-  printReady(sandbox, steps, running, failures, performance.now() - started);
+  if (stopping) return;
+  writeEndpoints(sandbox);
+  printReady(sandbox, steps, failures, performance.now() - started);
+}
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(dim("\nStopping..."));
-    await Promise.all([...running.values()].map((step) => step.stop()));
-    await control.stop();
-    await sandbox.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop());
-  process.once("SIGTERM", () => void stop());
-  // Closing the terminal window: the same orderly stop.
-  process.once("SIGHUP", () => void stop());
+/** Another `npm start` on the same folder: say so, rather than fail on its ports. A stale file is removed on the way. */
+async function refuseIfRunning(): Promise<void> {
+  try {
+    await reachRunningWorkshop(ENDPOINTS_FILE);
+  } catch (error) {
+    if (error instanceof NotRunningError && error.reason !== "unresponsive") return;
+    throw new StartError(error instanceof Error ? error.message : String(error));
+  }
+  throw new StartError("keyless is already running, in another terminal: use it, or stop it there (Ctrl-C) before you start it again.");
+}
+
+function sandboxPortsBusy(ports: Partial<SandboxPorts>, busy: readonly number[]): string {
+  const named = busy.map((port) => {
+    const service = Object.entries(ports).find(([, value]) => value === port)?.[0];
+    return `${port} (${(service && SERVICE_NAMES[service]) ?? "sandbox"})`;
+  });
+  const [first = 0] = busy;
+  return busy.length === 1
+    ? `Port ${named[0]} is in use by another program (${whoHolds(first)} shows which): stop it, then npm start again.`
+    : `Ports ${named.join(", ")} are in use by other programs (${whoHolds(first)} shows which): stop them, then npm start again.`;
 }
 
 function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<RunningStep> {
   const prefix = cyan(`[${step}]`);
+  const port = portOf(step);
   return startStep({
     dir: stepDir(step),
     env: {
       ...sandbox.stepEnvironment(step),
-      PORT: options.freePorts ? "0" : String(stepPort(step)),
+      PORT: String(port),
       THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
       // Node keeps compiled code here between runs: the SDKs load about a quarter faster.
       NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache"),
     },
-    onLine: (line) => line.trim() && console.log(`${prefix} ${readableLogLine(line)}`),
+    onLine: (line) => {
+      if (line.trim()) say(`${prefix} ${readableLogLine(line)}`);
+    },
+  }).catch((error: unknown) => {
+    // Taken between the check and the step's own listen: say it in the launcher's words (PORT is not the learner's to set here).
+    if (port !== 0 && /EADDRINUSE|port is already in use/i.test(String(error))) throw new Error(`Did not start. ${stepPortBusy(step, port)}`);
+    throw error;
   });
 }
 
-function writeEndpoints(sandbox: Sandbox, running: ReadonlyMap<StepNumber, RunningStep>, control: ControlEndpoint): void {
+function writeEndpoints(sandbox: Sandbox): void {
+  if (stopping || !control) return;
   const steps = Object.fromEntries([...running].map(([step, { url }]) => [step, url]));
-  mkdirSync(dirname(ENDPOINTS_FILE), { recursive: true });
-  const endpoints = { ...sandbox.endpoints, steps, control: { url: control.url, token: control.token } };
-  writeFileSync(ENDPOINTS_FILE, JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+  writeEndpointsFile(ENDPOINTS_FILE, { ...sandbox.endpoints, steps, control: { url: control.url, token: control.token }, pid: process.pid });
 }
 
-function printReady(
-  sandbox: Sandbox,
-  steps: readonly StepNumber[],
-  running: ReadonlyMap<StepNumber, RunningStep>,
-  failures: ReadonlyMap<StepNumber, string>,
-  elapsedMs: number,
-): void {
+function printReady(sandbox: Sandbox, steps: readonly StepNumber[], failures: ReadonlyMap<StepNumber, string>, elapsedMs: number): void {
   const rows = steps.map((step) => {
     const url = running.get(step)?.url;
     return [bold(`step ${step}`), STEP_TITLES[step], url ? green(`${url}/api/v1/getcode`) : fail(failures.get(step) ?? "did not start")];
@@ -136,20 +268,38 @@ function printReady(
     ["third-party API", thirdPartyApi],
   ];
   for (const [name, url] of services) if (url) rows.push([dim("sandbox"), name, url]);
-  console.log(`\n${bold("keyless is running")} ${dim(`(ready in ${(elapsedMs / 1000).toFixed(1)} s)`)}\n`);
-  console.log(table(rows));
-  console.log(dim(`\n  Endpoints: ${relative(REPO_ROOT, ENDPOINTS_FILE)}.  Lessons: docs/.  Ctrl-C stops everything.\n`));
+  const notRunning = steps.filter((step) => !running.has(step));
+  const headline =
+    notRunning.length === 0
+      ? bold("keyless is running")
+      : notRunning.length === steps.length
+        ? `${bold("keyless is running, but no step started")}`
+        : `${bold(`keyless is running, but ${notRunning.length === 1 ? "step" : "steps"} ${notRunning.join(", ")} did not start`)}`;
+  say(`\n${headline} ${dim(`(ready in ${(elapsedMs / 1000).toFixed(1)} s)`)}\n`);
+  say(table(rows));
+  say(dim(`\n  Endpoints: ${relative(REPO_ROOT, ENDPOINTS_FILE)}.  Lessons: docs/.  Ctrl-C stops everything.\n`));
+}
+
+/** A start-up failure the learner can fix: one line, exit code 1. */
+class StartError extends Error {
+  override name = "StartError";
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n").find((line) => line.trim()) ?? "unknown error";
 }
 
 function lastLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const lines = text.split("\n").filter((line) => line.trim());
-  return lines.findLast((line) => line.startsWith("Did not start:")) ?? lines.at(-1) ?? "did not start";
+  return lines.findLast((line) => /^Did not start[:.]/.test(line)) ?? lines.at(-1) ?? "did not start";
 }
 
 main().catch((error: unknown) => {
+  if (stopping) return;
   const port = /EADDRINUSE.*:(\d+)/.exec(String(error))?.[1];
-  if (port) console.error(fail(`Port ${port} is in use: is keyless already running? Stop it, or run npm run doctor.`));
-  else console.error(fail(error instanceof Error ? error.message : String(error)));
-  process.exit(error instanceof UsageError ? 2 : 1);
+  if (port) say(fail(`Port ${port} is in use by another program (${whoHolds(Number(port))} shows which): stop it, then npm start again.`), process.stderr);
+  else say(fail(error instanceof StartError || error instanceof UsageError ? error.message : firstLine(error)), process.stderr);
+  void shutDown(error instanceof UsageError ? 2 : 1, { quiet: true });
 });

@@ -3,7 +3,7 @@
  * written by `npm start` (`KEYLESS_SANDBOX_DIR` points elsewhere). Like
  * `az login`, it decides who the CLI acts as: the developer user of seed.json.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import type { AccessToken, TokenCredential } from "@azure/identity";
@@ -32,15 +32,64 @@ export interface Connection {
   readonly credential: TokenCredential;
 }
 
-const notRunning = () => new AzError(undefined, "The sandbox is not running (no .sandbox/endpoints.json). Start it with npm start in another terminal, then try again.");
+/**
+ * No sandbox to talk to. A stale file exits 2, as the workshop's commands do when the sandbox is not running;
+ * no file at all still exits 1, as it always has (the sandbox's tests hold az to that).
+ */
+const notRunning = (stale = false) =>
+  stale
+    ? Object.assign(
+        new AzError(
+          undefined,
+          "The sandbox is not running (an npm start that did not stop cleanly left its endpoints file behind; removed now). Start it with npm start in another terminal, then try again.",
+        ),
+        { usage: true },
+      )
+    : new AzError(undefined, "The sandbox is not running. Start it with npm start in another terminal, then try again.");
+
+/** Whether a process runs: a zombie (ended, not yet reaped) does not. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    // No /proc (macOS, Windows): kill(pid, 0) said it runs.
+    return process.platform !== "linux";
+  }
+}
+
+/** A file left by an `npm start` that is gone: removed, unless a new one was written meanwhile. */
+function removeStale(file: string, text: string): never {
+  try {
+    if (readFileSync(file, "utf8") === text) unlinkSync(file);
+  } catch {
+    // already gone
+  }
+  throw notRunning(true);
+}
 
 export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STATE_DIR): Connection {
-  let endpoints: SandboxEndpoints;
+  const file = `${dir}/endpoints.json`;
+  let text: string;
   try {
-    endpoints = JSON.parse(readFileSync(`${dir}/endpoints.json`, "utf8")) as SandboxEndpoints;
+    text = readFileSync(file, "utf8");
   } catch {
     throw notRunning();
   }
+  let endpoints: SandboxEndpoints & { readonly pid?: number };
+  try {
+    endpoints = JSON.parse(text) as typeof endpoints;
+  } catch {
+    removeStale(file, text);
+  }
+  // `npm start` writes its pid: when that process is gone, so is the sandbox (it was killed, and could not remove the file).
+  const launcher = endpoints.pid;
+  if (typeof launcher === "number" && !isAlive(launcher)) removeStale(file, text);
   // The CLI trusts the sandbox's CA as the steps do (they through NODE_EXTRA_CA_CERTS), only in this process.
   tls.setDefaultCACertificates([...tls.getCACertificates("default"), readFileSync(endpoints.caFile, "utf8")]);
 
@@ -49,7 +98,10 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
       method,
       headers: { "content-type": "application/json", "x-keyless-admin-key": endpoints.admin.key },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }).catch(() => {
+    }).catch((error: unknown) => {
+      // Nothing listens where the file says: the npm start that wrote it is gone (its pid taken by another process since).
+      const refused = (error as { cause?: { code?: string } }).cause?.code === "ECONNREFUSED";
+      if (refused && typeof launcher === "number") removeStale(file, text);
       throw notRunning();
     });
     const answer = (await response.json()) as unknown;

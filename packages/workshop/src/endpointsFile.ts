@@ -1,0 +1,89 @@
+/**
+ * `.sandbox/endpoints.json`: what the running `npm start` serves, for the other
+ * commands. It exists only while `npm start` runs: the launcher removes it on
+ * every way out it sees. When it cannot (it was killed with SIGKILL, the
+ * machine lost power), the file names a launcher that is gone: the pid in it is
+ * dead, or nothing answers on its control endpoint. Readers call that stale,
+ * remove it, and say that the sandbox is not running.
+ */
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { platform } from "node:os";
+
+/** The launcher's own fields, beside the sandbox's endpoints. */
+export interface LauncherFields {
+  /** The launcher's process id: when it is gone, the file is stale. */
+  readonly pid?: number;
+}
+
+export type EndpointsFile =
+  | { readonly state: "none" }
+  /** Left by a launcher that is gone; removed now. */
+  | { readonly state: "stale" }
+  | { readonly state: "found"; readonly endpoints: Readonly<Record<string, unknown>> & LauncherFields; readonly text: string };
+
+/** Whether a process runs: a zombie (ended, not yet reaped by its parent) does not. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: it runs, as someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  if (platform() !== "linux") return true;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ...", and comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the file; removes it when it names a launcher that is gone. */
+export function readEndpointsFile(file: string): EndpointsFile {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return { state: "none" };
+  }
+  let endpoints: Readonly<Record<string, unknown>> & LauncherFields;
+  try {
+    endpoints = JSON.parse(text) as typeof endpoints;
+  } catch {
+    // The launcher writes the file whole (rename), so a torn file is a leftover.
+    removeIfUnchanged(file, text);
+    return { state: "stale" };
+  }
+  if (typeof endpoints.pid === "number" && !isAlive(endpoints.pid)) {
+    removeIfUnchanged(file, text);
+    return { state: "stale" };
+  }
+  return { state: "found", endpoints, text };
+}
+
+/** Removes the file if it still holds `text`: a new `npm start` may have written its own meanwhile. */
+export function removeIfUnchanged(file: string, text: string): void {
+  try {
+    if (readFileSync(file, "utf8") === text) unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
+
+/** Writes the file whole (a reader never sees half of it), readable by its owner only: it holds keys. */
+export function writeEndpointsFile(file: string, endpoints: Readonly<Record<string, unknown>>): void {
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+  renameSync(partial, file);
+}
+
+/** Removes the file if this process wrote it. Synchronous: it also runs in `process.on("exit")`. */
+export function removeOwnEndpointsFile(file: string): void {
+  try {
+    const { pid } = JSON.parse(readFileSync(file, "utf8")) as LauncherFields;
+    if (pid === process.pid) unlinkSync(file);
+  } catch {
+    // gone already, or not ours
+  }
+}
