@@ -1,3 +1,5 @@
+import type { RbacDecision } from "./rbac.ts";
+
 /**
  * The small interfaces the sandbox's services share: who is calling (from a
  * validated token) and whether a role assignment lets them do something.
@@ -11,6 +13,8 @@ export interface Principal {
   readonly appId?: string;
   /** `tid` */
   readonly tenantId: string;
+  /** `uti`: the token's own id, for the audit log (never the token). */
+  readonly tokenId?: string;
 }
 
 /** Why a token was refused, so each service can answer in its own words (Key Vault's AKV codes, Storage's). */
@@ -42,4 +46,6 @@ export interface Authorizer {
    * grants `principal` a role whose data actions include `dataAction`.
    */
   isAllowed(principal: Principal, dataAction: string, scope: string): boolean;
+  /** The same decision, with the assignment that made it (or one still propagating), for the audit log. */
+  decide(principal: Principal, dataAction: string, scope: string): RbacDecision;
 }

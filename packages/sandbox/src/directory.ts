@@ -59,6 +59,14 @@ export class Directory {
     );
   }
 
+  /** Who an object id is, for the audit log: name, client id, and kind (a managed identity is a service principal too). */
+  describe(objectId: string): { objectId: string; displayName: string; appId?: string; type: "User" | "ServicePrincipal" | "ManagedIdentity" } | undefined {
+    const entry = this.all().find((candidate) => candidate.objectId === objectId);
+    if (!entry) return undefined;
+    const managed = [...this.apps.values()].some((app) => app.objectId === objectId);
+    return { objectId, displayName: entry.displayName, ...(entry.appId ? { appId: entry.appId } : {}), type: managed ? "ManagedIdentity" : entry.type };
+  }
+
   servicePrincipalByClientId(clientId: string) {
     return this.servicePrincipals.find((sp) => sp.appId === clientId);
   }

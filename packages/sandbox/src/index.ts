@@ -6,6 +6,7 @@
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureCertificates, type Certificates } from "./ca.ts";
+import { AuditLog } from "./audit/log.ts";
 import { Directory } from "./directory.ts";
 import { TokenIssuer } from "./identity/tokens.ts";
 import type { SecretStore } from "./keyvault/store.ts";
@@ -17,6 +18,7 @@ import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 
 export type { Seed } from "./seed.ts";
 export type { Principal, TokenCheck, TokenValidator, Authorizer } from "./contracts.ts";
+export type { AuditEvent, AuditCategory, AuditFilter, AuthorizationDecision } from "./audit/log.ts";
 export type { Certificates } from "./ca.ts";
 export { TokenIssuer } from "./identity/tokens.ts";
 export { RoleAssignments, ROLE_DEFINITIONS, type RoleAssignment } from "./rbac.ts";
@@ -46,6 +48,8 @@ export interface SandboxOptions {
   readonly waitForQueue?: boolean;
   /** Told when a service goes down or comes back (Azurite restarted), in a sentence: `npm start` prints it. */
   readonly onEvent?: (text: string) => void;
+  /** Where the audit log is appended, one JSON line an event: `<stateDir>/audit.jsonl` by default; false keeps it in memory only. */
+  readonly auditFile?: string | false;
 }
 
 /** What the sandbox serves, as `npm start` writes it to `.sandbox/endpoints.json`. */
@@ -78,6 +82,8 @@ export interface Sandbox {
   readonly directory: Directory;
   readonly secrets: SecretStore;
   readonly certificates: Certificates;
+  /** Every sign-in and every Key Vault and Queue Storage request, as Azure's logs show them. */
+  readonly audit: AuditLog;
   /** Queue Storage, when started. */
   readonly queue: QueueService;
   /** Settles when every service, Queue Storage included, answers. */
@@ -122,6 +128,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const rbac = new RoleAssignments(options.roleAssignmentDelayMs ?? 0);
   seedRoleAssignments(seed, directory, rbac);
   const running: Partial<Record<keyof typeof SERVICES, RunningService>> = {};
+  const auditFile = options.auditFile ?? `${stateDir}/audit.jsonl`;
+  const audit = new AuditLog({ lookup: (objectId) => directory.describe(objectId), ...(auditFile ? { file: auditFile } : {}) });
   const context: ServiceContext = {
     seed,
     scopes: scopesOf(seed),
@@ -137,6 +145,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     resetAll: () => sandbox.reset(),
     onEvent: options.onEvent ?? (() => {}),
     running: running as RunningServices,
+    audit,
   };
   // Each service in the registry's order; Queue Storage returns before Azurite is up (see `ready`).
   for (const [name, service] of Object.entries(SERVICES) as [keyof typeof SERVICES, (typeof SERVICES)[keyof typeof SERVICES]][]) {
@@ -179,6 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     directory,
     secrets: services.keyVault.secrets,
     certificates: context.certificates,
+    audit,
     ready: queue?.ready ?? Promise.resolve(),
     get queue() {
       if (!queue) throw new Error("This sandbox was started with { queue: false }.");
@@ -191,6 +201,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     async stop() {
       await Promise.all(Object.values(running).map((service) => service.stop()));
+      await audit.close();
     },
   };
   return sandbox;

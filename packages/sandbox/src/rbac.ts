@@ -121,15 +121,35 @@ export class RoleAssignments implements Authorizer {
   }
 
   isAllowed(principal: Principal, action: string, scope: string): boolean {
+    return this.decide(principal, action, scope).allowed;
+  }
+
+  /**
+   * Azure RBAC's decision, with its reason: the assignment that grants the
+   * action, or, for a denial, one that would grant it but has not taken
+   * effect yet (Azure's propagation delay).
+   */
+  decide(principal: Principal, action: string, scope: string): RbacDecision {
     const now = Date.now();
-    return this.#assignments.some((assignment) => {
-      if (assignment.principalId !== principal.objectId) return false;
-      if (assignment.effectiveFrom > now || (assignment.effectiveUntil !== undefined && assignment.effectiveUntil <= now)) return false;
-      if (!scopeCovers(assignment.scope, scope)) return false;
+    const granting = this.#assignments.filter((assignment) => {
+      if (assignment.principalId !== principal.objectId || !scopeCovers(assignment.scope, scope)) return false;
       const role = findRole(assignment.roleDefinitionId);
       return role !== undefined && (grants(role.dataActions, action) || grants(role.actions, action));
     });
+    const inEffect = granting.find((assignment) => assignment.effectiveFrom <= now && (assignment.effectiveUntil === undefined || assignment.effectiveUntil > now));
+    if (inEffect) return { allowed: true, assignment: inEffect };
+    const pending = granting.find((assignment) => assignment.effectiveFrom > now && assignment.effectiveUntil === undefined);
+    return pending ? { allowed: false, pending } : { allowed: false };
   }
+}
+
+/** What Azure RBAC decided, and which assignment made it so. */
+export interface RbacDecision {
+  readonly allowed: boolean;
+  /** The assignment that grants the action (it may be deleted and still in effect, until its deletion propagates). */
+  readonly assignment?: RoleAssignment;
+  /** For a denial: an assignment that grants the action once it takes effect. */
+  readonly pending?: RoleAssignment;
 }
 
 export class RoleNotFoundError extends Error {

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { startThirdPartyApi } from "@keyless/third-party-api";
 import express from "express";
 import { armErrors, createAdminApi, type AdminAccount } from "./admin.ts";
+import type { AuditLog } from "./audit/log.ts";
 import type { Certificates } from "./ca.ts";
 import type { Directory } from "./directory.ts";
 import { FunctionKeys } from "./functionKeys.ts";
@@ -66,6 +67,8 @@ export interface ServiceContext {
   onEvent(text: string): void;
   /** The services started so far, by name. */
   readonly running: RunningServices;
+  /** Every sign-in and data-plane request, as Azure's logs would show them. */
+  readonly audit: AuditLog;
 }
 
 export interface RunningService {
@@ -115,7 +118,14 @@ const entraId = {
   roles: [],
   async start(context: ServiceContext) {
     const service = await host(
-      createTokenService({ issuer: context.tokens, directory: context.directory, resources: context.resources, authorityHost: () => context.authorityHost(), tenantAlias: context.seed.tenant.alias }),
+      createTokenService({
+        issuer: context.tokens,
+        directory: context.directory,
+        resources: context.resources,
+        authorityHost: () => context.authorityHost(),
+        tenantAlias: context.seed.tenant.alias,
+        audit: context.audit,
+      }),
       { name: "Microsoft Entra ID", errors: entraErrors, tls: tls(context), port: context.ports.login },
     );
     return { url: `https://localhost:${service.port}`, reset: async () => {}, stop: stopping(service) };
@@ -145,6 +155,7 @@ const resourceManager = {
         account: () => context.account(),
         reset: () => context.resetAll(),
         functionKeys: context.running.thirdParty.functionKeys,
+        audit: context.audit,
       }),
     );
     const service = await host(app, { name: "Azure Resource Manager", errors: armErrors, tls: tls(context), port: context.ports.management });
@@ -157,7 +168,7 @@ const managedIdentity = {
   name: "Managed identity (App Service)",
   roles: [],
   async start(context: ServiceContext) {
-    const service = await host(createManagedIdentityEndpoint({ issuer: context.tokens, directory: context.directory, resources: context.resources }), {
+    const service = await host(createManagedIdentityEndpoint({ issuer: context.tokens, directory: context.directory, resources: context.resources, audit: context.audit }), {
       name: "Managed identity endpoint",
       errors: managedIdentityErrors,
       port: context.ports.identity,
@@ -186,6 +197,7 @@ const keyVault = {
         authority: () => `${context.authorityHost()}/${seed.tenant.alias}`,
         issuer: context.tokens.issuer,
         vaultUrl: () => url,
+        audit: context.audit,
       }),
       { name: "Azure Key Vault", errors: keyVaultErrors, tls: tls(context), port: context.ports.vault },
     );
@@ -217,6 +229,7 @@ const queueStorage = {
       port: context.ports.queue,
       compileCacheDir: `${context.stateDir}/compile-cache`,
       onEvent: (text) => context.onEvent(text),
+      audit: context.audit,
     });
     return { queue, reset: () => queue.reset(), stop: () => queue.stop() };
   },

@@ -318,7 +318,7 @@ describe("anything thrown inside the vault", () => {
       resourceId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv",
       location: "westeurope",
       tokens,
-      rbac: { isAllowed: () => true },
+      rbac: { isAllowed: () => true, decide: () => ({ allowed: true }) },
       authority: () => "https://localhost/t",
       issuer: "https://localhost/t/v2.0",
       vaultUrl: () => "http://kv.vault.localhost",

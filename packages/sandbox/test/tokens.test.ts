@@ -77,7 +77,7 @@ describe("token validation", () => {
   it("validates tokens for other services with the same rules (the queue gateway's contract)", async () => {
     const validator = test.sandbox.tokens.validator();
     const good = await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId, appId: "app" });
-    expect(await validator.validate(`Bearer ${good}`, STORAGE_RESOURCE)).toEqual({ ok: true, principal: { objectId, appId: "app", tenantId: test.sandbox.seed.tenant.id } });
+    expect(await validator.validate(`Bearer ${good}`, STORAGE_RESOURCE)).toEqual({ ok: true, principal: { objectId, appId: "app", tenantId: test.sandbox.seed.tenant.id, tokenId: expect.any(String) } });
     expect(await validator.validate(`Bearer ${good}`, VAULT_RESOURCE)).toMatchObject({ ok: false, problem: "audience", reason: `The token's audience is ${STORAGE_RESOURCE}, expected ${VAULT_RESOURCE}.` });
     expect(await validator.validate(undefined, VAULT_RESOURCE)).toMatchObject({ ok: false, problem: "missing" });
   });

@@ -72,7 +72,9 @@ export function sendError(res: ServerResponse, answer: ErrorAnswer): void {
     return;
   }
   const { headers, body } = serialize(answer);
-  res.writeHead(answer.status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+  // Set one by one, so that whoever logs the answer can read them back (res.getHeader).
+  for (const [name, value] of Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)) })) res.setHeader(name, value);
+  res.writeHead(answer.status);
   res.end(body);
 }
 

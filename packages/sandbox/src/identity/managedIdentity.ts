@@ -6,13 +6,14 @@
  */
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
-import type { Directory } from "../directory.ts";
+import { traceContext, uriWithoutQuery, type AuditSink } from "../audit/log.ts";
+import type { AppIdentity, Directory } from "../directory.ts";
 import type { ErrorAnswer, ServiceErrors } from "../http/host.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { resourceOfScope, secretsEqual } from "./tokenService.ts";
+import { resourceOfScope, secretsEqual, tokenIdOf } from "./tokenService.ts";
 
 /** App Service's error shape: {"statusCode", "message", "correlationId"}; MSAL shows the message. */
-const failure = (statusCode: number, message: string): ErrorAnswer => ({ status: statusCode, body: { statusCode, message, correlationId: randomUUID() } });
+const failure = (statusCode: number, message: string): ErrorAnswer & { body: object } => ({ status: statusCode, body: { statusCode, message, correlationId: randomUUID() } });
 
 /** What the host answers for the identity endpoint when a request never reaches its route. */
 export const managedIdentityErrors: ServiceErrors = {
@@ -25,46 +26,58 @@ export function createManagedIdentityEndpoint(options: {
   readonly issuer: TokenIssuer;
   readonly directory: Directory;
   readonly resources: readonly string[];
+  /** Where each token request is recorded. */
+  readonly audit?: AuditSink;
 }): Express {
   const { issuer, directory, resources } = options;
   const app = express();
   app.disable("x-powered-by");
 
-  const fail = (res: express.Response, statusCode: number, message: string) => res.status(statusCode).json(failure(statusCode, message).body);
-
-  app.get("/msi/token", async (req, res) => {
+  /** App Service's checks, in its order: the header proves which app asks, then what it asks for. */
+  async function answer(req: express.Request): Promise<{ status: number; body: object; identity?: AppIdentity; resource?: string; tokenId?: string }> {
     const header = req.get("x-identity-header") ?? "";
     const identity = [...directory.apps.values()].find((candidate) => secretsEqual(header, candidate.identityHeader));
+    const fail = (statusCode: number, message: string) => ({ status: statusCode, body: failure(statusCode, message).body, ...(identity ? { identity } : {}) });
     if (!identity) {
-      fail(res, 401, "Unauthorized: the X-IDENTITY-HEADER is missing or does not match this app's IDENTITY_HEADER (sandbox hint: use the IDENTITY_HEADER App Service gave this app).");
-      return;
+      return fail(401, "Unauthorized: the X-IDENTITY-HEADER is missing or does not match this app's IDENTITY_HEADER (sandbox hint: use the IDENTITY_HEADER App Service gave this app).");
     }
-    if (req.query["api-version"] !== "2019-08-01") {
-      fail(res, 400, `Unsupported api-version '${String(req.query["api-version"])}'. Use 2019-08-01.`);
-      return;
-    }
+    if (req.query["api-version"] !== "2019-08-01") return fail(400, `Unsupported api-version '${String(req.query["api-version"])}'. Use 2019-08-01.`);
     // A user-assigned identity is picked by client id, object (principal) id or resource id; this
     // sandbox's apps have only their system-assigned identity, so only its own ids match.
     const picked = { client_id: identity.appId, principal_id: identity.objectId, object_id: identity.objectId, mi_res_id: undefined };
     for (const [name, own] of Object.entries(picked)) {
       const wanted = req.query[name];
       if (typeof wanted === "string" && wanted.toLowerCase() !== own) {
-        fail(res, 400, `Unable to load the proper Managed Identity. (sandbox hint: app ${identity.displayName} has no identity with ${name} ${wanted}.)`);
-        return;
+        return fail(400, `Unable to load the proper Managed Identity. (sandbox hint: app ${identity.displayName} has no identity with ${name} ${wanted.slice(0, 64)}.)`);
       }
     }
     const resource = resourceOfScope(String(req.query["resource"] ?? ""));
-    if (!resources.includes(resource)) {
-      fail(res, 400, `AADSTS500011: The resource principal named ${resource || "(none)"} was not found in the tenant named ${issuer.tenantId}.`);
-      return;
-    }
+    if (!resources.includes(resource)) return fail(400, `AADSTS500011: The resource principal named ${resource.slice(0, 256) || "(none)"} was not found in the tenant named ${issuer.tenantId}.`);
     const accessToken = await issuer.issue({ audience: resource, objectId: identity.objectId, ...(identity.appId ? { appId: identity.appId } : {}) });
-    res.json({
-      access_token: accessToken,
-      expires_on: Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds,
-      resource,
-      token_type: "Bearer",
-      client_id: identity.appId,
+    const body = { access_token: accessToken, expires_on: Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds, resource, token_type: "Bearer", client_id: identity.appId };
+    const tokenId = tokenIdOf(accessToken);
+    return { status: 200, body, identity, resource, ...(tokenId ? { tokenId } : {}) };
+  }
+
+  app.get("/msi/token", async (req, res) => {
+    const started = performance.now();
+    const outcome = await answer(req);
+    res.status(outcome.status).json(outcome.body);
+    const message = (outcome.body as { message?: unknown }).message;
+    options.audit?.record({
+      category: "ManagedIdentitySignInLogs",
+      operationName: "Sign-in activity",
+      resultType: outcome.status === 200 ? "Success" : "Failure",
+      statusCode: outcome.status,
+      clientCredentialType: "managedIdentity",
+      ...(outcome.identity ? { caller: { objectId: outcome.identity.objectId, ...(outcome.identity.appId ? { appId: outcome.identity.appId } : {}), type: "ManagedIdentity" as const } } : {}),
+      ...(outcome.resource ? { resource: outcome.resource } : {}),
+      ...(outcome.tokenId ? { uniqueTokenIdentifier: outcome.tokenId } : {}),
+      ...(typeof message === "string" ? { failureReason: message.split(" (sandbox hint")[0] ?? message, ...(/^AADSTS\d+/.test(message) ? { errorCode: message.split(":")[0] ?? "" } : {}) } : {}),
+      requestUri: uriWithoutQuery(req.originalUrl),
+      httpMethod: "GET",
+      durationMs: Math.round(performance.now() - started),
+      ...traceContext(req.headers.traceparent),
     });
   });
 

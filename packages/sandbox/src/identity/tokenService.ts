@@ -10,6 +10,8 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import express, { type Express, type Request, type Response } from "express";
+import { decodeJwt } from "jose";
+import { traceContext, uriWithoutQuery, type AuditCaller, type AuditSink } from "../audit/log.ts";
 import type { Directory } from "../directory.ts";
 import { entraError, unknownResourceError } from "./entraErrors.ts";
 import type { TokenIssuer } from "./tokens.ts";
@@ -22,6 +24,8 @@ export interface TokenServiceOptions {
   /** `https://localhost:<port>`, known once the server listens. */
   readonly authorityHost: () => string;
   readonly tenantAlias: string;
+  /** Where each sign-in is recorded. */
+  readonly audit?: AuditSink;
 }
 
 export function secretsEqual(given: string, expected: string): boolean {
@@ -49,7 +53,36 @@ export function formParameters(body: unknown): { ok: true; values: Readonly<Reco
   return { ok: true, values };
 }
 
-export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias }: TokenServiceOptions): Express {
+/** One answer of the token endpoint, and what the sign-in log says of it. */
+interface SignIn {
+  readonly status: number;
+  readonly body: object;
+  readonly caller?: AuditCaller;
+  readonly resource?: string;
+  readonly tokenId?: string;
+}
+
+const refused = (status: number, body: object, caller?: AuditCaller): SignIn => ({ status, body, ...(caller ? { caller } : {}) });
+
+/** A token's `uti`: how the sign-in log names the token without holding it. */
+export function tokenIdOf(token: string): string | undefined {
+  try {
+    const uti = decodeJwt(token)["uti"];
+    return typeof uti === "string" ? uti : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Entra ID's AADSTS code and the first sentence of its description: the sign-in log's errorCode and failureReason. */
+export function failureOf(body: object): { errorCode?: string; failureReason?: string } {
+  const description = (body as { error_description?: unknown }).error_description;
+  if (typeof description !== "string") return {};
+  const match = /^(AADSTS\d+): (.*?)(?: \(sandbox hint| Trace ID)/.exec(description);
+  return match ? { errorCode: match[1] ?? "", failureReason: match[2] ?? "" } : {};
+}
+
+export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias, audit }: TokenServiceOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.urlencoded({ extended: false }));
@@ -83,59 +116,56 @@ export function createTokenService({ issuer, directory, resources, authorityHost
     res.json(issuer.jwks());
   });
 
-  app.post(["/:tenant/oauth2/token", "/:tenant/oauth2/v2.0/token"], async (req, res) => {
+  /** The client-credentials grant, step by step as Entra ID checks it; each refusal with its AADSTS code. */
+  async function clientCredentials(req: Request): Promise<SignIn> {
     const tenant = String(req.params["tenant"]);
-    if (!isTenant(tenant)) {
-      res.status(400).json(entraError("invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`, "check AZURE_TENANT_ID"));
-      return;
-    }
+    if (!isTenant(tenant)) return refused(400, entraError("invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`, "check AZURE_TENANT_ID"));
     const body = formParameters(req.body);
-    if (!body.ok) {
-      res.status(400).json(entraError("invalid_request", 90100, `The ${body.repeated} parameter is repeated or not valid: send it once.`));
-      return;
-    }
+    if (!body.ok) return refused(400, entraError("invalid_request", 90100, `The ${body.repeated} parameter is repeated or not valid: send it once.`));
     const missing = ["grant_type", "client_id", "scope"].find((name) => body.values[name] === undefined);
-    if (missing) {
-      res.status(400).json(entraError("invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`));
-      return;
-    }
+    if (missing) return refused(400, entraError("invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`));
     if (body.values["grant_type"] !== "client_credentials") {
-      res.status(400).json(entraError("unsupported_grant_type", 70003, `The app requested an unsupported grant type '${body.values["grant_type"]}'.`));
-      return;
+      return refused(400, entraError("unsupported_grant_type", 70003, `The app requested an unsupported grant type '${body.values["grant_type"]}'.`));
     }
     const clientId = body.values["client_id"] ?? "";
     const servicePrincipal = directory.servicePrincipalByClientId(clientId);
     if (!servicePrincipal) {
-      res.status(400).json(
-        entraError(
-          "unauthorized_client",
-          700016,
-          `Application with identifier '${clientId}' was not found in the directory '${issuer.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-          "check AZURE_CLIENT_ID",
-        ),
-      );
-      return;
+      const description = `Application with identifier '${clientId}' was not found in the directory '${issuer.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`;
+      return refused(400, entraError("unauthorized_client", 700016, description, "check AZURE_CLIENT_ID"), { appId: clientId.slice(0, 64) });
     }
+    const caller = { objectId: servicePrincipal.objectId, appId: clientId };
     if (!secretsEqual(body.values["client_secret"] ?? "", servicePrincipal.secret)) {
-      res.status(401).json(
-        entraError(
-          "invalid_client",
-          7000215,
-          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
-          "check AZURE_CLIENT_SECRET",
-        ),
-      );
-      return;
+      const description = `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`;
+      return refused(401, entraError("invalid_client", 7000215, description, "check AZURE_CLIENT_SECRET"), caller);
     }
     const scope = body.values["scope"] ?? "";
     const resource = resourceOfScope(scope.split(" ")[0] ?? "");
-    if (!scope.endsWith("/.default") || !resources.includes(resource)) {
-      res.status(400).json(unknownResourceError(resource, issuer.tenantId, resources));
-      return;
-    }
+    if (!scope.endsWith("/.default") || !resources.includes(resource)) return refused(400, unknownResourceError(resource, issuer.tenantId, resources), caller);
     const lifetime = issuer.defaultLifetimeSeconds;
     const accessToken = await issuer.issue({ audience: resource, objectId: servicePrincipal.objectId, appId: clientId });
-    res.set("Cache-Control", "no-store").json({ token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken });
+    return { status: 200, body: { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken }, caller, resource, tokenId: tokenIdOf(accessToken) };
+  }
+
+  app.post(["/:tenant/oauth2/token", "/:tenant/oauth2/v2.0/token"], async (req, res) => {
+    const started = performance.now();
+    const signIn = await clientCredentials(req);
+    if (signIn.status === 200) res.set("Cache-Control", "no-store");
+    res.status(signIn.status).json(signIn.body);
+    audit?.record({
+      category: "ServicePrincipalSignInLogs",
+      operationName: "Sign-in activity",
+      resultType: signIn.status === 200 ? "Success" : "Failure",
+      statusCode: signIn.status,
+      clientCredentialType: "clientSecret",
+      ...(signIn.caller ? { caller: signIn.caller } : {}),
+      ...(signIn.resource ? { resource: signIn.resource } : {}),
+      ...(signIn.tokenId ? { uniqueTokenIdentifier: signIn.tokenId } : {}),
+      ...(signIn.status !== 200 ? failureOf(signIn.body) : {}),
+      requestUri: uriWithoutQuery(req.originalUrl),
+      httpMethod: "POST",
+      durationMs: Math.round(performance.now() - started),
+      ...traceContext(req.headers.traceparent),
+    });
   });
 
   return app;

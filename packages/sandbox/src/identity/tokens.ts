@@ -116,7 +116,8 @@ export function createTokenValidator(jwks: JSONWebKeySet, tenantId: string, expe
         }
         if (typeof payload["oid"] !== "string") return { ok: false, problem: "malformed", reason: "The token has no oid claim." };
         const appId = typeof payload["appid"] === "string" ? payload["appid"] : undefined;
-        return { ok: true, principal: { objectId: payload["oid"], tenantId, ...(appId ? { appId } : {}) } };
+        const tokenId = typeof payload["uti"] === "string" ? payload["uti"] : undefined;
+        return { ok: true, principal: { objectId: payload["oid"], tenantId, ...(appId ? { appId } : {}), ...(tokenId ? { tokenId } : {}) } };
       } catch (error) {
         return explain(error, claims, audience, expectedIssuer);
       }

@@ -23,6 +23,8 @@ export type VaultOperationName =
 
 export interface VaultOperation {
   readonly name: VaultOperationName;
+  /** The operationName Key Vault's AuditEvent log gives it (SecretGet, SecretSet, ...). */
+  readonly auditName: string;
   readonly method: "GET" | "PUT" | "PATCH" | "POST" | "DELETE";
   /** Azure's path template: `{secret-name}`, and `{secret-version?}` where the version may be left out. */
   readonly path: string;
@@ -34,8 +36,9 @@ export interface VaultOperation {
   readonly scope: "vault" | "secret" | "backup";
 }
 
-const row = (name: VaultOperationName, method: VaultOperation["method"], path: string, action: string, scope: VaultOperation["scope"]): VaultOperation => ({
+const row = (name: VaultOperationName, auditName: string, method: VaultOperation["method"], path: string, action: string, scope: VaultOperation["scope"]): VaultOperation => ({
   name,
+  auditName,
   method,
   path,
   dataAction: `${SECRETS}/${action}`,
@@ -44,18 +47,18 @@ const row = (name: VaultOperationName, method: VaultOperation["method"], path: s
 
 /** In matching order: `/secrets/{secret-name}/versions` before `/secrets/{secret-name}/{secret-version?}`. */
 export const VAULT_OPERATIONS: readonly VaultOperation[] = [
-  row("Get Secrets", "GET", "/secrets", "readMetadata/action", "vault"),
-  row("Restore Secret", "POST", "/secrets/restore", "restore/action", "backup"),
-  row("Get Secret Versions", "GET", "/secrets/{secret-name}/versions", "readMetadata/action", "secret"),
-  row("Backup Secret", "POST", "/secrets/{secret-name}/backup", "backup/action", "secret"),
-  row("Get Secret", "GET", "/secrets/{secret-name}/{secret-version?}", "getSecret/action", "secret"),
-  row("Set Secret", "PUT", "/secrets/{secret-name}", "setSecret/action", "secret"),
-  row("Update Secret", "PATCH", "/secrets/{secret-name}/{secret-version?}", "update/action", "secret"),
-  row("Delete Secret", "DELETE", "/secrets/{secret-name}", "delete", "secret"),
-  row("Get Deleted Secrets", "GET", "/deletedsecrets", "readMetadata/action", "vault"),
-  row("Get Deleted Secret", "GET", "/deletedsecrets/{secret-name}", "readMetadata/action", "secret"),
-  row("Recover Deleted Secret", "POST", "/deletedsecrets/{secret-name}/recover", "recover/action", "secret"),
-  row("Purge Deleted Secret", "DELETE", "/deletedsecrets/{secret-name}", "purge/action", "secret"),
+  row("Get Secrets", "SecretList", "GET", "/secrets", "readMetadata/action", "vault"),
+  row("Restore Secret", "SecretRestore", "POST", "/secrets/restore", "restore/action", "backup"),
+  row("Get Secret Versions", "SecretListVersions", "GET", "/secrets/{secret-name}/versions", "readMetadata/action", "secret"),
+  row("Backup Secret", "SecretBackup", "POST", "/secrets/{secret-name}/backup", "backup/action", "secret"),
+  row("Get Secret", "SecretGet", "GET", "/secrets/{secret-name}/{secret-version?}", "getSecret/action", "secret"),
+  row("Set Secret", "SecretSet", "PUT", "/secrets/{secret-name}", "setSecret/action", "secret"),
+  row("Update Secret", "SecretUpdate", "PATCH", "/secrets/{secret-name}/{secret-version?}", "update/action", "secret"),
+  row("Delete Secret", "SecretDelete", "DELETE", "/secrets/{secret-name}", "delete", "secret"),
+  row("Get Deleted Secrets", "SecretListDeleted", "GET", "/deletedsecrets", "readMetadata/action", "vault"),
+  row("Get Deleted Secret", "SecretGetDeleted", "GET", "/deletedsecrets/{secret-name}", "readMetadata/action", "secret"),
+  row("Recover Deleted Secret", "SecretRecover", "POST", "/deletedsecrets/{secret-name}/recover", "recover/action", "secret"),
+  row("Purge Deleted Secret", "SecretPurge", "DELETE", "/deletedsecrets/{secret-name}", "purge/action", "secret"),
 ];
 
 export type OperationMatch =

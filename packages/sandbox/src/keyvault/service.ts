@@ -8,6 +8,7 @@
  * (4xx) never changes the vault.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import { authorizationOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
 import type { Authorizer, Principal, TokenValidator } from "../contracts.ts";
 import * as errors from "./errors.ts";
 import { vaultOperation, type VaultOperation, type VaultOperationName } from "./operations.ts";
@@ -42,6 +43,8 @@ export interface VaultOptions {
    * Vault's shape, never the error). By default, written to stderr.
    */
   readonly onError?: (error: unknown) => void;
+  /** Where each request is recorded, as Key Vault's AuditEvent log would show it. */
+  readonly audit?: AuditSink;
 }
 
 /** One authorized request, ready for its operation. */
@@ -71,12 +74,40 @@ export function createKeyVault(options: VaultOptions): Express {
   app.set("query parser", "simple");
 
   const send = (res: Response, failure: errors.KeyVaultError) => {
+    res.locals["errorCode"] = failure.body.error.innererror?.code ?? failure.body.error.code;
     if (failure.status === 401) {
       res.set("WWW-Authenticate", `Bearer authorization="${options.authority()}", resource="${VAULT_RESOURCE}"`);
     }
     res.status(failure.status).json(failure.body);
   };
   const matched = (res: Response) => res.locals["operation"] as Matched | undefined;
+
+  // 0. Every request ends up in the audit log, with what the steps below found out about it.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    res.on("finish", () => options.audit?.record(auditRecord(req, res, started)));
+    next();
+  });
+  const auditRecord = (req: Request, res: Response, started: number) => {
+    const principal = res.locals["principal"] as Principal | undefined;
+    const authorization = res.locals["authorization"] as AuthorizationDecision | undefined;
+    const errorCode = res.locals["errorCode"] as string | undefined;
+    return {
+      category: "AuditEvent" as const,
+      operationName: matched(res)?.operation.auditName ?? (res.statusCode === 401 ? "Authentication" : "Unknown"),
+      resultType: res.statusCode < 400 ? ("Success" as const) : ("Failure" as const),
+      statusCode: res.statusCode,
+      ...(errorCode ? { errorCode } : {}),
+      ...(principal ? { caller: { objectId: principal.objectId, ...(principal.appId ? { appId: principal.appId } : {}) }, clientCredentialType: "bearerToken" as const } : {}),
+      ...(principal?.tokenId ? { uniqueTokenIdentifier: principal.tokenId } : {}),
+      resource: authorization?.scope ?? options.resourceId,
+      ...(authorization ? { authorization } : {}),
+      requestUri: uriWithoutQuery(req.originalUrl),
+      httpMethod: req.method,
+      durationMs: Math.round(performance.now() - started),
+      ...traceContext(req.headers.traceparent),
+    };
+  };
 
   // 1. Authenticate, before anything else is read: no token → the challenge; a bad token → 401 with the reason.
   app.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -110,7 +141,9 @@ export function createKeyVault(options: VaultOptions): Express {
   const allowed = (res: Response, operation: VaultOperation, secretName?: string): boolean => {
     const resource = secretName ? `${options.resourceId}/secrets/${secretName}` : options.resourceId;
     const principal = res.locals["principal"] as Principal;
-    if (options.rbac.isAllowed(principal, operation.dataAction, resource)) return true;
+    const decision = options.rbac.decide(principal, operation.dataAction, resource);
+    res.locals["authorization"] = authorizationOf(decision, operation.dataAction, resource);
+    if (decision.allowed) return true;
     send(
       res,
       errors.forbiddenByRbac({

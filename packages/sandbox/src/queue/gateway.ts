@@ -16,7 +16,8 @@
  */
 import { request as httpRequest, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import { Transform, pipeline } from "node:stream";
-import type { Authorizer, TokenCheck, TokenValidator } from "../contracts.ts";
+import { authorizationOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
+import type { Authorizer, Principal, TokenCheck, TokenValidator } from "../contracts.ts";
 import { sendError } from "../http/host.ts";
 import * as errors from "./errors.ts";
 import { queueOperation, type QueueOperation } from "./operations.ts";
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   readonly backend: () => Backend;
   /** Connections to Azurite, kept alive between requests. */
   readonly agent: Agent;
+  /** Where each request is recorded, as Storage's StorageQueueLogs would show it. */
+  readonly audit?: AuditSink;
 }
 
 /** The request target as a URL, or undefined when it does not parse as one (`//[`, a full URL, `*`). */
@@ -129,7 +132,41 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     });
   }
 
+  /** Azure allows an operation when one of its sets of actions is granted whole; the log shows the set that decided. */
+  function authorize(principal: Principal, operation: QueueOperation): AuthorizationDecision & { allowed: boolean } {
+    const scope = scopeOf(operation.target);
+    const decisions = operation.allowedBy.map((actions) => actions.map((action) => ({ action, decision: options.rbac.decide(principal, action, scope) })));
+    const granted = decisions.find((set) => set.every(({ decision }) => decision.allowed));
+    const shown = granted?.[0] ?? decisions.flat().find(({ decision }) => decision.pending) ?? decisions[0]?.[0];
+    const recorded = shown ? authorizationOf(shown.decision, shown.action, scope) : { decision: "Denied" as const, action: "", scope };
+    return { ...recorded, decision: granted ? "Allowed" : "Denied", allowed: granted !== undefined };
+  }
+
+  function record(req: IncomingMessage, res: ServerResponse, started: number, seen: { operation?: QueueOperation; principal?: Principal; authorization?: AuthorizationDecision }): void {
+    const errorCode = res.getHeader("x-ms-error-code");
+    const { principal, authorization } = seen;
+    options.audit?.record({
+      category: "StorageQueueLogs",
+      // Storage's OperationName: PutMessage, GetMessages, CreateQueue...
+      operationName: seen.operation?.name.replace(/ /g, "") ?? "Unknown",
+      resultType: res.statusCode < 400 ? "Success" : "Failure",
+      statusCode: res.statusCode,
+      ...(typeof errorCode === "string" ? { errorCode } : {}),
+      ...(principal ? { caller: { objectId: principal.objectId, ...(principal.appId ? { appId: principal.appId } : {}) }, clientCredentialType: "bearerToken" as const } : {}),
+      ...(principal?.tokenId ? { uniqueTokenIdentifier: principal.tokenId } : {}),
+      resource: authorization?.scope ?? options.accountScope,
+      ...(authorization ? { authorization } : {}),
+      requestUri: uriWithoutQuery(req.url),
+      httpMethod: req.method ?? "",
+      durationMs: Math.round(performance.now() - started),
+      ...traceContext(req.headers.traceparent),
+    });
+  }
+
   return async (req, res) => {
+    const started = performance.now();
+    const seen: { operation?: QueueOperation; principal?: Principal; authorization?: AuthorizationDecision } = {};
+    res.on("finish", () => record(req, res, started, seen));
     const url = parseTarget(req.url);
     if (!url) return sendError(res, errors.invalidUri(req));
     const [account] = url.pathname.split("/").filter(Boolean);
@@ -140,9 +177,11 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     if (!req.headers.authorization) return sendError(res, errors.noAuthenticationInformation(req, options.authority(), STORAGE_RESOURCE));
     const check = await authenticate(req.headers.authorization);
     if (!check.ok) return sendError(res, errors.invalidAuthenticationInfo(req, check, options.authority(), STORAGE_RESOURCE));
+    seen.principal = check.principal;
     const operation = queueOperation(req.method ?? "GET", url.pathname, url.searchParams);
-    const scope = scopeOf(operation.target);
-    const allowed = operation.allowedBy.some((actions) => actions.every((action) => options.rbac.isAllowed(check.principal, action, scope)));
+    seen.operation = operation;
+    const { allowed, ...authorization } = authorize(check.principal, operation);
+    seen.authorization = authorization;
     if (!allowed) return sendError(res, errors.authorizationPermissionMismatch(req));
     forward(req, res, url);
   };

@@ -5,6 +5,7 @@
  */
 import { Agent } from "node:http";
 import { QueueServiceClient, StorageSharedKeyCredential } from "@azure/storage-queue";
+import type { AuditSink } from "../audit/log.ts";
 import type { Authorizer, TokenValidator } from "../contracts.ts";
 import { host } from "../http/host.ts";
 import { Azurite, type AzuriteState } from "./azurite.ts";
@@ -26,6 +27,7 @@ export interface QueueServiceOptions {
   readonly compileCacheDir?: string;
   /** Told when Azurite goes down or comes back. */
   readonly onEvent?: (event: string) => void;
+  readonly audit?: AuditSink;
 }
 
 export interface QueueService {
@@ -76,6 +78,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       authority: options.authority,
       backend: () => ({ port: azurite.port, available: azurite.available, sign }),
       agent,
+      ...(options.audit ? { audit: options.audit } : {}),
     }),
     { name: "Queue Storage", errors: queueErrors, tls: { cert: options.certificates.certPem, key: options.certificates.keyPem }, ...(options.port ? { port: options.port } : {}) },
   );
