@@ -64,7 +64,9 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     expect(run.output).toMatch(/✔ Node v2\d/);
     expect(run.output).toMatch(/✔ token service answers over HTTPS with a trusted certificate/);
     expect(run.output).toMatch(/✔ step 03 issues codes/);
-    expect(run.output).toMatch(/! step 02 is not running\n\s+.*npm start -- 02/);
+    // npm start runs: the advice starts the step into it, not a second npm start that would clash on its ports.
+    expect(run.output).toMatch(/! step 02 is not running\n\s+Start it with npm run restart -- 02/);
+    expect(run.output).not.toContain("npm start -- 02");
     expect(run.output).toMatch(/All good\./);
   });
 
@@ -74,10 +76,10 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     expect(run.output).toMatch(/✔ Step 03 passes its checkpoint: \d+ of \d+ checks\./);
   });
 
-  it("npm run check -- 02: says the step is not running and how to start it", async () => {
+  it("npm run check -- 02: says the step is not running and how to start it into the running workshop", async () => {
     const run = await command("check.ts", "02");
     expect(run.code).toBe(2);
-    expect(run.output).toMatch(/Step 02 is not running\. Start it with npm start/);
+    expect(run.output).toMatch(/Step 02 is not running\. Start it with npm run restart -- 02, then check again\./);
   });
 
   it("npm run restart -- 03: restarts the step, keeping the sandbox's state", async () => {
