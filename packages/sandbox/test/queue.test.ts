@@ -213,3 +213,17 @@ describe("Azure RBAC for queues", () => {
     expect(await test.sandbox.queue.drain("code-requests")).toEqual(["before", "after"]);
   });
 });
+
+describe("a slow Queue Storage, for lessons and graders", () => {
+  it("holds one caller's requests for the delay before they reach the queues, then serves them", async () => {
+    test.sandbox.queue.setDelay({ ms: 300, principalId: stepFour() });
+    try {
+      const started = Date.now();
+      await queueClient("code-requests", stepFour()).sendMessage("slow");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    } finally {
+      test.sandbox.queue.setDelay(null);
+    }
+    expect(await test.sandbox.queue.drain("code-requests")).toEqual(["slow"]);
+  });
+});

@@ -10,10 +10,10 @@ import type { Authorizer, TokenValidator } from "../contracts.ts";
 import { host } from "../http/host.ts";
 import { Azurite, type AzuriteState } from "./azurite.ts";
 import { queueErrors } from "./errors.ts";
-import { createGatewayHandler } from "./gateway.ts";
+import { createGatewayHandler, type QueueDelay } from "./gateway.ts";
 import { sharedKeySigner } from "./sharedKey.ts";
 
-export { STORAGE_RESOURCE, storageAudiences } from "./gateway.ts";
+export { STORAGE_RESOURCE, storageAudiences, type QueueDelay } from "./gateway.ts";
 
 export interface QueueServiceOptions {
   readonly certificates: { readonly certPem: string; readonly keyPem: string };
@@ -42,6 +42,8 @@ export interface QueueService {
   /** Azurite's own port (loopback), for tests that prove it refuses everyone but the gateway. */
   readonly backendPort: number;
   queueUrl(name: string): string;
+  /** Makes allowed requests wait before they reach the queues (a slow Storage); null ends it. */
+  setDelay(delay: QueueDelay | null): void;
   /** Stops Azurite only: the gateway stays up and answers 503, as Azure does when Storage is unavailable. */
   stopBackend(): Promise<void>;
   startBackend(): Promise<void>;
@@ -68,6 +70,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
   const agent = new Agent({ keepAlive: true });
   const sign = sharedKeySigner(options.account, azurite.key);
   const credential = new StorageSharedKeyCredential(options.account, azurite.key);
+  let delay: QueueDelay | undefined;
 
   const gateway = await host(
     createGatewayHandler({
@@ -79,6 +82,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       backend: () => ({ port: azurite.port, available: azurite.available, sign }),
       agent,
       ...(options.audit ? { audit: options.audit } : {}),
+      delay: () => delay,
     }),
     { name: "Queue Storage", errors: queueErrors, tls: { cert: options.certificates.certPem, key: options.certificates.keyPem }, ...(options.port ? { port: options.port } : {}) },
   );
@@ -104,6 +108,9 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       return azurite.port;
     },
     queueUrl: (name) => `${accountUrl}/${name}`,
+    setDelay(next) {
+      delay = next ?? undefined;
+    },
     stopBackend: () => azurite.stop(),
     startBackend: () => azurite.start(),
     async drain(queue) {
@@ -141,6 +148,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       await queueClient(queue).clearMessages();
     },
     async reset() {
+      delay = undefined;
       for (const queue of options.queues) {
         const client = queueClient(queue);
         await client.createIfNotExists();
