@@ -22,6 +22,7 @@ export const SANDBOX_PORTS = {
   login: 8444,
   queue: 8445,
   identity: 8446,
+  management: 8447, // Resource Manager, for az
 } as const;
 
 /** How long `npm start`'s steps wait for the third party (THIRD_PARTY_API_TIMEOUT_MS). */

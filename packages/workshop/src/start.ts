@@ -34,6 +34,7 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   vault: "Key Vault",
   queue: "Queue Storage",
   identity: "managed identity endpoint",
+  management: "Resource Manager",
 };
 const isService = (name: string): name is ServiceName => name in SERVICE_NAMES || name in SANDBOX_PORTS;
 const isStep = (name: string): name is StepNumber => (STEPS as readonly string[]).includes(name);
@@ -153,6 +154,8 @@ async function main(): Promise<void> {
     roleAssignmentDelayMs: roleDelaySeconds * 1000,
     // The steps start while Azurite does; none of them touches Storage before its first request.
     waitForQueue: false,
+    // Azurite went down or came back: the learner sees it as it happens.
+    onEvent: (text) => console.log(`${dim("[sandbox]")} ${text}`),
   });
   const sandbox = await sandboxStarting;
   await Promise.all(

@@ -172,7 +172,8 @@ export class Azurite {
         "--silent",
       ],
       {
-        stdio: ["ignore", "pipe", "pipe"],
+        // stdin is Azurite's lifeline: nothing is written to it, and it closes when the sandbox ends.
+        stdio: ["pipe", "pipe", "pipe"],
         env: {
           ...process.env,
           NODE_OPTIONS: "",

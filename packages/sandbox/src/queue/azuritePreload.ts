@@ -12,8 +12,8 @@
  *   The sandbox is offline and sends nothing, so an empty module stands in for
  *   it (`require.cache` is Node's documented way to do that).
  * - **Never outliving the sandbox**, however the sandbox ends (Ctrl-C, a crash,
- *   kill -9): when its parent process is gone, it removes its working folder
- *   (the queues' data) and exits.
+ *   kill -9): when its stdin pipe from the sandbox closes, or its parent process
+ *   is gone, it removes its working folder (the queues' data) and exits.
  */
 import { rmSync } from "node:fs";
 import { Module, createRequire } from "node:module";
@@ -61,12 +61,19 @@ saveAfter(load("./persistence/LokiQueueMetadataStore.js"), [
 // Where each message's text lies: without it, a saved message could not be read back.
 saveAfter(load("../common/persistence/LokiExtentMetadataStore.js"), ["updateExtent", "deleteExtent"]);
 
+const orphaned = () => {
+  const workDir = process.env["KEYLESS_AZURITE_DIR"];
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  process.exit(0);
+};
 const parent = Number(process.env["KEYLESS_AZURITE_PARENT"]);
 if (parent) {
-  setInterval(() => {
-    if (process.ppid === parent) return;
-    const workDir = process.env["KEYLESS_AZURITE_DIR"];
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-    process.exit(0);
-  }, 250).unref();
+  // The sandbox holds the other end of stdin: the system closes it when the sandbox ends, however it ends.
+  process.stdin.resume();
+  // ...without keeping Azurite alive by itself: a SIGTERM still ends it once its server has closed.
+  process.stdin.unref();
+  process.stdin.once("end", orphaned);
+  process.stdin.once("close", orphaned);
+  // And where a parent's death is visible (Linux, macOS), the parent id changes too.
+  setInterval(() => process.ppid !== parent && orphaned(), 250).unref();
 }
