@@ -32,20 +32,14 @@ export interface Connection {
   readonly credential: TokenCredential;
 }
 
-/**
- * No sandbox to talk to. A stale file exits 2, as the workshop's commands do when the sandbox is not running;
- * no file at all still exits 1, as it always has (the sandbox's tests hold az to that).
- */
+/** No sandbox to talk to: exit code 1, like every error az reports (a stale file is named, and removed). */
 const notRunning = (stale = false) =>
-  stale
-    ? Object.assign(
-        new AzError(
-          undefined,
-          "The sandbox is not running (an npm start that did not stop cleanly left its endpoints file behind; removed now). Start it with npm start in another terminal, then try again.",
-        ),
-        { usage: true },
-      )
-    : new AzError(undefined, "The sandbox is not running. Start it with npm start in another terminal, then try again.");
+  new AzError(
+    undefined,
+    stale
+      ? "The sandbox is not running (an npm start that did not stop cleanly left its endpoints file behind; removed now). Start it with npm start in another terminal, then try again."
+      : "The sandbox is not running. Start it with npm start in another terminal, then try again.",
+  );
 
 /** Whether a process runs: a zombie (ended, not yet reaped) does not. */
 function isAlive(pid: number): boolean {
