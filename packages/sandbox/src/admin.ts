@@ -27,7 +27,8 @@ export interface AdminAccount {
   readonly user: { readonly name: string; readonly objectId: string };
   readonly vault: { readonly name: string; readonly id: string; readonly url: string };
   readonly storageAccount: { readonly name: string; readonly id: string };
-  readonly webApps: readonly { readonly name: string; readonly principalId: string; readonly clientId: string }[];
+  /** App Service apps: "" ids for an app without a managed identity. */
+  readonly webApps: readonly { readonly name: string; readonly step: string; readonly principalId: string; readonly clientId: string; readonly signsInAs?: string }[];
 }
 
 export interface AdminOptions {
@@ -38,6 +39,8 @@ export interface AdminOptions {
   readonly resources: readonly string[];
   readonly account: () => AdminAccount;
   readonly reset: () => Promise<void>;
+  /** An app's application settings; throws AppNotFoundError for an unknown app. */
+  readonly appSettings: (app: string) => Record<string, string>;
   /** The third party's function keys (the Azure Functions host's key store). */
   readonly functionKeys: FunctionKeys;
   /** Sign-ins are recorded here, and `az` reads it back. */
@@ -147,6 +150,18 @@ export function createAdminApi(options: AdminOptions): Express {
     res.json(
       options.audit?.list({ last, ...(after ? { after: Number(after) } : {}), ...(category ? { category: category as (typeof categories)[number] } : {}), ...(caller ? { caller } : {}) }) ?? [],
     );
+  });
+
+  // `az webapp config appsettings list`: an app's settings, the identity's header or the client secret included.
+  app.get("/webapps/:name/appsettings", (req, res) => {
+    try {
+      res.json(Object.entries(options.appSettings(req.params.name)).map(([name, value]) => ({ name, slotSetting: false, value })));
+    } catch (error) {
+      if (error instanceof Error && error.name === "AppNotFoundError") {
+        return armError(res, 404, "ResourceNotFound", `The Resource 'Microsoft.Web/sites/${req.params.name.slice(0, 64)}' under resource group '${account().resourceGroup}' was not found.`);
+      }
+      throw error;
+    }
   });
 
   app.get("/account", (_req, res) => {

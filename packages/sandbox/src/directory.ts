@@ -21,6 +21,7 @@ export interface AppIdentity extends DirectoryEntry {
 
 export class Directory {
   readonly servicePrincipals: readonly (DirectoryEntry & { readonly secret: string })[];
+  /** The managed identities of the apps that have one, by app name. */
   readonly apps: ReadonlyMap<string, AppIdentity>;
   readonly users: readonly DirectoryEntry[];
 
@@ -33,7 +34,7 @@ export class Directory {
       secret: sp.secret,
     }));
     this.apps = new Map(
-      seed.apps.map((app) => [
+      seed.apps.flatMap((app) => (app.identity ? [{ ...app, identity: app.identity }] : [])).map((app) => [
         app.name,
         {
           objectId: app.identity.principalId,

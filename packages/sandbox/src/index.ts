@@ -12,7 +12,7 @@ import { TokenIssuer } from "./identity/tokens.ts";
 import type { SecretStore } from "./keyvault/store.ts";
 import type { QueueService } from "./queue/index.ts";
 import { RoleAssignments } from "./rbac.ts";
-import { RESOURCES, SERVICES, type RunningService, type RunningServices, type SandboxPorts, type SandboxScopes, type ServiceContext } from "./services.ts";
+import { RESOURCES, SERVICES, type InterruptibleService, type RunningService, type RunningServices, type SandboxPorts, type SandboxScopes, type ServiceContext } from "./services.ts";
 import { loadSeed, type Seed } from "./seed.ts";
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 
@@ -24,7 +24,7 @@ export { TokenIssuer } from "./identity/tokens.ts";
 export { RoleAssignments, ROLE_DEFINITIONS, type RoleAssignment } from "./rbac.ts";
 export { VAULT_RESOURCE } from "./keyvault/service.ts";
 export { STORAGE_RESOURCE } from "./queue/index.ts";
-export { SERVICES, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
+export { SERVICES, type InterruptibleService, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
 
 /** The workshop's steps, by number. */
 export const STEPS = ["01", "02", "03", "04"] as const;
@@ -90,8 +90,14 @@ export interface Sandbox {
   readonly ready: Promise<void>;
   /** The environment a step gets: what App Service application settings would hold. */
   stepEnvironment(step: StepNumber): Record<string, string>;
+  /** Any app's application settings (`keyless-step-03`, `keyless-workspace-03`), as `az webapp config appsettings list` shows them. */
+  appSettings(app: string): Record<string, string>;
   /** Back to the seed: secrets, role assignments, third-party keys. */
   reset(): Promise<void>;
+  /** For fault tests: takes one service down (its callers get "connection refused"), its state and port kept, until `startService`. */
+  stopService(name: InterruptibleService): Promise<void>;
+  /** Brings back a service that `stopService` took down, on the same port. */
+  startService(name: InterruptibleService): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -143,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     authorityHost: () => services.entraId.url,
     account: () => account(),
     resetAll: () => sandbox.reset(),
+    appSettings: (app) => sandbox.appSettings(app),
     onEvent: options.onEvent ?? (() => {}),
     running: running as RunningServices,
     audit,
@@ -175,7 +182,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     user: { name: directory.users[0]?.displayName ?? "", objectId: directory.users[0]?.objectId ?? "" },
     vault: { name: seed.keyVault.name, id: context.scopes.vault, url: endpoints.keyVaultUrl },
     storageAccount: { name: seed.storage.account, id: context.scopes.storageAccount },
-    webApps: [...directory.apps.values()].map((app) => ({ name: app.displayName, principalId: app.objectId, clientId: app.appId ?? "" })),
+    webApps: seed.apps.map((app) => {
+      const identity = directory.apps.get(app.name);
+      return { name: app.name, step: app.step, principalId: identity?.objectId ?? "", clientId: identity?.appId ?? "", ...(app.signsInAs ? { signsInAs: app.signsInAs } : {}) };
+    }),
   });
 
   const sandbox: Sandbox = {
@@ -194,11 +204,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!queue) throw new Error("This sandbox was started with { queue: false }.");
       return queue;
     },
-    stepEnvironment: (step) => stepEnvironment(step, { seed, directory, endpoints }),
+    stepEnvironment: (step) => appSettings(`keyless-step-${step}`, { seed, directory, endpoints }),
+    appSettings: (name) => appSettings(name, { seed, directory, endpoints }),
     async reset() {
       seedRoleAssignments(seed, directory, rbac);
       for (const service of Object.values(running)) await service.reset();
     },
+    stopService: (name) => services[name].takeDown(),
+    startService: (name) => services[name].bringBack(),
     async stop() {
       await Promise.all(Object.values(running).map((service) => service.stop()));
       await audit.close();
@@ -207,8 +220,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return sandbox;
 }
 
-/** The environment App Service would give each step: its application settings, and the identity it turns on. */
-function stepEnvironment(step: StepNumber, { seed, directory, endpoints }: { seed: Seed; directory: Directory; endpoints: SandboxEndpoints }): Record<string, string> {
+/**
+ * An app's application settings, as App Service would give them: the settings
+ * of the step it runs, and how it signs in (its managed identity's endpoint and
+ * header, or its service principal's client id and secret).
+ */
+function appSettings(name: string, { seed, directory, endpoints }: { seed: Seed; directory: Directory; endpoints: SandboxEndpoints }): Record<string, string> {
+  const app = seed.apps.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+  if (!app) throw new AppNotFoundError(name);
   const trustAndResolve = {
     // Environment only: trust the sandbox CA and resolve *.localhost. On Azure neither is needed.
     NODE_EXTRA_CA_CERTS: endpoints.caFile,
@@ -220,32 +239,37 @@ function stepEnvironment(step: StepNumber, { seed, directory, endpoints }: { see
     // Only the credentials a server should use: environment, workload or managed identity.
     AZURE_TOKEN_CREDENTIALS: "prod",
   };
-  const managedIdentityOf = (app: string) => {
-    const identity = directory.apps.get(app);
-    if (!identity) throw new Error(`seed.json has no app ${app}.`);
-    return { IDENTITY_ENDPOINT: endpoints.identityEndpoint, IDENTITY_HEADER: identity.identityHeader };
-  };
+  const identity = directory.apps.get(app.name);
+  const servicePrincipal = app.signsInAs ? directory.servicePrincipals.find((sp) => sp.displayName === app.signsInAs) : undefined;
+  if (app.signsInAs && !servicePrincipal) throw new Error(`seed.json: app ${app.name} signs in as ${app.signsInAs}, which is not a service principal.`);
+  const signIn: Record<string, string> = identity
+    ? // App Service sets these when the app's managed identity is on.
+      { IDENTITY_ENDPOINT: endpoints.identityEndpoint, IDENTITY_HEADER: identity.identityHeader }
+    : servicePrincipal
+      ? {
+          // The tenant alias the SDK trusts offline; on Azure, the directory's GUID.
+          AZURE_TENANT_ID: seed.tenant.alias,
+          AZURE_CLIENT_ID: servicePrincipal.appId ?? "",
+          AZURE_CLIENT_SECRET: servicePrincipal.secret,
+          AZURE_AUTHORITY_HOST: endpoints.authorityHost,
+        }
+      : {};
   const base = { THIRD_PARTY_API_ENDPOINT: endpoints.thirdPartyApi };
-  const servicePrincipal = directory.servicePrincipals[0];
-  switch (step) {
-    case "01":
-      return base;
-    case "02":
-      if (!servicePrincipal) throw new Error("seed.json has no service principal for step 02.");
-      return {
-        ...base,
-        ...vaultSettings,
-        // The tenant alias the SDK trusts offline; on Azure, the directory's GUID.
-        AZURE_TENANT_ID: seed.tenant.alias,
-        AZURE_CLIENT_ID: servicePrincipal.appId ?? "",
-        AZURE_CLIENT_SECRET: servicePrincipal.secret,
-        AZURE_AUTHORITY_HOST: endpoints.authorityHost,
-        ...trustAndResolve,
-      };
-    case "03":
-      return { ...base, ...vaultSettings, ...managedIdentityOf("keyless-step-03"), ...trustAndResolve };
-    case "04":
-      if (!endpoints.queueUrl) throw new Error("The queue service is not running in this sandbox.");
-      return { ...base, ...vaultSettings, STORAGE_QUEUE_URL: endpoints.queueUrl, ...managedIdentityOf("keyless-step-04"), ...trustAndResolve };
+  if (app.step === "01") return base;
+  if (app.step === "04" && !endpoints.queueUrl) throw new Error("The queue service is not running in this sandbox.");
+  return {
+    ...base,
+    ...vaultSettings,
+    ...(app.step === "04" && endpoints.queueUrl ? { STORAGE_QUEUE_URL: endpoints.queueUrl } : {}),
+    ...signIn,
+    ...trustAndResolve,
+  };
+}
+
+/** No app of that name in the sandbox. */
+export class AppNotFoundError extends Error {
+  override name = "AppNotFoundError";
+  constructor(app: string) {
+    super(`The sandbox has no app named ${app}.`);
   }
 }

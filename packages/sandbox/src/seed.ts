@@ -8,9 +8,19 @@ export interface Seed {
   readonly keyVault: { readonly name: string; readonly secrets: Readonly<Record<string, string>> };
   readonly storage: { readonly account: string; readonly queues: readonly string[] };
   readonly servicePrincipals: readonly { readonly displayName: string; readonly appId: string; readonly objectId: string; readonly secret: string }[];
-  readonly apps: readonly { readonly name: string; readonly identity: { readonly principalId: string; readonly clientId: string } }[];
+  /** App Service apps: the step whose settings each gets, and how it signs in (its managed identity, or a service principal's secret). */
+  readonly apps: readonly SeedApp[];
   readonly users: readonly { readonly userPrincipalName: string; readonly objectId: string }[];
   readonly roleAssignments: readonly { readonly assignee: string; readonly role: string; readonly scope: string }[];
+}
+
+export interface SeedApp {
+  readonly name: string;
+  readonly step: "01" | "02" | "03" | "04";
+  /** Its system-assigned managed identity, when it has one. */
+  readonly identity?: { readonly principalId: string; readonly clientId: string };
+  /** The service principal whose client secret its settings hold (step 02's way). */
+  readonly signsInAs?: string;
 }
 
 export const SEED_FILE = new URL("../seed.json", import.meta.url);

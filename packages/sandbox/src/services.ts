@@ -63,6 +63,8 @@ export interface ServiceContext {
   resetAll(): Promise<void>;
   /** What `az account show` and friends describe. */
   account(): AdminAccount;
+  /** An app's application settings. */
+  appSettings(app: string): Record<string, string>;
   /** A sentence for whoever runs the sandbox: a service went down or came back. */
   onEvent(text: string): void;
   /** The services started so far, by name. */
@@ -86,6 +88,16 @@ export interface SandboxService<Running extends RunningService = RunningService>
   readonly roles: readonly RoleDefinition[];
   start(context: ServiceContext): Promise<Running>;
 }
+
+/** A service a fault test can take down and bring back, its state and port kept. */
+export interface Interruptible {
+  /** Stops answering: callers get "connection refused", as from a service that is down. */
+  takeDown(): Promise<void>;
+  /** Answers again, on the same port. */
+  bringBack(): Promise<void>;
+}
+
+const interruptible = (service: HostedService): Interruptible => ({ takeDown: () => service.close(), bringBack: () => service.reopen() });
 
 const tls = (context: ServiceContext) => ({ cert: context.certificates.certPem, key: context.certificates.keyPem });
 const stopping = (...services: HostedService[]) => async () => void (await Promise.all(services.map((service) => service.close())));
@@ -128,7 +140,7 @@ const entraId = {
       }),
       { name: "Microsoft Entra ID", errors: entraErrors, tls: tls(context), port: context.ports.login },
     );
-    return { url: `https://localhost:${service.port}`, reset: async () => {}, stop: stopping(service) };
+    return { url: `https://localhost:${service.port}`, reset: async () => {}, stop: stopping(service), ...interruptible(service) };
   },
 } satisfies SandboxService;
 
@@ -154,6 +166,7 @@ const resourceManager = {
         resources: context.resources,
         account: () => context.account(),
         reset: () => context.resetAll(),
+        appSettings: (app) => context.appSettings(app),
         functionKeys: context.running.thirdParty.functionKeys,
         audit: context.audit,
       }),
@@ -173,7 +186,7 @@ const managedIdentity = {
       errors: managedIdentityErrors,
       port: context.ports.identity,
     });
-    return { endpoint: `http://127.0.0.1:${service.port}/msi/token`, reset: async () => {}, stop: stopping(service) };
+    return { endpoint: `http://127.0.0.1:${service.port}/msi/token`, reset: async () => {}, stop: stopping(service), ...interruptible(service) };
   },
 } satisfies SandboxService;
 
@@ -207,7 +220,7 @@ const keyVault = {
       for (const [name, value] of Object.entries(seed.keyVault.secrets)) secrets.set(name, { value });
     };
     await reset();
-    return { url, secrets, reset, stop: stopping(service) };
+    return { url, secrets, reset, stop: stopping(service), ...interruptible(service) };
   },
 } satisfies SandboxService;
 
@@ -240,6 +253,9 @@ export const SERVICES = { thirdParty, entraId, resourceManager, managedIdentity,
 
 /** The services as they run: what each `start` returned. */
 export type RunningServices = { readonly [Name in keyof typeof SERVICES]: Awaited<ReturnType<(typeof SERVICES)[Name]["start"]>> };
+
+/** The services a fault test can take down: Microsoft Entra ID, the managed identity endpoint, Key Vault. */
+export type InterruptibleService = { [Name in keyof RunningServices]: RunningServices[Name] extends Interruptible ? Name : never }[keyof RunningServices];
 
 /** The audiences tokens can be issued for. */
 export const RESOURCES: readonly string[] = Object.values(SERVICES).flatMap((service: SandboxService) => (service.resource ? [service.resource] : []));

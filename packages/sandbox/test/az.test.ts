@@ -158,6 +158,37 @@ describe("az account, ad and webapp", () => {
   });
 });
 
+describe("az webapp: what App Service gives each app", () => {
+  it("config appsettings list: the app's settings, its identity's header included, in az's shape", async () => {
+    const settings = (await json("webapp", "config", "appsettings", "list", "--name", "keyless-workspace-03", "--resource-group", "keyless-rg")) as { name: string; slotSetting: boolean; value: string }[];
+    const byName = Object.fromEntries(settings.map(({ name, value }) => [name, value]));
+    expect(settings.every((setting) => setting.slotSetting === false)).toBe(true);
+    expect(byName).toEqual(test.sandbox.appSettings("keyless-workspace-03"));
+    expect(byName["IDENTITY_HEADER"]).toBe(test.sandbox.directory.apps.get("keyless-workspace-03")?.identityHeader);
+    expect(byName["AZURE_CLIENT_SECRET"]).toBeUndefined();
+    const step02 = (await json("webapp", "config", "appsettings", "list", "-n", "keyless-workspace-02", "-g", "keyless-rg")) as { name: string; value: string }[];
+    expect(step02.find((setting) => setting.name === "AZURE_CLIENT_ID")?.value).toBe(test.sandbox.seed.servicePrincipals[1]?.appId);
+  });
+
+  it("an app with no managed identity shows none; an unknown app is ResourceNotFound", async () => {
+    const none = await run("webapp", "identity", "show", "--name", "keyless-step-02", "--resource-group", "keyless-rg");
+    expect(none).toMatchObject({ code: 0, stdout: "" });
+    const unknown = await run("webapp", "config", "appsettings", "list", "--name", "nope", "--resource-group", "keyless-rg");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^ERROR: \(ResourceNotFound\) The Resource 'Microsoft.Web\/sites\/nope'/);
+  });
+
+  it("sandbox app-env: the same settings as export lines, a .env file or PowerShell, for an app in any language", async () => {
+    const expected = test.sandbox.appSettings("keyless-step-03");
+    const sh = await run("sandbox", "app-env", "--name", "keyless-step-03");
+    expect(sh.code).toBe(0);
+    expect(sh.stdout.trim().split("\n")).toEqual(Object.entries(expected).map(([name, value]) => `export ${name}='${value}'`));
+    const dotenv = await run("sandbox", "app-env", "--name", "keyless-step-03", "--format", "dotenv");
+    expect(dotenv.stdout).toContain(`IDENTITY_HEADER="${expected["IDENTITY_HEADER"]}"`);
+    expect((await run("sandbox", "app-env", "--name", "keyless-step-03", "--format", "xml")).code).toBe(2);
+  });
+});
+
 describe("az usage", () => {
   it("answers unknown commands, missing arguments and --help like az", async () => {
     const [unknown, unknownSub, missing, help] = await Promise.all([

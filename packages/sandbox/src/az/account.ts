@@ -1,6 +1,6 @@
 /**
- * `az account …`, `az ad …`, `az webapp identity show`: who you are signed in
- * as, and the ids of the identities lessons grant roles to.
+ * `az account …`, `az ad …`: who you are signed in as, and the ids of the
+ * identities lessons grant roles to.
  * `az account get-access-token` is what AzureCliCredential runs, so the
  * steps' unchanged DefaultAzureCredential can run as the developer.
  */
@@ -100,22 +100,4 @@ export function registerAccount(az: Command, run: Run): void {
       }),
     );
 
-  az.command("webapp")
-    .description("Manage web apps.")
-    .command("identity")
-    .description("Manage the web app's managed identity.")
-    .command("show")
-    .description("Display the managed service identity of a web app.")
-    .requiredOption("-n, --name <name>", "name of the web app")
-    .requiredOption("-g, --resource-group <group>", "name of resource group")
-    .action((options: { name: string; resourceGroup: string }) =>
-      run(async (connection) => {
-        const details = await connection.account();
-        const app = details.webApps.find((candidate) => candidate.name.toLowerCase() === options.name.toLowerCase());
-        if (!app || details.resourceGroup.toLowerCase() !== options.resourceGroup.toLowerCase()) {
-          throw Object.assign(new Error(`The Resource 'Microsoft.Web/sites/${options.name}' under resource group '${options.resourceGroup}' was not found.`), { code: "ResourceNotFound" });
-        }
-        return { principalId: app.principalId, tenantId: details.tenantId, type: "SystemAssigned", userAssignedIdentities: null };
-      }),
-    );
 }

@@ -12,6 +12,7 @@ import { format, query } from "./output.ts";
 import { registerFunctionApp } from "./functionapp.ts";
 import { registerRoles } from "./roles.ts";
 import { registerSandbox } from "./sandbox.ts";
+import { registerWebApp } from "./webapp.ts";
 import { registerStorage } from "./storage.ts";
 
 /** Runs a command against the sandbox and prints its result; `table` picks the columns az's table shows. */
@@ -38,6 +39,7 @@ registerKeyVault(az, run);
 registerRoles(az, run);
 registerStorage(az, run);
 registerFunctionApp(az, run);
+registerWebApp(az, run);
 registerSandbox(az, run);
 
 const pathOf = (command: Command): string => (command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name());

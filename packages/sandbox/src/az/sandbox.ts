@@ -18,8 +18,32 @@ const row = (event: AuditEvent) => ({
   Authorization: event.authorization ? `${event.authorization.decision}${event.authorization.roleDefinitionName ? ` (${event.authorization.roleDefinitionName})` : ""}` : "",
 });
 
+/** Settings as lines a shell or a runtime reads: POSIX `export`, a `.env` file, or PowerShell. */
+function asLines(settings: readonly { name: string; value: string }[], format: string): string {
+  const single = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  const line = {
+    sh: ({ name, value }: { name: string; value: string }) => `export ${name}=${single(value)}`,
+    dotenv: ({ name, value }: { name: string; value: string }) => `${name}=${JSON.stringify(value)}`,
+    powershell: ({ name, value }: { name: string; value: string }) => `$env:${name} = '${value.replace(/'/g, "''")}'`,
+  }[format];
+  if (!line) throw Object.assign(new Error(`--format must be sh, dotenv or powershell, not ${format}.`), { usage: true });
+  return settings.map(line).join("\n");
+}
+
 export function registerSandbox(az: Command, run: Run): void {
   const sandbox = az.command("sandbox").description("The sandbox's own commands (not in the Azure CLI).");
+  sandbox
+    .command("app-env")
+    .description("An app's application settings as lines to load: run an app of your own, in any language, as that sandbox app.")
+    .requiredOption("-n, --name <name>", "the app, e.g. keyless-step-03 or keyless-workspace-03")
+    .option("--format <format>", "sh (export lines), dotenv (a .env file) or powershell", "sh")
+    .action((options: { name: string; format: string }) =>
+      run(async (connection) => {
+        const settings = await connection.admin<{ name: string; value: string }[]>("GET", `/webapps/${encodeURIComponent(options.name)}/appsettings`);
+        process.stdout.write(`${asLines(settings, options.format)}\n`);
+        return undefined;
+      }),
+    );
   const audit = sandbox.command("audit").description("The sandbox's audit log: sign-ins, Key Vault and Queue Storage requests, with Azure RBAC's decisions.");
   audit
     .command("list")

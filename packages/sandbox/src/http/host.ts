@@ -33,7 +33,11 @@ export interface ServiceErrors {
   internal(req: IncomingMessage): ErrorAnswer;
 }
 
-export type BadRequestReason = "target" | "headersTooLarge" | "body" | "bodyTooLarge" | "timeout";
+/**
+ * Why a request could not be read. `header`: a header the service cannot honour (an Expect
+ * other than 100-continue, no Host); `method`: a method no HTTP service here serves (CONNECT).
+ */
+export type BadRequestReason = "target" | "headersTooLarge" | "header" | "method" | "body" | "bodyTooLarge" | "timeout";
 
 /** A Node handler, or an Express app (which takes a third argument: what to do with what it did not answer). */
 export type Handler = (req: IncomingMessage, res: ServerResponse, done: (error?: unknown) => void) => unknown;
@@ -51,6 +55,8 @@ export interface HostedService {
   readonly port: number;
   /** Stops listening and ends every connection. */
   close(): Promise<void>;
+  /** Listens again, on the same port, after close(): the end of an outage. */
+  reopen(): Promise<void>;
 }
 
 /** Azure's front ends take up to 16 KB per header line and 64 KB in all; a bigger request is answered 400. */
@@ -110,7 +116,14 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
     console.error(`sandbox: ${name} failed on ${req.method} ${(req.url ?? "").split("?")[0]}: ${error instanceof Error ? error.message : String(error)}`);
     sendError(res, errors.internal(req));
   };
+  // The answer under way on each connection: bytes after a request that do not parse (a body sent without its length)
+  // must not be answered before it, or the caller would read the 400 as the answer to a request that went through.
+  const underWay = new WeakMap<Socket, ServerResponse>();
   const listener = (req: IncomingMessage, res: ServerResponse) => {
+    underWay.set(req.socket, res);
+    res.once("close", () => underWay.get(req.socket) === res && underWay.delete(req.socket));
+    // Node would answer a request without Host with a bare 400 (requireHostHeader): answered here, in the service's words.
+    if (req.headers.host === undefined) return sendError(res, errors.badRequest("header", req));
     const done = (error?: unknown) => (error === undefined ? sendError(res, errors.notFound(req)) : failed(req, res, error));
     try {
       const result = handler(req, res, done);
@@ -119,23 +132,35 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
       failed(req, res, error);
     }
   };
-  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS };
+  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, requireHostHeader: false };
   const server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener) : createHttpServer(serverOptions, listener);
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === "ECONNRESET" || error.code === "EPIPE") return socket.destroy();
-    answerOnSocket(socket, errors.badRequest(reasonOf(error.code)));
+    const answer = errors.badRequest(reasonOf(error.code));
+    const pending = underWay.get(socket);
+    if (pending && !pending.writableFinished) pending.once("close", () => answerOnSocket(socket, answer));
+    else answerOnSocket(socket, answer);
   });
+  // What Node answers by itself otherwise, bare or not at all: an Expect it cannot meet (a bodiless 417), CONNECT (the connection closed).
+  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => sendError(res, errors.badRequest("header", req)));
+  server.on("connect", (req: IncomingMessage, socket: Socket) => answerOnSocket(socket, errors.badRequest("method", req)));
   // A TLS handshake that fails (a client that does not trust the CA, plain HTTP on an HTTPS port) is the client's problem.
   server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
   server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
+  const port = (server.address() as AddressInfo).port;
   return {
     server,
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       return closed;
+    },
+    reopen: async () => {
+      if (server.listening) return;
+      server.listen(port, "127.0.0.1");
+      await once(server, "listening");
     },
   };
 }

@@ -94,10 +94,14 @@ export const keyVaultErrors: ServiceErrors = {
   badRequest: (reason) =>
     reason === "headersTooLarge"
       ? error(400, "BadParameter", "The request's headers are larger than Key Vault accepts.")
-      : reason === "bodyTooLarge"
-        ? requestTooLarge("the request's limit")
-        : reason === "body"
-          ? badJson()
-          : badRequestUri(),
+      : reason === "header"
+        ? error(400, "BadParameter", "A request header is not valid: send a Host header, and no Expect but 100-continue.")
+        : reason === "method"
+          ? unsupportedOperation()
+          : reason === "bodyTooLarge"
+            ? requestTooLarge("the request's limit")
+            : reason === "body"
+              ? badJson()
+              : badRequestUri(),
   internal: () => internalError(),
 };

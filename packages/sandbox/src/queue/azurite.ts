@@ -17,6 +17,7 @@ import { request } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_HEADER_BYTES } from "../http/host.ts";
 
 const AZURITE_QUEUE = createRequire(import.meta.url).resolve("azurite/dist/src/queue/main.js");
 /** Makes Azurite durable, stubs its telemetry and ends it with the sandbox: see the file. */
@@ -159,6 +160,8 @@ export class Azurite {
     const child = spawn(
       process.execPath,
       [
+        // The gateway takes Azure's 64 KB of headers and forwards them with its signature: Azurite must take them too (Node's default is 16 KB).
+        `--max-http-header-size=${2 * MAX_HEADER_BYTES}`,
         "--import", PRELOAD,
         AZURITE_QUEUE,
         "--queueHost", "127.0.0.1",

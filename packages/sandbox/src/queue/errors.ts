@@ -45,8 +45,20 @@ export const invalidResourceName = (req: IncomingMessage, account: string) =>
 
 export const requestBodyTooLarge = (req?: IncomingMessage) => storageError(req, 413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit.");
 
-export const invalidHeaderValue = (req?: IncomingMessage) =>
-  storageError(req, 400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format: the request's headers are larger than Azure accepts.");
+export const invalidHeaderValue = (req?: IncomingMessage, detail = "the request's headers are larger than Azure accepts") =>
+  storageError(req, 400, "InvalidHeaderValue", `The value for one of the HTTP headers is not in the correct format: ${detail}.`);
+
+export const unsupportedHttpVerb = (req?: IncomingMessage) => storageError(req, 405, "UnsupportedHttpVerb", "The resource doesn't support specified Http Verb.");
+
+/** What Azurite refused without an error code of its own: Azure's code for that status. */
+export function backendRefusal(req: IncomingMessage, status: number): ErrorAnswer {
+  if (status === 404) return storageError(req, 404, "ResourceNotFound", "The specified resource does not exist.");
+  if (status === 405) return unsupportedHttpVerb(req);
+  if (status === 413) return requestBodyTooLarge(req);
+  if (status === 431) return invalidHeaderValue(req);
+  if (status >= 500) return internalError(req);
+  return storageError(req, status, "InvalidInput", "One of the request inputs is not valid.");
+}
 
 export const requestTimeout = () => storageError(undefined, 408, "OperationTimedOut", "The client did not send its whole request in time.");
 
@@ -94,6 +106,16 @@ export const authorizationPermissionMismatch = (req: IncomingMessage) =>
 export const queueErrors: ServiceErrors = {
   notFound: (req) => invalidUri(req),
   badRequest: (reason, req) =>
-    reason === "headersTooLarge" ? invalidHeaderValue(req) : reason === "bodyTooLarge" ? requestBodyTooLarge(req) : reason === "timeout" ? requestTimeout() : invalidUri(req),
+    reason === "headersTooLarge"
+      ? invalidHeaderValue(req)
+      : reason === "header"
+        ? invalidHeaderValue(req, "send a Host header, and no Expect but 100-continue")
+        : reason === "method"
+          ? unsupportedHttpVerb(req)
+          : reason === "bodyTooLarge"
+            ? requestBodyTooLarge(req)
+            : reason === "timeout"
+              ? requestTimeout()
+              : invalidUri(req),
   internal: (req) => internalError(req),
 };

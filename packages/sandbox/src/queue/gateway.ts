@@ -73,6 +73,9 @@ export interface GatewayOptions {
   readonly delay?: () => QueueDelay | undefined;
 }
 
+/** The methods Queue Storage serves: any other is refused before it reaches Azurite. */
+const QUEUE_VERBS = new Set(["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]);
+
 /** The request target as a URL, or undefined when it does not parse as one (`//[`, a full URL, `*`). */
 function parseTarget(target: string | undefined): URL | undefined {
   if (!target?.startsWith("/")) return undefined;
@@ -130,7 +133,13 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
           console.error(`sandbox: Queue Storage refused the gateway's signature for ${req.method} ${url.pathname}`);
           return sendError(res, errors.internalError(req));
         }
-        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, server: errors.STORAGE_SERVER });
+        // Azurite refuses some requests without Storage's error (a path it cannot route, a CORS preflight it turns down): the caller gets Storage's shape all the same.
+        const status = answer.statusCode ?? 502;
+        if (status >= 400 && answer.headers["x-ms-error-code"] === undefined) {
+          answer.resume();
+          return sendError(res, errors.backendRefusal(req, status));
+        }
+        res.writeHead(status, { ...answer.headers, server: errors.STORAGE_SERVER });
         pipeline(answer, res, () => {});
       },
     );
@@ -180,6 +189,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     if (!url) return sendError(res, errors.invalidUri(req));
     const [account] = url.pathname.split("/").filter(Boolean);
     if (account !== options.account) return sendError(res, errors.invalidResourceName(req, options.account));
+    if (!QUEUE_VERBS.has(req.method ?? "")) return sendError(res, errors.unsupportedHttpVerb(req));
     // A browser's CORS preflight carries no credentials: Azure answers it anonymously.
     if (req.method === "OPTIONS") return forward(req, res, url);
     if (usesAccountKey(req, url)) return sendError(res, errors.keyBasedAuthenticationNotPermitted(req));
