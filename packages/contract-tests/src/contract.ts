@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ThirdPartyFault } from "@keyless/third-party-api";
 
 /** How the suite drives the third party: in the same process, or a running sandbox's over HTTP. */
@@ -30,6 +30,7 @@ export const CODE_PATTERN = /^[A-Za-z]{3}-(\d{1,4})-[A-Za-z]{3}$/;
 interface Answer {
   readonly status: number;
   readonly contentType: string;
+  readonly headers: Headers;
   readonly text: string;
   json<T>(): T;
 }
@@ -64,6 +65,7 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
       return {
         status: response.status,
         contentType: response.headers.get("content-type") ?? "",
+        headers: response.headers,
         text,
         json: <T>() => JSON.parse(text) as T,
       };
@@ -151,13 +153,31 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
       expect(expectErrorBody(answer).error).toMatch(/did not answer within/);
     });
 
-    it("answers unknown routes with 404 JSON and other methods with 405", async () => {
+    it("answers unknown routes with 404 JSON", async () => {
       const missing = await get("/api/v1/nothing-here");
       expect(missing.status).toBe(404);
       expectErrorBody(missing);
-      const post = await get("/api/v1/getcode", { method: "POST" });
-      expect(post.status).toBe(405);
-      expectErrorBody(post);
+    });
+
+    it("issues a code only for GET: HEAD and every other method get 405 with Allow: GET", async () => {
+      for (const method of ["HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+        const answer = await get("/api/v1/getcode", { method });
+        expect(answer.status, method).toBe(405);
+        expect(answer.headers.get("allow"), method).toBe("GET");
+        expect(answer.contentType, method).toMatch(/^application\/json/);
+        // A HEAD answer has no body, by definition.
+        if (method !== "HEAD") expectErrorBody(answer);
+      }
+    });
+
+    it("issues no code for HEAD: the step logs none", async () => {
+      const issued = async () => ((await target.logs()).match(/issued a code/g) ?? []).length;
+      const before = await issued();
+      expect((await get("/api/v1/getcode", { method: "HEAD" })).status).toBe(405);
+      // A GET after it: once its log line is in, any line the HEAD caused would be too.
+      const { code } = (await get("/api/v1/getcode")).json<{ code: string }>();
+      await vi.waitFor(async () => expect(await target.logs()).toContain(code), { timeout: 10_000, interval: 50 });
+      expect(await issued()).toBe(before + 1);
     });
 
     it("answers a malformed request with a 4xx JSON error, not a stack trace", async () => {

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import { makeCode } from "./code.ts";
 import { HttpError } from "./errors.ts";
 import { homePage } from "./homePage.ts";
@@ -22,6 +22,11 @@ export function createApp({ thirdPartyApi, codeQueue, log }: AppDependencies): E
     res.type("html").send(homePage);
   });
 
+  // Only GET issues a code. Express also runs a GET handler for HEAD requests,
+  // unless a HEAD handler comes first: without this one, a HEAD request would
+  // issue a code that its caller never receives.
+  app.head("/api/v1/getcode", methodNotAllowed);
+
   app.get("/api/v1/getcode", async (_req, res) => {
     const value = await thirdPartyApi.getRandomNumber();
     const issued = { code: makeCode(value), timestamp: new Date().toISOString() };
@@ -31,9 +36,7 @@ export function createApp({ thirdPartyApi, codeQueue, log }: AppDependencies): E
     res.json(issued);
   });
 
-  app.all("/api/v1/getcode", (_req, res) => {
-    res.set("Allow", "GET, HEAD").status(405).json({ error: "Method not allowed.", hint: "Use GET." });
-  });
+  app.all("/api/v1/getcode", methodNotAllowed);
 
   app.use((req, res) => {
     res.status(404).json({ error: `Not found: ${req.method} ${req.path}`, hint: "Try GET /api/v1/getcode." });
@@ -41,6 +44,11 @@ export function createApp({ thirdPartyApi, codeQueue, log }: AppDependencies): E
 
   app.use(errorHandler(log));
   return app;
+}
+
+/** Every method but GET: 405, naming the one method allowed. */
+function methodNotAllowed(req: Request, res: Response): void {
+  res.set("Allow", "GET").status(405).json({ error: `Method not allowed: ${req.method}.`, hint: "Use GET." });
 }
 
 /** Turns every failure into JSON: the caller gets a message, never a stack trace. */

@@ -89,4 +89,17 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
     expect(granted?.status).toBe(200);
     expect(await queuedCodes()).toEqual([granted?.body.code]);
   });
+
+  it("issues and queues nothing for HEAD or any other method but GET", async () => {
+    for (const method of ["HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+      const response = await fetch(`${step.url}/api/v1/getcode`, { method });
+      expect(response.status, method).toBe(405);
+      expect(response.headers.get("allow"), method).toBe("GET");
+    }
+    expect(await queuedCodes()).toEqual([]);
+    // The queue is watched: the GET that follows is there, alone.
+    const [issued] = await getCodes(1);
+    expect(issued?.status).toBe(200);
+    expect(await queuedCodes()).toEqual([issued?.body.code]);
+  });
 });
