@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   });
 
   const server = createServer(createApp({ thirdPartyApi, log }));
-  server.listen(config.PORT);
+  server.listen(config.PORT, config.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   log.info(`listening on http://localhost:${port}`);
