@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
+import { withDeadline } from "./deadline.ts";
 import { createLogger } from "./log.ts";
 import { describeStartupError } from "./startupError.ts";
 import { ThirdPartyApi } from "./thirdPartyApi.ts";
@@ -16,11 +17,6 @@ import { thirdPartyKeyFromKeyVault } from "./thirdPartyKey.ts";
 
 /** Start-up must fail fast and clearly, not hang while the SDKs retry (about 19 s without an identity endpoint). */
 const STARTUP_TIMEOUT_MS = 6000;
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  const deadline = AbortSignal.timeout(ms);
-  return Promise.race([work, new Promise<never>((_, reject) => deadline.addEventListener("abort", () => reject(deadline.reason)))]);
-}
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -32,7 +28,7 @@ async function main(): Promise<void> {
   const credential = new DefaultAzureCredential();
   const secrets = new SecretClient(config.KEY_VAULT_URL, credential);
   // Read the key now: a missing role or secret stops the app at start-up, not at its first caller.
-  const thirdPartyKey = await withDeadline(thirdPartyKeyFromKeyVault(secrets, config.THIRD_PARTY_API_SECRET_NAME), STARTUP_TIMEOUT_MS);
+  const thirdPartyKey = await withDeadline(thirdPartyKeyFromKeyVault(secrets, config.THIRD_PARTY_API_SECRET_NAME), AbortSignal.timeout(STARTUP_TIMEOUT_MS));
 
   const thirdPartyApi = new ThirdPartyApi({
     endpoint: config.THIRD_PARTY_API_ENDPOINT,

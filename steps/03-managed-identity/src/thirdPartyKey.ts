@@ -1,6 +1,14 @@
 import type { SecretClient } from "@azure/keyvault-secrets";
+import { withDeadline } from "./deadline.ts";
 import { HttpError } from "./errors.ts";
 import type { AccessKeySource } from "./thirdPartyApi.ts";
+
+/**
+ * How long callers wait for Key Vault when the key is read again, at most.
+ * The SDK sets no client-side timeout: against a vault that accepts
+ * connections and never answers, the read (and every caller) would hang.
+ */
+export const REREAD_TIMEOUT_MS = 5000;
 
 /**
  * The third party's key lives in Azure Key Vault, not in the code.
@@ -11,12 +19,30 @@ import type { AccessKeySource } from "./thirdPartyApi.ts";
  * 401, and the app reads the secret again: no redeploy, no restart.
  */
 export async function thirdPartyKeyFromKeyVault(secrets: SecretClient, secretName: string): Promise<AccessKeySource> {
-  async function readKey(): Promise<string> {
-    const secret = await secrets.getSecret(secretName);
+  async function readKey(abortSignal?: AbortSignal): Promise<string> {
+    const secret = await secrets.getSecret(secretName, { abortSignal });
     if (!secret.value) throw new Error(`The Key Vault secret ${secretName} has no value.`);
     return secret.value;
   }
 
+  /** The read after a 401: callers are waiting on it, so it has a deadline and a failure they can act on. */
+  async function readAgain(): Promise<string> {
+    const deadline = AbortSignal.timeout(REREAD_TIMEOUT_MS);
+    try {
+      key = await withDeadline(readKey(deadline), deadline);
+      return key;
+    } catch (error) {
+      throw new HttpError(502, {
+        error: "Could not get you a code.",
+        upstreamStatus: 401,
+        hint: deadline.aborted
+          ? `The third-party API rejected the key, and Key Vault, or the app's sign-in to it, did not answer within ${REREAD_TIMEOUT_MS / 1000} s when the app read the key again. Try again later.`
+          : `The third-party API rejected the key, and reading it again from Key Vault failed (${describe(error)}).`,
+      });
+    }
+  }
+
+  // At start-up, server.ts bounds the wait.
   let key = await readKey();
   let reading: Promise<string> | undefined;
 
@@ -26,16 +52,7 @@ export async function thirdPartyKeyFromKeyVault(secrets: SecretClient, secretNam
       // Another request already fetched a newer key: use it.
       if (key !== rejected) return Promise.resolve(key);
       // Many requests may see the 401 at once; they all share one read.
-      reading ??= readKey()
-        .then((fresh) => (key = fresh))
-        .catch((error: unknown) => {
-          throw new HttpError(502, {
-            error: "Could not get you a code.",
-            upstreamStatus: 401,
-            hint: `The third-party API rejected the key, and reading it again from Key Vault failed (${describe(error)}).`,
-          });
-        })
-        .finally(() => (reading = undefined));
+      reading ??= readAgain().finally(() => (reading = undefined));
       return reading;
     },
   };
