@@ -1,4 +1,5 @@
 import type { QueueClient } from "@azure/storage-queue";
+import { withDeadline } from "./deadline.ts";
 import { HttpError } from "./errors.ts";
 
 /** What the back-end receives for each code: the code and when it was issued. */
@@ -6,6 +7,14 @@ export interface IssuedCode {
   readonly code: string;
   readonly timestamp: string;
 }
+
+/**
+ * How long a caller waits for the queue, at most: the token, every try and
+ * the wait between tries. The Storage SDK sets no client-side timeout of its
+ * own: against a queue that accepts connections and never answers, a send
+ * (and the caller waiting for its code) would hang.
+ */
+export const SEND_TIMEOUT_MS = 10_000;
 
 /**
  * The queue of issued codes, in Azure Queue Storage. The app only adds
@@ -21,10 +30,16 @@ export class CodeQueue {
 
   /** Sends one message, or throws a 503 that says why: the caller then gets no code. */
   async send(issued: IssuedCode): Promise<void> {
+    // The SDK gets the signal to cancel its requests; withDeadline ends the
+    // wait even where the SDK does not listen to it (see deadline.ts).
+    const deadline = AbortSignal.timeout(SEND_TIMEOUT_MS);
     try {
-      await this.#queue.sendMessage(JSON.stringify(issued));
+      await withDeadline(this.#queue.sendMessage(JSON.stringify(issued), { abortSignal: deadline }), deadline);
     } catch (error) {
-      throw new HttpError(503, { error: "Could not queue your code, so none was issued.", hint: hintFor(error, this.#queue.name) });
+      const hint = deadline.aborted
+        ? `Queue Storage, or the app's sign-in to it, did not answer within ${SEND_TIMEOUT_MS / 1000} s. Try again later.`
+        : hintFor(error, this.#queue.name);
+      throw new HttpError(503, { error: "Could not queue your code, so none was issued.", hint });
     }
   }
 }

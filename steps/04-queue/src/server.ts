@@ -40,7 +40,13 @@ async function main(): Promise<void> {
   });
 
   // No connection string: the queue client signs in with the same identity.
-  // Few, short retries: a caller waits for its code, so fail fast with a 503.
+  // A caller waits for its code, so the queue gets two tries. What each option does:
+  // - maxTries: 2 means one retry, after a network error or a 500 or 503 answer.
+  // - retryDelayInMs (default 4 s) sets the back-off: after failed try n the client
+  //   waits (2^(n - 1) - 1) x retryDelayInMs, which is 0 ms after the first try.
+  // - tryTimeoutInMs is not a client timeout: it only becomes Storage's `timeout` query
+  //   parameter, which asks the service to give up on a try after 5 s. What bounds the
+  //   caller's wait is the deadline CodeQueue gives each send.
   const codeQueue = new CodeQueue(
     new QueueClient(config.STORAGE_QUEUE_URL, credential, { retryOptions: { maxTries: 2, tryTimeoutInMs: 5000 } }),
   );

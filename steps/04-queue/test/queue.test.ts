@@ -2,12 +2,16 @@
  * What only step 04 shows: every code issued is in the queue, exactly once,
  * and a code the queue did not take is never issued.
  */
+import { once } from "node:events";
 import { mkdtemp } from "node:fs/promises";
+import { createServer, connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TLSSocket } from "node:tls";
 import { startStep, type RunningStep } from "@keyless/contract-tests";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { SEND_TIMEOUT_MS } from "../src/queue.ts";
 
 const QUEUE = "code-requests";
 let sandbox: Sandbox;
@@ -28,14 +32,75 @@ interface Answer {
   readonly body: { code?: string; timestamp?: string; error?: string; hint?: string };
 }
 
-async function getCodes(count: number): Promise<Answer[]> {
+async function getCodes(count: number, from: RunningStep = step, init?: RequestInit): Promise<Answer[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
-      const response = await fetch(`${step.url}/api/v1/getcode`);
+      const response = await fetch(`${from.url}/api/v1/getcode`, init);
       return { status: response.status, body: (await response.json()) as Answer["body"] };
     }),
   );
 }
+
+/**
+ * Stands between a step and one of the sandbox's services. Passing, it
+ * forwards every byte both ways (TLS included: the step still talks to the
+ * real service). Hung, it accepts each connection, reads what comes (after
+ * the TLS handshake, given a certificate) and never answers, like a service
+ * that is stuck.
+ */
+async function startFront(upstreamPort: number, certificate?: { certPem: string; keyPem: string }) {
+  let hung = false;
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+  };
+  const closeAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  const server = createServer((client) => {
+    track(client);
+    if (hung) {
+      const reader = certificate ? new TLSSocket(client, { isServer: true, cert: certificate.certPem, key: certificate.keyPem }) : client;
+      reader.on("error", () => {});
+      reader.resume();
+      return;
+    }
+    const upstream = connect(upstreamPort, "127.0.0.1");
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.once("close", () => upstream.destroy());
+    upstream.once("close", () => client.destroy());
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as { port: number }).port,
+    /** From now on, nothing answers (connections already open are closed, so none slips through). */
+    hang() {
+      hung = true;
+      closeAll();
+    },
+    recover() {
+      hung = false;
+      closeAll();
+    },
+    async stop() {
+      closeAll();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+/** Only a guard against a hang, not a speed limit: well past the step's own deadline. */
+const hangGuard = () => ({ signal: AbortSignal.timeout(SEND_TIMEOUT_MS + 20_000) });
+
+const TIMED_OUT = {
+  error: "Could not queue your code, so none was issued.",
+  hint: `Queue Storage, or the app's sign-in to it, did not answer within ${SEND_TIMEOUT_MS / 1000} s. Try again later.`,
+};
 
 const queuedCodes = async () => (await sandbox.queue.drain(QUEUE)).map((text) => (JSON.parse(text) as { code: string }).code);
 
@@ -101,5 +166,54 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
     const [issued] = await getCodes(1);
     expect(issued?.status).toBe(200);
     expect(await queuedCodes()).toEqual([issued?.body.code]);
+  });
+
+  it("answers 503 within its deadline while Queue Storage accepts connections and never answers, and recovers without a restart", async () => {
+    const env = sandbox.stepEnvironment("04");
+    const queueUrl = new URL(env["STORAGE_QUEUE_URL"] ?? "");
+    const front = await startFront(Number(queueUrl.port), sandbox.certificates);
+    queueUrl.port = String(front.port);
+    const stuck = await startStep({ dir: new URL("..", import.meta.url), env: { ...env, STORAGE_QUEUE_URL: queueUrl.href } });
+    try {
+      const before = await getCodes(5, stuck);
+      front.hang();
+      const during = await getCodes(5, stuck, hangGuard());
+      front.recover();
+      const after = await getCodes(5, stuck);
+
+      expect(before.map((answer) => answer.status)).toEqual(Array(5).fill(200));
+      expect(during.map((answer) => answer.status)).toEqual(Array(5).fill(503));
+      for (const answer of during) expect(answer.body).toEqual(TIMED_OUT);
+      expect(after.map((answer) => answer.status)).toEqual(Array(5).fill(200));
+      const issued = [...before, ...after].filter((answer) => answer.status === 200).map((answer) => answer.body.code);
+      const queued = await queuedCodes();
+      expect(queued.length).toBe(issued.length);
+      expect(new Set(queued)).toEqual(new Set(issued));
+    } finally {
+      await stuck.stop();
+      await front.stop();
+    }
+  });
+
+  it("answers 503 within its deadline when the managed identity endpoint hangs as the app first asks for a Storage token", async () => {
+    const env = sandbox.stepEnvironment("04");
+    const identityEndpoint = new URL(env["IDENTITY_ENDPOINT"] ?? "");
+    const front = await startFront(Number(identityEndpoint.port));
+    identityEndpoint.port = String(front.port);
+    // Start-up gets the Key Vault token through the front; the Storage token comes with the first code.
+    const stuck = await startStep({ dir: new URL("..", import.meta.url), env: { ...env, IDENTITY_ENDPOINT: identityEndpoint.href } });
+    try {
+      front.hang();
+      const during = await getCodes(5, stuck, hangGuard());
+      front.recover();
+      expect(during.map((answer) => answer.status)).toEqual(Array(5).fill(503));
+      for (const answer of during) expect(answer.body).toEqual(TIMED_OUT);
+      // Once the endpoint answers, the app gets its token and issues codes again, with no restart.
+      await vi.waitFor(async () => expect((await getCodes(1, stuck))[0]?.status).toBe(200), { timeout: 30_000, interval: 500 });
+      expect((await queuedCodes()).length).toBe(1);
+    } finally {
+      await stuck.stop();
+      await front.stop();
+    }
   });
 });
