@@ -17,6 +17,7 @@ const SAME_IN = {
   "tsconfig.build.json": ["01", "02", "03", "04"],
   "src/app.ts": ["01", "02", "03"],
   "src/thirdPartyKey.ts": ["02", "03", "04"],
+  "src/deadline.ts": ["02", "03", "04"],
   "src/startupError.ts": ["02", "03", "04"],
   "src/server.ts": ["03"],
   "src/config.ts": ["03"],
