@@ -122,8 +122,9 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     underWay.set(req.socket, res);
     res.once("close", () => underWay.get(req.socket) === res && underWay.delete(req.socket));
-    // Node would answer a request without Host with a bare 400 (requireHostHeader): answered here, in the service's words.
-    if (req.headers.host === undefined) return sendError(res, errors.badRequest("header", req));
+    // Node would answer a request without Host with a bare 400 (requireHostHeader): answered here, in the service's words,
+    // and an empty Host too (Express then has no host name for the services that read it).
+    if (!req.headers.host) return sendError(res, errors.badRequest("header", req));
     const done = (error?: unknown) => (error === undefined ? sendError(res, errors.notFound(req)) : failed(req, res, error));
     try {
       const result = handler(req, res, done);
