@@ -135,8 +135,12 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
   };
   const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, requireHostHeader: false };
   const server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener) : createHttpServer(serverOptions, listener);
+  // Node reports a request that does not parse once for every chunk that arrives after it: answer the first only.
+  const refused = new WeakSet<Socket>();
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === "ECONNRESET" || error.code === "EPIPE") return socket.destroy();
+    if (refused.has(socket)) return;
+    refused.add(socket);
     const answer = errors.badRequest(reasonOf(error.code));
     const pending = underWay.get(socket);
     if (pending && !pending.writableFinished) pending.once("close", () => answerOnSocket(socket, answer));
