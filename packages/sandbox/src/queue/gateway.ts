@@ -76,14 +76,36 @@ export interface GatewayOptions {
 /** The methods Queue Storage serves: any other is refused before it reaches Azurite. */
 const QUEUE_VERBS = new Set(["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]);
 
-/** The request target as a URL, or undefined when it does not parse as one (`//[`, a full URL, `*`). */
+/**
+ * The request target as a URL, or undefined when it does not parse as one (`//[`, a full URL, `*`) or does not
+ * percent-decode (`?a=%c3`: the signature covers the decoded query, and Azure answers InvalidUri).
+ */
 function parseTarget(target: string | undefined): URL | undefined {
   if (!target?.startsWith("/")) return undefined;
   try {
-    return new URL(`http://gateway${target}`);
+    const url = new URL(`http://gateway${target}`);
+    decodeURIComponent(`${url.pathname}${url.search}`);
+    return url;
   } catch {
     return undefined;
   }
+}
+
+/** The query parameters Queue Storage reads. Azure ignores any other; so does the gateway, which does not forward them. */
+const QUEUE_PARAMETERS = new Set(["comp", "restype", "prefix", "marker", "maxresults", "include", "timeout", "numofmessages", "visibilitytimeout", "messagettl", "popreceipt", "peekonly"]);
+
+/**
+ * The query as the gateway forwards and signs it: only Queue Storage's parameters, each once (its first value, the one
+ * the operation was authorized for), percent-encoded one way (a space as %20, never +), none without a value. Sent as
+ * they came, `?x=` or `?a=b+c` made Azurite refuse the gateway's own signature (the Storage SDK's signer leaves out
+ * empty values and reads + as itself; Azurite does neither), and `?hasOwnProperty=1` made Azurite fail.
+ */
+function forwardedQuery(parameters: URLSearchParams): string {
+  const kept = [...QUEUE_PARAMETERS].flatMap((name) => {
+    const value = parameters.get(name);
+    return value ? [`${name}=${encodeURIComponent(value)}`] : [];
+  });
+  return kept.length > 0 ? `?${kept.join("&")}` : "";
 }
 
 /** Account keys and SAS tokens: what an account with key access disabled refuses. */
@@ -121,7 +143,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     if (!backend.available) return sendError(res, errors.serverBusy(req));
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > MAX_BODY_BYTES) return sendError(res, errors.requestBodyTooLarge(req));
-    const path = `${url.pathname}${url.search}`;
+    const path = `${url.pathname}${forwardedQuery(url.searchParams)}`;
     const { authorization: _token, host: _host, ...headers } = req.headers;
     const signed = backend.sign(req.method ?? "GET", `http://127.0.0.1:${backend.port}${path}`, headers);
     const upstream = httpRequest(
