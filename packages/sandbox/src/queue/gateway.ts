@@ -144,7 +144,13 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > MAX_BODY_BYTES) return sendError(res, errors.requestBodyTooLarge(req));
     const path = `${url.pathname}${forwardedQuery(url.searchParams)}`;
-    const { authorization: _token, host: _host, ...headers } = req.headers;
+    // Only Put Message, Update Message and the settings (ACLs, service properties) take a body. Any other's is not
+    // forwarded: Azurite answers a CORS preflight and closes the connection while a body is still on its way, and the
+    // gateway lost the answer (a 503 ServerBusy for a refused preflight with a large body).
+    const withBody = req.method === "PUT" || req.method === "POST";
+    const { authorization: _token, host: _host, ...sent } = req.headers;
+    const { "content-length": _length, "transfer-encoding": _encoding, ...bodiless } = sent;
+    const headers = withBody ? sent : bodiless;
     const signed = backend.sign(req.method ?? "GET", `http://127.0.0.1:${backend.port}${path}`, headers);
     const upstream = httpRequest(
       { host: "127.0.0.1", port: backend.port, method: req.method, path, headers: { ...headers, ...signed }, agent: options.agent, timeout: BACKEND_TIMEOUT_MS },
@@ -167,6 +173,11 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     );
     upstream.once("timeout", () => upstream.destroy());
     upstream.once("error", () => sendError(res, errors.serverBusy(req)));
+    if (!withBody) {
+      upstream.end();
+      req.resume();
+      return;
+    }
     pipeline(req, limitBody(MAX_BODY_BYTES), upstream, (error) => {
       if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE") sendError(res, errors.requestBodyTooLarge(req));
     });
