@@ -19,7 +19,7 @@ import { Transform, pipeline } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { authorizationOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenValidator } from "../contracts.ts";
-import { sendError } from "../http/host.ts";
+import { MAX_HEADER_BYTES, sendError } from "../http/host.ts";
 import * as errors from "./errors.ts";
 import { queueOperation, type QueueOperation } from "./operations.ts";
 import type { SignedHeaders } from "./sharedKey.ts";
@@ -153,7 +153,8 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const headers = withBody ? sent : bodiless;
     const signed = backend.sign(req.method ?? "GET", `http://127.0.0.1:${backend.port}${path}`, headers);
     const upstream = httpRequest(
-      { host: "127.0.0.1", port: backend.port, method: req.method, path, headers: { ...headers, ...signed }, agent: options.agent, timeout: BACKEND_TIMEOUT_MS },
+      // Azurite echoes x-ms-client-request-id: its answer's headers can be as large as the request's (Node reads 16 KB by default, and a 30 KB id was a 503).
+      { host: "127.0.0.1", port: backend.port, method: req.method, path, headers: { ...headers, ...signed }, agent: options.agent, timeout: BACKEND_TIMEOUT_MS, maxHeaderSize: 2 * MAX_HEADER_BYTES },
       (answer) => {
         // Azurite refusing the gateway's own signature would be the sandbox's fault, never the caller's.
         if (answer.statusCode === 403 && /^Authoriz|^Authentication/.test(String(answer.headers["x-ms-error-code"]))) {
