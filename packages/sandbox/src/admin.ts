@@ -219,7 +219,7 @@ export function createAdminApi(options: AdminOptions): Express {
   app.put("/function-keys/:name", (req, res) => {
     const value = (req.body as { value?: unknown } | undefined)?.value;
     if (typeof value !== "string" || value.length < 16) {
-      res.status(400).json({ code: "BadRequest", message: "A function key value must be a string of at least 16 characters." });
+      armError(res, 400, "BadRequest", "A function key value must be a string of at least 16 characters.");
       return;
     }
     options.functionKeys.set(req.params.name, value);
@@ -228,9 +228,9 @@ export function createAdminApi(options: AdminOptions): Express {
   app.delete("/function-keys/:name", (req, res) => {
     try {
       if (options.functionKeys.delete(req.params.name)) res.json({ deleted: req.params.name });
-      else res.status(404).json({ code: "NotFound", message: `No function key named ${req.params.name}.` });
+      else armError(res, 404, "NotFound", `No function key named ${req.params.name}.`);
     } catch (error) {
-      res.status(400).json({ code: "BadRequest", message: (error as Error).message });
+      armError(res, 400, "BadRequest", (error as Error).message);
     }
   });
 

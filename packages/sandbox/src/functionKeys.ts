@@ -33,7 +33,8 @@ export class FunctionKeys {
   /** False when it does not exist; refuses to delete the last key (the function would accept no caller). */
   delete(name: string): boolean {
     const keys = this.list();
-    if (!(name in keys)) return false;
+    // Own keys only: `toString` or `__proto__` is no key of the function, whatever Object.prototype holds.
+    if (!Object.hasOwn(keys, name)) return false;
     delete keys[name];
     if (Object.keys(keys).length === 0) throw new Error("Cannot delete the function's last key.");
     this.#names = new Map(Object.entries(keys));
