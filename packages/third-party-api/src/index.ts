@@ -36,6 +36,8 @@ export interface ThirdPartyApiControls {
   keys(): readonly string[];
   /** Makes every authorized call fail or stall until cleared with `null`. */
   setFault(fault: ThirdPartyFault | null): void;
+  /** The fault set now, or `null`. */
+  fault(): ThirdPartyFault | null;
 }
 
 function keyMatches(candidate: string, keys: readonly string[]): boolean {
@@ -99,6 +101,7 @@ export function createThirdPartyApi(options: ThirdPartyApiOptions): {
     setFault(next) {
       fault = next;
     },
+    fault: () => fault,
   };
   return { app, controls };
 }
