@@ -10,6 +10,7 @@
 import { randomInt, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { setTimeout } from "node:timers/promises";
 import express, { type ErrorRequestHandler, type Express } from "express";
 
@@ -136,11 +137,13 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Promise<RunningThirdPartyApi> {
   const { app, controls } = createThirdPartyApi(options);
   const host = options.host ?? "127.0.0.1";
-  // What Node cannot even parse (a bad request line, headers too large) gets an empty 400, as from Azure's front end.
+  // What Node cannot even parse (a bad request line, headers too large) gets an empty 400, as from Azure's front end;
+  // so does CONNECT, which Node would otherwise answer by closing the connection.
+  const refuse = (socket: Duplex) => (socket.writable ? socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n") : socket.destroy());
   const serve = () =>
-    createServer({ maxHeaderSize: 64 * 1024, headersTimeout: 20_000, requestTimeout: 30_000 }, app).on("clientError", (_error, socket) =>
-      socket.writable ? socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n") : socket.destroy(),
-    );
+    createServer({ maxHeaderSize: 64 * 1024, headersTimeout: 20_000, requestTimeout: 30_000 }, app)
+      .on("clientError", (_error, socket) => refuse(socket))
+      .on("connect", (_request, socket) => refuse(socket));
   let server = serve();
   const port = await listen(server, options.port ?? 0, host);
   let listening = true;
