@@ -1,0 +1,122 @@
+/**
+ * Start-up figures: `npm start` as a learner runs it (time to its ready table,
+ * memory of its whole process tree), the sandbox alone with and without
+ * Azurite, and how long a step that cannot start takes to say why.
+ */
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { startStepExpectingFailure } from "@keyless/contract-tests/start-step";
+import { startSandbox } from "@keyless/sandbox";
+import { stepDir } from "../stepFolders.ts";
+import { treeRss } from "./proc.ts";
+
+const WORKSHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * This process's environment as a learner's terminal has it: without what npm put there for
+ * `npm run bench` (the launcher would take npm's process for its own and watch it).
+ */
+function learnersEnvironment(stateDir: string): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))), KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" };
+}
+
+export interface WorkshopStart {
+  /** From spawning the launcher to its ready table. */
+  readonly readyMs: number;
+  /** What the launcher itself prints ("ready in 1.2 s"): from its first line of code, without Node's own start. */
+  readonly ownReadyMs: number;
+  /** Resident memory of the launcher and every process under it (sandbox, Azurite, the steps). */
+  readonly rss: { readonly mb: number; readonly processes: number } | undefined;
+}
+
+/** Starts npm start's launcher (all four steps, on free ports, its state in `stateDir`), measures it and stops it. */
+export async function startWorkshopOnce(stateDir: string): Promise<WorkshopStart> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["src/start.ts", "--free-ports"], { cwd: WORKSHOP_DIR, env: learnersEnvironment(stateDir), stdio: ["ignore", "pipe", "pipe"] });
+  const exited = once(child, "exit");
+  let text = "";
+  child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes("keyless is running")) resolve();
+      });
+      void exited.then(([code]) => reject(new Error(`npm start exited with ${code} before it was ready: ${text.trim().split("\n").at(-1)}`)));
+    });
+    const readyMs = performance.now() - started;
+    const ownReadyMs = Number(/ready in ([\d.]+) s/.exec(text)?.[1]) * 1000;
+    if (/did not start/.test(text)) throw new Error(`npm start is running, but a step did not start: ${/keyless is running[^\n]*/.exec(text)?.[0]}`);
+    // Let start-up's garbage and the steps' first log lines settle before reading memory.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return { readyMs, ownReadyMs, rss: treeRss(child.pid) };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGINT");
+      await exited;
+    }
+  }
+}
+
+export interface SandboxStart {
+  readonly startMs: number;
+  /** The sandbox's own process. */
+  readonly ownMb: number;
+  /** With Azurite, when it runs (Linux only). */
+  readonly treeMb: number | undefined;
+}
+
+/** One sandbox start in a process of its own (sandboxStart.ts): with Azurite (the default), or startSandbox({ queue: false }). */
+export async function startSandboxOnce(stateDir: string, queue: boolean): Promise<SandboxStart> {
+  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL("./sandboxStart.ts", import.meta.url)), stateDir, queue ? "queue" : "no-queue"], {
+    cwd: WORKSHOP_DIR,
+    env: learnersEnvironment(stateDir),
+  });
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as SandboxStart;
+}
+
+export interface FailedStart {
+  readonly step: string;
+  readonly cause: string;
+  readonly exitCode: number | null;
+  readonly seconds: number;
+}
+
+/** Each start-up failure the lessons provoke: how long until the step exits with its one line. */
+export async function timeStartupFailures(stateDir: string): Promise<FailedStart[]> {
+  const sandbox = await startSandbox({ stateDir, queue: false, onEvent: () => {} });
+  const withoutRole = (step: "02" | "03") => {
+    const principalId = step === "02" ? (sandbox.directory.servicePrincipals[0]?.objectId ?? "") : (sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "");
+    return {
+      before: () => void sandbox.rbac.remove({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }),
+      after: () => void sandbox.rbac.add({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }, { immediately: true }),
+    };
+  };
+  const cases: { step: "02" | "03"; cause: string; env?: Record<string, string>; before?: () => void; after?: () => void }[] = [
+    { step: "02", cause: "wrong client secret", env: { AZURE_CLIENT_SECRET: "not-the-secret" } },
+    { step: "02", cause: "missing secret", env: { THIRD_PARTY_API_SECRET_NAME: "no-such-secret" } },
+    { step: "02", cause: "vault unreachable", env: { KEY_VAULT_URL: "https://keyless-kv.vault.localhost:1" } },
+    { step: "02", cause: "missing role", ...withoutRole("02") },
+    { step: "03", cause: "identity endpoint unreachable", env: { IDENTITY_ENDPOINT: "http://127.0.0.1:1/msi/token" } },
+    { step: "03", cause: "missing role", ...withoutRole("03") },
+  ];
+  const results: FailedStart[] = [];
+  try {
+    for (const failure of cases) {
+      failure.before?.();
+      try {
+        const env = { ...sandbox.stepEnvironment(failure.step), NODE_COMPILE_CACHE: join(stateDir, "compile-cache"), ...failure.env };
+        const result = await startStepExpectingFailure({ dir: stepDir(failure.step), env, timeoutMs: 30_000 });
+        results.push({ step: failure.step, cause: failure.cause, exitCode: result.exitCode, seconds: result.elapsedMs / 1000 });
+      } finally {
+        failure.after?.();
+      }
+    }
+  } finally {
+    await sandbox.stop();
+  }
+  return results;
+}

@@ -1,0 +1,211 @@
+/**
+ * getcode under load, each step beside its bare baseline, and Queue Storage's
+ * enqueues with and without the gateway: one sandbox, started here, on free
+ * ports, as npm start starts it; each step and each baseline in a process of
+ * its own, started as npm start starts a step.
+ *
+ * Each pair is measured in rounds of A B B A (baseline, step, step, baseline)
+ * after a warm-up of both, so that a machine that speeds up or slows down
+ * during the pair, or that is busy with something else now and then, favours
+ * neither. Step 04 and the enqueue runs
+ * start each phase on an empty queue: Azurite saves its whole message index on
+ * every change, so a longer queue is a slower one.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startStep, type RunningStep } from "@keyless/contract-tests/start-step";
+import { STEPS, startSandbox, type AuditEvent, type Sandbox, type StepNumber } from "@keyless/sandbox";
+import { STEP_TIMEOUT_MS } from "../repo.ts";
+import { stepDir } from "../stepFolders.ts";
+import { LoadGenerator, merge, type LoadRequest, type LoadResult, type QueueTarget } from "./load.ts";
+import { azuriteAccountKey, childrenRunning, cpuMs, rssMb } from "./proc.ts";
+
+/** The folder whose src/server.ts is the bare baseline. */
+const BASELINE_DIR = fileURLToPath(new URL("./baseline", import.meta.url));
+
+export interface LoadSettings {
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly warmup: number;
+  readonly stateDir: string;
+}
+
+export type Measured = ReturnType<typeof merge>;
+
+/** Calls to the token service and to Key Vault, counted from the sandbox's audit log while counting is on. */
+export interface Calls {
+  readonly tokenService: number;
+  readonly keyVault: number;
+}
+
+export interface StepUnderLoad {
+  readonly step: StepNumber;
+  readonly measured: Measured;
+  readonly baseline: Measured;
+  /** Resident memory after the load, MB (Linux). */
+  readonly rssMb: number | undefined;
+  readonly baselineRssMb: number | undefined;
+  /** CPU time the server's process used per measured request, ms (Linux). */
+  readonly cpuMsPerRequest: number | undefined;
+  readonly baselineCpuMsPerRequest: number | undefined;
+  /** During the step's measured phases only. */
+  readonly calls: Calls;
+  /** Step 04: messages that reached the queue during its measured phases (each 200 must have one). */
+  readonly queued?: number;
+}
+
+export interface EnqueueFigures {
+  /** Straight to Azurite with the account key: undefined where the key cannot be read (not Linux). */
+  readonly azurite: Measured | undefined;
+  /** Through the gateway, with step 04's managed identity's token. */
+  readonly gateway: Measured;
+  /** During the gateway's measured phases. */
+  readonly calls: Calls;
+}
+
+/** Counts token-service sign-ins and Key Vault requests from the audit log, while on. */
+class CallCounter {
+  #on = false;
+  tokenService = 0;
+  keyVault = 0;
+  constructor(sandbox: Sandbox) {
+    sandbox.audit.subscribe((event: AuditEvent) => {
+      if (!this.#on) return;
+      if (event.category === "ServicePrincipalSignInLogs" || event.category === "ManagedIdentitySignInLogs" || event.category === "SignInLogs") this.tokenService++;
+      if (event.category === "AuditEvent") this.keyVault++;
+    });
+  }
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    this.#on = true;
+    try {
+      return await work();
+    } finally {
+      this.#on = false;
+    }
+  }
+  take(): Calls {
+    const calls = { tokenService: this.tokenService, keyVault: this.keyVault };
+    this.tokenService = 0;
+    this.keyVault = 0;
+    return calls;
+  }
+}
+
+type Side = "baseline" | "measured";
+
+/** How many rounds of A B B A a pair is measured in. */
+const ROUNDS = 4;
+
+/**
+ * The phases of a pair, [side, requests]: ROUNDS rounds of baseline, measured, measured,
+ * baseline, each side's requests split evenly across its phases. Short, interleaved phases
+ * give both sides the same share of whatever else the machine does meanwhile.
+ */
+function phases(requests: number): [Side, number][] {
+  const pieces = 2 * ROUNDS;
+  const size = (index: number) => Math.floor(requests / pieces) + (index < requests % pieces ? 1 : 0);
+  const order: [Side, number][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const [first, second] = [size(2 * round), size(2 * round + 1)];
+    order.push(["baseline", first], ["measured", first], ["measured", second], ["baseline", second]);
+  }
+  return order.filter(([, count]) => count > 0);
+}
+
+/** Starts a server as npm start starts a step, and finds its process (for its memory). */
+async function startServer(dir: string, env: Record<string, string>): Promise<{ running: RunningStep; pid: number | undefined }> {
+  const before = new Set(childrenRunning("src/server.ts"));
+  const running = await startStep({ dir, env, timeoutMs: 60_000 });
+  return { running, pid: childrenRunning("src/server.ts").find((pid) => !before.has(pid)) };
+}
+
+export async function measureUnderLoad(settings: LoadSettings): Promise<{ steps: StepUnderLoad[]; enqueue: EnqueueFigures }> {
+  const { stateDir } = settings;
+  const sandbox = await startSandbox({ stateDir, onEvent: () => {} });
+  const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
+  const step04 = sandbox.stepEnvironment("04");
+  const generator = new LoadGenerator({
+    caPem: readFileSync(sandbox.endpoints.caFile, "utf8"),
+    identity: { IDENTITY_ENDPOINT: step04["IDENTITY_ENDPOINT"] ?? "", IDENTITY_HEADER: step04["IDENTITY_HEADER"] ?? "" },
+  });
+  const counter = new CallCounter(sandbox);
+  const load = (request: LoadRequest) => generator.run(request);
+  try {
+    const steps: StepUnderLoad[] = [];
+    for (const step of STEPS) {
+      // What npm start gives a step (start.ts), and to the baseline beside it the same, plus the third party's key.
+      const env = { ...sandbox.stepEnvironment(step), PORT: "0", THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS), NODE_COMPILE_CACHE: join(stateDir, "compile-cache") };
+      const measured = await startServer(stepDir(step), env);
+      const baseline = await startServer(BASELINE_DIR, { ...env, BENCH_THIRD_PARTY_KEY: sandbox.thirdParty.keys()[0] ?? "" }).catch(async (error: unknown) => {
+        await measured.running.stop();
+        throw error;
+      });
+      try {
+        const getcode = (url: string, count: number): LoadRequest => ({ kind: "getcode", url, count, concurrency: settings.concurrency });
+        if (settings.warmup > 0) {
+          await load(getcode(baseline.running.url, settings.warmup));
+          await load(getcode(measured.running.url, settings.warmup));
+        }
+        const results: Record<Side, LoadResult[]> = { baseline: [], measured: [] };
+        const cpu: Record<Side, number | undefined> = { baseline: 0, measured: 0 };
+        let queued = 0;
+        for (const [side, count] of phases(settings.requests)) {
+          if (step === "04") await sandbox.queue.clear(queueName);
+          const server = side === "measured" ? measured : baseline;
+          const cpuBefore = cpuMs(server.pid);
+          const request = getcode(server.running.url, count);
+          // Only the step's own phases count: the baseline never calls the token service or Key Vault, but its queue client signs in as step 04 does.
+          results[side].push(await (side === "measured" ? counter.during(() => load(request)) : load(request)));
+          const cpuAfter = cpuMs(server.pid);
+          cpu[side] = cpuBefore === undefined || cpuAfter === undefined || cpu[side] === undefined ? undefined : cpu[side] + cpuAfter - cpuBefore;
+          if (step === "04" && side === "measured") queued += await sandbox.queue.count(queueName);
+        }
+        const perRequest = (side: Side) => {
+          const total = cpu[side];
+          return total === undefined ? undefined : total / settings.requests;
+        };
+        steps.push({
+          step,
+          measured: merge(results.measured),
+          baseline: merge(results.baseline),
+          rssMb: rssMb(measured.pid),
+          baselineRssMb: rssMb(baseline.pid),
+          cpuMsPerRequest: perRequest("measured"),
+          baselineCpuMsPerRequest: perRequest("baseline"),
+          calls: counter.take(),
+          ...(step === "04" ? { queued } : {}),
+        });
+      } finally {
+        await Promise.all([measured.running.stop(), baseline.running.stop()]);
+      }
+    }
+    await sandbox.queue.clear(queueName);
+    return { steps, enqueue: await measureEnqueue(sandbox, queueName, settings, load, counter) };
+  } finally {
+    await generator.close();
+    await sandbox.stop();
+  }
+}
+
+/** Enqueues straight to Azurite (the account key) and through the gateway (a token), in rounds of A B B A. */
+async function measureEnqueue(sandbox: Sandbox, queueName: string, settings: LoadSettings, load: (request: LoadRequest) => Promise<LoadResult>, counter: CallCounter): Promise<EnqueueFigures> {
+  const { account } = sandbox.seed.storage;
+  const key = azuriteAccountKey(sandbox.queue.backendPid, account);
+  const direct: QueueTarget | undefined = key ? { kind: "accountKey", accountUrl: `http://127.0.0.1:${sandbox.queue.backendPort}/${account}`, account, key, queue: queueName } : undefined;
+  const gateway: QueueTarget = { kind: "managedIdentity", queueUrl: sandbox.endpoints.queueUrl ?? "" };
+  const enqueue = (target: QueueTarget, count: number): LoadRequest => ({ kind: "enqueue", target, count, concurrency: settings.concurrency });
+  if (settings.warmup > 0) {
+    if (direct) await load(enqueue(direct, settings.warmup));
+    await load(enqueue(gateway, settings.warmup));
+  }
+  const results: Record<Side, LoadResult[]> = { baseline: [], measured: [] };
+  for (const [side, count] of phases(settings.requests)) {
+    if (side === "baseline" && !direct) continue;
+    await sandbox.queue.clear(queueName);
+    if (side === "baseline" && direct) results.baseline.push(await load(enqueue(direct, count)));
+    else results.measured.push(await counter.during(() => load(enqueue(gateway, count))));
+  }
+  await sandbox.queue.clear(queueName);
+  return { azurite: direct ? merge(results.baseline) : undefined, gateway: merge(results.measured), calls: counter.take() };
+}
