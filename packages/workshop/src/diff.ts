@@ -22,6 +22,18 @@ export async function stepDiff(a: StepNumber, b: StepNumber): Promise<string> {
 
 /** The unified diff of two source folders, every file: added, removed and changed. */
 export async function diffSources(oldDir: string, newDir: string): Promise<string> {
+  return (await filePatches(oldDir, newDir)).map(({ patch }) => patch).join("");
+}
+
+/** One changed file and its unified diff. */
+export interface FilePatch {
+  /** The file's path in the step, e.g. `src/server.ts`. */
+  readonly file: string;
+  readonly patch: string;
+}
+
+/** Each file that differs between two source folders, with its diff, by path. */
+export async function filePatches(oldDir: string, newDir: string): Promise<FilePatch[]> {
   const oldFiles = listFiles(oldDir);
   const newFiles = listFiles(newDir);
   const files = [...new Set([...oldFiles, ...newFiles])].sort();
@@ -29,10 +41,36 @@ export async function diffSources(oldDir: string, newDir: string): Promise<strin
     files.map(async (file) => {
       const before = oldFiles.includes(file) ? await readFile(`${oldDir}/${file}`, "utf8") : undefined;
       const after = newFiles.includes(file) ? await readFile(`${newDir}/${file}`, "utf8") : undefined;
-      return filePatch(`src/${file}`, before, after);
+      const patch = filePatch(`src/${file}`, before, after);
+      return patch === undefined ? undefined : { file: `src/${file}`, patch };
     }),
   );
-  return patches.filter((patch) => patch !== undefined).join("");
+  return patches.filter((patch) => patch !== undefined);
+}
+
+/**
+ * Files that change with a lesson without being its subject: what they are
+ * for, in a few words. Lessons show them after the taught files, collapsed
+ * (the job epicshop's `.diffignore` does).
+ */
+export const SUPPORTING_FILES: Readonly<Record<string, string>> = {
+  "src/startupError.ts": "start-up diagnostics",
+  "src/homePage.ts": "page text",
+};
+
+/** A lesson's diff: the files it teaches, then the files that only support it. */
+export interface LessonDiff {
+  readonly taught: readonly FilePatch[];
+  readonly supporting: readonly FilePatch[];
+}
+
+/** The diff between two steps' `src/` folders, split into taught and supporting files. */
+export async function lessonDiff(oldDir: string, newDir: string): Promise<LessonDiff> {
+  const patches = await filePatches(oldDir, newDir);
+  return {
+    taught: patches.filter(({ file }) => !(file in SUPPORTING_FILES)),
+    supporting: patches.filter(({ file }) => file in SUPPORTING_FILES),
+  };
 }
 
 function filePatch(path: string, before: string | undefined, after: string | undefined): string | undefined {
@@ -59,6 +97,12 @@ function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => `${entry.parentPath}/${entry.name}`.slice(dir.length + 1).replaceAll("\\", "/"));
+}
+
+/** "start-up diagnostics (src/startupError.ts)": what the supporting files of a diff are for. */
+export function describeSupporting(files: readonly FilePatch[]): string {
+  const purposes = [...new Set(files.map(({ file }) => SUPPORTING_FILES[file] ?? "other"))];
+  return `${purposes.join(", ")} (${files.map(({ file }) => file).join(", ")})`;
 }
 
 /** One file's change, for the summary above a diff. */

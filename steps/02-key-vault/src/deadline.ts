@@ -2,10 +2,10 @@
  * Waits for `work` until `deadline` aborts, then rejects with the deadline's
  * reason (a TimeoutError for AbortSignal.timeout).
  *
- * Give the SDK call the same signal, so that it also cancels its requests.
- * The race is what bounds the wait: the Azure SDKs do not listen to the
- * signal everywhere. A managed identity token request, for one, goes on
- * waiting for an endpoint that does not answer.
+ * When the work takes a signal, give it the same one, so that it also
+ * cancels what it started. The race is what bounds the wait: some work takes
+ * no signal at all (`server.close()`, for one), and some libraries do not
+ * listen to it everywhere.
  */
 export function withDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
   const expired = new Promise<never>((_, reject) => {

@@ -12,11 +12,11 @@ export function describeStartupError(error: unknown, env: NodeJS.ProcessEnv): st
   if (code === "EADDRINUSE") return "The port is already in use: stop the other process, or set PORT to a free port.";
   if (code === "EACCES") return "Not allowed to listen on that port: set PORT to a port above 1024.";
   if (name === "TimeoutError" || name === "AbortError") {
-    return `Could not reach Key Vault or get a token for it within seconds: check that KEY_VAULT_URL (${env["KEY_VAULT_URL"]}) is reachable and that the app's identity can get a token (for a managed identity, IDENTITY_ENDPOINT must answer).`;
+    return `Could not reach Key Vault or get a token for it within seconds: check that KEY_VAULT_URL (${env["KEY_VAULT_URL"]}) is reachable and that the app can sign in to Microsoft Entra ID.`;
   }
   if (error instanceof AggregateAuthenticationError) return describeStartupError(error.errors.at(-1), env);
   if (error instanceof AuthenticationError) return describeSignInError(error, env);
-  if (error instanceof CredentialUnavailableError) return describeNoIdentity(error);
+  if (error instanceof CredentialUnavailableError) return describeNoIdentity();
   if (name === "RestError" && typeof statusCode === "number") return describeKeyVaultAnswer(statusCode, message(error), env);
   if (name === "RestError") return describeUnreachableVault(String(code), env);
   return `Unexpected start-up failure: ${message(error)}`;
@@ -35,11 +35,8 @@ function describeSignInError(error: AuthenticationError, env: NodeJS.ProcessEnv)
 }
 
 /** No credential in the chain could even try. */
-function describeNoIdentity(error: CredentialUnavailableError): string {
-  if (/ManagedIdentity/i.test(error.message) && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|unreachable/i.test(error.message)) {
-    return "Could not reach the managed identity endpoint (IDENTITY_ENDPOINT): on App Service, turn on the app's managed identity; locally, start the sandbox.";
-  }
-  return "DefaultAzureCredential found no identity to sign in with: on Azure, turn on the app's managed identity; elsewhere, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.";
+function describeNoIdentity(): string {
+  return "DefaultAzureCredential found no identity to sign in with: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, the app registration's service principal.";
 }
 
 /** Key Vault answered, but not with the secret. */

@@ -1,7 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import { makeCode } from "./code.ts";
 import { HttpError } from "./errors.ts";
-import { homePage } from "./homePage.ts";
 import type { Logger } from "./log.ts";
 import type { ThirdPartyApi } from "./thirdPartyApi.ts";
 
@@ -9,10 +8,12 @@ import type { ThirdPartyApi } from "./thirdPartyApi.ts";
 export interface AppDependencies {
   readonly thirdPartyApi: ThirdPartyApi;
   readonly log: Logger;
+  /** The HTML page at `/`. */
+  readonly homePage: string;
 }
 
 /** Wires the routes. No I/O happens here: the dependencies do it. */
-export function createApp({ thirdPartyApi, log }: AppDependencies): Express {
+export function createApp({ thirdPartyApi, log, homePage }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
 

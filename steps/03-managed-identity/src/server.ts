@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 import { withDeadline } from "./deadline.ts";
+import { homePage } from "./homePage.ts";
 import { createLogger } from "./log.ts";
 import { describeStartupError } from "./startupError.ts";
 import { ThirdPartyApi } from "./thirdPartyApi.ts";
@@ -17,6 +18,14 @@ import { thirdPartyKeyFromKeyVault } from "./thirdPartyKey.ts";
 
 /** Start-up must fail fast and clearly, not hang while the SDKs retry (about 19 s without an identity endpoint). */
 const STARTUP_TIMEOUT_MS = 6000;
+/** How long a stopping app waits for requests in flight. */
+const SHUTDOWN_TIMEOUT_MS = 5000;
+
+/** What the home page says about this step. */
+const ABOUT_THIS_APP = {
+  title: "step 03: managed identity",
+  about: "In this step the key is a secret in Azure Key Vault, read at start-up. The app signs in to Azure with its managed identity: there is no secret anywhere in its code or settings.",
+};
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -36,19 +45,23 @@ async function main(): Promise<void> {
     timeoutMs: config.THIRD_PARTY_API_TIMEOUT_MS,
   });
 
-  const server = createServer(createApp({ thirdPartyApi, log }));
+  const server = createServer(createApp({ thirdPartyApi, log, homePage: homePage(ABOUT_THIS_APP) }));
   server.listen(config.PORT, config.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   log.info(`listening on http://localhost:${port}`);
 
   // App Service (and Ctrl-C) stop the app with a signal: finish what is in flight, then exit.
+  // The platform kills an app that takes too long to stop, so that wait has a deadline.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       log.info(`${signal}: shutting down`);
-      server.close(() => process.exit(0));
+      const closed = once(server, "close");
+      server.close();
       server.closeIdleConnections();
-      setTimeout(() => process.exit(0), 5000).unref();
+      withDeadline(closed, AbortSignal.timeout(SHUTDOWN_TIMEOUT_MS))
+        .catch(() => log.warn(`requests still in flight after ${SHUTDOWN_TIMEOUT_MS / 1000} s: exiting anyway`))
+        .finally(() => process.exit(0));
     });
   }
 }

@@ -1,7 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import { makeCode } from "./code.ts";
 import { HttpError } from "./errors.ts";
-import { homePage } from "./homePage.ts";
 import type { Logger } from "./log.ts";
 import type { CodeQueue } from "./queue.ts";
 import type { ThirdPartyApi } from "./thirdPartyApi.ts";
@@ -11,10 +10,12 @@ export interface AppDependencies {
   readonly thirdPartyApi: ThirdPartyApi;
   readonly codeQueue: CodeQueue;
   readonly log: Logger;
+  /** The HTML page at `/`. */
+  readonly homePage: string;
 }
 
 /** Wires the routes. No I/O happens here: the dependencies do it. */
-export function createApp({ thirdPartyApi, codeQueue, log }: AppDependencies): Express {
+export function createApp({ thirdPartyApi, codeQueue, log, homePage }: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
 

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 import { withDeadline } from "./deadline.ts";
+import { homePage } from "./homePage.ts";
 import { createLogger } from "./log.ts";
 import { CodeQueue } from "./queue.ts";
 import { describeStartupError } from "./startupError.ts";
@@ -19,6 +20,14 @@ import { thirdPartyKeyFromKeyVault } from "./thirdPartyKey.ts";
 
 /** Start-up must fail fast and clearly, not hang while the SDKs retry (about 19 s without an identity endpoint). */
 const STARTUP_TIMEOUT_MS = 6000;
+/** How long a stopping app waits for requests in flight. */
+const SHUTDOWN_TIMEOUT_MS = 5000;
+
+/** What the home page says about this step. */
+const ABOUT_THIS_APP = {
+  title: "step 04: queue",
+  about: "In this step the key is a secret in Azure Key Vault, and every code is also sent to an Azure Storage queue for a back-end, before you get it. The app signs in to both with its managed identity.",
+};
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -49,21 +58,26 @@ async function main(): Promise<void> {
   //   caller's wait is the deadline CodeQueue gives each send.
   const codeQueue = new CodeQueue(
     new QueueClient(config.STORAGE_QUEUE_URL, credential, { retryOptions: { maxTries: 2, tryTimeoutInMs: 5000 } }),
+    credential,
   );
 
-  const server = createServer(createApp({ thirdPartyApi, codeQueue, log }));
+  const server = createServer(createApp({ thirdPartyApi, codeQueue, log, homePage: homePage(ABOUT_THIS_APP) }));
   server.listen(config.PORT, config.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   log.info(`listening on http://localhost:${port}`);
 
   // App Service (and Ctrl-C) stop the app with a signal: finish what is in flight, then exit.
+  // The platform kills an app that takes too long to stop, so that wait has a deadline.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       log.info(`${signal}: shutting down`);
-      server.close(() => process.exit(0));
+      const closed = once(server, "close");
+      server.close();
       server.closeIdleConnections();
-      setTimeout(() => process.exit(0), 5000).unref();
+      withDeadline(closed, AbortSignal.timeout(SHUTDOWN_TIMEOUT_MS))
+        .catch(() => log.warn(`requests still in flight after ${SHUTDOWN_TIMEOUT_MS / 1000} s: exiting anyway`))
+        .finally(() => process.exit(0));
     });
   }
 }

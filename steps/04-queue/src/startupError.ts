@@ -12,26 +12,19 @@ export function describeStartupError(error: unknown, env: NodeJS.ProcessEnv): st
   if (code === "EADDRINUSE") return "The port is already in use: stop the other process, or set PORT to a free port.";
   if (code === "EACCES") return "Not allowed to listen on that port: set PORT to a port above 1024.";
   if (name === "TimeoutError" || name === "AbortError") {
-    return `Could not reach Key Vault or get a token for it within seconds: check that KEY_VAULT_URL (${env["KEY_VAULT_URL"]}) is reachable and that the app's identity can get a token (for a managed identity, IDENTITY_ENDPOINT must answer).`;
+    return `Could not reach Key Vault or get a token for it within seconds: check that KEY_VAULT_URL (${env["KEY_VAULT_URL"]}) is reachable and that the app can get a token for its managed identity (on App Service, from IDENTITY_ENDPOINT).`;
   }
   if (error instanceof AggregateAuthenticationError) return describeStartupError(error.errors.at(-1), env);
-  if (error instanceof AuthenticationError) return describeSignInError(error, env);
+  if (error instanceof AuthenticationError) return describeSignInError(error);
   if (error instanceof CredentialUnavailableError) return describeNoIdentity(error);
   if (name === "RestError" && typeof statusCode === "number") return describeKeyVaultAnswer(statusCode, message(error), env);
   if (name === "RestError") return describeUnreachableVault(String(code), env);
   return `Unexpected start-up failure: ${message(error)}`;
 }
 
-/** Microsoft Entra ID refused to issue a token. */
-function describeSignInError(error: AuthenticationError, env: NodeJS.ProcessEnv): string {
-  const description = error.errorResponse.errorDescription ?? "";
-  if (description.includes("AADSTS7000215")) {
-    return `Microsoft Entra ID rejected the client secret (AADSTS7000215): AZURE_CLIENT_SECRET is wrong or expired. Create a new one with: az ad app credential reset --id ${env["AZURE_CLIENT_ID"]}`;
-  }
-  if (description.includes("AADSTS700016")) {
-    return `Microsoft Entra ID knows no application ${env["AZURE_CLIENT_ID"]} in tenant ${env["AZURE_TENANT_ID"]} (AADSTS700016): check AZURE_CLIENT_ID and AZURE_TENANT_ID.`;
-  }
-  return `Could not get a token for Key Vault: ${firstLine(description || error.message)}`;
+/** The managed identity endpoint, or Microsoft Entra ID behind it, refused a token: its own words say why. */
+function describeSignInError(error: AuthenticationError): string {
+  return `Could not get a token for Key Vault: ${firstLine(error.errorResponse.errorDescription || error.message)}`;
 }
 
 /** No credential in the chain could even try. */
@@ -39,7 +32,7 @@ function describeNoIdentity(error: CredentialUnavailableError): string {
   if (/ManagedIdentity/i.test(error.message) && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|unreachable/i.test(error.message)) {
     return "Could not reach the managed identity endpoint (IDENTITY_ENDPOINT): on App Service, turn on the app's managed identity; locally, start the sandbox.";
   }
-  return "DefaultAzureCredential found no identity to sign in with: on Azure, turn on the app's managed identity; elsewhere, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.";
+  return "DefaultAzureCredential found no identity to sign in with: on Azure, turn on the app's managed identity (az webapp identity assign); on your own machine, sign in with az login and leave AZURE_TOKEN_CREDENTIALS unset.";
 }
 
 /** Key Vault answered, but not with the secret. */

@@ -146,7 +146,11 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
       expect(denied?.status).toBe(503);
       expect(denied?.body.code).toBeUndefined();
       expect(denied?.body.hint).toMatch(/Storage Queue Data Message Sender/);
-      expect(denied?.body.hint).toMatch(/az role assignment create/);
+      // The real ids, as the app knows them: its token's oid, and the queue's resource id from its account's.
+      expect(denied?.body.hint).toContain(`az role assignment create --assignee ${identity?.objectId} --role "Storage Queue Data Message Sender"`);
+      expect(denied?.body.hint).toContain(
+        `--scope "$(az storage account show --name ${sandbox.seed.storage.account} --query id --output tsv)/queueServices/default/queues/${QUEUE}"`,
+      );
     } finally {
       sandbox.rbac.add({ principalId: identity?.objectId ?? "", role: "Storage Queue Data Message Sender", scope }, { immediately: true });
     }
