@@ -4,7 +4,7 @@
  * role assignments use.
  */
 import { randomBytes } from "node:crypto";
-import type { Seed } from "./seed.ts";
+import type { Seed, SeedFederatedCredential } from "./seed.ts";
 
 export interface DirectoryEntry {
   readonly objectId: string;
@@ -19,11 +19,23 @@ export interface AppIdentity extends DirectoryEntry {
   readonly identityHeader: string;
 }
 
+/** A user-assigned managed identity: a service principal of its own, attachable to several hosts. */
+export interface UserAssignedIdentity extends DirectoryEntry {
+  readonly appId: string;
+  /** Its ARM resource id, how `mi_res_id` (App Service, Container Apps) and `msi_res_id` (IMDS) name it. */
+  readonly resourceId: string;
+  readonly federatedIdentityCredentials: readonly SeedFederatedCredential[];
+}
+
 export class Directory {
   readonly servicePrincipals: readonly (DirectoryEntry & { readonly secret: string })[];
   /** The managed identities of the apps that have one, by app name. */
   readonly apps: ReadonlyMap<string, AppIdentity>;
   readonly users: readonly DirectoryEntry[];
+  /** User-assigned managed identities, by name. */
+  readonly userAssigned: ReadonlyMap<string, UserAssignedIdentity>;
+  /** The user-assigned identities attached to each app, by app name. */
+  readonly #attached: ReadonlyMap<string, readonly string[]>;
 
   constructor(seed: Seed) {
     this.servicePrincipals = seed.servicePrincipals.map((sp) => ({
@@ -46,10 +58,34 @@ export class Directory {
       ]),
     );
     this.users = seed.users.map((user) => ({ objectId: user.objectId, displayName: user.userPrincipalName, type: "User" as const }));
+    this.userAssigned = new Map(
+      (seed.userAssignedIdentities ?? []).map((identity) => [
+        identity.name,
+        {
+          objectId: identity.principalId,
+          displayName: identity.name,
+          type: "ServicePrincipal" as const,
+          appId: identity.clientId,
+          resourceId: identity.resourceId,
+          federatedIdentityCredentials: identity.federatedIdentityCredentials ?? [],
+        },
+      ]),
+    );
+    this.#attached = new Map(seed.apps.map((app) => [app.name, app.userAssignedIdentities ?? []]));
   }
 
   all(): DirectoryEntry[] {
-    return [...this.servicePrincipals, ...this.apps.values(), ...this.users];
+    return [...this.servicePrincipals, ...this.apps.values(), ...this.userAssigned.values(), ...this.users];
+  }
+
+  /** The user-assigned identities attached to an app (or named in a list), in order. */
+  userAssignedOf(appOrNames: string | readonly string[]): UserAssignedIdentity[] {
+    const names = typeof appOrNames === "string" ? (this.#attached.get(appOrNames) ?? []) : appOrNames;
+    return names.map((name) => {
+      const identity = this.userAssigned.get(name);
+      if (!identity) throw new Error(`seed.json: no user-assigned identity named ${name}.`);
+      return identity;
+    });
   }
 
   /** Finds a principal by object id, client id or name, as `az role assignment create --assignee` does. */
@@ -64,7 +100,7 @@ export class Directory {
   describe(objectId: string): { objectId: string; displayName: string; appId?: string; type: "User" | "ServicePrincipal" | "ManagedIdentity" } | undefined {
     const entry = this.all().find((candidate) => candidate.objectId === objectId);
     if (!entry) return undefined;
-    const managed = [...this.apps.values()].some((app) => app.objectId === objectId);
+    const managed = [...this.apps.values(), ...this.userAssigned.values()].some((app) => app.objectId === objectId);
     return { objectId, displayName: entry.displayName, ...(entry.appId ? { appId: entry.appId } : {}), type: managed ? "ManagedIdentity" : entry.type };
   }
 

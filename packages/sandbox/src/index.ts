@@ -8,6 +8,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureCertificates, type Certificates } from "./ca.ts";
 import { AuditLog } from "./audit/log.ts";
 import { Directory } from "./directory.ts";
+import { identityEnvironment, type HostEndpoints, type HostName } from "./hosts.ts";
+import type { KubernetesCluster } from "./identity/kubernetes.ts";
 import { TokenIssuer } from "./identity/tokens.ts";
 import type { SecretStore } from "./keyvault/store.ts";
 import type { QueueService } from "./queue/index.ts";
@@ -24,6 +26,7 @@ export { TokenIssuer } from "./identity/tokens.ts";
 export { RoleAssignments, ROLE_DEFINITIONS, type RoleAssignment } from "./rbac.ts";
 export { VAULT_RESOURCE } from "./keyvault/service.ts";
 export { STORAGE_RESOURCE } from "./queue/index.ts";
+export { HOSTS, HOST_TITLES, HostNotAvailableError, isHost, type HostName } from "./hosts.ts";
 export { SERVICES, type InterruptibleService, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
 
 /** The workshop's steps, by number. */
@@ -50,6 +53,8 @@ export interface SandboxOptions {
   readonly onEvent?: (text: string) => void;
   /** Where the audit log is appended, one JSON line an event: `<stateDir>/audit.jsonl` by default; false keeps it in memory only. */
   readonly auditFile?: string | false;
+  /** Where each step's app runs (see hosts.ts): App Service when not given. Only the environment it gets differs. */
+  readonly hosts?: Partial<Record<StepNumber, HostName>>;
 }
 
 /** What the sandbox serves, as `npm start` writes it to `.sandbox/endpoints.json`. */
@@ -70,6 +75,8 @@ export interface SandboxEndpoints {
   readonly dnsPreload: string;
   /** The admin API for the sandbox's `az` CLI. */
   readonly admin: { readonly url: string; readonly key: string };
+  /** The other hosts' identity endpoints: Container Apps' IDENTITY_ENDPOINT, the VM's IMDS address, the AKS cluster's OIDC issuer. */
+  readonly identityHosts: { readonly containerApps: string; readonly imds: string; readonly clusterIssuer: string };
 }
 
 export interface Sandbox {
@@ -88,10 +95,14 @@ export interface Sandbox {
   readonly queue: QueueService;
   /** Settles when every service, Queue Storage included, answers. */
   readonly ready: Promise<void>;
-  /** The environment a step gets: what App Service application settings would hold. */
-  stepEnvironment(step: StepNumber): Record<string, string>;
-  /** Any app's application settings (`keyless-step-03`, `keyless-workspace-03`), as `az webapp config appsettings list` shows them. */
-  appSettings(app: string): Record<string, string>;
+  /** The environment a step gets: what App Service application settings would hold, or another host's (its `hosts` option, or `host`). */
+  stepEnvironment(step: StepNumber, host?: HostName): Record<string, string>;
+  /** Any app's application settings (`keyless-step-03`, `keyless-workspace-03`), as `az webapp config appsettings list` shows them; on another host, that host's environment. */
+  appSettings(app: string, host?: HostName): Record<string, string>;
+  /** Where a step's app runs: App Service unless the `hosts` option said otherwise. */
+  hostOf(step: StepNumber): HostName;
+  /** The AKS cluster: its OIDC issuer, and the service-account tokens it signs (workload identity). */
+  readonly cluster: KubernetesCluster;
   /** Back to the seed: secrets, role assignments, third-party keys. */
   reset(): Promise<void>;
   /** For fault tests: takes one service down (its callers get "connection refused"), its state and port kept, until `startService`. */
@@ -172,6 +183,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     caFile: context.certificates.caFile,
     dnsPreload: DNS_PRELOAD,
     admin: services.resourceManager.admin,
+    identityHosts: { containerApps: services.containerAppsIdentity.endpoint, imds: services.imds.address, clusterIssuer: services.kubernetes.cluster.issuerUrl },
+  };
+  const hosts: HostEndpoints = {
+    appService: services.managedIdentity.endpoint,
+    containerApps: { endpoint: services.containerAppsIdentity.endpoint, headerOf: services.containerAppsIdentity.headerOf },
+    imds: services.imds.address,
+    aks: { tokenFile: services.kubernetes.tokenFile },
+    authorityHost: services.entraId.url,
+  };
+  const hostOf = (step: StepNumber): HostName => options.hosts?.[step] ?? "app-service";
+  /** A step's app runs where its step does; the exercise apps on App Service. */
+  const hostOfApp = (name: string): HostName => {
+    const step = seed.apps.find((app) => app.name.toLowerCase() === name.toLowerCase() && app.name.startsWith("keyless-step-"))?.step;
+    return step ? hostOf(step) : "app-service";
   };
   const account = () => ({
     subscription: { id: seed.subscription.id, name: "keyless sandbox" },
@@ -204,8 +229,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!queue) throw new Error("This sandbox was started with { queue: false }.");
       return queue;
     },
-    stepEnvironment: (step) => appSettings(`keyless-step-${step}`, { seed, directory, endpoints }),
-    appSettings: (name) => appSettings(name, { seed, directory, endpoints }),
+    stepEnvironment: (step, host) => appSettings(`keyless-step-${step}`, { seed, directory, endpoints, hosts, host: host ?? hostOf(step) }),
+    appSettings: (name, host) => appSettings(name, { seed, directory, endpoints, hosts, host: host ?? hostOfApp(name) }),
+    hostOf,
+    cluster: services.kubernetes.cluster,
     async reset() {
       seedRoleAssignments(seed, directory, rbac);
       for (const service of Object.values(running)) await service.reset();
@@ -225,7 +252,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
  * of the step it runs, and how it signs in (its managed identity's endpoint and
  * header, or its service principal's client id and secret).
  */
-function appSettings(name: string, { seed, directory, endpoints }: { seed: Seed; directory: Directory; endpoints: SandboxEndpoints }): Record<string, string> {
+function appSettings(name: string, { seed, directory, endpoints, hosts, host }: { seed: Seed; directory: Directory; endpoints: SandboxEndpoints; hosts: HostEndpoints; host: HostName }): Record<string, string> {
   const app = seed.apps.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
   if (!app) throw new AppNotFoundError(name);
   const trustAndResolve = {
@@ -239,12 +266,12 @@ function appSettings(name: string, { seed, directory, endpoints }: { seed: Seed;
     // Only the credentials a server should use: environment, workload or managed identity.
     AZURE_TOKEN_CREDENTIALS: "prod",
   };
-  const identity = directory.apps.get(app.name);
+  // How the app's host hands it its managed identity (hosts.ts); App Service unless it runs elsewhere.
+  const identity = identityEnvironment(host, app, { seed, directory, endpoints: hosts });
   const servicePrincipal = app.signsInAs ? directory.servicePrincipals.find((sp) => sp.displayName === app.signsInAs) : undefined;
   if (app.signsInAs && !servicePrincipal) throw new Error(`seed.json: app ${app.name} signs in as ${app.signsInAs}, which is not a service principal.`);
   const signIn: Record<string, string> = identity
-    ? // App Service sets these when the app's managed identity is on.
-      { IDENTITY_ENDPOINT: endpoints.identityEndpoint, IDENTITY_HEADER: identity.identityHeader }
+    ? identity
     : servicePrincipal
       ? {
           // The tenant alias the SDK trusts offline; on Azure, the directory's GUID.

@@ -8,8 +8,15 @@ export interface Seed {
   readonly keyVault: { readonly name: string; readonly secrets: Readonly<Record<string, string>> };
   readonly storage: { readonly account: string; readonly queues: readonly string[] };
   readonly servicePrincipals: readonly { readonly displayName: string; readonly appId: string; readonly objectId: string; readonly secret: string }[];
+  /** User-assigned managed identities: resources of their own, attached to apps and to the VM, with their federated credentials. */
+  readonly userAssignedIdentities?: readonly SeedUserAssignedIdentity[];
   /** App Service apps: the step whose settings each gets, and how it signs in (its managed identity, or a service principal's secret). */
   readonly apps: readonly SeedApp[];
+  /** Where else apps can run: the VM (IMDS) and the AKS cluster (workload identity). */
+  readonly hosts?: {
+    readonly virtualMachine: { readonly name: string; readonly userAssignedIdentities: readonly string[] };
+    readonly kubernetesCluster: { readonly name: string; readonly oidcIssuerId: string; readonly namespace: string };
+  };
   readonly users: readonly { readonly userPrincipalName: string; readonly objectId: string }[];
   readonly roleAssignments: readonly { readonly assignee: string; readonly role: string; readonly scope: string }[];
 }
@@ -21,6 +28,27 @@ export interface SeedApp {
   readonly identity?: { readonly principalId: string; readonly clientId: string };
   /** The service principal whose client secret its settings hold (step 02's way). */
   readonly signsInAs?: string;
+  /** The user-assigned identities attached to it, by name, on whichever host it runs. */
+  readonly userAssignedIdentities?: readonly string[];
+}
+
+export interface SeedUserAssignedIdentity {
+  readonly name: string;
+  /** Its ARM resource id (`mi_res_id` / `msi_res_id`). */
+  readonly resourceId: string;
+  readonly clientId: string;
+  readonly principalId: string;
+  readonly federatedIdentityCredentials?: readonly SeedFederatedCredential[];
+}
+
+/** A federated identity credential: Entra ID trusts tokens of this issuer, for this subject and audience. */
+export interface SeedFederatedCredential {
+  readonly name: string;
+  /** The issuer URL, as Azure stores it; or `issuerOf`, the name of the sandbox's cluster whose issuer it is. */
+  readonly issuer?: string;
+  readonly issuerOf?: string;
+  readonly subject: string;
+  readonly audiences: readonly string[];
 }
 
 export const SEED_FILE = new URL("../seed.json", import.meta.url);

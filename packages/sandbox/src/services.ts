@@ -14,6 +14,9 @@ import type { Directory } from "./directory.ts";
 import { FunctionKeys } from "./functionKeys.ts";
 import { host, type HostedService } from "./http/host.ts";
 import { entraErrors } from "./identity/entraErrors.ts";
+import { containerAppsIdentityErrors, createContainerAppsIdentityEndpoint } from "./identity/containerApps.ts";
+import { createImdsEndpoint, imdsErrors, IMDS_TOKEN_PATH } from "./identity/imds.ts";
+import { KubernetesCluster, ProjectedTokens, clusterIssuerErrors } from "./identity/kubernetes.ts";
 import { createManagedIdentityEndpoint, managedIdentityErrors } from "./identity/managedIdentity.ts";
 import { createTokenService } from "./identity/tokenService.ts";
 import type { TokenIssuer } from "./identity/tokens.ts";
@@ -34,6 +37,12 @@ export interface SandboxPorts {
   readonly identity: number;
   readonly vault: number;
   readonly queue: number;
+  /** Container Apps' managed identity endpoint (42356 on Azure); any free port when not given. */
+  readonly containerApps?: number;
+  /** The VM's IMDS (169.254.169.254:80 on Azure); any free port when not given. */
+  readonly imds?: number;
+  /** The AKS cluster's OIDC issuer; any free port when not given. */
+  readonly cluster?: number;
 }
 
 /** The ARM resource ids of the sandbox's resources, for role assignment scopes. */
@@ -137,6 +146,11 @@ const entraId = {
         authorityHost: () => context.authorityHost(),
         tenantAlias: context.seed.tenant.alias,
         audit: context.audit,
+        // The cluster starts after Entra ID: it is looked up when an assertion comes.
+        federation: {
+          clusterIssuer: (name) => (context.running.kubernetes?.cluster.name === name ? context.running.kubernetes.cluster.issuerUrl : undefined),
+          keysOf: (issuerUrl) => (context.running.kubernetes?.cluster.issuerUrl === issuerUrl ? context.running.kubernetes.cluster.jwks() : undefined),
+        },
       }),
       { name: "Microsoft Entra ID", errors: entraErrors, tls: tls(context), port: context.ports.login },
     );
@@ -187,6 +201,64 @@ const managedIdentity = {
       port: context.ports.identity,
     });
     return { endpoint: `http://127.0.0.1:${service.port}/msi/token`, reset: async () => {}, stop: stopping(service), ...interruptible(service) };
+  },
+} satisfies SandboxService;
+
+/** The apps that can run on the other hosts: those with a user-assigned identity to sign in as. */
+const appsWithUserAssignedIdentities = (seed: Seed) => seed.apps.filter((app) => (app.userAssignedIdentities ?? []).length > 0).map((app) => app.name);
+
+/** Container Apps' managed identity endpoint: App Service's protocol, each container app with its own header and its user-assigned identities. */
+const containerAppsIdentity = {
+  name: "Managed identity (Container Apps)",
+  roles: [],
+  async start(context: ServiceContext) {
+    const endpoint = createContainerAppsIdentityEndpoint({
+      issuer: context.tokens,
+      directory: context.directory,
+      resources: context.resources,
+      apps: appsWithUserAssignedIdentities(context.seed),
+      audit: context.audit,
+    });
+    const service = await host(endpoint.app, { name: "Container Apps identity endpoint", errors: containerAppsIdentityErrors, port: context.ports.containerApps ?? 0 });
+    return { endpoint: `http://127.0.0.1:${service.port}/msi/token`, headerOf: endpoint.headerOf, reset: async () => {}, stop: stopping(service) };
+  },
+} satisfies SandboxService;
+
+/** A virtual machine's Instance Metadata Service: tokens for the VM's identities, to any process that sends `Metadata: true`. */
+const imds = {
+  name: "Instance Metadata Service (virtual machine)",
+  roles: [],
+  async start(context: ServiceContext) {
+    const vm = context.seed.hosts?.virtualMachine ?? { name: "keyless-vm", userAssignedIdentities: [] };
+    const service = await host(createImdsEndpoint({ issuer: context.tokens, directory: context.directory, resources: context.resources, vm, audit: context.audit }), {
+      name: "IMDS",
+      errors: imdsErrors,
+      port: context.ports.imds ?? 0,
+    });
+    const address = `http://127.0.0.1:${service.port}`;
+    return { vm: vm.name, address, endpoint: `${address}${IMDS_TOKEN_PATH}`, reset: async () => {}, stop: stopping(service) };
+  },
+} satisfies SandboxService;
+
+/** The AKS cluster's OIDC issuer, and the service-account tokens it projects into the apps' pods (workload identity). */
+const kubernetes = {
+  name: "AKS cluster (workload identity)",
+  roles: [],
+  async start(context: ServiceContext) {
+    const seed = context.seed.hosts?.kubernetesCluster ?? { name: "keyless-aks", oidcIssuerId: context.seed.tenant.id, namespace: "keyless" };
+    const cluster = new KubernetesCluster({ ...seed, tenantId: context.seed.tenant.id });
+    const service = await host(cluster.issuerApp(), { name: "AKS OIDC issuer", errors: clusterIssuerErrors, tls: tls(context), port: context.ports.cluster ?? 0 });
+    cluster.listensAt(`https://localhost:${service.port}`);
+    const tokens = new ProjectedTokens(cluster, context.stateDir);
+    return {
+      cluster,
+      tokenFile: (app: string) => tokens.fileFor(app),
+      reset: async () => {},
+      stop: async () => {
+        tokens.stop();
+        await service.close();
+      },
+    };
   },
 } satisfies SandboxService;
 
@@ -249,7 +321,7 @@ const queueStorage = {
 } satisfies SandboxService;
 
 /** Every service, in the order they start. */
-export const SERVICES = { thirdParty, entraId, resourceManager, managedIdentity, keyVault, queueStorage } as const;
+export const SERVICES = { thirdParty, entraId, resourceManager, managedIdentity, containerAppsIdentity, imds, kubernetes, keyVault, queueStorage } as const;
 
 /** The services as they run: what each `start` returned. */
 export type RunningServices = { readonly [Name in keyof typeof SERVICES]: Awaited<ReturnType<(typeof SERVICES)[Name]["start"]>> };

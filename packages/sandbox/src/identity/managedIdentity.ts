@@ -7,9 +7,10 @@
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { traceContext, uriWithoutQuery, type AuditSink } from "../audit/log.ts";
-import type { AppIdentity, Directory } from "../directory.ts";
+import type { Directory, DirectoryEntry } from "../directory.ts";
 import type { ErrorAnswer, ServiceErrors } from "../http/host.ts";
 import type { TokenIssuer } from "./tokens.ts";
+import { selectIdentity } from "./hostIdentity.ts";
 import { resourceOfScope, secretsEqual, tokenIdOf } from "./tokenService.ts";
 
 /** App Service's error shape: {"statusCode", "message", "correlationId"}; MSAL shows the message. */
@@ -34,7 +35,7 @@ export function createManagedIdentityEndpoint(options: {
   app.disable("x-powered-by");
 
   /** App Service's checks, in its order: the header proves which app asks, then what it asks for. */
-  async function answer(req: express.Request): Promise<{ status: number; body: object; identity?: AppIdentity; resource?: string; tokenId?: string }> {
+  async function answer(req: express.Request): Promise<{ status: number; body: object; identity?: DirectoryEntry; resource?: string; tokenId?: string }> {
     const header = req.get("x-identity-header") ?? "";
     const identity = [...directory.apps.values()].find((candidate) => secretsEqual(header, candidate.identityHeader));
     const fail = (statusCode: number, message: string) => ({ status: statusCode, body: failure(statusCode, message).body, ...(identity ? { identity } : {}) });
@@ -42,21 +43,17 @@ export function createManagedIdentityEndpoint(options: {
       return fail(401, "Unauthorized: the X-IDENTITY-HEADER is missing or does not match this app's IDENTITY_HEADER (sandbox hint: use the IDENTITY_HEADER App Service gave this app).");
     }
     if (req.query["api-version"] !== "2019-08-01") return fail(400, `Unsupported api-version '${String(req.query["api-version"])}'. Use 2019-08-01.`);
-    // A user-assigned identity is picked by client id, object (principal) id or resource id; this
-    // sandbox's apps have only their system-assigned identity, so only its own ids match.
-    const picked = { client_id: identity.appId, principal_id: identity.objectId, object_id: identity.objectId, mi_res_id: undefined };
-    for (const [name, own] of Object.entries(picked)) {
-      const wanted = req.query[name];
-      if (typeof wanted === "string" && wanted.toLowerCase() !== own) {
-        return fail(400, `Unable to load the proper Managed Identity. (sandbox hint: app ${identity.displayName} has no identity with ${name} ${wanted.slice(0, 64)}.)`);
-      }
-    }
+    // The app's system-assigned identity, unless the request names one of its user-assigned identities.
+    const attached = { systemAssigned: { ...identity, appId: identity.appId ?? "" }, userAssigned: directory.userAssignedOf(identity.displayName) };
+    const selection = selectIdentity(req.query, attached, "appService");
+    if (!selection.ok) return fail(400, `Unable to load the proper Managed Identity. (sandbox hint: app ${identity.displayName}: ${selection.detail}.)`);
+    const selected = selection.identity;
     const resource = resourceOfScope(String(req.query["resource"] ?? ""));
     if (!resources.includes(resource)) return fail(400, `AADSTS500011: The resource principal named ${resource.slice(0, 256) || "(none)"} was not found in the tenant named ${issuer.tenantId}.`);
-    const accessToken = await issuer.issue({ audience: resource, objectId: identity.objectId, ...(identity.appId ? { appId: identity.appId } : {}) });
-    const body = { access_token: accessToken, expires_on: Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds, resource, token_type: "Bearer", client_id: identity.appId };
+    const accessToken = await issuer.issue({ audience: resource, objectId: selected.objectId, appId: selected.appId });
+    const body = { access_token: accessToken, expires_on: Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds, resource, token_type: "Bearer", client_id: selected.appId };
     const tokenId = tokenIdOf(accessToken);
-    return { status: 200, body, identity, resource, ...(tokenId ? { tokenId } : {}) };
+    return { status: 200, body, identity: selected, resource, ...(tokenId ? { tokenId } : {}) };
   }
 
   app.get("/msi/token", async (req, res) => {

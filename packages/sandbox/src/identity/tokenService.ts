@@ -11,10 +11,11 @@
 import { timingSafeEqual } from "node:crypto";
 import express, { type Express, type Request, type Response } from "express";
 import { decodeJwt } from "jose";
-import { traceContext, uriWithoutQuery, type AuditCaller, type AuditSink } from "../audit/log.ts";
+import { traceContext, uriWithoutQuery, type AuditCaller, type AuditCategory, type AuditSink, type CredentialKind } from "../audit/log.ts";
 import type { Directory } from "../directory.ts";
 import { entraError, unknownResourceError } from "./entraErrors.ts";
 import type { TokenIssuer } from "./tokens.ts";
+import { federatedClientCredentials, type FederationTrust } from "./workloadIdentity.ts";
 
 export interface TokenServiceOptions {
   readonly issuer: TokenIssuer;
@@ -26,6 +27,8 @@ export interface TokenServiceOptions {
   readonly tenantAlias: string;
   /** Where each sign-in is recorded. */
   readonly audit?: AuditSink;
+  /** The OpenID issuers federated identity credentials can trust (the sandbox's cluster): client assertions need it. */
+  readonly federation?: FederationTrust;
 }
 
 export function secretsEqual(given: string, expected: string): boolean {
@@ -60,6 +63,9 @@ interface SignIn {
   readonly caller?: AuditCaller;
   readonly resource?: string;
   readonly tokenId?: string;
+  /** Which sign-in log, and how the client proved itself: a client secret unless said otherwise. */
+  readonly category?: AuditCategory;
+  readonly clientCredentialType?: CredentialKind;
 }
 
 const refused = (status: number, body: object, caller?: AuditCaller): SignIn => ({ status, body, ...(caller ? { caller } : {}) });
@@ -82,7 +88,7 @@ export function failureOf(body: object): { errorCode?: string; failureReason?: s
   return match ? { errorCode: match[1] ?? "", failureReason: match[2] ?? "" } : {};
 }
 
-export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias, audit }: TokenServiceOptions): Express {
+export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias, audit, federation }: TokenServiceOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.urlencoded({ extended: false }));
@@ -105,7 +111,7 @@ export function createTokenService({ issuer, directory, resources, authorityHost
       response_types_supported: ["code", "token"],
       subject_types_supported: ["pairwise"],
       id_token_signing_alg_values_supported: ["RS256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
       grant_types_supported: ["client_credentials"],
       tenant_region_scope: "WW",
     });
@@ -126,6 +132,10 @@ export function createTokenService({ issuer, directory, resources, authorityHost
     if (missing) return refused(400, entraError("invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`));
     if (body.values["grant_type"] !== "client_credentials") {
       return refused(400, entraError("unsupported_grant_type", 70003, `The app requested an unsupported grant type '${body.values["grant_type"]}'.`));
+    }
+    // A client assertion instead of a secret: workload identity federation (see workloadIdentity.ts).
+    if (federation && (body.values["client_assertion"] !== undefined || body.values["client_assertion_type"] !== undefined)) {
+      return federatedClientCredentials(body.values, { issuer, directory, resources, trust: federation });
     }
     const clientId = body.values["client_id"] ?? "";
     const servicePrincipal = directory.servicePrincipalByClientId(clientId);
@@ -152,11 +162,11 @@ export function createTokenService({ issuer, directory, resources, authorityHost
     if (signIn.status === 200) res.set("Cache-Control", "no-store");
     res.status(signIn.status).json(signIn.body);
     audit?.record({
-      category: "ServicePrincipalSignInLogs",
+      category: signIn.category ?? "ServicePrincipalSignInLogs",
       operationName: "Sign-in activity",
       resultType: signIn.status === 200 ? "Success" : "Failure",
       statusCode: signIn.status,
-      clientCredentialType: "clientSecret",
+      clientCredentialType: signIn.clientCredentialType ?? "clientSecret",
       ...(signIn.caller ? { caller: signIn.caller } : {}),
       ...(signIn.resource ? { resource: signIn.resource } : {}),
       ...(signIn.tokenId ? { uniqueTokenIdentifier: signIn.tokenId } : {}),
