@@ -156,6 +156,12 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       // Azurite echoes x-ms-client-request-id: its answer's headers can be as large as the request's (Node reads 16 KB by default, and a 30 KB id was a 503).
       { host: "127.0.0.1", port: backend.port, method: req.method, path, headers: { ...headers, ...signed }, agent: options.agent, timeout: BACKEND_TIMEOUT_MS, maxHeaderSize: 2 * MAX_HEADER_BYTES },
       (answer) => {
+        // The caller may be gone by the time Azurite answers (it gave up waiting, or sent half a request and closed):
+        // piping into its closed response threw, uncaught, and ended the sandbox's process.
+        if (res.destroyed) {
+          answer.resume();
+          return;
+        }
         // Azurite refusing the gateway's own signature would be the sandbox's fault, never the caller's.
         if (answer.statusCode === 403 && /^Authoriz|^Authentication/.test(String(answer.headers["x-ms-error-code"]))) {
           answer.resume();
