@@ -213,6 +213,15 @@ export function createAdminApi(options: AdminOptions): Express {
     }
   });
 
+  // `az ad app credential reset --id <appId>` (Graph's addPassword, the old secrets removed): the new secret, once.
+  app.post("/applications/:appId/reset-password", (req, res) => {
+    const secret = directory.resetSecret(req.params.appId);
+    if (!secret) {
+      return armError(res, 404, "Request_ResourceNotFound", `Resource '${req.params.appId.slice(0, 64)}' does not exist or one of its queried reference-property objects are not present.`);
+    }
+    res.json({ appId: req.params.appId.toLowerCase(), password: secret, tenant: issuer.tenantId });
+  });
+
   app.get("/function-keys", (_req, res) => {
     res.json(options.functionKeys.list());
   });

@@ -27,8 +27,16 @@ export interface UserAssignedIdentity extends DirectoryEntry {
   readonly federatedIdentityCredentials: readonly SeedFederatedCredential[];
 }
 
+/** An app registration's service principal, with its client secret. */
+export type ServicePrincipal = DirectoryEntry & { readonly secret: string };
+
 export class Directory {
-  readonly servicePrincipals: readonly (DirectoryEntry & { readonly secret: string })[];
+  /** App registrations' service principals, each with its client secret (one: `az ad app credential reset` replaces it). */
+  get servicePrincipals(): readonly ServicePrincipal[] {
+    return this.#servicePrincipals;
+  }
+  #servicePrincipals: ServicePrincipal[];
+  readonly #seededSecrets: ReadonlyMap<string, string>;
   /** The managed identities of the apps that have one, by app name. */
   readonly apps: ReadonlyMap<string, AppIdentity>;
   readonly users: readonly DirectoryEntry[];
@@ -38,13 +46,14 @@ export class Directory {
   readonly #attached: ReadonlyMap<string, readonly string[]>;
 
   constructor(seed: Seed) {
-    this.servicePrincipals = seed.servicePrincipals.map((sp) => ({
+    this.#servicePrincipals = seed.servicePrincipals.map((sp) => ({
       objectId: sp.objectId,
       displayName: sp.displayName,
       type: "ServicePrincipal" as const,
       appId: sp.appId,
       secret: sp.secret,
     }));
+    this.#seededSecrets = new Map(seed.servicePrincipals.map((sp) => [sp.appId, sp.secret]));
     this.apps = new Map(
       seed.apps.flatMap((app) => (app.identity ? [{ ...app, identity: app.identity }] : [])).map((app) => [
         app.name,
@@ -86,6 +95,28 @@ export class Directory {
       if (!identity) throw new Error(`seed.json: no user-assigned identity named ${name}.`);
       return identity;
     });
+  }
+
+  /**
+   * `az ad app credential reset`: a new client secret for the app registration
+   * with client id `appId`, which replaces its old one at once (tokens issued
+   * before stay valid until they expire, as on Azure). Undefined for an id that
+   * names no app registration (a managed identity has none).
+   */
+  resetSecret(appId: string): string | undefined {
+    const index = this.#servicePrincipals.findIndex((sp) => sp.appId === appId.toLowerCase());
+    const current = this.#servicePrincipals[index];
+    if (!current) return undefined;
+    // Entra ID's shape: 40 characters, the fourth to sixth "8Q~".
+    const random = randomBytes(30).toString("base64url");
+    const secret = `${random.slice(0, 3)}8Q~${random.slice(3, 37)}`;
+    this.#servicePrincipals = this.#servicePrincipals.with(index, { ...current, secret });
+    return secret;
+  }
+
+  /** Every client secret back to the seed's (`npm run reset`). */
+  restoreSecrets(): void {
+    this.#servicePrincipals = this.#servicePrincipals.map((sp) => ({ ...sp, secret: this.#seededSecrets.get(sp.appId ?? "") ?? sp.secret }));
   }
 
   /** Finds a principal by object id, client id or name, as `az role assignment create --assignee` does. */

@@ -235,6 +235,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     cluster: services.kubernetes.cluster,
     async reset() {
       seedRoleAssignments(seed, directory, rbac);
+      directory.restoreSecrets();
       for (const service of Object.values(running)) await service.reset();
     },
     stopService: (name) => services[name].takeDown(),

@@ -1,6 +1,7 @@
 /**
- * `az account …`, `az ad …`: who you are signed in as, and the ids of the
- * identities lessons grant roles to.
+ * `az account …`, `az ad …`: who you are signed in as, the ids of the
+ * identities lessons grant roles to, and a new client secret for an app
+ * registration (`az ad app credential reset`).
  * `az account get-access-token` is what AzureCliCredential runs, so the
  * steps' unchanged DefaultAzureCredential can run as the developer.
  */
@@ -87,6 +88,26 @@ export function registerAccount(az: Command, run: Run): void {
             servicePrincipalNames: [p.appId],
             servicePrincipalType: p.servicePrincipalType ?? "Application",
           }));
+      }),
+    );
+  ad.command("app")
+    .description("Manage Microsoft Entra applications.")
+    .command("credential")
+    .description("Manage an application's password or certificate credentials.")
+    .command("reset")
+    .description("Reset an application's password credential: a new client secret, which replaces the old ones.")
+    .requiredOption("--id <appId>", "the application's client (app) id")
+    .option("--display-name <name>", "friendly name for the credential")
+    .option("--years <n>", "number of years for which the credentials will be valid", "1")
+    .option("--end-date <date>", "finer grain of expiry time, e.g. 2027-12-31")
+    .action((options: { id: string }) =>
+      run(async (connection) => {
+        const reset = await connection.admin<{ appId: string; password: string; tenant: string }>("POST", `/applications/${encodeURIComponent(options.id)}/reset-password`);
+        // az's own warning, on stderr: the JSON below is the only place the new secret is ever shown.
+        process.stderr.write(
+          "The output includes credentials that you must protect. Be sure that you do not include these credentials in your code or check the credentials into your source control. For more information, see https://aka.ms/azadsp-cli\n",
+        );
+        return reset;
       }),
     );
   ad.command("signed-in-user")

@@ -1,9 +1,12 @@
 /**
- * `az storage message peek|clear` (and a message count), through the sandbox's
- * Queue Storage gateway as the signed-in developer: the real protocol, so the
- * developer's own role assignment (Storage Queue Data Contributor) applies.
+ * `az storage message peek|clear` (and a message count) and `az storage queue
+ * create|delete|exists|list`, through the sandbox's Queue Storage gateway as
+ * the signed-in developer: the real protocol, so the developer's own role
+ * assignment (Storage Queue Data Contributor) applies. `az storage account
+ * show` describes the account, for its resource id: the scope of a role
+ * assignment on one queue is that id plus `/queueServices/default/queues/<name>`.
  */
-import type { QueueClient } from "@azure/storage-queue";
+import type { QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import type { Command } from "commander";
 import type { Connection } from "./connection.ts";
 import type { Run } from "./main.ts";
@@ -22,6 +25,13 @@ async function queueClient(connection: Connection, queueName: string, accountNam
   return new QueueClient(queueUrl.replace(/[^/]+$/, queueName), connection.credential);
 }
 
+/** The account's service client, for the queue-level commands (create, delete, list). */
+async function serviceClient(connection: Connection, accountName?: string): Promise<QueueServiceClient> {
+  const queue = await queueClient(connection, "placeholder", accountName);
+  const { QueueServiceClient } = await import("@azure/storage-queue");
+  return new QueueServiceClient(queue.url.replace(/\/[^/]+$/, ""), connection.credential);
+}
+
 interface QueueOptions {
   readonly queueName: string;
   readonly accountName?: string;
@@ -29,7 +39,10 @@ interface QueueOptions {
 }
 
 export function registerStorage(az: Command, run: Run): void {
-  const message = az.command("storage").description("Manage Azure Cloud Storage resources.").command("message").description("Manage queue storage messages.");
+  const storage = az.command("storage").description("Manage Azure Cloud Storage resources.");
+  registerAccount(storage, run);
+  registerQueue(storage, run);
+  const message = storage.command("message").description("Manage queue storage messages.");
   const target = (command: Command) =>
     command
       .requiredOption("-q, --queue-name <name>", "the queue name")
@@ -68,5 +81,102 @@ export function registerStorage(az: Command, run: Run): void {
         const properties = await (await queueClient(connection, options.queueName, options.accountName)).getProperties();
         return { approximateMessageCount: properties.approximateMessagesCount ?? 0 };
       }),
+    );
+}
+
+/** `az storage account show`: the account as Resource Manager describes it (the fields lessons use, in az's order). */
+function registerAccount(storage: Command, run: Run): void {
+  storage
+    .command("account")
+    .description("Manage storage accounts.")
+    .command("show")
+    .description("Show storage account properties.")
+    .requiredOption("-n, --name <name>", "the storage account name")
+    .option("-g, --resource-group <group>", "name of resource group")
+    .action((options: { name: string; resourceGroup?: string }) =>
+      run(async (connection) => {
+        const account = await connection.account();
+        const wrongGroup = options.resourceGroup !== undefined && options.resourceGroup.toLowerCase() !== account.resourceGroup.toLowerCase();
+        if (options.name !== account.storageAccount.name || wrongGroup) {
+          throw Object.assign(
+            new Error(`The Resource 'Microsoft.Storage/storageAccounts/${options.name}' under resource group '${options.resourceGroup ?? account.resourceGroup}' was not found. The sandbox's account is ${account.storageAccount.name}.`),
+            { code: "ResourceNotFound" },
+          );
+        }
+        const queueEndpoint = connection.endpoints.queueUrl?.replace(/[^/]+$/, "") ?? null;
+        return {
+          accessTier: "Hot",
+          allowBlobPublicAccess: false,
+          // Like an account with key access disabled: only Microsoft Entra tokens get in.
+          allowSharedKeyAccess: false,
+          id: account.storageAccount.id,
+          kind: "StorageV2",
+          location: account.location,
+          minimumTlsVersion: "TLS1_2",
+          name: account.storageAccount.name,
+          primaryEndpoints: { blob: null, dfs: null, file: null, queue: queueEndpoint, table: null, web: null },
+          primaryLocation: account.location,
+          provisioningState: "Succeeded",
+          resourceGroup: account.resourceGroup,
+          sku: { name: "Standard_LRS", tier: "Standard" },
+          statusOfPrimary: "available",
+          tags: {},
+          type: "Microsoft.Storage/storageAccounts",
+        };
+      }),
+    );
+}
+
+/** `az storage queue create|delete|exists|list`, with the JSON az prints (`{"created": true}`, ...). */
+function registerQueue(storage: Command, run: Run): void {
+  const queue = storage.command("queue").description("Manage storage queues.");
+  const named = (command: Command) =>
+    command
+      .requiredOption("-n, --name <name>", "the queue name")
+      .option("--account-name <name>", "storage account name")
+      .option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login");
+
+  named(queue.command("create").description("Create a queue under the given account."))
+    .option("--fail-on-exist", "throw an exception if the queue already exists")
+    .option("--metadata <pairs...>", "metadata in space-separated key=value pairs")
+    .action((options: { name: string; accountName?: string; failOnExist?: boolean; metadata?: string[] }) =>
+      run(async (connection) => {
+        const client = await queueClient(connection, options.name, options.accountName);
+        const metadata = Object.fromEntries((options.metadata ?? []).map((pair) => [pair.split("=")[0] ?? pair, pair.split("=").slice(1).join("=")]));
+        const { succeeded } = await client.createIfNotExists({ metadata });
+        if (!succeeded && options.failOnExist) throw Object.assign(new Error("The specified queue already exists."), { code: "QueueAlreadyExists" });
+        return { created: succeeded };
+      }),
+    );
+
+  named(queue.command("delete").description("Delete the specified queue and any messages it contains."))
+    .option("--fail-not-exist", "throw an exception if the queue does not exist")
+    .action((options: { name: string; accountName?: string; failNotExist?: boolean }) =>
+      run(async (connection) => {
+        const { succeeded } = await (await queueClient(connection, options.name, options.accountName)).deleteIfExists();
+        if (!succeeded && options.failNotExist) throw Object.assign(new Error("The specified queue does not exist."), { code: "QueueNotFound" });
+        return { deleted: succeeded };
+      }),
+    );
+
+  named(queue.command("exists").description("Return a boolean indicating whether the queue exists."))
+    .action((options: { name: string; accountName?: string }) =>
+      run(async (connection) => ({ exists: await (await queueClient(connection, options.name, options.accountName)).exists() })),
+    );
+
+  queue
+    .command("list")
+    .description("List queues in a storage account.")
+    .option("--account-name <name>", "storage account name")
+    .option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login")
+    .option("--prefix <prefix>", "filter the results to return only queues whose names begin with the specified prefix")
+    .action((options: { accountName?: string; prefix?: string }) =>
+      run(async (connection) => {
+        const queues: { approximateMessageCount: null; metadata: null; name: string }[] = [];
+        for await (const item of (await serviceClient(connection, options.accountName)).listQueues(options.prefix ? { prefix: options.prefix } : {})) {
+          queues.push({ approximateMessageCount: null, metadata: null, name: item.name });
+        }
+        return queues;
+      }, { table: (rows) => (rows as { name: string }[]).map((row) => ({ Name: row.name })) }),
     );
 }

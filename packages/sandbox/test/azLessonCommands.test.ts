@@ -1,0 +1,102 @@
+/**
+ * The `az` commands the lessons suggest beyond the ones they run step by
+ * step: `az storage queue create` (the fix for a missing queue), `az storage
+ * account show` (whose id is the scope of a role on one queue) and `az ad app
+ * credential reset` (the fix for an expired client secret). Real syntax, real
+ * output shapes, and a real change in the running sandbox.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { az, getSecretInChild, startTestSandbox, type TestSandbox } from "./helpers.ts";
+
+let test: TestSandbox;
+const run = (...args: string[]) => az(test.stateDir, ...args);
+const json = async (...args: string[]) => {
+  const result = await run(...args);
+  if (result.code !== 0) throw new Error(`az ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as unknown;
+};
+
+beforeAll(async () => {
+  test = await startTestSandbox();
+  await test.sandbox.ready;
+});
+afterAll(() => test.stop());
+
+describe("az storage", () => {
+  it("account show: the account's resource id, the base of a queue's scope", async () => {
+    const account = test.sandbox.seed.storage.account;
+    const shown = await json("storage", "account", "show", "--name", account, "--resource-group", test.sandbox.seed.subscription.resourceGroup);
+    expect(shown).toMatchObject({ id: test.sandbox.scopes.storageAccount, name: account, kind: "StorageV2", type: "Microsoft.Storage/storageAccounts", allowSharedKeyAccess: false });
+    const id = await run("storage", "account", "show", "--name", account, "--query", "id", "--output", "tsv");
+    // What step 04's hint builds the queue's scope from.
+    expect(`${id.stdout.trim()}/queueServices/default/queues/code-requests`).toBe(test.sandbox.scopes.queue("code-requests"));
+    const missing = await run("storage", "account", "show", "--name", "nosuchaccount");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ERROR: \(ResourceNotFound\) The Resource 'Microsoft\.Storage\/storageAccounts\/nosuchaccount'/);
+  });
+
+  it("queue create, exists, list and delete print az's shapes and change the account", async () => {
+    const target = ["--account-name", test.sandbox.seed.storage.account, "--auth-mode", "login"];
+    expect(await json("storage", "queue", "exists", "--name", "lesson-queue", ...target)).toEqual({ exists: false });
+    expect(await json("storage", "queue", "create", "--name", "lesson-queue", ...target)).toEqual({ created: true });
+    expect(await json("storage", "queue", "create", "--name", "lesson-queue", ...target)).toEqual({ created: false });
+    const again = await run("storage", "queue", "create", "--name", "lesson-queue", "--fail-on-exist", ...target);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^ERROR: \(QueueAlreadyExists\) /);
+    expect(await json("storage", "queue", "exists", "--name", "lesson-queue", ...target)).toEqual({ exists: true });
+    expect(await json("storage", "queue", "list", ...target)).toEqual(
+      expect.arrayContaining([{ approximateMessageCount: null, metadata: null, name: "lesson-queue" }, { approximateMessageCount: null, metadata: null, name: "code-requests" }]),
+    );
+    expect(await json("storage", "queue", "delete", "--name", "lesson-queue", ...target)).toEqual({ deleted: true });
+    expect(await json("storage", "queue", "delete", "--name", "lesson-queue", ...target)).toEqual({ deleted: false });
+  });
+
+  it("queue create answers as the developer's role allows: without a data role, no queue", async () => {
+    const user = test.sandbox.directory.users[0]?.objectId ?? "";
+    const group = `/subscriptions/${test.sandbox.seed.subscription.id}/resourceGroups/${test.sandbox.seed.subscription.resourceGroup}`;
+    test.sandbox.rbac.remove({ principalId: user, role: "Storage Queue Data Contributor", scope: group });
+    try {
+      const refused = await run("storage", "queue", "create", "--name", "not-allowed");
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/AuthorizationPermissionMismatch/);
+    } finally {
+      test.sandbox.rbac.add({ principalId: user, principalType: "User", role: "Storage Queue Data Contributor", scope: group }, { immediately: true });
+    }
+  });
+});
+
+describe("az ad app credential reset", () => {
+  it("replaces the app's client secret in the running sandbox and prints the new one as az does; npm run reset brings the seed's back", async () => {
+    const app = test.sandbox.directory.servicePrincipals[0]!;
+    const old = test.sandbox.stepEnvironment("02");
+    expect((await getSecretInChild(old)).ok).toBe(true);
+
+    const reset = await run("ad", "app", "credential", "reset", "--id", app.appId ?? "");
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stderr).toMatch(/^The output includes credentials that you must protect\./);
+    const printed = JSON.parse(reset.stdout) as { appId: string; password: string; tenant: string };
+    expect(Object.keys(printed)).toEqual(["appId", "password", "tenant"]);
+    expect(printed).toMatchObject({ appId: app.appId, tenant: test.sandbox.seed.tenant.id });
+    expect(printed.password).toMatch(/^[\w-]{3}8Q~[\w-]{34}$/);
+    expect(printed.password).not.toBe(old["AZURE_CLIENT_SECRET"]);
+
+    // The old secret is refused at once, the new one signs in; the app's settings carry the new one.
+    const withOld = await getSecretInChild(old);
+    expect(withOld.ok).toBe(false);
+    expect(withOld.message).toContain("AADSTS7000215");
+    expect(test.sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"]).toBe(printed.password);
+    expect((await getSecretInChild(test.sandbox.stepEnvironment("02"))).ok).toBe(true);
+
+    await test.sandbox.reset();
+    expect(test.sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"]).toBe(old["AZURE_CLIENT_SECRET"]);
+    expect((await getSecretInChild(old)).ok).toBe(true);
+  });
+
+  it("finds no app registration behind a managed identity, as Microsoft Graph answers", async () => {
+    const identity = test.sandbox.directory.apps.get("keyless-step-03");
+    const refused = await run("ad", "app", "credential", "reset", "--id", identity?.appId ?? "");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^ERROR: \(Request_ResourceNotFound\) Resource '.*' does not exist/);
+    expect(refused.stdout).toBe("");
+  });
+});
