@@ -125,6 +125,13 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
     // Node would answer a request without Host with a bare 400 (requireHostHeader): answered here, in the service's words,
     // and an empty Host too (Express then has no host name for the services that read it).
     if (!req.headers.host) return sendError(res, errors.badRequest("header", req));
+    // A Transfer-Encoding that does not end in chunked leaves the body's length unknown: Node reads the body until the
+    // client closes, and a client waiting for its answer never does (RFC 9112, 6.3: answer 400 and close).
+    const encoding = req.headers["transfer-encoding"];
+    if (encoding !== undefined && !/(^|,)\s*chunked\s*$/i.test(encoding)) {
+      res.setHeader("connection", "close");
+      return sendError(res, errors.badRequest("header", req));
+    }
     const done = (error?: unknown) => (error === undefined ? sendError(res, errors.notFound(req)) : failed(req, res, error));
     try {
       const result = handler(req, res, done);

@@ -109,7 +109,7 @@ export const queueErrors: ServiceErrors = {
     reason === "headersTooLarge"
       ? invalidHeaderValue(req)
       : reason === "header"
-        ? invalidHeaderValue(req, "send a Host header, and no Expect but 100-continue")
+        ? invalidHeaderValue(req, "send a Host header, no Expect but 100-continue, and no Transfer-Encoding but chunked")
         : reason === "method"
           ? unsupportedHttpVerb(req)
           : reason === "bodyTooLarge"
