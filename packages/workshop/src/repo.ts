@@ -23,6 +23,9 @@ export const SANDBOX_PORTS = {
   queue: 8445,
   identity: 8446,
   management: 8447, // Resource Manager, for az
+  imds: 8449, // a VM's IMDS (169.254.169.254 on Azure), for --host 0N=vm
+  cluster: 8450, // the AKS cluster's OIDC issuer, for --host 0N=aks
+  containerApps: 42356, // Container Apps' identity endpoint, on its Azure port
 } as const;
 
 /** How long `npm start`'s steps wait for the third party (THIRD_PARTY_API_TIMEOUT_MS). */

@@ -15,7 +15,7 @@
 import { dirname, join, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SECRET_VARIABLES, startStep, type RunningStep } from "@keyless/contract-tests/start-step";
-import { STEPS, startSandbox, type Sandbox, type SandboxPorts, type StepNumber } from "@keyless/sandbox";
+import { HOSTS, HOST_TITLES, STEPS, isHost, startSandbox, type HostName, type Sandbox, type SandboxPorts, type StepNumber } from "@keyless/sandbox";
 import { NotRunningError, reachRunningWorkshop, startControlServer, type ControlEndpoint } from "./control.ts";
 import { removeOwnEndpointsFile, writeEndpointsFile } from "./endpointsFile.ts";
 import { watchParent } from "./parentWatch.ts";
@@ -35,6 +35,9 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   queue: "Queue Storage",
   identity: "managed identity endpoint",
   management: "Resource Manager",
+  containerApps: "Container Apps identity endpoint",
+  imds: "virtual machine's IMDS",
+  cluster: "AKS OIDC issuer",
 };
 const isService = (name: string): name is ServiceName => name in SERVICE_NAMES || name in SANDBOX_PORTS;
 const isStep = (name: string): name is StepNumber => (STEPS as readonly string[]).includes(name);
@@ -49,19 +52,32 @@ function parsePort(value: string, previous: Readonly<Record<string, number>>): R
   return { ...previous, [name]: port };
 }
 
+/** The steps whose app signs in with a managed identity, and so can run on another host. */
+const HOSTED_STEPS: readonly StepNumber[] = ["03", "04"];
+
+/** `--host 03=aks`: where a step's app runs, and so how it gets its identity (environment only). */
+function parseHost(value: string, previous: Readonly<Partial<Record<StepNumber, HostName>>>): Partial<Record<StepNumber, HostName>> {
+  const [given = "", host = ""] = value.split("=");
+  const step = given.padStart(2, "0");
+  if (!isStep(step) || !isHost(host)) throw new InvalidArgumentError(`expected <step>=<host>, e.g. 03=aks; the host one of ${HOSTS.join(", ")}.`);
+  if (!HOSTED_STEPS.includes(step)) throw new InvalidArgumentError(`step ${step} has no managed identity to get from a host: only steps ${HOSTED_STEPS.join(" and ")} do.`);
+  return { ...previous, [step]: host };
+}
+
 const program = new Command("npm start --")
   .description("Start the sandbox (Azure, offline) and the workshop's steps. Ctrl-C stops everything.")
   .argument("[steps...]", `steps to run (${STEPS.join(" ")}); all when omitted`)
   .option("--role-delay <seconds>", "make new role assignments take effect only after this delay, as on Azure", "0")
+  .addOption(new Option("--host <step=host>", `run step 03 or 04 on another Azure host, same code: ${HOSTS.join(", ")} (repeat for both)`).argParser(parseHost).default({}, "app-service"))
   // For tests: every service and step on a free port, so a second workshop never collides with yours.
   .addOption(new Option("--free-ports").hideHelp())
   // For tests: a given port for one service or step (e.g. one the test holds, to see it reported).
   .addOption(new Option("--port <name=port>").hideHelp().argParser(parsePort).default({}))
-  .addHelpText("after", "\nExamples:\n  npm start            the sandbox and all four steps\n  npm start -- 03      the sandbox and step 03 only\n")
+  .addHelpText("after", "\nExamples:\n  npm start            the sandbox and all four steps\n  npm start -- 03      the sandbox and step 03 only\n  npm start -- 03 --host 03=aks\n                       step 03 on AKS: workload identity instead of App Service's endpoint\n")
   .showHelpAfterError();
 
 program.parse(process.argv);
-const options = program.opts<{ roleDelay: string; freePorts?: boolean; port: Record<string, number> }>();
+const options = program.opts<{ roleDelay: string; freePorts?: boolean; port: Record<string, number>; host: Partial<Record<StepNumber, HostName>> }>();
 
 /** The port a step gets: a test's own, 0 (any free one) with --free-ports, else 300N. */
 function portOf(step: StepNumber): number {
@@ -152,6 +168,8 @@ async function main(): Promise<void> {
     ports,
     stateDir: dirname(ENDPOINTS_FILE),
     roleAssignmentDelayMs: roleDelaySeconds * 1000,
+    // Where each step's app runs: App Service unless --host says otherwise.
+    hosts: options.host,
     // The steps start while Azurite does; none of them touches Storage before its first request.
     waitForQueue: false,
     // Azurite went down or came back: the learner sees it as it happens.
@@ -257,15 +275,30 @@ function writeEndpoints(sandbox: Sandbox): void {
   writeEndpointsFile(ENDPOINTS_FILE, { ...sandbox.endpoints, steps, control: { url: control.url, token: control.token }, pid: process.pid });
 }
 
+/** The identity endpoints of the other hosts the steps run on (--host). */
+function hostEndpoints(sandbox: Sandbox, steps: readonly StepNumber[]): [string, string][] {
+  const used = new Set(steps.map((step) => sandbox.hostOf(step)));
+  const { containerApps, imds, clusterIssuer } = sandbox.endpoints.identityHosts;
+  return [
+    ...(used.has("container-apps") ? [["Container Apps identity endpoint", containerApps] as [string, string]] : []),
+    ...(used.has("vm") ? [["virtual machine's IMDS", imds] as [string, string]] : []),
+    ...(used.has("aks") ? [["AKS OIDC issuer", clusterIssuer] as [string, string]] : []),
+  ];
+}
+
 function printReady(sandbox: Sandbox, steps: readonly StepNumber[], failures: ReadonlyMap<StepNumber, string>, elapsedMs: number): void {
   const rows = steps.map((step) => {
     const url = running.get(step)?.url;
-    return [bold(`step ${step}`), STEP_TITLES[step], url ? green(`${url}/api/v1/getcode`) : fail(failures.get(step) ?? "did not start")];
+    const host = sandbox.hostOf(step);
+    const title = host === "app-service" ? STEP_TITLES[step] : `${STEP_TITLES[step]}, on ${HOST_TITLES[host]}`;
+    return [bold(`step ${step}`), title, url ? green(`${url}/api/v1/getcode`) : fail(failures.get(step) ?? "did not start")];
   });
   const { authorityHost, identityEndpoint, keyVaultUrl, queueUrl, thirdPartyApi } = sandbox.endpoints;
   const services: [string, string | undefined][] = [
     ["Entra ID (token service)", authorityHost],
     ["managed identity endpoint", identityEndpoint],
+    // The other hosts' endpoints, for the steps that run there.
+    ...hostEndpoints(sandbox, steps),
     ["Key Vault", keyVaultUrl],
     ["Queue Storage", queueUrl],
     ["third-party API", thirdPartyApi],

@@ -30,7 +30,8 @@ function command(file: string, ...args: string[]): Promise<Run> {
 }
 
 beforeAll(async () => {
-  launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "01", "3"], { cwd: WORKSHOP, env, stdio: ["ignore", "pipe", "pipe"] });
+  // Step 03 on AKS: the learner's commands work the same whichever host a step runs on.
+  launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "01", "3", "--host", "3=aks"], { cwd: WORKSHOP, env, stdio: ["ignore", "pipe", "pipe"] });
   launcher.stderr?.on("data", (chunk: Buffer) => (launcherOutput += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     launcher.stdout?.on("data", (chunk: Buffer) => {
@@ -51,10 +52,11 @@ afterAll(async () => {
 });
 
 describe("the learner's commands", { timeout: 60_000 }, () => {
-  it("npm start -- 01 3: prints a ready table with the time it took and the steps asked for", () => {
+  it("npm start -- 01 3 --host 3=aks: prints a ready table with the time it took, the steps asked for and where they run", () => {
     expect(launcherOutput).toMatch(/keyless is running \(ready in [\d.]+ s\)/);
     expect(launcherOutput).toMatch(/step 01 +keys in code +http:\/\/localhost:\d+\/api\/v1\/getcode/);
-    expect(launcherOutput).toMatch(/step 03 +Key Vault \+ managed identity +http:\/\/localhost:\d+\/api\/v1\/getcode/);
+    expect(launcherOutput).toMatch(/step 03 +Key Vault \+ managed identity, on Azure Kubernetes Service \(workload identity\) +http:\/\/localhost:\d+\/api\/v1\/getcode/);
+    expect(launcherOutput).toMatch(/sandbox +AKS OIDC issuer +https:\/\/localhost:\d+\/[0-9a-f-]{36}\/[0-9a-f-]{36}\//);
     expect(launcherOutput).not.toMatch(/step 02|step 04/);
   });
 
@@ -98,6 +100,15 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     const run = await command(file, "--help");
     expect(run.code).toBe(0);
     expect(run.output).toMatch(/^Usage: npm (start|run \w+) --/m);
+  });
+
+  it("npm start -- --host: only a managed identity step, only a known host", async () => {
+    const step = await command("start.ts", "--host", "02=aks");
+    expect(step.code).not.toBe(0);
+    expect(step.output).toContain("step 02 has no managed identity to get from a host: only steps 03 and 04 do.");
+    const host = await command("start.ts", "--host", "03=heroku");
+    expect(host.code).not.toBe(0);
+    expect(host.output).toContain("the host one of app-service, functions, container-apps, vm, aks");
   });
 
   it("an unknown step is a clear usage error (exit 2)", async () => {
