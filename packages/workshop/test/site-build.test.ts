@@ -47,6 +47,13 @@ describe("the site", () => {
     expect(lesson01).toContain("THIRD_PARTY_API_KEY");
     const withDiff = site.pages.filter((page) => readFileSync(join(outDir, page), "utf8").includes('class="d2h-wrapper'));
     expect(withDiff.length).toBeGreaterThan(0);
+    // Lesson 03: the taught files in the diff, start-up diagnostics folded under their own summary; no Markdown copy.
+    const lesson03 = readFileSync(join(outDir, "03-managed-identity.html"), "utf8");
+    const folded = lesson03.indexOf('<details class="supporting-files"><summary>Supporting files, not the lesson: start-up diagnostics (src/startupError.ts)</summary>');
+    expect(folded).toBeGreaterThan(lesson03.indexOf("src/config.ts"));
+    expect(lesson03.indexOf("startupError.ts", lesson03.indexOf('class="lesson-diff"'))).toBeGreaterThanOrEqual(folded);
+    expect(lesson03).not.toContain('class="language-diff"');
+    expect(lesson03).not.toContain("keyless:diff");
   });
 
   it("says when a lesson's step is not in the checkout yet, instead of failing", async () => {

@@ -95,10 +95,17 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
       expect(await page.locator('nav.site-nav a[aria-current="page"]').getAttribute("href")).toBe(lesson.href);
 
       const directives = lesson.markdown.match(/<!--\s*keyless:diff\s/g)?.length ?? 0;
-      const diffs = await page.locator(".lesson-diff .d2h-wrapper").count();
+      const diffs = await page.locator("figure.lesson-diff").count();
       const notes = await page.locator(".missing-step").count();
       expect(diffs + notes, "a diff (or the missing-step note) for each keyless:diff directive").toBe(directives);
-      if (diffs > 0) expect(await page.locator(".lesson-diff .d2h-file-wrapper").first().isVisible()).toBe(true);
+      if (diffs > 0) expect(await page.locator(".lesson-diff > .d2h-wrapper .d2h-file-wrapper").first().isVisible()).toBe(true);
+      // The supporting files are there, folded: the lesson's own files are what shows.
+      for (const folded of await page.locator(".lesson-diff details.supporting-files").all()) {
+        expect(await folded.getAttribute("open")).toBeNull();
+        expect(await folded.locator(".d2h-file-wrapper").first().isVisible()).toBe(false);
+      }
+      // The Markdown's copy of the code, for GitHub, is not shown a second time.
+      expect(await page.locator("article pre code.language-diff").count()).toBe(0);
       expect(problems).toEqual([]);
       await page.close();
     });

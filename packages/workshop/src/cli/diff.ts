@@ -1,9 +1,12 @@
 /**
  * `npm run diff -- 02 03`: what a lesson changes in the app's source, as a
  * coloured unified diff with a summary of the files first.
+ * `npm run diff -- --update-docs`: the same diffs, written into the lessons.
  */
 import { Command } from "commander";
 import { colorizeDiff, diffSources, summarizeDiff } from "../diff.ts";
+import { updateLessons } from "../lessonBlocks.ts";
+import { REPO_ROOT } from "../repo.ts";
 import { findStep, stepFolders } from "../stepFolders.ts";
 import { UsageError } from "../usageError.ts";
 import { bold, dim, fail, green, red } from "../ui.ts";
@@ -12,12 +15,24 @@ const steps = stepFolders().map((folder) => folder.step);
 
 const program = new Command("npm run diff --")
   .description("Show what changes in the app's source (src/) from one step to another: the lesson.")
-  .argument("<from>", `the earlier step (${steps.join(", ")})`)
+  .usage("[options] <from> [to]")
+  .argument("[from]", `the earlier step (${steps.join(", ")})`)
   .argument("[to]", "the later step; the one after <from> when omitted")
   .option("--stat", "list the changed files only")
-  .addHelpText("after", "\nExamples:\n  npm run diff -- 02 03     what managed identity changes\n  npm run diff -- 01        step 01 to step 02\n")
+  .option("--update-docs", "write the current diffs (and files) into the lessons' generated blocks, docs/*.md")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  npm run diff -- 02 03          what managed identity changes\n  npm run diff -- 01             step 01 to step 02\n  npm run diff -- --update-docs  after changing a step: the lessons show the new code\n",
+  )
   .showHelpAfterError()
-  .action(async (fromText: string, toText: string | undefined, options: { stat?: boolean }) => {
+  .action(async (fromText: string | undefined, toText: string | undefined, options: { stat?: boolean; updateDocs?: boolean }) => {
+    if (options.updateDocs) {
+      if (fromText !== undefined) throw new UsageError("--update-docs takes no steps: it updates every lesson.");
+      const changed = await updateLessons(`${REPO_ROOT}docs`, stepFolders());
+      console.log(changed.length === 0 ? "The lessons' diffs are up to date." : `Updated ${changed.map((name) => `docs/${name}`).join(", ")}.`);
+      return;
+    }
+    if (fromText === undefined) throw new UsageError("Name a step: npm run diff -- 02 03, or npm run diff -- 01 for step 01 to step 02.");
     const from = findStep(fromText);
     const to = toText === undefined ? nextStep(from.step) : findStep(toText);
     const patch = await diffSources(`${from.dir}/src`, `${to.dir}/src`);

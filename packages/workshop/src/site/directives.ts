@@ -4,18 +4,21 @@
  *
  *   <!-- keyless:diff 02 03 -->                    the diff of src/ from step 02 to step 03
  *   <!-- keyless:file 01 src/thirdPartyKey.ts -->  one file of a step
+ *
+ * In the lessons each marker opens a block that `npm run diff -- --update-docs`
+ * fills with the same code as Markdown, for GitHub (see lessonBlocks.ts); the
+ * site replaces the whole block with its own rendering.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { html as diffToHtml } from "diff2html";
 import { ColorSchemeType } from "diff2html/lib/types.js";
-import { diffSources } from "../diff.ts";
+import { describeSupporting, lessonDiff, type FilePatch } from "../diff.ts";
+import { BLOCK } from "../lessonBlocks.ts";
 import type { StepFolder } from "../stepFolders.ts";
-
-const DIRECTIVE = /<!--\s*keyless:(\w+)\s+(.*?)\s*-->/g;
 
 export async function expandDirectives(html: string, steps: readonly StepFolder[]): Promise<string> {
   const replacements = await Promise.all(
-    [...html.matchAll(DIRECTIVE)].map(async ([comment, name, args]) => [comment, await expand(name ?? "", (args ?? "").split(/\s+/), steps)] as const),
+    [...html.matchAll(BLOCK)].map(async ([comment, name, args]) => [comment, await expand(name ?? "", (args ?? "").split(/\s+/), steps)] as const),
   );
   let expanded = html;
   for (const [comment, replacement] of replacements) expanded = expanded.replace(comment, () => replacement);
@@ -31,16 +34,22 @@ async function expand(name: string, args: string[], steps: readonly StepFolder[]
 async function stepDiffHtml(from: string, to: string, steps: readonly StepFolder[]): Promise<string> {
   const [before, after] = [find(steps, from), find(steps, to)];
   if (!before || !after) return missingStep(!before ? from : to);
-  const patch = await diffSources(`${before.dir}/src`, `${after.dir}/src`);
+  const { taught, supporting } = await lessonDiff(`${before.dir}/src`, `${after.dir}/src`);
   const caption = `What changes in <code>src/</code> from step ${from} to step ${to}. In your terminal: <code>npm run diff -- ${from} ${to}</code>`;
-  if (!patch) return `<p class="note">Steps ${from} and ${to} have the same source.</p>`;
-  const rendered = diffToHtml(patch, {
-    outputFormat: "line-by-line",
-    drawFileList: true,
-    matching: "lines",
-    colorScheme: ColorSchemeType.AUTO,
-  });
-  return `<figure class="lesson-diff"><figcaption>${caption}</figcaption>\n${rendered}\n</figure>`;
+  if (taught.length + supporting.length === 0) return `<p class="note">Steps ${from} and ${to} have the same source.</p>`;
+  const render = (patches: readonly FilePatch[]) =>
+    diffToHtml(patches.map(({ patch }) => patch).join(""), {
+      outputFormat: "line-by-line",
+      drawFileList: true,
+      matching: "lines",
+      colorScheme: ColorSchemeType.AUTO,
+    });
+  // The taught files first; the files that only support the lesson folded away under their own heading.
+  const folded =
+    supporting.length === 0
+      ? ""
+      : `\n<details class="supporting-files"><summary>Supporting files, not the lesson: ${escapeHtml(describeSupporting(supporting))}</summary>\n${render(supporting)}\n</details>`;
+  return `<figure class="lesson-diff"><figcaption>${caption}</figcaption>\n${taught.length > 0 ? render(taught) : ""}${folded}\n</figure>`;
 }
 
 function stepFileHtml(step: string, path: string, steps: readonly StepFolder[]): string {
