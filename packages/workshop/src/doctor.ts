@@ -12,9 +12,12 @@ import { REPO_ROOT, SANDBOX_PORTS, stepPort } from "./repo.ts";
 import { bold, fail, ok, warn } from "./ui.ts";
 
 interface Finding {
-  readonly ok: boolean | "warn";
+  /** true: fine; false: a problem to fix; "note": worth knowing, nothing wrong (a step npm start was not asked for). */
+  readonly ok: boolean | "note";
   readonly text: string;
   readonly fix?: string;
+  /** The problem in a few words, for the last line (the text when absent). */
+  readonly short?: string;
 }
 
 async function answers(url: string): Promise<number | string> {
@@ -67,11 +70,17 @@ async function checkRunning(workshop: RunningWorkshop): Promise<Finding[]> {
         : { ok: false, text: `token service at ${authority}: ${status}`, fix: "Stop npm start, delete the .sandbox folder (a new CA is made), and start again." },
     );
   }
+  // The steps npm start was asked to run (and those restarted since): one of them not running is down.
+  const asked = Array.isArray(workshop.endpoints["askedSteps"]) ? (workshop.endpoints["askedSteps"] as readonly string[]) : STEPS;
   for (const step of STEPS) {
     const url = workshop.endpoints.steps[step];
     if (!url) {
       // npm start runs: the step starts into it (a second npm start would clash on its ports).
-      findings.push({ ok: "warn", text: `step ${step} is not running`, fix: `Start it with npm run restart -- ${step} (if it stopped, its "did not start" line in the npm start window says why).` });
+      findings.push(
+        asked.includes(step)
+          ? { ok: false, text: `step ${step} is not running: it stopped, or did not start`, short: `step ${step} is not running`, fix: `Its "did not start" line in the npm start window says why. Start it again with npm run restart -- ${step}.` }
+          : { ok: "note", text: `step ${step} is not running (npm start was not asked for it)`, fix: `Start it with npm run restart -- ${step}.` },
+      );
       continue;
     }
     const status = await answers(`${url}/api/v1/getcode`);
@@ -102,16 +111,17 @@ const program = new Command("npm run doctor --")
       findings.push({ ok: false, text: notRunning.message });
     } else {
       const stale = notRunning?.reason === "stale" ? " (an npm start that did not stop cleanly left its endpoints file behind; removed now)" : "";
-      findings.push({ ok: "warn", text: `the sandbox is not running${stale}`, fix: "Start it with npm start, in another terminal." }, await checkPorts());
+      findings.push({ ok: false, text: `the sandbox is not running${stale}`, short: "the sandbox is not running", fix: "Start it with npm start, in another terminal." }, await checkPorts());
     }
     for (const finding of findings) {
-      const line = finding.ok === true ? ok(finding.text) : finding.ok === "warn" ? warn(finding.text) : fail(finding.text);
+      const line = finding.ok === true ? ok(finding.text) : finding.ok === "note" ? warn(finding.text) : fail(finding.text);
       console.log(line);
       if (finding.ok !== true && finding.fix) console.log(`    ${finding.fix}`);
     }
-    const problems = findings.filter((finding) => finding.ok === false).length;
-    console.log(problems === 0 ? bold("\nAll good.") : bold(`\n${problems} problem${problems === 1 ? "" : "s"} to fix.`));
-    if (problems > 0) process.exitCode = 1;
+    // "All good." only when it is: the last line names each problem, so none scrolls by unread.
+    const problems = findings.filter((finding) => finding.ok === false).map((finding) => finding.short ?? finding.text);
+    console.log(problems.length === 0 ? bold("\nAll good.") : bold(`\n${problems.length} ${problems.length === 1 ? "thing" : "things"} to fix: ${problems.join("; ")}.`));
+    if (problems.length > 0) process.exitCode = 1;
   });
 
 await program.parseAsync(process.argv);

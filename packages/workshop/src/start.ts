@@ -99,6 +99,8 @@ function stepPortBusy(step: StepNumber, port: number): string {
 let sandboxStarting: Promise<Sandbox> | undefined;
 let control: (ControlEndpoint & { stop(): Promise<void> }) | undefined;
 const running = new Map<StepNumber, RunningStep>();
+/** The steps npm start was asked to run, and those restarted since: `npm run doctor` calls one that is not running down. */
+const askedSteps = new Set<StepNumber>();
 let stopping = false;
 
 /** Prints a line; a terminal that is gone (SIGHUP) or a closed pipe is no reason to fail. */
@@ -151,6 +153,7 @@ process.on("unhandledRejection", unexpected);
 async function main(): Promise<void> {
   const started = performance.now();
   const steps = program.args.length > 0 ? [...new Set(program.args.map(parseStep))].sort() : [...STEPS];
+  for (const step of steps) askedSteps.add(step);
   const roleDelaySeconds = Number(options.roleDelay);
   if (!Number.isFinite(roleDelaySeconds) || roleDelaySeconds < 0) throw new UsageError("--role-delay takes a number of seconds.");
 
@@ -203,6 +206,7 @@ async function main(): Promise<void> {
     ],
     async restart(text) {
       const step = parseStep(text);
+      askedSteps.add(step);
       await running.get(step)?.stop();
       running.delete(step);
       const port = portOf(step);
@@ -272,7 +276,7 @@ function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<Running
 function writeEndpoints(sandbox: Sandbox): void {
   if (stopping || !control) return;
   const steps = Object.fromEntries([...running].map(([step, { url }]) => [step, url]));
-  writeEndpointsFile(ENDPOINTS_FILE, { ...sandbox.endpoints, steps, control: { url: control.url, token: control.token }, pid: process.pid });
+  writeEndpointsFile(ENDPOINTS_FILE, { ...sandbox.endpoints, steps, askedSteps: [...askedSteps].sort(), control: { url: control.url, token: control.token }, pid: process.pid });
 }
 
 /** The identity endpoints of the other hosts the steps run on (--host). */

@@ -67,7 +67,7 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     expect(run.output).toMatch(/✔ token service answers over HTTPS with a trusted certificate/);
     expect(run.output).toMatch(/✔ step 03 issues codes/);
     // npm start runs: the advice starts the step into it, not a second npm start that would clash on its ports.
-    expect(run.output).toMatch(/! step 02 is not running\n\s+Start it with npm run restart -- 02/);
+    expect(run.output).toMatch(/! step 02 is not running \(npm start was not asked for it\)\n\s+Start it with npm run restart -- 02/);
     expect(run.output).not.toContain("npm start -- 02");
     expect(run.output).toMatch(/All good\./);
   });
