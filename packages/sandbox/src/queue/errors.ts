@@ -48,6 +48,9 @@ export const requestBodyTooLarge = (req?: IncomingMessage) => storageError(req, 
 export const invalidHeaderValue = (req?: IncomingMessage, detail = "the request's headers are larger than Azure accepts") =>
   storageError(req, 400, "InvalidHeaderValue", `The value for one of the HTTP headers is not in the correct format: ${detail}.`);
 
+export const invalidQueryParameterValue = (req?: IncomingMessage) =>
+  storageError(req, 400, "InvalidQueryParameterValue", "Value for one of the query parameters specified in the request URI is invalid.");
+
 export const unsupportedHttpVerb = (req?: IncomingMessage) => storageError(req, 405, "UnsupportedHttpVerb", "The resource doesn't support specified Http Verb.");
 
 /** What Azurite refused without an error code of its own: Azure's code for that status. */

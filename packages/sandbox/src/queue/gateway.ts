@@ -108,6 +108,23 @@ function forwardedQuery(parameters: URLSearchParams): string {
   return kept.length > 0 ? `?${kept.join("&")}` : "";
 }
 
+/**
+ * Whether a target is one Queue Storage has: `/<account>`, `/<account>/<queue>`, `/<account>/<queue>/messages[/<id>]`,
+ * with a comp (and restype) that fits that level. Azurite picks its operation by comp and restype whatever the path,
+ * while the gateway authorizes by the path: `PUT /<account>/<queue>?restype=service&comp=properties` was authorized as
+ * Create Queue and ran as Set Queue Service Properties, so whoever may write one queue could change the account's CORS.
+ */
+function targetMisfit(url: URL): "path" | "query" | undefined {
+  const [, queue, messages, messageId, ...more] = url.pathname.split("/").filter(Boolean);
+  if (more.length > 0 || (messages !== undefined && messages !== "messages") || (messageId !== undefined && messages === undefined)) return "path";
+  const comp = url.searchParams.get("comp")?.toLowerCase();
+  const restype = url.searchParams.get("restype")?.toLowerCase();
+  const fits = !queue
+    ? (comp === undefined || ["list", "properties", "stats"].includes(comp)) && (restype === undefined || restype === "service")
+    : restype === undefined && (comp === undefined || (!messages && ["metadata", "acl"].includes(comp)));
+  return fits ? undefined : "query";
+}
+
 /** Account keys and SAS tokens: what an account with key access disabled refuses. */
 function usesAccountKey(req: IncomingMessage, url: URL): boolean {
   return /^SharedKey(Lite)?\s/i.test(req.headers.authorization ?? "") || url.searchParams.has("sig");
@@ -230,6 +247,8 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const [account] = url.pathname.split("/").filter(Boolean);
     if (account !== options.account) return sendError(res, errors.invalidResourceName(req, options.account));
     if (!QUEUE_VERBS.has(req.method ?? "")) return sendError(res, errors.unsupportedHttpVerb(req));
+    const misfit = targetMisfit(url);
+    if (misfit) return sendError(res, misfit === "path" ? errors.invalidUri(req) : errors.invalidQueryParameterValue(req));
     // A browser's CORS preflight carries no credentials: Azure answers it anonymously.
     if (req.method === "OPTIONS") return forward(req, res, url);
     if (usesAccountKey(req, url)) return sendError(res, errors.keyBasedAuthenticationNotPermitted(req));
