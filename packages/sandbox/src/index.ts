@@ -24,7 +24,7 @@ export type { AuditEvent, AuditCategory, AuditFilter, AuthorizationDecision } fr
 export type { Certificates } from "./ca.ts";
 export { TokenIssuer } from "./identity/tokens.ts";
 export { RoleAssignments, ROLE_DEFINITIONS, type RoleAssignment } from "./rbac.ts";
-export { VAULT_RESOURCE } from "./keyvault/service.ts";
+export { VAULT_RESOURCE, vaultResourceOf } from "./keyvault/service.ts";
 export { STORAGE_RESOURCE } from "./queue/index.ts";
 export { HOSTS, HOST_TITLES, HostNotAvailableError, isHost, type HostName } from "./hosts.ts";
 export { SERVICES, type InterruptibleService, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
@@ -146,6 +146,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   seedRoleAssignments(seed, directory, rbac);
   const running: Partial<Record<keyof typeof SERVICES, RunningService>> = {};
   const auditFile = options.auditFile ?? `${stateDir}/audit.jsonl`;
+  // This sandbox's audiences: the registry's, and those services add once they listen.
+  const resources = [...RESOURCES];
   const audit = new AuditLog({ lookup: (objectId) => directory.describe(objectId), ...(auditFile ? { file: auditFile } : {}) });
   const context: ServiceContext = {
     seed,
@@ -156,7 +158,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     rbac,
     stateDir,
     ports: { thirdParty: 0, login: 0, management: 0, identity: 0, vault: 0, queue: 0, ...options.ports },
-    resources: RESOURCES,
+    resources,
+    addResource: (resource) => void (resources.includes(resource) || resources.push(resource)),
     authorityHost: () => services.entraId.url,
     account: () => account(),
     resetAll: () => sandbox.reset(),

@@ -22,7 +22,7 @@ import { createTokenService } from "./identity/tokenService.ts";
 import type { TokenIssuer } from "./identity/tokens.ts";
 import { KEY_VAULT_ROLES } from "./keyvault/roles.ts";
 import { keyVaultErrors } from "./keyvault/errors.ts";
-import { VAULT_RESOURCE, createKeyVault } from "./keyvault/service.ts";
+import { VAULT_RESOURCE, createKeyVault, vaultResourceOf } from "./keyvault/service.ts";
 import { SecretStore } from "./keyvault/store.ts";
 import { STORAGE_RESOURCE, startQueueService, type QueueService } from "./queue/index.ts";
 import { QUEUE_ROLES } from "./queue/roles.ts";
@@ -64,8 +64,10 @@ export interface ServiceContext {
   readonly rbac: RoleAssignments;
   readonly stateDir: string;
   readonly ports: SandboxPorts;
-  /** Every resource a token can be asked for: the audiences of the services below. */
+  /** Every resource a token can be asked for: the audiences of the services below (and those `addResource` adds). */
   readonly resources: readonly string[];
+  /** One more audience, known once a service listens: the vault's resource carries its port (see keyvault/service.ts). */
+  addResource(resource: string): void;
   /** `https://localhost:<port>`: Microsoft Entra ID, once it listens. */
   authorityHost(): string;
   /** The whole sandbox back to its seed (Resource Manager offers it to `az`). */
@@ -287,6 +289,7 @@ const keyVault = {
       { name: "Azure Key Vault", errors: keyVaultErrors, tls: tls(context), port: context.ports.vault },
     );
     url = `https://${seed.keyVault.name}.vault.localhost:${service.port}`;
+    context.addResource(vaultResourceOf(url));
     const reset = async () => {
       secrets.clear();
       for (const [name, value] of Object.entries(seed.keyVault.secrets)) secrets.set(name, { value });

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORAGE_RESOURCE, VAULT_RESOURCE, type AuditEvent } from "../src/index.ts";
+import { STORAGE_RESOURCE, VAULT_RESOURCE, vaultResourceOf, type AuditEvent } from "../src/index.ts";
 import { az, getSecretInChild, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;
@@ -33,7 +33,7 @@ describe("sign-ins", () => {
       resultType: "Success",
       statusCode: 200,
       clientCredentialType: "clientSecret",
-      resource: VAULT_RESOURCE,
+      resource: vaultResourceOf(test.sandbox.endpoints.keyVaultUrl),
       caller: { objectId: sp?.objectId, appId: sp?.appId, displayName: "keyless-app-sp", type: "ServicePrincipal" },
       uniqueTokenIdentifier: expect.any(String),
     });
@@ -72,7 +72,7 @@ describe("sign-ins", () => {
     expect(events.find((event) => event.category === "ManagedIdentitySignInLogs")).toMatchObject({
       resultType: "Success",
       clientCredentialType: "managedIdentity",
-      resource: VAULT_RESOURCE,
+      resource: vaultResourceOf(test.sandbox.endpoints.keyVaultUrl),
       caller: { objectId: app("keyless-step-03")?.objectId, appId: app("keyless-step-03")?.appId, displayName: "keyless-step-03", type: "ManagedIdentity" },
     });
   });

@@ -4,7 +4,7 @@
  * (signature, issuer, tenant, audience, lifetime). A bad token is 401, always.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORAGE_RESOURCE, VAULT_RESOURCE } from "../src/index.ts";
+import { STORAGE_RESOURCE, VAULT_RESOURCE, vaultResourceOf } from "../src/index.ts";
 import { badTokens } from "./badTokens.ts";
 import { startTestSandbox, type TestSandbox } from "./helpers.ts";
 
@@ -23,7 +23,7 @@ describe("the Key Vault challenge", () => {
   it("answers a request without a token with 401 and where to get one", async () => {
     const response = await getSecret();
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toBe(`Bearer authorization="${test.sandbox.endpoints.authorityHost}/adfs", resource="https://vault.localhost"`);
+    expect(response.headers.get("www-authenticate")).toBe(`Bearer authorization="${test.sandbox.endpoints.authorityHost}/adfs", resource="${vaultResourceOf(test.sandbox.endpoints.keyVaultUrl)}"`);
     expect(await response.json()).toEqual({ error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } });
   });
 });
@@ -33,7 +33,7 @@ describe("token validation", () => {
   const expected: Record<string, RegExp> = {
     "alg none": /Token validation failed/,
     "signed by another key": /Token validation failed/,
-    "another audience": /^AKV10022: Invalid audience\. Expected https:\/\/vault\.localhost, found: https:\/\/storage\.azure\.com\.$/,
+    "another audience": /^AKV10022: Invalid audience\. Expected https:\/\/vault\.localhost:\d+, found: https:\/\/storage\.azure\.com\.$/,
     expired: /expired/,
     "nbf in the future": /not valid before/,
     "iat in the future": /issued at .* in the future/,
@@ -57,7 +57,7 @@ describe("token validation", () => {
     if (!mint) throw new Error(`No token named ${name} in test/badTokens.ts.`);
     const response = await getSecret(`Bearer ${await mint()}`);
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toContain('resource="https://vault.localhost"');
+    expect(response.headers.get("www-authenticate")).toContain(`resource="${vaultResourceOf(test.sandbox.endpoints.keyVaultUrl)}"`);
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("Unauthorized");
     expect(body.error.message).toMatch(message);
@@ -72,6 +72,15 @@ describe("token validation", () => {
     const response = await getSecret(`Bearer ${await test.sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId })}`);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { value: string }).value).toBe(test.sandbox.seed.thirdParty.keys[0]);
+  });
+
+  it("accepts a token for the resource its challenge names, with the vault's port (what the Python SDK asks for), and no other port", async () => {
+    const resource = vaultResourceOf(test.sandbox.endpoints.keyVaultUrl);
+    expect(resource).toBe(`${VAULT_RESOURCE}:${new URL(test.sandbox.endpoints.keyVaultUrl).port}`);
+    expect((await getSecret(`Bearer ${await test.sandbox.tokens.issue({ audience: resource, objectId })}`)).status).toBe(200);
+    const otherPort = await getSecret(`Bearer ${await test.sandbox.tokens.issue({ audience: `${VAULT_RESOURCE}:1`, objectId })}`);
+    expect(otherPort.status).toBe(401);
+    expect(((await otherPort.json()) as { error: { message: string } }).error.message).toBe(`AKV10022: Invalid audience. Expected ${resource}, found: ${VAULT_RESOURCE}:1.`);
   });
 
   it("validates tokens for other services with the same rules (the queue gateway's contract)", async () => {

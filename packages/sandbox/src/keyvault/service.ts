@@ -9,7 +9,7 @@
  */
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { authorizationOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
-import type { Authorizer, Principal, TokenValidator } from "../contracts.ts";
+import type { Authorizer, Principal, TokenCheck, TokenValidator } from "../contracts.ts";
 import * as errors from "./errors.ts";
 import { vaultOperation, type VaultOperation, type VaultOperationName } from "./operations.ts";
 import { PageTokens, pageOf } from "./paging.ts";
@@ -17,6 +17,19 @@ import { latest, versionOf, type SecretStore, type SecretVersion, type StoredSec
 import { BACKUP_FORMAT, SECRET_NAME, checkRestore, checkSet, checkUpdate } from "./validation.ts";
 
 export const VAULT_RESOURCE = "https://vault.localhost";
+
+/**
+ * The resource a vault's challenge names: `https://vault.localhost`, with the vault's port when it
+ * is not 443. Azure's vaults answer on 443, so their challenge names `https://vault.azure.net` and
+ * every SDK's check (the vault's host ends with `.` + the resource's) passes. The Python SDK
+ * compares host *and port* (`urlparse(url).netloc`); the JavaScript and .NET SDKs compare host
+ * names only. A resource that carries the port passes both, with no SDK option. The vault accepts
+ * tokens for either form.
+ */
+export function vaultResourceOf(vaultUrl: string): string {
+  const port = URL.canParse(vaultUrl) ? new URL(vaultUrl).port : "";
+  return port ? `${VAULT_RESOURCE}:${port}` : VAULT_RESOURCE;
+}
 /** The api-versions accepted, oldest first: the SDKs of the last years. */
 const API_VERSIONS = ["7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01", "2026-04-01"];
 const LATEST_API_VERSION = API_VERSIONS.at(-1) ?? "";
@@ -76,7 +89,7 @@ export function createKeyVault(options: VaultOptions): Express {
   const send = (res: Response, failure: errors.KeyVaultError) => {
     res.locals["errorCode"] = failure.body.error.innererror?.code ?? failure.body.error.code;
     if (failure.status === 401) {
-      res.set("WWW-Authenticate", `Bearer authorization="${options.authority()}", resource="${VAULT_RESOURCE}"`);
+      res.set("WWW-Authenticate", `Bearer authorization="${options.authority()}", resource="${vaultResourceOf(options.vaultUrl())}"`);
     }
     res.status(failure.status).json(failure.body);
   };
@@ -109,13 +122,20 @@ export function createKeyVault(options: VaultOptions): Express {
     };
   };
 
+  /** A token for the vault's resource, with or without its port (see vaultResourceOf). */
+  const authenticate = async (authorization: string): Promise<TokenCheck> => {
+    const check = await options.tokens.validate(authorization, VAULT_RESOURCE);
+    if (!check.ok && check.problem === "audience" && check.found === vaultResourceOf(options.vaultUrl())) return options.tokens.validate(authorization, check.found);
+    return check;
+  };
+
   // 1. Authenticate, before anything else is read: no token → the challenge; a bad token → 401 with the reason.
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const vaultName = req.hostname.split(".")[0]?.toLowerCase() ?? "";
     if (vaultName !== options.name.toLowerCase()) return send(res, errors.vaultNotFound(vaultName, options.name));
     if (!req.headers.authorization) return send(res, errors.missingToken());
-    const check = await options.tokens.validate(req.headers.authorization, VAULT_RESOURCE);
-    if (!check.ok) return send(res, errors.invalidToken(check, { audience: VAULT_RESOURCE, issuer: options.issuer }));
+    const check = await authenticate(req.headers.authorization);
+    if (!check.ok) return send(res, errors.invalidToken(check, { audience: vaultResourceOf(options.vaultUrl()), issuer: options.issuer }));
     const version = req.query["api-version"];
     if (typeof version !== "string") return send(res, errors.missingApiVersion());
     if (!API_VERSIONS.includes(version)) return send(res, errors.unknownApiVersion(version, LATEST_API_VERSION));
