@@ -113,7 +113,8 @@ export interface Sandbox {
 }
 
 const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../.sandbox", import.meta.url));
-const DNS_PRELOAD = fileURLToPath(new URL("./dnsPreload.ts", import.meta.url));
+/** Plain JavaScript, so that any Node (20 too) can load it from NODE_OPTIONS. */
+const DNS_PRELOAD = fileURLToPath(new URL("./dnsPreload.mjs", import.meta.url));
 
 export function scopesOf(seed: Seed): SandboxScopes {
   const subscription = `/subscriptions/${seed.subscription.id}`;

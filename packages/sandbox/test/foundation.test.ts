@@ -1,12 +1,14 @@
 /** The private CA every HTTPS service uses, and the *.localhost resolver the steps preload. */
+import { execFile } from "node:child_process";
 import dns from "node:dns";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { X509Certificate } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureCertificates } from "../src/ca.ts";
-import "../src/dnsPreload.ts";
+import "../src/dnsPreload.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "keyless-ca-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,5 +40,16 @@ describe("the *.localhost preload", () => {
     const all = await new Promise((resolve) => dns.lookup("c.localhost", { all: true }, (_error, addresses) => resolve(addresses)));
     expect(all).toEqual([{ address: "127.0.0.1", family: 4 }]);
     expect((await dns.promises.lookup("127.0.0.1")).address).toBe("127.0.0.1");
+  });
+
+  it("is plain JavaScript: a Node that runs no TypeScript (Node 20, npm's own) loads it from NODE_OPTIONS", async () => {
+    const preload = pathToFileURL(fileURLToPath(new URL("../src/dnsPreload.mjs", import.meta.url))).href;
+    const script = 'require("node:dns").lookup("keyless-kv.vault.localhost", (error, address) => console.log(error ?? address))';
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--no-experimental-strip-types", "-e", script], { env: { PATH: process.env["PATH"] ?? "", NODE_OPTIONS: `--import ${preload}` } }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim()),
+      ),
+    );
+    expect(output).toBe("127.0.0.1");
   });
 });

@@ -7,7 +7,7 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../src/index.ts";
 // The vault's URL is https://keyless-kv.vault.localhost:<port>, as in the steps.
-import "../src/dnsPreload.ts";
+import "../src/dnsPreload.mjs";
 
 export interface TestSandbox {
   readonly sandbox: Sandbox;

@@ -10,7 +10,7 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { AdminAccount } from "../admin.ts";
 import type { SandboxEndpoints } from "../index.ts";
 // The vault lives at https://<name>.vault.localhost: resolve it as the steps do.
-import "../dnsPreload.ts";
+import "../dnsPreload.mjs";
 
 /** An error `az` prints as `ERROR: (code) message`. */
 export class AzError extends Error {
