@@ -5,8 +5,9 @@
  * that CA through NODE_EXTRA_CA_CERTS: environment, not code.
  */
 import { webcrypto } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import tls from "node:tls";
 // @peculiar/x509 resolves its ASN.1 codecs through tsyringe, which needs this polyfill loaded first.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -21,6 +22,12 @@ const asX509Key = <T>(key: CryptoKey): T => key as unknown as T;
 export interface Certificates {
   /** Absolute path of the CA certificate (PEM), for NODE_EXTRA_CA_CERTS. */
   readonly caFile: string;
+  /**
+   * Absolute path of a bundle: the public and the system's CAs, and the sandbox CA (PEM), for
+   * the clients that take one file in place of their own list: Python (REQUESTS_CA_BUNDLE,
+   * SSL_CERT_FILE), the Azure CLI, curl (CURL_CA_BUNDLE).
+   */
+  readonly caBundle: string;
   readonly caPem: string;
   /** The server certificate (PEM) and its private key (PKCS #8 PEM). */
   readonly certPem: string;
@@ -115,5 +122,24 @@ export async function ensureCertificates(dir: string): Promise<Certificates> {
     writeFileSync(file("server.key"), server.keyPem, { mode: 0o600 });
     writeFileSync(file("server.crt"), server.certPem);
   }
-  return { caFile: file("ca.crt"), caPem: ca.certPem, certPem: server.certPem, keyPem: server.keyPem };
+  return { caFile: file("ca.crt"), caBundle: writeCaBundle(file("bundle.pem"), ca.certPem), caPem: ca.certPem, certPem: server.certPem, keyPem: server.keyPem };
+}
+
+/** Where Linux distributions and macOS keep the system's trusted CAs as one PEM file. */
+const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"];
+
+/**
+ * Writes the bundle a client reads in place of its own CA list: the public CAs (Node's copy of
+ * Mozilla's list, what Python's certifi holds too), the system's (a company's CA, which a proxy
+ * may need), and the sandbox CA last. Rewritten at every start: the system's CAs may have changed.
+ */
+function writeCaBundle(path: string, caPem: string): string {
+  const system = SYSTEM_BUNDLES.find((candidate) => existsSync(candidate));
+  // Windows keeps its CAs in a store, not a file: Node reads it.
+  const systemPems = system ? [readFileSync(system, "utf8")] : process.platform === "win32" ? tls.getCACertificates("system") : [];
+  const pems = [...tls.rootCertificates, ...systemPems, `# keyless sandbox local CA\n${caPem}`];
+  const partial = `${path}.${process.pid}.tmp`;
+  writeFileSync(partial, `${pems.map((pem) => pem.trim()).join("\n")}\n`);
+  renameSync(partial, path);
+  return path;
 }

@@ -71,6 +71,8 @@ export interface SandboxEndpoints {
   readonly queueUrl?: string;
   /** The CA certificate that signs every HTTPS service (NODE_EXTRA_CA_CERTS). */
   readonly caFile: string;
+  /** The public and system CAs plus the sandbox CA, one file: REQUESTS_CA_BUNDLE and SSL_CERT_FILE (Python, the Azure CLI). */
+  readonly caBundle: string;
   /** The `--import` preload that resolves `*.localhost`. */
   readonly dnsPreload: string;
   /** The admin API for the sandbox's `az` CLI. */
@@ -185,6 +187,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     identityEndpoint: services.managedIdentity.endpoint,
     keyVaultUrl: services.keyVault.url,
     caFile: context.certificates.caFile,
+    caBundle: context.certificates.caBundle,
     dnsPreload: DNS_PRELOAD,
     admin: services.resourceManager.admin,
     identityHosts: { containerApps: services.containerAppsIdentity.endpoint, imds: services.imds.address, clusterIssuer: services.kubernetes.cluster.issuerUrl },
@@ -264,6 +267,9 @@ function appSettings(name: string, { seed, directory, endpoints, hosts, host }: 
     // Environment only: trust the sandbox CA and resolve *.localhost. On Azure neither is needed.
     NODE_EXTRA_CA_CERTS: endpoints.caFile,
     NODE_OPTIONS: `--import ${pathToFileURL(endpoints.dnsPreload).href}`,
+    // The same trust for an app in another language: Python's requests and ssl read these.
+    REQUESTS_CA_BUNDLE: endpoints.caBundle,
+    SSL_CERT_FILE: endpoints.caBundle,
   };
   const vaultSettings = {
     KEY_VAULT_URL: endpoints.keyVaultUrl,

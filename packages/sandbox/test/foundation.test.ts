@@ -1,11 +1,12 @@
 /** The private CA every HTTPS service uses, and the *.localhost resolver the steps preload. */
 import { execFile } from "node:child_process";
 import dns from "node:dns";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { X509Certificate } from "node:crypto";
+import tls from "node:tls";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureCertificates } from "../src/ca.ts";
 import "../src/dnsPreload.mjs";
@@ -27,6 +28,14 @@ describe("ensureCertificates", () => {
     expect(statSync(join(dir, "ca.key")).mode & 0o077).toBe(0);
     const second = await ensureCertificates(dir);
     expect(second).toEqual(first);
+  });
+
+  it("writes a bundle for clients that take one CA file (REQUESTS_CA_BUNDLE, SSL_CERT_FILE): the public CAs and, last, the sandbox CA", async () => {
+    const { caBundle, caPem } = await ensureCertificates(dir);
+    expect(caBundle).toBe(join(dir, "bundle.pem"));
+    const bundle = readFileSync(caBundle, "utf8");
+    expect(bundle.trimEnd().endsWith(caPem.trim())).toBe(true);
+    expect(bundle).toContain(tls.rootCertificates[0]?.trim() ?? "no public CA");
   });
 });
 
