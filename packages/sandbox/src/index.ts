@@ -25,6 +25,7 @@ export type { Certificates } from "./ca.ts";
 export { TokenIssuer } from "./identity/tokens.ts";
 export { RoleAssignments, ROLE_DEFINITIONS, type RoleAssignment } from "./rbac.ts";
 export { VAULT_RESOURCE, vaultResourceOf } from "./keyvault/service.ts";
+export { MANAGEMENT_RESOURCE } from "./arm/service.ts";
 export { STORAGE_RESOURCE } from "./queue/index.ts";
 export { HOSTS, HOST_TITLES, HostNotAvailableError, isHost, type HostName } from "./hosts.ts";
 export { SERVICES, type InterruptibleService, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
@@ -73,6 +74,8 @@ export interface SandboxEndpoints {
   readonly caFile: string;
   /** The public and system CAs plus the sandbox CA, one file: REQUESTS_CA_BUNDLE and SSL_CERT_FILE (Python, the Azure CLI). */
   readonly caBundle: string;
+  /** Azure Resource Manager: what the real Azure CLI's `az cloud register --endpoint-resource-manager` names. */
+  readonly resourceManager: string;
   /** The `--import` preload that resolves `*.localhost`. */
   readonly dnsPreload: string;
   /** The admin API for the sandbox's `az` CLI. */
@@ -188,6 +191,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     keyVaultUrl: services.keyVault.url,
     caFile: context.certificates.caFile,
     caBundle: context.certificates.caBundle,
+    resourceManager: services.resourceManager.url,
     dnsPreload: DNS_PRELOAD,
     admin: services.resourceManager.admin,
     identityHosts: { containerApps: services.containerAppsIdentity.endpoint, imds: services.imds.address, clusterIssuer: services.kubernetes.cluster.issuerUrl },

@@ -7,7 +7,9 @@
 import { randomBytes } from "node:crypto";
 import { startThirdPartyApi } from "@keyless/third-party-api";
 import express from "express";
-import { armErrors, createAdminApi, type AdminAccount } from "./admin.ts";
+import { createAdminApi, type AdminAccount } from "./admin.ts";
+import { resourceManagerErrors } from "./arm/errors.ts";
+import { MANAGEMENT_RESOURCE, createResourceManager } from "./arm/service.ts";
 import type { AuditLog } from "./audit/log.ts";
 import type { Certificates } from "./ca.ts";
 import type { Directory } from "./directory.ts";
@@ -161,12 +163,16 @@ const entraId = {
 } satisfies SandboxService;
 
 /**
- * Azure Resource Manager, as far as the sandbox's `az` needs it: role
- * assignments, the identities, the developer's `az login` token, the third
- * party's function keys. Guarded by a random key only `.sandbox/endpoints.json` holds.
+ * Azure Resource Manager: what the real Azure CLI needs to sign in and run the
+ * workshop's commands (arm/service.ts: the cloud's endpoints, tenants,
+ * subscriptions, resource groups), behind tokens for the management resource;
+ * and under /_sandbox, the sandbox's own `az`'s admin API (role assignments, the
+ * identities, the developer's `az login` token, the third party's function
+ * keys), guarded by a random key only `.sandbox/endpoints.json` holds.
  */
 const resourceManager = {
   name: "Azure Resource Manager",
+  resource: MANAGEMENT_RESOURCE,
   roles: [],
   async start(context: ServiceContext) {
     const key = randomBytes(24).toString("base64url");
@@ -187,8 +193,21 @@ const resourceManager = {
         audit: context.audit,
       }),
     );
-    const service = await host(app, { name: "Azure Resource Manager", errors: armErrors, tls: tls(context), port: context.ports.management });
-    return { url: `https://localhost:${service.port}`, admin: { url: `https://localhost:${service.port}/_sandbox`, key }, reset: async () => {}, stop: stopping(service) };
+    let url = "";
+    app.use(
+      createResourceManager({
+        tokens: context.tokens.validator(),
+        rbac: context.rbac,
+        account: () => context.account(),
+        authorityHost: () => context.authorityHost(),
+        url: () => url,
+        issuer: context.tokens.issuer,
+        domain: context.seed.users[0]?.userPrincipalName.split("@")[1] ?? "keyless.local",
+      }),
+    );
+    const service = await host(app, { name: "Azure Resource Manager", errors: resourceManagerErrors, tls: tls(context), port: context.ports.management });
+    url = `https://localhost:${service.port}`;
+    return { url, admin: { url: `${url}/_sandbox`, key }, reset: async () => {}, stop: stopping(service) };
   },
 } satisfies SandboxService;
 
