@@ -17,7 +17,8 @@ export interface Seed {
     readonly virtualMachine: { readonly name: string; readonly userAssignedIdentities: readonly string[] };
     readonly kubernetesCluster: { readonly name: string; readonly oidcIssuerId: string; readonly namespace: string };
   };
-  readonly users: readonly { readonly userPrincipalName: string; readonly objectId: string }[];
+  /** People: the developer `az login` signs in as (the sandbox's own az, or the real one with this password). */
+  readonly users: readonly { readonly userPrincipalName: string; readonly objectId: string; readonly password?: string }[];
   readonly roleAssignments: readonly { readonly assignee: string; readonly role: string; readonly scope: string }[];
 }
 

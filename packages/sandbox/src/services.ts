@@ -150,6 +150,7 @@ const entraId = {
         authorityHost: () => context.authorityHost(),
         tenantAlias: context.seed.tenant.alias,
         audit: context.audit,
+        users: context.seed.users,
         // The cluster starts after Entra ID: it is looked up when an assertion comes.
         federation: {
           clusterIssuer: (name) => (context.running.kubernetes?.cluster.name === name ? context.running.kubernetes.cluster.issuerUrl : undefined),

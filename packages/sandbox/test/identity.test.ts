@@ -50,7 +50,7 @@ describe("the token service (client credentials)", () => {
   });
 
   it("refuses an unsupported grant (AADSTS70003) and an unknown resource (AADSTS500011)", async () => {
-    expect((await token({ ...credentials(), grant_type: "password" })).body).toMatchObject({ error: "unsupported_grant_type", error_codes: [70003] });
+    expect((await token({ ...credentials(), grant_type: "authorization_code" })).body).toMatchObject({ error: "unsupported_grant_type", error_codes: [70003] });
     expect((await token({ ...credentials(), scope: "https://vault.azure.net/.default" })).body).toMatchObject({ error: "invalid_resource", error_codes: [500011] });
   });
 

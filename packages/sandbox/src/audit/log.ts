@@ -71,6 +71,10 @@ export interface AuditEvent {
   /** Who called, when the sandbox knows (a refused token names nobody). */
   readonly caller?: AuditCaller;
   readonly clientCredentialType?: CredentialKind;
+  /** A user's sign-in with a username and password (Entra ID's authenticationProtocol `ropc`: the real `az login -u -p`). */
+  readonly authenticationProtocol?: "ropc";
+  /** A user's later sign-in with the refresh token of an earlier one (Entra ID's incomingTokenType). */
+  readonly incomingTokenType?: "refreshToken";
   /** Sign-ins: the resource the token is for (resourceId); data requests: the ARM id of the vault or queue. */
   readonly resource?: string;
   /** The operation's data action and RBAC's decision, for data-plane requests that got that far. */

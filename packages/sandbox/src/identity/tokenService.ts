@@ -15,6 +15,7 @@ import { traceContext, uriWithoutQuery, type AuditCaller, type AuditCategory, ty
 import type { Directory } from "../directory.ts";
 import { entraError, unknownResourceError } from "./entraErrors.ts";
 import type { TokenIssuer } from "./tokens.ts";
+import { createUserSignIn, type SignInUser } from "./userSignIn.ts";
 import { federatedClientCredentials, type FederationTrust } from "./workloadIdentity.ts";
 
 export interface TokenServiceOptions {
@@ -27,6 +28,8 @@ export interface TokenServiceOptions {
   readonly tenantAlias: string;
   /** Where each sign-in is recorded. */
   readonly audit?: AuditSink;
+  /** The users who can sign in themselves (the real `az login -u -p`; see userSignIn.ts). */
+  readonly users?: readonly SignInUser[];
   /** The OpenID issuers federated identity credentials can trust (the sandbox's cluster): client assertions need it. */
   readonly federation?: FederationTrust;
 }
@@ -88,12 +91,13 @@ export function failureOf(body: object): { errorCode?: string; failureReason?: s
   return match ? { errorCode: match[1] ?? "", failureReason: match[2] ?? "" } : {};
 }
 
-export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias, audit, federation }: TokenServiceOptions): Express {
+export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias, audit, federation, users = [] }: TokenServiceOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.urlencoded({ extended: false }));
 
   const isTenant = (tenant: string | undefined) => tenant === issuer.tenantId || tenant === tenantAlias;
+  const userSignIn = createUserSignIn({ issuer, users, resources, isTenant, ...(audit ? { audit } : {}) });
 
   const openIdConfiguration = (req: Request, res: Response) => {
     const tenant = String(req.params["tenant"]);
@@ -112,7 +116,7 @@ export function createTokenService({ issuer, directory, resources, authorityHost
       subject_types_supported: ["pairwise"],
       id_token_signing_alg_values_supported: ["RS256"],
       token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-      grant_types_supported: ["client_credentials"],
+      grant_types_supported: ["client_credentials", "password", "refresh_token"],
       tenant_region_scope: "WW",
     });
   };
@@ -157,6 +161,8 @@ export function createTokenService({ issuer, directory, resources, authorityHost
   }
 
   app.post(["/:tenant/oauth2/token", "/:tenant/oauth2/v2.0/token"], async (req, res) => {
+    // A user signing in (password, then refresh tokens) is answered and logged apart: userSignIn.ts.
+    if (userSignIn.handles((req.body as Record<string, unknown> | undefined)?.["grant_type"])) return userSignIn.answer(req, res);
     const started = performance.now();
     const signIn = await clientCredentials(req);
     if (signIn.status === 200) res.set("Cache-Control", "no-store");
