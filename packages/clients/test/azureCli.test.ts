@@ -1,0 +1,168 @@
+/**
+ * The real Azure CLI, unchanged, against the sandbox: `az cloud register`
+ * reads the cloud's endpoints from the sandbox's Resource Manager, then `az
+ * login` signs in as a service principal and as the learner (username and
+ * password, then refresh tokens), and the workshop's commands run: tokens,
+ * Queue Storage with `--auth-mode login`, `az rest`, resource groups. Every
+ * sign-in and data request is checked in the audit log.
+ */
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { MANAGEMENT_RESOURCE, vaultResourceOf, type AuditEvent } from "@keyless/sandbox";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { JS_SAMPLES, REQUIRED, azEnvironment, clientSuite, findAzureCli, findPython, lastJson, pathWith, resolves, run, startTestSandbox, type TestSandbox } from "../src/index.ts";
+
+const cli = findAzureCli();
+const python = findPython();
+const vaultHost = "keyless-kv.vault.localhost";
+// `az rest` to the vault needs the OS to resolve its name (az has no preload); the rest does not.
+const resolution = python.ok ? resolves(python.path, vaultHost) : { ok: false as const, reason: `cannot tell whether ${vaultHost} resolves: ${python.reason}` };
+const vaultIt = resolution.ok || REQUIRED ? it : it.skip;
+const CLOUD = "keyless-sandbox";
+
+clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
+  let test: TestSandbox;
+  let config = "";
+  beforeAll(async () => {
+    test = await startTestSandbox();
+    config = test.folder("azure-config");
+  });
+  afterAll(() => test?.stop());
+
+  const env = () => azEnvironment(config, { REQUESTS_CA_BUNDLE: test.sandbox.endpoints.caBundle });
+  /** Runs `az`, and returns its JSON output with the audit events it caused. */
+  const az = async (...args: string[]) => {
+    const after = test.sandbox.audit.list().at(-1)?.id ?? 0;
+    const result = await run(cli.ok ? cli.path : "az", [...args, "--output", "json"], env());
+    return { result, json: () => JSON.parse(result.stdout) as unknown, events: test.sandbox.audit.list({ after }) };
+  };
+  const expectOk = (result: { code: number; stderr: string }) => expect(result.code, result.stderr).toBe(0);
+  const learner = () => test.sandbox.seed.users[0] ?? { userPrincipalName: "", objectId: "", password: "" };
+  const sp = () => test.sandbox.seed.servicePrincipals.find((candidate) => candidate.displayName === "keyless-app-sp") ?? { appId: "", secret: "", objectId: "" };
+  const queueEndpoint = () => (test.sandbox.endpoints.queueUrl ?? "").replace(/\/[^/]+$/, "");
+  const of = (events: AuditEvent[], category: AuditEvent["category"]) => events.filter((event) => event.category === category);
+
+  it("az cloud register reads the sandbox cloud's endpoints from its Resource Manager", async () => {
+    const { endpoints } = test.sandbox;
+    const register = await az("cloud", "register", "--name", CLOUD, "--endpoint-resource-manager", `${endpoints.resourceManager}/`, "--suffix-keyvault-dns", `.vault.localhost:${new URL(endpoints.keyVaultUrl).port}`);
+    expectOk(register.result);
+    expectOk((await az("cloud", "set", "--name", CLOUD)).result);
+    const show = await az("cloud", "show");
+    expect(show.json()).toMatchObject({
+      name: CLOUD,
+      isActive: true,
+      endpoints: { activeDirectory: `${endpoints.authorityHost}/adfs`, activeDirectoryResourceId: `${MANAGEMENT_RESOURCE}/`, resourceManager: `${endpoints.resourceManager}/` },
+    });
+  });
+
+  it("az login --service-principal: a client-secret sign-in for the management resource, then the subscription", async () => {
+    const { seed } = test.sandbox;
+    const login = await az("login", "--service-principal", "--username", sp().appId, "--password", sp().secret, "--tenant", seed.tenant.id);
+    expectOk(login.result);
+    expect(login.json()).toEqual([expect.objectContaining({ id: seed.subscription.id, tenantId: seed.tenant.id, name: "keyless sandbox", user: { name: sp().appId, type: "servicePrincipal" }, isDefault: true })]);
+    expect(of(login.events, "ServicePrincipalSignInLogs")).toEqual([
+      expect.objectContaining({ resultType: "Success", clientCredentialType: "clientSecret", resource: MANAGEMENT_RESOURCE, caller: expect.objectContaining({ displayName: "keyless-app-sp" }) }),
+    ]);
+  });
+
+  it("az account get-access-token, as the service principal: for Resource Manager by default, for the vault when asked", async () => {
+    const validator = test.sandbox.tokens.validator();
+    const management = await az("account", "get-access-token");
+    expectOk(management.result);
+    const token = management.json() as { accessToken: string; subscription: string; tenant: string; tokenType: string };
+    expect(token).toMatchObject({ subscription: test.sandbox.seed.subscription.id, tenant: test.sandbox.seed.tenant.id, tokenType: "Bearer" });
+    expect(await validator.validate(`Bearer ${token.accessToken}`, MANAGEMENT_RESOURCE)).toMatchObject({ ok: true, principal: { objectId: sp().objectId, appId: sp().appId } });
+
+    const resource = vaultResourceOf(test.sandbox.endpoints.keyVaultUrl);
+    const vault = await az("account", "get-access-token", "--resource", resource);
+    expectOk(vault.result);
+    expect(await validator.validate(`Bearer ${(vault.json() as { accessToken: string }).accessToken}`, resource)).toMatchObject({ ok: true });
+  });
+
+  vaultIt(`az rest reads the vault's secret as the service principal (Debian's az has no keyvault module)${resolution.ok ? "" : ` (skipped: ${resolution.reason})`}`, async () => {
+    if (!resolution.ok) throw new Error(resolution.reason);
+    const { endpoints, seed } = test.sandbox;
+    const read = await az("rest", "--method", "get", "--url", `${endpoints.keyVaultUrl}/secrets/third-party-api-key?api-version=7.4`, "--resource", vaultResourceOf(endpoints.keyVaultUrl));
+    expectOk(read.result);
+    expect(read.json()).toMatchObject({ value: seed.keyVault.secrets["third-party-api-key"] });
+    expect(of(read.events, "AuditEvent").at(-1)).toMatchObject({ operationName: "SecretGet", statusCode: 200, caller: { displayName: "keyless-app-sp" }, authorization: { decision: "Allowed" } });
+  });
+
+  it("az storage message put --auth-mode login, as the service principal: 403 without a queue role, as on Azure", async () => {
+    const put = await az("storage", "message", "put", "--queue-name", "code-requests", "--content", "az-sp", "--auth-mode", "login", "--queue-endpoint", queueEndpoint());
+    expect(put.result.code).not.toBe(0);
+    // az's own words for Storage's AuthorizationPermissionMismatch, as on Azure.
+    expect(put.result.stderr).toContain("You do not have the required permissions needed to perform this operation.");
+    expect(of(put.events, "StorageQueueLogs").at(-1)).toMatchObject({ operationName: "PutMessage", statusCode: 403, caller: { displayName: "keyless-app-sp" }, authorization: { decision: "Denied" } });
+  });
+
+  it("az login with the learner's username and a wrong password: AADSTS50126, a failed user sign-in", async () => {
+    const login = await az("login", "--username", learner().userPrincipalName, "--password", "not-the-password");
+    expect(login.result.code).not.toBe(0);
+    expect(login.result.stderr).toContain("AADSTS50126");
+    expect(of(login.events, "SignInLogs")).toEqual([
+      expect.objectContaining({ resultType: "Failure", errorCode: "AADSTS50126", authenticationProtocol: "ropc", caller: expect.objectContaining({ displayName: learner().userPrincipalName, type: "User" }) }),
+    ]);
+  });
+
+  it("az login --username --password: the learner's own sign-in (a user sign-in, ropc), the tenant and its subscription", async () => {
+    const { seed } = test.sandbox;
+    const login = await az("login", "--username", learner().userPrincipalName, "--password", learner().password ?? "");
+    expectOk(login.result);
+    expect(login.json()).toEqual([expect.objectContaining({ id: seed.subscription.id, tenantId: seed.tenant.id, user: { name: learner().userPrincipalName, type: "user" }, isDefault: true })]);
+    const signIns = of(login.events, "SignInLogs");
+    expect(signIns[0]).toMatchObject({
+      resultType: "Success",
+      authenticationProtocol: "ropc",
+      resource: MANAGEMENT_RESOURCE,
+      caller: { objectId: learner().objectId, displayName: learner().userPrincipalName, appId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", type: "User" },
+    });
+    const show = await az("account", "show");
+    expect(show.json()).toMatchObject({ user: { name: learner().userPrincipalName, type: "user" }, environmentName: CLOUD });
+  });
+
+  it("az storage message put and peek --auth-mode login, as the learner: tokens from the refresh token, messages through RBAC", async () => {
+    const text = `az-learner-${Date.now()}`;
+    const put = await az("storage", "message", "put", "--queue-name", "code-requests", "--content", text, "--auth-mode", "login", "--queue-endpoint", queueEndpoint());
+    expectOk(put.result);
+    expect(put.json()).toMatchObject({ content: text, id: expect.any(String) });
+    expect(of(put.events, "SignInLogs")).toEqual([expect.objectContaining({ resultType: "Success", incomingTokenType: "refreshToken", resource: "https://storage.azure.com" })]);
+    expect(of(put.events, "StorageQueueLogs").at(-1)).toMatchObject({ operationName: "PutMessage", statusCode: 201, caller: { displayName: learner().userPrincipalName }, authorization: { roleDefinitionName: "Storage Queue Data Contributor" } });
+
+    const peek = await az("storage", "message", "peek", "--queue-name", "code-requests", "--num-messages", "32", "--auth-mode", "login", "--queue-endpoint", queueEndpoint());
+    expectOk(peek.result);
+    expect((peek.json() as { content: string }[]).map((message) => message.content)).toContain(text);
+    expect(of(peek.events, "StorageQueueLogs").at(-1)).toMatchObject({ operationName: "PeekMessages", statusCode: 200 });
+  });
+
+  it("az rest and az group: Resource Manager's subscriptions and resource groups, in ARM's shapes", async () => {
+    const { endpoints, seed } = test.sandbox;
+    const subscriptions = await az("rest", "--method", "get", "--url", `${endpoints.resourceManager}/subscriptions?api-version=2022-12-01`);
+    expectOk(subscriptions.result);
+    expect(subscriptions.json()).toEqual({ value: [expect.objectContaining({ subscriptionId: seed.subscription.id, tenantId: seed.tenant.id, state: "Enabled" })], count: { type: "Total", value: 1 } });
+    const group = await az("group", "show", "--name", seed.subscription.resourceGroup);
+    expectOk(group.result);
+    expect(group.json()).toMatchObject({ name: seed.subscription.resourceGroup, location: seed.subscription.location, properties: { provisioningState: "Succeeded" } });
+    const missing = await az("group", "show", "--name", "no-such-group");
+    expect(missing.result.code).not.toBe(0);
+    expect(missing.result.stderr).toContain("ResourceGroupNotFound");
+  });
+
+  it("the JavaScript SDK's DefaultAzureCredential signs in as the developer through the real az (AzureCliCredential)", async () => {
+    const { endpoints, seed } = test.sandbox;
+    const after = test.sandbox.audit.list().at(-1)?.id ?? 0;
+    const result = await run(process.execPath, [join(JS_SAMPLES, "get_secret.mjs")], {
+      ...env(),
+      PATH: pathWith(cli.ok ? cli.path : "az"),
+      // On a developer's machine: no AZURE_* variables, signed in with az login. The credential chain is narrowed to az.
+      AZURE_TOKEN_CREDENTIALS: "AzureCliCredential",
+      KEY_VAULT_URL: endpoints.keyVaultUrl,
+      NODE_EXTRA_CA_CERTS: endpoints.caFile,
+      NODE_OPTIONS: `--import ${pathToFileURL(endpoints.dnsPreload).href}`,
+    });
+    expect(lastJson(result), result.stderr).toMatchObject({ ok: true, value: seed.keyVault.secrets["third-party-api-key"] });
+    const events = test.sandbox.audit.list({ after });
+    expect(of(events, "SignInLogs")).toEqual([expect.objectContaining({ resultType: "Success", incomingTokenType: "refreshToken", resource: vaultResourceOf(endpoints.keyVaultUrl) })]);
+    expect(of(events, "AuditEvent").at(-1)).toMatchObject({ operationName: "SecretGet", statusCode: 200, caller: { displayName: learner().userPrincipalName } });
+  });
+});
