@@ -28,7 +28,19 @@ export interface AdminAccount {
   readonly vault: { readonly name: string; readonly id: string; readonly url: string };
   readonly storageAccount: { readonly name: string; readonly id: string };
   /** App Service apps: "" ids for an app without a managed identity. */
-  readonly webApps: readonly { readonly name: string; readonly step: string; readonly principalId: string; readonly clientId: string; readonly signsInAs?: string }[];
+  readonly webApps: readonly { readonly name: string; readonly step: string; readonly principalId: string; readonly clientId: string; readonly signsInAs?: string; readonly userAssignedIdentities?: readonly string[] }[];
+  /** User-assigned managed identities (`az identity show`), with their federated identity credentials, issuers resolved. */
+  readonly userAssignedIdentities?: readonly AdminUserAssignedIdentity[];
+}
+
+/** A user-assigned managed identity as `az identity show` and `az identity federated-credential list` describe it. */
+export interface AdminUserAssignedIdentity {
+  readonly name: string;
+  /** Its ARM resource id. */
+  readonly id: string;
+  readonly clientId: string;
+  readonly principalId: string;
+  readonly federatedIdentityCredentials: readonly { readonly name: string; readonly issuer: string; readonly subject: string; readonly audiences: readonly string[] }[];
 }
 
 export interface AdminOptions {
@@ -95,6 +107,7 @@ export function createAdminApi(options: AdminOptions): Express {
   const principals = (): AdminPrincipal[] => [
     ...directory.servicePrincipals.map(({ secret: _secret, ...entry }) => ({ ...entry, servicePrincipalType: "Application" as const })),
     ...[...directory.apps.values()].map(({ identityHeader: _header, ...entry }) => ({ ...entry, servicePrincipalType: "ManagedIdentity" as const })),
+    ...[...directory.userAssigned.values()].map(({ resourceId: _id, federatedIdentityCredentials: _credentials, ...entry }) => ({ ...entry, servicePrincipalType: "ManagedIdentity" as const })),
     ...directory.users,
   ];
   const principalOf = (principalId: string) => principals().find((entry) => entry.objectId === principalId);

@@ -9,6 +9,7 @@ import { ensureCertificates, type Certificates } from "./ca.ts";
 import { AuditLog } from "./audit/log.ts";
 import { Directory } from "./directory.ts";
 import { identityEnvironment, type HostEndpoints, type HostName } from "./hosts.ts";
+import { federatedCredentialsOf } from "./identity/workloadIdentity.ts";
 import type { KubernetesCluster } from "./identity/kubernetes.ts";
 import { TokenIssuer } from "./identity/tokens.ts";
 import type { SecretStore } from "./keyvault/store.ts";
@@ -220,8 +221,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     storageAccount: { name: seed.storage.account, id: context.scopes.storageAccount },
     webApps: seed.apps.map((app) => {
       const identity = directory.apps.get(app.name);
-      return { name: app.name, step: app.step, principalId: identity?.objectId ?? "", clientId: identity?.appId ?? "", ...(app.signsInAs ? { signsInAs: app.signsInAs } : {}) };
+      const userAssigned = directory.userAssignedOf(app.name).map((attached) => attached.resourceId);
+      return {
+        name: app.name,
+        step: app.step,
+        principalId: identity?.objectId ?? "",
+        clientId: identity?.appId ?? "",
+        ...(app.signsInAs ? { signsInAs: app.signsInAs } : {}),
+        ...(userAssigned.length > 0 ? { userAssignedIdentities: userAssigned } : {}),
+      };
     }),
+    userAssignedIdentities: [...directory.userAssigned.values()].map((identity) => ({
+      name: identity.displayName,
+      id: identity.resourceId,
+      clientId: identity.appId,
+      principalId: identity.objectId,
+      // The cluster's issuer URL in place of its name, as `az identity federated-credential list` shows it.
+      federatedIdentityCredentials: federatedCredentialsOf(identity.federatedIdentityCredentials, {
+        clusterIssuer: (name) => (services.kubernetes.cluster.name === name ? services.kubernetes.cluster.issuerUrl : undefined),
+        keysOf: () => undefined,
+      }).map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences })),
+    })),
   });
 
   const sandbox: Sandbox = {

@@ -151,10 +151,57 @@ describe("az account, ad and webapp", () => {
       json("ad", "signed-in-user", "show"),
       json("account", "show"),
     ]);
-    expect(webapp).toEqual({ principalId: test.sandbox.directory.apps.get("keyless-step-03")?.objectId, tenantId: test.sandbox.seed.tenant.id, type: "SystemAssigned", userAssignedIdentities: null });
+    const attached = test.sandbox.directory.userAssigned.get("keyless-id-03");
+    expect(webapp).toEqual({
+      principalId: test.sandbox.directory.apps.get("keyless-step-03")?.objectId,
+      tenantId: test.sandbox.seed.tenant.id,
+      type: "SystemAssigned, UserAssigned",
+      userAssignedIdentities: { [attached?.resourceId ?? ""]: { clientId: attached?.appId, principalId: attached?.objectId } },
+    });
     expect(sps).toEqual([expect.objectContaining({ appId: test.sandbox.seed.servicePrincipals[0]?.appId, id: test.sandbox.seed.servicePrincipals[0]?.objectId, displayName: "keyless-app-sp", servicePrincipalType: "Application" })]);
     expect(user).toMatchObject({ id: test.sandbox.seed.users[0]?.objectId, userPrincipalName: "learner@keyless.local" });
     expect(account).toMatchObject({ id: test.sandbox.seed.subscription.id, tenantId: test.sandbox.seed.tenant.id, user: { name: "learner@keyless.local", type: "user" } });
+  });
+});
+
+describe("az identity: user-assigned identities and their federated credentials", () => {
+  it("show, list: the ids a role is granted to and an app names in AZURE_CLIENT_ID", async () => {
+    const identity = test.sandbox.directory.userAssigned.get("keyless-id-03");
+    const shown = await json("identity", "show", "--name", "keyless-id-03", "--resource-group", "keyless-rg");
+    expect(shown).toEqual({
+      clientId: identity?.appId,
+      id: identity?.resourceId,
+      location: "westeurope",
+      name: "keyless-id-03",
+      principalId: identity?.objectId,
+      resourceGroup: "keyless-rg",
+      systemData: null,
+      tags: {},
+      tenantId: test.sandbox.seed.tenant.id,
+      type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+    });
+    expect(((await json("identity", "list", "-g", "keyless-rg")) as { name: string }[]).map((row) => row.name)).toEqual(["keyless-id-03", "keyless-id-04"]);
+    const missing = await run("identity", "show", "-n", "keyless-id-99", "-g", "keyless-rg");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ERROR: \(ResourceNotFound\) /);
+  });
+
+  it("federated-credential list: the cluster's issuer URL, the service account, the audience", async () => {
+    const credentials = await json("identity", "federated-credential", "list", "--identity-name", "keyless-id-03", "-g", "keyless-rg");
+    expect(credentials).toEqual([
+      expect.objectContaining({
+        name: "keyless-aks-step-03",
+        issuer: test.sandbox.endpoints.identityHosts.clusterIssuer,
+        subject: "system:serviceaccount:keyless:keyless-step-03",
+        audiences: ["api://AzureADTokenExchange"],
+        type: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+      }),
+    ]);
+  });
+
+  it("role assignment list --assignee: a user-assigned identity is a principal too", async () => {
+    const rows = (await json("role", "assignment", "list", "--assignee", "keyless-id-03", "--all")) as { principalName: string; roleDefinitionName: string }[];
+    expect(rows).toEqual([expect.objectContaining({ principalName: test.sandbox.directory.userAssigned.get("keyless-id-03")?.appId, roleDefinitionName: "Key Vault Secrets User" })]);
   });
 });
 

@@ -10,6 +10,7 @@ import { AzError, connect, type Connection } from "./connection.ts";
 import { registerKeyVault } from "./keyvault.ts";
 import { format, query } from "./output.ts";
 import { registerFunctionApp } from "./functionapp.ts";
+import { registerIdentity } from "./identity.ts";
 import { registerRoles } from "./roles.ts";
 import { registerSandbox } from "./sandbox.ts";
 import { registerWebApp } from "./webapp.ts";
@@ -40,6 +41,7 @@ registerRoles(az, run);
 registerStorage(az, run);
 registerFunctionApp(az, run);
 registerWebApp(az, run);
+registerIdentity(az, run);
 registerSandbox(az, run);
 
 const pathOf = (command: Command): string => (command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name());

@@ -32,8 +32,22 @@ export function registerWebApp(az: Command, run: Run): void {
       run(async (connection) => {
         const app = await findApp(connection, options.name, options.resourceGroup);
         // An app without a managed identity has none to show: az prints nothing.
-        if (!app.principalId) return undefined;
-        return { principalId: app.principalId, tenantId: (await connection.account()).tenantId, type: "SystemAssigned", userAssignedIdentities: null };
+        if (!app.principalId && !app.userAssignedIdentities?.length) return undefined;
+        const account = await connection.account();
+        // User-assigned identities by resource id, each with its client and principal ids.
+        const userAssigned = Object.fromEntries(
+          (app.userAssignedIdentities ?? []).map((id) => {
+            const identity = account.userAssignedIdentities?.find((candidate) => candidate.id === id);
+            return [id, { clientId: identity?.clientId ?? "", principalId: identity?.principalId ?? "" }];
+          }),
+        );
+        const kinds = [...(app.principalId ? ["SystemAssigned"] : []), ...(Object.keys(userAssigned).length > 0 ? ["UserAssigned"] : [])];
+        return {
+          principalId: app.principalId || null,
+          tenantId: account.tenantId,
+          type: kinds.join(", "),
+          userAssignedIdentities: Object.keys(userAssigned).length > 0 ? userAssigned : null,
+        };
       }),
   );
 
