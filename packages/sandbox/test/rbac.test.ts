@@ -105,6 +105,48 @@ describe("role assignment propagation delay", () => {
     expect(rbac.isAllowed(principal, action, vault)).toBe(false);
   });
 
+  it("plays lesson 03's exercise as written: a deletion takes the delay to bite, and so does the grant after it", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const rbac = new RoleAssignments(60_000);
+    const principal = { objectId: "mi", tenantId: "t" };
+    const action = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+    const vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
+    rbac.add({ principalId: "mi", role: "Key Vault Secrets User", scope: vault }, { immediately: true });
+    // 1. Delete the role and restart at once: the app still starts, the deletion has not reached the vault.
+    rbac.remove({ principalId: "mi", role: "Key Vault Secrets User", scope: vault });
+    expect(rbac.isAllowed(principal, action, vault)).toBe(true);
+    expect(rbac.list({ principalId: "mi" })).toEqual([]); // az role assignment list no longer shows it
+    // 2. A minute later: 403.
+    later(60_000);
+    expect(rbac.isAllowed(principal, action, vault)).toBe(false);
+    // 3. Grant it again and restart at once: still 403, with the grant named as on its way.
+    rbac.add({ principalId: "mi", role: "Key Vault Secrets User", scope: vault });
+    expect(rbac.decide(principal, action, vault)).toMatchObject({ allowed: false, pending: { roleDefinitionName: "Key Vault Secrets User" } });
+    later(59_000);
+    expect(rbac.isAllowed(principal, action, vault)).toBe(false);
+    // 4. Once the minute has passed: it starts.
+    later(1_000);
+    expect(rbac.isAllowed(principal, action, vault)).toBe(true);
+  });
+
+  it("lets each change land after the delay, in order: a role granted again too soon still works at once (why the lesson waits in between)", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const rbac = new RoleAssignments(60_000);
+    const principal = { objectId: "mi", tenantId: "t" };
+    const action = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
+    const vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
+    rbac.add({ principalId: "mi", role: "Key Vault Secrets User", scope: vault }, { immediately: true });
+    rbac.remove({ principalId: "mi", role: "Key Vault Secrets User", scope: vault });
+    later(10_000);
+    rbac.add({ principalId: "mi", role: "Key Vault Secrets User", scope: vault });
+    // What the newcomer saw: granted again and restarted at once, a 200, since the deletion had not landed yet.
+    expect(rbac.isAllowed(principal, action, vault)).toBe(true);
+    later(50_000); // the deletion lands
+    expect(rbac.isAllowed(principal, action, vault)).toBe(false);
+    later(10_000); // and then the new grant
+    expect(rbac.isAllowed(principal, action, vault)).toBe(true);
+  });
+
   it("applies to the running vault (the sandbox's roleAssignmentDelayMs)", async () => {
     const { sandbox } = test;
     await sandbox.reset();
