@@ -5,7 +5,7 @@
  * Service). The audit log shows each sign-in and request as Azure's logs would.
  */
 import { join } from "node:path";
-import { vaultResourceOf, type AuditEvent } from "@keyless/sandbox";
+import { vaultResourceOf, type AuditEvent, type HostName } from "@keyless/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PYTHON_SAMPLES, baseEnvironment, clientSuite, findPython, lastJson, resolves, run, startTestSandbox, withoutNodeSettings, type TestSandbox } from "../src/index.ts";
 
@@ -71,6 +71,24 @@ clientSuite(`the Azure SDK for Python${python.ok ? ` (azure-identity ${python.ve
     expect(find(sent.events, "ManagedIdentitySignInLogs")).toMatchObject({ resultType: "Success", resource: "https://storage.azure.com", caller: { displayName: "keyless-step-04" } });
     expect(find(sent.events, "StorageQueueLogs")).toMatchObject({ operationName: "PutMessage", statusCode: 201, caller: { displayName: "keyless-step-04" } });
     expect(await sandbox.queue.peekAll("code-requests")).toContain("python-managed-identity");
+  });
+
+  // Every identity host: only the environment differs. On the VM, Python's ImdsCredential takes IMDS's address from
+  // AZURE_POD_IDENTITY_AUTHORITY_HOST, as @azure/identity does; on AKS, the projected token file is the credential.
+  it.each<HostName>(["container-apps", "vm", "aks"])("reads the secret and sends a message as step 04's app on %s, with that host's environment alone", async (host) => {
+    const { sandbox } = test;
+    const env = { ...baseEnvironment(test.folder("home")), ...withoutNodeSettings(sandbox.appSettings("keyless-step-04", host)) };
+    const after = sandbox.audit.list().at(-1)?.id ?? 0;
+    const read = await run(interpreter(), [join(PYTHON_SAMPLES, "get_secret.py")], env);
+    expect(lastJson(read), read.stderr).toMatchObject({ ok: true, value: sandbox.seed.keyVault.secrets["third-party-api-key"] });
+    const sent = await run(interpreter(), [join(PYTHON_SAMPLES, "send_message.py"), `python-on-${host}`], env);
+    expect(lastJson(sent), sent.stderr).toMatchObject({ ok: true, content: `python-on-${host}` });
+    const signIns = sandbox.audit.list({ after, category: "ManagedIdentitySignInLogs" });
+    expect(signIns.length).toBeGreaterThan(0);
+    for (const signIn of signIns) {
+      expect(signIn).toMatchObject({ statusCode: 200, clientCredentialType: host === "aks" ? "federatedIdentityCredential" : "managedIdentity", caller: { displayName: "keyless-id-04" } });
+    }
+    expect(await sandbox.queue.peekAll("code-requests")).toContain(`python-on-${host}`);
   });
 
   it("a wrong client secret fails with Entra ID's code, in Python's error as in the sign-in log", async () => {
