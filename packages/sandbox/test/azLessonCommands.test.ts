@@ -65,6 +65,16 @@ describe("az storage", () => {
   });
 });
 
+describe("az role assignment list", () => {
+  it("names every principal on the vault, user-assigned identities too (lesson 02's table)", async () => {
+    const rows = (await json("role", "assignment", "list", "--scope", test.sandbox.scopes.vault)) as { principalName: string | null; principalId: string }[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.filter((row) => !row.principalName)).toEqual([]);
+    const userAssigned = [...test.sandbox.directory.userAssigned.values()][0];
+    if (userAssigned) expect(rows).toContainEqual(expect.objectContaining({ principalId: userAssigned.objectId, principalName: userAssigned.appId }));
+  });
+});
+
 describe("az ad app credential reset", () => {
   it("replaces the app's client secret in the running sandbox and prints the new one as az does; npm run reset brings the seed's back", async () => {
     const app = test.sandbox.directory.servicePrincipals[0]!;
