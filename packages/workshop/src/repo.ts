@@ -10,6 +10,17 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
  */
 export const ENDPOINTS_FILE = `${process.env["KEYLESS_SANDBOX_DIR"] ?? `${REPO_ROOT}.sandbox`}/endpoints.json`;
 
+/**
+ * Where `npm run exercise` puts the learner's own apps (`workspace/03-managed-identity`), git-ignored, or
+ * the folder in KEYLESS_WORKSPACE_DIR (tests play a learner there, never in the real workspace).
+ */
+export const WORKSPACE_DIR = (process.env["KEYLESS_WORKSPACE_DIR"] ?? `${REPO_ROOT}workspace`).replace(/\/+$/, "");
+
+/** The port `npm start` gives the learner's own app for an exercise: 3103 for exercise 03. */
+export function workspacePort(step: StepNumber): number {
+  return 3100 + Number(step);
+}
+
 /** The port `npm start` gives each step: 3001 for step 01, and so on. */
 export function stepPort(step: StepNumber): number {
   return 3000 + Number(step);
