@@ -31,12 +31,17 @@ export interface LauncherView {
   secrets(): readonly string[];
   /** Stops a step and starts it again, the sandbox keeping its state: its URL, or the line that says why it did not start. */
   restart(step: string): Promise<{ url?: string; error?: string }>;
+  /** More routes, by "METHOD /path" (the learner's apps, the audit log: see workspaceApps.ts). */
+  routes?: Readonly<Record<string, ControlRoute>>;
 }
+
+/** One route of the control endpoint: the request's JSON body and query in, JSON out. */
+export type ControlRoute = (body: unknown, query: URLSearchParams) => Promise<unknown> | unknown;
 
 export async function startControlServer(sandbox: Sandbox, launcher: LauncherView): Promise<ControlEndpoint & { stop(): Promise<void> }> {
   const token = randomBytes(24).toString("base64url");
   const expected = Buffer.from(`Bearer ${token}`);
-  const routes: Record<string, (body: unknown) => Promise<unknown> | unknown> = {
+  const routes: Record<string, ControlRoute> = {
     "GET /ping": () => ({ pid: process.pid }),
     "GET /third-party/keys": () => ({ keys: sandbox.thirdParty.keys() }),
     "PUT /third-party/keys": (body) => sandbox.thirdParty.setKeys((body as { keys: string[] }).keys),
@@ -48,6 +53,7 @@ export async function startControlServer(sandbox: Sandbox, launcher: LauncherVie
     "GET /secrets": () => ({ secrets: launcher.secrets() }),
     ...Object.fromEntries(["01", "02", "03", "04"].map((step) => [`GET /logs/${step}`, () => ({ logs: launcher.logs(step) })])),
     ...Object.fromEntries(["01", "02", "03", "04"].map((step) => [`POST /steps/${step}/restart`, () => launcher.restart(step)])),
+    ...launcher.routes,
   };
   const server = createServer(async (request, response) => {
     const given = Buffer.from(request.headers.authorization ?? "");
@@ -55,13 +61,14 @@ export async function startControlServer(sandbox: Sandbox, launcher: LauncherVie
       response.writeHead(401).end();
       return;
     }
-    const route = routes[`${request.method} ${request.url}`];
+    const url = new URL(request.url ?? "/", "http://control");
+    const route = routes[`${request.method} ${url.pathname}`];
     if (!route) {
       response.writeHead(404).end();
       return;
     }
     try {
-      const result = await route(await readJson(request));
+      const result = await route(await readJson(request), url.searchParams);
       response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result ?? {}));
     } catch (error) {
       response.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: String(error) }));
@@ -90,6 +97,8 @@ export interface RunningWorkshop {
   restart(step: string): Promise<{ url?: string; error?: string }>;
   /** How many messages wait in the seed's queue (Azure's approximate count). */
   queueCount(): Promise<number>;
+  /** Any other route, e.g. the learner's apps' (see workspaceControl.ts). */
+  request<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
 /** How long a launcher that runs takes to answer at most (it answers at once unless it is paused). */
@@ -139,6 +148,7 @@ export function connectToRunningWorkshop(file = ENDPOINTS_FILE): RunningWorkshop
     logs: async (step) => ((await call("GET", `/logs/${step}`)) as { logs: string }).logs,
     restart: async (step) => (await call("POST", `/steps/${step}/restart`)) as { url?: string; error?: string },
     queueCount: async () => ((await call("GET", "/queue/count")) as { count: number }).count,
+    request: async <T>(method: string, path: string, body?: unknown) => (await call(method, path, body)) as T,
   };
 }
 

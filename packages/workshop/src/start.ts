@@ -20,11 +20,13 @@ import { NotRunningError, reachRunningWorkshop, startControlServer, type Control
 import { removeOwnEndpointsFile, writeEndpointsFile } from "./endpointsFile.ts";
 import { watchParent } from "./parentWatch.ts";
 import { portInUse, portsInUse, whoHolds } from "./ports.ts";
-import { ENDPOINTS_FILE, REPO_ROOT, SANDBOX_PORTS, STEP_TIMEOUT_MS, stepPort } from "./repo.ts";
+import { ENDPOINTS_FILE, REPO_ROOT, SANDBOX_PORTS, STEP_TIMEOUT_MS, stepPort, workspacePort } from "./repo.ts";
 import { stepDir } from "./stepFolders.ts";
 import { STEP_TITLES, parseStep } from "./steps.ts";
 import { UsageError } from "./usageError.ts";
-import { bold, cyan, dim, fail, green, readableLogLine, red, table } from "./ui.ts";
+import { bold, cyan, dim, fail, green, readableLogLine, red, table, yellow } from "./ui.ts";
+import { WorkspaceApps, workspaceRoutes } from "./workspaceApps.ts";
+import { loadExercise, shownPath } from "./exercises.ts";
 
 type ServiceName = keyof SandboxPorts;
 /** The sandbox's services by the name of their port, in the learner's words. */
@@ -101,6 +103,8 @@ let control: (ControlEndpoint & { stop(): Promise<void> }) | undefined;
 const running = new Map<StepNumber, RunningStep>();
 /** The steps npm start was asked to run, and those restarted since: `npm run doctor` calls one that is not running down. */
 const askedSteps = new Set<StepNumber>();
+/** The learner's own apps (npm run exercise), each beside the steps on 310N. */
+let workspace: WorkspaceApps | undefined;
 let stopping = false;
 
 /** Prints a line; a terminal that is gone (SIGHUP) or a closed pipe is no reason to fail. */
@@ -126,6 +130,7 @@ async function shutDown(exitCode: number, { quiet = false } = {}): Promise<void>
   setTimeout(() => process.exit(exitCode), STOP_DEADLINE_MS).unref();
   await Promise.allSettled([
     ...[...running.values()].map((step) => step.stop()),
+    workspace?.stop(),
     control?.stop(),
     sandboxStarting?.then((sandbox) => sandbox.stop()),
   ]);
@@ -179,6 +184,14 @@ async function main(): Promise<void> {
     onEvent: (text) => console.log(`${dim("[sandbox]")} ${text}`),
   });
   const sandbox = await sandboxStarting;
+  workspace = new WorkspaceApps({
+    sandbox,
+    port: (step) => (options.freePorts ? 0 : workspacePort(step)),
+    env: { THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS), NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache") },
+    say,
+    onChange: () => writeEndpoints(sandbox),
+  });
+  const learnerApps = workspace.startExisting();
   await Promise.all(
     steps
       .filter((step) => !failures.has(step))
@@ -193,9 +206,11 @@ async function main(): Promise<void> {
       }),
   );
 
+  await learnerApps;
   await sandbox.ready;
   if (stopping) return;
   control = await startControlServer(sandbox, {
+    routes: workspaceRoutes(sandbox, workspace),
     logs: (step) => running.get(step as StepNumber)?.output() ?? "",
     secrets: () => [
       ...sandbox.thirdParty.keys(),
@@ -203,6 +218,7 @@ async function main(): Promise<void> {
       ...STEPS.filter((step) => steps.includes(step) || running.has(step)).flatMap((step) =>
         SECRET_VARIABLES.flatMap((name) => sandbox.stepEnvironment(step)[name] ?? []),
       ),
+      ...(workspace?.secrets() ?? []),
     ],
     async restart(text) {
       const step = parseStep(text);
@@ -276,7 +292,7 @@ function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<Running
 function writeEndpoints(sandbox: Sandbox): void {
   if (stopping || !control) return;
   const steps = Object.fromEntries([...running].map(([step, { url }]) => [step, url]));
-  writeEndpointsFile(ENDPOINTS_FILE, { ...sandbox.endpoints, steps, askedSteps: [...askedSteps].sort(), control: { url: control.url, token: control.token }, pid: process.pid });
+  writeEndpointsFile(ENDPOINTS_FILE, { ...sandbox.endpoints, steps, workspace: workspace?.urls() ?? {}, askedSteps: [...askedSteps].sort(), control: { url: control.url, token: control.token }, pid: process.pid });
 }
 
 /** The identity endpoints of the other hosts the steps run on (--host). */
@@ -307,6 +323,11 @@ function printReady(sandbox: Sandbox, steps: readonly StepNumber[], failures: Re
     ["Queue Storage", queueUrl],
     ["third-party API", thirdPartyApi],
   ];
+  // The learner's own apps: one that does not start is the exercise's business, not the workshop's.
+  for (const app of workspace?.list() ?? []) {
+    const where = `exercise ${app.step}: ${loadExercise(app.step).title} (${shownPath(app.dir)})`;
+    rows.push([yellow(`yours ${app.step}`), where, app.url ? green(`${app.url}/api/v1/getcode`) : fail(`did not start: npm run check -- ${app.step} says why`)]);
+  }
   for (const [name, url] of services) if (url) rows.push([dim("sandbox"), name, url]);
   const notRunning = steps.filter((step) => !running.has(step));
   const headline =
