@@ -23,6 +23,8 @@ export interface ContractTarget {
   /** What the step has logged so far. */
   logs(): string | Promise<string>;
   stop(): Promise<void>;
+  /** Told each code the suite was issued: a checkpoint removes their queue messages afterwards. */
+  onCode?(code: string): void;
 }
 
 export const CODE_PATTERN = /^[A-Za-z]{3}-(\d{1,4})-[A-Za-z]{3}$/;
@@ -62,6 +64,16 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
       const response = await fetch(new URL(path, target.baseUrl), init);
       const text = await response.text();
       seen.push(text, JSON.stringify([...response.headers]));
+      if (response.ok && target.onCode) {
+        const code = (() => {
+          try {
+            return (JSON.parse(text) as { code?: unknown }).code;
+          } catch {
+            return undefined;
+          }
+        })();
+        if (typeof code === "string") target.onCode(code);
+      }
       return {
         status: response.status,
         contentType: response.headers.get("content-type") ?? "",

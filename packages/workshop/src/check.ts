@@ -1,44 +1,52 @@
 /**
- * `npm run check -- 03`: a lesson's checkpoint. Runs the shared contract suite
- * against the step that `npm start` is running, and answers in words.
+ * `npm run check -- 03`: a lesson's checkpoint. With an app of the learner's
+ * for exercise 03 (`npm run exercise -- 03`), it grades that app in words
+ * (grade.ts); otherwise it runs the shared contract suite against the step
+ * that `npm start` is running. Either way it leaves the queue as it found it.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { STEPS, type StepNumber } from "@keyless/sandbox";
-import { NotRunningError, reachRunningWorkshop } from "./control.ts";
-import { REPO_ROOT } from "./repo.ts";
+import { runCheckpoint } from "./checkpoint.ts";
+import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "./control.ts";
+import { isExerciseStep, loadExercise, workspaceAppDir } from "./exercises.ts";
+import { gradeExercise } from "./grade.ts";
 import { STEP_TITLES, parseStep } from "./steps.ts";
 import { UsageError } from "./usageError.ts";
 import { bold, dim, fail, ok } from "./ui.ts";
+import { workspaceClient } from "./workspaceControl.ts";
 
-interface VitestReport {
-  numPassedTests: number;
-  numFailedTests: number;
-  testResults: { message?: string; assertionResults: { title: string; status: string; failureMessages: string[] }[] }[];
-}
+/** The learner has their own app for this step's exercise. */
+const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(`${workspaceAppDir(step)}/src`);
 
 const program = new Command("npm run check --")
   .description("Check a lesson: run the step's contract tests against the running sandbox (start it first with npm start).")
   .argument("[steps...]", `the steps to check (${STEPS.join(", ")}); every running step when omitted`)
-  .addHelpText("after", "\nExamples:\n  npm run check -- 03\n  npm run check\n")
+  .option("--reference", "check the workshop's own step even when you have an app for its exercise")
+  .addHelpText("after", "\nExamples:\n  npm run check -- 03               your app for exercise 03 if you have one (npm run exercise -- 03), else step 03\n  npm run check -- 03 --reference   step 03 itself\n  npm run check\n")
   .showHelpAfterError()
-  .action(async (texts: string[]) => {
+  .action(async (texts: string[], options: { reference?: boolean }) => {
     const steps = texts.map(parseStep);
     // First of all, a sandbox that answers: a file left by an npm start that is gone is named, never checked.
     const workshop = await reachRunningWorkshop();
-    if (steps.length === 0) steps.push(...STEPS.filter((step) => workshop.endpoints.steps[step]));
+    const yours = (step: StepNumber) => !options.reference && hasWorkspaceApp(step);
+    if (steps.length === 0) steps.push(...STEPS.filter((step) => workshop.endpoints.steps[step] || yours(step)));
     // npm start runs, so the step is started into it, not with a second npm start (its ports are taken).
     if (steps.length === 0) throw new UsageError("No step is running. Start one with npm run restart -- 01 (any step), then check again.");
-    for (const step of steps) await checkStep(step, workshop.endpoints.steps[step]);
+    for (const step of steps) {
+      if (isExerciseStep(step) && yours(step)) {
+        if (!(await gradeExercise(loadExercise(step), workshop))) process.exitCode = 1;
+      } else await checkStep(step, workshop);
+    }
   });
 
-async function checkStep(step: StepNumber, url: string | undefined): Promise<void> {
+async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<void> {
+  const url = workshop.endpoints.steps[step];
   if (!url) throw new UsageError(`Step ${step} is not running. Start it with npm run restart -- ${step}, then check again.`);
   console.log(`Checking step ${step} (${STEP_TITLES[step]}) at ${url} ...`);
-  const report = runCheckpoint(step);
+  const { report, codes } = await runCheckpoint({ step });
+  // Each code the suite was issued put a message on the queue (step 04): those go, the learner's own stay.
+  if (step === "04" && codes.length > 0) await workspaceClient(workshop).removeCodes(codes);
   const total = report.numPassedTests + report.numFailedTests;
   const loadError = report.testResults.find((file) => file.message)?.message;
   if (report.numFailedTests === 0 && !loadError && total > 0) {
@@ -59,21 +67,6 @@ async function checkStep(step: StepNumber, url: string | undefined): Promise<voi
   }
   console.log(dim("\n  The lesson's Troubleshooting section explains the usual causes."));
   process.exitCode = 1;
-}
-
-function runCheckpoint(step: string): VitestReport {
-  const output = join(mkdtempSync(join(tmpdir(), "keyless-check-")), "report.json");
-  const workshopDir = join(REPO_ROOT, "packages/workshop");
-  spawnSync(
-    process.execPath,
-    [join(REPO_ROOT, "node_modules/vitest/vitest.mjs"), "run", "--config", "checkpoints/vitest.config.ts", "--reporter=json", `--outputFile=${output}`],
-    { cwd: workshopDir, env: { ...process.env, KEYLESS_CHECK_STEP: step }, stdio: "ignore" },
-  );
-  try {
-    return JSON.parse(readFileSync(output, "utf8")) as VitestReport;
-  } catch {
-    throw new Error("The checkpoint did not run: try npm run doctor.");
-  }
 }
 
 try {
