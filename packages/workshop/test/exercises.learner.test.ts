@@ -1,0 +1,254 @@
+/**
+ * CI plays a learner for each exercise, against one real workshop (`npm start
+ * -- --free-ports`) with its own sandbox folder and its own workspace folder,
+ * never the real `workspace/`: the untouched problem fails with its hint, a
+ * known wrong solution fails with its own hint, the solution passes, the queue
+ * is left as the check found it, and the audit log holds no secret.
+ *
+ * The tests run in order and build on each other, as a learner's session does.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const stateDir = mkdtempSync(join(tmpdir(), "keyless-learner-sandbox-"));
+const workspaceDir = mkdtempSync(join(tmpdir(), "keyless-learner-workspace-"));
+const env = {
+  // A learner's terminal: not what an outer npm (npm test, turbo) set for its own script.
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+  KEYLESS_SANDBOX_DIR: stateDir,
+  KEYLESS_WORKSPACE_DIR: workspaceDir,
+  // The checkpoint's "slower than the timeout" check waits this long: short, for a test.
+  KEYLESS_STEP_TIMEOUT_MS: "2000",
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+};
+
+const SEED = JSON.parse(readFileSync(join(REPO_ROOT, "packages/sandbox/seed.json"), "utf8")) as {
+  subscription: { id: string };
+  apps: { name: string; identity?: { principalId: string } }[];
+  servicePrincipals: { displayName: string; objectId: string; secret: string }[];
+};
+const RG = `/subscriptions/${SEED.subscription.id}/resourceGroups/keyless-rg`;
+const VAULT = `${RG}/providers/Microsoft.KeyVault/vaults/keyless-kv`;
+const ACCOUNT = `${RG}/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`;
+const QUEUE = `${ACCOUNT}/queueServices/default/queues/code-requests`;
+const principalOf = (app: string) => SEED.apps.find((candidate) => candidate.name === app)?.identity?.principalId ?? "";
+const WORKSPACE_SP = SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.objectId ?? "";
+
+let launcher: ChildProcess;
+let launcherOutput = "";
+
+interface Run {
+  readonly code: number;
+  readonly output: string;
+}
+
+function run(file: string, args: readonly string[], cwd = WORKSHOP): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [file, ...args], { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+    });
+  });
+}
+const exercise = (...args: string[]) => run("src/cli/exercise.ts", args);
+const check = (...args: string[]) => run("src/check.ts", args);
+const az = (...args: string[]) => run("src/az/main.ts", args, join(REPO_ROOT, "packages/sandbox"));
+const queueCount = async () => (JSON.parse((await az("storage", "message", "count", "--queue-name", "code-requests")).output) as { approximateMessageCount: number }).approximateMessageCount;
+const endpoints = () => JSON.parse(readFileSync(join(stateDir, "endpoints.json"), "utf8")) as { workspace: Record<string, string>; control: { url: string; token: string } };
+const appDir = (name: string) => join(workspaceDir, name);
+/** Edits a file of the learner's app, as a learner saves it. */
+function edit(app: string, file: string, change: (text: string) => string): void {
+  const path = join(appDir(app), file);
+  const before = readFileSync(path, "utf8");
+  const after = change(before);
+  expect(after, `${file} changed`).not.toBe(before);
+  writeFileSync(path, after);
+}
+
+beforeAll(async () => {
+  // Step 04 as the reference step: its checkpoint must leave the queue as it found it too.
+  launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "04"], { cwd: WORKSHOP, env, stdio: ["ignore", "pipe", "pipe"] });
+  launcher.stderr?.on("data", (chunk: Buffer) => (launcherOutput += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    launcher.stdout?.on("data", (chunk: Buffer) => {
+      launcherOutput += chunk.toString();
+      if (launcherOutput.includes("Ctrl-C stops everything")) resolve();
+    });
+    launcher.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${launcherOutput}`)));
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (launcher && launcher.exitCode === null) {
+    const exited = once(launcher, "exit");
+    launcher.kill("SIGTERM");
+    await exited;
+  }
+  rmSync(stateDir, { recursive: true, force: true });
+  rmSync(workspaceDir, { recursive: true, force: true });
+});
+
+describe("exercise 02: the key in Key Vault", () => {
+  it("npm run exercise -- 02 creates the learner's app from step 01, says what to do, and npm start runs it", async () => {
+    const created = await exercise("02");
+    expect(created.code, created.output).toBe(0);
+    expect(created.output).toContain("step 01's code, with 🐨 where the change goes");
+    expect(created.output).toMatch(/Open first:\n\s+\S+02-key-vault\/src\/thirdPartyKey\.ts/);
+    expect(created.output).toMatch(/✔ Your app runs at http:\/\/localhost:\d+\/api\/v1\/getcode/);
+    expect(launcherOutput).toMatch(/\[workspace 02\] your app runs at/);
+    // It resolves its packages from the repository's node_modules, and answers.
+    const answer = await fetch(`${endpoints().workspace["02"]}/api/v1/getcode`);
+    expect(answer.status).toBe(200);
+  });
+
+  it("the untouched problem fails: the key is in the code, and the app never signed in", async () => {
+    const graded = await check("02");
+    expect(graded.code, graded.output).toBe(1);
+    expect(graded.output).toMatch(/✖ The third party's key is still written in src\/thirdPartyKey\.ts:\d+ \(the secret scanner finds it/);
+    expect(graded.output).toContain("✖ The sandbox saw no sign-in by your app since it started");
+    expect(graded.output).toContain("✖ Exercise 02 is not done yet");
+  });
+
+  it("--solve applies the step and the role, printing the az command; then the check passes", async () => {
+    const solved = await exercise("02", "--solve", "--yes");
+    expect(solved.code, solved.output).toBe(0);
+    expect(solved.output).toContain(`$ npm run --silent az -- role assignment create --assignee ${WORKSPACE_SP} --role "Key Vault Secrets User" --scope ${VAULT}`);
+    const graded = await check("02");
+    expect(graded.code, graded.output).toBe(0);
+    expect(graded.output).toContain("✔ Your app signed in as its service principal keyless-workspace-sp");
+    expect(graded.output).toMatch(/✔ It keeps the contract every step keeps: (\d+) of \1 checks over HTTP/);
+    expect(graded.output).toMatch(/✔ Exercise 02 passes/);
+  });
+});
+
+describe("exercise 03: managed identity", () => {
+  it("the untouched problem does not start, and the check says the client secret must go", async () => {
+    expect((await exercise("03")).code).toBe(0);
+    const graded = await check("03");
+    expect(graded.code, graded.output).toBe(1);
+    expect(graded.output).toMatch(/✖ src\/config\.ts:\d+ still needs a client secret \(AZURE_CLIENT_SECRET\)/);
+    expect(graded.output).toContain(
+      "✖ Your app did not start: it requires AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, which App Service does not set for an app that signs in with its managed identity.",
+    );
+  });
+
+  it("a wrong solution, the client secret kept in a .env: told when the app signed in with it, and what to remove", async () => {
+    edit("03-managed-identity", "src/config.ts", (text) => text.replace(/^\s*AZURE_(TENANT_ID|CLIENT_ID|CLIENT_SECRET): .*\n/gm, ""));
+    // The settings of exercise 02's app, as `az sandbox app-env` prints them for a .env file.
+    const dotenv = await az("sandbox", "app-env", "--name", "keyless-workspace-02", "--format", "dotenv");
+    writeFileSync(join(appDir("03-managed-identity"), ".env"), dotenv.output);
+    const graded = await check("03");
+    expect(graded.code, graded.output).toBe(1);
+    expect(graded.output).toMatch(/✖ Your app signed in with a client secret at \d\d:\d\d:\d\d, as keyless-workspace-sp; step 03 wants its managed identity\./);
+    expect(graded.output).toContain("Remove AZURE_CLIENT_SECRET (and AZURE_CLIENT_ID, AZURE_TENANT_ID) from .env");
+    expect(graded.output).toMatch(/✖ \.env:\d+ still needs a client secret/);
+  });
+
+  it("--solve removes the .env and grants the managed identity its role; then the check passes", async () => {
+    const solved = await exercise("03", "--solve", "--yes");
+    expect(solved.code, solved.output).toBe(0);
+    expect(solved.output).toMatch(/removed +\.env/);
+    // The learner's secret is never shown again, not even in the diff.
+    expect(solved.output).not.toContain(SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.secret ?? "?");
+    expect(solved.output).toContain(`$ npm run --silent az -- role assignment create --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`);
+    const graded = await check("03");
+    expect(graded.code, graded.output).toBe(0);
+    expect(graded.output).toMatch(/✔ Your app signed in with its managed identity \(keyless-workspace-03\)/);
+  });
+});
+
+describe("exercise 04: a queue message per code", () => {
+  const identity = principalOf("keyless-workspace-04");
+
+  it("the untouched problem does not start: its identity may not read the vault, and the hint names the exact grant", async () => {
+    expect((await exercise("04")).code).toBe(0);
+    const graded = await check("04");
+    expect(graded.code, graded.output).toBe(1);
+    expect(graded.output).toMatch(/✖ At \d\d:\d\d:\d\d Key Vault refused your app's identity \(keyless-workspace-04, its managed identity\) with 403 ForbiddenByRbac/);
+    expect(graded.output).toContain(`npm run --silent az -- role assignment create --assignee ${identity} --role "Key Vault Secrets User" --scope ${VAULT}`);
+  });
+
+  it("a wrong solution, sending after answering: told when it answered and when the message was sent", async () => {
+    const solution = join(REPO_ROOT, "steps/04-queue/src");
+    for (const file of ["app.ts", "config.ts", "queue.ts", "server.ts"]) writeFileSync(join(appDir("04-queue"), "src", file), readFileSync(join(solution, file), "utf8"));
+    edit("04-queue", "src/app.ts", (text) => text.replace(/(\s*)await codeQueue\.send\(issued\);([\s\S]*?res\.json\(issued\);)/, "$2$1await codeQueue.send(issued);"));
+    for (const [role, scope] of [["Key Vault Secrets User", VAULT], ["Storage Queue Data Message Sender", QUEUE]] as const) {
+      const granted = await az("role", "assignment", "create", "--assignee", identity, "--role", role, "--scope", scope, "-o", "none");
+      expect(granted.code, granted.output).toBe(0);
+    }
+    const graded = await check("04");
+    expect(graded.code, graded.output).toBe(1);
+    expect(graded.output).toMatch(/✖ Your app answered \w{3}-\d+-\w{3} at [\d:.]+ and its queue message was sent at [\d:.]+: after the answer/);
+    expect(graded.output).toContain("Queue first, answer second: await codeQueue.send(issued) before res.json(issued).");
+  });
+
+  it("a wrong solution, a wider role: told which role reaches too far, and the commands that fix it", async () => {
+    writeFileSync(join(appDir("04-queue"), "src/app.ts"), readFileSync(join(REPO_ROOT, "steps/04-queue/src/app.ts"), "utf8"));
+    expect((await az("role", "assignment", "delete", "--assignee", identity, "--role", "Storage Queue Data Message Sender", "--scope", QUEUE, "-o", "none")).code).toBe(0);
+    expect((await az("role", "assignment", "create", "--assignee", identity, "--role", "Storage Queue Data Contributor", "--scope", ACCOUNT, "-o", "none")).code).toBe(0);
+    const graded = await check("04");
+    expect(graded.code, graded.output).toBe(1);
+    expect(graded.output).toContain("✖ Your app's identity (keyless-workspace-04) has more access than the lesson gives it: Storage Queue Data Contributor on the storage account devstoreaccount1.");
+    expect(graded.output).toContain(`npm run --silent az -- role assignment delete --assignee ${identity} --role "Storage Queue Data Contributor" --scope ${ACCOUNT}`);
+    expect(graded.output).toContain(`npm run --silent az -- role assignment create --assignee ${identity} --role "Storage Queue Data Message Sender" --scope ${QUEUE}`);
+  });
+
+  it("--solve puts the lesson's role in place of the wider one; the check passes and leaves the learner's own messages", async () => {
+    const solved = await exercise("04", "--solve", "--yes");
+    expect(solved.code, solved.output).toBe(0);
+    expect(solved.output).toContain(`$ npm run --silent az -- role assignment delete --assignee ${identity} --role "Storage Queue Data Contributor" --scope ${ACCOUNT}`);
+    // The learner's own code, and its message in the queue: the check must leave it there.
+    const mine = await fetch(`${endpoints().workspace["04"]}/api/v1/getcode`);
+    expect(mine.status).toBe(200);
+    const before = await queueCount();
+    expect(before).toBeGreaterThanOrEqual(1);
+    const graded = await check("04");
+    expect(graded.code, graded.output).toBe(0);
+    expect(graded.output).toMatch(/✔ One queue message per code, each sent before the answer/);
+    expect(graded.output).toMatch(/one queue message for each of the \d+ codes they were issued/);
+    expect(await queueCount()).toBe(before);
+  });
+
+  it("npm run check -- 04 --reference checks step 04 itself, and leaves the queue as it found it", async () => {
+    const before = await queueCount();
+    const graded = await check("04", "--reference");
+    expect(graded.code, graded.output).toBe(0);
+    expect(graded.output).toMatch(/✔ Step 04 passes its checkpoint/);
+    expect(await queueCount()).toBe(before);
+  });
+});
+
+describe("after the exercises", () => {
+  it("npm run progress: each lesson's state, kept in the workspace", async () => {
+    const progress = await run("src/cli/progress.ts", []);
+    expect(progress.code, progress.output).toBe(0);
+    expect(progress.output).toMatch(/lesson 01 .*no exercise/);
+    for (const step of ["02", "03", "04"]) expect(progress.output).toMatch(new RegExp(`lesson ${step} .*passed today \\d\\d:\\d\\d \\(after --solve\\)`));
+    expect(progress.output).toContain("Every exercise passes.");
+  });
+
+  it("--reset starts over: the problem's code again, and no role left for the identity", async () => {
+    const reset = await exercise("03", "--reset", "--yes");
+    expect(reset.code, reset.output).toBe(0);
+    expect(reset.output).toContain(`$ npm run --silent az -- role assignment delete --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`);
+    expect(readFileSync(join(appDir("03-managed-identity"), "src/config.ts"), "utf8")).toContain("🐨 Exercise 03");
+    expect((await run("src/cli/progress.ts", [])).output).toMatch(/lesson 03 .*in progress/);
+  });
+
+  it("the audit log holds no secret: no client secret, no key, no identity header", async () => {
+    const { control } = endpoints();
+    const secrets = ((await (await fetch(`${control.url}/secrets`, { headers: { authorization: `Bearer ${control.token}` } })).json()) as { secrets: string[] }).secrets;
+    const all = [...secrets, ...SEED.servicePrincipals.map((sp) => sp.secret)];
+    expect(all.length).toBeGreaterThan(3);
+    const log = readFileSync(join(stateDir, "audit.jsonl"), "utf8");
+    expect(log.split("\n").length).toBeGreaterThan(100);
+    for (const secret of all) expect(log).not.toContain(secret);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * The exercises' instructions are kept once, as comment lines anchored to the
+ * previous step (packages/workshop/exercises/0N.json): never a copy of a step.
+ * These tests prove that the learner's start is the previous step plus those
+ * comments and nothing else, and that the solution is the step, byte for byte.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { structuredPatch } from "diff";
+import { afterAll, describe, expect, it } from "vitest";
+import { EXERCISE_STEPS, applyInstructions, diffFiles, loadExercise, maskDotenv, problemFiles, replaceFiles, solutionFiles, workspaceFiles } from "../src/exercises.ts";
+import { clientSecretUses } from "../src/grade.ts";
+import { compareRoles } from "../src/roles.ts";
+import { stepDir } from "../src/stepFolders.ts";
+import { describeStartFailure, type WorkspaceAppState, type WorkspaceView } from "../src/workspaceApps.ts";
+
+const WORKSHOP = new URL("..", import.meta.url);
+
+/** A step's source files, read straight from its folder. */
+function stepSource(step: string): Map<string, string> {
+  const src = join(stepDir(step), "src");
+  return new Map(
+    readdirSync(src, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => {
+        const path = join(entry.parentPath, entry.name);
+        return [`src/${path.slice(src.length + 1)}`, readFileSync(path, "utf8")] as const;
+      }),
+  );
+}
+
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(EXERCISE_STEPS)("exercise %s", (step) => {
+  const exercise = loadExercise(step);
+
+  it("starts from the previous step with comment lines added, and nothing else changed", () => {
+    const previous = stepSource(exercise.from);
+    const problem = problemFiles(exercise);
+    expect([...problem.keys()].sort()).toEqual([...previous.keys()].sort());
+    let added = 0;
+    for (const [file, text] of problem) {
+      const before = previous.get(file) ?? "";
+      const lines = structuredPatch(file, file, before, text).hunks.flatMap((hunk) => hunk.lines);
+      const changed = lines.filter((line) => line.startsWith("+") || line.startsWith("-"));
+      for (const line of changed) {
+        expect(line, `${file}: only added comment lines`).toMatch(/^\+\s*\/\/ /);
+      }
+      added += changed.length;
+    }
+    expect(added).toBe(exercise.instructions.reduce((sum, instruction) => sum + instruction.lines.length, 0));
+  });
+
+  it("marks where the change goes with 🐨, in every file it asks the learner to open", () => {
+    const problem = problemFiles(exercise);
+    const marked = [...problem].filter(([, text]) => text.includes("🐨")).map(([file]) => file);
+    for (const file of exercise.open) {
+      expect(problem.has(file), `${file} exists`).toBe(true);
+      expect(marked, `${file} has a 🐨`).toContain(file);
+    }
+  });
+
+  it("has the step itself as its solution: --solve leaves exactly the step's source, whatever the learner added", () => {
+    const dir = mkdtempSync(join(tmpdir(), `keyless-exercise-${step}-`));
+    temporary.push(dir);
+    replaceFiles(dir, problemFiles(exercise));
+    writeFileSync(join(dir, ".env"), "AZURE_CLIENT_SECRET=not-a-real-one\n");
+    writeFileSync(join(dir, "src", "mine.ts"), "export const mine = 1;\n");
+    replaceFiles(dir, solutionFiles(exercise));
+    expect(workspaceFiles(dir)).toEqual(stepSource(step));
+  });
+
+  it("grants roles the sandbox knows, on the vault or the queue", () => {
+    expect(exercise.roles.length).toBeGreaterThan(0);
+    for (const grant of exercise.roles) expect(["Key Vault Secrets User", "Storage Queue Data Message Sender"]).toContain(grant.role);
+  });
+});
+
+describe("the pieces the exercises are made of", () => {
+  it("an anchor must be in exactly one line", () => {
+    const files = new Map([["src/a.ts", "one\ntwo\ntwo\n"]]);
+    expect(() => applyInstructions(files, [{ file: "src/a.ts", before: "two", lines: ["// x"] }])).toThrow(/in 2 lines/);
+    expect(() => applyInstructions(files, [{ file: "src/a.ts", after: "three", lines: ["// x"] }])).toThrow(/in 0 lines/);
+    expect(applyInstructions(new Map([["src/a.ts", "  one\n"]]), [{ file: "src/a.ts", after: "one", lines: ["// x"] }]).get("src/a.ts")).toBe("  one\n  // x\n");
+  });
+
+  it("a diff names added and deleted files as git does", () => {
+    const patch = diffFiles(new Map([[".env", "A=1\n"]]), new Map([["src/b.ts", "b\n"]]));
+    expect(patch).toContain("diff --git a/.env b/.env\ndeleted file mode 100644");
+    expect(patch).toContain("diff --git a/src/b.ts b/src/b.ts\nnew file mode 100644");
+  });
+
+  it("a .env is shown with its values masked", () => {
+    expect(maskDotenv('AZURE_CLIENT_ID="abc"\nexport AZURE_CLIENT_SECRET=kls~secret\n# a comment\nEMPTY=\n')).toBe(
+      "AZURE_CLIENT_ID=***\nexport AZURE_CLIENT_SECRET=***\n# a comment\nEMPTY=\n",
+    );
+  });
+
+  it("a client secret is needed by code that requires or reads it, or a .env that sets it; not by a message or a comment", () => {
+    const files = new Map([
+      ["src/config.ts", '  AZURE_CLIENT_SECRET: z.string().min(1),\n  // AZURE_CLIENT_SECRET: gone\n  const hint = "set AZURE_CLIENT_SECRET";\n'],
+      ["src/other.ts", 'const s = process.env["AZURE_CLIENT_SECRET"];\nnew ClientSecretCredential(a, b, c);\n'],
+      [".env", "# AZURE_CLIENT_SECRET=old\nAZURE_CLIENT_SECRET=x\n"],
+    ]);
+    expect(clientSecretUses(files).map((use) => `${use.file}:${use.line}`)).toEqual(["src/config.ts:1", "src/other.ts:1", "src/other.ts:2", ".env:2"]);
+  });
+
+  it("a start-up failure in one sentence: the app's own words, or Node's error with the file and line", () => {
+    const dir = "/work/ws/03-managed-identity";
+    expect(describeStartFailure(new Error("The step exited with 1 before listening:\nDid not start: Environment: AZURE_TENANT_ID is not set.\n"), dir)).toBe(
+      "Environment: AZURE_TENANT_ID is not set.",
+    );
+    const syntax = `The step exited with 1 before listening:\nfile://${dir}/src/config.ts:20\n  x: ,\n     ^\n\nSyntaxError [ERR_INVALID_TYPESCRIPT_SYNTAX]: Expression expected\n    at parseTypeScript (node:internal/modules/typescript:72:36)\n`;
+    expect(describeStartFailure(new Error(syntax), dir)).toBe("src/config.ts:20: SyntaxError: Expression expected");
+  });
+
+  it("roles: the lesson's at its scope or below are fine; another role, or a wider scope, is too wide", () => {
+    const exercise = loadExercise("04");
+    const vault = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv";
+    const account = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a";
+    const queue = `${account}/queueServices/default/queues/q`;
+    const view: WorkspaceView = { apps: [], scopes: { vault, queue }, queueName: "q" };
+    const app = (roles: WorkspaceAppState["roles"]) => ({ roles }) as WorkspaceAppState;
+    const exact = compareRoles(exercise, app([{ role: "Key Vault Secrets User", scope: `${vault}/secrets/k` }, { role: "Storage Queue Data Message Sender", scope: queue }]), view);
+    expect(exact).toEqual({ missing: [], tooWide: [] });
+    const wide = compareRoles(exercise, app([{ role: "Key Vault Secrets User", scope: vault }, { role: "Storage Queue Data Message Sender", scope: account }, { role: "Storage Queue Data Contributor", scope: queue }]), view);
+    expect(wide.tooWide.map((held) => held.role)).toEqual(["Storage Queue Data Message Sender", "Storage Queue Data Contributor"]);
+    expect(wide.missing).toEqual([{ role: "Storage Queue Data Message Sender", scope: queue }]);
+  });
+});
+
+describe("the commands", () => {
+  const command = (file: string, ...args: string[]) =>
+    new Promise<{ code: number; output: string }>((resolve) => {
+      // A workspace of its own: these commands never touch the real one.
+      const env = { ...process.env, KEYLESS_WORKSPACE_DIR: mkdtempSync(join(tmpdir(), "keyless-exercise-cli-")), NO_COLOR: "1" };
+      temporary.push(env.KEYLESS_WORKSPACE_DIR);
+      execFile(process.execPath, [file, ...args], { cwd: WORKSHOP, env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }));
+    });
+
+  it.each([["src/cli/exercise.ts"], ["src/cli/progress.ts"]])("%s --help explains itself", async (file) => {
+    const run = await command(file, "--help");
+    expect(run.code).toBe(0);
+    expect(run.output).toMatch(/^Usage: npm run (exercise|progress) --/m);
+  });
+
+  it("a step without an exercise is a usage error that names the exercises", async () => {
+    const run = await command("src/cli/exercise.ts", "01");
+    expect(run.code).toBe(2);
+    expect(run.output).toContain("Step 01 has no exercise: exercises are 02, 03, 04");
+  });
+
+  it("npm run progress with nothing started: every exercise not started, and the next one named", async () => {
+    const run = await command("src/cli/progress.ts");
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/lesson 02 .*not started: npm run exercise -- 02/);
+    expect(run.output).toContain("Next: npm run exercise -- 02");
+  });
+});
