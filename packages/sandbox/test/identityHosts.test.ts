@@ -70,6 +70,7 @@ describe("Container Apps' managed identity endpoint", () => {
     const id = identity("keyless-id-03");
     expect((await token(`&client_id=${identity("keyless-id-04").appId}`)).status).toBe(400);
     expect((await token(`&client_id=${id.appId}&object_id=${id.objectId}`)).status).toBe(400);
+    expect((await token(`&client_id=${id.appId}&client_id=${id.appId}`)).status).toBe(400);
     expect((await token(`&msi_res_id=${encodeURIComponent(id.resourceId)}`)).status).toBe(400);
     const old = await get(`${endpoint()}?api-version=2017-09-01&resource=${VAULT}&client_id=${id.appId}`, { "x-identity-header": header() });
     expect(old.status).toBe(400);

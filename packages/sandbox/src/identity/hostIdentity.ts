@@ -55,7 +55,8 @@ export type Selection =
 export function selectIdentity(query: Request["query"], attached: AttachedIdentities, protocol: IdentityProtocol): Selection {
   const given = ID_PARAMETERS[protocol].flatMap(([name, kind]) => {
     const value = query[name];
-    return typeof value === "string" ? [{ name, kind, value }] : [];
+    // A parameter sent twice names no one identity: as ambiguous as two parameters.
+    return typeof value === "string" ? [{ name, kind, value }] : value === undefined ? [] : [{ name, kind, value: "" }, { name, kind, value: "" }];
   });
   if (given.length > 1) return { ok: false, problem: "ambiguous", detail: `only one of ${given.map(({ name }) => name).join(", ")} may be given` };
   const [wanted] = given;
