@@ -14,8 +14,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditEvent } from "@keyless/sandbox";
 import { runCheckpoint, type VitestReport } from "./checkpoint.ts";
 import type { RunningWorkshop } from "./control.ts";
-import { shownPath, workspaceAppDir, workspaceFiles, type Exercise } from "./exercises.ts";
-import { checked, updateProgress } from "./progressFile.ts";
+import { EXERCISE_STEPS, shownPath, workspaceAppDir, workspaceFiles, type Exercise } from "./exercises.ts";
+import { checked, readProgress, updateProgress } from "./progressFile.ts";
 import { AZ, azLine, compareRoles, requiredRoles, roleArgs, scopeName, whyTooWide } from "./roles.ts";
 import { scanFiles } from "./secrets.ts";
 import { bold, dim, fail, ok } from "./ui.ts";
@@ -96,8 +96,9 @@ export async function gradeExercise(exercise: Exercise, workshop: RunningWorksho
   updateProgress(exercise.step, (entry) => checked(entry, passed));
   if (passed) {
     console.log(ok(bold(`Exercise ${exercise.step} passes: ${findings.length} of ${findings.length} checks.`)));
-    const next = Number(exercise.step) + 1;
-    console.log(dim(next <= 4 ? `  Next: npm run exercise -- ${String(next).padStart(2, "0")}. npm run progress shows where you are.` : "  That was the last exercise: npm run progress shows them all."));
+    const progress = readProgress();
+    const next = EXERCISE_STEPS.find((step) => !progress[step]?.passedAt);
+    console.log(dim(next ? `  Next: npm run exercise -- ${next}. npm run progress shows where you are.` : "  Every exercise passes: npm run progress shows them all."));
   } else {
     console.log(fail(bold(`Exercise ${exercise.step} is not done yet: ${failed} of ${findings.length} checks failed.`)));
     console.log(dim(`  Change your app and save (it restarts by itself), then check again. Stuck? npm run exercise -- ${exercise.step} --solve shows the solution.`));
