@@ -108,7 +108,6 @@ export function createAdminApi(options: AdminOptions): Express {
     ...directory.servicePrincipals.map(({ secret: _secret, ...entry }) => ({ ...entry, servicePrincipalType: "Application" as const })),
     ...[...directory.apps.values()].map(({ identityHeader: _header, ...entry }) => ({ ...entry, servicePrincipalType: "ManagedIdentity" as const })),
     ...[...directory.userAssigned.values()].map(({ objectId, displayName, type, appId }) => ({ objectId, displayName, type, appId, servicePrincipalType: "ManagedIdentity" as const })),
-    ...[...directory.userAssigned.values()].map(({ resourceId: _id, federatedIdentityCredentials: _credentials, ...entry }) => ({ ...entry, servicePrincipalType: "ManagedIdentity" as const })),
     ...directory.users,
   ];
   const principalOf = (principalId: string) => principals().find((entry) => entry.objectId === principalId);
