@@ -7,7 +7,7 @@
  * Each pair is measured in rounds of A B B A (baseline, step, step, baseline)
  * after a warm-up of both, so that a machine that speeds up or slows down
  * during the pair, or that is busy with something else now and then, favours
- * neither. Step 04 and the enqueue runs
+ * neither; the throughput ratio is the median of the rounds' ratios. Step 04 and the enqueue runs
  * start each phase on an empty queue: Azurite saves its whole message index on
  * every change, so a longer queue is a slower one.
  */
@@ -20,6 +20,7 @@ import { STEP_TIMEOUT_MS } from "../repo.ts";
 import { stepDir } from "../stepFolders.ts";
 import { LoadGenerator, merge, type LoadRequest, type LoadResult, type QueueTarget } from "./load.ts";
 import { azuriteAccountKey, childrenRunning, cpuMs, rssMb } from "./proc.ts";
+import { median } from "./stats.ts";
 
 /** The folder whose src/server.ts is the bare baseline. */
 const BASELINE_DIR = fileURLToPath(new URL("./baseline", import.meta.url));
@@ -43,6 +44,8 @@ export interface StepUnderLoad {
   readonly step: StepNumber;
   readonly measured: Measured;
   readonly baseline: Measured;
+  /** The step's throughput / its baseline's: the median of the rounds' ratios. */
+  readonly throughputRatio: number;
   /** Resident memory after the load, MB (Linux). */
   readonly rssMb: number | undefined;
   readonly baselineRssMb: number | undefined;
@@ -60,6 +63,8 @@ export interface EnqueueFigures {
   readonly azurite: Measured | undefined;
   /** Through the gateway, with step 04's managed identity's token. */
   readonly gateway: Measured;
+  /** gateway / Azurite throughput: the median of the rounds' ratios. */
+  readonly throughputRatio: number | undefined;
   /** During the gateway's measured phases. */
   readonly calls: Calls;
 }
@@ -95,22 +100,47 @@ class CallCounter {
 type Side = "baseline" | "measured";
 
 /** How many rounds of A B B A a pair is measured in. */
-const ROUNDS = 4;
+const ROUNDS = 8;
 
 /**
- * The phases of a pair, [side, requests]: ROUNDS rounds of baseline, measured, measured,
- * baseline, each side's requests split evenly across its phases. Short, interleaved phases
- * give both sides the same share of whatever else the machine does meanwhile.
+ * The phases of a pair, [side, requests, round]: ROUNDS rounds of baseline, measured,
+ * measured, baseline, each side's requests split evenly across its phases. Short,
+ * interleaved phases give both sides the same share of whatever else the machine does
+ * meanwhile.
  */
-function phases(requests: number): [Side, number][] {
+function phases(requests: number): [Side, number, number][] {
   const pieces = 2 * ROUNDS;
   const size = (index: number) => Math.floor(requests / pieces) + (index < requests % pieces ? 1 : 0);
-  const order: [Side, number][] = [];
+  const order: [Side, number, number][] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const [first, second] = [size(2 * round), size(2 * round + 1)];
-    order.push(["baseline", first], ["measured", first], ["measured", second], ["baseline", second]);
+    order.push(["baseline", first, round], ["measured", first, round], ["measured", second, round], ["baseline", second, round]);
   }
   return order.filter(([, count]) => count > 0);
+}
+
+/** A pair's phases as they are measured, by side and round. */
+class Pair {
+  readonly #phases: { side: Side; round: number; result: LoadResult }[] = [];
+  add(side: Side, round: number, result: LoadResult): void {
+    this.#phases.push({ side, round, result });
+  }
+  merged(side: Side): Measured {
+    return merge(this.#phases.filter((phase) => phase.side === side).map((phase) => phase.result));
+  }
+  /**
+   * measured / baseline throughput, round by round, and the median of those: a burst of
+   * other work on the machine during one round moves that round's ratio, not the median.
+   */
+  throughputRatio(): number {
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const of = (side: Side) => this.#phases.filter((phase) => phase.round === round && phase.side === side).map((phase) => phase.result);
+      const [measured, baseline] = [of("measured"), of("baseline")];
+      if (measured.length > 0 && baseline.length > 0) ratios.push(merge(measured).requestsPerSecond / merge(baseline).requestsPerSecond);
+    }
+    return median(ratios);
+  }
 }
 
 /** Starts a server as npm start starts a step, and finds its process (for its memory). */
@@ -147,16 +177,16 @@ export async function measureUnderLoad(settings: LoadSettings): Promise<{ steps:
           await load(getcode(baseline.running.url, settings.warmup));
           await load(getcode(measured.running.url, settings.warmup));
         }
-        const results: Record<Side, LoadResult[]> = { baseline: [], measured: [] };
+        const pair = new Pair();
         const cpu: Record<Side, number | undefined> = { baseline: 0, measured: 0 };
         let queued = 0;
-        for (const [side, count] of phases(settings.requests)) {
+        for (const [side, count, round] of phases(settings.requests)) {
           if (step === "04") await sandbox.queue.clear(queueName);
           const server = side === "measured" ? measured : baseline;
           const cpuBefore = cpuMs(server.pid);
           const request = getcode(server.running.url, count);
           // Only the step's own phases count: the baseline never calls the token service or Key Vault, but its queue client signs in as step 04 does.
-          results[side].push(await (side === "measured" ? counter.during(() => load(request)) : load(request)));
+          pair.add(side, round, await (side === "measured" ? counter.during(() => load(request)) : load(request)));
           const cpuAfter = cpuMs(server.pid);
           cpu[side] = cpuBefore === undefined || cpuAfter === undefined || cpu[side] === undefined ? undefined : cpu[side] + cpuAfter - cpuBefore;
           if (step === "04" && side === "measured") queued += await sandbox.queue.count(queueName);
@@ -167,8 +197,9 @@ export async function measureUnderLoad(settings: LoadSettings): Promise<{ steps:
         };
         steps.push({
           step,
-          measured: merge(results.measured),
-          baseline: merge(results.baseline),
+          measured: pair.merged("measured"),
+          baseline: pair.merged("baseline"),
+          throughputRatio: pair.throughputRatio(),
           rssMb: rssMb(measured.pid),
           baselineRssMb: rssMb(baseline.pid),
           cpuMsPerRequest: perRequest("measured"),
@@ -199,13 +230,18 @@ async function measureEnqueue(sandbox: Sandbox, queueName: string, settings: Loa
     if (direct) await load(enqueue(direct, settings.warmup));
     await load(enqueue(gateway, settings.warmup));
   }
-  const results: Record<Side, LoadResult[]> = { baseline: [], measured: [] };
-  for (const [side, count] of phases(settings.requests)) {
+  const pair = new Pair();
+  for (const [side, count, round] of phases(settings.requests)) {
     if (side === "baseline" && !direct) continue;
     await sandbox.queue.clear(queueName);
-    if (side === "baseline" && direct) results.baseline.push(await load(enqueue(direct, count)));
-    else results.measured.push(await counter.during(() => load(enqueue(gateway, count))));
+    if (side === "baseline" && direct) pair.add(side, round, await load(enqueue(direct, count)));
+    else pair.add(side, round, await counter.during(() => load(enqueue(gateway, count))));
   }
   await sandbox.queue.clear(queueName);
-  return { azurite: direct ? merge(results.baseline) : undefined, gateway: merge(results.measured), calls: counter.take() };
+  return {
+    azurite: direct ? pair.merged("baseline") : undefined,
+    gateway: pair.merged("measured"),
+    throughputRatio: direct ? pair.throughputRatio() : undefined,
+    calls: counter.take(),
+  };
 }
