@@ -1,0 +1,53 @@
+/**
+ * Every lesson keeps the shared headings in the same order (goal first, real
+ * errors in Troubleshooting), and lessons 02 to 04 have a "Your turn" that
+ * says what to type and what the grader answers, right and wrong.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../src/repo.ts";
+
+const HEADINGS = ["Goal", "Concept", "What changed", "Run", "Try it", "Verify", "Troubleshooting", "Next"];
+const lessons = readdirSync(`${REPO_ROOT}docs`).filter((name) => /^0[1-4]-.*\.md$/.test(name));
+const read = (name: string) => readFileSync(`${REPO_ROOT}docs/${name}`, "utf8");
+const headings = (markdown: string) => [...markdown.matchAll(/^## (.+)$/gm)].map((match) => match[1]?.trim() ?? "");
+const section = (markdown: string, title: string) => markdown.split(/^## /m).find((part) => part.startsWith(`${title}\n`)) ?? "";
+
+describe("the lessons", () => {
+  it("are the four steps'", () => {
+    expect(lessons).toHaveLength(4);
+  });
+
+  for (const name of lessons) {
+    const step = name.slice(0, 2);
+    it(`${name}: keeps the shared headings in order${step === "01" ? "" : ", with Your turn between Try it and Verify"}`, () => {
+      const found = headings(read(name));
+      const expected = step === "01" ? HEADINGS : [...HEADINGS.slice(0, 5), "Your turn", ...HEADINGS.slice(5)];
+      // Other sections may sit between (lesson 03's "Same code, other hosts"); these come in this order.
+      expect(found.filter((heading) => expected.includes(heading))).toEqual(expected);
+    });
+  }
+
+  for (const name of lessons.filter((lesson) => !lesson.startsWith("01"))) {
+    const step = name.slice(0, 2);
+    it(`${name}: Your turn says what to type and what the check answers, right and wrong`, () => {
+      const yours = section(read(name), "Your turn");
+      expect(yours).toContain(`npm run exercise -- ${step}`);
+      expect(yours).toContain(`npm run check -- ${step}`);
+      expect(yours).toMatch(/npm run --silent az -- role assignment create --assignee [0-9a-f-]{36} --role "/);
+      expect(yours).toContain(`✔ Exercise ${step} passes:`);
+      expect(yours).toMatch(/^\s+✖ /m);
+      expect(yours).toContain(`npm run exercise -- ${step} --solve`);
+      // Only what the grader prints: every ✔/✖/! line quoted holds a piece of text from its source.
+      const pieces = ["grade.ts", "cli/exercise.ts"]
+        .map((file) => readFileSync(`${REPO_ROOT}packages/workshop/src/${file}`, "utf8"))
+        .flatMap((source) => [...source.matchAll(/`([^`]*)`|"([^"\n]*)"/g)])
+        .flatMap((match) => (match[1] ?? match[2] ?? "").split(/\$\{[^}]*\}/))
+        .map((piece) => piece.trim())
+        .filter((piece) => piece.length >= 12);
+      const quoted = yours.split("\n").filter((text) => /^\s+[✔✖!] /.test(text));
+      expect(quoted.length).toBeGreaterThan(3);
+      for (const line of quoted) expect(pieces.some((piece) => line.includes(piece)), `not the grader's words: ${line.trim()}`).toBe(true);
+    });
+  }
+});
