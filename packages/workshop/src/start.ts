@@ -69,7 +69,7 @@ function parseHost(value: string, previous: Readonly<Partial<Record<StepNumber, 
 const program = new Command("npm start --")
   .description("Start the sandbox (Azure, offline) and the workshop's steps. Ctrl-C stops everything.")
   .argument("[steps...]", `steps to run (${STEPS.join(" ")}); all when omitted`)
-  .option("--role-delay <seconds>", "make new role assignments take effect only after this delay, as on Azure", "0")
+  .option("--role-delay <seconds>", "make every role change (a new assignment, and a deleted one) take effect only after this delay, as on Azure", "0")
   .addOption(new Option("--host <step=host>", `run step 03 or 04 on another Azure host, same code: ${HOSTS.join(", ")} (repeat for both)`).argParser(parseHost).default({}, "app-service"))
   // For tests: every service and step on a free port, so a second workshop never collides with yours.
   .addOption(new Option("--free-ports").hideHelp())
