@@ -51,6 +51,8 @@ export const invalidHeaderValue = (req?: IncomingMessage, detail = "the request'
 export const invalidQueryParameterValue = (req?: IncomingMessage) =>
   storageError(req, 400, "InvalidQueryParameterValue", "Value for one of the query parameters specified in the request URI is invalid.");
 
+export const invalidXmlDocument = (req?: IncomingMessage) => storageError(req, 400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
+
 export const unsupportedHttpVerb = (req?: IncomingMessage) => storageError(req, 405, "UnsupportedHttpVerb", "The resource doesn't support specified Http Verb.");
 
 /** What Azurite refused without an error code of its own: Azure's code for that status. */

@@ -15,7 +15,7 @@
  * the host name: `https://<account>.queue.core.windows.net/<queue>`.
  */
 import { request as httpRequest, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
-import { Transform, pipeline } from "node:stream";
+import { Transform, Writable, pipeline } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { authorizationOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenValidator } from "../contracts.ts";
@@ -130,6 +130,20 @@ function usesAccountKey(req: IncomingMessage, url: URL): boolean {
   return /^SharedKey(Lite)?\s/i.test(req.headers.authorization ?? "") || url.searchParams.has("sig");
 }
 
+/** Queue Storage's bodies are shallow XML (a message, an ACL, the service's properties); Azurite's parser fails (500) on deep nesting. */
+const MAX_XML_DEPTH = 32;
+
+/** How deep the elements of an XML text nest (an estimate that never undercounts: comments and CDATA are read as text). */
+export function xmlDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const [, closing, selfClosing] of text.matchAll(/<(\/)?[A-Za-z_][^<>]*?(\/)?>/g)) {
+    if (closing) depth = Math.max(0, depth - 1);
+    else if (!selfClosing) deepest = Math.max(deepest, ++depth);
+  }
+  return deepest;
+}
+
 /** Counts a body as it streams, and fails it once it is larger than Azure accepts. */
 function limitBody(maxBytes: number): Transform {
   let seen = 0;
@@ -165,45 +179,55 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     // forwarded: Azurite answers a CORS preflight and closes the connection while a body is still on its way, and the
     // gateway lost the answer (a 503 ServerBusy for a refused preflight with a large body).
     const withBody = req.method === "PUT" || req.method === "POST";
-    const { authorization: _token, host: _host, ...sent } = req.headers;
-    const { "content-length": _length, "transfer-encoding": _encoding, ...bodiless } = sent;
-    const headers = withBody ? sent : bodiless;
-    const signed = backend.sign(req.method ?? "GET", `http://127.0.0.1:${backend.port}${path}`, headers);
-    const upstream = httpRequest(
-      // Azurite echoes x-ms-client-request-id: its answer's headers can be as large as the request's (Node reads 16 KB by default, and a 30 KB id was a 503).
-      { host: "127.0.0.1", port: backend.port, method: req.method, path, headers: { ...headers, ...signed }, agent: options.agent, timeout: BACKEND_TIMEOUT_MS, maxHeaderSize: 2 * MAX_HEADER_BYTES },
-      (answer) => {
-        // The caller may be gone by the time Azurite answers (it gave up waiting, or sent half a request and closed):
-        // piping into its closed response threw, uncaught, and ended the sandbox's process.
-        if (res.destroyed) {
-          answer.resume();
-          return;
-        }
-        // Azurite refusing the gateway's own signature would be the sandbox's fault, never the caller's.
-        if (answer.statusCode === 403 && /^Authoriz|^Authentication/.test(String(answer.headers["x-ms-error-code"]))) {
-          answer.resume();
-          console.error(`sandbox: Queue Storage refused the gateway's signature for ${req.method} ${url.pathname}`);
-          return sendError(res, errors.internalError(req));
-        }
-        // Azurite refuses some requests without Storage's error (a path it cannot route, a CORS preflight it turns down): the caller gets Storage's shape all the same.
-        const status = answer.statusCode ?? 502;
-        if (status >= 400 && answer.headers["x-ms-error-code"] === undefined) {
-          answer.resume();
-          return sendError(res, errors.backendRefusal(req, status));
-        }
-        res.writeHead(status, { ...answer.headers, server: errors.STORAGE_SERVER });
-        pipeline(answer, res, () => {});
-      },
-    );
-    upstream.once("timeout", () => upstream.destroy());
-    upstream.once("error", () => sendError(res, errors.serverBusy(req)));
+    const { authorization: _token, host: _host, "content-length": _length, "transfer-encoding": _encoding, ...bodiless } = req.headers;
+    /** Sends the request to Azurite, with its whole body (read first: a body Azurite cannot parse is refused here). */
+    const send = (body?: Buffer) => {
+      const headers = body ? { ...bodiless, "content-length": String(body.length) } : bodiless;
+      const signed = backend.sign(req.method ?? "GET", `http://127.0.0.1:${backend.port}${path}`, headers);
+      const upstream = httpRequest(
+        // Azurite echoes x-ms-client-request-id: its answer's headers can be as large as the request's (Node reads 16 KB by default, and a 30 KB id was a 503).
+        { host: "127.0.0.1", port: backend.port, method: req.method, path, headers: { ...headers, ...signed }, agent: options.agent, timeout: BACKEND_TIMEOUT_MS, maxHeaderSize: 2 * MAX_HEADER_BYTES },
+        (answer) => {
+          // The caller may be gone by the time Azurite answers (it gave up waiting, or sent half a request and closed):
+          // piping into its closed response threw, uncaught, and ended the sandbox's process.
+          if (res.destroyed) {
+            answer.resume();
+            return;
+          }
+          // Azurite refusing the gateway's own signature would be the sandbox's fault, never the caller's.
+          if (answer.statusCode === 403 && /^Authoriz|^Authentication/.test(String(answer.headers["x-ms-error-code"]))) {
+            answer.resume();
+            console.error(`sandbox: Queue Storage refused the gateway's signature for ${req.method} ${url.pathname}`);
+            return sendError(res, errors.internalError(req));
+          }
+          // Azurite refuses some requests without Storage's error (a path it cannot route, a CORS preflight it turns down): the caller gets Storage's shape all the same.
+          const status = answer.statusCode ?? 502;
+          if (status >= 400 && answer.headers["x-ms-error-code"] === undefined) {
+            answer.resume();
+            return sendError(res, errors.backendRefusal(req, status));
+          }
+          res.writeHead(status, { ...answer.headers, server: errors.STORAGE_SERVER });
+          pipeline(answer, res, () => {});
+        },
+      );
+      upstream.once("timeout", () => upstream.destroy());
+      upstream.once("error", () => sendError(res, errors.serverBusy(req)));
+      upstream.end(body);
+    };
     if (!withBody) {
-      upstream.end();
+      send();
       req.resume();
       return;
     }
-    pipeline(req, limitBody(MAX_BODY_BYTES), upstream, (error) => {
-      if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE") sendError(res, errors.requestBodyTooLarge(req));
+    const chunks: Buffer[] = [];
+    const collect = new Writable({ write: (chunk: Buffer, _encoding, done) => void (chunks.push(chunk), done()) });
+    pipeline(req, limitBody(MAX_BODY_BYTES), collect, (error) => {
+      if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE") return sendError(res, errors.requestBodyTooLarge(req));
+      // A request cut short: the caller is gone, or will be told by the host.
+      if (error) return;
+      const body = Buffer.concat(chunks);
+      if (xmlDepth(body.toString("utf8")) > MAX_XML_DEPTH) return sendError(res, errors.invalidXmlDocument(req));
+      send(body);
     });
   }
 
