@@ -41,6 +41,12 @@ export interface QueueService {
   readonly backendPid: number | undefined;
   /** Azurite's own port (loopback), for tests that prove it refuses everyone but the gateway. */
   readonly backendPort: number;
+  /**
+   * This run's account key, which Azurite takes and the gateway signs with:
+   * for in-process measurements (the benchmark's "Azurite alone"). Never
+   * written anywhere, never served.
+   */
+  readonly backendKey: string;
   queueUrl(name: string): string;
   /** Makes allowed requests wait before they reach the queues (a slow Storage); null ends it. */
   setDelay(delay: QueueDelay | null): void;
@@ -109,6 +115,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     get backendPort() {
       return azurite.port;
     },
+    backendKey: azurite.key,
     queueUrl: (name) => `${accountUrl}/${name}`,
     setDelay(next) {
       delay = next ?? undefined;

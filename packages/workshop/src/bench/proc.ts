@@ -80,20 +80,3 @@ export function childrenRunning(text: string): number[] {
   });
 }
 
-/**
- * The account key Azurite was started with (AZURITE_ACCOUNTS in its
- * environment): the sandbox's Azurite is this process's own child, so its
- * environment is ours to read. The sandbox does not hand the key out: only
- * the gateway is meant to hold it.
- */
-export function azuriteAccountKey(pid: number | undefined, account: string): string | undefined {
-  if (!onLinux || !pid) return undefined;
-  try {
-    const variables = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
-    const accounts = variables.find((line) => line.startsWith("AZURITE_ACCOUNTS="))?.slice("AZURITE_ACCOUNTS=".length) ?? "";
-    const entry = accounts.split(";").find((pair) => pair.startsWith(`${account}:`));
-    return entry?.slice(account.length + 1).split(":")[0];
-  } catch {
-    return undefined;
-  }
-}

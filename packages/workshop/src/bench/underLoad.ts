@@ -19,7 +19,7 @@ import { STEPS, startSandbox, type AuditEvent, type Sandbox, type StepNumber } f
 import { STEP_TIMEOUT_MS } from "../repo.ts";
 import { stepDir } from "../stepFolders.ts";
 import { LoadGenerator, merge, type LoadRequest, type LoadResult, type QueueTarget } from "./load.ts";
-import { azuriteAccountKey, childrenRunning, cpuMs, rssMb } from "./proc.ts";
+import { childrenRunning, cpuMs, rssMb } from "./proc.ts";
 import { median } from "./stats.ts";
 
 /** The folder whose src/server.ts is the bare baseline. */
@@ -222,26 +222,24 @@ export async function measureUnderLoad(settings: LoadSettings): Promise<{ steps:
 /** Enqueues straight to Azurite (the account key) and through the gateway (a token), in rounds of A B B A. */
 async function measureEnqueue(sandbox: Sandbox, queueName: string, settings: LoadSettings, load: (request: LoadRequest) => Promise<LoadResult>, counter: CallCounter): Promise<EnqueueFigures> {
   const { account } = sandbox.seed.storage;
-  const key = azuriteAccountKey(sandbox.queue.backendPid, account);
-  const direct: QueueTarget | undefined = key ? { kind: "accountKey", accountUrl: `http://127.0.0.1:${sandbox.queue.backendPort}/${account}`, account, key, queue: queueName } : undefined;
+  const direct: QueueTarget = { kind: "accountKey", accountUrl: `http://127.0.0.1:${sandbox.queue.backendPort}/${account}`, account, key: sandbox.queue.backendKey, queue: queueName };
   const gateway: QueueTarget = { kind: "managedIdentity", queueUrl: sandbox.endpoints.queueUrl ?? "" };
   const enqueue = (target: QueueTarget, count: number): LoadRequest => ({ kind: "enqueue", target, count, concurrency: settings.concurrency });
   if (settings.warmup > 0) {
-    if (direct) await load(enqueue(direct, settings.warmup));
+    await load(enqueue(direct, settings.warmup));
     await load(enqueue(gateway, settings.warmup));
   }
   const pair = new Pair();
   for (const [side, count, round] of phases(settings.requests)) {
-    if (side === "baseline" && !direct) continue;
     await sandbox.queue.clear(queueName);
-    if (side === "baseline" && direct) pair.add(side, round, await load(enqueue(direct, count)));
+    if (side === "baseline") pair.add(side, round, await load(enqueue(direct, count)));
     else pair.add(side, round, await counter.during(() => load(enqueue(gateway, count))));
   }
   await sandbox.queue.clear(queueName);
   return {
-    azurite: direct ? pair.merged("baseline") : undefined,
+    azurite: pair.merged("baseline"),
     gateway: pair.merged("measured"),
-    throughputRatio: direct ? pair.throughputRatio() : undefined,
+    throughputRatio: pair.throughputRatio(),
     calls: counter.take(),
   };
 }
