@@ -41,6 +41,15 @@ export interface ThirdPartyApiControls {
   fault(): ThirdPartyFault | null;
 }
 
+/** Whether a value is a fault the API can show (any JSON can arrive through the controls). */
+function isFault(value: unknown): value is ThirdPartyFault {
+  const fault = value as Record<string, unknown> | null;
+  if (typeof fault !== "object" || fault === null) return false;
+  if (fault["kind"] === "status") return Number.isInteger(fault["status"]) && (fault["status"] as number) >= 100 && (fault["status"] as number) <= 599;
+  if (fault["kind"] === "delay") return Number.isInteger(fault["ms"]) && (fault["ms"] as number) >= 0 && (fault["ms"] as number) <= 2 ** 31 - 1;
+  return fault["kind"] === "body" && typeof fault["body"] === "string";
+}
+
 function keyMatches(candidate: string, keys: readonly string[]): boolean {
   const given = Buffer.from(candidate);
   // Compare in constant time so response timing does not leak a key.
@@ -95,11 +104,14 @@ export function createThirdPartyApi(options: ThirdPartyApiOptions): {
 
   const controls: ThirdPartyApiControls = {
     setKeys(next) {
-      if (next.length === 0) throw new Error("The third-party API needs at least one key.");
+      // Checked whole: the controls are driven over HTTP too (npm start's control endpoint), with any JSON.
+      if (!Array.isArray(next) || next.length === 0) throw new Error("The third-party API needs at least one key.");
+      if (!next.every((key: unknown) => typeof key === "string" && key !== "")) throw new Error("Each key of the third-party API is a non-empty string.");
       keys = [...next];
     },
     keys: () => [...keys],
     setFault(next) {
+      if (next !== null && !isFault(next)) throw new Error('A fault is {"kind":"status","status":100-599}, {"kind":"delay","ms":0-2147483647} or {"kind":"body","body":"..."}, or null.');
       fault = next;
     },
     fault: () => fault,
