@@ -6,10 +6,14 @@
  * StorageQueueLogs), so a search for one finds Microsoft's documentation.
  *
  * It never holds a secret value or a token: a token appears only as its
- * `uti` claim (Entra ID's uniqueTokenIdentifier), a URL without its query.
+ * `uti` claim (Entra ID's uniqueTokenIdentifier) and, to explain a denial, the
+ * claims that decide (audience, tenant, lifetime, object id: Key Vault's
+ * `identity.claim`), never its signature; a URL without its query.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
+import { decodeJwt } from "jose";
+import type { TokenProblem } from "../contracts.ts";
 import type { RbacDecision } from "../rbac.ts";
 
 /** Which Azure log an event belongs to. */
@@ -23,7 +27,9 @@ export type AuditCategory =
   /** Key Vault's data plane. */
   | "AuditEvent"
   /** Queue Storage's data plane. */
-  | "StorageQueueLogs";
+  | "StorageQueueLogs"
+  /** The Activity log: changes to resources (role assignments, function keys) and their health. */
+  | "AzureActivity";
 
 /** How a caller proved who it is: sign-in logs' clientCredentialType (plus the developer's own sign-in). */
 export type CredentialKind = "clientSecret" | "managedIdentity" | "federatedIdentityCredential" | "developerSignIn" | "bearerToken";
@@ -79,6 +85,14 @@ export interface AuditEvent {
   readonly resource?: string;
   /** The operation's data action and RBAC's decision, for data-plane requests that got that far. */
   readonly authorization?: AuthorizationDecision;
+  /** The presented token's claims that decide whether it is accepted (audience, tenant, lifetime, object id). */
+  readonly tokenClaims?: TokenClaims;
+  /** Why the presented token was refused, when it was: its audience, tenant, lifetime... */
+  readonly tokenProblem?: TokenProblem;
+  /** Azure's own error message, as the caller got it (Key Vault's resultDescription). */
+  readonly resultDescription?: string;
+  /** The Activity log's details: the role and principal of an assignment, a key's name, a health event's state. */
+  readonly properties?: Readonly<Record<string, string>>;
   /** The token issued or presented, by its uti claim: never the token itself. */
   readonly uniqueTokenIdentifier?: string;
   /** The request, without its query string. */
@@ -88,6 +102,36 @@ export interface AuditEvent {
   /** W3C trace context of the request, when the caller sent one: joins the log with the caller's traces. */
   readonly traceId?: string;
   readonly spanId?: string;
+}
+
+/**
+ * The claims of a bearer token that decide whether it is accepted, as Key Vault's AuditEvent
+ * keeps them (`identity.claim`): never the token itself, and no signature.
+ */
+export interface TokenClaims {
+  readonly aud?: string;
+  readonly iss?: string;
+  readonly tid?: string;
+  readonly oid?: string;
+  readonly appid?: string;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly exp?: number;
+}
+
+/** The claims that matter of the token in an Authorization header; undefined when it holds no JWT. */
+export function tokenClaimsOf(authorization: string | undefined): TokenClaims | undefined {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+  if (!token) return undefined;
+  try {
+    const claims = decodeJwt(token);
+    const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 256) : Array.isArray(value) ? value.join(", ").slice(0, 256) : undefined);
+    const time = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
+    const picked = { aud: text(claims.aud), iss: text(claims.iss), tid: text(claims["tid"]), oid: text(claims["oid"]), appid: text(claims["appid"]), iat: time(claims.iat), nbf: time(claims.nbf), exp: time(claims.exp) };
+    return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined)) as TokenClaims;
+  } catch {
+    return undefined;
+  }
 }
 
 export type AuditRecord = Omit<AuditEvent, "id" | "time">;

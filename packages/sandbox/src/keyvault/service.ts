@@ -8,7 +8,7 @@
  * (4xx) never changes the vault.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { authorizationOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
+import { authorizationOf, tokenClaimsOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenValidator } from "../contracts.ts";
 import * as errors from "./errors.ts";
 import { vaultOperation, type VaultOperation, type VaultOperationName } from "./operations.ts";
@@ -88,6 +88,7 @@ export function createKeyVault(options: VaultOptions): Express {
 
   const send = (res: Response, failure: errors.KeyVaultError) => {
     res.locals["errorCode"] = failure.body.error.innererror?.code ?? failure.body.error.code;
+    res.locals["errorMessage"] = failure.body.error.message;
     if (failure.status === 401) {
       res.set("WWW-Authenticate", `Bearer authorization="${options.authority()}", resource="${vaultResourceOf(options.vaultUrl())}"`);
     }
@@ -105,12 +106,19 @@ export function createKeyVault(options: VaultOptions): Express {
     const principal = res.locals["principal"] as Principal | undefined;
     const authorization = res.locals["authorization"] as AuthorizationDecision | undefined;
     const errorCode = res.locals["errorCode"] as string | undefined;
+    // What the live view and `az sandbox denials` explain a refusal with: the token's claims, why it was refused, Azure's message.
+    const explained = {
+      ...(res.locals["tokenClaims"] ? { tokenClaims: res.locals["tokenClaims"] } : {}),
+      ...(res.locals["tokenProblem"] ? { tokenProblem: res.locals["tokenProblem"] } : {}),
+      ...(errorCode && typeof res.locals["errorMessage"] === "string" ? { resultDescription: res.locals["errorMessage"] as string } : {}),
+    };
     return {
       category: "AuditEvent" as const,
       operationName: matched(res)?.operation.auditName ?? (res.statusCode === 401 ? "Authentication" : "Unknown"),
       resultType: res.statusCode < 400 ? ("Success" as const) : ("Failure" as const),
       statusCode: res.statusCode,
       ...(errorCode ? { errorCode } : {}),
+      ...explained,
       ...(principal ? { caller: { objectId: principal.objectId, ...(principal.appId ? { appId: principal.appId } : {}) }, clientCredentialType: "bearerToken" as const } : {}),
       ...(principal?.tokenId ? { uniqueTokenIdentifier: principal.tokenId } : {}),
       resource: authorization?.scope ?? options.resourceId,
@@ -134,7 +142,9 @@ export function createKeyVault(options: VaultOptions): Express {
     const vaultName = req.hostname.split(".")[0]?.toLowerCase() ?? "";
     if (vaultName !== options.name.toLowerCase()) return send(res, errors.vaultNotFound(vaultName, options.name));
     if (!req.headers.authorization) return send(res, errors.missingToken());
+    res.locals["tokenClaims"] = tokenClaimsOf(req.headers.authorization);
     const check = await authenticate(req.headers.authorization);
+    if (!check.ok) res.locals["tokenProblem"] = check.problem;
     if (!check.ok) return send(res, errors.invalidToken(check, { audience: vaultResourceOf(options.vaultUrl()), issuer: options.issuer }));
     const version = req.query["api-version"];
     if (typeof version !== "string") return send(res, errors.missingApiVersion());

@@ -17,8 +17,8 @@
 import { request as httpRequest, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import { Transform, Writable, pipeline } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { authorizationOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
-import type { Authorizer, Principal, TokenCheck, TokenValidator } from "../contracts.ts";
+import { authorizationOf, tokenClaimsOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision, type TokenClaims } from "../audit/log.ts";
+import type { Authorizer, Principal, TokenCheck, TokenProblem, TokenValidator } from "../contracts.ts";
 import { MAX_HEADER_BYTES, sendError } from "../http/host.ts";
 import * as errors from "./errors.ts";
 import { queueOperation, type QueueOperation } from "./operations.ts";
@@ -241,7 +241,10 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     return { ...recorded, decision: granted ? "Allowed" : "Denied", allowed: granted !== undefined };
   }
 
-  function record(req: IncomingMessage, res: ServerResponse, started: number, seen: { operation?: QueueOperation; principal?: Principal; authorization?: AuthorizationDecision }): void {
+  /** What the steps found out about a request, for its log entry: the token's claims and why it was refused, for the denials' explanations. */
+  type Seen = { operation?: QueueOperation; principal?: Principal; authorization?: AuthorizationDecision; tokenClaims?: TokenClaims; tokenProblem?: TokenProblem };
+
+  function record(req: IncomingMessage, res: ServerResponse, started: number, seen: Seen): void {
     const errorCode = res.getHeader("x-ms-error-code");
     const { principal, authorization } = seen;
     options.audit?.record({
@@ -251,6 +254,8 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       resultType: res.statusCode < 400 ? "Success" : "Failure",
       statusCode: res.statusCode,
       ...(typeof errorCode === "string" ? { errorCode } : {}),
+      ...(seen.tokenClaims ? { tokenClaims: seen.tokenClaims } : {}),
+      ...(seen.tokenProblem ? { tokenProblem: seen.tokenProblem } : {}),
       ...(principal ? { caller: { objectId: principal.objectId, ...(principal.appId ? { appId: principal.appId } : {}) }, clientCredentialType: "bearerToken" as const } : {}),
       ...(principal?.tokenId ? { uniqueTokenIdentifier: principal.tokenId } : {}),
       resource: authorization?.scope ?? options.accountScope,
@@ -264,7 +269,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
 
   return async (req, res) => {
     const started = performance.now();
-    const seen: { operation?: QueueOperation; principal?: Principal; authorization?: AuthorizationDecision } = {};
+    const seen: Seen = {};
     res.on("finish", () => record(req, res, started, seen));
     const url = parseTarget(req.url);
     if (!url) return sendError(res, errors.invalidUri(req));
@@ -278,6 +283,9 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     if (usesAccountKey(req, url)) return sendError(res, errors.keyBasedAuthenticationNotPermitted(req));
     if (!req.headers.authorization) return sendError(res, errors.noAuthenticationInformation(req, options.authority(), STORAGE_RESOURCE));
     const check = await authenticate(req.headers.authorization);
+    const tokenClaims = tokenClaimsOf(req.headers.authorization);
+    if (tokenClaims) seen.tokenClaims = tokenClaims;
+    if (!check.ok) seen.tokenProblem = check.problem;
     if (!check.ok) return sendError(res, errors.invalidAuthenticationInfo(req, check, options.authority(), STORAGE_RESOURCE));
     seen.principal = check.principal;
     const operation = queueOperation(req.method ?? "GET", url.pathname, url.searchParams);
