@@ -9,10 +9,10 @@ import type { ErrorAnswer, ServiceErrors } from "./http/host.ts";
 import type { Directory, DirectoryEntry } from "./directory.ts";
 import { entraError, unknownResourceError } from "./identity/entraErrors.ts";
 import { failureOf, resourceOfScope, secretsEqual, tokenIdOf } from "./identity/tokenService.ts";
-import type { AuditLog } from "./audit/log.ts";
+import { uriWithoutQuery, type AuditLog } from "./audit/log.ts";
 import type { FunctionKeys } from "./functionKeys.ts";
 import type { TokenIssuer } from "./identity/tokens.ts";
-import { RoleAssignmentExistsError, RoleNotFoundError, type RoleAssignments } from "./rbac.ts";
+import { RoleAssignmentExistsError, RoleNotFoundError, type RoleAssignment, type RoleAssignments } from "./rbac.ts";
 
 /** The Azure CLI's own, well-known application id: tokens `az` gets carry it as `appid`. */
 export const AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -112,6 +112,34 @@ export function createAdminApi(options: AdminOptions): Express {
   ];
   const principalOf = (principalId: string) => principals().find((entry) => entry.objectId === principalId);
   const withPrincipal = <T extends { principalId: string }>(assignment: T) => ({ ...assignment, principal: principalOf(assignment.principalId) });
+  /**
+   * The Activity log, where Azure records every change made through Resource Manager: who (the
+   * developer, as `az` signs in), what (the operation and the resource) and its details, never a
+   * secret value.
+   */
+  const activity = (req: Request, operationName: string, resource: string, properties: Record<string, string>) => {
+    const user = directory.users[0];
+    options.audit?.record({
+      category: "AzureActivity",
+      operationName,
+      resultType: "Success",
+      statusCode: req.method === "POST" ? 201 : 200,
+      ...(user ? { caller: { objectId: user.objectId, type: "User" as const } } : {}),
+      resource,
+      properties: { activityCategory: "Administrative", ...properties },
+      requestUri: uriWithoutQuery(req.originalUrl),
+      httpMethod: req.method,
+    });
+  };
+  const assignmentId = (assignment: RoleAssignment) => `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.id}`;
+  const assignmentDetails = (assignment: RoleAssignment) => ({
+    roleDefinitionName: assignment.roleDefinitionName,
+    principalId: assignment.principalId,
+    principalName: directory.describe(assignment.principalId)?.displayName ?? "",
+    scope: assignment.scope,
+  });
+  const functionKeyId = (name: string) => `/subscriptions/${account().subscription.id}/resourceGroups/${account().resourceGroup}/providers/Microsoft.Web/sites/keyless-third-party/functions/RandomNumber/keys/${name}`;
+
   const stringField = (req: Request, name: string) => {
     const value = (req.body as Record<string, unknown> | undefined)?.[name] ?? req.query[name];
     return typeof value === "string" && value !== "" ? value : undefined;
@@ -152,7 +180,7 @@ export function createAdminApi(options: AdminOptions): Express {
     const last = Number(stringField(req, "last") ?? 200);
     const after = stringField(req, "after");
     const category = stringField(req, "category");
-    const categories = ["SignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditEvent", "StorageQueueLogs"] as const;
+    const categories = ["SignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditEvent", "StorageQueueLogs", "AzureActivity"] as const;
     if (!Number.isInteger(last) || last < 1 || last > 10_000 || (after !== undefined && !/^\d{1,15}$/.test(after))) {
       return armError(res, 400, "InvalidParameter", "last must be a whole number from 1 to 10000, and after an event id.");
     }
@@ -199,7 +227,9 @@ export function createAdminApi(options: AdminOptions): Express {
       return armError(res, 400, "InvalidScope", `The scope '${scope}' is not valid: it must be inside /subscriptions/${account().subscription.id}.`);
     }
     try {
-      res.status(201).json(withPrincipal(rbac.add({ principalId: principal.objectId, principalType: principal.type, role, scope })));
+      const created = rbac.add({ principalId: principal.objectId, principalType: principal.type, role, scope });
+      res.status(201).json(withPrincipal(created));
+      activity(req, "Microsoft.Authorization/roleAssignments/write", assignmentId(created), { ...assignmentDetails(created), effectiveFrom: new Date(created.effectiveFrom).toISOString() });
     } catch (error) {
       if (error instanceof RoleNotFoundError) return armError(res, 404, "RoleDefinitionDoesNotExist", error.message);
       if (error instanceof RoleAssignmentExistsError) return armError(res, 409, "RoleAssignmentExists", error.message);
@@ -219,7 +249,9 @@ export function createAdminApi(options: AdminOptions): Express {
       return armError(res, 400, "MissingFilter", "Specify --ids, or at least one of --assignee, --role and --scope: without a filter every role assignment would be deleted.");
     }
     try {
-      res.json(rbac.remove({ ...(principal ? { principalId: principal.objectId } : {}), ...(role ? { role } : {}), ...(scope ? { scope } : {}), ...(id ? { id } : {}) }).map(withPrincipal));
+      const removed = rbac.remove({ ...(principal ? { principalId: principal.objectId } : {}), ...(role ? { role } : {}), ...(scope ? { scope } : {}), ...(id ? { id } : {}) });
+      res.json(removed.map(withPrincipal));
+      for (const assignment of removed) activity(req, "Microsoft.Authorization/roleAssignments/delete", assignmentId(assignment), assignmentDetails(assignment));
     } catch (error) {
       if (error instanceof RoleNotFoundError) return armError(res, 404, "RoleDefinitionDoesNotExist", error.message);
       throw error;
@@ -245,11 +277,15 @@ export function createAdminApi(options: AdminOptions): Express {
       return;
     }
     options.functionKeys.set(req.params.name, value);
+    activity(req, "Microsoft.Web/sites/functions/keys/write", functionKeyId(req.params.name), { keyName: req.params.name });
     res.json({ name: req.params.name, value });
   });
   app.delete("/function-keys/:name", (req, res) => {
     try {
-      if (options.functionKeys.delete(req.params.name)) res.json({ deleted: req.params.name });
+      if (options.functionKeys.delete(req.params.name)) {
+        res.json({ deleted: req.params.name });
+        activity(req, "Microsoft.Web/sites/functions/keys/delete", functionKeyId(req.params.name), { keyName: req.params.name });
+      }
       else armError(res, 404, "NotFound", `No function key named ${req.params.name}.`);
     } catch (error) {
       armError(res, 400, "BadRequest", (error as Error).message);
