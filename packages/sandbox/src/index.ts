@@ -29,6 +29,7 @@ export { VAULT_RESOURCE, vaultResourceOf } from "./keyvault/service.ts";
 export { MANAGEMENT_RESOURCE } from "./arm/service.ts";
 export { STORAGE_RESOURCE } from "./queue/index.ts";
 export { HOSTS, HOST_TITLES, HostNotAvailableError, isHost, type HostName } from "./hosts.ts";
+export { explainDenial, isChallenge, isDenial, grantCommand, type DenialContext, type DenialKind, type Explanation } from "./denials/explain.ts";
 export { SERVICES, type InterruptibleService, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
 
 /** The workshop's steps, by number. */
