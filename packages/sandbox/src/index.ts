@@ -13,6 +13,7 @@ import { federatedCredentialsOf } from "./identity/workloadIdentity.ts";
 import type { KubernetesCluster } from "./identity/kubernetes.ts";
 import { TokenIssuer } from "./identity/tokens.ts";
 import type { SecretStore } from "./keyvault/store.ts";
+import type { SpanStore } from "./telemetry/collector.ts";
 import type { QueueService } from "./queue/index.ts";
 import { RoleAssignments } from "./rbac.ts";
 import { RESOURCES, SERVICES, type InterruptibleService, type RunningService, type RunningServices, type SandboxPorts, type SandboxScopes, type ServiceContext } from "./services.ts";
@@ -29,6 +30,7 @@ export { VAULT_RESOURCE, vaultResourceOf } from "./keyvault/service.ts";
 export { MANAGEMENT_RESOURCE } from "./arm/service.ts";
 export { STORAGE_RESOURCE } from "./queue/index.ts";
 export { HOSTS, HOST_TITLES, HostNotAvailableError, isHost, type HostName } from "./hosts.ts";
+export { SpanStore, spansOf, type TelemetrySpan, type SpanKind, type AttributeValue } from "./telemetry/collector.ts";
 export { explainDenial, isChallenge, isDenial, grantCommand, type DenialContext, type DenialKind, type Explanation } from "./denials/explain.ts";
 export { SERVICES, type InterruptibleService, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
 
@@ -82,6 +84,8 @@ export interface SandboxEndpoints {
   readonly dnsPreload: string;
   /** The admin API for the sandbox's `az` CLI. */
   readonly admin: { readonly url: string; readonly key: string };
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: the OpenTelemetry collector's traces URL (OTLP/HTTP, JSON). */
+  readonly telemetry: string;
   /** The other hosts' identity endpoints: Container Apps' IDENTITY_ENDPOINT, the VM's IMDS address, the AKS cluster's OIDC issuer. */
   readonly identityHosts: { readonly containerApps: string; readonly imds: string; readonly clusterIssuer: string };
 }
@@ -100,6 +104,8 @@ export interface Sandbox {
   readonly audit: AuditLog;
   /** Queue Storage, when started. */
   readonly queue: QueueService;
+  /** The spans the apps sent to the OpenTelemetry collector (see telemetry/collector.ts). */
+  readonly telemetry: SpanStore;
   /** Settles when every service, Queue Storage included, answers. */
   readonly ready: Promise<void>;
   /** The environment a step gets: what App Service application settings would hold, or another host's (its `hosts` option, or `host`). */
@@ -196,6 +202,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     resourceManager: services.resourceManager.url,
     dnsPreload: DNS_PRELOAD,
     admin: services.resourceManager.admin,
+    telemetry: services.telemetry.tracesUrl,
     identityHosts: { containerApps: services.containerAppsIdentity.endpoint, imds: services.imds.address, clusterIssuer: services.kubernetes.cluster.issuerUrl },
   };
   const hosts: HostEndpoints = {
@@ -254,6 +261,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     rbac,
     directory,
     secrets: services.keyVault.secrets,
+    telemetry: services.telemetry.spans,
     certificates: context.certificates,
     audit,
     ready: queue?.ready ?? Promise.resolve(),

@@ -30,6 +30,7 @@ import { STORAGE_RESOURCE, startQueueService, type QueueService } from "./queue/
 import { QUEUE_ROLES } from "./queue/roles.ts";
 import type { RoleAssignments, RoleDefinition } from "./rbac.ts";
 import type { Seed } from "./seed.ts";
+import { SpanStore, collectorErrors, createCollector } from "./telemetry/collector.ts";
 
 /** The ports the services listen on (0: any free port). */
 export interface SandboxPorts {
@@ -39,6 +40,8 @@ export interface SandboxPorts {
   readonly identity: number;
   readonly vault: number;
   readonly queue: number;
+  /** The OpenTelemetry collector (OTLP/HTTP); any free port when not given. */
+  readonly telemetry?: number;
   /** Container Apps' managed identity endpoint (42356 on Azure); any free port when not given. */
   readonly containerApps?: number;
   /** The VM's IMDS (169.254.169.254:80 on Azure); any free port when not given. */
@@ -343,8 +346,31 @@ const queueStorage = {
   },
 } satisfies SandboxService;
 
+/**
+ * An OpenTelemetry collector (OTLP/HTTP, JSON), in Application Insights' place: the apps' spans,
+ * which the live view joins with the audit log by trace context. Plain HTTP on loopback, like a
+ * local collector. Last, so that it knows every secret it must keep out of the spans it stores.
+ */
+const telemetry = {
+  name: "OpenTelemetry collector",
+  roles: [],
+  async start(context: ServiceContext): Promise<{ spans: SpanStore; tracesUrl: string } & RunningService> {
+    const { running, directory } = context;
+    const spans = new SpanStore({
+      secrets: () => [
+        ...running.thirdParty.api.keys(),
+        ...directory.servicePrincipals.map((sp) => sp.secret),
+        ...[...directory.apps.values()].map((app) => app.identityHeader),
+        ...running.keyVault.secrets.list().flatMap((secret) => secret.versions.map((version) => version.value)),
+      ],
+    });
+    const service = await host(createCollector(spans), { name: "OpenTelemetry collector", errors: collectorErrors, port: context.ports.telemetry ?? 0 });
+    return { spans, tracesUrl: `http://127.0.0.1:${service.port}/v1/traces`, reset: async () => spans.clear(), stop: stopping(service) };
+  },
+} satisfies SandboxService;
+
 /** Every service, in the order they start. */
-export const SERVICES = { thirdParty, entraId, resourceManager, managedIdentity, containerAppsIdentity, imds, kubernetes, keyVault, queueStorage } as const;
+export const SERVICES = { thirdParty, entraId, resourceManager, managedIdentity, containerAppsIdentity, imds, kubernetes, keyVault, queueStorage, telemetry } as const;
 
 /** The services as they run: what each `start` returned. */
 export type RunningServices = { readonly [Name in keyof typeof SERVICES]: Awaited<ReturnType<(typeof SERVICES)[Name]["start"]>> };

@@ -30,6 +30,14 @@ export interface QueueServiceOptions {
   readonly audit?: AuditSink;
 }
 
+/** A message as Peek Messages shows it. */
+export interface PeekedMessage {
+  readonly messageId: string;
+  readonly messageText: string;
+  readonly insertedOn: string;
+  readonly dequeueCount: number;
+}
+
 export interface QueueService {
   /** `https://127.0.0.1:<port>/<account>` */
   readonly accountUrl: string;
@@ -57,6 +65,8 @@ export interface QueueService {
   drain(queue: string): Promise<string[]>;
   /** Every message of a queue, without receiving it (for tests). */
   peekAll(queue: string): Promise<string[]>;
+  /** The first messages of a queue (at most 32), as Peek Messages shows them, without touching them: for the live view. */
+  peek(queue: string, count?: number): Promise<PeekedMessage[]>;
   /** Deletes the messages whose text `matches`, leaving every other one in the queue; returns the texts deleted (graders clean up after themselves). */
   removeWhere(queue: string, matches: (text: string) => boolean): Promise<string[]>;
   /** Azure's approximate message count. */
@@ -167,6 +177,10 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       }
       for (const message of kept) await client.updateMessage(message.messageId, message.popReceipt, undefined, 0);
       return removed;
+    },
+    async peek(queue, count = 32) {
+      const { peekedMessageItems } = await queueClient(queue).peekMessages({ numberOfMessages: Math.min(32, Math.max(1, count)) });
+      return peekedMessageItems.map((message) => ({ messageId: message.messageId, messageText: message.messageText, insertedOn: message.insertedOn.toISOString(), dequeueCount: message.dequeueCount }));
     },
     async count(queue) {
       return (await queueClient(queue).getProperties()).approximateMessagesCount ?? 0;
