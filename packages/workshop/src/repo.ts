@@ -44,3 +44,6 @@ export const SANDBOX_PORTS = {
  * KEYLESS_STEP_TIMEOUT_MS (tests shorten it: a checkpoint's "slower than the timeout" check waits that long).
  */
 export const STEP_TIMEOUT_MS = Number(process.env["KEYLESS_STEP_TIMEOUT_MS"]) || 5000;
+
+/** The live view's port (npm start's dashboard): http://localhost:3000. */
+export const DASHBOARD_PORT = 3000;

@@ -15,12 +15,13 @@
 import { dirname, join, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SECRET_VARIABLES, startStep, type RunningStep } from "@keyless/contract-tests/start-step";
+import { startDashboard, telemetryEnvironment, type AppRun, type RunningDashboard } from "@keyless/dashboard";
 import { HOSTS, HOST_TITLES, STEPS, isHost, startSandbox, type HostName, type Sandbox, type SandboxPorts, type StepNumber } from "@keyless/sandbox";
 import { NotRunningError, reachRunningWorkshop, startControlServer, type ControlEndpoint } from "./control.ts";
 import { removeOwnEndpointsFile, writeEndpointsFile } from "./endpointsFile.ts";
 import { watchParent } from "./parentWatch.ts";
 import { portInUse, portsInUse, whoHolds } from "./ports.ts";
-import { ENDPOINTS_FILE, REPO_ROOT, SANDBOX_PORTS, STEP_TIMEOUT_MS, stepPort, workspacePort } from "./repo.ts";
+import { DASHBOARD_PORT, ENDPOINTS_FILE, REPO_ROOT, SANDBOX_PORTS, STEP_TIMEOUT_MS, stepPort, workspacePort } from "./repo.ts";
 import { stepDir } from "./stepFolders.ts";
 import { STEP_TITLES, parseStep } from "./steps.ts";
 import { UsageError } from "./usageError.ts";
@@ -48,7 +49,7 @@ const isStep = (name: string): name is StepNumber => (STEPS as readonly string[]
 function parsePort(value: string, previous: Readonly<Record<string, number>>): Record<string, number> {
   const [name = "", text = ""] = value.split("=");
   const port = Number(text);
-  if (!(isService(name) || isStep(name)) || !Number.isInteger(port) || port < 1 || port > 65535) {
+  if (!(isService(name) || isStep(name) || name === "dashboard") || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new InvalidArgumentError(`expected <name>=<port>, the name one of ${[...STEPS, ...Object.keys(SERVICE_NAMES)].join(", ")}.`);
   }
   return { ...previous, [name]: port };
@@ -70,6 +71,7 @@ const program = new Command("npm start --")
   .description("Start the sandbox (Azure, offline) and the workshop's steps. Ctrl-C stops everything.")
   .argument("[steps...]", `steps to run (${STEPS.join(" ")}); all when omitted`)
   .option("--role-delay <seconds>", "make every role change (a new assignment, and a deleted one) take effect only after this delay, as on Azure", "0")
+  .option("--no-dashboard", `no live view (http://localhost:${DASHBOARD_PORT}), and the apps not traced`)
   .addOption(new Option("--host <step=host>", `run step 03 or 04 on another Azure host, same code: ${HOSTS.join(", ")} (repeat for both)`).argParser(parseHost).default({}, "app-service"))
   // For tests: every service and step on a free port, so a second workshop never collides with yours.
   .addOption(new Option("--free-ports").hideHelp())
@@ -79,7 +81,7 @@ const program = new Command("npm start --")
   .showHelpAfterError();
 
 program.parse(process.argv);
-const options = program.opts<{ roleDelay: string; freePorts?: boolean; port: Record<string, number>; host: Partial<Record<StepNumber, HostName>> }>();
+const options = program.opts<{ roleDelay: string; dashboard: boolean; freePorts?: boolean; port: Record<string, number>; host: Partial<Record<StepNumber, HostName>> }>();
 
 /** The port a step gets: a test's own, 0 (any free one) with --free-ports, else 300N. */
 function portOf(step: StepNumber): number {
@@ -100,6 +102,8 @@ function stepPortBusy(step: StepNumber, port: number): string {
 // What runs, so that any way out can stop it.
 let sandboxStarting: Promise<Sandbox> | undefined;
 let control: (ControlEndpoint & { stop(): Promise<void> }) | undefined;
+/** The live view, unless --no-dashboard (or its port was taken). */
+let dashboard: RunningDashboard | undefined;
 const running = new Map<StepNumber, RunningStep>();
 /** The steps npm start was asked to run, and those restarted since: `npm run doctor` calls one that is not running down. */
 const askedSteps = new Set<StepNumber>();
@@ -132,6 +136,7 @@ async function shutDown(exitCode: number, { quiet = false } = {}): Promise<void>
     ...[...running.values()].map((step) => step.stop()),
     workspace?.stop(),
     control?.stop(),
+    dashboard?.stop(),
     sandboxStarting?.then((sandbox) => sandbox.stop()),
   ]);
   // Steps still starting are killed by startStep's exit hook, Azurite by the sandbox's.
@@ -190,6 +195,7 @@ async function main(): Promise<void> {
     env: { THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS), NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache") },
     say,
     onChange: () => writeEndpoints(sandbox),
+    traced: (app, env) => traced(sandbox, app, env),
   });
   const learnerApps = workspace.startExisting();
   await Promise.all(
@@ -241,6 +247,8 @@ async function main(): Promise<void> {
     },
   });
   if (stopping) return;
+  if (options.dashboard) dashboard = await startLiveView(sandbox, steps, failures);
+  if (stopping) return;
   writeEndpoints(sandbox);
   printReady(sandbox, steps, failures, performance.now() - started);
 }
@@ -272,13 +280,13 @@ function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<Running
   const port = portOf(step);
   return startStep({
     dir: stepDir(step),
-    env: {
+    env: traced(sandbox, `keyless-step-${step}`, {
       ...sandbox.stepEnvironment(step),
       PORT: String(port),
       THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
       // Node keeps compiled code here between runs: the SDKs load about a quarter faster.
       NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache"),
-    },
+    }),
     onLine: (line) => {
       if (line.trim()) say(`${prefix} ${readableLogLine(line)}`);
     },
@@ -289,7 +297,74 @@ function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<Running
   });
 }
 
+/**
+ * An app's environment, traced for the live view: the OpenTelemetry preload added to its
+ * NODE_OPTIONS, and where its spans go. Environment only, for any app the launcher runs.
+ */
+function traced(sandbox: Sandbox, app: string, env: Record<string, string>): Record<string, string> {
+  if (!options.dashboard) return env;
+  return { ...env, ...telemetryEnvironment({ app, tracesUrl: sandbox.endpoints.telemetry, ...(env["NODE_OPTIONS"] ? { nodeOptions: env["NODE_OPTIONS"] } : {}) }) };
+}
+
+/** The live view (http://localhost:3000), given the sandbox and what it may ask of the launcher. A busy port costs the view, not the workshop. */
+async function startLiveView(sandbox: Sandbox, steps: readonly StepNumber[], failures: ReadonlyMap<StepNumber, string>): Promise<RunningDashboard | undefined> {
+  const port = options.port["dashboard"] ?? (options.freePorts ? 0 : DASHBOARD_PORT);
+  const errors = new Map(failures);
+  const stepOf = (app: string) => STEPS.find((step) => app === `keyless-step-${step}`);
+  // The learner's own apps (npm run exercise), beside the steps.
+  const yours = (app?: string) => (workspace?.list() ?? []).filter((state) => app === undefined || state.app === app);
+  try {
+    return await startDashboard({
+      sandbox,
+      port,
+      launcher: {
+        apps: () =>
+          STEPS.filter((step) => steps.includes(step) || askedSteps.has(step) || running.has(step)).map((step) => {
+            const url = running.get(step)?.url;
+            const error = url ? undefined : errors.get(step);
+            return { app: `keyless-step-${step}`, step, title: STEP_TITLES[step], ...(url ? { url } : {}), state: (url ? "running" : error ? "did not start" : "not running") as AppRun["state"], ...(error ? { error } : {}) };
+          }).concat(
+            yours().map((state) => ({
+              app: state.app,
+              step: state.step,
+              title: `your app for exercise ${state.step} (${shownPath(state.dir)})`,
+              ...(state.url ? { url: state.url } : {}),
+              state: (state.status === "running" ? "running" : state.status === "failed" ? "did not start" : state.status === "starting" ? "starting" : "not running") as AppRun["state"],
+              ...(state.error ? { error: state.error } : {}),
+            })),
+          ),
+        logs: (app) => {
+          const own = yours(app)[0];
+          if (own) return workspace?.logs(own.step) ?? "";
+          const step = stepOf(app);
+          return (step && running.get(step)?.output()) || (step && errors.get(step)) || "";
+        },
+        // The same restart as npm run restart's, through the control endpoint.
+        async restart(app) {
+          const own = yours(app)[0];
+          if (own && workspace) {
+            const state = await workspace.start(own.step);
+            return state.url ? { url: state.url } : { error: state.error ?? "did not start" };
+          }
+          const step = stepOf(app);
+          if (!step || !control) return { error: `No step runs as ${app}.` };
+          const response = await fetch(`${control.url}/steps/${step}/restart`, { method: "POST", headers: { authorization: `Bearer ${control.token}` } });
+          const result = (await response.json()) as { url?: string; error?: string };
+          if (result.error) errors.set(step, result.error);
+          else errors.delete(step);
+          return result;
+        },
+      },
+    });
+  } catch (error) {
+    const busy = /EADDRINUSE/.test(String(error));
+    say(fail(`The live view did not start: ${busy ? `port ${port} is in use by another program (${whoHolds(port)} shows which)` : firstLine(error)}. Everything else runs.`), process.stderr);
+    return undefined;
+  }
+}
+
 function writeEndpoints(sandbox: Sandbox): void {
+  dashboard?.appsChanged();
   if (stopping || !control) return;
   const steps = Object.fromEntries([...running].map(([step, { url }]) => [step, url]));
   writeEndpointsFile(ENDPOINTS_FILE, { ...sandbox.endpoints, steps, workspace: workspace?.urls() ?? {}, askedSteps: [...askedSteps].sort(), control: { url: control.url, token: control.token }, pid: process.pid });
@@ -329,6 +404,7 @@ function printReady(sandbox: Sandbox, steps: readonly StepNumber[], failures: Re
     rows.push([yellow(`yours ${app.step}`), where, app.url ? green(`${app.url}/api/v1/getcode`) : fail(`did not start: npm run check -- ${app.step} says why`)]);
   }
   for (const [name, url] of services) if (url) rows.push([dim("sandbox"), name, url]);
+  if (dashboard) rows.unshift([bold("live view"), "see it happen: roles, secrets, the queue, every request", green(dashboard.url)]);
   const notRunning = steps.filter((step) => !running.has(step));
   const headline =
     notRunning.length === 0

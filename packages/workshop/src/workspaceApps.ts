@@ -66,6 +66,8 @@ export interface WorkspaceAppsOptions {
   say(text: string): void;
   /** Told when an app's URL changes (the launcher rewrites its endpoints file). */
   onChange?(): void;
+  /** The launcher's last word on an app's environment, given the app's name: the live view traces it (see start.ts). */
+  traced?(app: string, env: Record<string, string>): Record<string, string>;
 }
 
 /** How long after the last save the app restarts: an editor's "save all" is one restart. */
@@ -231,7 +233,8 @@ class WorkspaceApp {
     const dotenv = existsSync(`${this.#dir}/.env`) ? readDotenv(`${this.#dir}/.env`) : {};
     const names = Object.keys(dotenv);
     if (names.length > 0) this.#options.say(`${this.#prefix} .env sets ${names.join(", ")} (sandbox only: on App Service these would be app settings)`);
-    return { ...settings, ...dotenv, ...this.#options.env, PORT: String(port) };
+    const env = { ...settings, ...dotenv, ...this.#options.env, PORT: String(port) };
+    return this.#options.traced?.(workspaceAppName(this.#step), env) ?? env;
   }
 
   #watch(): void {
