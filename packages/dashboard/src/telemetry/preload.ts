@@ -117,7 +117,8 @@ async function startTracing(url: string): Promise<void> {
   const tracking: SpanProcessor = {
     onStart() {},
     onEnd(span) {
-      if (pending.size >= MAX_PENDING) return;
+      // Bounded: the oldest go first (a batch the SDK dropped is never reported done).
+      if (pending.size >= MAX_PENDING) pending.delete(pending.values().next().value as ReadableSpan);
       pending.add(span);
     },
     forceFlush: async () => {},
