@@ -42,7 +42,10 @@ beforeAll(async () => {
   collector = started.server;
   collectorUrl = `${started.url}/v1/traces`;
 });
+/** Every app started, so that none outlives a failed test. */
+const started: ChildProcess[] = [];
 afterAll(async () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   for (const server of [upstream, collector]) await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
@@ -54,6 +57,7 @@ interface Run {
 
 function run(env: Record<string, string>): Run {
   const child = spawn(process.execPath, [APP], { env: { PATH: process.env["PATH"] ?? "", UPSTREAM: base, AZURE_CLIENT_SECRET: SECRET, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  started.push(child);
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString()));
