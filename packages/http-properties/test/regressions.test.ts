@@ -1,0 +1,240 @@
+/**
+ * The defects the properties found in the sandbox and the third party, one
+ * example each, so that each stays fixed whatever the generators happen to
+ * produce on a given run.
+ */
+import { connect } from "node:tls";
+import { setTimeout as sleep } from "node:timers/promises";
+import { STORAGE_RESOURCE, VAULT_RESOURCE } from "@keyless/sandbox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { azureErrorShape, emptyBodyShape, entraShape, storageShape } from "../src/checks.ts";
+import { send, type Answer, type Endpoint, type RawRequest } from "../src/raw.ts";
+import { startWorld, type World } from "../src/world.ts";
+
+let world: World;
+let vault: Endpoint;
+let queue: Endpoint;
+let entra: Endpoint;
+let admin: Endpoint;
+let thirdParty: Endpoint;
+let vaultToken: string;
+let queueToken: string;
+
+const portOf = (url: string) => Number(new URL(url).port);
+
+beforeAll(async () => {
+  world = await startWorld();
+  const { sandbox } = world;
+  vault = { port: portOf(sandbox.endpoints.keyVaultUrl), tls: { servername: "keyless-kv.vault.localhost" } };
+  queue = { port: portOf(sandbox.endpoints.queueUrl ?? ""), tls: { servername: "localhost" } };
+  entra = { port: portOf(sandbox.endpoints.authorityHost), tls: { servername: "localhost" } };
+  admin = { port: portOf(sandbox.endpoints.admin.url), tls: { servername: "localhost" } };
+  thirdParty = { port: portOf(sandbox.endpoints.thirdPartyApi) };
+  const learner = sandbox.directory.users[0]?.objectId ?? "";
+  vaultToken = await sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: learner });
+  queueToken = await sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: learner });
+});
+afterAll(() => world?.stop());
+
+async function answer(endpoint: Endpoint, request: RawRequest): Promise<Answer> {
+  const outcome = await send(endpoint, request, 15_000);
+  if (outcome.kind !== "answered") throw new Error(`no answer: ${outcome.kind}${"error" in outcome && outcome.error ? ` (${outcome.error})` : ""}`);
+  return outcome;
+}
+const vaultHeaders = (): [string, string][] => [["Host", `keyless-kv.vault.localhost:${vault.port}`], ["Authorization", `Bearer ${vaultToken}`], ["Connection", "close"]];
+const queueHeaders = (): [string, string][] => [["Host", `127.0.0.1:${queue.port}`], ["Authorization", `Bearer ${queueToken}`], ["x-ms-version", "2025-11-05"], ["Connection", "close"]];
+const entraHeaders = (): [string, string][] => [["Host", `localhost:${entra.port}`], ["Connection", "close"]];
+
+describe("every sandbox service answers, in its own shape, what Node would have answered bare or not at all", () => {
+  it("CONNECT: a 400 in the service's shape, not a closed connection", async () => {
+    const kv = await answer(vault, { method: "CONNECT", target: "localhost:443", headers: vaultHeaders() });
+    expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
+    const storage = await answer(queue, { method: "CONNECT", target: "localhost:443", headers: queueHeaders() });
+    expect(storage.status).toBe(405);
+    expect(storageShape(storage, { method: "GET", target: "/", headers: [] })).toEqual([]);
+    expect(entraShape(await answer(entra, { method: "CONNECT", target: "localhost:443", headers: entraHeaders() }), { method: "GET", target: "/", headers: [] })).toEqual([]);
+  });
+
+  it("an Expect other than 100-continue: a 400 in the service's shape, not Node's bodiless 417", async () => {
+    const kv = await answer(vault, { method: "GET", target: "/secrets?api-version=7.6", headers: [...vaultHeaders(), ["Expect", "the-unexpected"]] });
+    expect(kv.status).toBe(400);
+    expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
+  });
+
+  it.each([
+    ["no Host", []],
+    ["an empty Host", [["Host", ""]]],
+  ] as [string, [string, string][]][])("%s: a 400 in the service's shape (an empty Host made Key Vault fail with a 500)", async (_, host) => {
+    const kv = await answer(vault, { method: "GET", target: "/secrets?api-version=7.6", headers: [...host, ["Authorization", `Bearer ${vaultToken}`], ["Connection", "close"]] });
+    expect(kv.status).toBe(400);
+    expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
+  });
+
+  it.each([70_000, 200_000, 2_000_000])("headers of %i bytes over TLS: the 400 arrives (the connection was reset after the answer was sent)", async (size) => {
+    const kv = await answer(vault, { method: "GET", target: "/secrets?api-version=7.6", headers: [...vaultHeaders(), ["X-Big", "a".repeat(size)]] });
+    expect(kv.status).toBe(400);
+    expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
+  });
+
+  it.each(["gzip", "chunked, gzip", "identity"])("Transfer-Encoding: %s (no known length): a 400 at once, not a wait for a close that never comes", async (encoding) => {
+    const kv = await answer(vault, { method: "HEAD", target: "/secrets/third-party-api-key?api-version=7.6", headers: [...vaultHeaders(), ["Transfer-Encoding", encoding]] });
+    expect(kv.status).toBe(400);
+    expect(kv.ms).toBeLessThan(10_000);
+  });
+
+  it("bytes after a request that do not parse: the request's own answer comes first, the 400 never stands for it", async () => {
+    const body = Buffer.from(JSON.stringify({ value: "pipelined" }));
+    const garbage = Buffer.from("\u0001\u0002 not a request\r\n\r\n");
+    const first = await answer(vault, { method: "PUT", target: "/secrets/pipelined?api-version=7.6", headers: [...vaultHeaders(), ["Content-Type", "application/json"], ["Content-Length", String(body.length)]], body: Buffer.concat([body, garbage]) });
+    expect(first.status).toBe(200);
+    expect(world.sandbox.secrets.get("pipelined")?.versions.at(-1)?.value).toBe("pipelined");
+  });
+});
+
+describe("Queue Storage: the gateway forwards only what Azurite and its signature agree on", () => {
+  it.each(["?a=%c3", "/%ff?comp=list"])("a target that does not percent-decode (%s): 400 InvalidUri, not a 500", async (suffix) => {
+    const target = suffix.startsWith("?") ? `/devstoreaccount1/code-requests/messages${suffix}` : `/devstoreaccount1${suffix}`;
+    const storage = await answer(queue, { method: "GET", target, headers: queueHeaders() });
+    expect(storage.status).toBe(400);
+    expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidUri"]);
+  });
+
+  it.each(["comp=list&x=", "comp=list&x=a+b", "comp=list&x", "comp=list&=1", "comp=list&hasOwnProperty=1e9", "comp=list&constructor=1"])(
+    "?%s: answered as Queue Storage answers ?comp=list (the gateway's signature was refused, or Azurite failed: 500)",
+    async (query) => {
+      const storage = await answer(queue, { method: "GET", target: `/devstoreaccount1?${query}`, headers: queueHeaders() });
+      expect(storage.status).toBe(200);
+      expect(storage.body.toString()).toContain("<Name>code-requests</Name>");
+    },
+  );
+
+  it("an unknown parameter on a queue's messages (hasOwnProperty) is ignored, as Azure ignores it", async () => {
+    const storage = await answer(queue, { method: "GET", target: "/devstoreaccount1/code-requests/messages?peekonly=true&hasOwnProperty=1", headers: queueHeaders() });
+    expect(storage.status).toBe(200);
+  });
+
+  it("a repeated parameter is forwarded once, with the value the operation was authorized for", async () => {
+    await world.sandbox.queue.clear("code-requests");
+    await fetch(`${world.sandbox.queue.queueUrl("code-requests")}/messages`, { method: "POST", headers: { authorization: `Bearer ${queueToken}`, "x-ms-version": "2025-11-05" }, body: "<QueueMessage><MessageText>kept</MessageText></QueueMessage>" });
+    // Authorized as Peek Messages (the first value): it must not receive (and hide) the message.
+    const storage = await answer(queue, { method: "GET", target: "/devstoreaccount1/code-requests/messages?peekonly=true&peekonly=false", headers: queueHeaders() });
+    expect(storage.status).toBe(200);
+    expect(await world.sandbox.queue.peekAll("code-requests")).toEqual(["kept"]);
+  });
+
+  it("a caller gone before Azurite answers: nothing thrown (piping into its closed response ended the process)", async () => {
+    world.sandbox.queue.setDelay({ ms: 300 });
+    try {
+      const socket = connect({ host: "127.0.0.1", port: queue.port, servername: "localhost", rejectUnauthorized: false }, () =>
+        socket.write(`GET /devstoreaccount1?comp=list HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${queueToken}\r\nx-ms-version: 2025-11-05\r\n\r\n`),
+      );
+      socket.on("error", () => {});
+      await sleep(100);
+      socket.destroy();
+      await sleep(600);
+    } finally {
+      world.sandbox.queue.setDelay(null);
+    }
+    expect(world.processProblems()).toEqual([]);
+  });
+
+  it.each([
+    ["PUT", "/devstoreaccount1/code-requests?restype=service&comp=properties", 400],
+    ["PUT", "/devstoreaccount1/code-requests/messages?comp=properties&restype=service", 400],
+    ["GET", "/devstoreaccount1/code-requests?comp=list", 400],
+    ["PUT", "/devstoreaccount1/code-requests/other/thing", 400],
+    ["PUT", "/devstoreaccount1?restype=service&comp=properties", 403],
+  ])("%s %s: %i, and the account's service properties stay as they were (a queue's writer could set them)", async (method, target, status) => {
+    const cors = "<StorageServiceProperties><Cors><CorsRule><AllowedOrigins>https://evil.example</AllowedOrigins><AllowedMethods>GET</AllowedMethods><AllowedHeaders>*</AllowedHeaders><ExposedHeaders>*</ExposedHeaders><MaxAgeInSeconds>5</MaxAgeInSeconds></CorsRule></Cors></StorageServiceProperties>";
+    const before = await world.fullState();
+    const storage = await answer(queue, { method, target, headers: [...queueHeaders(), ["Content-Length", String(cors.length)]], body: Buffer.from(cors) });
+    expect(storage.status).toBe(status);
+    expect(storageShape(storage, { method, target, headers: [] })).toEqual([]);
+    expect(await world.fullState()).toEqual(before);
+  });
+
+  it("a message whose XML nests 2,000 deep: 400 InvalidXmlDocument, not Azurite's 500", async () => {
+    const body = Buffer.from(`<QueueMessage>${"<a>".repeat(2000)}${"</a>".repeat(2000)}</QueueMessage>`);
+    const storage = await answer(queue, { method: "POST", target: "/devstoreaccount1/code-requests/messages", headers: [...queueHeaders(), ["Content-Length", String(body.length)]], body });
+    expect(storage.status).toBe(400);
+    expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidXmlDocument"]);
+  });
+
+  it.each(["PROPFIND", "PATCH", "MERGE"])("%s: 405 UnsupportedHttpVerb, in Storage's shape", async (method) => {
+    const storage = await answer(queue, { method, target: "/devstoreaccount1/code-requests", headers: queueHeaders() });
+    expect(storage.status).toBe(405);
+    expect(storageShape(storage, { method, target: "/", headers: [] })).toEqual([]);
+  });
+
+  it.each(["//devstoreaccount1//code-requests//messages", "/devstoreaccount1?comp=LIST"])("what Azurite refuses without an error code (%s) arrives in Storage's shape", async (target) => {
+    const storage = await answer(queue, { method: "GET", target, headers: queueHeaders() });
+    expect(storage.status).toBeGreaterThanOrEqual(400);
+    expect(storageShape(storage, { method: "GET", target, headers: [] })).toEqual([]);
+  });
+
+  it("headers up to Azure's 64 KB reach Azurite (whose own limit was Node's 16 KB: a bare 431)", async () => {
+    const storage = await answer(queue, { method: "GET", target: "/devstoreaccount1?comp=list", headers: [...queueHeaders(), ["x-ms-client-request-id", "a".repeat(30_000)]] });
+    expect(storage.status).toBe(200);
+  });
+
+  it.each([
+    ["OPTIONS", "/devstoreaccount1/code-requests/messages"],
+    ["DELETE", "/devstoreaccount1/no-such-queue"],
+  ])("%s with a 1 MB body: Azurite's answer, not 503 ServerBusy (the answer was lost while the body was still being sent)", async (method, target) => {
+    const body = Buffer.alloc(1_000_000, "m");
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const storage = await answer(queue, { method, target, headers: [...queueHeaders(), ["Content-Length", String(body.length)]], body });
+      expect(storage.status).not.toBe(503);
+      expect(storageShape(storage, { method, target, headers: [] })).toEqual([]);
+    }
+  });
+});
+
+describe("the admin API's function keys", () => {
+  const key = () => world.sandbox.endpoints.admin.key;
+  const headers = (): [string, string][] => [["Host", `localhost:${admin.port}`], ["x-keyless-admin-key", key()], ["Connection", "close"], ["Content-Type", "application/json"]];
+
+  it("refuses in Resource Manager's shape, which az prints (it printed 'HTTP 400')", async () => {
+    const body = Buffer.from(JSON.stringify({ value: "short" }));
+    const refused = await answer(admin, { method: "PUT", target: "/_sandbox/function-keys/rotated", headers: [...headers(), ["Content-Length", String(body.length)]], body });
+    expect(refused.status).toBe(400);
+    expect(azureErrorShape(refused, { method: "PUT", target: "/", headers: [] })).toEqual([]);
+  });
+
+  it.each(["toString", "constructor", "__proto__", "hasOwnProperty"])("%s is no function key: 404, not 200 'deleted'", async (name) => {
+    const before = world.sandbox.thirdParty.keys();
+    const refused = await answer(admin, { method: "DELETE", target: `/_sandbox/function-keys/${name}`, headers: headers() });
+    expect(refused.status).toBe(404);
+    expect(azureErrorShape(refused, { method: "DELETE", target: "/", headers: [] })).toEqual([]);
+    expect(world.sandbox.thirdParty.keys()).toEqual(before);
+  });
+});
+
+describe("the third party", () => {
+  it("CONNECT: Azure Functions' empty 400, not a closed connection", async () => {
+    const refused = await answer(thirdParty, { method: "CONNECT", target: "localhost:443", headers: [["Host", "localhost"], ["Connection", "close"]] });
+    expect(refused.status).toBe(400);
+    expect(emptyBodyShape(refused, { method: "GET", target: "/", headers: [] })).toEqual([]);
+  });
+
+  it.each([["abc"], [[]], [[null]], [[""]], [[42]], [null]])("refuses the keys %j and keeps its own (\"abc\" became the keys a, b, c; null made every call a 500)", (keys) => {
+    const before = world.sandbox.thirdParty.keys();
+    expect(() => world.sandbox.thirdParty.setKeys(keys as never)).toThrow();
+    expect(world.sandbox.thirdParty.keys()).toEqual(before);
+  });
+
+  it.each([{ kind: "status", status: 99 }, { kind: "status", status: "500" }, { kind: "delay", ms: -1 }, { kind: "delay", ms: 2 ** 40 }, { kind: "body", body: 5 }, { kind: "other" }, 5, "fault"])(
+    "refuses the fault %j and keeps none",
+    (fault) => {
+      expect(() => world.sandbox.thirdParty.setFault(fault as never)).toThrow();
+      expect(world.sandbox.thirdParty.fault()).toBeNull();
+    },
+  );
+
+  it("tells which fault is set, so a refused request can be shown to have set none", () => {
+    world.sandbox.thirdParty.setFault({ kind: "status", status: 503 });
+    expect(world.sandbox.thirdParty.fault()).toEqual({ kind: "status", status: 503 });
+    world.sandbox.thirdParty.setFault(null);
+    expect(world.sandbox.thirdParty.fault()).toBeNull();
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * No input to any sandbox service ends or hangs a process, and a refused
+ * request never changes state: the five properties of src/harness.ts, over
+ * generated requests, for every service the sandbox runs in this process and
+ * for the launcher's control server in front of it.
+ */
+import { SERVICES } from "@keyless/sandbox";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startControlServer } from "../../workshop/src/control.ts";
+import { checkSurface } from "../src/harness.ts";
+import { clusterIssuerSurface, containerAppsSurface, imdsSurface, telemetrySurface } from "../src/hostSurfaces.ts";
+import { controlSurface, entraSurface, keyVaultSurface, managedIdentitySurface, queueSurface, resourceManagerApiSurface, resourceManagerSurface, stubLauncher, thirdPartySurface } from "../src/sandboxSurfaces.ts";
+import { send } from "../src/raw.ts";
+import { startWorld, type World } from "../src/world.ts";
+
+/** Requests per surface: about half a minute in all on a 2-core laptop; each request is checked against the whole sandbox's state. */
+export const RUNS = {
+  entra: 120,
+  managedIdentity: 100,
+  keyVault: 150,
+  queue: 120,
+  resourceManager: 120,
+  resourceManagerApi: 100,
+  containerApps: 80,
+  imds: 80,
+  clusterIssuer: 50,
+  telemetry: 80,
+  thirdParty: 100,
+  control: 100,
+} as const;
+/**
+ * The hang guards, which only stop a hang (each request has its own 15 s bound): a property still running after
+ * BUDGET_MS fails, with fast-check's seed and the request it was on; vitest's limit per test is above it.
+ */
+const BUDGET_MS = 100_000;
+const TEST_TIMEOUT_MS = 120_000;
+
+let world: World;
+let control: Awaited<ReturnType<typeof startControlServer>>;
+let launcher: ReturnType<typeof stubLauncher>;
+
+beforeAll(async () => {
+  world = await startWorld();
+  launcher = stubLauncher(world);
+  control = await startControlServer(world.sandbox, launcher.view);
+});
+afterAll(async () => {
+  await control?.stop();
+  await world?.stop();
+});
+// Each surface starts from the seed: what one surface's accepted requests changed (a role deleted, a key rotated) does not starve the next.
+beforeEach(() => world.sandbox.reset());
+
+/** Which surface covers each service of the sandbox's registry (packages/sandbox/src/services.ts). */
+const SURFACE_OF_SERVICE = {
+  thirdParty: "the third-party API",
+  entraId: "Microsoft Entra ID",
+  resourceManager: "Resource Manager (the admin API and its own)",
+  managedIdentity: "the managed identity endpoint",
+  containerAppsIdentity: "the Container Apps identity endpoint",
+  imds: "a virtual machine's IMDS",
+  kubernetes: "the AKS cluster's OIDC issuer",
+  keyVault: "Key Vault",
+  queueStorage: "Queue Storage",
+  telemetry: "the OpenTelemetry collector",
+} as const;
+
+describe("every sandbox surface: no process ends, nothing hangs, no trace or secret, a 4xx changes nothing, errors in Azure's shape", () => {
+  it("Microsoft Entra ID (discovery, signing keys, token endpoint)", async () => checkSurface(world, await entraSurface(world), RUNS.entra, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("the managed identity endpoint", () => checkSurface(world, managedIdentitySurface(world), RUNS.managedIdentity, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("Key Vault", async () => checkSurface(world, await keyVaultSurface(world), RUNS.keyVault, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("Queue Storage (the gateway in front of Azurite)", async () => checkSurface(world, await queueSurface(world), RUNS.queue, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("Resource Manager: the admin API, with and without its key", () => checkSurface(world, resourceManagerSurface(world), RUNS.resourceManager, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("Resource Manager: its own API (metadata, tenants, subscriptions, resource groups)", async () => checkSurface(world, await resourceManagerApiSurface(world), RUNS.resourceManagerApi, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("the Container Apps identity endpoint", () => checkSurface(world, containerAppsSurface(world), RUNS.containerApps, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("a virtual machine's IMDS", () => checkSurface(world, imdsSurface(world), RUNS.imds, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("the AKS cluster's OIDC issuer", () => checkSurface(world, clusterIssuerSurface(world), RUNS.clusterIssuer, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("the OpenTelemetry collector", () => checkSurface(world, telemetrySurface(world), RUNS.telemetry, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("the third-party API", () => checkSurface(world, thirdPartySurface(world), RUNS.thirdParty, BUDGET_MS), TEST_TIMEOUT_MS);
+  it("the launcher's control server", () => checkSurface(world, controlSurface(world, control), RUNS.control, BUDGET_MS), TEST_TIMEOUT_MS);
+});
+
+describe("the suite covers every service in the sandbox's registry", () => {
+  it("each entry of SERVICES has its surface above", () => {
+    // A new service is one more entry in packages/sandbox/src/services.ts: it needs its surface here too.
+    expect(Object.keys(SERVICES).sort()).toEqual(Object.keys(SURFACE_OF_SERVICE).sort());
+  });
+});
+
+/**
+ * Defects the properties found in the launcher's control server (packages/workshop/src/control.ts, another team's):
+ * each pinned with `it.fails`, so the suite stays green while they stand and says so when one is fixed (drop the
+ * `.fails`). The property above leaves the first two out of its inputs (sandboxSurfaces.ts, controlSurface).
+ */
+describe("known defects of the launcher's control server (it.fails until fixed in packages/workshop/src)", () => {
+  const call = (method: string, target: string, body?: string, extra: [string, string][] = []) => {
+    const port = Number(new URL(control.url).port);
+    const payload = body === undefined ? undefined : Buffer.from(body);
+    return send(
+      { port },
+      { method, target, headers: [["Host", `127.0.0.1:${port}`], ["Authorization", `Bearer ${control.token}`], ["Connection", "close"], ...extra, ...(payload ? ([["Content-Length", String(payload.length)]] as [string, string][]) : [])], ...(payload ? { body: payload } : {}) },
+      15_000,
+    );
+  };
+  const statusOf = (outcome: Awaited<ReturnType<typeof call>>) => (outcome.kind === "answered" ? outcome.status : outcome.kind);
+
+  it.fails("an authorized request whose target is no URL (//[) is answered and ends nothing (today: never answered, and an unhandled rejection, on which npm start stops)", async () => {
+    world.processProblems();
+    const port = Number(new URL(control.url).port);
+    // Answered at once when fixed; 3 s is plenty to tell a hang.
+    const outcome = await send({ port }, { method: "GET", target: "//[", headers: [["Host", `127.0.0.1:${port}`], ["Authorization", `Bearer ${control.token}`], ["Connection", "close"]] }, 3000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const problems = world.processProblems();
+    expect(problems).toEqual([]);
+    expect(statusOf(outcome)).toBeTypeOf("number");
+  });
+
+  it.fails("CONNECT is answered (today: the connection is closed unanswered)", async () => {
+    expect(statusOf(await call("CONNECT", "localhost:443"))).toBeTypeOf("number");
+  });
+
+  it.fails("an authorized request followed by bytes that do not parse gets its own answer first (today: Node's 400 comes first, and the step restarts anyway)", async () => {
+    const port = Number(new URL(control.url).port);
+    const restarts = launcher.calls.length;
+    const outcome = await send({ port }, { method: "POST", target: "/steps/02/restart", headers: [["Host", `127.0.0.1:${port}`], ["Authorization", `Bearer ${control.token}`], ["Connection", "close"]], body: Buffer.from('""') }, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(launcher.calls.length - restarts).toBe(1);
+    expect(statusOf(outcome)).toBe(200);
+  });
+
+  it.fails.each([
+    ["a body that is not JSON", "PUT", "/third-party/keys", "not json"],
+    ["no keys", "PUT", "/third-party/keys", '{"keys":[]}'],
+    ["keys that are not a list", "PUT", "/third-party/keys", '{"keys":null}'],
+    ["keys that are a string", "PUT", "/third-party/keys", '{"keys":"abc"}'],
+    ["a fault with a status HTTP has not", "PUT", "/third-party/fault", '{"fault":{"kind":"status","status":99}}'],
+  ])("%s is a 400, the caller's mistake (today: a 500, whose body is the thrown error's text)", async (_, method, target, body) => {
+    const keys = world.sandbox.thirdParty.keys();
+    const outcome = await call(method, target, body, [["Content-Type", "application/json"]]);
+    // The third party itself refuses what it cannot use (regressions.test.ts): its keys and fault stay as they were.
+    expect(world.sandbox.thirdParty.keys()).toEqual(keys);
+    expect(world.sandbox.thirdParty.fault()).toBeNull();
+    expect(statusOf(outcome)).toBe(400);
+  });
+});

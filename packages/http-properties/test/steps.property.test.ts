@@ -1,0 +1,82 @@
+/**
+ * No input to a step ends or hangs it, and a refused request never changes
+ * state (for step 04: never queues a code): the five properties of
+ * src/harness.ts for each of the four steps, each its own process in the
+ * sandbox's environment, as App Service would run it.
+ */
+import { stepDir } from "@keyless/workshop";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stepShape } from "../src/checks.ts";
+import { send } from "../src/raw.ts";
+import { checkSurface } from "../src/harness.ts";
+import { STEP_NUMBERS, startStepIn, stepSurface, type RunningStepSurface } from "../src/stepSurfaces.ts";
+import { startWorld, type World } from "../src/world.ts";
+
+/** Requests per step: a step answers in milliseconds, but each request is checked against the whole sandbox's state. */
+export const RUNS_PER_STEP = 100;
+/** The hang guards, as in sandbox.property.test.ts. */
+const BUDGET_MS = 100_000;
+const TEST_TIMEOUT_MS = 120_000;
+
+let world: World;
+const steps = new Map<string, RunningStepSurface>();
+
+beforeAll(async () => {
+  world = await startWorld();
+  for (const running of await Promise.all(STEP_NUMBERS.map((step) => startStepIn(world, step, stepDir(step))))) steps.set(running.step, running);
+});
+afterAll(async () => {
+  await Promise.all([...steps.values()].map((running) => running.stop()));
+  await world?.stop();
+});
+
+describe("every step: no process ends, nothing hangs, no trace or secret, a 4xx changes nothing, errors as {error, hint}", () => {
+  it.each(STEP_NUMBERS)("step %s", (step) => checkSurface(world, stepSurface(world, steps.get(step)!), RUNS_PER_STEP, BUDGET_MS), TEST_TIMEOUT_MS);
+});
+
+/**
+ * Defects the properties found in the steps (steps/**, another team's): each pinned here with `it.fails`, so the
+ * suite stays green while they stand and says so when one is fixed (the test then fails: drop its `.fails`). The
+ * properties above leave these inputs out (stepSurfaces.ts: nodeBareAnswer, pipelinesGarbage).
+ */
+describe("known defects of the steps (it.fails until fixed in steps/**)", () => {
+  const bare = (step: string, method: string, target: string, headers: [string, string][]) => ({ step, method, target, headers: [...headers, ["Connection", "close"]] as [string, string][] });
+  for (const step of STEP_NUMBERS) {
+    it.fails(
+      `step ${step} answers what Node's parser refuses, an unmet Expect, no Host and CONNECT in its {"error", "hint"} shape (today: Node's bare 400/417/431, or the connection closed)`,
+      async () => {
+        const host = new URL(steps.get(step)!.target.baseUrl).host;
+        const cases = [
+          bare(step, "GET", "/api/v1/getcode\u0001", [["Host", host]]),
+          bare(step, "GET", "/api/v1/getcode", [["Host", host], ["X-Big", "a".repeat(20_000)]]),
+          bare(step, "GET", "/api/v1/getcode", [["Host", host], ["Expect", "the-unexpected"]]),
+          bare(step, "GET", "/api/v1/getcode", []),
+          bare(step, "CONNECT", "localhost:443", [["Host", host]]),
+        ];
+        const problems: string[] = [];
+        for (const { method, target, headers } of cases) {
+          const request = { method, target, headers };
+          const outcome = await send({ port: Number(new URL(steps.get(step)!.target.baseUrl).port) }, request, 15_000);
+          if (outcome.kind !== "answered") problems.push(`${method} ${JSON.stringify(target)}: ${outcome.kind}`);
+          else problems.push(...stepShape(outcome, request).map((problem) => `${method} ${JSON.stringify(target)} ${headers.map(([name]) => name).join(",")}: ${outcome.status} ${problem}`));
+        }
+        expect(problems).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it.fails(
+      `step ${step} answers GET /api/v1/getcode before the bytes that follow it (today: Node's 400 for the trailing byte comes first, while the code is issued${step === "04" ? " and queued" : ""})`,
+      async () => {
+        const { baseUrl } = steps.get(step)!.target;
+        const before = await world.sandbox.queue.count("code-requests");
+        const outcome = await send({ port: Number(new URL(baseUrl).port) }, { method: "GET", target: "/api/v1/getcode", headers: [["Host", new URL(baseUrl).host], ["Connection", "close"]], body: Buffer.from("x") }, 15_000);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const queued = (await world.sandbox.queue.count("code-requests")) - before;
+        expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(200);
+        expect(queued).toBe(step === "04" ? 1 : 0);
+      },
+      TEST_TIMEOUT_MS,
+    );
+  }
+});
