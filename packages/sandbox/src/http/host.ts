@@ -95,8 +95,20 @@ function answerOnSocket(socket: Socket, answer: ErrorAnswer): void {
   socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
 }
 
+/** Node's parse errors that are about a header: a name that is no token, a Content-Length or Transfer-Encoding that does not parse or conflicts. */
+const HEADER_ERRORS = new Set(["HPE_INVALID_HEADER_TOKEN", "HPE_INVALID_CONTENT_LENGTH", "HPE_UNEXPECTED_CONTENT_LENGTH", "HPE_INVALID_TRANSFER_ENCODING"]);
+
+/** What a request that did not parse got wrong, by Node's (llhttp's) code: the service then says so in its own words. */
 const reasonOf = (code: string | undefined): BadRequestReason =>
-  code === "HPE_HEADER_OVERFLOW" ? "headersTooLarge" : code === "ERR_HTTP_REQUEST_TIMEOUT" ? "timeout" : "target";
+  code === "HPE_HEADER_OVERFLOW"
+    ? "headersTooLarge"
+    : code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? "timeout"
+      : code === "HPE_INVALID_METHOD"
+        ? "method"
+        : code !== undefined && HEADER_ERRORS.has(code)
+          ? "header"
+          : "target";
 
 /** Express's own errors (body-parser, a URL that does not decode) carry a 4xx status. */
 function expressReason(error: unknown): BadRequestReason | undefined {

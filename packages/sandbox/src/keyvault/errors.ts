@@ -95,7 +95,7 @@ export const keyVaultErrors: ServiceErrors = {
     reason === "headersTooLarge"
       ? error(400, "BadParameter", "The request's headers are larger than Key Vault accepts.")
       : reason === "header"
-        ? error(400, "BadParameter", "A request header is not valid: send a Host header, no Expect but 100-continue, and no Transfer-Encoding but chunked.")
+        ? error(400, "BadParameter", "A request header is not valid: each must parse, with a Host, no Expect but 100-continue, and no Transfer-Encoding but chunked.")
         : reason === "method"
           ? unsupportedOperation()
           : reason === "bodyTooLarge"

@@ -114,7 +114,7 @@ export const queueErrors: ServiceErrors = {
     reason === "headersTooLarge"
       ? invalidHeaderValue(req)
       : reason === "header"
-        ? invalidHeaderValue(req, "send a Host header, no Expect but 100-continue, and no Transfer-Encoding but chunked")
+        ? invalidHeaderValue(req, "each must parse, with a Host, no Expect but 100-continue, and no Transfer-Encoding but chunked")
         : reason === "method"
           ? unsupportedHttpVerb(req)
           : reason === "bodyTooLarge"
