@@ -4,15 +4,22 @@
  * sandbox serves TLS with a certificate from its own CA, and the steps trust
  * that CA through NODE_EXTRA_CA_CERTS: environment, not code.
  */
-import { webcrypto } from "node:crypto";
+import { X509Certificate, webcrypto } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import tls from "node:tls";
-// @peculiar/x509 resolves its ASN.1 codecs through tsyringe, which needs this polyfill loaded first.
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+/**
+ * @peculiar/x509 makes certificates; it is loaded only when one must be made
+ * (the first start, or once a year), not at every start.
+ */
+async function loadX509() {
+  // It resolves its ASN.1 codecs through tsyringe, which needs this polyfill loaded first.
+  await import("reflect-metadata");
+  const x509 = await import("@peculiar/x509");
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  return x509;
+}
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -52,6 +59,7 @@ async function importKeyPem(pem: string): Promise<CryptoKey> {
 }
 
 async function createCa(): Promise<{ certPem: string; keyPem: string }> {
+  const x509 = await loadX509();
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Date.now().toString(16),
@@ -70,6 +78,7 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
 }
 
 async function createServerCertificate(ca: { certPem: string; keyPem: string }): Promise<{ certPem: string; keyPem: string }> {
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.certPem);
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create({
@@ -96,7 +105,7 @@ async function createServerCertificate(ca: { certPem: string; keyPem: string }):
 }
 
 function stillValid(certPem: string): boolean {
-  return new x509.X509Certificate(certPem).notAfter.getTime() > Date.now() + DAY;
+  return Date.parse(new X509Certificate(certPem).validTo) > Date.now() + DAY;
 }
 
 /**
