@@ -82,6 +82,12 @@ describe("every sandbox service answers, in its own shape, what Node would have 
     expect(kv.ms).toBeLessThan(10_000);
   });
 
+  it("a body cut short, then the client's end: answered at once (the host waited for the request's own answer, which waited for the body: a hang)", async () => {
+    const telemetry = new URL(world.sandbox.endpoints.telemetry);
+    const outcome = await send({ port: Number(telemetry.port) }, { method: "POST", target: telemetry.pathname, headers: [["Host", telemetry.host], ["Content-Type", "application/json"], ["Content-Length", "31"], ["Connection", "close"]], body: Buffer.from('{"resourceSpans":[]}'), halfClose: true }, 5000);
+    expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(400);
+  });
+
   it("bytes after a request that do not parse: the request's own answer comes first, the 400 never stands for it", async () => {
     const body = Buffer.from(JSON.stringify({ value: "pipelined" }));
     const garbage = Buffer.from("\u0001\u0002 not a request\r\n\r\n");

@@ -161,8 +161,10 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
     if (refused.has(socket)) return;
     refused.add(socket);
     const answer = errors.badRequest(reasonOf(error.code));
+    // Bytes after a whole request wait for that request's answer. But when the request itself is what did not end
+    // (a body cut short, then the client's end), its handler waits for the rest forever: answer now.
     const pending = underWay.get(socket);
-    if (pending && !pending.writableFinished) pending.once("close", () => answerOnSocket(socket, answer));
+    if (pending && !pending.writableFinished && pending.req.complete) pending.once("close", () => answerOnSocket(socket, answer));
     else answerOnSocket(socket, answer);
   });
   // What Node answers by itself otherwise, bare or not at all: an Expect it cannot meet (a bodiless 417), CONNECT (the connection closed).
