@@ -14,6 +14,7 @@ import { badAuthorization, form, httpRequest, pipelinesGarbage, utf8, weighted, 
 import { azureErrorShape, emptyBodyShape, entraShape, managedIdentityShape, storageShape, type Shape } from "./checks.ts";
 import { expectStatus, type Surface } from "./harness.ts";
 import { text, type RawRequest } from "./raw.ts";
+import { resetByNodesDefault } from "./stepSurfaces.ts";
 import { forgedTokens, type World } from "./world.ts";
 
 const portOf = (url: string) => Number(new URL(url).port);
@@ -549,6 +550,8 @@ export function controlSurface(world: World, control: ControlServer): Surface {
     // a target that is no URL (`//[`) is never answered and stops npm start (an unhandled rejection).
     requests: requests.filter((request) => String(request.method) !== "CONNECT" && !pipelinesGarbage(request) && parsesAsUrl(request)),
     shape: controlShape,
+    // Node answers what it cannot parse and destroys the connection: for a large request, the reset loses the answer.
+    shapeExempt: resetByNodesDefault,
     // The keys and the launcher's secrets, to the token's holder: what those two routes are for.
     mayDisclose: (_answer, request) => ["/third-party/keys", "/secrets"].includes(pathOf(request)),
     state: () => world.fullState({ functionKeys: true }),

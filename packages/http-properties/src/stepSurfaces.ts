@@ -8,7 +8,7 @@ import { contractTargetInSandbox, type ContractTarget } from "@keyless/contract-
 import { httpRequest, pipelinesGarbage, weighted, type GeneratedRequest, type Header } from "./arbitraries.ts";
 import { stepShape } from "./checks.ts";
 import { expectStatus, type Surface } from "./harness.ts";
-import type { Outcome, RawRequest } from "./raw.ts";
+import { serialize, type Outcome, type RawRequest } from "./raw.ts";
 import { childrenIn, type World } from "./world.ts";
 
 export const STEP_NUMBERS = ["01", "02", "03", "04"] as const;
@@ -39,9 +39,18 @@ export async function startStepIn(world: World, step: Step, dir: string): Promis
  * shape: a known defect of the steps, pinned in steps.property.test.ts and left out of the shape check here.
  */
 export function nodeBareAnswer(outcome: Outcome, request: RawRequest): boolean {
-  if (outcome.kind === "closed") return String(request.method) === "CONNECT";
+  if (outcome.kind === "closed") return String(request.method) === "CONNECT" || resetByNodesDefault(outcome, request);
   if (outcome.kind !== "answered") return false;
   return [400, 408, 413, 414, 417, 431, 505].includes(outcome.status) && outcome.body.length === 0 && outcome.headers["content-type"] === undefined;
+}
+
+/**
+ * Node's own answer to a request it cannot parse is written, then the connection destroyed: when the client is still
+ * sending (a large request), the kernel resets the connection, and the answer is lost on its way. Part of the same
+ * known defect (pinned in steps.property.test.ts); counted only for a request of more than 64 KB.
+ */
+export function resetByNodesDefault(outcome: Outcome, request: RawRequest): boolean {
+  return outcome.kind === "closed" && (outcome.error === "ECONNRESET" || outcome.error === "EPIPE") && serialize(request).length > 64 * 1024;
 }
 
 export function stepSurface(world: World, running: RunningStepSurface): Surface {

@@ -152,7 +152,13 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     const listed = await Promise.all(
       items.map(async (item) => {
         const queue = service.getQueueClient(item.name);
-        const [properties, peeked, acl] = await Promise.all([queue.getProperties(), queue.peekMessages({ numberOfMessages: 32 }), queue.getAccessPolicy()]);
+        // A queue listed and then gone (a delete still under way in Azurite) is read as gone.
+        const read = await Promise.all([queue.getProperties(), queue.peekMessages({ numberOfMessages: 32 }), queue.getAccessPolicy()]).catch((error: { statusCode?: number }) => {
+          if (error.statusCode === 404) return undefined;
+          throw error;
+        });
+        if (!read) return [item.name, { gone: true }] as const;
+        const [properties, peeked, acl] = read;
         const messages = peeked.peekedMessageItems.map(({ messageId, messageText, dequeueCount, expiresOn }) => ({ messageId, messageText, dequeueCount, expiresOn: expiresOn.toISOString() }));
         return [item.name, { metadata: item.metadata ?? {}, count: properties.approximateMessagesCount, messages, acl: acl.signedIdentifiers }] as const;
       }),

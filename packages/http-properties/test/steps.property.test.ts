@@ -43,7 +43,7 @@ describe("known defects of the steps (it.fails until fixed in steps/**)", () => 
   const bare = (step: string, method: string, target: string, headers: [string, string][]) => ({ step, method, target, headers: [...headers, ["Connection", "close"]] as [string, string][] });
   for (const step of STEP_NUMBERS) {
     it.fails(
-      `step ${step} answers what Node's parser refuses, an unmet Expect, no Host and CONNECT in its {"error", "hint"} shape (today: Node's bare 400/417/431, or the connection closed)`,
+      `step ${step} answers what Node's parser refuses, an unmet Expect, no Host and CONNECT in its {"error", "hint"} shape (today: Node's bare 400/417/431, or the connection closed or reset)`,
       async () => {
         const host = new URL(steps.get(step)!.target.baseUrl).host;
         const cases = [
@@ -53,9 +53,11 @@ describe("known defects of the steps (it.fails until fixed in steps/**)", () => 
           bare(step, "GET", "/api/v1/getcode", []),
           bare(step, "CONNECT", "localhost:443", [["Host", host]]),
         ];
+        // Headers over Node's 16 KB while a 2 MB body is still on its way: Node answers 431 and destroys the connection, and the reset loses the 431.
+        cases.push({ ...bare(step, "POST", "/api/v1/getcode", [["Host", host], ["X-Big", "a".repeat(20_000)], ["Content-Length", String(2_000_000)]]), body: Buffer.alloc(2_000_000, "a") } as never);
         const problems: string[] = [];
-        for (const { method, target, headers } of cases) {
-          const request = { method, target, headers };
+        for (const { method, target, headers, body } of cases as { method: string; target: string; headers: [string, string][]; body?: Buffer }[]) {
+          const request = { method, target, headers, ...(body ? { body } : {}) };
           const outcome = await send({ port: Number(new URL(steps.get(step)!.target.baseUrl).port) }, request, 15_000);
           if (outcome.kind !== "answered") problems.push(`${method} ${JSON.stringify(target)}: ${outcome.kind}`);
           else problems.push(...stepShape(outcome, request).map((problem) => `${method} ${JSON.stringify(target)} ${headers.map(([name]) => name).join(",")}: ${outcome.status} ${problem}`));
