@@ -87,12 +87,8 @@ describe("the suite covers every service in the sandbox's registry", () => {
   });
 });
 
-/**
- * Defects the properties found in the launcher's control server (packages/workshop/src/control.ts, another team's):
- * each pinned with `it.fails`, so the suite stays green while they stand and says so when one is fixed (drop the
- * `.fails`). The property above leaves the first two out of its inputs (sandboxSurfaces.ts, controlSurface).
- */
-describe("known defects of the launcher's control server (it.fails until fixed in packages/workshop/src)", () => {
+/** Defects the properties found in the launcher's control server, each kept as an example. */
+describe("the launcher's control server: examples of what the properties found", () => {
   const call = (method: string, target: string, body?: string, extra: [string, string][] = []) => {
     const port = Number(new URL(control.url).port);
     const payload = body === undefined ? undefined : Buffer.from(body);
@@ -104,7 +100,7 @@ describe("known defects of the launcher's control server (it.fails until fixed i
   };
   const statusOf = (outcome: Awaited<ReturnType<typeof call>>) => (outcome.kind === "answered" ? outcome.status : outcome.kind);
 
-  it.fails("an authorized request whose target is no URL (//[) is answered and ends nothing (today: never answered, and an unhandled rejection, on which npm start stops)", async () => {
+  it("an authorized request whose target is no URL (//[) is answered and ends nothing (it was never answered, and an unhandled rejection stopped npm start)", async () => {
     world.processProblems();
     const port = Number(new URL(control.url).port);
     // Answered at once when fixed; 3 s is plenty to tell a hang.
@@ -115,11 +111,11 @@ describe("known defects of the launcher's control server (it.fails until fixed i
     expect(statusOf(outcome)).toBeTypeOf("number");
   });
 
-  it.fails("CONNECT is answered (today: the connection is closed unanswered)", async () => {
+  it("CONNECT is answered (the connection was closed unanswered)", async () => {
     expect(statusOf(await call("CONNECT", "localhost:443"))).toBeTypeOf("number");
   });
 
-  it.fails("an authorized request followed by bytes that do not parse gets its own answer first (today: Node's 400 comes first, and the step restarts anyway)", async () => {
+  it("an authorized request followed by bytes that do not parse gets its own answer first (Node's 400 came first, and the step restarted anyway)", async () => {
     const port = Number(new URL(control.url).port);
     const restarts = launcher.calls.length;
     const outcome = await send({ port }, { method: "POST", target: "/steps/02/restart", headers: [["Host", `127.0.0.1:${port}`], ["Authorization", `Bearer ${control.token}`], ["Connection", "close"]], body: Buffer.from('""') }, 15_000);
@@ -128,13 +124,13 @@ describe("known defects of the launcher's control server (it.fails until fixed i
     expect(statusOf(outcome)).toBe(200);
   });
 
-  it.fails.each([
+  it.each([
     ["a body that is not JSON", "PUT", "/third-party/keys", "not json"],
     ["no keys", "PUT", "/third-party/keys", '{"keys":[]}'],
     ["keys that are not a list", "PUT", "/third-party/keys", '{"keys":null}'],
     ["keys that are a string", "PUT", "/third-party/keys", '{"keys":"abc"}'],
     ["a fault with a status HTTP has not", "PUT", "/third-party/fault", '{"fault":{"kind":"status","status":99}}'],
-  ])("%s is a 400, the caller's mistake (today: a 500, whose body is the thrown error's text)", async (_, method, target, body) => {
+  ])("%s is a 400, the caller's mistake (it was a 500, whose body was the thrown error's text)", async (_, method, target, body) => {
     const keys = world.sandbox.thirdParty.keys();
     const outcome = await call(method, target, body, [["Content-Type", "application/json"]]);
     // The third party itself refuses what it cannot use (regressions.test.ts): its keys and fault stay as they were.

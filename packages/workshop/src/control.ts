@@ -4,12 +4,11 @@
  * its state, and make the third party fail on purpose for a checkpoint.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { once } from "node:events";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ThirdPartyControl } from "@keyless/contract-tests";
 import type { Sandbox } from "@keyless/sandbox";
-import type { ThirdPartyFault } from "@keyless/third-party-api";
+import { host, sendError, type ErrorAnswer, type ServiceErrors } from "@keyless/sandbox/host";
+import { z } from "zod";
 import { readEndpointsFile, removeIfUnchanged, type LauncherFields } from "./endpointsFile.ts";
 import { ENDPOINTS_FILE } from "./repo.ts";
 
@@ -19,11 +18,53 @@ export interface ControlEndpoint {
   readonly token: string;
 }
 
+/** A refusal the caller caused: answered 400 with its reason. */
+class BadControlRequest extends Error {}
+
+/** The body as JSON (at most 1 MB), or a BadControlRequest. */
 async function readJson(request: IncomingMessage): Promise<unknown> {
   let text = "";
-  for await (const chunk of request) text += String(chunk);
-  return text ? JSON.parse(text) : undefined;
+  try {
+    for await (const chunk of request) {
+      text += String(chunk);
+      if (text.length > 1_000_000) throw new BadControlRequest("The body is larger than 1 MB.");
+    }
+  } catch (error) {
+    // A client that went away mid-body, or sent too much: its mistake, not the launcher's.
+    throw error instanceof BadControlRequest ? error : new BadControlRequest("The body did not arrive whole.");
+  }
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new BadControlRequest("The body is not JSON.");
+  }
 }
+
+/** The body a route takes, checked before anything changes: a refused request changes nothing. */
+function bodyOf<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new BadControlRequest(`The body is not what this route takes: ${parsed.error.issues[0]?.message ?? "not valid"}.`);
+  return parsed.data;
+}
+
+const KEYS = z.object({ keys: z.array(z.string().min(1).max(1000)).min(1).max(10) });
+const FAULT = z.object({
+  fault: z
+    .discriminatedUnion("kind", [
+      z.object({ kind: z.literal("status"), status: z.number().int().min(400).max(599) }),
+      z.object({ kind: z.literal("delay"), ms: z.number().int().min(0).max(120_000) }),
+      z.object({ kind: z.literal("body"), body: z.string().max(100_000) }),
+    ])
+    .nullable(),
+});
+
+/** The control endpoint's answers: JSON `{"error"}`, never a stack. */
+const answer = (status: number, error: string): ErrorAnswer => ({ status, body: { error } });
+const controlErrors: ServiceErrors = {
+  notFound: () => answer(404, "No such route."),
+  badRequest: () => answer(400, "The request could not be read."),
+  internal: () => answer(500, "The launcher failed on this request; it goes on."),
+};
 
 /** What the control endpoint may read from the launcher: each step's output and its secrets. */
 export interface LauncherView {
@@ -44,8 +85,8 @@ export async function startControlServer(sandbox: Sandbox, launcher: LauncherVie
   const routes: Record<string, ControlRoute> = {
     "GET /ping": () => ({ pid: process.pid }),
     "GET /third-party/keys": () => ({ keys: sandbox.thirdParty.keys() }),
-    "PUT /third-party/keys": (body) => sandbox.thirdParty.setKeys((body as { keys: string[] }).keys),
-    "PUT /third-party/fault": (body) => sandbox.thirdParty.setFault((body as { fault: ThirdPartyFault | null }).fault),
+    "PUT /third-party/keys": (body) => sandbox.thirdParty.setKeys(bodyOf(KEYS, body).keys),
+    "PUT /third-party/fault": (body) => sandbox.thirdParty.setFault(bodyOf(FAULT, body).fault),
     "POST /third-party/stop": () => sandbox.thirdParty.stop(),
     "POST /third-party/start": () => sandbox.thirdParty.start(),
     "POST /reset": () => sandbox.reset(),
@@ -55,32 +96,28 @@ export async function startControlServer(sandbox: Sandbox, launcher: LauncherVie
     ...Object.fromEntries(["01", "02", "03", "04"].map((step) => [`POST /steps/${step}/restart`, () => launcher.restart(step)])),
     ...launcher.routes,
   };
-  const server = createServer(async (request, response) => {
-    const given = Buffer.from(request.headers.authorization ?? "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      response.writeHead(401).end();
-      return;
-    }
-    const url = new URL(request.url ?? "/", "http://control");
-    const route = routes[`${request.method} ${url.pathname}`];
-    if (!route) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      const result = await route(await readJson(request), url.searchParams);
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result ?? {}));
-    } catch (error) {
-      response.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: String(error) }));
-    }
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
+  // Through the sandbox's host: whatever a request holds, it is answered in this endpoint's shape, and the launcher goes on.
+  const control = await host(
+    async (request: IncomingMessage, response: ServerResponse) => {
+      const given = Buffer.from(request.headers.authorization ?? "");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return sendError(response, answer(401, "Missing or wrong control token."));
+      const url = URL.parse(request.url ?? "/", "http://control");
+      const route = url ? routes[`${request.method} ${url.pathname}`] : undefined;
+      if (!url || !route) return sendError(response, controlErrors.notFound(request));
+      try {
+        const result = await route(await readJson(request), url.searchParams);
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result ?? {}));
+      } catch (error) {
+        if (error instanceof BadControlRequest) return sendError(response, answer(400, error.message));
+        throw error;
+      }
+    },
+    { name: "the launcher's control endpoint", errors: controlErrors },
+  );
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${control.port}`,
     token,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () => control.close(),
   };
 }
 
