@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { contractTargetInSandbox, type ContractTarget } from "@keyless/contract-tests";
-import { httpRequest, pipelinesGarbage, weighted, type GeneratedRequest, type Header } from "./arbitraries.ts";
+import { httpRequest, weighted, type GeneratedRequest, type Header } from "./arbitraries.ts";
 import { stepShape } from "./checks.ts";
 import { expectStatus, type Surface } from "./harness.ts";
 import { serialize, type Outcome, type RawRequest } from "./raw.ts";
@@ -33,21 +33,9 @@ export async function startStepIn(world: World, step: Step, dir: string): Promis
 }
 
 /**
- * What Node's HTTP server answers by itself, before the step's Express app sees the request: a bare 400, 408, 413,
- * 414, 417, 431 or 505 with no body (a request line or headers that do not parse, an Expect it cannot meet, no Host),
- * and a connection closed on CONNECT. The steps leave these to Node, so they are not in the steps' {"error", "hint"}
- * shape: a known defect of the steps, pinned in steps.property.test.ts and left out of the shape check here.
- */
-export function nodeBareAnswer(outcome: Outcome, request: RawRequest): boolean {
-  if (outcome.kind === "closed") return String(request.method) === "CONNECT" || resetByNodesDefault(outcome, request);
-  if (outcome.kind !== "answered") return false;
-  return [400, 408, 413, 414, 417, 431, 505].includes(outcome.status) && outcome.body.length === 0 && outcome.headers["content-type"] === undefined;
-}
-
-/**
- * Node's own answer to a request it cannot parse is written, then the connection destroyed: when the client is still
- * sending (a large request), the kernel resets the connection, and the answer is lost on its way. Part of the same
- * known defect (pinned in steps.property.test.ts); counted only for a request of more than 64 KB.
+ * An answer to a request that cannot be read is written, then the connection ended: when the client is still
+ * sending (a large request), the kernel resets the connection, and the answer is lost on its way (TCP, not the
+ * step). Counted only for a request of more than 64 KB.
  */
 export function resetByNodesDefault(outcome: Outcome, request: RawRequest): boolean {
   return outcome.kind === "closed" && (outcome.error === "ECONNRESET" || outcome.error === "EPIPE") && serialize(request).length > 64 * 1024;
@@ -72,11 +60,9 @@ export function stepSurface(world: World, running: RunningStepSurface): Surface 
   return {
     name: `step ${step}`,
     endpoint: { port: Number(url.port) },
-    // Bytes after a request are read by Node as a second request, and its bare 400 written before the first request's
-    // answer: another known defect of the steps (pinned in steps.property.test.ts), left out here.
-    requests: requests.filter((request) => !pipelinesGarbage(request)),
+    requests,
     shape: stepShape,
-    shapeExempt: nodeBareAnswer,
+    shapeExempt: resetByNodesDefault,
     state: () => world.fullState(),
     knownGood: () => expectStatus(fetch(`${target.baseUrl}/api/v1/getcode`), 200, `step ${step}'s GET /api/v1/getcode`),
   };

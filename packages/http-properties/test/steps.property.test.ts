@@ -34,16 +34,12 @@ describe("every step: no process ends, nothing hangs, no trace or secret, a 4xx 
   it.each(STEP_NUMBERS)("step %s", (step) => checkSurface(world, stepSurface(world, steps.get(step)!), RUNS_PER_STEP, BUDGET_MS), TEST_TIMEOUT_MS);
 });
 
-/**
- * Defects the properties found in the steps (steps/**, another team's): each pinned here with `it.fails`, so the
- * suite stays green while they stand and says so when one is fixed (the test then fails: drop its `.fails`). The
- * properties above leave these inputs out (stepSurfaces.ts: nodeBareAnswer, pipelinesGarbage).
- */
-describe("known defects of the steps (it.fails until fixed in steps/**)", () => {
+/** Defects the properties found in the steps, each kept as an example. */
+describe("the steps: examples of what the properties found", () => {
   const bare = (step: string, method: string, target: string, headers: [string, string][]) => ({ step, method, target, headers: [...headers, ["Connection", "close"]] as [string, string][] });
   for (const step of STEP_NUMBERS) {
-    it.fails(
-      `step ${step} answers what Node's parser refuses, an unmet Expect, no Host and CONNECT in its {"error", "hint"} shape (today: Node's bare 400/417/431, or the connection closed or reset)`,
+    it(
+      `step ${step} answers what Node's parser refuses, an unmet Expect, no Host and CONNECT in its {"error", "hint"} shape (they got Node's bare 400/417/431, or the connection closed or reset)`,
       async () => {
         const host = new URL(steps.get(step)!.target.baseUrl).host;
         const cases = [
@@ -67,8 +63,8 @@ describe("known defects of the steps (it.fails until fixed in steps/**)", () => 
       TEST_TIMEOUT_MS,
     );
 
-    it.fails(
-      `step ${step} answers GET /api/v1/getcode before the bytes that follow it (today: Node's 400 for the trailing byte comes first, while the code is issued${step === "04" ? " and queued" : ""})`,
+    it(
+      `step ${step} answers GET /api/v1/getcode before the bytes that follow it (Node's 400 for the trailing byte came first, while the code was issued${step === "04" ? " and queued" : ""})`,
       async () => {
         const { baseUrl } = steps.get(step)!.target;
         const before = await world.sandbox.queue.count("code-requests");

@@ -3,7 +3,6 @@
  * Everything that can fail does so here, at start-up, with one clear line.
  */
 import { once } from "node:events";
-import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
@@ -12,6 +11,7 @@ import { homePage } from "./homePage.ts";
 import { createLogger } from "./log.ts";
 import { describeStartupError } from "./startupError.ts";
 import { ThirdPartyApi } from "./thirdPartyApi.ts";
+import { createApiServer } from "./apiServer.ts";
 import { thirdPartyKey } from "./thirdPartyKey.ts";
 
 /** How long a stopping app waits for requests in flight. */
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     timeoutMs: config.THIRD_PARTY_API_TIMEOUT_MS,
   });
 
-  const server = createServer(createApp({ thirdPartyApi, log, homePage: homePage(ABOUT_THIS_APP) }));
+  const server = createApiServer(createApp({ thirdPartyApi, log, homePage: homePage(ABOUT_THIS_APP) }));
   server.listen(config.PORT, config.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;

@@ -5,7 +5,6 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { once } from "node:events";
-import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
@@ -14,6 +13,7 @@ import { homePage } from "./homePage.ts";
 import { createLogger } from "./log.ts";
 import { describeStartupError } from "./startupError.ts";
 import { ThirdPartyApi } from "./thirdPartyApi.ts";
+import { createApiServer } from "./apiServer.ts";
 import { thirdPartyKeyFromKeyVault } from "./thirdPartyKey.ts";
 
 /** Start-up must fail fast and clearly, not hang while the SDKs retry (about 19 s without an identity endpoint). */
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     timeoutMs: config.THIRD_PARTY_API_TIMEOUT_MS,
   });
 
-  const server = createServer(createApp({ thirdPartyApi, log, homePage: homePage(ABOUT_THIS_APP) }));
+  const server = createApiServer(createApp({ thirdPartyApi, log, homePage: homePage(ABOUT_THIS_APP) }));
   server.listen(config.PORT, config.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;

@@ -6,7 +6,6 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { QueueClient } from "@azure/storage-queue";
 import { once } from "node:events";
-import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
@@ -16,6 +15,7 @@ import { createLogger } from "./log.ts";
 import { CodeQueue } from "./queue.ts";
 import { describeStartupError } from "./startupError.ts";
 import { ThirdPartyApi } from "./thirdPartyApi.ts";
+import { createApiServer } from "./apiServer.ts";
 import { thirdPartyKeyFromKeyVault } from "./thirdPartyKey.ts";
 
 /** Start-up must fail fast and clearly, not hang while the SDKs retry (about 19 s without an identity endpoint). */
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     credential,
   );
 
-  const server = createServer(createApp({ thirdPartyApi, codeQueue, log, homePage: homePage(ABOUT_THIS_APP) }));
+  const server = createApiServer(createApp({ thirdPartyApi, codeQueue, log, homePage: homePage(ABOUT_THIS_APP) }));
   server.listen(config.PORT, config.HOST);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
