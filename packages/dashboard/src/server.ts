@@ -6,14 +6,12 @@
  * DNS rebinding, can act through it).
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDenial, type AuditEvent, type Sandbox } from "@keyless/sandbox";
+import { host, type ServiceErrors } from "@keyless/sandbox/host";
 import express, { type NextFunction, type Request, type Response } from "express";
 import * as actions from "./actions.ts";
 import { html, raw, type Html } from "./html.ts";
@@ -48,6 +46,13 @@ export interface RunningDashboard {
   appsChanged(): void;
   stop(): Promise<void>;
 }
+
+/** What the live view answers to a request it cannot serve: a sentence, never a stack. */
+const liveViewErrors: ServiceErrors = {
+  notFound: (req) => ({ status: 404, body: `Not found: ${req.method} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}` }),
+  badRequest: () => ({ status: 400, body: "The request could not be read." }),
+  internal: () => ({ status: 500, body: "The live view failed on this request; the rest of it goes on." }),
+};
 
 /** How many traces and audit events the page shows. */
 const TRACES_SHOWN = 15;
@@ -275,14 +280,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     res.status(404).type("text/plain").send(`Not found: ${req.method} ${req.path}`);
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // A form that did not arrive whole, or too large, or in a charset it cannot read: the caller's, answered 4xx.
+    const { status } = (error ?? {}) as { status?: unknown };
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      if (!res.headersSent) res.status(status).type("text/plain").send("The request could not be read.");
+      return;
+    }
     console.error(`live view: ${req.method} ${req.path} failed: ${error instanceof Error ? error.message : String(error)}`);
     if (!res.headersSent) res.status(500).type("text/plain").send("The live view failed on this request; the rest of it goes on.");
   });
 
-  const server: Server = createServer(app);
-  server.listen(port, "127.0.0.1");
-  await once(server, "listening");
-  port = (server.address() as AddressInfo).port;
+  // Through the sandbox's host, as every service of the sandbox: whatever a request holds, it is answered, and npm start goes on.
+  const server = await host(app, { name: "the live view", errors: liveViewErrors, port });
+  port = server.port;
   return {
     url: `http://localhost:${port}`,
     port,
@@ -291,8 +301,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       for (const stop of unsubscribe) stop();
       for (const tick of ticks) clearInterval(tick);
       live.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
