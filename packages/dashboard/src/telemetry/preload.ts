@@ -80,15 +80,18 @@ function maskedSpan(span: ReadableSpan, mask: (text: string) => string): Readabl
 }
 
 async function startTracing(url: string): Promise<void> {
-  const [api, sdk, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }, { OTLPTraceExporter }, { JsonTraceSerializer }] = await Promise.all([
+  const [api, sdk, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }] = await Promise.all([
     import("@opentelemetry/api"),
     import("@opentelemetry/sdk-trace-base"),
     import("@opentelemetry/context-async-hooks"),
     import("@opentelemetry/core"),
     import("@opentelemetry/resources"),
-    import("@opentelemetry/exporter-trace-otlp-http"),
-    import("@opentelemetry/otlp-transformer"),
   ]);
+  // The exporter and its serializer are a third of what this preload loads: they load when the first
+  // spans leave (or at exit), not while the app starts. Required, so that the exit hook can use them too.
+  const load = createRequire(import.meta.url);
+  const exporterModule = () => load("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
+  const serializerModule = () => load("@opentelemetry/otlp-transformer") as typeof import("@opentelemetry/otlp-transformer");
   const [{ registerInstrumentations }, { HttpInstrumentation }, { UndiciInstrumentation }, { createAzureSdkInstrumentation }] = await Promise.all([
     import("@opentelemetry/instrumentation"),
     import("@opentelemetry/instrumentation-http"),
@@ -100,9 +103,10 @@ async function startTracing(url: string): Promise<void> {
 
   // Ended spans not yet delivered: what a process that exits now would lose (see the exit hook below).
   const pending = new Set<ReadableSpan>();
-  const otlp = new OTLPTraceExporter({ url, timeoutMillis: 2000 });
+  let otlp: InstanceType<ReturnType<typeof exporterModule>["OTLPTraceExporter"]> | undefined;
   const exporter: SpanExporter = {
     export(spans, done) {
+      otlp ??= new (exporterModule().OTLPTraceExporter)({ url, timeoutMillis: 2000 });
       otlp.export(
         spans.map((span) => maskedSpan(span, mask)),
         (result) => {
@@ -111,8 +115,8 @@ async function startTracing(url: string): Promise<void> {
         },
       );
     },
-    shutdown: () => otlp.shutdown(),
-    forceFlush: () => otlp.forceFlush(),
+    shutdown: () => otlp?.shutdown() ?? Promise.resolve(),
+    forceFlush: () => otlp?.forceFlush() ?? Promise.resolve(),
   };
   const tracking: SpanProcessor = {
     onStart() {},
@@ -175,7 +179,7 @@ async function startTracing(url: string): Promise<void> {
   process.once("exit", () => {
     if (pending.size === 0) return;
     try {
-      const body = JsonTraceSerializer.serializeRequest([...pending].map((span) => maskedSpan(span, mask)));
+      const body = serializerModule().JsonTraceSerializer.serializeRequest([...pending].map((span) => maskedSpan(span, mask)));
       if (!body) return;
       const send = `const body = require("node:fs").readFileSync(0); fetch(process.argv[1], { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(1000) }).catch(() => {});`;
       spawnSync(process.execPath, ["-e", send, url], { input: body, env: { PATH: process.env["PATH"] ?? "" }, stdio: ["pipe", "ignore", "ignore"], timeout: 1500 });
