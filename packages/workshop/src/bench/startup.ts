@@ -32,10 +32,12 @@ export interface WorkshopStart {
   readonly rss: { readonly mb: number; readonly processes: number } | undefined;
 }
 
-/** Starts npm start's launcher (all four steps, on free ports, its state in `stateDir`), measures it and stops it. */
-export async function startWorkshopOnce(stateDir: string): Promise<WorkshopStart> {
+/** Starts npm start's launcher (all four steps, on free ports, its state in `stateDir`; with the live view unless told otherwise), measures it and stops it. */
+export async function startWorkshopOnce(stateDir: string, options: { readonly liveView?: boolean } = {}): Promise<WorkshopStart> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["src/start.ts", "--free-ports"], { cwd: WORKSHOP_DIR, env: learnersEnvironment(stateDir), stdio: ["ignore", "pipe", "pipe"] });
+  // As `npm start` runs it: with the compile cache on (the repository's .sandbox/compile-cache, warm after the first start).
+  const args = ["--import", "@keyless/sandbox/compile-cache", "src/start.ts", "--free-ports", ...(options.liveView === false ? ["--no-dashboard"] : [])];
+  const child = spawn(process.execPath, args, { cwd: WORKSHOP_DIR, env: learnersEnvironment(stateDir), stdio: ["ignore", "pipe", "pipe"] });
   const exited = once(child, "exit");
   let text = "";
   child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
