@@ -2,19 +2,16 @@
  * The learner's commands, run as a learner runs them (separate processes),
  * against a second workshop started on free ports in a temporary folder.
  */
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 
-const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-commands-"));
 const env = { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" };
-let launcher: ChildProcess;
-let launcherOutput = "";
+let launcher: LaunchedWorkshop;
 
 interface Run {
   readonly code: number;
@@ -31,33 +28,21 @@ function command(file: string, ...args: string[]): Promise<Run> {
 
 beforeAll(async () => {
   // Step 03 on AKS: the learner's commands work the same whichever host a step runs on.
-  launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "01", "3", "--host", "3=aks"], { cwd: WORKSHOP, env, stdio: ["ignore", "pipe", "pipe"] });
-  launcher.stderr?.on("data", (chunk: Buffer) => (launcherOutput += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    launcher.stdout?.on("data", (chunk: Buffer) => {
-      launcherOutput += chunk.toString();
-      if (launcherOutput.includes("Ctrl-C stops everything")) resolve();
-    });
-    launcher.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${launcherOutput}`)));
-  });
+  launcher = await launchWorkshop(["01", "3", "--host", "3=aks"], env);
 }, 60_000);
 
 afterAll(async () => {
-  if (launcher.exitCode === null) {
-    const exited = once(launcher, "exit");
-    launcher.kill("SIGTERM");
-    await exited;
-  }
+  await launcher?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe("the learner's commands", { timeout: 60_000 }, () => {
   it("npm start -- 01 3 --host 3=aks: prints a ready table with the time it took, the steps asked for and where they run", () => {
-    expect(launcherOutput).toMatch(/keyless is running \(ready in [\d.]+ s\)/);
-    expect(launcherOutput).toMatch(/step 01 +keys in code +http:\/\/localhost:\d+\/api\/v1\/getcode/);
-    expect(launcherOutput).toMatch(/step 03 +Key Vault \+ managed identity, on Azure Kubernetes Service \(workload identity\) +http:\/\/localhost:\d+\/api\/v1\/getcode/);
-    expect(launcherOutput).toMatch(/sandbox +AKS OIDC issuer +https:\/\/localhost:\d+\/[0-9a-f-]{36}\/[0-9a-f-]{36}\//);
-    expect(launcherOutput).not.toMatch(/step 02|step 04/);
+    expect(launcher.output()).toMatch(/keyless is running \(ready in [\d.]+ s\)/);
+    expect(launcher.output()).toMatch(/step 01 +keys in code +http:\/\/localhost:\d+\/api\/v1\/getcode/);
+    expect(launcher.output()).toMatch(/step 03 +Key Vault \+ managed identity, on Azure Kubernetes Service \(workload identity\) +http:\/\/localhost:\d+\/api\/v1\/getcode/);
+    expect(launcher.output()).toMatch(/sandbox +AKS OIDC issuer +https:\/\/localhost:\d+\/[0-9a-f-]{36}\/[0-9a-f-]{36}\//);
+    expect(launcher.output()).not.toMatch(/step 02|step 04/);
   });
 
   it("npm run doctor: checks Node, the sandbox and each step, and finds nothing to fix", async () => {

@@ -7,15 +7,14 @@
  *
  * The tests run in order and build on each other, as a learner's session does.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 
-const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-learner-sandbox-"));
 const workspaceDir = mkdtempSync(join(tmpdir(), "keyless-learner-workspace-"));
@@ -42,8 +41,7 @@ const QUEUE = `${ACCOUNT}/queueServices/default/queues/code-requests`;
 const principalOf = (app: string) => SEED.apps.find((candidate) => candidate.name === app)?.identity?.principalId ?? "";
 const WORKSPACE_SP = SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.objectId ?? "";
 
-let launcher: ChildProcess;
-let launcherOutput = "";
+let launcher: LaunchedWorkshop;
 
 interface Run {
   readonly code: number;
@@ -74,23 +72,11 @@ function edit(app: string, file: string, change: (text: string) => string): void
 
 beforeAll(async () => {
   // Step 04 as the reference step: its checkpoint must leave the queue as it found it too.
-  launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "04"], { cwd: WORKSHOP, env, stdio: ["ignore", "pipe", "pipe"] });
-  launcher.stderr?.on("data", (chunk: Buffer) => (launcherOutput += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    launcher.stdout?.on("data", (chunk: Buffer) => {
-      launcherOutput += chunk.toString();
-      if (launcherOutput.includes("Ctrl-C stops everything")) resolve();
-    });
-    launcher.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${launcherOutput}`)));
-  });
+  launcher = await launchWorkshop(["04"], env);
 }, 120_000);
 
 afterAll(async () => {
-  if (launcher && launcher.exitCode === null) {
-    const exited = once(launcher, "exit");
-    launcher.kill("SIGTERM");
-    await exited;
-  }
+  await launcher?.stop();
   rmSync(stateDir, { recursive: true, force: true });
   rmSync(workspaceDir, { recursive: true, force: true });
 });
@@ -102,7 +88,7 @@ describe("exercise 02: the key in Key Vault", () => {
     expect(created.output).toContain("step 01's code, with 🐨 where the change goes");
     expect(created.output).toMatch(/Open first:\n\s+\S+02-key-vault\/src\/thirdPartyKey\.ts/);
     expect(created.output).toMatch(/✔ Your app runs at http:\/\/localhost:\d+\/api\/v1\/getcode/);
-    expect(launcherOutput).toMatch(/\[workspace 02\] your app runs at/);
+    expect(launcher.output()).toMatch(/\[workspace 02\] your app runs at/);
     // It resolves its packages from the repository's node_modules, and answers.
     const answer = await fetch(`${endpoints().workspace["02"]}/api/v1/getcode`);
     expect(answer.status).toBe(200);
