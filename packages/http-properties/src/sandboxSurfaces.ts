@@ -487,8 +487,8 @@ export function thirdPartySurface(world: World): Surface {
 
 // ---------------------------------------------------------------- the launcher's control server
 
-/** The control server answers every refusal and failure with {"error"}. */
-const controlShape: Shape = (answer, request) => jsonErrorShape(answer, request);
+/** The control server answers every refusal and failure with {"error"} (an answer to HEAD has no body). */
+const controlShape: Shape = (answer, request) => (String(request.method).toUpperCase() === "HEAD" && answer.body.length === 0 ? [] : jsonErrorShape(answer, request));
 const jsonErrorShape: Shape = (answer) => {
   try {
     const body = JSON.parse(text(answer)) as unknown;
