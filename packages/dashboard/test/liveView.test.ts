@@ -86,10 +86,9 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
   /** The newest trace of an app whose title says what it was. */
   const newestTrace = (app: string, title: string): Locator => page.locator("article.trace").filter({ hasText: app }).filter({ hasText: title }).first();
   const press = async (selector: string) => {
-    const button = page.locator(selector);
-    await button.focus();
-    // The keyboard, as a learner without a mouse would.
-    await page.keyboard.press("Enter");
+    // The keyboard, as a learner without a mouse would. Through the locator, which finds the button again if a
+    // live update has just replaced it (focusing it first, then pressing, could press on one already gone).
+    await page.locator(selector).press("Enter");
   };
 
   it("shows every region, labelled, in light and dark, with nothing failing to load", async () => {
