@@ -409,13 +409,14 @@ class Grading {
       await this.#client.setQueueDelay(null);
     }
     const events = await this.#client.audit(calls[0]?.fromId ?? app.auditAfter);
+    // The check's own messages go first, whatever it finds: a call that failed may follow one that queued its code.
+    const counts = await this.#client.removeCodes(calls.flatMap((call) => (call.code ? [call.code] : [])));
     const failedCall = calls.find((call) => call.status !== 200 || !call.code);
     if (failedCall) {
       const explained = this.#explainDenials(events, app, view);
       return [explained ?? { ok: false, text: `GET /api/v1/getcode answered ${failedCall.status}${failedCall.error ? `: ${failedCall.error}` : ""}`, hint: failedCall.hint ? [failedCall.hint] : [] }];
     }
     const sends = events.filter(isSend);
-    const counts = await this.#client.removeCodes(calls.flatMap((call) => (call.code ? [call.code] : [])));
     const findings: Finding[] = [];
     calls.forEach((call, index) => {
       const until = calls[index + 1]?.fromId ?? Number.POSITIVE_INFINITY;
