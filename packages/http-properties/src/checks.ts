@@ -8,7 +8,7 @@ import { serialize, type Answer, type RawRequest } from "./raw.ts";
  * Signs of a stack trace or of this machine's files, in an answer. A stack frame is `at <place>:<line>:<column>`
  * ending there (or in `)`): "expired at 2026-11-23T17:51:48.000Z" is a time, not a frame.
  */
-export const LEAK_PATTERNS: readonly RegExp[] = [/\bat (?:\S+ \()?\S+:\d+:\d+\)?(?=\s|$)/m, /\/home\//, /\/work\//, /node_modules/, /\.ts:/, /file:\/\//];
+export const LEAK_PATTERNS: readonly RegExp[] = [/\bat (?:\S+ \()?\S+:\d+:\d+\)?(?=\s|$)/m, /\/home\//, /node_modules/, /\.ts:/, /file:\/\//];
 
 /**
  * Matches of the patterns (and of the given paths, e.g. the sandbox's state

@@ -8,6 +8,7 @@
  */
 import { connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestSandbox, type TestSandbox } from "./helpers.ts";
 
@@ -40,7 +41,9 @@ function raw(url: string, request: string): Promise<RawAnswer> {
   });
 }
 
-const NO_STACK = /\bat \S+:\d+|\.ts:\d+|node_modules|\/home\/|\/work\/|file:\/\//;
+/** A stack frame, a source file, or where this checkout lives (the repository's folder). */
+const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const NO_STACK = new RegExp(`\\bat \\S+:\\d+|\\.ts:\\d+|node_modules|file://|${REPO_ROOT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
 
 /** Each HTTP service of the sandbox, with a request line that reaches it, and what its Azure-shaped error looks like. */
 const services = () => {

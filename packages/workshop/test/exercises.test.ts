@@ -111,7 +111,7 @@ describe("the pieces the exercises are made of", () => {
   });
 
   it("a start-up failure in one sentence: the app's own words, or Node's error with the file and line", () => {
-    const dir = "/work/ws/03-managed-identity";
+    const dir = "/home/learner/keyless/workspace/03-managed-identity";
     expect(describeStartFailure(new Error("The step exited with 1 before listening:\nDid not start: Environment: AZURE_TENANT_ID is not set.\n"), dir)).toBe(
       "Environment: AZURE_TENANT_ID is not set.",
     );
