@@ -6,11 +6,11 @@
  */
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
-import { traceContext, uriWithoutQuery, type AuditSink } from "../audit/log.ts";
+import type { AuditSink } from "../audit/log.ts";
 import type { Directory, DirectoryEntry } from "../directory.ts";
 import type { ErrorAnswer, ServiceErrors } from "../http/host.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { selectIdentity } from "./hostIdentity.ts";
+import { recordManagedIdentitySignIn, selectIdentity } from "./hostIdentity.ts";
 import { resourceOfScope, secretsEqual, tokenIdOf } from "./tokenService.ts";
 
 /** App Service's error shape: {"statusCode", "message", "correlationId"}; MSAL shows the message. */
@@ -61,21 +61,18 @@ export function createManagedIdentityEndpoint(options: {
     const outcome = await answer(req);
     res.status(outcome.status).json(outcome.body);
     const message = (outcome.body as { message?: unknown }).message;
-    options.audit?.record({
-      category: "ManagedIdentitySignInLogs",
-      operationName: "Sign-in activity",
-      resultType: outcome.status === 200 ? "Success" : "Failure",
-      statusCode: outcome.status,
-      clientCredentialType: "managedIdentity",
-      ...(outcome.identity ? { caller: { objectId: outcome.identity.objectId, ...(outcome.identity.appId ? { appId: outcome.identity.appId } : {}), type: "ManagedIdentity" as const } } : {}),
-      ...(outcome.resource ? { resource: outcome.resource } : {}),
-      ...(outcome.tokenId ? { uniqueTokenIdentifier: outcome.tokenId } : {}),
-      ...(typeof message === "string" ? { failureReason: message.split(" (sandbox hint")[0] ?? message, ...(/^AADSTS\d+/.test(message) ? { errorCode: message.split(":")[0] ?? "" } : {}) } : {}),
-      requestUri: uriWithoutQuery(req.originalUrl),
-      httpMethod: "GET",
-      durationMs: Math.round(performance.now() - started),
-      ...traceContext(req.headers.traceparent),
-    });
+    recordManagedIdentitySignIn(
+      options.audit,
+      req,
+      {
+        status: outcome.status,
+        ...(outcome.identity ? { identity: { ...outcome.identity, appId: outcome.identity.appId ?? "" } } : {}),
+        ...(outcome.resource ? { resource: outcome.resource } : {}),
+        ...(outcome.tokenId ? { tokenId: outcome.tokenId } : {}),
+        ...(typeof message === "string" ? { failureReason: message.split(" (sandbox hint")[0] ?? message } : {}),
+      },
+      started,
+    );
   });
 
   return app;
