@@ -110,6 +110,28 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
   const queueClient = (name: string) =>
     new QueueServiceClient(`http://127.0.0.1:${azurite.port}/${options.account}`, credential, { retryOptions: { maxTries: 1 } }).getQueueClient(name);
 
+  /**
+   * Goes through every message of a queue: each one received (invisible for a moment), deleted when `remove`
+   * says so, and the others made visible again. Returns the texts removed and kept, in the queue's order.
+   */
+  async function sweep(queue: string, remove: (text: string) => boolean): Promise<{ removed: string[]; kept: string[] }> {
+    const client = queueClient(queue);
+    const removed: string[] = [];
+    const kept: { messageId: string; popReceipt: string; messageText: string }[] = [];
+    for (;;) {
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
+      if (receivedMessageItems.length === 0) break;
+      for (const message of receivedMessageItems) {
+        if (remove(message.messageText)) {
+          await client.deleteMessage(message.messageId, message.popReceipt);
+          removed.push(message.messageText);
+        } else kept.push(message);
+      }
+    }
+    for (const message of kept) await client.updateMessage(message.messageId, message.popReceipt, undefined, 0);
+    return { removed, kept: kept.map((message) => message.messageText) };
+  }
+
   // Azurite comes up while the caller goes on (the steps start meanwhile); `ready` says when.
   const ready = azuriteStarting.then(() => service.reset());
   ready.catch(() => {}); // reported to whoever awaits `ready`, not as an unhandled rejection
@@ -132,52 +154,10 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     },
     stopBackend: () => azurite.stop(),
     startBackend: () => azurite.start(),
-    async drain(queue) {
-      const client = queueClient(queue);
-      const texts: string[] = [];
-      for (;;) {
-        const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
-        if (receivedMessageItems.length === 0) return texts;
-        for (const message of receivedMessageItems) {
-          texts.push(message.messageText);
-          await client.deleteMessage(message.messageId, message.popReceipt);
-        }
-      }
-    },
-    async peekAll(queue) {
-      // Peek shows at most 32: receive them all invisibly for a moment, then make each visible again.
-      const client = queueClient(queue);
-      const texts: string[] = [];
-      const seen: { messageId: string; popReceipt: string }[] = [];
-      for (;;) {
-        const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
-        if (receivedMessageItems.length === 0) break;
-        for (const message of receivedMessageItems) {
-          texts.push(message.messageText);
-          seen.push(message);
-        }
-      }
-      for (const message of seen) await client.updateMessage(message.messageId, message.popReceipt, undefined, 0);
-      return texts;
-    },
-    async removeWhere(queue, matches) {
-      // As peekAll: receive them all invisibly for a moment, delete the matching ones, make the others visible again.
-      const client = queueClient(queue);
-      const removed: string[] = [];
-      const kept: { messageId: string; popReceipt: string }[] = [];
-      for (;;) {
-        const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
-        if (receivedMessageItems.length === 0) break;
-        for (const message of receivedMessageItems) {
-          if (matches(message.messageText)) {
-            await client.deleteMessage(message.messageId, message.popReceipt);
-            removed.push(message.messageText);
-          } else kept.push(message);
-        }
-      }
-      for (const message of kept) await client.updateMessage(message.messageId, message.popReceipt, undefined, 0);
-      return removed;
-    },
+    drain: async (queue) => (await sweep(queue, () => true)).removed,
+    // Peek shows at most 32: a sweep that removes nothing shows them all.
+    peekAll: async (queue) => (await sweep(queue, () => false)).kept,
+    removeWhere: async (queue, matches) => (await sweep(queue, matches)).removed,
     async peek(queue, count = 32) {
       const { peekedMessageItems } = await queueClient(queue).peekMessages({ numberOfMessages: Math.min(32, Math.max(1, count)) });
       return peekedMessageItems.map((message) => ({ messageId: message.messageId, messageText: message.messageText, insertedOn: message.insertedOn.toISOString(), dequeueCount: message.dequeueCount }));
