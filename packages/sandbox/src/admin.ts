@@ -9,7 +9,7 @@ import type { ErrorAnswer, ServiceErrors } from "./http/host.ts";
 import type { Directory, DirectoryEntry } from "./directory.ts";
 import { entraError, unknownResourceError } from "./identity/entraErrors.ts";
 import { failureOf, resourceOfScope, secretsEqual, tokenIdOf } from "./identity/tokenService.ts";
-import { uriWithoutQuery, type AuditLog } from "./audit/log.ts";
+import { AUDIT_CATEGORIES, isAuditCategory, uriWithoutQuery, type AuditLog } from "./audit/log.ts";
 import type { FunctionKeys } from "./functionKeys.ts";
 import type { TokenIssuer } from "./identity/tokens.ts";
 import { RoleAssignmentExistsError, RoleNotFoundError, type RoleAssignment, type RoleAssignments } from "./rbac.ts";
@@ -180,16 +180,15 @@ export function createAdminApi(options: AdminOptions): Express {
     const last = Number(stringField(req, "last") ?? 200);
     const after = stringField(req, "after");
     const category = stringField(req, "category");
-    const categories = ["SignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditEvent", "StorageQueueLogs", "AzureActivity"] as const;
     if (!Number.isInteger(last) || last < 1 || last > 10_000 || (after !== undefined && !/^\d{1,15}$/.test(after))) {
       return armError(res, 400, "InvalidParameter", "last must be a whole number from 1 to 10000, and after an event id.");
     }
-    if (category !== undefined && !categories.includes(category as (typeof categories)[number])) {
-      return armError(res, 400, "InvalidParameter", `category must be one of ${categories.join(", ")}.`);
+    if (category !== undefined && !isAuditCategory(category)) {
+      return armError(res, 400, "InvalidParameter", `category must be one of ${AUDIT_CATEGORIES.join(", ")}.`);
     }
     const caller = stringField(req, "caller");
     res.json(
-      options.audit?.list({ last, ...(after ? { after: Number(after) } : {}), ...(category ? { category: category as (typeof categories)[number] } : {}), ...(caller ? { caller } : {}) }) ?? [],
+      options.audit?.list({ last, ...(after ? { after: Number(after) } : {}), ...(category ? { category } : {}), ...(caller ? { caller } : {}) }) ?? [],
     );
   });
 

@@ -16,20 +16,20 @@ import { decodeJwt } from "jose";
 import type { TokenProblem } from "../contracts.ts";
 import type { RbacDecision } from "../rbac.ts";
 
-/** Which Azure log an event belongs to. */
-export type AuditCategory =
-  /** A user's sign-in (the developer's `az login`). */
-  | "SignInLogs"
-  /** An app signing in with its own credential: a client secret, a federated token. */
-  | "ServicePrincipalSignInLogs"
-  /** A managed identity getting a token from its host (App Service, IMDS). */
-  | "ManagedIdentitySignInLogs"
-  /** Key Vault's data plane. */
-  | "AuditEvent"
-  /** Queue Storage's data plane. */
-  | "StorageQueueLogs"
-  /** The Activity log: changes to resources (role assignments, function keys) and their health. */
-  | "AzureActivity";
+/**
+ * Which Azure log an event belongs to:
+ * - SignInLogs: a user's sign-in (the developer's `az login`);
+ * - ServicePrincipalSignInLogs: an app signing in with its own credential (a client secret, a federated token);
+ * - ManagedIdentitySignInLogs: a managed identity getting a token from its host (App Service, IMDS);
+ * - AuditEvent: Key Vault's data plane;
+ * - StorageQueueLogs: Queue Storage's data plane;
+ * - AzureActivity: the Activity log, changes to resources (role assignments, function keys) and their health.
+ */
+export const AUDIT_CATEGORIES = ["SignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditEvent", "StorageQueueLogs", "AzureActivity"] as const;
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+
+/** Whether a name is one of the audit log's categories. */
+export const isAuditCategory = (name: string): name is AuditCategory => (AUDIT_CATEGORIES as readonly string[]).includes(name);
 
 /** How a caller proved who it is: sign-in logs' clientCredentialType (plus the developer's own sign-in). */
 export type CredentialKind = "clientSecret" | "managedIdentity" | "federatedIdentityCredential" | "developerSignIn" | "bearerToken";

@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import type { AdminPrincipal } from "../admin.ts";
-import type { AuditEvent } from "../audit/log.ts";
+import { AUDIT_CATEGORIES, type AuditEvent } from "../audit/log.ts";
 import { explainDenial, isDenial, type Explanation } from "../denials/explain.ts";
 import type { RoleAssignment } from "../rbac.ts";
 import type { Connection } from "./connection.ts";
@@ -96,7 +96,7 @@ export function registerSandbox(az: Command, run: Run): void {
     .command("list")
     .description("List audit events, newest last. On Azure: Entra ID sign-in logs and the services' diagnostic logs.")
     .option("--caller <name>", "only this caller: display name, client id or object id")
-    .option("--category <category>", "only this log: SignInLogs, ServicePrincipalSignInLogs, ManagedIdentitySignInLogs, AuditEvent, StorageQueueLogs")
+    .option("--category <category>", `only this log: ${AUDIT_CATEGORIES.join(", ")}`)
     .option("--last <n>", "at most the last n events", "50")
     .action((options: { caller?: string; category?: string; last: string }) =>
       run(
