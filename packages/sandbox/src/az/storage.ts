@@ -38,16 +38,16 @@ interface QueueOptions {
   readonly numMessages?: string;
 }
 
+/** The options every queue and message command takes: which account, and how to sign in to it. */
+const accountOptions = (command: Command) =>
+  command.option("--account-name <name>", "storage account name").option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login");
+
 export function registerStorage(az: Command, run: Run): void {
   const storage = az.command("storage").description("Manage Azure Cloud Storage resources.");
   registerAccount(storage, run);
   registerQueue(storage, run);
   const message = storage.command("message").description("Manage queue storage messages.");
-  const target = (command: Command) =>
-    command
-      .requiredOption("-q, --queue-name <name>", "the queue name")
-      .option("--account-name <name>", "storage account name")
-      .option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login");
+  const target = (command: Command) => accountOptions(command.requiredOption("-q, --queue-name <name>", "the queue name"));
 
   target(message.command("peek").description("Retrieve one or more messages from the front of the queue, but do not alter the visibility of the message."))
     .option("--num-messages <n>", "a number of messages to peek, up to 32", "1")
@@ -130,11 +130,7 @@ function registerAccount(storage: Command, run: Run): void {
 /** `az storage queue create|delete|exists|list`, with the JSON az prints (`{"created": true}`, ...). */
 function registerQueue(storage: Command, run: Run): void {
   const queue = storage.command("queue").description("Manage storage queues.");
-  const named = (command: Command) =>
-    command
-      .requiredOption("-n, --name <name>", "the queue name")
-      .option("--account-name <name>", "storage account name")
-      .option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login");
+  const named = (command: Command) => accountOptions(command.requiredOption("-n, --name <name>", "the queue name"));
 
   named(queue.command("create").description("Create a queue under the given account."))
     .option("--fail-on-exist", "throw an exception if the queue already exists")
@@ -164,11 +160,7 @@ function registerQueue(storage: Command, run: Run): void {
       run(async (connection) => ({ exists: await (await queueClient(connection, options.name, options.accountName)).exists() })),
     );
 
-  queue
-    .command("list")
-    .description("List queues in a storage account.")
-    .option("--account-name <name>", "storage account name")
-    .option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login")
+  accountOptions(queue.command("list").description("List queues in a storage account."))
     .option("--prefix <prefix>", "filter the results to return only queues whose names begin with the specified prefix")
     .action((options: { accountName?: string; prefix?: string }) =>
       run(async (connection) => {
