@@ -6,15 +6,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { az, startTestSandbox, type TestSandbox } from "./helpers.ts";
+import { az, azJson, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;
 const run = (...args: string[]) => az(test.stateDir, ...args);
-const json = async (...args: string[]) => {
-  const result = await run(...args);
-  if (result.code !== 0) throw new Error(`az ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as unknown;
-};
+const json = (...args: string[]) => azJson(test.stateDir, ...args);
 
 beforeAll(async () => {
   test = await startTestSandbox({ queue: false });

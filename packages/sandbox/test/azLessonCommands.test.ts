@@ -6,15 +6,11 @@
  * output shapes, and a real change in the running sandbox.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { az, getSecretInChild, startTestSandbox, type TestSandbox } from "./helpers.ts";
+import { az, azJson, getSecretInChild, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;
 const run = (...args: string[]) => az(test.stateDir, ...args);
-const json = async (...args: string[]) => {
-  const result = await run(...args);
-  if (result.code !== 0) throw new Error(`az ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as unknown;
-};
+const json = (...args: string[]) => azJson(test.stateDir, ...args);
 
 beforeAll(async () => {
   test = await startTestSandbox();

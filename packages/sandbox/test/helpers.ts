@@ -51,6 +51,13 @@ export function az(stateDir: string, ...args: string[]): Promise<Run> {
   });
 }
 
+/** Runs the sandbox's `az` and reads its JSON output; a non-zero exit fails with what az said. */
+export async function azJson(stateDir: string, ...args: string[]): Promise<unknown> {
+  const result = await az(stateDir, ...args);
+  if (result.code !== 0) throw new Error(`az ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as unknown;
+}
+
 const GET_SECRET = fileURLToPath(new URL("./fixtures/getSecret.ts", import.meta.url));
 
 /** Runs the steps' own code path (DefaultAzureCredential + SecretClient) in a process whose only input is `env`. */
