@@ -5,10 +5,10 @@
  * Guarded by a random key that only `.sandbox/endpoints.json` (mode 0600) holds.
  */
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
-import type { ErrorAnswer, ServiceErrors } from "./http/host.ts";
 import type { Directory, DirectoryEntry } from "./directory.ts";
 import { entraError, unknownResourceError } from "./identity/entraErrors.ts";
 import { failureOf, resourceOfScope, secretsEqual, tokenIdOf } from "./identity/tokenService.ts";
+import { armAnswer, resourceManagerErrors } from "./arm/errors.ts";
 import { AUDIT_CATEGORIES, isAuditCategory, uriWithoutQuery, type AuditLog } from "./audit/log.ts";
 import type { FunctionKeys } from "./functionKeys.ts";
 import type { TokenIssuer } from "./identity/tokens.ts";
@@ -64,26 +64,15 @@ export interface AdminPrincipal extends DirectoryEntry {
   readonly servicePrincipalType?: "Application" | "ManagedIdentity";
 }
 
-/** ARM's error shape: `{"error": {"code", "message"}}`, which `az` prints as `(code) message`. */
-const armAnswer = (status: number, code: string, message: string): ErrorAnswer => ({ status, body: { error: { code, message } } });
+/** ARM's error shape, from Resource Manager's one error factory: `az` prints it as `(code) message`. */
 const armError = (res: Response, status: number, code: string, message: string) => res.status(status).json(armAnswer(status, code, message).body);
-
-/** Resource Manager's answers for what no route handles. */
-export const armErrors: ServiceErrors = {
-  notFound: (req) => armAnswer(404, "NotFound", `The sandbox's Resource Manager has no ${req.method} ${(req.url ?? "").split("?")[0]}.`),
-  badRequest: (reason) =>
-    reason === "body" || reason === "bodyTooLarge"
-      ? armAnswer(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
-      : armAnswer(400, "BadRequest", "The request could not be read."),
-  internal: () => armAnswer(500, "InternalServerError", "Encountered internal server error. Please try again."),
-};
 
 /** The last middleware: anything a route threw or a parser refused, in ARM's shape. */
 const armErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const { status } = (error ?? {}) as { status?: unknown };
   const refused = typeof status === "number" && status >= 400 && status < 500;
   if (!refused) console.error(`sandbox: Resource Manager failed on ${req.method} ${req.path}: ${error instanceof Error ? error.message : String(error)}`);
-  const answer = refused ? armErrors.badRequest("body", req) : armErrors.internal(req);
+  const answer = refused ? resourceManagerErrors.badRequest("body", req) : resourceManagerErrors.internal(req);
   res.status(answer.status).json(answer.body);
 };
 
@@ -297,7 +286,7 @@ export function createAdminApi(options: AdminOptions): Express {
   });
 
   app.use((req, res) => {
-    const answer = armErrors.notFound(req);
+    const answer = resourceManagerErrors.notFound(req);
     res.status(answer.status).json(answer.body);
   });
   app.use(armErrorHandler);
