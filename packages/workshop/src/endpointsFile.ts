@@ -7,7 +7,7 @@
  * remove it, and say that the sandbox is not running.
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { platform } from "node:os";
+import { isAlive } from "@keyless/sandbox/processes";
 
 /** The launcher's own fields, beside the sandbox's endpoints. */
 export interface LauncherFields {
@@ -20,24 +20,6 @@ export type EndpointsFile =
   /** Left by a launcher that is gone; removed now. */
   | { readonly state: "stale" }
   | { readonly state: "found"; readonly endpoints: Readonly<Record<string, unknown>> & LauncherFields; readonly text: string };
-
-/** Whether a process runs: a zombie (ended, not yet reaped by its parent) does not. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: it runs, as someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-  if (platform() !== "linux") return true;
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ...", and comm may hold spaces and parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** Reads the file; removes it when it names a launcher that is gone. */
 export function readEndpointsFile(file: string): EndpointsFile {

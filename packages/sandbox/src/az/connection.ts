@@ -10,6 +10,7 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { AdminAccount } from "../admin.ts";
 import type { SandboxEndpoints } from "../index.ts";
 // The vault lives at https://<name>.vault.localhost: resolve it as the steps do.
+import { isAlive } from "../processes.ts";
 import "../dnsPreload.mjs";
 
 /** An error `az` prints as `ERROR: (code) message`. */
@@ -40,22 +41,6 @@ const notRunning = (stale = false) =>
       ? "The sandbox is not running (an npm start that did not stop cleanly left its endpoints file behind; removed now). Start it with npm start in another terminal, then try again."
       : "The sandbox is not running. Start it with npm start in another terminal, then try again.",
   );
-
-/** Whether a process runs: a zombie (ended, not yet reaped) does not. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    // No /proc (macOS, Windows): kill(pid, 0) said it runs.
-    return process.platform !== "linux";
-  }
-}
 
 /** A file left by an `npm start` that is gone: removed, unless a new one was written meanwhile. */
 function removeStale(file: string, text: string): never {

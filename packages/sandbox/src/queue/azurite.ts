@@ -17,6 +17,7 @@ import { request } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isAlive } from "../processes.ts";
 import { MAX_HEADER_BYTES } from "../http/host.ts";
 
 const AZURITE_QUEUE = createRequire(import.meta.url).resolve("azurite/dist/src/queue/main.js");
@@ -46,15 +47,6 @@ const PROBES_BEFORE_RESTART = 3;
 
 export type AzuriteState = "starting" | "running" | "unresponsive" | "down" | "stopped";
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
-
 /** Removes the work folders of earlier sandboxes that were killed before they could (their owner is gone). */
 function removeAbandonedWorkDirs(): void {
   for (const entry of readdirSync(tmpdir())) {
@@ -62,7 +54,7 @@ function removeAbandonedWorkDirs(): void {
     const dir = join(tmpdir(), entry);
     try {
       const owner = Number(readFileSync(join(dir, OWNER_FILE), "utf8"));
-      if (owner && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+      if (owner && !isAlive(owner)) rmSync(dir, { recursive: true, force: true });
     } catch {
       // not ours, or being created right now
     }
