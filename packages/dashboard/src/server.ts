@@ -5,13 +5,13 @@
  * and requests that name another host are refused (no other site, and no
  * DNS rebinding, can act through it).
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDenial, type AuditEvent, type Sandbox } from "@keyless/sandbox";
-import { host, type ServiceErrors } from "@keyless/sandbox/host";
+import { host, secretsEqual, type ServiceErrors } from "@keyless/sandbox/host";
 import express, { type NextFunction, type Request, type Response } from "express";
 import * as actions from "./actions.ts";
 import { html, raw, type Html } from "./html.ts";
@@ -91,8 +91,6 @@ function regionsOf(event: AuditEvent): Region[] {
   if (event.category === "StorageQueueLogs") regions.push("queue");
   return regions;
 }
-
-const sameSecret = (given: unknown, expected: string) => typeof given === "string" && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const { sandbox, launcher } = options;
@@ -181,7 +179,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     if (req.method !== "POST") return next();
     const site = req.headers["sec-fetch-site"];
     const token = req.get("x-keyless-csrf") ?? (req.body as Record<string, unknown> | undefined)?.["_csrf"];
-    if ((site !== undefined && site !== "same-origin" && site !== "none") || !sameSecret(token, csrf)) {
+    if ((site !== undefined && site !== "same-origin" && site !== "none") || !secretsEqual(token, csrf)) {
       res.status(403).type("text/plain").send("Refused: actions come from the live view's own page. Reload it.");
       return;
     }

@@ -4,10 +4,11 @@
  * vault's resource) and for `az login` (a token for the developer user).
  * Guarded by a random key that only `.sandbox/endpoints.json` (mode 0600) holds.
  */
+import { secretsEqual } from "./http/host.ts";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import type { Directory, DirectoryEntry } from "./directory.ts";
 import { entraError, unknownResourceError } from "./identity/entraErrors.ts";
-import { failureOf, resourceOfScope, secretsEqual, tokenIdOf } from "./identity/tokenService.ts";
+import { failureOf, resourceOfScope, tokenIdOf } from "./identity/tokenService.ts";
 import { armAnswer, resourceManagerErrors } from "./arm/errors.ts";
 import { AUDIT_CATEGORIES, isAuditCategory, uriWithoutQuery, type AuditLog } from "./audit/log.ts";
 import type { FunctionKeys } from "./functionKeys.ts";

@@ -3,11 +3,11 @@
  * (`npm run check`, `npm run reset`) can drive the sandbox it holds: reset
  * its state, and make the third party fail on purpose for a checkpoint.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ThirdPartyControl } from "@keyless/contract-tests";
 import type { Sandbox } from "@keyless/sandbox";
-import { host, sendError, type ErrorAnswer, type ServiceErrors } from "@keyless/sandbox/host";
+import { host, secretsEqual, sendError, type ErrorAnswer, type ServiceErrors } from "@keyless/sandbox/host";
 import { z } from "zod";
 import { readEndpointsFile, removeIfUnchanged, type LauncherFields } from "./endpointsFile.ts";
 import { ENDPOINTS_FILE } from "./repo.ts";
@@ -81,7 +81,6 @@ export type ControlRoute = (body: unknown, query: URLSearchParams) => Promise<un
 
 export async function startControlServer(sandbox: Sandbox, launcher: LauncherView): Promise<ControlEndpoint & { stop(): Promise<void> }> {
   const token = randomBytes(24).toString("base64url");
-  const expected = Buffer.from(`Bearer ${token}`);
   const routes: Record<string, ControlRoute> = {
     "GET /ping": () => ({ pid: process.pid }),
     "GET /third-party/keys": () => ({ keys: sandbox.thirdParty.keys() }),
@@ -99,8 +98,7 @@ export async function startControlServer(sandbox: Sandbox, launcher: LauncherVie
   // Through the sandbox's host: whatever a request holds, it is answered in this endpoint's shape, and the launcher goes on.
   const control = await host(
     async (request: IncomingMessage, response: ServerResponse) => {
-      const given = Buffer.from(request.headers.authorization ?? "");
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return sendError(response, answer(401, "Missing or wrong control token."));
+      if (!secretsEqual(request.headers.authorization, `Bearer ${token}`)) return sendError(response, answer(401, "Missing or wrong control token."));
       const url = URL.parse(request.url ?? "/", "http://control");
       const route = url ? routes[`${request.method} ${url.pathname}`] : undefined;
       if (!url || !route) return sendError(response, controlErrors.notFound(request));

@@ -9,6 +9,7 @@
  * operation table → RBAC → operation) → for anything the handler did not
  * answer, the service's error factory (`ServiceErrors`).
  */
+import { timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -116,6 +117,17 @@ function expressReason(error: unknown): BadRequestReason | undefined {
   if (typeof status !== "number" || status < 400 || status >= 500) return undefined;
   if (status === 413 || type === "entity.too.large") return "bodyTooLarge";
   return type === undefined ? "target" : "body";
+}
+
+/**
+ * Whether a presented key, header or token is the expected one, compared in
+ * constant time (the answer's timing tells nothing of how much matched).
+ */
+export function secretsEqual(given: unknown, expected: string): boolean {
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Starts a service on loopback. Nothing a client sends can end the process or leave a request unanswered. */

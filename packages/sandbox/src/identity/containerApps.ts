@@ -10,10 +10,10 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import type { AuditSink } from "../audit/log.ts";
 import type { Directory } from "../directory.ts";
-import type { ErrorAnswer, ServiceErrors } from "../http/host.ts";
+import { secretsEqual, type ErrorAnswer, type ServiceErrors } from "../http/host.ts";
 import { apiVersionAtLeast, recordManagedIdentitySignIn, selectIdentity, type HostIdentity } from "./hostIdentity.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { resourceOfScope, secretsEqual, tokenIdOf } from "./tokenService.ts";
+import { resourceOfScope, tokenIdOf } from "./tokenService.ts";
 
 /** Container Apps' token errors: App Service's shape, {"statusCode", "message", "correlationId"}. */
 const failure = (statusCode: number, message: string) => ({ statusCode, message, correlationId: randomUUID() });

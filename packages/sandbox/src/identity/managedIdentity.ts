@@ -8,10 +8,10 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import type { AuditSink } from "../audit/log.ts";
 import type { Directory, DirectoryEntry } from "../directory.ts";
-import type { ErrorAnswer, ServiceErrors } from "../http/host.ts";
+import { secretsEqual, type ErrorAnswer, type ServiceErrors } from "../http/host.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import { recordManagedIdentitySignIn, selectIdentity } from "./hostIdentity.ts";
-import { resourceOfScope, secretsEqual, tokenIdOf } from "./tokenService.ts";
+import { resourceOfScope, tokenIdOf } from "./tokenService.ts";
 
 /** App Service's error shape: {"statusCode", "message", "correlationId"}; MSAL shows the message. */
 const failure = (statusCode: number, message: string): ErrorAnswer & { body: object } => ({ status: statusCode, body: { statusCode, message, correlationId: randomUUID() } });

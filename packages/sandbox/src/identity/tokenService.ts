@@ -8,11 +8,11 @@
  * and skips "instance discovery", a call to Microsoft's public cloud that
  * cannot work offline. Nothing in the app's code changes for it.
  */
-import { timingSafeEqual } from "node:crypto";
 import express, { type Express, type Request, type Response } from "express";
 import { decodeJwt } from "jose";
 import { traceContext, uriWithoutQuery, type AuditCaller, type AuditCategory, type AuditSink, type CredentialKind } from "../audit/log.ts";
 import type { Directory } from "../directory.ts";
+import { secretsEqual } from "../http/host.ts";
 import { entraError, unknownResourceError } from "./entraErrors.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import { createUserSignIn, type SignInUser } from "./userSignIn.ts";
@@ -32,12 +32,6 @@ export interface TokenServiceOptions {
   readonly users?: readonly SignInUser[];
   /** The OpenID issuers federated identity credentials can trust (the sandbox's cluster): client assertions need it. */
   readonly federation?: FederationTrust;
-}
-
-export function secretsEqual(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** `https://vault.localhost/.default` → `https://vault.localhost` */

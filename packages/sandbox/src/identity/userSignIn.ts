@@ -10,10 +10,11 @@
  * Like Azure, it refuses it for an account that needs more than a password
  * (none here) and answers every wrong username or password alike.
  */
+import { secretsEqual } from "../http/host.ts";
 import type { Request, Response } from "express";
 import { traceContext, uriWithoutQuery, type AuditRecord, type AuditSink } from "../audit/log.ts";
 import { entraError, unknownResourceError } from "./entraErrors.ts";
-import { failureOf, formParameters, resourceOfScope, secretsEqual, tokenIdOf } from "./tokenService.ts";
+import { failureOf, formParameters, resourceOfScope, tokenIdOf } from "./tokenService.ts";
 import type { TokenIssuer } from "./tokens.ts";
 
 /** The Azure CLI's and Azure PowerShell's client ids: public clients that may sign a user in with a password. */
