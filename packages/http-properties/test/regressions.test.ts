@@ -166,6 +166,14 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidXmlDocument"]);
   });
 
+  it("metadata whose name is no C# identifier: 400 InvalidMetadata (Azurite took it, then failed every queue listing with a 500)", async () => {
+    const storage = await answer(queue, { method: "PUT", target: "/devstoreaccount1/code-requests?comp=metadata", headers: [...queueHeaders(), ["x-ms-meta-1bad", "x"], ["Content-Length", "0"]] });
+    expect(storage.status).toBe(400);
+    expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidMetadata"]);
+    const listing = await answer(queue, { method: "GET", target: "/devstoreaccount1?comp=list&include=metadata", headers: queueHeaders() });
+    expect(listing.status).toBe(200);
+  });
+
   it.each(["PROPFIND", "PATCH", "MERGE"])("%s: 405 UnsupportedHttpVerb, in Storage's shape", async (method) => {
     const storage = await answer(queue, { method, target: "/devstoreaccount1/code-requests", headers: queueHeaders() });
     expect(storage.status).toBe(405);

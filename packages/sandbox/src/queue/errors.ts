@@ -51,6 +51,9 @@ export const invalidHeaderValue = (req?: IncomingMessage, detail = "the request'
 export const invalidQueryParameterValue = (req?: IncomingMessage) =>
   storageError(req, 400, "InvalidQueryParameterValue", "Value for one of the query parameters specified in the request URI is invalid.");
 
+export const invalidMetadata = (req?: IncomingMessage) =>
+  storageError(req, 400, "InvalidMetadata", "The metadata specified is invalid. It has characters that are not permitted.");
+
 export const invalidXmlDocument = (req?: IncomingMessage) => storageError(req, 400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
 
 export const unsupportedHttpVerb = (req?: IncomingMessage) => storageError(req, 405, "UnsupportedHttpVerb", "The resource doesn't support specified Http Verb.");

@@ -144,6 +144,14 @@ export function xmlDepth(text: string): number {
   return deepest;
 }
 
+/**
+ * Azure takes metadata (`x-ms-meta-<name>`) only when each name is a C# identifier. Azurite takes
+ * any name, and then fails on every queue listing that shows it (a name is an XML element there).
+ */
+function metadataNamesValid(req: IncomingMessage): boolean {
+  return Object.keys(req.headers).every((header) => !header.startsWith("x-ms-meta-") || /^[a-z_][a-z0-9_]*$/.test(header.slice("x-ms-meta-".length)));
+}
+
 /** Counts a body as it streams, and fails it once it is larger than Azure accepts. */
 function limitBody(maxBytes: number): Transform {
   let seen = 0;
@@ -293,6 +301,7 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const { allowed, ...authorization } = authorize(check.principal, operation);
     seen.authorization = authorization;
     if (!allowed) return sendError(res, errors.authorizationPermissionMismatch(req));
+    if (!metadataNamesValid(req)) return sendError(res, errors.invalidMetadata(req));
     const delay = options.delay?.();
     if (delay && (!delay.principalId || delay.principalId === check.principal.objectId)) await sleep(Math.min(delay.ms, 30_000));
     forward(req, res, url);
