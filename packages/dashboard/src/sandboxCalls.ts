@@ -6,10 +6,7 @@
  * sign-in log, then Key Vault's AuditEvent).
  */
 import { request } from "node:https";
-import type { Sandbox } from "@keyless/sandbox";
-
-/** The resource the vault's tokens are for (VAULT_RESOURCE). */
-const VAULT_RESOURCE = "https://vault.localhost";
+import { VAULT_RESOURCE, type Sandbox } from "@keyless/sandbox";
 /** Key Vault's REST API version the calls use. */
 const API_VERSION = "7.6";
 

@@ -13,6 +13,8 @@ import type { AuditEvent, TokenClaims } from "../audit/log.ts";
 import type { RoleDefinition } from "../rbac.ts";
 import { ROLE_DEFINITIONS } from "../rbac.ts";
 import { CLOCK_SKEW_SECONDS } from "../identity/tokens.ts";
+import { VAULT_RESOURCE } from "../keyvault/roles.ts";
+import { STORAGE_RESOURCE } from "../queue/roles.ts";
 
 /** What kind of denial, in the order a learner meets them. */
 export type DenialKind =
@@ -102,7 +104,7 @@ export interface Explanation {
 }
 
 /** The audiences the services accept (VAULT_RESOURCE, STORAGE_RESOURCE), by the log they write. */
-export const SERVICE_AUDIENCES: Readonly<Record<string, string>> = { AuditEvent: "https://vault.localhost", StorageQueueLogs: "https://storage.azure.com" };
+export const SERVICE_AUDIENCES: Readonly<Record<string, string>> = { AuditEvent: VAULT_RESOURCE, StorageQueueLogs: STORAGE_RESOURCE };
 const SERVICE_NAMES: Readonly<Record<string, string>> = {
   AuditEvent: "Key Vault",
   StorageQueueLogs: "Queue Storage",

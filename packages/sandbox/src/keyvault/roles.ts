@@ -1,5 +1,8 @@
 import type { RoleDefinition } from "../rbac.ts";
 
+/** The resource (audience) of Key Vault's tokens in the sandbox; on Azure, https://vault.azure.net. */
+export const VAULT_RESOURCE = "https://vault.localhost";
+
 /** Key Vault's built-in data-plane roles (Azure RBAC for Key Vault), with Azure's ids and data actions. */
 export const KEY_VAULT_ROLES: readonly RoleDefinition[] = [
   { name: "Key Vault Administrator", id: "00482a5a-887f-4fb3-b363-3b7fe8e74483", actions: [], dataActions: ["Microsoft.KeyVault/vaults/*"] },

@@ -15,8 +15,9 @@ import { vaultOperation, type VaultOperation, type VaultOperationName } from "./
 import { PageTokens, pageOf } from "./paging.ts";
 import { latest, versionOf, type SecretStore, type SecretVersion, type StoredSecret } from "./store.ts";
 import { BACKUP_FORMAT, SECRET_NAME, checkRestore, checkSet, checkUpdate } from "./validation.ts";
+import { VAULT_RESOURCE } from "./roles.ts";
 
-export const VAULT_RESOURCE = "https://vault.localhost";
+export { VAULT_RESOURCE } from "./roles.ts";
 
 /**
  * The resource a vault's challenge names: `https://vault.localhost`, with the vault's port when it

@@ -23,8 +23,10 @@ import { MAX_HEADER_BYTES, sendError } from "../http/host.ts";
 import * as errors from "./errors.ts";
 import { queueOperation, type QueueOperation } from "./operations.ts";
 import type { SignedHeaders } from "./sharedKey.ts";
+import { STORAGE_RESOURCE } from "./roles.ts";
 
-export const STORAGE_RESOURCE = "https://storage.azure.com";
+export { STORAGE_RESOURCE } from "./roles.ts";
+
 /** Azure Storage's application id in Microsoft Entra ID: Azure accepts it as an audience too. */
 const STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1";
 /** Azure's largest request to Queue Storage is a 64 KB message; anything much larger is refused before it reaches Azurite. */

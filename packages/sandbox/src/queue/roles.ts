@@ -1,5 +1,8 @@
 import type { RoleDefinition } from "../rbac.ts";
 
+/** The resource (audience) of every Storage token, in every cloud account. */
+export const STORAGE_RESOURCE = "https://storage.azure.com";
+
 const QUEUE = "Microsoft.Storage/storageAccounts/queueServices/queues";
 
 /** Queue Storage's built-in data roles, with Azure's ids, actions (queues) and data actions (messages). */
