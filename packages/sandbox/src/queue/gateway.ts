@@ -15,7 +15,7 @@
  * the host name: `https://<account>.queue.core.windows.net/<queue>`.
  */
 import { request as httpRequest, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
-import { Transform, Writable, pipeline } from "node:stream";
+import { Transform, Writable, finished, pipeline } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { authorizationOf, tokenClaimsOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision, type TokenClaims } from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenProblem, TokenValidator } from "../contracts.ts";
@@ -225,8 +225,9 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       upstream.end(body);
     };
     if (!withBody) {
-      send();
+      // Acted on once it has arrived whole, its body unread: a request cut short is refused (400), and must change nothing.
       req.resume();
+      finished(req, (error) => error || send());
       return;
     }
     const chunks: Buffer[] = [];
