@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDenial, type AuditEvent, type Sandbox } from "@keyless/sandbox";
-import { host, secretsEqual, type ServiceErrors } from "@keyless/sandbox/host";
+import { host, secretsEqual, wholeRequestsOnly, type ServiceErrors } from "@keyless/sandbox/host";
 import express, { type NextFunction, type Request, type Response } from "express";
 import * as actions from "./actions.ts";
 import { html, raw, type Html } from "./html.ts";
@@ -174,6 +174,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     next();
   });
   app.use(express.urlencoded({ extended: false, limit: "16kb" }));
+  app.use(wholeRequestsOnly(liveViewErrors));
   // Actions only from the page itself: its token, and no other site's request.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.method !== "POST") return next();

@@ -166,6 +166,14 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidXmlDocument"]);
   });
 
+  it("a Delete Secret whose body is cut short changes nothing (Express skipped the body of a half-closed request and ran the route)", async () => {
+    const before = world.sandbox.secrets.list().map((secret) => secret.name);
+    const outcome = await send(vault, { method: "DELETE", target: "/secrets/third-party-api-key?api-version=7.6", headers: [...vaultHeaders(), ["Content-Type", "application/json"], ["Content-Length", "62"]], body: Buffer.from('{"value":"x"}'), halfClose: true }, 15_000);
+    expect(outcome.kind === "answered" ? outcome.status : outcome.kind).not.toBe(200);
+    await sleep(300);
+    expect(world.sandbox.secrets.list().map((secret) => secret.name)).toEqual(before);
+  });
+
   it("a Delete Queue whose body is cut short changes nothing (Azurite deleted the queue while the caller got a 400)", async () => {
     await world.sandbox.queue.reset();
     const outcome = await send(queue, { method: "DELETE", target: "/devstoreaccount1/code-requests", headers: [...queueHeaders(), ["Content-Length", "100"]], body: Buffer.from("x".repeat(40)), halfClose: true }, 15_000);

@@ -4,7 +4,7 @@
  * vault's resource) and for `az login` (a token for the developer user).
  * Guarded by a random key that only `.sandbox/endpoints.json` (mode 0600) holds.
  */
-import { secretsEqual } from "./http/host.ts";
+import { secretsEqual, wholeRequestsOnly } from "./http/host.ts";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import type { Directory, DirectoryEntry } from "./directory.ts";
 import { entraError, unknownResourceError } from "./identity/entraErrors.ts";
@@ -93,6 +93,7 @@ export function createAdminApi(options: AdminOptions): Express {
     next();
   });
   app.use(express.json());
+  app.use(wholeRequestsOnly(resourceManagerErrors));
 
   const principals = (): AdminPrincipal[] => [
     ...directory.servicePrincipals.map(({ secret: _secret, ...entry }) => ({ ...entry, servicePrincipalType: "Application" as const })),

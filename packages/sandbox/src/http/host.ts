@@ -14,6 +14,7 @@ import { once } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { finished } from "node:stream";
 import { STATUS_CODES } from "node:http";
 
 /** An error answer, ready to write. */
@@ -128,6 +129,21 @@ export function secretsEqual(given: unknown, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Middleware for a service that reads bodies: only a request that arrived whole goes on. Express's body
+ * parsers skip a body whose connection the client has already half-closed (the request is "finished"),
+ * and the route would then run on a request cut short, while the host answers it 400: a refusal that
+ * changed state. Place it after the body parser.
+ */
+export function wholeRequestsOnly(errors: ServiceErrors): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+  return (req, res, next) => {
+    if (req.complete) return next();
+    // Not yet known (a request without a body is parsed to its end just after the route starts): read to its end.
+    req.resume();
+    finished(req, (error) => (error || !req.complete ? sendError(res, errors.badRequest("body", req)) : next()));
+  };
 }
 
 /** Starts a service on loopback. Nothing a client sends can end the process or leave a request unanswered. */

@@ -12,8 +12,8 @@ import express, { type Express, type Request, type Response } from "express";
 import { decodeJwt } from "jose";
 import { traceContext, uriWithoutQuery, type AuditCaller, type AuditCategory, type AuditSink, type CredentialKind } from "../audit/log.ts";
 import type { Directory } from "../directory.ts";
-import { secretsEqual } from "../http/host.ts";
-import { entraError, unknownResourceError } from "./entraErrors.ts";
+import { secretsEqual, wholeRequestsOnly } from "../http/host.ts";
+import { entraError, entraErrors, unknownResourceError } from "./entraErrors.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import { createUserSignIn, type SignInUser } from "./userSignIn.ts";
 import { federatedClientCredentials, type FederationTrust } from "./workloadIdentity.ts";
@@ -89,6 +89,7 @@ export function createTokenService({ issuer, directory, resources, authorityHost
   const app = express();
   app.disable("x-powered-by");
   app.use(express.urlencoded({ extended: false }));
+  app.use(wholeRequestsOnly(entraErrors));
 
   const isTenant = (tenant: string | undefined) => tenant === issuer.tenantId || tenant === tenantAlias;
   const userSignIn = createUserSignIn({ issuer, users, resources, isTenant, ...(audit ? { audit } : {}) });

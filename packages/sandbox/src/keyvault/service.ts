@@ -10,6 +10,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { authorizationOf, tokenClaimsOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenValidator } from "../contracts.ts";
+import { wholeRequestsOnly } from "../http/host.ts";
 import * as errors from "./errors.ts";
 import { vaultOperation, type VaultOperation, type VaultOperationName } from "./operations.ts";
 import { PageTokens, pageOf } from "./paging.ts";
@@ -167,6 +168,7 @@ export function createKeyVault(options: VaultOptions): Express {
   const json = express.json({ limit: BODY_LIMIT, type: () => true });
   const restoreJson = express.json({ limit: RESTORE_BODY_LIMIT, type: () => true });
   app.use((req: Request, res: Response, next: NextFunction) => (matched(res)?.operation.name === "Restore Secret" ? restoreJson : json)(req, res, next));
+  app.use(wholeRequestsOnly(errors.keyVaultErrors));
 
   // 4. Authorize: Azure RBAC, the operation's data action at the vault or at one secret.
   const allowed = (res: Response, operation: VaultOperation, secretName?: string): boolean => {

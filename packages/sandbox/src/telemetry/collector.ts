@@ -11,7 +11,7 @@
  * values) is masked, and URLs keep only their harmless query parameters.
  */
 import express, { type Express } from "express";
-import type { ErrorAnswer, ServiceErrors } from "../http/host.ts";
+import { wholeRequestsOnly, type ErrorAnswer, type ServiceErrors } from "../http/host.ts";
 
 /** OTLP's span kinds, by their number in the protocol. */
 const KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"] as const;
@@ -236,7 +236,7 @@ export function createCollector(store: SpanStore): Express {
     }
     next();
   });
-  app.post("/v1/traces", express.json({ limit: MAX_BATCH_BYTES }), (req, res) => {
+  app.post("/v1/traces", express.json({ limit: MAX_BATCH_BYTES }), wholeRequestsOnly(collectorErrors), (req, res) => {
     store.add(spansOf(req.body));
     // OTLP's answer: an ExportTraceServiceResponse, empty when every span was taken.
     res.json({});
