@@ -14,7 +14,9 @@ for (const group of ["packages", "steps"]) {
     reports++;
     passed += report.numPassedTests;
     // A suite that failed to load has no tests to count: count it as one failure.
-    failed += report.numFailedTests + report.testResults.filter((suite) => suite.status === "failed" && suite.assertionResults.length === 0).length;
+    failed +=
+      report.numFailedTests +
+      report.testResults.filter((suite) => suite.status === "failed" && suite.assertionResults.length === 0).length;
   }
 }
 if (reports === 0) {

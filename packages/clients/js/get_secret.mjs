@@ -11,6 +11,12 @@ try {
   const secret = await client.getSecret(process.env["THIRD_PARTY_API_SECRET_NAME"] ?? "third-party-api-key");
   console.log(JSON.stringify({ ok: true, name: secret.name, value: secret.value, version: secret.properties.version }));
 } catch (error) {
-  console.log(JSON.stringify({ ok: false, error: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message.split(/\s+/).join(" ") : String(error) }));
+  console.log(
+    JSON.stringify({
+      ok: false,
+      error: error instanceof Error ? error.name : "Error",
+      message: error instanceof Error ? error.message.split(/\s+/).join(" ") : String(error),
+    }),
+  );
   process.exitCode = 1;
 }

@@ -35,7 +35,9 @@ export interface AzureCli {
 
 /** The folders on PATH, without npm's `node_modules/.bin`: there `az` is the sandbox's own CLI, not Azure's. */
 export function systemPath(): string[] {
-  return (process.env["PATH"] ?? "").split(delimiter).filter((folder) => folder !== "" && !folder.split(/[\\/]/).includes("node_modules"));
+  return (process.env["PATH"] ?? "")
+    .split(delimiter)
+    .filter((folder) => folder !== "" && !folder.split(/[\\/]/).includes("node_modules"));
 }
 
 function onPath(name: string): string | undefined {
@@ -72,10 +74,16 @@ print(json.dumps({name: version(name) or getattr(modules.get(name), "VERSION", N
  * the system's (Debian's python3-azure installs there, beside a pyenv or venv `python3`).
  */
 export function findPython(): Found<Python> {
-  const candidates = [process.env["KEYLESS_PYTHON"], onPath("python3"), "/usr/bin/python3", onPath("python")].filter((path): path is string => path !== undefined && path !== "");
+  const candidates = [process.env["KEYLESS_PYTHON"], onPath("python3"), "/usr/bin/python3", onPath("python")].filter(
+    (path): path is string => path !== undefined && path !== "",
+  );
   for (const path of [...new Set(candidates)]) {
     try {
-      const out = execFileSync(path, ["-c", SDK_CHECK], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] });
+      const out = execFileSync(path, ["-c", SDK_CHECK], {
+        encoding: "utf8",
+        timeout: 60_000,
+        stdio: ["ignore", "pipe", "ignore"],
+      });
       return { ok: true, path, versions: JSON.parse(out.trim()) as Record<string, string> };
     } catch {
       // no Python there, or no SDK in it
@@ -83,19 +91,32 @@ export function findPython(): Found<Python> {
   }
   return {
     ok: false,
-    reason: "no Python 3 with the Azure SDK for Python (azure-identity, azure-keyvault-secrets, azure-storage-queue): apt-get install python3-azure, or pip install azure-identity azure-keyvault-secrets azure-storage-queue",
+    reason:
+      "no Python 3 with the Azure SDK for Python (azure-identity, azure-keyvault-secrets, azure-storage-queue): apt-get install python3-azure, or pip install azure-identity azure-keyvault-secrets azure-storage-queue",
   };
 }
 
 /** The real Azure CLI: KEYLESS_AZ, or `az` on PATH outside node_modules. */
 export function findAzureCli(): Found<AzureCli> {
   const path = process.env["KEYLESS_AZ"] || onPath("az");
-  if (!path) return { ok: false, reason: "the Azure CLI (az) is not installed: apt-get install azure-cli, or see https://learn.microsoft.com/cli/azure/install-azure-cli" };
+  if (!path)
+    return {
+      ok: false,
+      reason:
+        "the Azure CLI (az) is not installed: apt-get install azure-cli, or see https://learn.microsoft.com/cli/azure/install-azure-cli",
+    };
   const config = mkdtempSync(join(tmpdir(), "keyless-az-version-"));
   try {
-    const out = execFileSync(path, ["version", "--output", "json"], { encoding: "utf8", timeout: 120_000, env: azEnvironment(config), stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync(path, ["version", "--output", "json"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: azEnvironment(config),
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const version = (JSON.parse(out) as Record<string, unknown>)["azure-cli"];
-    return typeof version === "string" ? { ok: true, path, version } : { ok: false, reason: `${path} is not the Azure CLI (no azure-cli version)` };
+    return typeof version === "string"
+      ? { ok: true, path, version }
+      : { ok: false, reason: `${path} is not the Azure CLI (no azure-cli version)` };
   } catch (error) {
     return { ok: false, reason: `${path} did not run: ${(error as Error).message.split("\n")[0]}` };
   } finally {
@@ -109,10 +130,16 @@ export function findAzureCli(): Found<AzureCli> {
  */
 export function resolves(python: string, host: string): Found<object> {
   try {
-    execFileSync(python, ["-c", `import socket; socket.getaddrinfo(${JSON.stringify(host)}, 443)`], { timeout: 30_000, stdio: "ignore" });
+    execFileSync(python, ["-c", `import socket; socket.getaddrinfo(${JSON.stringify(host)}, 443)`], {
+      timeout: 30_000,
+      stdio: "ignore",
+    });
     return { ok: true };
   } catch {
-    return { ok: false, reason: `this machine does not resolve ${host}: add the line "127.0.0.1 ${host}" to /etc/hosts (see docs/appendix-other-clients.md)` };
+    return {
+      ok: false,
+      reason: `this machine does not resolve ${host}: add the line "127.0.0.1 ${host}" to /etc/hosts (see docs/appendix-other-clients.md)`,
+    };
   }
 }
 
@@ -150,7 +177,8 @@ export function azEnvironment(configDir: string, extra: Readonly<Record<string, 
 
 /** PATH without node_modules, a home of its own, and nothing else of this process's environment. */
 export function baseEnvironment(home: string): Record<string, string> {
-  const windows: Record<string, string> = process.platform === "win32" ? { SYSTEMROOT: process.env["SYSTEMROOT"] ?? "", USERPROFILE: home } : {};
+  const windows: Record<string, string> =
+    process.platform === "win32" ? { SYSTEMROOT: process.env["SYSTEMROOT"] ?? "", USERPROFILE: home } : {};
   return { PATH: systemPath().join(delimiter), HOME: home, LANG: "C.UTF-8", ...windows };
 }
 
@@ -167,13 +195,23 @@ export interface Run {
 }
 
 /** Runs a program with exactly `env`; never throws for a failing exit. */
-export function run(file: string, args: readonly string[], env: Readonly<Record<string, string>>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
+export function run(
+  file: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<Run> {
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(file, args, { env, cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
-    });
+    execFile(
+      file,
+      args,
+      { env, cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
+      },
+    );
   });
 }
 

@@ -10,13 +10,28 @@ import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { MANAGEMENT_RESOURCE, vaultResourceOf, type AuditEvent } from "@keyless/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { JS_SAMPLES, REQUIRED, azEnvironment, clientSuite, findAzureCli, findPython, lastJson, pathWith, resolves, run, startTestSandbox, type TestSandbox } from "../src/index.ts";
+import {
+  JS_SAMPLES,
+  REQUIRED,
+  azEnvironment,
+  clientSuite,
+  findAzureCli,
+  findPython,
+  lastJson,
+  pathWith,
+  resolves,
+  run,
+  startTestSandbox,
+  type TestSandbox,
+} from "../src/index.ts";
 
 const cli = findAzureCli();
 const python = findPython();
 const vaultHost = "keyless-kv.vault.localhost";
 // `az rest` to the vault needs the OS to resolve its name (az has no preload); the rest does not.
-const resolution = python.ok ? resolves(python.path, vaultHost) : { ok: false as const, reason: `cannot tell whether ${vaultHost} resolves: ${python.reason}` };
+const resolution = python.ok
+  ? resolves(python.path, vaultHost)
+  : { ok: false as const, reason: `cannot tell whether ${vaultHost} resolves: ${python.reason}` };
 const vaultIt = resolution.ok || REQUIRED ? it : it.skip;
 const CLOUD = "keyless-sandbox";
 
@@ -38,30 +53,71 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
   };
   const expectOk = (result: { code: number; stderr: string }) => expect(result.code, result.stderr).toBe(0);
   const learner = () => test.sandbox.seed.users[0] ?? { userPrincipalName: "", objectId: "", password: "" };
-  const sp = () => test.sandbox.seed.servicePrincipals.find((candidate) => candidate.displayName === "keyless-app-sp") ?? { appId: "", secret: "", objectId: "" };
+  const sp = () =>
+    test.sandbox.seed.servicePrincipals.find((candidate) => candidate.displayName === "keyless-app-sp") ?? {
+      appId: "",
+      secret: "",
+      objectId: "",
+    };
   const queueEndpoint = () => (test.sandbox.endpoints.queueUrl ?? "").replace(/\/[^/]+$/, "");
-  const of = (events: AuditEvent[], category: AuditEvent["category"]) => events.filter((event) => event.category === category);
+  const of = (events: AuditEvent[], category: AuditEvent["category"]) =>
+    events.filter((event) => event.category === category);
 
   it("az cloud register reads the sandbox cloud's endpoints from its Resource Manager", async () => {
     const { endpoints } = test.sandbox;
-    const register = await az("cloud", "register", "--name", CLOUD, "--endpoint-resource-manager", `${endpoints.resourceManager}/`, "--suffix-keyvault-dns", `.vault.localhost:${new URL(endpoints.keyVaultUrl).port}`);
+    const register = await az(
+      "cloud",
+      "register",
+      "--name",
+      CLOUD,
+      "--endpoint-resource-manager",
+      `${endpoints.resourceManager}/`,
+      "--suffix-keyvault-dns",
+      `.vault.localhost:${new URL(endpoints.keyVaultUrl).port}`,
+    );
     expectOk(register.result);
     expectOk((await az("cloud", "set", "--name", CLOUD)).result);
     const show = await az("cloud", "show");
     expect(show.json()).toMatchObject({
       name: CLOUD,
       isActive: true,
-      endpoints: { activeDirectory: `${endpoints.authorityHost}/adfs`, activeDirectoryResourceId: `${MANAGEMENT_RESOURCE}/`, resourceManager: `${endpoints.resourceManager}/` },
+      endpoints: {
+        activeDirectory: `${endpoints.authorityHost}/adfs`,
+        activeDirectoryResourceId: `${MANAGEMENT_RESOURCE}/`,
+        resourceManager: `${endpoints.resourceManager}/`,
+      },
     });
   });
 
   it("az login --service-principal: a client-secret sign-in for the management resource, then the subscription", async () => {
     const { seed } = test.sandbox;
-    const login = await az("login", "--service-principal", "--username", sp().appId, "--password", sp().secret, "--tenant", seed.tenant.id);
+    const login = await az(
+      "login",
+      "--service-principal",
+      "--username",
+      sp().appId,
+      "--password",
+      sp().secret,
+      "--tenant",
+      seed.tenant.id,
+    );
     expectOk(login.result);
-    expect(login.json()).toEqual([expect.objectContaining({ id: seed.subscription.id, tenantId: seed.tenant.id, name: "keyless sandbox", user: { name: sp().appId, type: "servicePrincipal" }, isDefault: true })]);
+    expect(login.json()).toEqual([
+      expect.objectContaining({
+        id: seed.subscription.id,
+        tenantId: seed.tenant.id,
+        name: "keyless sandbox",
+        user: { name: sp().appId, type: "servicePrincipal" },
+        isDefault: true,
+      }),
+    ]);
     expect(of(login.events, "ServicePrincipalSignInLogs")).toEqual([
-      expect.objectContaining({ resultType: "Success", clientCredentialType: "clientSecret", resource: MANAGEMENT_RESOURCE, caller: expect.objectContaining({ displayName: "keyless-app-sp" }) }),
+      expect.objectContaining({
+        resultType: "Success",
+        clientCredentialType: "clientSecret",
+        resource: MANAGEMENT_RESOURCE,
+        caller: expect.objectContaining({ displayName: "keyless-app-sp" }),
+      }),
     ]);
   });
 
@@ -70,30 +126,72 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     const management = await az("account", "get-access-token");
     expectOk(management.result);
     const token = management.json() as { accessToken: string; subscription: string; tenant: string; tokenType: string };
-    expect(token).toMatchObject({ subscription: test.sandbox.seed.subscription.id, tenant: test.sandbox.seed.tenant.id, tokenType: "Bearer" });
-    expect(await validator.validate(`Bearer ${token.accessToken}`, MANAGEMENT_RESOURCE)).toMatchObject({ ok: true, principal: { objectId: sp().objectId, appId: sp().appId } });
+    expect(token).toMatchObject({
+      subscription: test.sandbox.seed.subscription.id,
+      tenant: test.sandbox.seed.tenant.id,
+      tokenType: "Bearer",
+    });
+    expect(await validator.validate(`Bearer ${token.accessToken}`, MANAGEMENT_RESOURCE)).toMatchObject({
+      ok: true,
+      principal: { objectId: sp().objectId, appId: sp().appId },
+    });
 
     const resource = vaultResourceOf(test.sandbox.endpoints.keyVaultUrl);
     const vault = await az("account", "get-access-token", "--resource", resource);
     expectOk(vault.result);
-    expect(await validator.validate(`Bearer ${(vault.json() as { accessToken: string }).accessToken}`, resource)).toMatchObject({ ok: true });
+    expect(
+      await validator.validate(`Bearer ${(vault.json() as { accessToken: string }).accessToken}`, resource),
+    ).toMatchObject({ ok: true });
   });
 
-  vaultIt(`az rest reads the vault's secret as the service principal (Debian's az has no keyvault module)${resolution.ok ? "" : ` (skipped: ${resolution.reason})`}`, async () => {
-    if (!resolution.ok) throw new Error(resolution.reason);
-    const { endpoints, seed } = test.sandbox;
-    const read = await az("rest", "--method", "get", "--url", `${endpoints.keyVaultUrl}/secrets/third-party-api-key?api-version=7.4`, "--resource", vaultResourceOf(endpoints.keyVaultUrl));
-    expectOk(read.result);
-    expect(read.json()).toMatchObject({ value: seed.keyVault.secrets["third-party-api-key"] });
-    expect(of(read.events, "AuditEvent").at(-1)).toMatchObject({ operationName: "SecretGet", statusCode: 200, caller: { displayName: "keyless-app-sp" }, authorization: { decision: "Allowed" } });
-  });
+  vaultIt(
+    `az rest reads the vault's secret as the service principal (Debian's az has no keyvault module)${resolution.ok ? "" : ` (skipped: ${resolution.reason})`}`,
+    async () => {
+      if (!resolution.ok) throw new Error(resolution.reason);
+      const { endpoints, seed } = test.sandbox;
+      const read = await az(
+        "rest",
+        "--method",
+        "get",
+        "--url",
+        `${endpoints.keyVaultUrl}/secrets/third-party-api-key?api-version=7.4`,
+        "--resource",
+        vaultResourceOf(endpoints.keyVaultUrl),
+      );
+      expectOk(read.result);
+      expect(read.json()).toMatchObject({ value: seed.keyVault.secrets["third-party-api-key"] });
+      expect(of(read.events, "AuditEvent").at(-1)).toMatchObject({
+        operationName: "SecretGet",
+        statusCode: 200,
+        caller: { displayName: "keyless-app-sp" },
+        authorization: { decision: "Allowed" },
+      });
+    },
+  );
 
   it("az storage message put --auth-mode login, as the service principal: 403 without a queue role, as on Azure", async () => {
-    const put = await az("storage", "message", "put", "--queue-name", "code-requests", "--content", "az-sp", "--auth-mode", "login", "--queue-endpoint", queueEndpoint());
+    const put = await az(
+      "storage",
+      "message",
+      "put",
+      "--queue-name",
+      "code-requests",
+      "--content",
+      "az-sp",
+      "--auth-mode",
+      "login",
+      "--queue-endpoint",
+      queueEndpoint(),
+    );
     expect(put.result.code).not.toBe(0);
     // az's own words for Storage's AuthorizationPermissionMismatch, as on Azure.
     expect(put.result.stderr).toContain("You do not have the required permissions needed to perform this operation.");
-    expect(of(put.events, "StorageQueueLogs").at(-1)).toMatchObject({ operationName: "PutMessage", statusCode: 403, caller: { displayName: "keyless-app-sp" }, authorization: { decision: "Denied" } });
+    expect(of(put.events, "StorageQueueLogs").at(-1)).toMatchObject({
+      operationName: "PutMessage",
+      statusCode: 403,
+      caller: { displayName: "keyless-app-sp" },
+      authorization: { decision: "Denied" },
+    });
   });
 
   it("az login with the learner's username and a wrong password: AADSTS50126, a failed user sign-in", async () => {
@@ -101,7 +199,12 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     expect(login.result.code).not.toBe(0);
     expect(login.result.stderr).toContain("AADSTS50126");
     expect(of(login.events, "SignInLogs")).toEqual([
-      expect.objectContaining({ resultType: "Failure", errorCode: "AADSTS50126", authenticationProtocol: "ropc", caller: expect.objectContaining({ displayName: learner().userPrincipalName, type: "User" }) }),
+      expect.objectContaining({
+        resultType: "Failure",
+        errorCode: "AADSTS50126",
+        authenticationProtocol: "ropc",
+        caller: expect.objectContaining({ displayName: learner().userPrincipalName, type: "User" }),
+      }),
     ]);
   });
 
@@ -109,40 +212,108 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     const { seed } = test.sandbox;
     const login = await az("login", "--username", learner().userPrincipalName, "--password", learner().password ?? "");
     expectOk(login.result);
-    expect(login.json()).toEqual([expect.objectContaining({ id: seed.subscription.id, tenantId: seed.tenant.id, user: { name: learner().userPrincipalName, type: "user" }, isDefault: true })]);
+    expect(login.json()).toEqual([
+      expect.objectContaining({
+        id: seed.subscription.id,
+        tenantId: seed.tenant.id,
+        user: { name: learner().userPrincipalName, type: "user" },
+        isDefault: true,
+      }),
+    ]);
     const signIns = of(login.events, "SignInLogs");
     expect(signIns[0]).toMatchObject({
       resultType: "Success",
       authenticationProtocol: "ropc",
       resource: MANAGEMENT_RESOURCE,
-      caller: { objectId: learner().objectId, displayName: learner().userPrincipalName, appId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46", type: "User" },
+      caller: {
+        objectId: learner().objectId,
+        displayName: learner().userPrincipalName,
+        appId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        type: "User",
+      },
     });
     const show = await az("account", "show");
-    expect(show.json()).toMatchObject({ user: { name: learner().userPrincipalName, type: "user" }, environmentName: CLOUD });
+    expect(show.json()).toMatchObject({
+      user: { name: learner().userPrincipalName, type: "user" },
+      environmentName: CLOUD,
+    });
   });
 
   it("az storage message put and peek --auth-mode login, as the learner: tokens from the refresh token, messages through RBAC", async () => {
     const text = `az-learner-${Date.now()}`;
-    const put = await az("storage", "message", "put", "--queue-name", "code-requests", "--content", text, "--auth-mode", "login", "--queue-endpoint", queueEndpoint());
+    const put = await az(
+      "storage",
+      "message",
+      "put",
+      "--queue-name",
+      "code-requests",
+      "--content",
+      text,
+      "--auth-mode",
+      "login",
+      "--queue-endpoint",
+      queueEndpoint(),
+    );
     expectOk(put.result);
     expect(put.json()).toMatchObject({ content: text, id: expect.any(String) });
-    expect(of(put.events, "SignInLogs")).toEqual([expect.objectContaining({ resultType: "Success", incomingTokenType: "refreshToken", resource: "https://storage.azure.com" })]);
-    expect(of(put.events, "StorageQueueLogs").at(-1)).toMatchObject({ operationName: "PutMessage", statusCode: 201, caller: { displayName: learner().userPrincipalName }, authorization: { roleDefinitionName: "Storage Queue Data Contributor" } });
+    expect(of(put.events, "SignInLogs")).toEqual([
+      expect.objectContaining({
+        resultType: "Success",
+        incomingTokenType: "refreshToken",
+        resource: "https://storage.azure.com",
+      }),
+    ]);
+    expect(of(put.events, "StorageQueueLogs").at(-1)).toMatchObject({
+      operationName: "PutMessage",
+      statusCode: 201,
+      caller: { displayName: learner().userPrincipalName },
+      authorization: { roleDefinitionName: "Storage Queue Data Contributor" },
+    });
 
-    const peek = await az("storage", "message", "peek", "--queue-name", "code-requests", "--num-messages", "32", "--auth-mode", "login", "--queue-endpoint", queueEndpoint());
+    const peek = await az(
+      "storage",
+      "message",
+      "peek",
+      "--queue-name",
+      "code-requests",
+      "--num-messages",
+      "32",
+      "--auth-mode",
+      "login",
+      "--queue-endpoint",
+      queueEndpoint(),
+    );
     expectOk(peek.result);
     expect((peek.json() as { content: string }[]).map((message) => message.content)).toContain(text);
-    expect(of(peek.events, "StorageQueueLogs").at(-1)).toMatchObject({ operationName: "PeekMessages", statusCode: 200 });
+    expect(of(peek.events, "StorageQueueLogs").at(-1)).toMatchObject({
+      operationName: "PeekMessages",
+      statusCode: 200,
+    });
   });
 
   it("az rest and az group: Resource Manager's subscriptions and resource groups, in ARM's shapes", async () => {
     const { endpoints, seed } = test.sandbox;
-    const subscriptions = await az("rest", "--method", "get", "--url", `${endpoints.resourceManager}/subscriptions?api-version=2022-12-01`);
+    const subscriptions = await az(
+      "rest",
+      "--method",
+      "get",
+      "--url",
+      `${endpoints.resourceManager}/subscriptions?api-version=2022-12-01`,
+    );
     expectOk(subscriptions.result);
-    expect(subscriptions.json()).toEqual({ value: [expect.objectContaining({ subscriptionId: seed.subscription.id, tenantId: seed.tenant.id, state: "Enabled" })], count: { type: "Total", value: 1 } });
+    expect(subscriptions.json()).toEqual({
+      value: [
+        expect.objectContaining({ subscriptionId: seed.subscription.id, tenantId: seed.tenant.id, state: "Enabled" }),
+      ],
+      count: { type: "Total", value: 1 },
+    });
     const group = await az("group", "show", "--name", seed.subscription.resourceGroup);
     expectOk(group.result);
-    expect(group.json()).toMatchObject({ name: seed.subscription.resourceGroup, location: seed.subscription.location, properties: { provisioningState: "Succeeded" } });
+    expect(group.json()).toMatchObject({
+      name: seed.subscription.resourceGroup,
+      location: seed.subscription.location,
+      properties: { provisioningState: "Succeeded" },
+    });
     const missing = await az("group", "show", "--name", "no-such-group");
     expect(missing.result.code).not.toBe(0);
     expect(missing.result.stderr).toContain("ResourceGroupNotFound");
@@ -160,9 +331,22 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
       NODE_EXTRA_CA_CERTS: endpoints.caFile,
       NODE_OPTIONS: `--import ${pathToFileURL(endpoints.dnsPreload).href}`,
     });
-    expect(lastJson(result), result.stderr).toMatchObject({ ok: true, value: seed.keyVault.secrets["third-party-api-key"] });
+    expect(lastJson(result), result.stderr).toMatchObject({
+      ok: true,
+      value: seed.keyVault.secrets["third-party-api-key"],
+    });
     const events = test.sandbox.audit.list({ after });
-    expect(of(events, "SignInLogs")).toEqual([expect.objectContaining({ resultType: "Success", incomingTokenType: "refreshToken", resource: vaultResourceOf(endpoints.keyVaultUrl) })]);
-    expect(of(events, "AuditEvent").at(-1)).toMatchObject({ operationName: "SecretGet", statusCode: 200, caller: { displayName: learner().userPrincipalName } });
+    expect(of(events, "SignInLogs")).toEqual([
+      expect.objectContaining({
+        resultType: "Success",
+        incomingTokenType: "refreshToken",
+        resource: vaultResourceOf(endpoints.keyVaultUrl),
+      }),
+    ]);
+    expect(of(events, "AuditEvent").at(-1)).toMatchObject({
+      operationName: "SecretGet",
+      statusCode: 200,
+      caller: { displayName: learner().userPrincipalName },
+    });
   });
 });

@@ -20,7 +20,10 @@ export async function contractTargetInSandbox(options: {
   readonly timeoutMs?: number;
 }): Promise<ContractTarget> {
   const { sandbox, step, dir, timeoutMs = 2000 } = options;
-  const env: Record<string, string> = { ...sandbox.stepEnvironment(step), THIRD_PARTY_API_TIMEOUT_MS: String(timeoutMs) };
+  const env: Record<string, string> = {
+    ...sandbox.stepEnvironment(step),
+    THIRD_PARTY_API_TIMEOUT_MS: String(timeoutMs),
+  };
   const running = await startStep({ dir, env });
   const secrets = [...sandbox.thirdParty.keys(), ...SECRET_VARIABLES.flatMap((name) => env[name] ?? [])];
   return {

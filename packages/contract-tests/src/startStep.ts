@@ -34,7 +34,8 @@ export interface FailedStart {
 const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 /** The preload that ends a step when its starter is gone (see the file); `.js` once compiled. */
-const LIFELINE = new URL(import.meta.url.endsWith(".ts") ? "./stepLifeline.ts" : "./stepLifeline.js", import.meta.url).href;
+const LIFELINE = new URL(import.meta.url.endsWith(".ts") ? "./stepLifeline.ts" : "./stepLifeline.js", import.meta.url)
+  .href;
 
 /** The step's NODE_OPTIONS: the caller's (steps 02-04 get a preload from the sandbox), and the lifeline. */
 function withLifeline(nodeOptions: string | undefined): string {
@@ -87,7 +88,10 @@ function spawnStep(
 export async function startStep({ dir, env, timeoutMs = 30_000, onLine }: StartStepOptions): Promise<RunningStep> {
   const { child, output } = spawnStep(dir, env, onLine);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The step did not start within ${timeoutMs} ms:\n${output()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`The step did not start within ${timeoutMs} ms:\n${output()}`)),
+      timeoutMs,
+    );
     const check = () => {
       const match = LISTENING.exec(output());
       if (match?.[1]) {
@@ -114,7 +118,11 @@ export async function startStep({ dir, env, timeoutMs = 30_000, onLine }: StartS
 }
 
 /** Starts a step that should fail at start-up, and reports how. */
-export async function startStepExpectingFailure({ dir, env, timeoutMs = 20_000 }: StartStepOptions): Promise<FailedStart> {
+export async function startStepExpectingFailure({
+  dir,
+  env,
+  timeoutMs = 20_000,
+}: StartStepOptions): Promise<FailedStart> {
   const started = Date.now();
   const { child, output } = spawnStep(dir, env);
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);

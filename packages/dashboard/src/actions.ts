@@ -21,11 +21,18 @@ export interface ActionResult {
 const done = (message: string): ActionResult => ({ ok: true, message });
 const failed = (message: string): ActionResult => ({ ok: false, message });
 
-export async function grant(sandbox: Sandbox, form: { assignee?: string; role?: string; scope?: string }): Promise<ActionResult> {
+export async function grant(
+  sandbox: Sandbox,
+  form: { assignee?: string; role?: string; scope?: string },
+): Promise<ActionResult> {
   const { assignee = "", role = "", scope = "" } = form;
   const principal = sandbox.directory.find(assignee);
   if (!principal || !role || !scope) return failed("Choose who, which role and on what.");
-  const created = await admin<{ effectiveFrom: number }>(sandbox, "POST", "/role-assignments", { assignee: principal.objectId, role, scope });
+  const created = await admin<{ effectiveFrom: number }>(sandbox, "POST", "/role-assignments", {
+    assignee: principal.objectId,
+    role,
+    scope,
+  });
   const propagating = created.effectiveFrom > Date.now();
   return done(
     `Granted ${role} to ${principal.displayName} on ${scopeName(sandbox, scope)}${propagating ? `: it takes effect at ${new Date(created.effectiveFrom).toLocaleTimeString("en-GB", { hour12: false })}, once propagated` : ""}.`,
@@ -48,7 +55,8 @@ export async function rotateKey(sandbox: Sandbox): Promise<ActionResult> {
   const value = randomBytes(40).toString("base64");
   await admin(sandbox, "PUT", `/function-keys/${encodeURIComponent(name)}`, { value });
   const saved = await vaultAsDeveloper<{ id: string }>(sandbox, "PUT", `/secrets/${secretName}`, { value });
-  for (const old of before.filter((key) => key !== name)) await admin(sandbox, "DELETE", `/function-keys/${encodeURIComponent(old)}`);
+  for (const old of before.filter((key) => key !== name))
+    await admin(sandbox, "DELETE", `/function-keys/${encodeURIComponent(old)}`);
   return done(
     `Rotated: new function key ${name}; ${secretName} is now version ${saved.id.split("/").at(-1)?.slice(0, 8) ?? ""}…; deleted ${before.join(", ") || "no old key"}. The apps' next call reads the vault again.`,
   );
@@ -58,19 +66,28 @@ function health(sandbox: Sandbox, available: boolean): void {
   const user = sandbox.directory.users[0];
   sandbox.audit.record({
     category: "AzureActivity",
-    operationName: available ? "Microsoft.ResourceHealth/healthevent/Resolved/action" : "Microsoft.ResourceHealth/healthevent/Activated/action",
+    operationName: available
+      ? "Microsoft.ResourceHealth/healthevent/Resolved/action"
+      : "Microsoft.ResourceHealth/healthevent/Activated/action",
     resultType: "Success",
     statusCode: 200,
     ...(user ? { caller: { objectId: user.objectId, type: "User" as const } } : {}),
     resource: sandbox.scopes.storageAccount,
-    properties: { activityCategory: "ResourceHealth", currentHealthStatus: available ? "Available" : "Unavailable", cause: "UserInitiated", title: available ? "Queue Storage started from the live view" : "Queue Storage stopped from the live view" },
+    properties: {
+      activityCategory: "ResourceHealth",
+      currentHealthStatus: available ? "Available" : "Unavailable",
+      cause: "UserInitiated",
+      title: available ? "Queue Storage started from the live view" : "Queue Storage stopped from the live view",
+    },
   });
 }
 
 export async function stopQueue(sandbox: Sandbox): Promise<ActionResult> {
   await sandbox.queue.stopBackend();
   health(sandbox, false);
-  return done("Queue Storage stopped: its gateway answers 503 ServerBusy, and step 04 issues no code until it is back.");
+  return done(
+    "Queue Storage stopped: its gateway answers 503 ServerBusy, and step 04 issues no code until it is back.",
+  );
 }
 
 export async function startQueue(sandbox: Sandbox): Promise<ActionResult> {

@@ -14,7 +14,13 @@ export class Html {
   }
 }
 
-const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
 
 export function escape(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
@@ -31,7 +37,9 @@ function render(part: Part): string {
 
 /** `html\`<p>${text}</p>\``: text escaped, nested `html` kept; false, null and undefined render nothing. */
 export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
-  return new Html(strings.reduce((text, string, index) => text + string + (index < values.length ? render(values[index]) : ""), ""));
+  return new Html(
+    strings.reduce((text, string, index) => text + string + (index < values.length ? render(values[index]) : ""), ""),
+  );
 }
 
 /** Markup that is already safe (a constant of this package). */

@@ -61,7 +61,12 @@ export class LiveRegions {
 
   /** A new SSE connection: what changed since `since` is sent at once. */
   connect(res: ServerResponse, since: number): void {
-    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
     res.write("retry: 2000\n\n");
     this.#clients.add(res);
     res.on("close", () => this.#clients.delete(res));
@@ -113,5 +118,8 @@ export class LiveRegions {
 
 /** One SSE event: its name, and its data line by line. */
 function event(name: string, data: string): string {
-  return `event: ${name}\n${data.split(/\r?\n/).map((line) => `data: ${line}`).join("\n")}\n\n`;
+  return `event: ${name}\n${data
+    .split(/\r?\n/)
+    .map((line) => `data: ${line}`)
+    .join("\n")}\n\n`;
 }

@@ -4,8 +4,20 @@ import { html, type Html } from "./html.ts";
 export type Region = "apps" | "traces" | "identities" | "secrets" | "queue" | "audit";
 
 /** Each region: its heading, what it shows, and whether a screen reader hears its changes as they come. */
-export const REGIONS: readonly { readonly region: Region; readonly title: string; readonly intro: string; readonly polite: boolean; readonly column: "main" | "side" | "wide" }[] = [
-  { region: "apps", title: "Apps", intro: "What npm start runs, each as its App Service app. Call one to see a request's path below.", polite: true, column: "main" },
+export const REGIONS: readonly {
+  readonly region: Region;
+  readonly title: string;
+  readonly intro: string;
+  readonly polite: boolean;
+  readonly column: "main" | "side" | "wide";
+}[] = [
+  {
+    region: "apps",
+    title: "Apps",
+    intro: "What npm start runs, each as its App Service app. Call one to see a request's path below.",
+    polite: true,
+    column: "main",
+  },
   {
     region: "traces",
     title: "Requests, traced",
@@ -14,13 +26,43 @@ export const REGIONS: readonly { readonly region: Region; readonly title: string
     polite: false,
     column: "main",
   },
-  { region: "identities", title: "Identities and roles", intro: "Who can sign in, and what Azure RBAC lets each do. A new assignment counts only once it has propagated.", polite: true, column: "side" },
-  { region: "secrets", title: "Key Vault secrets", intro: "The vault's secrets. Values stay hidden: revealing one is a SecretGet, recorded like any other.", polite: true, column: "side" },
-  { region: "queue", title: "Queue Storage", intro: "The queue step 04 sends one message to for each code, live.", polite: true, column: "side" },
-  { region: "audit", title: "Audit log", intro: "What Azure would have logged: sign-ins (Entra ID), Key Vault's AuditEvent, StorageQueueLogs and the Activity log. Newest first.", polite: false, column: "wide" },
+  {
+    region: "identities",
+    title: "Identities and roles",
+    intro: "Who can sign in, and what Azure RBAC lets each do. A new assignment counts only once it has propagated.",
+    polite: true,
+    column: "side",
+  },
+  {
+    region: "secrets",
+    title: "Key Vault secrets",
+    intro: "The vault's secrets. Values stay hidden: revealing one is a SecretGet, recorded like any other.",
+    polite: true,
+    column: "side",
+  },
+  {
+    region: "queue",
+    title: "Queue Storage",
+    intro: "The queue step 04 sends one message to for each code, live.",
+    polite: true,
+    column: "side",
+  },
+  {
+    region: "audit",
+    title: "Audit log",
+    intro:
+      "What Azure would have logged: sign-ins (Entra ID), Key Vault's AuditEvent, StorageQueueLogs and the Activity log. Newest first.",
+    polite: false,
+    column: "wide",
+  },
 ];
 
-export function page(options: { regions: Readonly<Record<Region, Html>>; csrf: string; since: number; result?: string }): Html {
+export function page(options: {
+  regions: Readonly<Record<Region, Html>>;
+  csrf: string;
+  since: number;
+  result?: string;
+}): Html {
   const { regions, csrf, since } = options;
   return html`<!doctype html>
 <html lang="en">
@@ -48,13 +90,14 @@ export function page(options: { regions: Readonly<Record<Region, Html>>; csrf: s
 <p id="announce" class="visually-hidden" role="status" aria-live="polite" sse-swap="announce"></p>
 <main>
 ${(["main", "side", "wide"] as const).map(
-  (column) => html`<div class="column ${column}">${REGIONS.filter((entry) => entry.column === column).map(
-    ({ region, title, intro, polite }) => html`<section id="${region}" aria-labelledby="${region}-title">
+  (column) =>
+    html`<div class="column ${column}">${REGIONS.filter((entry) => entry.column === column).map(
+      ({ region, title, intro, polite }) => html`<section id="${region}" aria-labelledby="${region}-title">
   <h2 id="${region}-title">${title}</h2>
   <p class="intro">${intro}</p>
   <div id="${region}-live" class="live" sse-swap="${region}" hx-swap="innerHTML" aria-live="${polite ? "polite" : "off"}">${regions[region]}</div>
 </section>`,
-  )}</div>`,
+    )}</div>`,
 )}
 </main>
 </body>

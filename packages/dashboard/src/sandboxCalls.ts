@@ -42,7 +42,14 @@ function call<T>(sandbox: Sandbox, { url, method, headers = {}, body }: Call): P
         path: `${target.pathname}${target.search}`,
         method,
         ca: sandbox.certificates.caPem,
-        headers: { host: target.host, accept: "application/json", ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}), ...headers },
+        headers: {
+          host: target.host,
+          accept: "application/json",
+          ...(payload
+            ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) }
+            : {}),
+          ...headers,
+        },
         timeout: 10_000,
       },
       (res) => {
@@ -77,7 +84,14 @@ export function admin<T>(sandbox: Sandbox, method: string, path: string, body?: 
 
 /** Key Vault's data plane as the developer: a token from `az login` (a sign-in), then the request (an AuditEvent). */
 export async function vaultAsDeveloper<T>(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<T> {
-  const { accessToken } = await admin<{ accessToken: string }>(sandbox, "POST", "/developer-token", { resource: VAULT_RESOURCE });
+  const { accessToken } = await admin<{ accessToken: string }>(sandbox, "POST", "/developer-token", {
+    resource: VAULT_RESOURCE,
+  });
   const separator = path.includes("?") ? "&" : "?";
-  return call<T>(sandbox, { url: `${sandbox.endpoints.keyVaultUrl}${path}${separator}api-version=${API_VERSION}`, method, headers: { authorization: `Bearer ${accessToken}` }, body });
+  return call<T>(sandbox, {
+    url: `${sandbox.endpoints.keyVaultUrl}${path}${separator}api-version=${API_VERSION}`,
+    method,
+    headers: { authorization: `Bearer ${accessToken}` },
+    body,
+  });
 }

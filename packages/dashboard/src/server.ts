@@ -49,7 +49,10 @@ export interface RunningDashboard {
 
 /** What the live view answers to a request it cannot serve: a sentence, never a stack. */
 const liveViewErrors: ServiceErrors = {
-  notFound: (req) => ({ status: 404, body: `Not found: ${req.method} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}` }),
+  notFound: (req) => ({
+    status: 404,
+    body: `Not found: ${req.method} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}`,
+  }),
   badRequest: () => ({ status: 400, body: "The request could not be read." }),
   internal: () => ({ status: 500, body: "The live view failed on this request; the rest of it goes on." }),
 };
@@ -62,8 +65,14 @@ const LOG_LINES = 80;
 
 const vendor = createRequire(import.meta.url);
 const STATIC: Readonly<Record<string, { file: string; type: string }>> = {
-  "/vendor/htmx.min.js": { file: join(dirname(vendor.resolve("htmx.org/package.json")), "dist/htmx.min.js"), type: "text/javascript" },
-  "/vendor/sse.min.js": { file: join(dirname(vendor.resolve("htmx-ext-sse/package.json")), "dist/sse.min.js"), type: "text/javascript" },
+  "/vendor/htmx.min.js": {
+    file: join(dirname(vendor.resolve("htmx.org/package.json")), "dist/htmx.min.js"),
+    type: "text/javascript",
+  },
+  "/vendor/sse.min.js": {
+    file: join(dirname(vendor.resolve("htmx-ext-sse/package.json")), "dist/sse.min.js"),
+    type: "text/javascript",
+  },
   "/static/page.css": { file: fileURLToPath(new URL("./static/page.css", import.meta.url)), type: "text/css" },
   "/static/page.js": { file: fileURLToPath(new URL("./static/page.js", import.meta.url)), type: "text/javascript" },
 };
@@ -85,9 +94,12 @@ function originsOf(sandbox: Sandbox): KnownOrigins {
 function regionsOf(event: AuditEvent): Region[] {
   const regions: Region[] = ["audit"];
   if (event.traceId) regions.push("traces");
-  if (event.category === "AzureActivity" && event.operationName.startsWith("Microsoft.Authorization/")) regions.push("identities");
-  if (event.category === "AzureActivity" && event.operationName.startsWith("Microsoft.ResourceHealth/")) regions.push("queue");
-  if (event.category === "AuditEvent" && /^Secret(Set|Delete|Update|Recover|Restore|Purge)$/.test(event.operationName)) regions.push("secrets");
+  if (event.category === "AzureActivity" && event.operationName.startsWith("Microsoft.Authorization/"))
+    regions.push("identities");
+  if (event.category === "AzureActivity" && event.operationName.startsWith("Microsoft.ResourceHealth/"))
+    regions.push("queue");
+  if (event.category === "AuditEvent" && /^Secret(Set|Delete|Update|Recover|Restore|Purge)$/.test(event.operationName))
+    regions.push("secrets");
   if (event.category === "StorageQueueLogs") regions.push("queue");
   return regions;
 }
@@ -121,7 +133,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       case "apps":
         return views.appsRegion(launcher.apps(), now).toString();
       case "traces":
-        return views.tracesRegion(buildTraces(sandbox.telemetry.list(), sandbox.audit.list({ last: 3000 }), origins).slice(0, TRACES_SHOWN), now).toString();
+        return views
+          .tracesRegion(
+            buildTraces(sandbox.telemetry.list(), sandbox.audit.list({ last: 3000 }), origins).slice(0, TRACES_SHOWN),
+            now,
+          )
+          .toString();
       case "identities":
         return views.identitiesRegion(now).toString();
       case "secrets":
@@ -140,14 +157,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const unsubscribe = [
     sandbox.audit.subscribe((event) => {
       live.mark(...regionsOf(event));
-      if (isDenial(event)) live.announce(`Denied: ${event.caller?.displayName ?? event.tokenClaims?.oid ?? "a caller"}, ${event.operationName} ${event.statusCode} ${event.errorCode ?? ""}. The explanation is in the trace and the audit log.`);
+      if (isDenial(event))
+        live.announce(
+          `Denied: ${event.caller?.displayName ?? event.tokenClaims?.oid ?? "a caller"}, ${event.operationName} ${event.statusCode} ${event.errorCode ?? ""}. The explanation is in the trace and the audit log.`,
+        );
     }),
     sandbox.telemetry.subscribe(() => live.mark("traces")),
   ];
   // A role assignment taking effect changes nothing else: look each second while one propagates, and now and then anyway.
   const ticks = [
     setInterval(() => {
-      if (sandbox.rbac.list().some((assignment) => assignment.effectiveFrom > Date.now() - 1500)) live.mark("identities", "traces", "audit");
+      if (sandbox.rbac.list().some((assignment) => assignment.effectiveFrom > Date.now() - 1500))
+        live.mark("identities", "traces", "audit");
     }, 1000),
     setInterval(() => live.mark(...REGIONS.map(({ region }) => region)), 5000),
   ];
@@ -166,7 +187,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       return;
     }
     res.set({
-      "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "content-security-policy":
+        "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
       "x-content-type-options": "nosniff",
       "referrer-policy": "no-referrer",
       "cache-control": "no-store",
@@ -195,7 +217,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   }
 
   app.get("/", async (req, res) => {
-    const regions = Object.fromEntries(await Promise.all(REGIONS.map(async ({ region }) => [region, raw(await live.snapshot(region))]))) as Record<Region, Html>;
+    const regions = Object.fromEntries(
+      await Promise.all(REGIONS.map(async ({ region }) => [region, raw(await live.snapshot(region))])),
+    ) as Record<Region, Html>;
     const result = typeof req.query["result"] === "string" ? req.query["result"].slice(0, 500) : undefined;
     res.type("html").send(page({ regions, csrf, since: live.version, ...(result ? { result } : {}) }).toString());
   });
@@ -212,33 +236,63 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   /** An action's answer: a line for the status (htmx), or the page again with it (a form without script). */
   const answer = (req: Request, res: Response, result: actions.ActionResult) => {
     live.announce(result.message);
-    if (req.get("hx-request") === "true") res.type("html").send(html`<span class="${result.ok ? "ok" : "error"}">${result.message}</span>`.toString());
+    if (req.get("hx-request") === "true")
+      res.type("html").send(html`<span class="${result.ok ? "ok" : "error"}">${result.message}</span>`.toString());
     else res.redirect(303, `/?result=${encodeURIComponent(result.message)}`);
   };
-  const act = (work: (req: Request) => Promise<actions.ActionResult>, ...regions: Region[]) => async (req: Request, res: Response) => {
-    let result: actions.ActionResult;
-    try {
-      result = await work(req);
-    } catch (error) {
-      result = { ok: false, message: error instanceof SandboxCallError ? `Refused: ${error.code ? `(${error.code}) ` : ""}${error.message}` : `Failed: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    live.mark(...regions);
-    answer(req, res, result);
-  };
+  const act =
+    (work: (req: Request) => Promise<actions.ActionResult>, ...regions: Region[]) =>
+    async (req: Request, res: Response) => {
+      let result: actions.ActionResult;
+      try {
+        result = await work(req);
+      } catch (error) {
+        result = {
+          ok: false,
+          message:
+            error instanceof SandboxCallError
+              ? `Refused: ${error.code ? `(${error.code}) ` : ""}${error.message}`
+              : `Failed: ${error instanceof Error ? error.message : String(error)}`,
+        };
+      }
+      live.mark(...regions);
+      answer(req, res, result);
+    };
   const form = (req: Request) => (req.body ?? {}) as Record<string, string | undefined>;
 
-  app.post("/actions/grant", act((req) => actions.grant(sandbox, form(req)), "identities"));
-  app.post("/actions/revoke", act((req) => actions.revoke(sandbox, form(req)), "identities"));
-  app.post("/actions/rotate-key", act(() => actions.rotateKey(sandbox), "secrets"));
-  app.post("/actions/queue/stop", act(() => actions.stopQueue(sandbox), "queue"));
-  app.post("/actions/queue/start", act(() => actions.startQueue(sandbox), "queue"));
+  app.post(
+    "/actions/grant",
+    act((req) => actions.grant(sandbox, form(req)), "identities"),
+  );
+  app.post(
+    "/actions/revoke",
+    act((req) => actions.revoke(sandbox, form(req)), "identities"),
+  );
+  app.post(
+    "/actions/rotate-key",
+    act(() => actions.rotateKey(sandbox), "secrets"),
+  );
+  app.post(
+    "/actions/queue/stop",
+    act(() => actions.stopQueue(sandbox), "queue"),
+  );
+  app.post(
+    "/actions/queue/start",
+    act(() => actions.startQueue(sandbox), "queue"),
+  );
   app.post(
     "/actions/apps/:app/restart",
-    act(async (req) => {
-      const name = String(req.params["app"]);
-      const result = await launcher.restart(name);
-      return result.url ? { ok: true, message: `${name} restarted: ${result.url}` } : { ok: false, message: `${name} did not start: ${result.error ?? "no reason given"}` };
-    }, "apps", "traces"),
+    act(
+      async (req) => {
+        const name = String(req.params["app"]);
+        const result = await launcher.restart(name);
+        return result.url
+          ? { ok: true, message: `${name} restarted: ${result.url}` }
+          : { ok: false, message: `${name} did not start: ${result.error ?? "no reason given"}` };
+      },
+      "apps",
+      "traces",
+    ),
   );
   app.post(
     "/actions/apps/:app/call",
@@ -271,7 +325,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       const value = await actions.reveal(sandbox, name);
       fragmentOrPage(req, res, name, views.revealedValue(name, value));
     } catch (error) {
-      fragmentOrPage(req, res, name, html`<span class="error">Could not read it: ${error instanceof Error ? error.message : String(error)}</span>`);
+      fragmentOrPage(
+        req,
+        res,
+        name,
+        html`<span class="error">Could not read it: ${error instanceof Error ? error.message : String(error)}</span>`,
+      );
     }
   });
 
@@ -285,8 +344,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       if (!res.headersSent) res.status(status).type("text/plain").send("The request could not be read.");
       return;
     }
-    console.error(`live view: ${req.method} ${req.path} failed: ${error instanceof Error ? error.message : String(error)}`);
-    if (!res.headersSent) res.status(500).type("text/plain").send("The live view failed on this request; the rest of it goes on.");
+    console.error(
+      `live view: ${req.method} ${req.path} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    if (!res.headersSent)
+      res.status(500).type("text/plain").send("The live view failed on this request; the rest of it goes on.");
   });
 
   // Through the sandbox's host, as every service of the sandbox: whatever a request holds, it is answered, and npm start goes on.

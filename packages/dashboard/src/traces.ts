@@ -59,11 +59,16 @@ export interface Trace {
   readonly updated: number;
 }
 
-const text = (value: unknown) => (typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined);
-const numberOf = (value: unknown) => (typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : undefined);
+const text = (value: unknown) =>
+  typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
+const numberOf = (value: unknown) =>
+  typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : undefined;
 
 /** Azure SDK namespaces, in the learner's words. */
-const NAMESPACES: Readonly<Record<string, string>> = { "Microsoft.KeyVault": "Key Vault", "Microsoft.Storage": "Queue Storage" };
+const NAMESPACES: Readonly<Record<string, string>> = {
+  "Microsoft.KeyVault": "Key Vault",
+  "Microsoft.Storage": "Queue Storage",
+};
 
 function urlOf(span: TelemetrySpan): URL | undefined {
   const value = text(span.attributes["url.full"]) ?? text(span.attributes["http.url"]);
@@ -85,12 +90,19 @@ const isCredential = (span: TelemetrySpan) => /Credential[.-]getToken$/.test(spa
 function labelOf(span: TelemetrySpan, origins: KnownOrigins): { label: string; kind: TraceNode["kind"] } {
   const method = text(span.attributes["http.request.method"]) ?? text(span.attributes["http.method"]) ?? "";
   if (span.kind === "server") {
-    const path = text(span.attributes["url.path"]) ?? text(span.attributes["http.target"])?.split("?")[0] ?? text(span.attributes["http.route"]) ?? "";
+    const path =
+      text(span.attributes["url.path"]) ??
+      text(span.attributes["http.target"])?.split("?")[0] ??
+      text(span.attributes["http.route"]) ??
+      "";
     return { label: `${method} ${path}`.trim() || span.name, kind: "request" };
   }
   if (isCredential(span)) {
     const name = span.name.replace(/[.-]getToken$/, "");
-    return { label: name === "ChainedTokenCredential" ? "DefaultAzureCredential: the credential chain" : name, kind: "credential" };
+    return {
+      label: name === "ChainedTokenCredential" ? "DefaultAzureCredential: the credential chain" : name,
+      kind: "credential",
+    };
   }
   const url = urlOf(span);
   if (url && span.kind === "client") {
@@ -113,7 +125,11 @@ interface Building {
 }
 
 /** Builds the traces of these spans and events, newest first. */
-export function buildTraces(spans: readonly TelemetrySpan[], events: readonly AuditEvent[], origins: KnownOrigins = {}): Trace[] {
+export function buildTraces(
+  spans: readonly TelemetrySpan[],
+  events: readonly AuditEvent[],
+  origins: KnownOrigins = {},
+): Trace[] {
   const byTrace = new Map<string, { spans: TelemetrySpan[]; events: AuditEvent[] }>();
   const entry = (traceId: string) => {
     let found = byTrace.get(traceId);
@@ -122,10 +138,17 @@ export function buildTraces(spans: readonly TelemetrySpan[], events: readonly Au
   };
   for (const span of spans) entry(span.traceId).spans.push(span);
   for (const event of events) if (event.traceId) entry(event.traceId).events.push(event);
-  return [...byTrace].map(([traceId, { spans: own, events: audit }]) => buildTrace(traceId, own, audit, origins)).sort((a, b) => b.start - a.start);
+  return [...byTrace]
+    .map(([traceId, { spans: own, events: audit }]) => buildTrace(traceId, own, audit, origins))
+    .sort((a, b) => b.start - a.start);
 }
 
-function buildTrace(traceId: string, spans: readonly TelemetrySpan[], events: readonly AuditEvent[], origins: KnownOrigins): Trace {
+function buildTrace(
+  traceId: string,
+  spans: readonly TelemetrySpan[],
+  events: readonly AuditEvent[],
+  origins: KnownOrigins,
+): Trace {
   const nodes = new Map<string, Building>(spans.map((span) => [span.spanId, { span, children: [], audit: [] }]));
   const roots: Building[] = [];
   for (const node of nodes.values()) {
@@ -150,10 +173,23 @@ function buildTrace(traceId: string, spans: readonly TelemetrySpan[], events: re
     const status = statusOf(span) ?? building.audit.at(-1)?.statusCode;
     const children = building.children.sort((a, b) => a.span.startTime - b.span.startTime).map(toNode);
     // Key Vault's challenge (a 401 to the request without a token) is the SDK's expected first step, not a failure.
-    const challenge = status === 401 && building.audit.length > 0 && building.audit.every((event) => event.statusCode === 401 && !event.tokenProblem);
-    const credential = kind === "credential" && span.name !== "ChainedTokenCredential.getToken" ? (span.status.code !== "error" ? "answered" : /unavailable/i.test(span.status.message ?? "") ? "unavailable" : "failed") : undefined;
+    const challenge =
+      status === 401 &&
+      building.audit.length > 0 &&
+      building.audit.every((event) => event.statusCode === 401 && !event.tokenProblem);
+    const credential =
+      kind === "credential" && span.name !== "ChainedTokenCredential.getToken"
+        ? span.status.code !== "error"
+          ? "answered"
+          : /unavailable/i.test(span.status.message ?? "")
+            ? "unavailable"
+            : "failed"
+        : undefined;
     // A credential the chain skips (nothing for it here) is how DefaultAzureCredential works, not a failure.
-    const failed = !challenge && credential !== "unavailable" && (span.status.code === "error" || (status !== undefined && status >= 400));
+    const failed =
+      !challenge &&
+      credential !== "unavailable" &&
+      (span.status.code === "error" || (status !== undefined && status >= 400));
     return {
       id: span.spanId,
       span,
@@ -182,10 +218,17 @@ function buildTrace(traceId: string, spans: readonly TelemetrySpan[], events: re
     status: event.statusCode,
   }));
   const root = treeRoots.find((node) => node.kind === "request") ?? treeRoots[0];
-  const app = root?.span?.service ?? sortedEvents.find((event) => event.caller?.displayName)?.caller?.displayName ?? "unknown app";
+  const app =
+    root?.span?.service ??
+    sortedEvents.find((event) => event.caller?.displayName)?.caller?.displayName ??
+    "unknown app";
   const all = [...treeRoots, ...auditNodes];
   const status = root?.kind === "request" ? root.status : undefined;
-  const failed = root ? (root.kind === "request" ? (status ?? 0) >= 400 : root.failed) : auditNodes.some((node) => node.failed);
+  const failed = root
+    ? root.kind === "request"
+      ? (status ?? 0) >= 400
+      : root.failed
+    : auditNodes.some((node) => node.failed);
   return {
     traceId,
     app,
@@ -198,7 +241,9 @@ function buildTrace(traceId: string, spans: readonly TelemetrySpan[], events: re
     roots: all,
     tokens: tokenAcquisitions(treeRoots),
     audit: sortedEvents,
-    vaultReads: sortedEvents.filter((event) => event.category === "AuditEvent" && event.operationName === "SecretGet" && event.statusCode === 200).length,
+    vaultReads: sortedEvents.filter(
+      (event) => event.category === "AuditEvent" && event.operationName === "SecretGet" && event.statusCode === 200,
+    ).length,
     updated: end,
   };
 }
@@ -212,7 +257,9 @@ function tokenAcquisitions(roots: readonly TraceNode[]): TokenAcquisition[] {
     if (node.kind === "credential" && parent?.kind !== "credential") {
       const inside = [node, ...descendants(node)];
       const credentials = inside.filter((child) => child.credential);
-      const answered = credentials.find((child) => child.credential === "answered") ?? (node.credential === "answered" ? node : undefined);
+      const answered =
+        credentials.find((child) => child.credential === "answered") ??
+        (node.credential === "answered" ? node : undefined);
       const signIn = inside.flatMap((child) => child.audit).find((event) => event.category.endsWith("SignInLogs"));
       const requested = inside.some((child) => child.kind === "http");
       const forService = NAMESPACES[text(node.span?.attributes["az.namespace"]) ?? ""] ?? "Azure";
@@ -227,8 +274,15 @@ function tokenAcquisitions(roots: readonly TraceNode[]): TokenAcquisition[] {
     }
     // An SDK call that sent a token without asking a credential: its pipeline's cached token.
     if (node.kind === "operation" && !descendants(node).some((child) => child.kind === "credential")) {
-      const bearer = descendants(node).flatMap((child) => child.audit).find((event) => event.tokenClaims || event.caller);
-      if (bearer) found.push({ forService: NAMESPACES[text(node.span?.attributes["az.namespace"]) ?? ""] ?? "Azure", unavailable: [], source: "client cache" });
+      const bearer = descendants(node)
+        .flatMap((child) => child.audit)
+        .find((event) => event.tokenClaims || event.caller);
+      if (bearer)
+        found.push({
+          forService: NAMESPACES[text(node.span?.attributes["az.namespace"]) ?? ""] ?? "Azure",
+          unavailable: [],
+          source: "client cache",
+        });
     }
     for (const child of node.children) visit(child, node);
   };

@@ -4,7 +4,16 @@
  * when it changes. Every action is a real form (it works without script);
  * htmx posts it in place.
  */
-import { ROLE_DEFINITIONS, explainDenial, isChallenge, isDenial, type AuditEvent, type DenialContext, type Explanation, type Sandbox } from "@keyless/sandbox";
+import {
+  ROLE_DEFINITIONS,
+  explainDenial,
+  isChallenge,
+  isDenial,
+  type AuditEvent,
+  type DenialContext,
+  type Explanation,
+  type Sandbox,
+} from "@keyless/sandbox";
 import { html, type Html } from "./html.ts";
 import type { Trace, TraceNode } from "./traces.ts";
 
@@ -50,7 +59,8 @@ export function scopeName(sandbox: Sandbox, scope: string): string {
   const { scopes, seed } = sandbox;
   const lower = scope.toLowerCase();
   if (lower === scopes.vault.toLowerCase()) return `Key Vault ${seed.keyVault.name}`;
-  if (lower.startsWith(`${scopes.vault.toLowerCase()}/secrets/`)) return `secret ${scope.split("/").at(-1)} in ${seed.keyVault.name}`;
+  if (lower.startsWith(`${scopes.vault.toLowerCase()}/secrets/`))
+    return `secret ${scope.split("/").at(-1)} in ${seed.keyVault.name}`;
   for (const queue of seed.storage.queues) if (lower === scopes.queue(queue).toLowerCase()) return `queue ${queue}`;
   if (lower === scopes.storageAccount.toLowerCase()) return `storage account ${seed.storage.account}`;
   if (lower === scopes.resourceGroup.toLowerCase()) return `resource group ${seed.subscription.resourceGroup}`;
@@ -62,7 +72,13 @@ export function scopeName(sandbox: Sandbox, scope: string): string {
 const csrfField = (context: ViewContext) => html`<input type="hidden" name="_csrf" value="${context.csrf}">`;
 
 /** A form that posts an action: in place with htmx (the answer goes to the status line), or as a page without script. */
-function actionForm(context: ViewContext, action: string, fields: Html, button: Html, options: { confirm?: string; className?: string } = {}): Html {
+function actionForm(
+  context: ViewContext,
+  action: string,
+  fields: Html,
+  button: Html,
+  options: { confirm?: string; className?: string } = {},
+): Html {
   return html`<form class="${options.className ?? "inline"}" method="post" action="${action}" hx-post="${action}" hx-target="#result" hx-swap="innerHTML"${options.confirm ? html` hx-confirm="${options.confirm}"` : ""}>${csrfField(context)}${fields}${button}</form>`;
 }
 
@@ -73,7 +89,12 @@ export function denialContext(sandbox: Sandbox, now: number): DenialContext {
     principals: sandbox.directory.all().map(({ objectId, displayName, type, appId }) => ({
       objectId,
       displayName,
-      type: sandbox.directory.describe(objectId)?.type === "ManagedIdentity" ? "managed identity" : type === "User" ? "user" : "service principal",
+      type:
+        sandbox.directory.describe(objectId)?.type === "ManagedIdentity"
+          ? "managed identity"
+          : type === "User"
+            ? "user"
+            : "service principal",
       ...(appId ? { appId } : {}),
     })),
     assignments: sandbox.rbac.list(),
@@ -95,7 +116,9 @@ export function explanationView(explanation: Explanation, key: string, open = tr
         ? html`<dt>The token's claims that mattered</dt><dd><ul class="claims">${claims.map(
             (claim) =>
               html`<li><strong>${claim.label}</strong> <span class="muted">(${claim.claim})</span>: <code>${claim.found}</code> ${
-                claim.ok ? html`<span class="badge allowed">as wanted</span>` : html`<span class="badge denied">not as wanted</span> <span>wanted: ${claim.expected ?? "another value"}</span>`
+                claim.ok
+                  ? html`<span class="badge allowed">as wanted</span>`
+                  : html`<span class="badge denied">not as wanted</span> <span>wanted: ${claim.expected ?? "another value"}</span>`
               }</li>`,
           )}</ul></dd>`
         : ""
@@ -105,7 +128,8 @@ export function explanationView(explanation: Explanation, key: string, open = tr
     ${
       explanation.assignments.length > 0
         ? html`<dt>The caller's assignments of those roles</dt><dd><ul>${explanation.assignments.map(
-            (assignment) => html`<li>${assignment.role} at <code class="scope">${assignment.scope}</code>: ${assignment.coversResource ? "covers the resource" : "does not cover the resource"}, ${assignment.state === "propagating" ? `propagating until ${time(assignment.effectiveFrom)}` : "in effect"}</li>`,
+            (assignment) =>
+              html`<li>${assignment.role} at <code class="scope">${assignment.scope}</code>: ${assignment.coversResource ? "covers the resource" : "does not cover the resource"}, ${assignment.state === "propagating" ? `propagating until ${time(assignment.effectiveFrom)}` : "in effect"}</li>`,
           )}</ul></dd>`
         : ""
     }
@@ -141,8 +165,18 @@ function auditNote(event: AuditEvent, context: ViewContext): Html {
 function nodeView(node: TraceNode, trace: Trace, context: ViewContext): Html {
   const width = trace.durationMs > 0 ? Math.max(0.5, (node.durationMs / trace.durationMs) * 100) : 100;
   const left = trace.durationMs > 0 ? Math.min(99.5, (node.offsetMs / trace.durationMs) * 100) : 0;
-  const credential = node.credential === "answered" ? html` <span class="badge allowed">answered</span>` : node.credential === "unavailable" ? html` <span class="badge muted-badge">not available here</span>` : node.credential === "failed" ? html` <span class="badge denied">failed</span>` : "";
-  const status = node.kind !== "credential" && node.kind !== "audit" && node.status !== undefined ? html` <span class="badge ${node.failed ? "denied" : node.status === 401 ? "challenge" : "ok"}">${node.status}</span>` : "";
+  const credential =
+    node.credential === "answered"
+      ? html` <span class="badge allowed">answered</span>`
+      : node.credential === "unavailable"
+        ? html` <span class="badge muted-badge">not available here</span>`
+        : node.credential === "failed"
+          ? html` <span class="badge denied">failed</span>`
+          : "";
+  const status =
+    node.kind !== "credential" && node.kind !== "audit" && node.status !== undefined
+      ? html` <span class="badge ${node.failed ? "denied" : node.status === 401 ? "challenge" : "ok"}">${node.status}</span>`
+      : "";
   const denials = node.audit.filter(isDenial);
   return html`<li class="node ${node.kind}${node.failed ? " failed" : ""}">
   <div class="row"><span class="label">${node.label}</span>${status}${credential} <span class="timing">+${ms(node.offsetMs)} · ${ms(node.durationMs)}</span></div>
@@ -155,7 +189,10 @@ function nodeView(node: TraceNode, trace: Trace, context: ViewContext): Html {
 }
 
 export function traceView(trace: Trace, context: ViewContext): Html {
-  const outcome = trace.status !== undefined ? html`<span class="badge ${trace.failed ? "denied" : "ok"}">${trace.status}</span>` : html`<span class="badge ${trace.failed ? "denied" : "ok"}">${trace.failed ? "failed" : "ok"}</span>`;
+  const outcome =
+    trace.status !== undefined
+      ? html`<span class="badge ${trace.failed ? "denied" : "ok"}">${trace.status}</span>`
+      : html`<span class="badge ${trace.failed ? "denied" : "ok"}">${trace.failed ? "failed" : "ok"}</span>`;
   const tokens = trace.tokens.map(
     (token) =>
       html`<li>Token for ${token.forService}: ${
@@ -177,13 +214,16 @@ export function traceView(trace: Trace, context: ViewContext): Html {
 </article>`;
 }
 
-const flatten = (nodes: readonly TraceNode[]): TraceNode[] => nodes.flatMap((node) => [node, ...flatten(node.children)]);
+const flatten = (nodes: readonly TraceNode[]): TraceNode[] =>
+  nodes.flatMap((node) => [node, ...flatten(node.children)]);
 
 /** The key-rotation lesson, when a request shows it: the third party refused the key, the app read the vault once and tried again. */
 function rotationNote(trace: Trace): Html {
   const nodes = flatten(trace.roots);
   const refused = nodes.findIndex((node) => node.kind === "fetch" && node.status === 401);
-  const reread = nodes.findIndex((node, index) => index > refused && node.kind === "operation" && /getSecret/.test(node.label));
+  const reread = nodes.findIndex(
+    (node, index) => index > refused && node.kind === "operation" && /getSecret/.test(node.label),
+  );
   if (refused < 0 || reread < 0) return html``;
   const retried = nodes.slice(reread).some((node) => node.kind === "fetch" && node.status === 200);
   return html`<p class="story">The third party refused the key it had (401): the app read the secret from Key Vault again, ${trace.vaultReads === 1 ? "once" : `${trace.vaultReads} times`}, and ${retried ? "tried again with the new key: 200" : "its retry did not succeed"}.</p>`;
@@ -333,7 +373,8 @@ export function queueRegion(queue: QueueView, context: ViewContext): Html {
 ${
   queue.messages && queue.messages.length > 0
     ? html`<table><caption class="visually-hidden">Messages in ${queue.name}</caption><thead><tr><th scope="col">Inserted</th><th scope="col">Message</th></tr></thead><tbody>${queue.messages.map(
-        (message) => html`<tr><td><time datetime="${message.insertedOn}">${time(message.insertedOn)}</time></td><td><code>${message.messageText}</code></td></tr>`,
+        (message) =>
+          html`<tr><td><time datetime="${message.insertedOn}">${time(message.insertedOn)}</time></td><td><code>${message.messageText}</code></td></tr>`,
       )}</tbody></table>`
     : running
       ? html`<p class="empty">No messages: step 04 sends one per code.</p>`
@@ -354,7 +395,14 @@ export function auditRegion(events: readonly AuditEvent[], context: ViewContext)
     <td><time datetime="${event.time}">${time(event.time)}</time></td>
     <td>${event.category}</td>
     <td>${event.caller?.displayName ?? event.caller?.appId ?? event.tokenClaims?.oid ?? "—"}</td>
-    <td>${event.operationName}${event.properties ? html`<br><span class="muted">${Object.entries(event.properties).filter(([key]) => key !== "activityCategory").map(([key, value]) => `${key}: ${value}`).join("; ")}</span>` : ""}</td>
+    <td>${event.operationName}${
+      event.properties
+        ? html`<br><span class="muted">${Object.entries(event.properties)
+            .filter(([key]) => key !== "activityCategory")
+            .map(([key, value]) => `${key}: ${value}`)
+            .join("; ")}</span>`
+        : ""
+    }</td>
     <td>${auditNote(event, context)}${isDenial(event) ? explanationView(explainDenial(event, denial), `audit-${event.id}`, false) : ""}</td>
   </tr>`,
   )}</tbody>

@@ -13,17 +13,28 @@ import { chromium, type BrowserContext, type Locator, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CHROMIUM = process.env["KEYLESS_CHROMIUM"] ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+  "--disable-quic",
+];
 const WORKSHOP = fileURLToPath(new URL("../../workshop", import.meta.url));
 /** Beside the site's: the repository's .test-results/, which CI keeps. */
 const SCREENSHOTS = fileURLToPath(new URL("../../../.test-results", import.meta.url));
 /** Step 03's managed identity, and the vault it reads (seed.json). */
 const STEP_03 = "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e";
-const VAULT = "/subscriptions/7d3e1c6a-8b1f-4c2d-9e0a-1f2b3c4d5e6f/resourceGroups/keyless-rg/providers/Microsoft.KeyVault/vaults/keyless-kv";
+const VAULT =
+  "/subscriptions/7d3e1c6a-8b1f-4c2d-9e0a-1f2b3c4d5e6f/resourceGroups/keyless-rg/providers/Microsoft.KeyVault/vaults/keyless-kv";
 
 const hasChromium = existsSync(CHROMIUM);
 const missing = `no Chromium at ${CHROMIUM}: install it with apt-get install chromium (or set KEYLESS_CHROMIUM)`;
-if (!hasChromium && !process.env["CI"]) console.warn(`Skipping the live view's browser test: ${missing}. With CI set, this fails instead.`);
+if (!hasChromium && !process.env["CI"])
+  console.warn(`Skipping the live view's browser test: ${missing}. With CI set, this fails instead.`);
 if (!hasChromium && process.env["CI"]) {
   it("has Chromium for the live view's browser test", () => {
     throw new Error(`The live view's browser test cannot run: ${missing}.`);
@@ -43,8 +54,17 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
     stateDir = mkdtempSync(join(tmpdir(), "keyless-live-view-"));
     userDataDir = mkdtempSync(join(tmpdir(), "keyless-chromium-"));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))), KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" };
-    launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "03", "04"], { cwd: WORKSHOP, env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+      KEYLESS_SANDBOX_DIR: stateDir,
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+    };
+    launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "03", "04"], {
+      cwd: WORKSHOP,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     launcher.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const url = await new Promise<string>((resolve, reject) => {
       launcher.stdout?.on("data", (chunk: Buffer) => {
@@ -54,13 +74,23 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
       });
       launcher.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
     });
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 1000 } });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1400, height: 1000 },
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
     page.on("pageerror", (error) => problems.push(String(error)));
-    page.on("response", (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`));
+    page.on(
+      "response",
+      (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`),
+    );
     await page.goto(url);
-    await page.waitForFunction('document.getElementById("live-state")?.textContent?.startsWith("Live:")', undefined, { timeout: 20_000 });
+    await page.waitForFunction('document.getElementById("live-state")?.textContent?.startsWith("Live:")', undefined, {
+      timeout: 20_000,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -74,17 +104,28 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
   });
 
   /** A locator's text, whitespace collapsed; "" while it is not there. */
-  const textOf = (locator: Locator) => locator.first().textContent({ timeout: 1000 }).then((found) => (found ?? "").replace(/\s+/g, " ").trim(), () => "");
+  const textOf = (locator: Locator) =>
+    locator
+      .first()
+      .textContent({ timeout: 1000 })
+      .then(
+        (found) => (found ?? "").replace(/\s+/g, " ").trim(),
+        () => "",
+      );
   /** Waits until the locator shows the text (the page updates live: give it a moment). */
   const shows = (locator: Locator, expected: string | RegExp) => {
     const polled = expect.poll(() => textOf(locator), { timeout: 20_000, interval: 100 });
     return typeof expected === "string" ? polled.toContain(expected) : polled.toMatch(expected);
   };
   /** A screenshot for CI's artefacts: the whole page, or the part a test is about. */
-  const shot = (name: string, part?: Locator) => (part ? part.first().screenshot({ path: join(SCREENSHOTS, `live-view-${name}.png`) }) : page.screenshot({ path: join(SCREENSHOTS, `live-view-${name}.png`), fullPage: true }));
+  const shot = (name: string, part?: Locator) =>
+    part
+      ? part.first().screenshot({ path: join(SCREENSHOTS, `live-view-${name}.png`) })
+      : page.screenshot({ path: join(SCREENSHOTS, `live-view-${name}.png`), fullPage: true });
   const result = () => page.locator("#result");
   /** The newest trace of an app whose title says what it was. */
-  const newestTrace = (app: string, title: string): Locator => page.locator("article.trace").filter({ hasText: app }).filter({ hasText: title }).first();
+  const newestTrace = (app: string, title: string): Locator =>
+    page.locator("article.trace").filter({ hasText: app }).filter({ hasText: title }).first();
   const press = async (selector: string) => {
     // The keyboard, as a learner without a mouse would. Through the locator, which finds the button again if a
     // live update has just replaced it (focusing it first, then pressing, could press on one already gone).
@@ -92,7 +133,14 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
   };
 
   it("shows every region, labelled, in light and dark, with nothing failing to load", async () => {
-    for (const name of ["Apps", "Requests, traced", "Identities and roles", "Key Vault secrets", "Queue Storage", "Audit log"]) {
+    for (const name of [
+      "Apps",
+      "Requests, traced",
+      "Identities and roles",
+      "Key Vault secrets",
+      "Queue Storage",
+      "Audit log",
+    ]) {
       expect(await page.getByRole("region", { name, exact: true }).isVisible(), name).toBe(true);
     }
     // Start-up's reads of the vault are traces already: the challenge, the token, RBAC's decision.
@@ -101,7 +149,19 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
     await shows(startup, /ManagedIdentityCredential answered .*fetched/);
     await shows(startup, "RBAC: allowed");
     // Every control has a name a screen reader can say.
-    const unnamed = await page.locator("button, select, a").evaluateAll((elements) => elements.filter((element) => !(element.getAttribute("aria-label") || element.textContent?.trim() || (element.id && element.ownerDocument.querySelector(`label[for="${element.id}"]`)))).length);
+    const unnamed = await page
+      .locator("button, select, a")
+      .evaluateAll(
+        (elements) =>
+          elements.filter(
+            (element) =>
+              !(
+                element.getAttribute("aria-label") ||
+                element.textContent?.trim() ||
+                (element.id && element.ownerDocument.querySelector(`label[for="${element.id}"]`))
+              ),
+          ).length,
+      );
     expect(unnamed).toBe(0);
     await shot("light");
     await page.emulateMedia({ colorScheme: "dark" });
@@ -122,7 +182,10 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
     await shows(why, "keyless-step-03 has no role that allows");
     await shows(why, "Microsoft.KeyVault/vaults/secrets/getSecret/action");
     await shows(why, "Caller is not authorized to perform action on resource.");
-    await shows(why.locator("pre.fix"), `az role assignment create --assignee ${STEP_03} --role "Key Vault Secrets User" --scope ${VAULT}`);
+    await shows(
+      why.locator("pre.fix"),
+      `az role assignment create --assignee ${STEP_03} --role "Key Vault Secrets User" --scope ${VAULT}`,
+    );
     await shows(page.locator("#app-keyless-step-03"), "did not start");
     await shot("denied-explained", denied);
   });
@@ -164,7 +227,10 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
 
   it("reveal a secret: it asks first, shows the value, and the vault records a SecretGet by the developer", async () => {
     await press("#reveal-button-third-party-api-key");
-    await shows(page.locator("#reveal-third-party-api-key"), "Key Vault records it as a SecretGet by learner@keyless.local");
+    await shows(
+      page.locator("#reveal-third-party-api-key"),
+      "Key Vault records it as a SecretGet by learner@keyless.local",
+    );
     await press("#reveal-confirm-third-party-api-key");
     await shows(page.locator("#revealed-third-party-api-key"), /^[A-Za-z0-9+/=]{40,}$/);
     await shows(page.locator("#audit-live tr").filter({ hasText: "SecretGet" }).first(), "learner@keyless.local");

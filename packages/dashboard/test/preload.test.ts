@@ -22,7 +22,9 @@ let base: string;
 let collectorUrl: string;
 const batches: string[] = [];
 
-async function listen(handler: (url: string | undefined, body: string) => void): Promise<{ server: Server; url: string }> {
+async function listen(
+  handler: (url: string | undefined, body: string) => void,
+): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
@@ -56,7 +58,10 @@ interface Run {
 }
 
 function run(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [APP], { env: { PATH: process.env["PATH"] ?? "", UPSTREAM: base, AZURE_CLIENT_SECRET: SECRET, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [APP], {
+    env: { PATH: process.env["PATH"] ?? "", UPSTREAM: base, AZURE_CLIENT_SECRET: SECRET, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   started.push(child);
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -110,7 +115,9 @@ describe("the telemetry preload", () => {
     const app = run(traced(collectorUrl));
     try {
       await fetch(`${await app.url}/`);
-      await expect.poll(() => batches.flatMap((batch) => spansOf(JSON.parse(batch))).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      await expect
+        .poll(() => batches.flatMap((batch) => spansOf(JSON.parse(batch))).length, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(2);
     } finally {
       await stop(app);
     }
@@ -118,7 +125,11 @@ describe("the telemetry preload", () => {
     const server = spans.find((span) => span.kind === "server");
     const call = spans.find((span) => span.kind === "client");
     expect(server).toMatchObject({ service: "keyless-test-app", scope: "@opentelemetry/instrumentation-http" });
-    expect(call).toMatchObject({ traceId: server?.traceId, parentSpanId: server?.spanId, scope: "@opentelemetry/instrumentation-undici" });
+    expect(call).toMatchObject({
+      traceId: server?.traceId,
+      parentSpanId: server?.spanId,
+      scope: "@opentelemetry/instrumentation-undici",
+    });
     expect(call?.attributes["url.full"]).toBe(`${base}/work?code=[redacted]&api-version=1`);
     // Not in any form: as sent, URL-encoded, or in a header.
     for (const batch of batches) {

@@ -17,21 +17,81 @@ const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, a
 
 /** Methods no surface expects: WebDAV, lowercase, unknown, very long, not a token at all. */
 export const oddMethod: fc.Arbitrary<Bytes> = fc.oneof(
-  fc.constantFrom("HEAD", "OPTIONS", "PATCH", "PROPFIND", "TRACE", "CONNECT", "MKCOL", "SEARCH", "QUERY", "MERGE", "LOCK", "PURGE", "M-SEARCH", "SOURCE", "PRI"),
+  fc.constantFrom(
+    "HEAD",
+    "OPTIONS",
+    "PATCH",
+    "PROPFIND",
+    "TRACE",
+    "CONNECT",
+    "MKCOL",
+    "SEARCH",
+    "QUERY",
+    "MERGE",
+    "LOCK",
+    "PURGE",
+    "M-SEARCH",
+    "SOURCE",
+    "PRI",
+  ),
   fc.constantFrom("get", "post", "Put", "dElEtE", "head", "options"),
   fc.stringMatching(/^[A-Z]{1,12}$/),
   fc.integer({ min: 64, max: 20_000 }).map((length) => "G".repeat(length)),
   fc.constantFrom<Bytes>("", "GET\0", "G\tT", "GE T", "\u00e9GET", Buffer.from([0xff, 0x47])),
 );
 
-export const method = (usual: readonly string[]): fc.Arbitrary<Bytes> => fc.oneof(weighted(6, fc.constantFrom(...usual)), weighted(1, oddMethod));
+export const method = (usual: readonly string[]): fc.Arbitrary<Bytes> =>
+  fc.oneof(weighted(6, fc.constantFrom(...usual)), weighted(1, oddMethod));
 
 // ---------------------------------------------------------------- request targets
 
 /** What can be spliced into a target: bad percent-encodings, invalid UTF-8, NUL and control characters, separators. */
 const targetPiece: fc.Arbitrary<Bytes> = fc.oneof(
-  fc.constantFrom<Bytes>("%", "%z", "%zz", "%c3%28", "%ff%fe", "%e2%82", "%00", "%2F", "%2e%2e", "%25", "..", "/..", "//", "/", "?", "??", "#", ";", "&", "=", "[", "]", "@", ":", "\\", "~", "é", "💥", "%F0%9F%92%A5"),
-  fc.constantFrom<Bytes>("\0", "\x01", "\x07", "\t", " ", "\r", "\n", "\x7f", "\x1b[2J", Buffer.from([0xc3, 0x28]), Buffer.from([0xff]), Buffer.from([0xe2, 0x82])),
+  fc.constantFrom<Bytes>(
+    "%",
+    "%z",
+    "%zz",
+    "%c3%28",
+    "%ff%fe",
+    "%e2%82",
+    "%00",
+    "%2F",
+    "%2e%2e",
+    "%25",
+    "..",
+    "/..",
+    "//",
+    "/",
+    "?",
+    "??",
+    "#",
+    ";",
+    "&",
+    "=",
+    "[",
+    "]",
+    "@",
+    ":",
+    "\\",
+    "~",
+    "é",
+    "💥",
+    "%F0%9F%92%A5",
+  ),
+  fc.constantFrom<Bytes>(
+    "\0",
+    "\x01",
+    "\x07",
+    "\t",
+    " ",
+    "\r",
+    "\n",
+    "\x7f",
+    "\x1b[2J",
+    Buffer.from([0xc3, 0x28]),
+    Buffer.from([0xff]),
+    Buffer.from([0xe2, 0x82]),
+  ),
   fc.string({ maxLength: 6 }),
 );
 
@@ -46,14 +106,43 @@ const targetMutation: fc.Arbitrary<(target: string) => Bytes> = fc.oneof(
   fc.constant((target: string) => target.replaceAll("/", "//")),
   fc.constant((target: string) => `${target.split("?")[0]}/`),
   fc.constant((target: string) => target.replace(/^\//, "")),
-  fc.constantFrom("http://localhost", "https://127.0.0.1:1", "http://[::1]", "//evil.example").map((prefix) => (target: string) => `${prefix}${target}`),
+  fc
+    .constantFrom("http://localhost", "https://127.0.0.1:1", "http://[::1]", "//evil.example")
+    .map((prefix) => (target: string) => `${prefix}${target}`),
   // Overlong: past Node's and Azure's limits (a request line over 64 KB) and just under them.
-  fc.integer({ min: 1000, max: 90_000 }).map((length) => (target: string) => `${target.split("?")[0]}/${"a".repeat(length)}`),
+  fc
+    .integer({ min: 1000, max: 90_000 })
+    .map((length) => (target: string) => `${target.split("?")[0]}/${"a".repeat(length)}`),
 );
 
 /** Targets no path template describes. */
 export const weirdTarget: fc.Arbitrary<Bytes> = fc.oneof(
-  fc.constantFrom<Bytes>("*", "//[", "/[", "[", "//", "/", "", " ", "?", "#", "/%", "/%zz", "/%c3%28", "/%00", "/\0", "/\x7f", "/\x1b", "/../../etc/passwd", "/%2e%2e/%2e%2e/", "http://example.com/", "https://[::1]:1/x", "localhost:443", "\\\\?\\C:", "/?a=%"),
+  fc.constantFrom<Bytes>(
+    "*",
+    "//[",
+    "/[",
+    "[",
+    "//",
+    "/",
+    "",
+    " ",
+    "?",
+    "#",
+    "/%",
+    "/%zz",
+    "/%c3%28",
+    "/%00",
+    "/\0",
+    "/\x7f",
+    "/\x1b",
+    "/../../etc/passwd",
+    "/%2e%2e/%2e%2e/",
+    "http://example.com/",
+    "https://[::1]:1/x",
+    "localhost:443",
+    "\\\\?\\C:",
+    "/?a=%",
+  ),
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
   fc.string({ unit: "binary", maxLength: 40 }).map((text) => `/${text}`),
   fc.uint8Array({ maxLength: 40 }).map((array) => join("/", Buffer.from(array))),
@@ -63,15 +152,37 @@ export const weirdTarget: fc.Arbitrary<Bytes> = fc.oneof(
 
 /** Query parameters around the ones a surface reads: repeated, huge, PHP-style arrays, prototype names, broken encodings. */
 export const junkQuery = (names: readonly string[], values: fc.Arbitrary<string>): fc.Arbitrary<string> => {
-  const name = fc.oneof(fc.constantFrom(...names), fc.constantFrom("a", "__proto__", "constructor", "toString", "hasOwnProperty"));
+  const name = fc.oneof(
+    fc.constantFrom(...names),
+    fc.constantFrom("a", "__proto__", "constructor", "toString", "hasOwnProperty"),
+  );
   const parameter = fc.oneof(
     fc.tuple(name, values).map(([key, value]) => `${key}=${encodeURIComponent(value)}`),
-    fc.tuple(name, values, values).map(([key, a, b]) => `${key}=${encodeURIComponent(a)}&${key}=${encodeURIComponent(b)}`),
+    fc
+      .tuple(name, values, values)
+      .map(([key, a, b]) => `${key}=${encodeURIComponent(a)}&${key}=${encodeURIComponent(b)}`),
     fc.tuple(name, fc.integer({ min: 1000, max: 60_000 })).map(([key, length]) => `${key}=${"x".repeat(length)}`),
     fc.tuple(name, values).map(([key, value]) => `${key}[]=${encodeURIComponent(value)}`),
     fc.tuple(name, fc.integer({ min: 1, max: 200 })).map(([key, depth]) => `${key}${"[a]".repeat(depth)}=1`),
-    fc.constantFrom("__proto__[polluted]=1", "constructor[prototype][polluted]=1", "a[__proto__][b]=1", "=", "&", "&&&", "a", "%", "%zz=1", "a=%c3", "a=%", "a==b", "a=b=c", "+=+"),
-    fc.integer({ min: 100, max: 3000 }).map((count) => Array.from({ length: count }, (_, index) => `p${index}=1`).join("&")),
+    fc.constantFrom(
+      "__proto__[polluted]=1",
+      "constructor[prototype][polluted]=1",
+      "a[__proto__][b]=1",
+      "=",
+      "&",
+      "&&&",
+      "a",
+      "%",
+      "%zz=1",
+      "a=%c3",
+      "a=%",
+      "a==b",
+      "a=b=c",
+      "+=+",
+    ),
+    fc
+      .integer({ min: 100, max: 3000 })
+      .map((count) => Array.from({ length: count }, (_, index) => `p${index}=1`).join("&")),
   );
   return fc.array(parameter, { maxLength: 3 }).map((parameters) => parameters.join("&"));
 };
@@ -83,8 +194,12 @@ export type Header = readonly [Bytes, Bytes];
 /** Headers nobody asked for: huge, many, badly encoded, framing and protocol switches. */
 export const junkHeaders: fc.Arbitrary<Header[]> = fc.oneof(
   fc.integer({ min: 1000, max: 80_000 }).map((length): Header[] => [["X-Big", "a".repeat(length)]]),
-  fc.integer({ min: 50, max: 2500 }).map((count): Header[] => Array.from({ length: count }, (_, index): Header => [`X-Many-${index}`, "1"])),
-  fc.integer({ min: 2, max: 50 }).map((count): Header[] => Array.from({ length: count }, (): Header => ["X-Repeated", "1"])),
+  fc
+    .integer({ min: 50, max: 2500 })
+    .map((count): Header[] => Array.from({ length: count }, (_, index): Header => [`X-Many-${index}`, "1"])),
+  fc
+    .integer({ min: 2, max: 50 })
+    .map((count): Header[] => Array.from({ length: count }, (): Header => ["X-Repeated", "1"])),
   fc.uint8Array({ minLength: 1, maxLength: 64 }).map((array): Header[] => [["X-Binary", Buffer.from(array)]]),
   fc.constantFrom<Header[]>(
     [["X-Bad-Utf8", Buffer.from([0xc3, 0x28, 0xa0, 0xa1])]],
@@ -98,8 +213,16 @@ export const junkHeaders: fc.Arbitrary<Header[]> = fc.oneof(
     [["X-Fold", "a\r\n folded"]],
     [["Expect", "100-continue"]],
     [["Expect", "the-unexpected"]],
-    [["Upgrade", "websocket"], ["Connection", "Upgrade"], ["Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="], ["Sec-WebSocket-Version", "13"]],
-    [["Upgrade", "h2c"], ["HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"]],
+    [
+      ["Upgrade", "websocket"],
+      ["Connection", "Upgrade"],
+      ["Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="],
+      ["Sec-WebSocket-Version", "13"],
+    ],
+    [
+      ["Upgrade", "h2c"],
+      ["HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"],
+    ],
     [["Transfer-Encoding", "gzip"]],
     [["Transfer-Encoding", "identity"]],
     [["Content-Encoding", "gzip"]],
@@ -110,9 +233,16 @@ export const junkHeaders: fc.Arbitrary<Header[]> = fc.oneof(
     [["Content-Length", "abc"]],
     [["Content-Length", "99999999999999999999"]],
     [["Host", "second.example"]],
-    [["X-Forwarded-For", "127.0.0.1"], ["X-Forwarded-Host", "evil.example"], ["X-Forwarded-Proto", "http"]],
+    [
+      ["X-Forwarded-For", "127.0.0.1"],
+      ["X-Forwarded-Host", "evil.example"],
+      ["X-Forwarded-Proto", "http"],
+    ],
     [["X-HTTP-Method-Override", "DELETE"]],
-    [["Origin", "https://evil.example"], ["Access-Control-Request-Method", "DELETE"]],
+    [
+      ["Origin", "https://evil.example"],
+      ["Access-Control-Request-Method", "DELETE"],
+    ],
     [["Range", "bytes=0-1,5-"]],
     [["Accept", "application/xml;q=0.9, */*;q=0.1"]],
     [["Accept-Encoding", "gzip, deflate, br, zstd"]],
@@ -127,7 +257,24 @@ export const junkHeaders: fc.Arbitrary<Header[]> = fc.oneof(
 export const badAuthorization = (validToken: string, forged: readonly string[]): fc.Arbitrary<Bytes> =>
   fc.oneof(
     fc.constantFrom(...forged.map((token) => `Bearer ${token}`)),
-    fc.constantFrom<Bytes>("", "Bearer", "Bearer ", "Bearer  ", "bearer", "Basic dXNlcjpwYXNz", "Digest x", "PoP abc", "SharedKey devstoreaccount1:abc=", "SharedKeyLite a:b", "Negotiate x", "Bearer a.b.c", "Bearer ...", "Bearer null", "Bearer undefined", Buffer.from([0x42, 0x65, 0x61, 0x72, 0x65, 0x72, 0x20, 0xff, 0xfe])),
+    fc.constantFrom<Bytes>(
+      "",
+      "Bearer",
+      "Bearer ",
+      "Bearer  ",
+      "bearer",
+      "Basic dXNlcjpwYXNz",
+      "Digest x",
+      "PoP abc",
+      "SharedKey devstoreaccount1:abc=",
+      "SharedKeyLite a:b",
+      "Negotiate x",
+      "Bearer a.b.c",
+      "Bearer ...",
+      "Bearer null",
+      "Bearer undefined",
+      Buffer.from([0x42, 0x65, 0x61, 0x72, 0x65, 0x72, 0x20, 0xff, 0xfe]),
+    ),
     fc.string({ maxLength: 60 }).map((text) => `Bearer ${text}`),
     fc.base64String({ maxLength: 200 }).map((text) => `Bearer ${text}.${text}.${text}`),
     fc.constant(`bearer ${validToken}`),
@@ -142,7 +289,9 @@ export const badAuthorization = (validToken: string, forged: readonly string[]):
     }),
     // Enormous: near and past the 64 KB of headers Azure takes.
     fc.integer({ min: 4000, max: 80_000 }).map((length) => `Bearer ${validToken}${"A".repeat(length)}`),
-    fc.integer({ min: 4000, max: 80_000 }).map((length) => `Bearer ${"e".repeat(length)}.${"e".repeat(10)}.${"e".repeat(10)}`),
+    fc
+      .integer({ min: 4000, max: 80_000 })
+      .map((length) => `Bearer ${"e".repeat(length)}.${"e".repeat(10)}.${"e".repeat(10)}`),
   );
 
 // ---------------------------------------------------------------- bodies
@@ -151,18 +300,55 @@ export const badAuthorization = (validToken: string, forged: readonly string[]):
 export const deepJson: fc.Arbitrary<Buffer> = fc.oneof(
   fc.integer({ min: 100, max: 60_000 }).map((depth) => Buffer.from(`${"[".repeat(depth)}${"]".repeat(depth)}`)),
   fc.integer({ min: 100, max: 30_000 }).map((depth) => Buffer.from(`${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`)),
-  fc.integer({ min: 100, max: 30_000 }).map((depth) => Buffer.from(`{"value":"v","tags":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}`)),
+  fc
+    .integer({ min: 100, max: 30_000 })
+    .map((depth) => Buffer.from(`{"value":"v","tags":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}`)),
 );
 
 /** Bodies of no particular kind: huge, binary, invalid UTF-8, any JSON, XML, forms. */
 export const junkBody: fc.Arbitrary<Buffer> = fc.oneof(
   weighted(2, deepJson),
-  weighted(1, fc.integer({ min: 10_000, max: 2_500_000 }).map((length) => Buffer.alloc(length, "a"))),
-  weighted(2, fc.uint8Array({ maxLength: 300 }).map((array) => Buffer.from(array))),
-  weighted(1, fc.constantFrom(Buffer.from([0xc3, 0x28]), Buffer.from([0xff, 0xfe, 0x00, 0x7b]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('{"value":"\udc00"}'), Buffer.from([0x7b, 0x22, 0x76, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]))),
-  weighted(3, fc.jsonValue({ maxDepth: 4 }).map((value) => Buffer.from(JSON.stringify(value) ?? "null"))),
-  weighted(1, fc.string({ maxLength: 200 }).map((text) => Buffer.from(text))),
-  weighted(1, fc.constantFrom("<?xml version='1.0'?><!DOCTYPE a [<!ENTITY b 'c'>]><a>&b;</a>", "<a><b>", "a=1&a=2&b", "null", "[]", "{}", '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}').map((text) => Buffer.from(text))),
+  weighted(
+    1,
+    fc.integer({ min: 10_000, max: 2_500_000 }).map((length) => Buffer.alloc(length, "a")),
+  ),
+  weighted(
+    2,
+    fc.uint8Array({ maxLength: 300 }).map((array) => Buffer.from(array)),
+  ),
+  weighted(
+    1,
+    fc.constantFrom(
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from([0xff, 0xfe, 0x00, 0x7b]),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('{"value":"\udc00"}'),
+      Buffer.from([0x7b, 0x22, 0x76, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]),
+    ),
+  ),
+  weighted(
+    3,
+    fc.jsonValue({ maxDepth: 4 }).map((value) => Buffer.from(JSON.stringify(value) ?? "null")),
+  ),
+  weighted(
+    1,
+    fc.string({ maxLength: 200 }).map((text) => Buffer.from(text)),
+  ),
+  weighted(
+    1,
+    fc
+      .constantFrom(
+        "<?xml version='1.0'?><!DOCTYPE a [<!ENTITY b 'c'>]><a>&b;</a>",
+        "<a><b>",
+        "a=1&a=2&b",
+        "null",
+        "[]",
+        "{}",
+        '{"__proto__":{"polluted":1}}',
+        '{"constructor":{"prototype":{"polluted":1}}}',
+      )
+      .map((text) => Buffer.from(text)),
+  ),
 );
 
 /** Content types that are right, wrong or malformed. */
@@ -171,7 +357,23 @@ export const contentType = (right: string): fc.Arbitrary<Bytes | undefined> =>
     weighted(6, fc.constant(right)),
     weighted(
       2,
-      fc.constantFrom<Bytes | undefined>(undefined, "application/json", "application/x-www-form-urlencoded", "text/plain", "application/xml", "multipart/form-data; boundary=x", "application/octet-stream", "application/json; charset=utf-16", `${right}; charset=bogus`, `${right}; charset=latin1`, "", ";;;", "*/*", "application/json, text/plain", Buffer.from([0x61, 0xff])),
+      fc.constantFrom<Bytes | undefined>(
+        undefined,
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/xml",
+        "multipart/form-data; boundary=x",
+        "application/octet-stream",
+        "application/json; charset=utf-16",
+        `${right}; charset=bogus`,
+        `${right}; charset=latin1`,
+        "",
+        ";;;",
+        "*/*",
+        "application/json, text/plain",
+        Buffer.from([0x61, 0xff]),
+      ),
     ),
   );
 
@@ -221,7 +423,8 @@ export type GeneratedRequest = RawRequest & { readonly framing: Framing; readonl
  * Whether bytes follow the request that are not part of it (a body sent without its length, or longer than it): a
  * server reads them as a second request, pipelined, and must answer the first one first.
  */
-export const pipelinesGarbage = (request: GeneratedRequest): boolean => (request.framing === "noLength" || request.framing === "shortLength") && (request.body?.length ?? 0) > 0;
+export const pipelinesGarbage = (request: GeneratedRequest): boolean =>
+  (request.framing === "noLength" || request.framing === "shortLength") && (request.body?.length ?? 0) > 0;
 
 const shown = (value: Bytes, max = 160): string => {
   const text = typeof value === "string" ? value : value.toString("latin1");
@@ -232,7 +435,9 @@ export function describeRequest(request: RawRequest): string {
   const headers = request.headers.map(([name, value]) => `${shown(name, 40)}: ${shown(value, 120)}`);
   const shownHeaders = headers.length > 12 ? [...headers.slice(0, 12), `…(${headers.length} headers)`] : headers;
   const body = request.body ? ` body(${request.body.length} bytes)=${shown(request.body, 200)}` : "";
-  const flags = [request.halfClose ? "half-closed" : "", request.unterminatedHead ? "unterminated head" : ""].filter(Boolean).join(", ");
+  const flags = [request.halfClose ? "half-closed" : "", request.unterminatedHead ? "unterminated head" : ""]
+    .filter(Boolean)
+    .join(", ");
   return `${shown(request.method, 40)} ${shown(request.target)} {${shownHeaders.join(", ")}}${body}${flags ? ` [${flags}]` : ""}`;
 }
 
@@ -276,12 +481,29 @@ export function assemble(parts: {
   } else if (how === "length") {
     headers.push(["Content-Length", String(body.length)]);
   }
-  const request: RawRequest = { method: verb, target, headers, ...(sent ? { body: sent } : {}), ...(halfClose ? { halfClose } : {}), ...(unterminatedHead ? { unterminatedHead } : {}) };
+  const request: RawRequest = {
+    method: verb,
+    target,
+    headers,
+    ...(sent ? { body: sent } : {}),
+    ...(halfClose ? { halfClose } : {}),
+    ...(unterminatedHead ? { unterminatedHead } : {}),
+  };
   return Object.assign(request, { framing: how, [fc.toStringMethod]: () => describeRequest(request) });
 }
 
 /** The parts of a request a generated one may get wrong. */
-const DIMENSIONS = ["method", "target", "query", "host", "credentials", "headers", "contentType", "body", "framing"] as const;
+const DIMENSIONS = [
+  "method",
+  "target",
+  "query",
+  "host",
+  "credentials",
+  "headers",
+  "contentType",
+  "body",
+  "framing",
+] as const;
 type Dimension = (typeof DIMENSIONS)[number];
 
 /**
@@ -290,7 +512,9 @@ type Dimension = (typeof DIMENSIONS)[number];
  * real path with a broken query...), so they reach as deep as that part lets them; the rest are wrong in several.
  */
 export function httpRequest(surface: SurfaceRequests): fc.Arbitrary<GeneratedRequest> {
-  const values = surface.queryValues ?? fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("", "7.6", "2019-08-01", "true", "0", "-1", "1e9", "NaN"));
+  const values =
+    surface.queryValues ??
+    fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("", "7.6", "2019-08-01", "true", "0", "-1", "1e9", "NaN"));
   const host: Header[] = [["Host", surface.host]];
   const operations = surface.operations ?? fc.tuple(fc.constantFrom(...surface.methods), surface.targets);
   const valid = ([verb, target]: readonly [string, string]): Record<Dimension, fc.Arbitrary<unknown>> => ({
@@ -306,9 +530,23 @@ export function httpRequest(surface: SurfaceRequests): fc.Arbitrary<GeneratedReq
   });
   const mutated = ([, target]: readonly [string, string]): Record<Dimension, fc.Arbitrary<unknown>> => ({
     method: oddMethod,
-    target: fc.oneof(weighted(3, targetMutation.map((mutate) => mutate(target))), weighted(1, weirdTarget)),
+    target: fc.oneof(
+      weighted(
+        3,
+        targetMutation.map((mutate) => mutate(target)),
+      ),
+      weighted(1, weirdTarget),
+    ),
     query: junkQuery(surface.queryNames, values),
-    host: fc.constantFrom<Header[]>([], [["Host", ""]], [["Host", "["]], [["Host", "evil.example"]], [...host, ["Host", "evil.example"]], [["Host", `${surface.host}\0`]], [["Host", "a".repeat(300)]]),
+    host: fc.constantFrom<Header[]>(
+      [],
+      [["Host", ""]],
+      [["Host", "["]],
+      [["Host", "evil.example"]],
+      [...host, ["Host", "evil.example"]],
+      [["Host", `${surface.host}\0`]],
+      [["Host", "a".repeat(300)]],
+    ),
     credentials: surface.badCredentials,
     headers: junkHeaders,
     contentType: contentType(surface.contentType).filter((type) => type !== surface.contentType),
@@ -317,33 +555,58 @@ export function httpRequest(surface: SurfaceRequests): fc.Arbitrary<GeneratedReq
   });
   const mode: fc.Arbitrary<readonly Dimension[]> = fc.oneof(
     weighted(2, fc.constant([])),
-    weighted(6, fc.constantFrom(...DIMENSIONS).map((dimension) => [dimension])),
+    weighted(
+      6,
+      fc.constantFrom(...DIMENSIONS).map((dimension) => [dimension]),
+    ),
     weighted(1, fc.subarray([...DIMENSIONS], { minLength: 2 })),
   );
   const parts = ([operation, wrong]: readonly [readonly [string, string], readonly Dimension[]]) => {
     const right = valid(operation);
     const mistaken = mutated(operation);
-    return fc.record(Object.fromEntries(DIMENSIONS.map((dimension) => [dimension, (wrong.includes(dimension) ? mistaken : right)[dimension]])) as Record<Dimension, fc.Arbitrary<unknown>>);
+    return fc.record(
+      Object.fromEntries(
+        DIMENSIONS.map((dimension) => [dimension, (wrong.includes(dimension) ? mistaken : right)[dimension]]),
+      ) as Record<Dimension, fc.Arbitrary<unknown>>,
+    );
   };
   return fc
     .tuple(fc.tuple(operations, mode).chain(parts), surface.extraHeaders ?? fc.constant<Header[]>([]), fc.boolean())
     .map(([chosen, extra, shuffle]) => {
       const target = chosen["target"] as Bytes;
       const query = chosen["query"] as string;
-      const path = query === "" ? target : Buffer.concat([bytes(target), bytes(bytes(target).includes("?") ? "&" : "?"), bytes(query)]);
+      const path =
+        query === ""
+          ? target
+          : Buffer.concat([bytes(target), bytes(bytes(target).includes("?") ? "&" : "?"), bytes(query)]);
       const payload = chosen["body"] as Buffer | undefined;
       const type = chosen["contentType"] as Bytes | undefined;
       const junk = chosen["headers"] as Header[];
-      const headers: Header[] = [...(chosen["host"] as Header[]), ...(chosen["credentials"] as Header[]), ...extra, ...(type !== undefined && payload !== undefined ? [["Content-Type", type] as Header] : []), ...junk];
+      const headers: Header[] = [
+        ...(chosen["host"] as Header[]),
+        ...(chosen["credentials"] as Header[]),
+        ...extra,
+        ...(type !== undefined && payload !== undefined ? [["Content-Type", type] as Header] : []),
+        ...junk,
+      ];
       // Connection: close, so that the end of the answer is the end of the connection (see raw.ts); last, unless the junk upgrades.
       const ordered = shuffle ? headers.reverse() : headers;
-      const connection: Header[] = junk.some(([name]) => String(name).toLowerCase() === "connection") ? [] : [["Connection", "close"]];
-      return assemble({ method: chosen["method"] as Bytes, target: path, headers: [...ordered, ...connection], body: payload, framing: chosen["framing"] as Framing });
+      const connection: Header[] = junk.some(([name]) => String(name).toLowerCase() === "connection")
+        ? []
+        : [["Connection", "close"]];
+      return assemble({
+        method: chosen["method"] as Bytes,
+        target: path,
+        headers: [...ordered, ...connection],
+        body: payload,
+        framing: chosen["framing"] as Framing,
+      });
     });
 }
 
 /** `application/x-www-form-urlencoded` from name-value pairs (names may repeat). */
-export const form = (pairs: readonly (readonly [string, string])[]): string => pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&");
+export const form = (pairs: readonly (readonly [string, string])[]): string =>
+  pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&");
 
 export const utf8 = (text: string): Buffer => Buffer.from(text, "utf8");
 export { weighted };

@@ -8,7 +8,13 @@ import { serialize, type Answer, type RawRequest } from "./raw.ts";
  * Signs of a stack trace or of this machine's files, in an answer. A stack frame is `at <place>:<line>:<column>`
  * ending there (or in `)`): "expired at 2026-11-23T17:51:48.000Z" is a time, not a frame.
  */
-export const LEAK_PATTERNS: readonly RegExp[] = [/\bat (?:\S+ \()?\S+:\d+:\d+\)?(?=\s|$)/m, /\/home\//, /node_modules/, /\.ts:/, /file:\/\//];
+export const LEAK_PATTERNS: readonly RegExp[] = [
+  /\bat (?:\S+ \()?\S+:\d+:\d+\)?(?=\s|$)/m,
+  /\/home\//,
+  /node_modules/,
+  /\.ts:/,
+  /file:\/\//,
+];
 
 /**
  * Matches of the patterns (and of the given paths, e.g. the sandbox's state
@@ -23,10 +29,12 @@ export function leakedTraces(answer: Answer, request: RawRequest, paths: readonl
   for (const pattern of LEAK_PATTERNS) {
     const match = new RegExp(pattern.source, `${pattern.flags}g`);
     for (const hit of received.matchAll(match)) {
-      if (!sent.includes(hit[0]) && !sentText.includes(hit[0])) found.push(`${pattern} matched ${JSON.stringify(hit[0].slice(0, 120))}`);
+      if (!sent.includes(hit[0]) && !sentText.includes(hit[0]))
+        found.push(`${pattern} matched ${JSON.stringify(hit[0].slice(0, 120))}`);
     }
   }
-  for (const path of paths) if (path && received.includes(path) && !sentText.includes(path)) found.push(`names the path ${path}`);
+  for (const path of paths)
+    if (path && received.includes(path) && !sentText.includes(path)) found.push(`names the path ${path}`);
   return found;
 }
 
@@ -34,7 +42,9 @@ export function leakedTraces(answer: Answer, request: RawRequest, paths: readonl
 export function leakedSecrets(answer: Answer, request: RawRequest, secrets: readonly string[]): string[] {
   const sent = serialize(request);
   const received = Buffer.concat([Buffer.from(answer.head, "latin1"), answer.body]);
-  return secrets.filter((secret) => secret.length >= 8 && received.includes(secret) && !sent.includes(secret)).map((secret) => `${secret.slice(0, 4)}… (${secret.length} chars)`);
+  return secrets
+    .filter((secret) => secret.length >= 8 && received.includes(secret) && !sent.includes(secret))
+    .map((secret) => `${secret.slice(0, 4)}… (${secret.length} chars)`);
 }
 
 // ---------------------------------------------------------------- error shapes
@@ -43,15 +53,20 @@ const contentTypeOf = (answer: Answer) => answer.headers["content-type"]?.[0] ??
 const isHead = (request: RawRequest) => String(request.method).toUpperCase() === "HEAD";
 
 function jsonBody(answer: Answer): { ok: true; value: unknown } | { ok: false; problem: string } {
-  if (!/^application\/json/i.test(contentTypeOf(answer))) return { ok: false, problem: `content-type ${JSON.stringify(contentTypeOf(answer))}, not application/json` };
+  if (!/^application\/json/i.test(contentTypeOf(answer)))
+    return { ok: false, problem: `content-type ${JSON.stringify(contentTypeOf(answer))}, not application/json` };
   try {
     return { ok: true, value: JSON.parse(answer.body.toString("utf8")) };
   } catch {
-    return { ok: false, problem: `a body that is not JSON: ${JSON.stringify(answer.body.toString("utf8").slice(0, 120))}` };
+    return {
+      ok: false,
+      problem: `a body that is not JSON: ${JSON.stringify(answer.body.toString("utf8").slice(0, 120))}`,
+    };
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A JSON error body checked by `check`: the problems found, [] when it fits. HEAD answers have no body to check. */
 function jsonShape(check: (body: Record<string, unknown>, answer: Answer) => string[]) {
@@ -59,7 +74,8 @@ function jsonShape(check: (body: Record<string, unknown>, answer: Answer) => str
     if (isHead(request)) return [];
     const parsed = jsonBody(answer);
     if (!parsed.ok) return [parsed.problem];
-    if (!isObject(parsed.value)) return [`a JSON body that is not an object: ${JSON.stringify(parsed.value)?.slice(0, 120)}`];
+    if (!isObject(parsed.value))
+      return [`a JSON body that is not an object: ${JSON.stringify(parsed.value)?.slice(0, 120)}`];
     return check(parsed.value, answer);
   };
 }
@@ -70,7 +86,8 @@ export type Shape = (answer: Answer, request: RawRequest) => string[];
 export const entraShape: Shape = jsonShape((body) => {
   const problems: string[] = [];
   if (typeof body["error"] !== "string") problems.push('no "error" string');
-  if (typeof body["error_description"] !== "string" || !/^AADSTS\d+: /.test(body["error_description"])) problems.push('no "error_description" starting with AADSTS<code>:');
+  if (typeof body["error_description"] !== "string" || !/^AADSTS\d+: /.test(body["error_description"]))
+    problems.push('no "error_description" starting with AADSTS<code>:');
   if (!Array.isArray(body["error_codes"])) problems.push('no "error_codes"');
   return problems;
 });
@@ -78,7 +95,8 @@ export const entraShape: Shape = jsonShape((body) => {
 /** App Service's managed identity endpoint: {"statusCode", "message"}, the status the answer's own. */
 export const managedIdentityShape: Shape = jsonShape((body, answer) => {
   const problems: string[] = [];
-  if (body["statusCode"] !== answer.status) problems.push(`"statusCode" ${JSON.stringify(body["statusCode"])}, not ${answer.status}`);
+  if (body["statusCode"] !== answer.status)
+    problems.push(`"statusCode" ${JSON.stringify(body["statusCode"])}, not ${answer.status}`);
   if (typeof body["message"] !== "string") problems.push('no "message" string');
   return problems;
 });
@@ -100,7 +118,8 @@ export const storageShape: Shape = (answer, request) => {
   const headerCode = answer.headers["x-ms-error-code"]?.[0];
   if (!headerCode) problems.push("no x-ms-error-code header");
   if (isHead(request)) return problems;
-  if (!/xml/i.test(contentTypeOf(answer))) problems.push(`content-type ${JSON.stringify(contentTypeOf(answer))}, not XML`);
+  if (!/xml/i.test(contentTypeOf(answer)))
+    problems.push(`content-type ${JSON.stringify(contentTypeOf(answer))}, not XML`);
   const text = answer.body.toString("utf8");
   const code = /<Error>\s*<Code>([^<]+)<\/Code>\s*<Message>[^]*<\/Message>/.exec(text)?.[1];
   if (!code) problems.push(`a body without <Error><Code>…</Code><Message>: ${JSON.stringify(text.slice(0, 160))}`);
@@ -109,7 +128,10 @@ export const storageShape: Shape = (answer, request) => {
 };
 
 /** Azure Functions: an error has an empty body. */
-export const emptyBodyShape: Shape = (answer) => (answer.body.length === 0 ? [] : [`a body of ${answer.body.length} bytes: ${JSON.stringify(answer.body.toString("utf8").slice(0, 120))}`]);
+export const emptyBodyShape: Shape = (answer) =>
+  answer.body.length === 0
+    ? []
+    : [`a body of ${answer.body.length} bytes: ${JSON.stringify(answer.body.toString("utf8").slice(0, 120))}`];
 
 /** The steps: {"error", "hint"?, "upstreamStatus"?} JSON. */
 export const stepShape: Shape = jsonShape((body) => {

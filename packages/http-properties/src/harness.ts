@@ -77,7 +77,8 @@ function describeOutcome(outcome: Outcome): string {
     const body = outcome.body.toString("utf8");
     return `${outcome.status} ${JSON.stringify(outcome.head.split("\r\n").slice(1).join(" | ").slice(0, 300))} ${JSON.stringify(body.length > 300 ? `${body.slice(0, 300)}…` : body)}`;
   }
-  if (outcome.kind === "closed") return `closed without an answer after ${Math.round(outcome.ms)} ms${outcome.error ? ` (${outcome.error})` : ""}${outcome.received.length ? `, having sent ${JSON.stringify(outcome.received.toString("latin1").slice(0, 200))}` : ""}`;
+  if (outcome.kind === "closed")
+    return `closed without an answer after ${Math.round(outcome.ms)} ms${outcome.error ? ` (${outcome.error})` : ""}${outcome.received.length ? `, having sent ${JSON.stringify(outcome.received.toString("latin1").slice(0, 200))}` : ""}`;
   return `no answer within ${REQUEST_TIMEOUT_MS} ms`;
 }
 
@@ -86,7 +87,13 @@ function differences(before: unknown, after: unknown, path = "state", found: str
   if (found.length >= 5 || isDeepStrictEqual(before, after)) return found;
   if (typeof before === "object" && before !== null && typeof after === "object" && after !== null) {
     const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    for (const key of keys) differences((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key], `${path}.${key}`, found);
+    for (const key of keys)
+      differences(
+        (before as Record<string, unknown>)[key],
+        (after as Record<string, unknown>)[key],
+        `${path}.${key}`,
+        found,
+      );
     return found;
   }
   found.push(`${path}: ${JSON.stringify(before)?.slice(0, 200)} → ${JSON.stringify(after)?.slice(0, 200)}`);
@@ -94,7 +101,12 @@ function differences(before: unknown, after: unknown, path = "state", found: str
 }
 
 /** Checks one request against the five properties: the problems found. */
-export async function checkOne(world: World, surface: Surface, request: GeneratedRequest, stats?: Record<string, number>): Promise<{ outcome: Outcome; problems: string[] }> {
+export async function checkOne(
+  world: World,
+  surface: Surface,
+  request: GeneratedRequest,
+  stats?: Record<string, number>,
+): Promise<{ outcome: Outcome; problems: string[] }> {
   // What surfaced since the last request was checked (an error thrown once its answer was out) is told apart.
   const earlier = world.processProblems().map((problem) => `after the previous request: ${problem}`);
   const before = await surface.state();
@@ -102,21 +114,35 @@ export async function checkOne(world: World, surface: Surface, request: Generate
   // Let what the request set off asynchronously (a rejected promise, a late callback) surface now.
   await new Promise((resolve) => setImmediate(resolve));
   if (stats) {
-    const key = outcome.kind === "answered" ? `${outcome.status}${errorCodeOf(outcome) ? ` ${errorCodeOf(outcome)}` : ""}` : outcome.kind;
+    const key =
+      outcome.kind === "answered"
+        ? `${outcome.status}${errorCodeOf(outcome) ? ` ${errorCodeOf(outcome)}` : ""}`
+        : outcome.kind;
     stats[key] = (stats[key] ?? 0) + 1;
   }
   const problems: string[] = [...earlier];
   if (outcome.kind === "timedOut") problems.push(`hangs: no answer within ${REQUEST_TIMEOUT_MS} ms`);
-  if (outcome.kind === "closed" && !request.halfClose && !surface.shapeExempt?.(outcome, request)) problems.push("closed the connection without answering a whole request");
+  if (outcome.kind === "closed" && !request.halfClose && !surface.shapeExempt?.(outcome, request))
+    problems.push("closed the connection without answering a whole request");
   if (outcome.kind === "answered") {
     const { status } = outcome;
     if (status >= 500 && surface.no5xx) problems.push(`a ${status}: the service failed on this request`);
     if (status >= 400) {
-      problems.push(...leakedTraces(outcome, request, world.paths).map((problem) => `a ${status} shows a trace: ${problem}`));
-      if (!surface.shapeExempt?.(outcome, request)) problems.push(...surface.shape(outcome, request).map((problem) => `a ${status} not in ${surface.name}'s error shape: ${problem}`));
+      problems.push(
+        ...leakedTraces(outcome, request, world.paths).map((problem) => `a ${status} shows a trace: ${problem}`),
+      );
+      if (!surface.shapeExempt?.(outcome, request))
+        problems.push(
+          ...surface
+            .shape(outcome, request)
+            .map((problem) => `a ${status} not in ${surface.name}'s error shape: ${problem}`),
+        );
     }
     const disclosing = status >= 200 && status < 300 && surface.mayDisclose?.(outcome, request);
-    if (!disclosing) problems.push(...leakedSecrets(outcome, request, world.secrets()).map((secret) => `a ${status} carries a secret: ${secret}`));
+    if (!disclosing)
+      problems.push(
+        ...leakedSecrets(outcome, request, world.secrets()).map((secret) => `a ${status} carries a secret: ${secret}`),
+      );
     if (status >= 400 && status < 500) {
       const after = await surface.state();
       problems.push(...differences(before, after).map((change) => `a ${status} changed the state: ${change}`));
@@ -144,14 +170,17 @@ export async function checkSurface(world: World, surface: Surface, numRuns: numb
     fc.asyncProperty(surface.requests, async (request) => {
       runs += 1;
       const { outcome, problems } = await checkOne(world, surface, request, statuses);
-      if (problems.length > 0) throw new Error(`${surface.name}:\n- ${problems.join("\n- ")}\nanswer: ${describeOutcome(outcome)}`);
+      if (problems.length > 0)
+        throw new Error(`${surface.name}:\n- ${problems.join("\n- ")}\nanswer: ${describeOutcome(outcome)}`);
     }),
     { numRuns, ...replay(), plugins: [fc.interruptAfterTimeLimit(budgetMs, { failOnInterrupt: true })] },
   );
   const stats: SurfaceStats = { runs, statuses, ms: Math.round(performance.now() - started) };
   // What the generated requests reached, for whoever tunes the generators: mostly refusals, but not only.
   const sorted = Object.entries(stats.statuses).sort(([a], [b]) => a.localeCompare(b));
-  console.log(`${surface.name}: ${stats.runs} requests in ${stats.ms} ms; answers: ${sorted.map(([key, count]) => `${key} ×${count}`).join(", ")}`);
+  console.log(
+    `${surface.name}: ${stats.runs} requests in ${stats.ms} ms; answers: ${sorted.map(([key, count]) => `${key} ×${count}`).join(", ")}`,
+  );
 }
 
 /**
@@ -168,5 +197,6 @@ function replay(): { seed?: number; path?: string } {
 export async function expectStatus(response: Promise<Response>, status: number, what: string): Promise<void> {
   const answer = await response;
   const body = await answer.text();
-  if (answer.status !== status) throw new Error(`${what} answered ${answer.status}, not ${status}: ${body.slice(0, 200)}`);
+  if (answer.status !== status)
+    throw new Error(`${what} answered ${answer.status}, not ${status}: ${body.slice(0, 200)}`);
 }

@@ -5,6 +5,22 @@
  * generated requests, that no process ends, nothing hangs, no answer shows a
  * stack or a secret, and a 4xx changes nothing.
  */
-export { checkSurface, checkOne, expectStatus, REQUEST_TIMEOUT_MS, type Surface, type SurfaceStats } from "./harness.ts";
-export { LEAK_PATTERNS, azureErrorShape, emptyBodyShape, entraShape, managedIdentityShape, stepShape, storageShape, type Shape } from "./checks.ts";
+export {
+  checkSurface,
+  checkOne,
+  expectStatus,
+  REQUEST_TIMEOUT_MS,
+  type Surface,
+  type SurfaceStats,
+} from "./harness.ts";
+export {
+  LEAK_PATTERNS,
+  azureErrorShape,
+  emptyBodyShape,
+  entraShape,
+  managedIdentityShape,
+  stepShape,
+  storageShape,
+  type Shape,
+} from "./checks.ts";
 export { startWorld, type World } from "./world.ts";

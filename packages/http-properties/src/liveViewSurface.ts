@@ -33,22 +33,57 @@ const liveViewShape: Shape = (answer) => {
 };
 
 export function liveViewSurface(world: World, view: { readonly url: string; readonly port: number }): Surface {
-  const pages = fc.constantFrom("/", "/vendor/htmx.min.js", "/apps/keyless-step-03/logs", "/secrets/third-party-api-key/reveal", "/secrets/third-party-api-key/hidden", "/secrets/nope/reveal", "/nope", "/vendor/../package.json");
-  const actions = fc.constantFrom("/actions/grant", "/actions/revoke", "/actions/rotate-key", "/actions/queue/stop", "/actions/queue/start", "/secrets/third-party-api-key/reveal");
+  const pages = fc.constantFrom(
+    "/",
+    "/vendor/htmx.min.js",
+    "/apps/keyless-step-03/logs",
+    "/secrets/third-party-api-key/reveal",
+    "/secrets/third-party-api-key/hidden",
+    "/secrets/nope/reveal",
+    "/nope",
+    "/vendor/../package.json",
+  );
+  const actions = fc.constantFrom(
+    "/actions/grant",
+    "/actions/revoke",
+    "/actions/rotate-key",
+    "/actions/queue/stop",
+    "/actions/queue/start",
+    "/secrets/third-party-api-key/reveal",
+  );
   const fields = fc
-    .tuple(fc.constantFrom("keyless-step-03", "keyless-workspace-03", "nobody"), fc.constantFrom("Key Vault Secrets User", "Owner", ""), fc.constantFrom("vault", "queue", "/subscriptions/x"), fc.string({ maxLength: 40 }))
-    .map(([principal, role, scope, token]) => form([["principal", principal], ["role", role], ["scope", scope], ["csrf", token]]));
+    .tuple(
+      fc.constantFrom("keyless-step-03", "keyless-workspace-03", "nobody"),
+      fc.constantFrom("Key Vault Secrets User", "Owner", ""),
+      fc.constantFrom("vault", "queue", "/subscriptions/x"),
+      fc.string({ maxLength: 40 }),
+    )
+    .map(([principal, role, scope, token]) =>
+      form([
+        ["principal", principal],
+        ["role", role],
+        ["scope", scope],
+        ["csrf", token],
+      ]),
+    );
   return {
     name: "the live view",
     endpoint: { port: view.port },
     requests: httpRequest({
-      operations: fc.oneof(weighted(3, fc.tuple(fc.constant("GET"), pages)), weighted(3, fc.tuple(fc.constant("POST"), actions))),
+      operations: fc.oneof(
+        weighted(3, fc.tuple(fc.constant("GET"), pages)),
+        weighted(3, fc.tuple(fc.constant("POST"), actions)),
+      ),
       methods: ["GET", "POST"],
       targets: pages,
       queryNames: ["app", "region"],
       host: `localhost:${view.port}`,
       credentials: fc.constant<Header[]>([]),
-      badCredentials: fc.constantFrom<Header[]>([["Cookie", "csrf=guess"]], [["Origin", "http://evil.example"]], [["Referer", "http://evil.example/"]]),
+      badCredentials: fc.constantFrom<Header[]>(
+        [["Cookie", "csrf=guess"]],
+        [["Origin", "http://evil.example"]],
+        [["Referer", "http://evil.example/"]],
+      ),
       bodies: fc.oneof(weighted(3, fields.map(utf8)), weighted(1, fc.constant(undefined))),
       contentType: "application/x-www-form-urlencoded",
     }),

@@ -152,7 +152,10 @@ export function send(endpoint: Endpoint, request: RawRequest, timeoutMs: number)
       if (parsed) return finish({ kind: "answered", ...parsed, ms: elapsed() });
       if (ended) finish({ kind: "closed", ms: elapsed(), received: data, ...(error ? { error } : {}) });
     };
-    const timer = setTimeout(() => finish({ kind: "timedOut", ms: elapsed(), received: Buffer.concat(received) }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ kind: "timedOut", ms: elapsed(), received: Buffer.concat(received) }),
+      timeoutMs,
+    );
     const onConnect = () => {
       // A server may answer and close before it has read everything: a write that fails then is not an outcome.
       socket.write(serialize(request), () => {
@@ -160,7 +163,10 @@ export function send(endpoint: Endpoint, request: RawRequest, timeoutMs: number)
       });
     };
     socket = endpoint.tls
-      ? tlsConnect({ host: "127.0.0.1", port: endpoint.port, servername: endpoint.tls.servername, rejectUnauthorized: false }, onConnect)
+      ? tlsConnect(
+          { host: "127.0.0.1", port: endpoint.port, servername: endpoint.tls.servername, rejectUnauthorized: false },
+          onConnect,
+        )
       : netConnect({ host: "127.0.0.1", port: endpoint.port }, onConnect);
     socket.on("data", (chunk: Buffer) => {
       received.push(chunk);

@@ -26,7 +26,12 @@ export interface RunningStepSurface {
 
 /** Starts one step in the world's sandbox (which it leaves running when it stops). */
 export async function startStepIn(world: World, step: Step, dir: string): Promise<RunningStepSurface> {
-  const target = await contractTargetInSandbox({ sandbox: { ...world.sandbox, stop: async () => {} }, step, dir, timeoutMs: THIRD_PARTY_TIMEOUT_MS });
+  const target = await contractTargetInSandbox({
+    sandbox: { ...world.sandbox, stop: async () => {} },
+    step,
+    dir,
+    timeoutMs: THIRD_PARTY_TIMEOUT_MS,
+  });
   const pid = childrenIn(dir)[0];
   if (pid !== undefined) world.watch(`step ${step}`, pid);
   return { step, target, pid, stop: () => target.stop() };
@@ -38,14 +43,43 @@ export async function startStepIn(world: World, step: Step, dir: string): Promis
  * step). Counted only for a request of more than 64 KB.
  */
 export function resetByNodesDefault(outcome: Outcome, request: RawRequest): boolean {
-  return outcome.kind === "closed" && (outcome.error === "ECONNRESET" || outcome.error === "EPIPE") && serialize(request).length > 64 * 1024;
+  return (
+    outcome.kind === "closed" &&
+    (outcome.error === "ECONNRESET" || outcome.error === "EPIPE") &&
+    serialize(request).length > 64 * 1024
+  );
 }
 
 export function stepSurface(world: World, running: RunningStepSurface): Surface {
   const { step, target } = running;
   const url = new URL(target.baseUrl);
-  const getcode = fc.oneof(weighted(8, fc.constant("/api/v1/getcode")), weighted(2, fc.constantFrom("/api/v1/getcode/", "/API/V1/GETCODE", "/api/v1/getcode?x=1", "/api//v1/getcode", "/api/v1/getcode%00", "/api/v1/getcode;a", "/api/v1/%67etcode")));
-  const other = fc.constantFrom("/", "/api", "/api/v1", "/favicon.ico", "/robots.txt", "/api/v1/getcode/extra", "/.env", "/%2e%2e/%2e%2e/package.json", "/node_modules/express/package.json", "/src/server.ts");
+  const getcode = fc.oneof(
+    weighted(8, fc.constant("/api/v1/getcode")),
+    weighted(
+      2,
+      fc.constantFrom(
+        "/api/v1/getcode/",
+        "/API/V1/GETCODE",
+        "/api/v1/getcode?x=1",
+        "/api//v1/getcode",
+        "/api/v1/getcode%00",
+        "/api/v1/getcode;a",
+        "/api/v1/%67etcode",
+      ),
+    ),
+  );
+  const other = fc.constantFrom(
+    "/",
+    "/api",
+    "/api/v1",
+    "/favicon.ico",
+    "/robots.txt",
+    "/api/v1/getcode/extra",
+    "/.env",
+    "/%2e%2e/%2e%2e/package.json",
+    "/node_modules/express/package.json",
+    "/src/server.ts",
+  );
   const requests: fc.Arbitrary<GeneratedRequest> = httpRequest({
     methods: ["GET", "GET", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"],
     targets: fc.oneof(weighted(6, getcode), weighted(1, other)),
@@ -53,7 +87,12 @@ export function stepSurface(world: World, running: RunningStepSurface): Surface 
     host: url.host,
     // The steps take no credentials: what a caller sends anyway must change nothing.
     credentials: fc.constant<Header[]>([]),
-    badCredentials: fc.constantFrom<Header[]>([["Authorization", "Bearer x"]], [["x-functions-key", "guess"]], [["X-IDENTITY-HEADER", "guess"]], [["Cookie", "session=1"]]),
+    badCredentials: fc.constantFrom<Header[]>(
+      [["Authorization", "Bearer x"]],
+      [["x-functions-key", "guess"]],
+      [["X-IDENTITY-HEADER", "guess"]],
+      [["Cookie", "session=1"]],
+    ),
     bodies: fc.constant(undefined),
     contentType: "application/json",
   });

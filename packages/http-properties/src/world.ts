@@ -22,7 +22,8 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** Errors nobody caught, in this process (where the sandbox runs): each one is a process a real run would have lost. */
 const crashes: string[] = [];
 /** An error and where it was thrown, for the report (this is the test's own output, not an answer). */
-const where = (error: unknown) => (error instanceof Error ? [error.message, ...(error.stack ?? "").split("\n").slice(1, 6)].join("\n") : String(error));
+const where = (error: unknown) =>
+  error instanceof Error ? [error.message, ...(error.stack ?? "").split("\n").slice(1, 6)].join("\n") : String(error);
 process.on("uncaughtExceptionMonitor", (error) => crashes.push(`uncaught exception: ${where(error)}`));
 process.on("unhandledRejection", (reason) => crashes.push(`unhandled rejection: ${where(reason)}`));
 /**
@@ -108,7 +109,12 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
   // Azurite's account key, made per run: the gateway signs with it, and no answer may show it.
   const accountKey = queueOn ? sandbox.queue.backendKey : undefined;
   const account = sandbox.seed.storage.account;
-  const queues = () => new QueueServiceClient(`http://127.0.0.1:${sandbox.queue.backendPort}/${account}`, new StorageSharedKeyCredential(account, accountKey ?? ""), { retryOptions: { maxTries: 1 } });
+  const queues = () =>
+    new QueueServiceClient(
+      `http://127.0.0.1:${sandbox.queue.backendPort}/${account}`,
+      new StorageSharedKeyCredential(account, accountKey ?? ""),
+      { retryOptions: { maxTries: 1 } },
+    );
   const watched = new Map<string, number>();
   const extra = new Map<string, () => unknown>();
   const fixedSecrets = [
@@ -153,29 +159,57 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
       items.map(async (item) => {
         const queue = service.getQueueClient(item.name);
         // A queue listed and then gone (a delete still under way in Azurite) is read as gone.
-        const read = await Promise.all([queue.getProperties(), queue.peekMessages({ numberOfMessages: 32 }), queue.getAccessPolicy()]).catch((error: { statusCode?: number }) => {
+        const read = await Promise.all([
+          queue.getProperties(),
+          queue.peekMessages({ numberOfMessages: 32 }),
+          queue.getAccessPolicy(),
+        ]).catch((error: { statusCode?: number }) => {
           if (error.statusCode === 404) return undefined;
           throw error;
         });
         if (!read) return [item.name, { gone: true }] as const;
         const [properties, peeked, acl] = read;
-        const messages = peeked.peekedMessageItems.map(({ messageId, messageText, dequeueCount, expiresOn }) => ({ messageId, messageText, dequeueCount, expiresOn: expiresOn.toISOString() }));
-        return [item.name, { metadata: item.metadata ?? {}, count: properties.approximateMessagesCount, messages, acl: acl.signedIdentifiers }] as const;
+        const messages = peeked.peekedMessageItems.map(({ messageId, messageText, dequeueCount, expiresOn }) => ({
+          messageId,
+          messageText,
+          dequeueCount,
+          expiresOn: expiresOn.toISOString(),
+        }));
+        return [
+          item.name,
+          {
+            metadata: item.metadata ?? {},
+            count: properties.approximateMessagesCount,
+            messages,
+            acl: acl.signedIdentifiers,
+          },
+        ] as const;
       }),
     );
-    return { queues: Object.fromEntries(listed), properties: { cors, queueAnalyticsLogging, hourMetrics, minuteMetrics } };
+    return {
+      queues: Object.fromEntries(listed),
+      properties: { cors, queueAnalyticsLogging, hourMetrics, minuteMetrics },
+    };
   }
 
   const adminUrl = sandbox.endpoints.admin.url;
   const functionKeyNames = async () => {
-    const response = await fetch(`${adminUrl}/function-keys`, { headers: { "x-keyless-admin-key": sandbox.endpoints.admin.key } });
+    const response = await fetch(`${adminUrl}/function-keys`, {
+      headers: { "x-keyless-admin-key": sandbox.endpoints.admin.key },
+    });
     return Object.keys((await response.json()) as Record<string, string>).sort();
   };
 
   return {
     sandbox,
     stateDir,
-    secrets: () => [...new Set([...fixedSecrets, ...sandbox.thirdParty.keys().filter((key) => typeof key === "string" && key.length >= 16), ...extraSecrets])],
+    secrets: () => [
+      ...new Set([
+        ...fixedSecrets,
+        ...sandbox.thirdParty.keys().filter((key) => typeof key === "string" && key.length >= 16),
+        ...extraSecrets,
+      ]),
+    ],
     paths: [stateDir, REPO_ROOT, process.cwd(), homedir()].filter((path) => path.length > 1),
     processProblems() {
       const problems = crashes.splice(0);
@@ -191,7 +225,12 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     watch: (name, pid) => void watched.set(name, pid),
     state,
     async fullState(options = {}) {
-      const [base, queue, names, up] = await Promise.all([state(), queueState(), options.functionKeys ? functionKeyNames() : undefined, listening(thirdPartyPort)]);
+      const [base, queue, names, up] = await Promise.all([
+        state(),
+        queueState(),
+        options.functionKeys ? functionKeyNames() : undefined,
+        listening(thirdPartyPort),
+      ]);
       return { ...base, queue, ...(names ? { functionKeyNames: names } : {}), thirdPartyListening: up };
     },
     addState: (name, read) => void extra.set(name, read),
@@ -206,7 +245,12 @@ const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("b
 const now = () => Math.floor(Date.now() / 1000);
 
 /** Tokens that look right but must be refused for `audience`: unsigned, signed by another key, for another audience or tenant, expired, not yet valid. */
-export async function forgedTokens(sandbox: Sandbox, audience: string, otherAudience: string, objectId: string): Promise<string[]> {
+export async function forgedTokens(
+  sandbox: Sandbox,
+  audience: string,
+  otherAudience: string,
+  objectId: string,
+): Promise<string[]> {
   const { tokens, seed } = sandbox;
   const { privateKey } = await generateKeyPair("RS256");
   const otherKey = await new SignJWT({ oid: objectId, tid: seed.tenant.id })

@@ -26,11 +26,19 @@ afterAll(async () => {
 });
 
 describe("the live view: no process ends, nothing hangs, no trace or secret, a 4xx changes nothing", () => {
-  it("its page, files, logs and actions", () => checkSurface(world, liveViewSurface(world, view), RUNS, BUDGET_MS), TEST_TIMEOUT_MS);
+  it(
+    "its page, files, logs and actions",
+    () => checkSurface(world, liveViewSurface(world, view), RUNS, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
   it("a form token as long as the page's but of other bytes is refused (it was a 500: the comparison threw)", async () => {
     const keys = world.sandbox.thirdParty.keys();
     // 32 characters, as the page's token has, but 64 bytes in UTF-8.
-    const forged = await fetch(`${view.url}/actions/rotate-key`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `_csrf=${encodeURIComponent("é".repeat(32))}` });
+    const forged = await fetch(`${view.url}/actions/rotate-key`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `_csrf=${encodeURIComponent("é".repeat(32))}`,
+    });
     expect(forged.status).toBe(403);
     expect(world.sandbox.thirdParty.keys()).toEqual(keys);
   });

@@ -38,12 +38,25 @@ afterAll(() => world?.stop());
 
 async function answer(endpoint: Endpoint, request: RawRequest): Promise<Answer> {
   const outcome = await send(endpoint, request, 15_000);
-  if (outcome.kind !== "answered") throw new Error(`no answer: ${outcome.kind}${"error" in outcome && outcome.error ? ` (${outcome.error})` : ""}`);
+  if (outcome.kind !== "answered")
+    throw new Error(`no answer: ${outcome.kind}${"error" in outcome && outcome.error ? ` (${outcome.error})` : ""}`);
   return outcome;
 }
-const vaultHeaders = (): [string, string][] => [["Host", `keyless-kv.vault.localhost:${vault.port}`], ["Authorization", `Bearer ${vaultToken}`], ["Connection", "close"]];
-const queueHeaders = (): [string, string][] => [["Host", `127.0.0.1:${queue.port}`], ["Authorization", `Bearer ${queueToken}`], ["x-ms-version", "2025-11-05"], ["Connection", "close"]];
-const entraHeaders = (): [string, string][] => [["Host", `localhost:${entra.port}`], ["Connection", "close"]];
+const vaultHeaders = (): [string, string][] => [
+  ["Host", `keyless-kv.vault.localhost:${vault.port}`],
+  ["Authorization", `Bearer ${vaultToken}`],
+  ["Connection", "close"],
+];
+const queueHeaders = (): [string, string][] => [
+  ["Host", `127.0.0.1:${queue.port}`],
+  ["Authorization", `Bearer ${queueToken}`],
+  ["x-ms-version", "2025-11-05"],
+  ["Connection", "close"],
+];
+const entraHeaders = (): [string, string][] => [
+  ["Host", `localhost:${entra.port}`],
+  ["Connection", "close"],
+];
 
 describe("every sandbox service answers, in its own shape, what Node would have answered bare or not at all", () => {
   it("CONNECT: a 400 in the service's shape, not a closed connection", async () => {
@@ -52,11 +65,21 @@ describe("every sandbox service answers, in its own shape, what Node would have 
     const storage = await answer(queue, { method: "CONNECT", target: "localhost:443", headers: queueHeaders() });
     expect(storage.status).toBe(405);
     expect(storageShape(storage, { method: "GET", target: "/", headers: [] })).toEqual([]);
-    expect(entraShape(await answer(entra, { method: "CONNECT", target: "localhost:443", headers: entraHeaders() }), { method: "GET", target: "/", headers: [] })).toEqual([]);
+    expect(
+      entraShape(await answer(entra, { method: "CONNECT", target: "localhost:443", headers: entraHeaders() }), {
+        method: "GET",
+        target: "/",
+        headers: [],
+      }),
+    ).toEqual([]);
   });
 
   it("an Expect other than 100-continue: a 400 in the service's shape, not Node's bodiless 417", async () => {
-    const kv = await answer(vault, { method: "GET", target: "/secrets?api-version=7.6", headers: [...vaultHeaders(), ["Expect", "the-unexpected"]] });
+    const kv = await answer(vault, {
+      method: "GET",
+      target: "/secrets?api-version=7.6",
+      headers: [...vaultHeaders(), ["Expect", "the-unexpected"]],
+    });
     expect(kv.status).toBe(400);
     expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
   });
@@ -64,66 +87,135 @@ describe("every sandbox service answers, in its own shape, what Node would have 
   it.each([
     ["no Host", []],
     ["an empty Host", [["Host", ""]]],
-  ] as [string, [string, string][]][])("%s: a 400 in the service's shape (an empty Host made Key Vault fail with a 500)", async (_, host) => {
-    const kv = await answer(vault, { method: "GET", target: "/secrets?api-version=7.6", headers: [...host, ["Authorization", `Bearer ${vaultToken}`], ["Connection", "close"]] });
-    expect(kv.status).toBe(400);
-    expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
-  });
+  ] as [string, [string, string][]][])(
+    "%s: a 400 in the service's shape (an empty Host made Key Vault fail with a 500)",
+    async (_, host) => {
+      const kv = await answer(vault, {
+        method: "GET",
+        target: "/secrets?api-version=7.6",
+        headers: [...host, ["Authorization", `Bearer ${vaultToken}`], ["Connection", "close"]],
+      });
+      expect(kv.status).toBe(400);
+      expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
+    },
+  );
 
-  it.each([70_000, 200_000, 2_000_000])("headers of %i bytes over TLS: the 400 arrives (the connection was reset after the answer was sent)", async (size) => {
-    const kv = await answer(vault, { method: "GET", target: "/secrets?api-version=7.6", headers: [...vaultHeaders(), ["X-Big", "a".repeat(size)]] });
-    expect(kv.status).toBe(400);
-    expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
-  });
+  it.each([70_000, 200_000, 2_000_000])(
+    "headers of %i bytes over TLS: the 400 arrives (the connection was reset after the answer was sent)",
+    async (size) => {
+      const kv = await answer(vault, {
+        method: "GET",
+        target: "/secrets?api-version=7.6",
+        headers: [...vaultHeaders(), ["X-Big", "a".repeat(size)]],
+      });
+      expect(kv.status).toBe(400);
+      expect(azureErrorShape(kv, { method: "GET", target: "/", headers: [] })).toEqual([]);
+    },
+  );
 
-  it.each(["gzip", "chunked, gzip", "identity"])("Transfer-Encoding: %s (no known length): a 400 at once, not a wait for a close that never comes", async (encoding) => {
-    const kv = await answer(vault, { method: "HEAD", target: "/secrets/third-party-api-key?api-version=7.6", headers: [...vaultHeaders(), ["Transfer-Encoding", encoding]] });
-    expect(kv.status).toBe(400);
-    expect(kv.ms).toBeLessThan(10_000);
-  });
+  it.each(["gzip", "chunked, gzip", "identity"])(
+    "Transfer-Encoding: %s (no known length): a 400 at once, not a wait for a close that never comes",
+    async (encoding) => {
+      const kv = await answer(vault, {
+        method: "HEAD",
+        target: "/secrets/third-party-api-key?api-version=7.6",
+        headers: [...vaultHeaders(), ["Transfer-Encoding", encoding]],
+      });
+      expect(kv.status).toBe(400);
+      expect(kv.ms).toBeLessThan(10_000);
+    },
+  );
 
   it("a body cut short, then the client's end: answered at once (the host waited for the request's own answer, which waited for the body: a hang)", async () => {
     const telemetry = new URL(world.sandbox.endpoints.telemetry);
-    const outcome = await send({ port: Number(telemetry.port) }, { method: "POST", target: telemetry.pathname, headers: [["Host", telemetry.host], ["Content-Type", "application/json"], ["Content-Length", "31"], ["Connection", "close"]], body: Buffer.from('{"resourceSpans":[]}'), halfClose: true }, 5000);
+    const outcome = await send(
+      { port: Number(telemetry.port) },
+      {
+        method: "POST",
+        target: telemetry.pathname,
+        headers: [
+          ["Host", telemetry.host],
+          ["Content-Type", "application/json"],
+          ["Content-Length", "31"],
+          ["Connection", "close"],
+        ],
+        body: Buffer.from('{"resourceSpans":[]}'),
+        halfClose: true,
+      },
+      5000,
+    );
     expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(400);
   });
 
   it("bytes after a request that do not parse: the request's own answer comes first, the 400 never stands for it", async () => {
     const body = Buffer.from(JSON.stringify({ value: "pipelined" }));
     const garbage = Buffer.from("\u0001\u0002 not a request\r\n\r\n");
-    const first = await answer(vault, { method: "PUT", target: "/secrets/pipelined?api-version=7.6", headers: [...vaultHeaders(), ["Content-Type", "application/json"], ["Content-Length", String(body.length)]], body: Buffer.concat([body, garbage]) });
+    const first = await answer(vault, {
+      method: "PUT",
+      target: "/secrets/pipelined?api-version=7.6",
+      headers: [...vaultHeaders(), ["Content-Type", "application/json"], ["Content-Length", String(body.length)]],
+      body: Buffer.concat([body, garbage]),
+    });
     expect(first.status).toBe(200);
     expect(world.sandbox.secrets.get("pipelined")?.versions.at(-1)?.value).toBe("pipelined");
   });
 });
 
 describe("Queue Storage: the gateway forwards only what Azurite and its signature agree on", () => {
-  it.each(["?a=%c3", "/%ff?comp=list"])("a target that does not percent-decode (%s): 400 InvalidUri, not a 500", async (suffix) => {
-    const target = suffix.startsWith("?") ? `/devstoreaccount1/code-requests/messages${suffix}` : `/devstoreaccount1${suffix}`;
-    const storage = await answer(queue, { method: "GET", target, headers: queueHeaders() });
-    expect(storage.status).toBe(400);
-    expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidUri"]);
-  });
+  it.each(["?a=%c3", "/%ff?comp=list"])(
+    "a target that does not percent-decode (%s): 400 InvalidUri, not a 500",
+    async (suffix) => {
+      const target = suffix.startsWith("?")
+        ? `/devstoreaccount1/code-requests/messages${suffix}`
+        : `/devstoreaccount1${suffix}`;
+      const storage = await answer(queue, { method: "GET", target, headers: queueHeaders() });
+      expect(storage.status).toBe(400);
+      expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidUri"]);
+    },
+  );
 
-  it.each(["comp=list&x=", "comp=list&x=a+b", "comp=list&x", "comp=list&=1", "comp=list&hasOwnProperty=1e9", "comp=list&constructor=1"])(
+  it.each([
+    "comp=list&x=",
+    "comp=list&x=a+b",
+    "comp=list&x",
+    "comp=list&=1",
+    "comp=list&hasOwnProperty=1e9",
+    "comp=list&constructor=1",
+  ])(
     "?%s: answered as Queue Storage answers ?comp=list (the gateway's signature was refused, or Azurite failed: 500)",
     async (query) => {
-      const storage = await answer(queue, { method: "GET", target: `/devstoreaccount1?${query}`, headers: queueHeaders() });
+      const storage = await answer(queue, {
+        method: "GET",
+        target: `/devstoreaccount1?${query}`,
+        headers: queueHeaders(),
+      });
       expect(storage.status).toBe(200);
       expect(storage.body.toString()).toContain("<Name>code-requests</Name>");
     },
   );
 
   it("an unknown parameter on a queue's messages (hasOwnProperty) is ignored, as Azure ignores it", async () => {
-    const storage = await answer(queue, { method: "GET", target: "/devstoreaccount1/code-requests/messages?peekonly=true&hasOwnProperty=1", headers: queueHeaders() });
+    const storage = await answer(queue, {
+      method: "GET",
+      target: "/devstoreaccount1/code-requests/messages?peekonly=true&hasOwnProperty=1",
+      headers: queueHeaders(),
+    });
     expect(storage.status).toBe(200);
   });
 
   it("a repeated parameter is forwarded once, with the value the operation was authorized for", async () => {
     await world.sandbox.queue.clear("code-requests");
-    await fetch(`${world.sandbox.queue.queueUrl("code-requests")}/messages`, { method: "POST", headers: { authorization: `Bearer ${queueToken}`, "x-ms-version": "2025-11-05" }, body: "<QueueMessage><MessageText>kept</MessageText></QueueMessage>" });
+    await fetch(`${world.sandbox.queue.queueUrl("code-requests")}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${queueToken}`, "x-ms-version": "2025-11-05" },
+      body: "<QueueMessage><MessageText>kept</MessageText></QueueMessage>",
+    });
     // Authorized as Peek Messages (the first value): it must not receive (and hide) the message.
-    const storage = await answer(queue, { method: "GET", target: "/devstoreaccount1/code-requests/messages?peekonly=true&peekonly=false", headers: queueHeaders() });
+    const storage = await answer(queue, {
+      method: "GET",
+      target: "/devstoreaccount1/code-requests/messages?peekonly=true&peekonly=false",
+      headers: queueHeaders(),
+    });
     expect(storage.status).toBe(200);
     expect(await world.sandbox.queue.peekAll("code-requests")).toEqual(["kept"]);
   });
@@ -131,8 +223,12 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
   it("a caller gone before Azurite answers: nothing thrown (piping into its closed response ended the process)", async () => {
     world.sandbox.queue.setDelay({ ms: 300 });
     try {
-      const socket = connect({ host: "127.0.0.1", port: queue.port, servername: "localhost", rejectUnauthorized: false }, () =>
-        socket.write(`GET /devstoreaccount1?comp=list HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${queueToken}\r\nx-ms-version: 2025-11-05\r\n\r\n`),
+      const socket = connect(
+        { host: "127.0.0.1", port: queue.port, servername: "localhost", rejectUnauthorized: false },
+        () =>
+          socket.write(
+            `GET /devstoreaccount1?comp=list HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${queueToken}\r\nx-ms-version: 2025-11-05\r\n\r\n`,
+          ),
       );
       socket.on("error", () => {});
       await sleep(100);
@@ -150,25 +246,49 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     ["GET", "/devstoreaccount1/code-requests?comp=list", 400],
     ["PUT", "/devstoreaccount1/code-requests/other/thing", 400],
     ["PUT", "/devstoreaccount1?restype=service&comp=properties", 403],
-  ])("%s %s: %i, and the account's service properties stay as they were (a queue's writer could set them)", async (method, target, status) => {
-    const cors = "<StorageServiceProperties><Cors><CorsRule><AllowedOrigins>https://evil.example</AllowedOrigins><AllowedMethods>GET</AllowedMethods><AllowedHeaders>*</AllowedHeaders><ExposedHeaders>*</ExposedHeaders><MaxAgeInSeconds>5</MaxAgeInSeconds></CorsRule></Cors></StorageServiceProperties>";
-    const before = await world.fullState();
-    const storage = await answer(queue, { method, target, headers: [...queueHeaders(), ["Content-Length", String(cors.length)]], body: Buffer.from(cors) });
-    expect(storage.status).toBe(status);
-    expect(storageShape(storage, { method, target, headers: [] })).toEqual([]);
-    expect(await world.fullState()).toEqual(before);
-  });
+  ])(
+    "%s %s: %i, and the account's service properties stay as they were (a queue's writer could set them)",
+    async (method, target, status) => {
+      const cors =
+        "<StorageServiceProperties><Cors><CorsRule><AllowedOrigins>https://evil.example</AllowedOrigins><AllowedMethods>GET</AllowedMethods><AllowedHeaders>*</AllowedHeaders><ExposedHeaders>*</ExposedHeaders><MaxAgeInSeconds>5</MaxAgeInSeconds></CorsRule></Cors></StorageServiceProperties>";
+      const before = await world.fullState();
+      const storage = await answer(queue, {
+        method,
+        target,
+        headers: [...queueHeaders(), ["Content-Length", String(cors.length)]],
+        body: Buffer.from(cors),
+      });
+      expect(storage.status).toBe(status);
+      expect(storageShape(storage, { method, target, headers: [] })).toEqual([]);
+      expect(await world.fullState()).toEqual(before);
+    },
+  );
 
   it("a message whose XML nests 2,000 deep: 400 InvalidXmlDocument, not Azurite's 500", async () => {
     const body = Buffer.from(`<QueueMessage>${"<a>".repeat(2000)}${"</a>".repeat(2000)}</QueueMessage>`);
-    const storage = await answer(queue, { method: "POST", target: "/devstoreaccount1/code-requests/messages", headers: [...queueHeaders(), ["Content-Length", String(body.length)]], body });
+    const storage = await answer(queue, {
+      method: "POST",
+      target: "/devstoreaccount1/code-requests/messages",
+      headers: [...queueHeaders(), ["Content-Length", String(body.length)]],
+      body,
+    });
     expect(storage.status).toBe(400);
     expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidXmlDocument"]);
   });
 
   it("a Delete Secret whose body is cut short changes nothing (Express skipped the body of a half-closed request and ran the route)", async () => {
     const before = world.sandbox.secrets.list().map((secret) => secret.name);
-    const outcome = await send(vault, { method: "DELETE", target: "/secrets/third-party-api-key?api-version=7.6", headers: [...vaultHeaders(), ["Content-Type", "application/json"], ["Content-Length", "62"]], body: Buffer.from('{"value":"x"}'), halfClose: true }, 15_000);
+    const outcome = await send(
+      vault,
+      {
+        method: "DELETE",
+        target: "/secrets/third-party-api-key?api-version=7.6",
+        headers: [...vaultHeaders(), ["Content-Type", "application/json"], ["Content-Length", "62"]],
+        body: Buffer.from('{"value":"x"}'),
+        halfClose: true,
+      },
+      15_000,
+    );
     expect(outcome.kind === "answered" ? outcome.status : outcome.kind).not.toBe(200);
     await sleep(300);
     expect(world.sandbox.secrets.list().map((secret) => secret.name)).toEqual(before);
@@ -176,19 +296,41 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
 
   it("a Delete Queue whose body is cut short changes nothing (Azurite deleted the queue while the caller got a 400)", async () => {
     await world.sandbox.queue.reset();
-    const outcome = await send(queue, { method: "DELETE", target: "/devstoreaccount1/code-requests", headers: [...queueHeaders(), ["Content-Length", "100"]], body: Buffer.from("x".repeat(40)), halfClose: true }, 15_000);
+    const outcome = await send(
+      queue,
+      {
+        method: "DELETE",
+        target: "/devstoreaccount1/code-requests",
+        headers: [...queueHeaders(), ["Content-Length", "100"]],
+        body: Buffer.from("x".repeat(40)),
+        halfClose: true,
+      },
+      15_000,
+    );
     expect(outcome.kind === "answered" ? outcome.status : outcome.kind).not.toBe(204);
     await sleep(300);
     expect(await world.sandbox.queue.count("code-requests")).toBe(0);
-    const listing = await answer(queue, { method: "GET", target: "/devstoreaccount1?comp=list", headers: queueHeaders() });
+    const listing = await answer(queue, {
+      method: "GET",
+      target: "/devstoreaccount1?comp=list",
+      headers: queueHeaders(),
+    });
     expect(listing.body.toString("utf8")).toContain("<Name>code-requests</Name>");
   });
 
   it("metadata whose name is no C# identifier: 400 InvalidMetadata (Azurite took it, then failed every queue listing with a 500)", async () => {
-    const storage = await answer(queue, { method: "PUT", target: "/devstoreaccount1/code-requests?comp=metadata", headers: [...queueHeaders(), ["x-ms-meta-1bad", "x"], ["Content-Length", "0"]] });
+    const storage = await answer(queue, {
+      method: "PUT",
+      target: "/devstoreaccount1/code-requests?comp=metadata",
+      headers: [...queueHeaders(), ["x-ms-meta-1bad", "x"], ["Content-Length", "0"]],
+    });
     expect(storage.status).toBe(400);
     expect(storage.headers["x-ms-error-code"]).toEqual(["InvalidMetadata"]);
-    const listing = await answer(queue, { method: "GET", target: "/devstoreaccount1?comp=list&include=metadata", headers: queueHeaders() });
+    const listing = await answer(queue, {
+      method: "GET",
+      target: "/devstoreaccount1?comp=list&include=metadata",
+      headers: queueHeaders(),
+    });
     expect(listing.status).toBe(200);
   });
 
@@ -198,70 +340,118 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     expect(storageShape(storage, { method, target: "/", headers: [] })).toEqual([]);
   });
 
-  it.each(["//devstoreaccount1//code-requests//messages", "/devstoreaccount1?comp=LIST"])("what Azurite refuses without an error code (%s) arrives in Storage's shape", async (target) => {
-    const storage = await answer(queue, { method: "GET", target, headers: queueHeaders() });
-    expect(storage.status).toBeGreaterThanOrEqual(400);
-    expect(storageShape(storage, { method: "GET", target, headers: [] })).toEqual([]);
-  });
+  it.each(["//devstoreaccount1//code-requests//messages", "/devstoreaccount1?comp=LIST"])(
+    "what Azurite refuses without an error code (%s) arrives in Storage's shape",
+    async (target) => {
+      const storage = await answer(queue, { method: "GET", target, headers: queueHeaders() });
+      expect(storage.status).toBeGreaterThanOrEqual(400);
+      expect(storageShape(storage, { method: "GET", target, headers: [] })).toEqual([]);
+    },
+  );
 
   it("headers up to Azure's 64 KB reach Azurite (whose own limit was Node's 16 KB: a bare 431)", async () => {
-    const storage = await answer(queue, { method: "GET", target: "/devstoreaccount1?comp=list", headers: [...queueHeaders(), ["x-ms-client-request-id", "a".repeat(30_000)]] });
+    const storage = await answer(queue, {
+      method: "GET",
+      target: "/devstoreaccount1?comp=list",
+      headers: [...queueHeaders(), ["x-ms-client-request-id", "a".repeat(30_000)]],
+    });
     expect(storage.status).toBe(200);
   });
 
   it.each([
     ["OPTIONS", "/devstoreaccount1/code-requests/messages"],
     ["DELETE", "/devstoreaccount1/no-such-queue"],
-  ])("%s with a 1 MB body: Azurite's answer, not 503 ServerBusy (the answer was lost while the body was still being sent)", async (method, target) => {
-    const body = Buffer.alloc(1_000_000, "m");
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const storage = await answer(queue, { method, target, headers: [...queueHeaders(), ["Content-Length", String(body.length)]], body });
-      expect(storage.status).not.toBe(503);
-      expect(storageShape(storage, { method, target, headers: [] })).toEqual([]);
-    }
-  });
+  ])(
+    "%s with a 1 MB body: Azurite's answer, not 503 ServerBusy (the answer was lost while the body was still being sent)",
+    async (method, target) => {
+      const body = Buffer.alloc(1_000_000, "m");
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const storage = await answer(queue, {
+          method,
+          target,
+          headers: [...queueHeaders(), ["Content-Length", String(body.length)]],
+          body,
+        });
+        expect(storage.status).not.toBe(503);
+        expect(storageShape(storage, { method, target, headers: [] })).toEqual([]);
+      }
+    },
+  );
 });
 
 describe("the admin API's function keys", () => {
   const key = () => world.sandbox.endpoints.admin.key;
-  const headers = (): [string, string][] => [["Host", `localhost:${admin.port}`], ["x-keyless-admin-key", key()], ["Connection", "close"], ["Content-Type", "application/json"]];
+  const headers = (): [string, string][] => [
+    ["Host", `localhost:${admin.port}`],
+    ["x-keyless-admin-key", key()],
+    ["Connection", "close"],
+    ["Content-Type", "application/json"],
+  ];
 
   it("refuses in Resource Manager's shape, which az prints (it printed 'HTTP 400')", async () => {
     const body = Buffer.from(JSON.stringify({ value: "short" }));
-    const refused = await answer(admin, { method: "PUT", target: "/_sandbox/function-keys/rotated", headers: [...headers(), ["Content-Length", String(body.length)]], body });
+    const refused = await answer(admin, {
+      method: "PUT",
+      target: "/_sandbox/function-keys/rotated",
+      headers: [...headers(), ["Content-Length", String(body.length)]],
+      body,
+    });
     expect(refused.status).toBe(400);
     expect(azureErrorShape(refused, { method: "PUT", target: "/", headers: [] })).toEqual([]);
   });
 
-  it.each(["toString", "constructor", "__proto__", "hasOwnProperty"])("%s is no function key: 404, not 200 'deleted'", async (name) => {
-    const before = world.sandbox.thirdParty.keys();
-    const refused = await answer(admin, { method: "DELETE", target: `/_sandbox/function-keys/${name}`, headers: headers() });
-    expect(refused.status).toBe(404);
-    expect(azureErrorShape(refused, { method: "DELETE", target: "/", headers: [] })).toEqual([]);
-    expect(world.sandbox.thirdParty.keys()).toEqual(before);
-  });
+  it.each(["toString", "constructor", "__proto__", "hasOwnProperty"])(
+    "%s is no function key: 404, not 200 'deleted'",
+    async (name) => {
+      const before = world.sandbox.thirdParty.keys();
+      const refused = await answer(admin, {
+        method: "DELETE",
+        target: `/_sandbox/function-keys/${name}`,
+        headers: headers(),
+      });
+      expect(refused.status).toBe(404);
+      expect(azureErrorShape(refused, { method: "DELETE", target: "/", headers: [] })).toEqual([]);
+      expect(world.sandbox.thirdParty.keys()).toEqual(before);
+    },
+  );
 });
 
 describe("the third party", () => {
   it("CONNECT: Azure Functions' empty 400, not a closed connection", async () => {
-    const refused = await answer(thirdParty, { method: "CONNECT", target: "localhost:443", headers: [["Host", "localhost"], ["Connection", "close"]] });
+    const refused = await answer(thirdParty, {
+      method: "CONNECT",
+      target: "localhost:443",
+      headers: [
+        ["Host", "localhost"],
+        ["Connection", "close"],
+      ],
+    });
     expect(refused.status).toBe(400);
     expect(emptyBodyShape(refused, { method: "GET", target: "/", headers: [] })).toEqual([]);
   });
 
-  it.each([["abc"], [[]], [[null]], [[""]], [[42]], [null]])("refuses the keys %j and keeps its own (\"abc\" became the keys a, b, c; null made every call a 500)", (keys) => {
-    const before = world.sandbox.thirdParty.keys();
-    expect(() => world.sandbox.thirdParty.setKeys(keys as never)).toThrow();
-    expect(world.sandbox.thirdParty.keys()).toEqual(before);
-  });
-
-  it.each([{ kind: "status", status: 99 }, { kind: "status", status: "500" }, { kind: "delay", ms: -1 }, { kind: "delay", ms: 2 ** 40 }, { kind: "body", body: 5 }, { kind: "other" }, 5, "fault"])(
-    "refuses the fault %j and keeps none",
-    (fault) => {
-      expect(() => world.sandbox.thirdParty.setFault(fault as never)).toThrow();
-      expect(world.sandbox.thirdParty.fault()).toBeNull();
+  it.each([["abc"], [[]], [[null]], [[""]], [[42]], [null]])(
+    'refuses the keys %j and keeps its own ("abc" became the keys a, b, c; null made every call a 500)',
+    (keys) => {
+      const before = world.sandbox.thirdParty.keys();
+      expect(() => world.sandbox.thirdParty.setKeys(keys as never)).toThrow();
+      expect(world.sandbox.thirdParty.keys()).toEqual(before);
     },
   );
+
+  it.each([
+    { kind: "status", status: 99 },
+    { kind: "status", status: "500" },
+    { kind: "delay", ms: -1 },
+    { kind: "delay", ms: 2 ** 40 },
+    { kind: "body", body: 5 },
+    { kind: "other" },
+    5,
+    "fault",
+  ])("refuses the fault %j and keeps none", (fault) => {
+    expect(() => world.sandbox.thirdParty.setFault(fault as never)).toThrow();
+    expect(world.sandbox.thirdParty.fault()).toBeNull();
+  });
 
   it("tells which fault is set, so a refused request can be shown to have set none", () => {
     world.sandbox.thirdParty.setFault({ kind: "status", status: 503 });

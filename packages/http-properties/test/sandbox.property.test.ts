@@ -9,7 +9,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startControlServer } from "../../workshop/src/control.ts";
 import { checkSurface } from "../src/harness.ts";
 import { clusterIssuerSurface, containerAppsSurface, imdsSurface, telemetrySurface } from "../src/hostSurfaces.ts";
-import { controlSurface, entraSurface, keyVaultSurface, managedIdentitySurface, queueSurface, resourceManagerApiSurface, resourceManagerSurface, stubLauncher, thirdPartySurface } from "../src/sandboxSurfaces.ts";
+import {
+  controlSurface,
+  entraSurface,
+  keyVaultSurface,
+  managedIdentitySurface,
+  queueSurface,
+  resourceManagerApiSurface,
+  resourceManagerSurface,
+  stubLauncher,
+  thirdPartySurface,
+} from "../src/sandboxSurfaces.ts";
 import { send } from "../src/raw.ts";
 import { startWorld, type World } from "../src/world.ts";
 
@@ -72,18 +82,62 @@ const SURFACE_OF_SERVICE = {
 } as const;
 
 describe("every sandbox surface: no process ends, nothing hangs, no trace or secret, a 4xx changes nothing, errors in Azure's shape", () => {
-  it("Microsoft Entra ID (discovery, signing keys, token endpoint)", async () => checkSurface(world, await entraSurface(world), RUNS.entra, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("the managed identity endpoint", () => checkSurface(world, managedIdentitySurface(world), RUNS.managedIdentity, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("Key Vault", async () => checkSurface(world, await keyVaultSurface(world), RUNS.keyVault, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("Queue Storage (the gateway in front of Azurite)", async () => checkSurface(world, await queueSurface(world), RUNS.queue, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("Resource Manager: the admin API, with and without its key", () => checkSurface(world, resourceManagerSurface(world), RUNS.resourceManager, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("Resource Manager: its own API (metadata, tenants, subscriptions, resource groups)", async () => checkSurface(world, await resourceManagerApiSurface(world), RUNS.resourceManagerApi, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("the Container Apps identity endpoint", () => checkSurface(world, containerAppsSurface(world), RUNS.containerApps, BUDGET_MS), TEST_TIMEOUT_MS);
+  it(
+    "Microsoft Entra ID (discovery, signing keys, token endpoint)",
+    async () => checkSurface(world, await entraSurface(world), RUNS.entra, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "the managed identity endpoint",
+    () => checkSurface(world, managedIdentitySurface(world), RUNS.managedIdentity, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "Key Vault",
+    async () => checkSurface(world, await keyVaultSurface(world), RUNS.keyVault, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "Queue Storage (the gateway in front of Azurite)",
+    async () => checkSurface(world, await queueSurface(world), RUNS.queue, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "Resource Manager: the admin API, with and without its key",
+    () => checkSurface(world, resourceManagerSurface(world), RUNS.resourceManager, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "Resource Manager: its own API (metadata, tenants, subscriptions, resource groups)",
+    async () => checkSurface(world, await resourceManagerApiSurface(world), RUNS.resourceManagerApi, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "the Container Apps identity endpoint",
+    () => checkSurface(world, containerAppsSurface(world), RUNS.containerApps, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
   it("a virtual machine's IMDS", () => checkSurface(world, imdsSurface(world), RUNS.imds, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("the AKS cluster's OIDC issuer", () => checkSurface(world, clusterIssuerSurface(world), RUNS.clusterIssuer, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("the OpenTelemetry collector", () => checkSurface(world, telemetrySurface(world), RUNS.telemetry, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("the third-party API", () => checkSurface(world, thirdPartySurface(world), RUNS.thirdParty, BUDGET_MS), TEST_TIMEOUT_MS);
-  it("the launcher's control server", () => checkSurface(world, controlSurface(world, control), RUNS.control, BUDGET_MS), TEST_TIMEOUT_MS);
+  it(
+    "the AKS cluster's OIDC issuer",
+    () => checkSurface(world, clusterIssuerSurface(world), RUNS.clusterIssuer, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "the OpenTelemetry collector",
+    () => checkSurface(world, telemetrySurface(world), RUNS.telemetry, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "the third-party API",
+    () => checkSurface(world, thirdPartySurface(world), RUNS.thirdParty, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "the launcher's control server",
+    () => checkSurface(world, controlSurface(world, control), RUNS.control, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
 });
 
 describe("the suite covers every service in the sandbox's registry", () => {
@@ -100,17 +154,41 @@ describe("the launcher's control server: examples of what the properties found",
     const payload = body === undefined ? undefined : Buffer.from(body);
     return send(
       { port },
-      { method, target, headers: [["Host", `127.0.0.1:${port}`], ["Authorization", `Bearer ${control.token}`], ["Connection", "close"], ...extra, ...(payload ? ([["Content-Length", String(payload.length)]] as [string, string][]) : [])], ...(payload ? { body: payload } : {}) },
+      {
+        method,
+        target,
+        headers: [
+          ["Host", `127.0.0.1:${port}`],
+          ["Authorization", `Bearer ${control.token}`],
+          ["Connection", "close"],
+          ...extra,
+          ...(payload ? ([["Content-Length", String(payload.length)]] as [string, string][]) : []),
+        ],
+        ...(payload ? { body: payload } : {}),
+      },
       15_000,
     );
   };
-  const statusOf = (outcome: Awaited<ReturnType<typeof call>>) => (outcome.kind === "answered" ? outcome.status : outcome.kind);
+  const statusOf = (outcome: Awaited<ReturnType<typeof call>>) =>
+    outcome.kind === "answered" ? outcome.status : outcome.kind;
 
   it("an authorized request whose target is no URL (//[) is answered and ends nothing (it was never answered, and an unhandled rejection stopped npm start)", async () => {
     world.processProblems();
     const port = Number(new URL(control.url).port);
     // Answered at once when fixed; 3 s is plenty to tell a hang.
-    const outcome = await send({ port }, { method: "GET", target: "//[", headers: [["Host", `127.0.0.1:${port}`], ["Authorization", `Bearer ${control.token}`], ["Connection", "close"]] }, 3000);
+    const outcome = await send(
+      { port },
+      {
+        method: "GET",
+        target: "//[",
+        headers: [
+          ["Host", `127.0.0.1:${port}`],
+          ["Authorization", `Bearer ${control.token}`],
+          ["Connection", "close"],
+        ],
+      },
+      3000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     const problems = world.processProblems();
     expect(problems).toEqual([]);
@@ -124,7 +202,20 @@ describe("the launcher's control server: examples of what the properties found",
   it("an authorized request followed by bytes that do not parse gets its own answer first (Node's 400 came first, and the step restarted anyway)", async () => {
     const port = Number(new URL(control.url).port);
     const restarts = launcher.calls.length;
-    const outcome = await send({ port }, { method: "POST", target: "/steps/02/restart", headers: [["Host", `127.0.0.1:${port}`], ["Authorization", `Bearer ${control.token}`], ["Connection", "close"]], body: Buffer.from('""') }, 15_000);
+    const outcome = await send(
+      { port },
+      {
+        method: "POST",
+        target: "/steps/02/restart",
+        headers: [
+          ["Host", `127.0.0.1:${port}`],
+          ["Authorization", `Bearer ${control.token}`],
+          ["Connection", "close"],
+        ],
+        body: Buffer.from('""'),
+      },
+      15_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(launcher.calls.length - restarts).toBe(1);
     expect(statusOf(outcome)).toBe(200);
@@ -136,12 +227,15 @@ describe("the launcher's control server: examples of what the properties found",
     ["keys that are not a list", "PUT", "/third-party/keys", '{"keys":null}'],
     ["keys that are a string", "PUT", "/third-party/keys", '{"keys":"abc"}'],
     ["a fault with a status HTTP has not", "PUT", "/third-party/fault", '{"fault":{"kind":"status","status":99}}'],
-  ])("%s is a 400, the caller's mistake (it was a 500, whose body was the thrown error's text)", async (_, method, target, body) => {
-    const keys = world.sandbox.thirdParty.keys();
-    const outcome = await call(method, target, body, [["Content-Type", "application/json"]]);
-    // The third party itself refuses what it cannot use (regressions.test.ts): its keys and fault stay as they were.
-    expect(world.sandbox.thirdParty.keys()).toEqual(keys);
-    expect(world.sandbox.thirdParty.fault()).toBeNull();
-    expect(statusOf(outcome)).toBe(400);
-  });
+  ])(
+    "%s is a 400, the caller's mistake (it was a 500, whose body was the thrown error's text)",
+    async (_, method, target, body) => {
+      const keys = world.sandbox.thirdParty.keys();
+      const outcome = await call(method, target, body, [["Content-Type", "application/json"]]);
+      // The third party itself refuses what it cannot use (regressions.test.ts): its keys and fault stay as they were.
+      expect(world.sandbox.thirdParty.keys()).toEqual(keys);
+      expect(world.sandbox.thirdParty.fault()).toBeNull();
+      expect(statusOf(outcome)).toBe(400);
+    },
+  );
 });

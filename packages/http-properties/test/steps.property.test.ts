@@ -23,7 +23,8 @@ const steps = new Map<string, RunningStepSurface>();
 
 beforeAll(async () => {
   world = await startWorld();
-  for (const running of await Promise.all(STEP_NUMBERS.map((step) => startStepIn(world, step, stepDir(step))))) steps.set(running.step, running);
+  for (const running of await Promise.all(STEP_NUMBERS.map((step) => startStepIn(world, step, stepDir(step)))))
+    steps.set(running.step, running);
 });
 afterAll(async () => {
   await Promise.all([...steps.values()].map((running) => running.stop()));
@@ -31,12 +32,21 @@ afterAll(async () => {
 });
 
 describe("every step: no process ends, nothing hangs, no trace or secret, a 4xx changes nothing, errors as {error, hint}", () => {
-  it.each(STEP_NUMBERS)("step %s", (step) => checkSurface(world, stepSurface(world, steps.get(step)!), RUNS_PER_STEP, BUDGET_MS), TEST_TIMEOUT_MS);
+  it.each(STEP_NUMBERS)(
+    "step %s",
+    (step) => checkSurface(world, stepSurface(world, steps.get(step)!), RUNS_PER_STEP, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
 });
 
 /** Defects the properties found in the steps, each kept as an example. */
 describe("the steps: examples of what the properties found", () => {
-  const bare = (step: string, method: string, target: string, headers: [string, string][]) => ({ step, method, target, headers: [...headers, ["Connection", "close"]] as [string, string][] });
+  const bare = (step: string, method: string, target: string, headers: [string, string][]) => ({
+    step,
+    method,
+    target,
+    headers: [...headers, ["Connection", "close"]] as [string, string][],
+  });
   for (const step of STEP_NUMBERS) {
     it(
       `step ${step} answers what Node's parser refuses, an unmet Expect, no Host and CONNECT in its {"error", "hint"} shape (they got Node's bare 400/417/431, or the connection closed or reset)`,
@@ -44,19 +54,43 @@ describe("the steps: examples of what the properties found", () => {
         const host = new URL(steps.get(step)!.target.baseUrl).host;
         const cases = [
           bare(step, "GET", "/api/v1/getcode\u0001", [["Host", host]]),
-          bare(step, "GET", "/api/v1/getcode", [["Host", host], ["X-Big", "a".repeat(20_000)]]),
-          bare(step, "GET", "/api/v1/getcode", [["Host", host], ["Expect", "the-unexpected"]]),
+          bare(step, "GET", "/api/v1/getcode", [
+            ["Host", host],
+            ["X-Big", "a".repeat(20_000)],
+          ]),
+          bare(step, "GET", "/api/v1/getcode", [
+            ["Host", host],
+            ["Expect", "the-unexpected"],
+          ]),
           bare(step, "GET", "/api/v1/getcode", []),
           bare(step, "CONNECT", "localhost:443", [["Host", host]]),
         ];
         // Headers over Node's 16 KB while a 2 MB body is still on its way: Node answers 431 and destroys the connection, and the reset loses the 431.
-        cases.push({ ...bare(step, "POST", "/api/v1/getcode", [["Host", host], ["X-Big", "a".repeat(20_000)], ["Content-Length", String(2_000_000)]]), body: Buffer.alloc(2_000_000, "a") } as never);
+        cases.push({
+          ...bare(step, "POST", "/api/v1/getcode", [
+            ["Host", host],
+            ["X-Big", "a".repeat(20_000)],
+            ["Content-Length", String(2_000_000)],
+          ]),
+          body: Buffer.alloc(2_000_000, "a"),
+        } as never);
         const problems: string[] = [];
-        for (const { method, target, headers, body } of cases as { method: string; target: string; headers: [string, string][]; body?: Buffer }[]) {
+        for (const { method, target, headers, body } of cases as {
+          method: string;
+          target: string;
+          headers: [string, string][];
+          body?: Buffer;
+        }[]) {
           const request = { method, target, headers, ...(body ? { body } : {}) };
           const outcome = await send({ port: Number(new URL(steps.get(step)!.target.baseUrl).port) }, request, 15_000);
           if (outcome.kind !== "answered") problems.push(`${method} ${JSON.stringify(target)}: ${outcome.kind}`);
-          else problems.push(...stepShape(outcome, request).map((problem) => `${method} ${JSON.stringify(target)} ${headers.map(([name]) => name).join(",")}: ${outcome.status} ${problem}`));
+          else
+            problems.push(
+              ...stepShape(outcome, request).map(
+                (problem) =>
+                  `${method} ${JSON.stringify(target)} ${headers.map(([name]) => name).join(",")}: ${outcome.status} ${problem}`,
+              ),
+            );
         }
         expect(problems).toEqual([]);
       },
@@ -68,7 +102,19 @@ describe("the steps: examples of what the properties found", () => {
       async () => {
         const { baseUrl } = steps.get(step)!.target;
         const before = await world.sandbox.queue.count("code-requests");
-        const outcome = await send({ port: Number(new URL(baseUrl).port) }, { method: "GET", target: "/api/v1/getcode", headers: [["Host", new URL(baseUrl).host], ["Connection", "close"]], body: Buffer.from("x") }, 15_000);
+        const outcome = await send(
+          { port: Number(new URL(baseUrl).port) },
+          {
+            method: "GET",
+            target: "/api/v1/getcode",
+            headers: [
+              ["Host", new URL(baseUrl).host],
+              ["Connection", "close"],
+            ],
+            body: Buffer.from("x"),
+          },
+          15_000,
+        );
         await new Promise((resolve) => setTimeout(resolve, 300));
         const queued = (await world.sandbox.queue.count("code-requests")) - before;
         expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(200);

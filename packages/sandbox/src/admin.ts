@@ -29,7 +29,14 @@ export interface AdminAccount {
   readonly vault: { readonly name: string; readonly id: string; readonly url: string };
   readonly storageAccount: { readonly name: string; readonly id: string };
   /** App Service apps: "" ids for an app without a managed identity. */
-  readonly webApps: readonly { readonly name: string; readonly step: string; readonly principalId: string; readonly clientId: string; readonly signsInAs?: string; readonly userAssignedIdentities?: readonly string[] }[];
+  readonly webApps: readonly {
+    readonly name: string;
+    readonly step: string;
+    readonly principalId: string;
+    readonly clientId: string;
+    readonly signsInAs?: string;
+    readonly userAssignedIdentities?: readonly string[];
+  }[];
   /** User-assigned managed identities (`az identity show`), with their federated identity credentials, issuers resolved. */
   readonly userAssignedIdentities?: readonly AdminUserAssignedIdentity[];
 }
@@ -41,7 +48,12 @@ export interface AdminUserAssignedIdentity {
   readonly id: string;
   readonly clientId: string;
   readonly principalId: string;
-  readonly federatedIdentityCredentials: readonly { readonly name: string; readonly issuer: string; readonly subject: string; readonly audiences: readonly string[] }[];
+  readonly federatedIdentityCredentials: readonly {
+    readonly name: string;
+    readonly issuer: string;
+    readonly subject: string;
+    readonly audiences: readonly string[];
+  }[];
 }
 
 export interface AdminOptions {
@@ -66,13 +78,17 @@ export interface AdminPrincipal extends DirectoryEntry {
 }
 
 /** ARM's error shape, from Resource Manager's one error factory: `az` prints it as `(code) message`. */
-const armError = (res: Response, status: number, code: string, message: string) => res.status(status).json(armAnswer(status, code, message).body);
+const armError = (res: Response, status: number, code: string, message: string) =>
+  res.status(status).json(armAnswer(status, code, message).body);
 
 /** The last middleware: anything a route threw or a parser refused, in ARM's shape. */
 const armErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const { status } = (error ?? {}) as { status?: unknown };
   const refused = typeof status === "number" && status >= 400 && status < 500;
-  if (!refused) console.error(`sandbox: Resource Manager failed on ${req.method} ${req.path}: ${error instanceof Error ? error.message : String(error)}`);
+  if (!refused)
+    console.error(
+      `sandbox: Resource Manager failed on ${req.method} ${req.path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   const answer = refused ? resourceManagerErrors.badRequest("body", req) : resourceManagerErrors.internal(req);
   res.status(answer.status).json(answer.body);
 };
@@ -87,7 +103,12 @@ export function createAdminApi(options: AdminOptions): Express {
   // The key first: nobody without it gets as far as having a body read.
   app.use((req, res, next) => {
     if (!secretsEqual(req.get("x-keyless-admin-key") ?? "", key)) {
-      armError(res, 401, "AuthenticationFailed", "Missing or wrong sandbox admin key: read it from .sandbox/endpoints.json of the running sandbox.");
+      armError(
+        res,
+        401,
+        "AuthenticationFailed",
+        "Missing or wrong sandbox admin key: read it from .sandbox/endpoints.json of the running sandbox.",
+      );
       return;
     }
     next();
@@ -96,13 +117,28 @@ export function createAdminApi(options: AdminOptions): Express {
   app.use(wholeRequestsOnly(resourceManagerErrors));
 
   const principals = (): AdminPrincipal[] => [
-    ...directory.servicePrincipals.map(({ secret: _secret, ...entry }) => ({ ...entry, servicePrincipalType: "Application" as const })),
-    ...[...directory.apps.values()].map(({ identityHeader: _header, ...entry }) => ({ ...entry, servicePrincipalType: "ManagedIdentity" as const })),
-    ...[...directory.userAssigned.values()].map(({ objectId, displayName, type, appId }) => ({ objectId, displayName, type, appId, servicePrincipalType: "ManagedIdentity" as const })),
+    ...directory.servicePrincipals.map(({ secret: _secret, ...entry }) => ({
+      ...entry,
+      servicePrincipalType: "Application" as const,
+    })),
+    ...[...directory.apps.values()].map(({ identityHeader: _header, ...entry }) => ({
+      ...entry,
+      servicePrincipalType: "ManagedIdentity" as const,
+    })),
+    ...[...directory.userAssigned.values()].map(({ objectId, displayName, type, appId }) => ({
+      objectId,
+      displayName,
+      type,
+      appId,
+      servicePrincipalType: "ManagedIdentity" as const,
+    })),
     ...directory.users,
   ];
   const principalOf = (principalId: string) => principals().find((entry) => entry.objectId === principalId);
-  const withPrincipal = <T extends { principalId: string }>(assignment: T) => ({ ...assignment, principal: principalOf(assignment.principalId) });
+  const withPrincipal = <T extends { principalId: string }>(assignment: T) => ({
+    ...assignment,
+    principal: principalOf(assignment.principalId),
+  });
   /**
    * The Activity log, where Azure records every change made through Resource Manager: who (the
    * developer, as `az` signs in), what (the operation and the resource) and its details, never a
@@ -122,14 +158,16 @@ export function createAdminApi(options: AdminOptions): Express {
       httpMethod: req.method,
     });
   };
-  const assignmentId = (assignment: RoleAssignment) => `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.id}`;
+  const assignmentId = (assignment: RoleAssignment) =>
+    `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.id}`;
   const assignmentDetails = (assignment: RoleAssignment) => ({
     roleDefinitionName: assignment.roleDefinitionName,
     principalId: assignment.principalId,
     principalName: directory.describe(assignment.principalId)?.displayName ?? "",
     scope: assignment.scope,
   });
-  const functionKeyId = (name: string) => `/subscriptions/${account().subscription.id}/resourceGroups/${account().resourceGroup}/providers/Microsoft.Web/sites/keyless-third-party/functions/RandomNumber/keys/${name}`;
+  const functionKeyId = (name: string) =>
+    `/subscriptions/${account().subscription.id}/resourceGroups/${account().resourceGroup}/providers/Microsoft.Web/sites/keyless-third-party/functions/RandomNumber/keys/${name}`;
 
   const stringField = (req: Request, name: string) => {
     const value = (req.body as Record<string, unknown> | undefined)?.[name] ?? req.query[name];
@@ -143,13 +181,26 @@ export function createAdminApi(options: AdminOptions): Express {
     const resource = resourceOfScope(stringField(req, "resource") ?? "");
     const refusal =
       tenant && tenant !== issuer.tenantId && tenant !== account().tenantAlias
-        ? entraError("invalid_tenant", 90002, `Tenant '${tenant.slice(0, 64)}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`)
+        ? entraError(
+            "invalid_tenant",
+            90002,
+            `Tenant '${tenant.slice(0, 64)}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+          )
         : !user || !resources.includes(resource)
           ? unknownResourceError(resource.slice(0, 256), issuer.tenantId, resources)
           : undefined;
-    const accessToken = refusal || !user ? undefined : await issuer.issue({ audience: resource, objectId: user.objectId, appId: AZURE_CLI_CLIENT_ID });
+    const accessToken =
+      refusal || !user
+        ? undefined
+        : await issuer.issue({ audience: resource, objectId: user.objectId, appId: AZURE_CLI_CLIENT_ID });
     if (refusal || !accessToken) res.status(400).json(refusal);
-    else res.json({ accessToken, expiresOn: Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds, tenant: issuer.tenantId, subscription: account().subscription.id });
+    else
+      res.json({
+        accessToken,
+        expiresOn: Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds,
+        tenant: issuer.tenantId,
+        subscription: account().subscription.id,
+      });
     const tokenId = accessToken ? tokenIdOf(accessToken) : undefined;
     options.audit?.record({
       category: "SignInLogs",
@@ -172,24 +223,45 @@ export function createAdminApi(options: AdminOptions): Express {
     const after = stringField(req, "after");
     const category = stringField(req, "category");
     if (!Number.isInteger(last) || last < 1 || last > 10_000 || (after !== undefined && !/^\d{1,15}$/.test(after))) {
-      return armError(res, 400, "InvalidParameter", "last must be a whole number from 1 to 10000, and after an event id.");
+      return armError(
+        res,
+        400,
+        "InvalidParameter",
+        "last must be a whole number from 1 to 10000, and after an event id.",
+      );
     }
     if (category !== undefined && !isAuditCategory(category)) {
       return armError(res, 400, "InvalidParameter", `category must be one of ${AUDIT_CATEGORIES.join(", ")}.`);
     }
     const caller = stringField(req, "caller");
     res.json(
-      options.audit?.list({ last, ...(after ? { after: Number(after) } : {}), ...(category ? { category } : {}), ...(caller ? { caller } : {}) }) ?? [],
+      options.audit?.list({
+        last,
+        ...(after ? { after: Number(after) } : {}),
+        ...(category ? { category } : {}),
+        ...(caller ? { caller } : {}),
+      }) ?? [],
     );
   });
 
   // `az webapp config appsettings list`: an app's settings, the identity's header or the client secret included.
   app.get("/webapps/:name/appsettings", (req, res) => {
     try {
-      res.json(Object.entries(options.appSettings(req.params.name)).map(([name, value]) => ({ name, slotSetting: false, value })));
+      res.json(
+        Object.entries(options.appSettings(req.params.name)).map(([name, value]) => ({
+          name,
+          slotSetting: false,
+          value,
+        })),
+      );
     } catch (error) {
       if (error instanceof Error && error.name === "AppNotFoundError") {
-        return armError(res, 404, "ResourceNotFound", `The Resource 'Microsoft.Web/sites/${req.params.name.slice(0, 64)}' under resource group '${account().resourceGroup}' was not found.`);
+        return armError(
+          res,
+          404,
+          "ResourceNotFound",
+          `The Resource 'Microsoft.Web/sites/${req.params.name.slice(0, 64)}' under resource group '${account().resourceGroup}' was not found.`,
+        );
       }
       throw error;
     }
@@ -214,12 +286,20 @@ export function createAdminApi(options: AdminOptions): Express {
     const scope = stringField(req, "scope") ?? "";
     if (!principal) return armError(res, 400, "PrincipalNotFound", principalNotFound(assignee));
     if (!scope.toLowerCase().startsWith(`/subscriptions/${account().subscription.id}`)) {
-      return armError(res, 400, "InvalidScope", `The scope '${scope}' is not valid: it must be inside /subscriptions/${account().subscription.id}.`);
+      return armError(
+        res,
+        400,
+        "InvalidScope",
+        `The scope '${scope}' is not valid: it must be inside /subscriptions/${account().subscription.id}.`,
+      );
     }
     try {
       const created = rbac.add({ principalId: principal.objectId, principalType: principal.type, role, scope });
       res.status(201).json(withPrincipal(created));
-      activity(req, "Microsoft.Authorization/roleAssignments/write", assignmentId(created), { ...assignmentDetails(created), effectiveFrom: new Date(created.effectiveFrom).toISOString() });
+      activity(req, "Microsoft.Authorization/roleAssignments/write", assignmentId(created), {
+        ...assignmentDetails(created),
+        effectiveFrom: new Date(created.effectiveFrom).toISOString(),
+      });
     } catch (error) {
       if (error instanceof RoleNotFoundError) return armError(res, 404, "RoleDefinitionDoesNotExist", error.message);
       if (error instanceof RoleAssignmentExistsError) return armError(res, 409, "RoleAssignmentExists", error.message);
@@ -236,12 +316,28 @@ export function createAdminApi(options: AdminOptions): Express {
     const id = stringField(req, "id");
     // As `az role assignment delete` does: no filter would delete every assignment, so it is refused.
     if (!principal && !role && !scope && !id) {
-      return armError(res, 400, "MissingFilter", "Specify --ids, or at least one of --assignee, --role and --scope: without a filter every role assignment would be deleted.");
+      return armError(
+        res,
+        400,
+        "MissingFilter",
+        "Specify --ids, or at least one of --assignee, --role and --scope: without a filter every role assignment would be deleted.",
+      );
     }
     try {
-      const removed = rbac.remove({ ...(principal ? { principalId: principal.objectId } : {}), ...(role ? { role } : {}), ...(scope ? { scope } : {}), ...(id ? { id } : {}) });
+      const removed = rbac.remove({
+        ...(principal ? { principalId: principal.objectId } : {}),
+        ...(role ? { role } : {}),
+        ...(scope ? { scope } : {}),
+        ...(id ? { id } : {}),
+      });
       res.json(removed.map(withPrincipal));
-      for (const assignment of removed) activity(req, "Microsoft.Authorization/roleAssignments/delete", assignmentId(assignment), assignmentDetails(assignment));
+      for (const assignment of removed)
+        activity(
+          req,
+          "Microsoft.Authorization/roleAssignments/delete",
+          assignmentId(assignment),
+          assignmentDetails(assignment),
+        );
     } catch (error) {
       if (error instanceof RoleNotFoundError) return armError(res, 404, "RoleDefinitionDoesNotExist", error.message);
       throw error;
@@ -252,7 +348,12 @@ export function createAdminApi(options: AdminOptions): Express {
   app.post("/applications/:appId/reset-password", (req, res) => {
     const secret = directory.resetSecret(req.params.appId);
     if (!secret) {
-      return armError(res, 404, "Request_ResourceNotFound", `Resource '${req.params.appId.slice(0, 64)}' does not exist or one of its queried reference-property objects are not present.`);
+      return armError(
+        res,
+        404,
+        "Request_ResourceNotFound",
+        `Resource '${req.params.appId.slice(0, 64)}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     }
     res.json({ appId: req.params.appId.toLowerCase(), password: secret, tenant: issuer.tenantId });
   });
@@ -267,16 +368,19 @@ export function createAdminApi(options: AdminOptions): Express {
       return;
     }
     options.functionKeys.set(req.params.name, value);
-    activity(req, "Microsoft.Web/sites/functions/keys/write", functionKeyId(req.params.name), { keyName: req.params.name });
+    activity(req, "Microsoft.Web/sites/functions/keys/write", functionKeyId(req.params.name), {
+      keyName: req.params.name,
+    });
     res.json({ name: req.params.name, value });
   });
   app.delete("/function-keys/:name", (req, res) => {
     try {
       if (options.functionKeys.delete(req.params.name)) {
         res.json({ deleted: req.params.name });
-        activity(req, "Microsoft.Web/sites/functions/keys/delete", functionKeyId(req.params.name), { keyName: req.params.name });
-      }
-      else armError(res, 404, "NotFound", `No function key named ${req.params.name}.`);
+        activity(req, "Microsoft.Web/sites/functions/keys/delete", functionKeyId(req.params.name), {
+          keyName: req.params.name,
+        });
+      } else armError(res, 404, "NotFound", `No function key named ${req.params.name}.`);
     } catch (error) {
       armError(res, 400, "BadRequest", (error as Error).message);
     }

@@ -50,7 +50,10 @@ const DAY = 24 * 60 * 60 * 1000;
 
 async function exportKeyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString("base64").match(/.{1,64}/g)?.join("\n")}\n-----END PRIVATE KEY-----\n`;
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString("base64")
+    .match(/.{1,64}/g)
+    ?.join("\n")}\n-----END PRIVATE KEY-----\n`;
 }
 
 async function importKeyPem(pem: string): Promise<CryptoKey> {
@@ -77,7 +80,10 @@ async function createCa(): Promise<{ certPem: string; keyPem: string }> {
   return { certPem: cert.toString("pem"), keyPem: await exportKeyPem(keys.privateKey) };
 }
 
-async function createServerCertificate(ca: { certPem: string; keyPem: string }): Promise<{ certPem: string; keyPem: string }> {
+async function createServerCertificate(ca: {
+  certPem: string;
+  keyPem: string;
+}): Promise<{ certPem: string; keyPem: string }> {
   const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.certPem);
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
@@ -131,11 +137,22 @@ export async function ensureCertificates(dir: string): Promise<Certificates> {
     writeFileSync(file("server.key"), server.keyPem, { mode: 0o600 });
     writeFileSync(file("server.crt"), server.certPem);
   }
-  return { caFile: file("ca.crt"), caBundle: writeCaBundle(file("bundle.pem"), ca.certPem), caPem: ca.certPem, certPem: server.certPem, keyPem: server.keyPem };
+  return {
+    caFile: file("ca.crt"),
+    caBundle: writeCaBundle(file("bundle.pem"), ca.certPem),
+    caPem: ca.certPem,
+    certPem: server.certPem,
+    keyPem: server.keyPem,
+  };
 }
 
 /** Where Linux distributions and macOS keep the system's trusted CAs as one PEM file. */
-const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"];
+const SYSTEM_BUNDLES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/ssl/cert.pem",
+];
 
 /**
  * Writes the bundle a client reads in place of its own CA list: the public CAs (Node's copy of
@@ -145,7 +162,11 @@ const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/cert
 function writeCaBundle(path: string, caPem: string): string {
   const system = SYSTEM_BUNDLES.find((candidate) => existsSync(candidate));
   // Windows keeps its CAs in a store, not a file: Node reads it.
-  const systemPems = system ? [readFileSync(system, "utf8")] : process.platform === "win32" ? tls.getCACertificates("system") : [];
+  const systemPems = system
+    ? [readFileSync(system, "utf8")]
+    : process.platform === "win32"
+      ? tls.getCACertificates("system")
+      : [];
   const pems = [...tls.rootCertificates, ...systemPems, `# keyless sandbox local CA\n${caPem}`];
   const partial = `${path}.${process.pid}.tmp`;
   writeFileSync(partial, `${pems.map((pem) => pem.trim()).join("\n")}\n`);

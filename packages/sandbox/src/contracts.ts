@@ -18,7 +18,18 @@ export interface Principal {
 }
 
 /** Why a token was refused, so each service can answer in its own words (Key Vault's AKV codes, Storage's). */
-export type TokenProblem = "missing" | "malformed" | "algorithm" | "signature" | "unknownKey" | "issuer" | "tenant" | "audience" | "expired" | "notYetValid" | "lifetime";
+export type TokenProblem =
+  | "missing"
+  | "malformed"
+  | "algorithm"
+  | "signature"
+  | "unknownKey"
+  | "issuer"
+  | "tenant"
+  | "audience"
+  | "expired"
+  | "notYetValid"
+  | "lifetime";
 
 export type TokenCheck =
   | { readonly ok: true; readonly principal: Principal }

@@ -55,18 +55,24 @@ export class Directory {
     }));
     this.#seededSecrets = new Map(seed.servicePrincipals.map((sp) => [sp.appId, sp.secret]));
     this.apps = new Map(
-      seed.apps.flatMap((app) => (app.identity ? [{ ...app, identity: app.identity }] : [])).map((app) => [
-        app.name,
-        {
-          objectId: app.identity.principalId,
-          displayName: app.name,
-          type: "ServicePrincipal" as const,
-          appId: app.identity.clientId,
-          identityHeader: randomBytes(24).toString("hex"),
-        },
-      ]),
+      seed.apps
+        .flatMap((app) => (app.identity ? [{ ...app, identity: app.identity }] : []))
+        .map((app) => [
+          app.name,
+          {
+            objectId: app.identity.principalId,
+            displayName: app.name,
+            type: "ServicePrincipal" as const,
+            appId: app.identity.clientId,
+            identityHeader: randomBytes(24).toString("hex"),
+          },
+        ]),
     );
-    this.users = seed.users.map((user) => ({ objectId: user.objectId, displayName: user.userPrincipalName, type: "User" as const }));
+    this.users = seed.users.map((user) => ({
+      objectId: user.objectId,
+      displayName: user.userPrincipalName,
+      type: "User" as const,
+    }));
     this.userAssigned = new Map(
       (seed.userAssignedIdentities ?? []).map((identity) => [
         identity.name,
@@ -116,7 +122,10 @@ export class Directory {
 
   /** Every client secret back to the seed's (`npm run reset`). */
   restoreSecrets(): void {
-    this.#servicePrincipals = this.#servicePrincipals.map((sp) => ({ ...sp, secret: this.#seededSecrets.get(sp.appId ?? "") ?? sp.secret }));
+    this.#servicePrincipals = this.#servicePrincipals.map((sp) => ({
+      ...sp,
+      secret: this.#seededSecrets.get(sp.appId ?? "") ?? sp.secret,
+    }));
   }
 
   /** Finds a principal by object id, client id or name, as `az role assignment create --assignee` does. */
@@ -128,11 +137,20 @@ export class Directory {
   }
 
   /** Who an object id is, for the audit log: name, client id, and kind (a managed identity is a service principal too). */
-  describe(objectId: string): { objectId: string; displayName: string; appId?: string; type: "User" | "ServicePrincipal" | "ManagedIdentity" } | undefined {
+  describe(
+    objectId: string,
+  ):
+    | { objectId: string; displayName: string; appId?: string; type: "User" | "ServicePrincipal" | "ManagedIdentity" }
+    | undefined {
     const entry = this.all().find((candidate) => candidate.objectId === objectId);
     if (!entry) return undefined;
     const managed = [...this.apps.values(), ...this.userAssigned.values()].some((app) => app.objectId === objectId);
-    return { objectId, displayName: entry.displayName, ...(entry.appId ? { appId: entry.appId } : {}), type: managed ? "ManagedIdentity" : entry.type };
+    return {
+      objectId,
+      displayName: entry.displayName,
+      ...(entry.appId ? { appId: entry.appId } : {}),
+      type: managed ? "ManagedIdentity" : entry.type,
+    };
   }
 
   servicePrincipalByClientId(clientId: string) {

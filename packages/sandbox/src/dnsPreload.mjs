@@ -18,7 +18,8 @@ import { syncBuiltinESMExports } from "node:module";
 /** @param {string} hostname */
 const isLocalhost = (hostname) => hostname === "localhost" || hostname.endsWith(".localhost");
 /** @param {unknown} family */
-const loopback = (family) => (family === 6 || family === "IPv6" ? { address: "::1", family: 6 } : { address: "127.0.0.1", family: 4 });
+const loopback = (family) =>
+  family === 6 || family === "IPv6" ? { address: "::1", family: 6 } : { address: "127.0.0.1", family: 4 };
 
 const original = dns.lookup;
 /**
@@ -28,8 +29,12 @@ const original = dns.lookup;
  * @param {unknown} [callback]
  */
 function lookup(hostname, options, callback) {
-  const done = /** @type {(error: Error | null, address: unknown, family?: number) => void} */ (typeof options === "function" ? options : callback);
-  const settings = /** @type {{ family?: unknown; all?: boolean }} */ (typeof options === "object" && options !== null ? options : typeof options === "number" ? { family: options } : {});
+  const done = /** @type {(error: Error | null, address: unknown, family?: number) => void} */ (
+    typeof options === "function" ? options : callback
+  );
+  const settings = /** @type {{ family?: unknown; all?: boolean }} */ (
+    typeof options === "object" && options !== null ? options : typeof options === "number" ? { family: options } : {}
+  );
   if (!isLocalhost(hostname)) {
     /** @type {Function} */ (original)(hostname, options, callback);
     return;
@@ -47,7 +52,8 @@ dns.promises.lookup = /** @type {typeof dns.promises.lookup} */ (
      * @param {{ family?: unknown; all?: boolean }} [options]
      */
     (hostname, options) => {
-      if (!isLocalhost(hostname)) return originalPromise(hostname, /** @type {import("node:dns").LookupOptions} */ (options ?? {}));
+      if (!isLocalhost(hostname))
+        return originalPromise(hostname, /** @type {import("node:dns").LookupOptions} */ (options ?? {}));
       const answer = loopback(options?.family);
       return Promise.resolve(options?.all ? [answer] : answer);
     }

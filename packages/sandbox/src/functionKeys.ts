@@ -18,7 +18,8 @@ export class FunctionKeys {
     const valid = this.#thirdParty.keys();
     const named = [...this.#names].filter(([, value]) => valid.includes(value));
     for (const value of valid) {
-      if (!named.some(([, known]) => known === value)) named.push([named.length === 0 ? "default" : `key${named.length + 1}`, value]);
+      if (!named.some(([, known]) => known === value))
+        named.push([named.length === 0 ? "default" : `key${named.length + 1}`, value]);
     }
     this.#names = new Map(named);
     return Object.fromEntries(this.#names);

@@ -52,7 +52,11 @@ export class HostNotAvailableError extends Error {
  * platform sets, plus AZURE_CLIENT_ID where the app's author must name a
  * user-assigned identity. `undefined` for an app without a managed identity.
  */
-export function identityEnvironment(host: HostName, app: SeedApp, { seed, directory, endpoints }: { seed: Seed; directory: Directory; endpoints: HostEndpoints }): Record<string, string> | undefined {
+export function identityEnvironment(
+  host: HostName,
+  app: SeedApp,
+  { seed, directory, endpoints }: { seed: Seed; directory: Directory; endpoints: HostEndpoints },
+): Record<string, string> | undefined {
   const systemAssigned = directory.apps.get(app.name);
   if (!systemAssigned) return undefined;
   if (host === "app-service" || host === "functions") {
@@ -60,11 +64,19 @@ export function identityEnvironment(host: HostName, app: SeedApp, { seed, direct
     return { IDENTITY_ENDPOINT: endpoints.appService, IDENTITY_HEADER: systemAssigned.identityHeader };
   }
   const [userAssigned] = directory.userAssignedOf(app.name);
-  if (!userAssigned) throw new HostNotAvailableError(`${app.name} has no user-assigned identity, which ${HOST_TITLES[host]} needs here (seed.json: apps[].userAssignedIdentities).`);
+  if (!userAssigned)
+    throw new HostNotAvailableError(
+      `${app.name} has no user-assigned identity, which ${HOST_TITLES[host]} needs here (seed.json: apps[].userAssignedIdentities).`,
+    );
   if (host === "container-apps") {
     // Container Apps sets the first three; AZURE_CLIENT_ID is the app's own setting (the identity it uses).
     const endpoint = endpoints.containerApps.endpoint;
-    return { IDENTITY_ENDPOINT: endpoint, MSI_ENDPOINT: endpoint, IDENTITY_HEADER: endpoints.containerApps.headerOf(app.name), AZURE_CLIENT_ID: userAssigned.appId };
+    return {
+      IDENTITY_ENDPOINT: endpoint,
+      MSI_ENDPOINT: endpoint,
+      IDENTITY_HEADER: endpoints.containerApps.headerOf(app.name),
+      AZURE_CLIENT_ID: userAssigned.appId,
+    };
   }
   if (host === "vm") {
     // Sandbox only: on a VM the SDKs call IMDS at 169.254.169.254 by default. AZURE_CLIENT_ID: which of the VM's identities.

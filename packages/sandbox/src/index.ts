@@ -16,7 +16,16 @@ import type { SecretStore } from "./keyvault/store.ts";
 import type { SpanStore } from "./telemetry/collector.ts";
 import type { QueueService } from "./queue/index.ts";
 import { RoleAssignments } from "./rbac.ts";
-import { RESOURCES, SERVICES, type InterruptibleService, type RunningService, type RunningServices, type SandboxPorts, type SandboxScopes, type ServiceContext } from "./services.ts";
+import {
+  RESOURCES,
+  SERVICES,
+  type InterruptibleService,
+  type RunningService,
+  type RunningServices,
+  type SandboxPorts,
+  type SandboxScopes,
+  type ServiceContext,
+} from "./services.ts";
 import { loadSeed, type Seed } from "./seed.ts";
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 
@@ -31,8 +40,22 @@ export { MANAGEMENT_RESOURCE } from "./arm/service.ts";
 export { STORAGE_RESOURCE } from "./queue/index.ts";
 export { HOSTS, HOST_TITLES, HostNotAvailableError, isHost, type HostName } from "./hosts.ts";
 export { SpanStore, spansOf, type TelemetrySpan, type SpanKind, type AttributeValue } from "./telemetry/collector.ts";
-export { explainDenial, isChallenge, isDenial, grantCommand, type DenialContext, type DenialKind, type Explanation } from "./denials/explain.ts";
-export { SERVICES, type InterruptibleService, type SandboxPorts, type SandboxScopes, type SandboxService } from "./services.ts";
+export {
+  explainDenial,
+  isChallenge,
+  isDenial,
+  grantCommand,
+  type DenialContext,
+  type DenialKind,
+  type Explanation,
+} from "./denials/explain.ts";
+export {
+  SERVICES,
+  type InterruptibleService,
+  type SandboxPorts,
+  type SandboxScopes,
+  type SandboxService,
+} from "./services.ts";
 
 /** The workshop's steps, by number. */
 export const STEPS = ["01", "02", "03", "04"] as const;
@@ -148,7 +171,15 @@ function seedRoleAssignments(seed: Seed, directory: Directory, rbac: RoleAssignm
   for (const assignment of seed.roleAssignments) {
     const principal = directory.find(assignment.assignee);
     if (!principal) throw new Error(`seed.json: no principal named ${assignment.assignee}.`);
-    rbac.add({ principalId: principal.objectId, principalType: principal.type, role: assignment.role, scope: assignment.scope }, { immediately: true });
+    rbac.add(
+      {
+        principalId: principal.objectId,
+        principalType: principal.type,
+        role: assignment.role,
+        scope: assignment.scope,
+      },
+      { immediately: true },
+    );
   }
 }
 
@@ -162,12 +193,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const auditFile = options.auditFile ?? `${stateDir}/audit.jsonl`;
   // This sandbox's audiences: the registry's, and those services add once they listen.
   const resources = [...RESOURCES];
-  const audit = new AuditLog({ lookup: (objectId) => directory.describe(objectId), ...(auditFile ? { file: auditFile } : {}) });
+  const audit = new AuditLog({
+    lookup: (objectId) => directory.describe(objectId),
+    ...(auditFile ? { file: auditFile } : {}),
+  });
   const context: ServiceContext = {
     seed,
     scopes: scopesOf(seed),
     certificates: await ensureCertificates(`${stateDir}/ca`),
-    tokens: await TokenIssuer.create({ tenantId: seed.tenant.id, ...(options.tokenLifetimeSeconds ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}) }),
+    tokens: await TokenIssuer.create({
+      tenantId: seed.tenant.id,
+      ...(options.tokenLifetimeSeconds ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+    }),
     directory,
     rbac,
     stateDir,
@@ -183,7 +220,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     audit,
   };
   // Each service in the registry's order; Queue Storage returns before Azurite is up (see `ready`).
-  for (const [name, service] of Object.entries(SERVICES) as [keyof typeof SERVICES, (typeof SERVICES)[keyof typeof SERVICES]][]) {
+  for (const [name, service] of Object.entries(SERVICES) as [
+    keyof typeof SERVICES,
+    (typeof SERVICES)[keyof typeof SERVICES],
+  ][]) {
     if (name === "queueStorage" && options.queue === false) continue;
     running[name] = await service.start(context);
   }
@@ -203,11 +243,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     dnsPreload: DNS_PRELOAD,
     admin: services.resourceManager.admin,
     telemetry: services.telemetry.tracesUrl,
-    identityHosts: { containerApps: services.containerAppsIdentity.endpoint, imds: services.imds.address, clusterIssuer: services.kubernetes.cluster.issuerUrl },
+    identityHosts: {
+      containerApps: services.containerAppsIdentity.endpoint,
+      imds: services.imds.address,
+      clusterIssuer: services.kubernetes.cluster.issuerUrl,
+    },
   };
   const hosts: HostEndpoints = {
     appService: services.managedIdentity.endpoint,
-    containerApps: { endpoint: services.containerAppsIdentity.endpoint, headerOf: services.containerAppsIdentity.headerOf },
+    containerApps: {
+      endpoint: services.containerAppsIdentity.endpoint,
+      headerOf: services.containerAppsIdentity.headerOf,
+    },
     imds: services.imds.address,
     aks: { tokenFile: services.kubernetes.tokenFile },
     authorityHost: services.entraId.url,
@@ -215,7 +262,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const hostOf = (step: StepNumber): HostName => options.hosts?.[step] ?? "app-service";
   /** A step's app runs where its step does; the exercise apps on App Service. */
   const hostOfApp = (name: string): HostName => {
-    const step = seed.apps.find((app) => app.name.toLowerCase() === name.toLowerCase() && app.name.startsWith("keyless-step-"))?.step;
+    const step = seed.apps.find(
+      (app) => app.name.toLowerCase() === name.toLowerCase() && app.name.startsWith("keyless-step-"),
+    )?.step;
     return step ? hostOf(step) : "app-service";
   };
   const account = () => ({
@@ -246,7 +295,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       principalId: identity.objectId,
       // The cluster's issuer URL in place of its name, as `az identity federated-credential list` shows it.
       federatedIdentityCredentials: federatedCredentialsOf(identity.federatedIdentityCredentials, {
-        clusterIssuer: (name) => (services.kubernetes.cluster.name === name ? services.kubernetes.cluster.issuerUrl : undefined),
+        clusterIssuer: (name) =>
+          services.kubernetes.cluster.name === name ? services.kubernetes.cluster.issuerUrl : undefined,
         keysOf: () => undefined,
       }).map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences })),
     })),
@@ -269,8 +319,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!queue) throw new Error("This sandbox was started with { queue: false }.");
       return queue;
     },
-    stepEnvironment: (step, host) => appSettings(`keyless-step-${step}`, { seed, directory, endpoints, hosts, host: host ?? hostOf(step) }),
-    appSettings: (name, host) => appSettings(name, { seed, directory, endpoints, hosts, host: host ?? hostOfApp(name) }),
+    stepEnvironment: (step, host) =>
+      appSettings(`keyless-step-${step}`, { seed, directory, endpoints, hosts, host: host ?? hostOf(step) }),
+    appSettings: (name, host) =>
+      appSettings(name, { seed, directory, endpoints, hosts, host: host ?? hostOfApp(name) }),
     hostOf,
     cluster: services.kubernetes.cluster,
     async reset() {
@@ -293,7 +345,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
  * of the step it runs, and how it signs in (its managed identity's endpoint and
  * header, or its service principal's client id and secret).
  */
-function appSettings(name: string, { seed, directory, endpoints, hosts, host }: { seed: Seed; directory: Directory; endpoints: SandboxEndpoints; hosts: HostEndpoints; host: HostName }): Record<string, string> {
+function appSettings(
+  name: string,
+  {
+    seed,
+    directory,
+    endpoints,
+    hosts,
+    host,
+  }: { seed: Seed; directory: Directory; endpoints: SandboxEndpoints; hosts: HostEndpoints; host: HostName },
+): Record<string, string> {
   const app = seed.apps.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
   if (!app) throw new AppNotFoundError(name);
   const trustAndResolve = {
@@ -312,8 +373,11 @@ function appSettings(name: string, { seed, directory, endpoints, hosts, host }: 
   };
   // How the app's host hands it its managed identity (hosts.ts); App Service unless it runs elsewhere.
   const identity = identityEnvironment(host, app, { seed, directory, endpoints: hosts });
-  const servicePrincipal = app.signsInAs ? directory.servicePrincipals.find((sp) => sp.displayName === app.signsInAs) : undefined;
-  if (app.signsInAs && !servicePrincipal) throw new Error(`seed.json: app ${app.name} signs in as ${app.signsInAs}, which is not a service principal.`);
+  const servicePrincipal = app.signsInAs
+    ? directory.servicePrincipals.find((sp) => sp.displayName === app.signsInAs)
+    : undefined;
+  if (app.signsInAs && !servicePrincipal)
+    throw new Error(`seed.json: app ${app.name} signs in as ${app.signsInAs}, which is not a service principal.`);
   const signIn: Record<string, string> = identity
     ? identity
     : servicePrincipal

@@ -75,7 +75,9 @@ export class RoleAssignments implements Authorizer {
   add(assignment: NewAssignment, options: { immediately?: boolean } = {}): RoleAssignment {
     const role = findRole(assignment.role);
     if (!role) throw new RoleNotFoundError(assignment.role);
-    const existing = this.list({ principalId: assignment.principalId, scope: assignment.scope }).find((found) => found.roleDefinitionId === role.id);
+    const existing = this.list({ principalId: assignment.principalId, scope: assignment.scope }).find(
+      (found) => found.roleDefinitionId === role.id,
+    );
     if (existing) throw new RoleAssignmentExistsError();
     const created: RoleAssignment = {
       id: randomUUID(),
@@ -100,9 +102,13 @@ export class RoleAssignments implements Authorizer {
       (!filter.principalId || assignment.principalId === filter.principalId) &&
       (!role || assignment.roleDefinitionId === role.id) &&
       (!filter.scope || assignment.scope.toLowerCase() === filter.scope.toLowerCase());
-    const removed = this.#assignments.filter((assignment) => assignment.effectiveUntil === undefined && matches(assignment));
+    const removed = this.#assignments.filter(
+      (assignment) => assignment.effectiveUntil === undefined && matches(assignment),
+    );
     const until = Date.now() + this.delayMs;
-    this.#assignments = this.#assignments.map((assignment) => (removed.includes(assignment) ? { ...assignment, effectiveUntil: until } : assignment));
+    this.#assignments = this.#assignments.map((assignment) =>
+      removed.includes(assignment) ? { ...assignment, effectiveUntil: until } : assignment,
+    );
     return removed;
   }
 
@@ -136,9 +142,14 @@ export class RoleAssignments implements Authorizer {
       const role = findRole(assignment.roleDefinitionId);
       return role !== undefined && (grants(role.dataActions, action) || grants(role.actions, action));
     });
-    const inEffect = granting.find((assignment) => assignment.effectiveFrom <= now && (assignment.effectiveUntil === undefined || assignment.effectiveUntil > now));
+    const inEffect = granting.find(
+      (assignment) =>
+        assignment.effectiveFrom <= now && (assignment.effectiveUntil === undefined || assignment.effectiveUntil > now),
+    );
     if (inEffect) return { allowed: true, assignment: inEffect };
-    const pending = granting.find((assignment) => assignment.effectiveFrom > now && assignment.effectiveUntil === undefined);
+    const pending = granting.find(
+      (assignment) => assignment.effectiveFrom > now && assignment.effectiveUntil === undefined,
+    );
     return pending ? { allowed: false, pending } : { allowed: false };
   }
 }

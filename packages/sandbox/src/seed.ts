@@ -7,7 +7,12 @@ export interface Seed {
   readonly thirdParty: { readonly keys: readonly string[] };
   readonly keyVault: { readonly name: string; readonly secrets: Readonly<Record<string, string>> };
   readonly storage: { readonly account: string; readonly queues: readonly string[] };
-  readonly servicePrincipals: readonly { readonly displayName: string; readonly appId: string; readonly objectId: string; readonly secret: string }[];
+  readonly servicePrincipals: readonly {
+    readonly displayName: string;
+    readonly appId: string;
+    readonly objectId: string;
+    readonly secret: string;
+  }[];
   /** User-assigned managed identities: resources of their own, attached to apps and to the VM, with their federated credentials. */
   readonly userAssignedIdentities?: readonly SeedUserAssignedIdentity[];
   /** App Service apps: the step whose settings each gets, and how it signs in (its managed identity, or a service principal's secret). */
@@ -18,7 +23,11 @@ export interface Seed {
     readonly kubernetesCluster: { readonly name: string; readonly oidcIssuerId: string; readonly namespace: string };
   };
   /** People: the developer `az login` signs in as (the sandbox's own az, or the real one with this password). */
-  readonly users: readonly { readonly userPrincipalName: string; readonly objectId: string; readonly password?: string }[];
+  readonly users: readonly {
+    readonly userPrincipalName: string;
+    readonly objectId: string;
+    readonly password?: string;
+  }[];
   readonly roleAssignments: readonly { readonly assignee: string; readonly role: string; readonly scope: string }[];
 }
 

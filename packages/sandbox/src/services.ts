@@ -113,10 +113,16 @@ export interface Interruptible {
   bringBack(): Promise<void>;
 }
 
-const interruptible = (service: HostedService): Interruptible => ({ takeDown: () => service.close(), bringBack: () => service.reopen() });
+const interruptible = (service: HostedService): Interruptible => ({
+  takeDown: () => service.close(),
+  bringBack: () => service.reopen(),
+});
 
 const tls = (context: ServiceContext) => ({ cert: context.certificates.certPem, key: context.certificates.keyPem });
-const stopping = (...services: HostedService[]) => async () => void (await Promise.all(services.map((service) => service.close())));
+const stopping =
+  (...services: HostedService[]) =>
+  async () =>
+    void (await Promise.all(services.map((service) => service.close())));
 
 /** The scenario's third party: an Azure Function that wants its key in `x-functions-key`. */
 const thirdParty = {
@@ -156,13 +162,24 @@ const entraId = {
         users: context.seed.users,
         // The cluster starts after Entra ID: it is looked up when an assertion comes.
         federation: {
-          clusterIssuer: (name) => (context.running.kubernetes?.cluster.name === name ? context.running.kubernetes.cluster.issuerUrl : undefined),
-          keysOf: (issuerUrl) => (context.running.kubernetes?.cluster.issuerUrl === issuerUrl ? context.running.kubernetes.cluster.jwks() : undefined),
+          clusterIssuer: (name) =>
+            context.running.kubernetes?.cluster.name === name
+              ? context.running.kubernetes.cluster.issuerUrl
+              : undefined,
+          keysOf: (issuerUrl) =>
+            context.running.kubernetes?.cluster.issuerUrl === issuerUrl
+              ? context.running.kubernetes.cluster.jwks()
+              : undefined,
         },
       }),
       { name: "Microsoft Entra ID", errors: entraErrors, tls: tls(context), port: context.ports.login },
     );
-    return { url: `https://localhost:${service.port}`, reset: async () => {}, stop: stopping(service), ...interruptible(service) };
+    return {
+      url: `https://localhost:${service.port}`,
+      reset: async () => {},
+      stop: stopping(service),
+      ...interruptible(service),
+    };
   },
 } satisfies SandboxService;
 
@@ -209,7 +226,12 @@ const resourceManager = {
         domain: context.seed.users[0]?.userPrincipalName.split("@")[1] ?? "keyless.local",
       }),
     );
-    const service = await host(app, { name: "Azure Resource Manager", errors: resourceManagerErrors, tls: tls(context), port: context.ports.management });
+    const service = await host(app, {
+      name: "Azure Resource Manager",
+      errors: resourceManagerErrors,
+      tls: tls(context),
+      port: context.ports.management,
+    });
     url = `https://localhost:${service.port}`;
     return { url, admin: { url: `${url}/_sandbox`, key }, reset: async () => {}, stop: stopping(service) };
   },
@@ -220,17 +242,31 @@ const managedIdentity = {
   name: "Managed identity (App Service)",
   roles: [],
   async start(context: ServiceContext) {
-    const service = await host(createManagedIdentityEndpoint({ issuer: context.tokens, directory: context.directory, resources: context.resources, audit: context.audit }), {
-      name: "Managed identity endpoint",
-      errors: managedIdentityErrors,
-      port: context.ports.identity,
-    });
-    return { endpoint: `http://127.0.0.1:${service.port}/msi/token`, reset: async () => {}, stop: stopping(service), ...interruptible(service) };
+    const service = await host(
+      createManagedIdentityEndpoint({
+        issuer: context.tokens,
+        directory: context.directory,
+        resources: context.resources,
+        audit: context.audit,
+      }),
+      {
+        name: "Managed identity endpoint",
+        errors: managedIdentityErrors,
+        port: context.ports.identity,
+      },
+    );
+    return {
+      endpoint: `http://127.0.0.1:${service.port}/msi/token`,
+      reset: async () => {},
+      stop: stopping(service),
+      ...interruptible(service),
+    };
   },
 } satisfies SandboxService;
 
 /** The apps that can run on the other hosts: those with a user-assigned identity to sign in as. */
-const appsWithUserAssignedIdentities = (seed: Seed) => seed.apps.filter((app) => (app.userAssignedIdentities ?? []).length > 0).map((app) => app.name);
+const appsWithUserAssignedIdentities = (seed: Seed) =>
+  seed.apps.filter((app) => (app.userAssignedIdentities ?? []).length > 0).map((app) => app.name);
 
 /** Container Apps' managed identity endpoint: App Service's protocol, each container app with its own header and its user-assigned identities. */
 const containerAppsIdentity = {
@@ -244,8 +280,17 @@ const containerAppsIdentity = {
       apps: appsWithUserAssignedIdentities(context.seed),
       audit: context.audit,
     });
-    const service = await host(endpoint.app, { name: "Container Apps identity endpoint", errors: containerAppsIdentityErrors, port: context.ports.containerApps ?? 0 });
-    return { endpoint: `http://127.0.0.1:${service.port}/msi/token`, headerOf: endpoint.headerOf, reset: async () => {}, stop: stopping(service) };
+    const service = await host(endpoint.app, {
+      name: "Container Apps identity endpoint",
+      errors: containerAppsIdentityErrors,
+      port: context.ports.containerApps ?? 0,
+    });
+    return {
+      endpoint: `http://127.0.0.1:${service.port}/msi/token`,
+      headerOf: endpoint.headerOf,
+      reset: async () => {},
+      stop: stopping(service),
+    };
   },
 } satisfies SandboxService;
 
@@ -255,13 +300,28 @@ const imds = {
   roles: [],
   async start(context: ServiceContext) {
     const vm = context.seed.hosts?.virtualMachine ?? { name: "keyless-vm", userAssignedIdentities: [] };
-    const service = await host(createImdsEndpoint({ issuer: context.tokens, directory: context.directory, resources: context.resources, vm, audit: context.audit }), {
-      name: "IMDS",
-      errors: imdsErrors,
-      port: context.ports.imds ?? 0,
-    });
+    const service = await host(
+      createImdsEndpoint({
+        issuer: context.tokens,
+        directory: context.directory,
+        resources: context.resources,
+        vm,
+        audit: context.audit,
+      }),
+      {
+        name: "IMDS",
+        errors: imdsErrors,
+        port: context.ports.imds ?? 0,
+      },
+    );
     const address = `http://127.0.0.1:${service.port}`;
-    return { vm: vm.name, address, endpoint: `${address}${IMDS_TOKEN_PATH}`, reset: async () => {}, stop: stopping(service) };
+    return {
+      vm: vm.name,
+      address,
+      endpoint: `${address}${IMDS_TOKEN_PATH}`,
+      reset: async () => {},
+      stop: stopping(service),
+    };
   },
 } satisfies SandboxService;
 
@@ -270,9 +330,18 @@ const kubernetes = {
   name: "AKS cluster (workload identity)",
   roles: [],
   async start(context: ServiceContext) {
-    const seed = context.seed.hosts?.kubernetesCluster ?? { name: "keyless-aks", oidcIssuerId: context.seed.tenant.id, namespace: "keyless" };
+    const seed = context.seed.hosts?.kubernetesCluster ?? {
+      name: "keyless-aks",
+      oidcIssuerId: context.seed.tenant.id,
+      namespace: "keyless",
+    };
     const cluster = new KubernetesCluster({ ...seed, tenantId: context.seed.tenant.id });
-    const service = await host(cluster.issuerApp(), { name: "AKS OIDC issuer", errors: clusterIssuerErrors, tls: tls(context), port: context.ports.cluster ?? 0 });
+    const service = await host(cluster.issuerApp(), {
+      name: "AKS OIDC issuer",
+      errors: clusterIssuerErrors,
+      tls: tls(context),
+      port: context.ports.cluster ?? 0,
+    });
     cluster.listensAt(`https://localhost:${service.port}`);
     const tokens = new ProjectedTokens(cluster, context.stateDir);
     return {
@@ -364,19 +433,45 @@ const telemetry = {
         ...running.keyVault.secrets.list().flatMap((secret) => secret.versions.map((version) => version.value)),
       ],
     });
-    const service = await host(createCollector(spans), { name: "OpenTelemetry collector", errors: collectorErrors, port: context.ports.telemetry ?? 0 });
-    return { spans, tracesUrl: `http://127.0.0.1:${service.port}/v1/traces`, reset: async () => spans.clear(), stop: stopping(service) };
+    const service = await host(createCollector(spans), {
+      name: "OpenTelemetry collector",
+      errors: collectorErrors,
+      port: context.ports.telemetry ?? 0,
+    });
+    return {
+      spans,
+      tracesUrl: `http://127.0.0.1:${service.port}/v1/traces`,
+      reset: async () => spans.clear(),
+      stop: stopping(service),
+    };
   },
 } satisfies SandboxService;
 
 /** Every service, in the order they start. */
-export const SERVICES = { thirdParty, entraId, resourceManager, managedIdentity, containerAppsIdentity, imds, kubernetes, keyVault, queueStorage, telemetry } as const;
+export const SERVICES = {
+  thirdParty,
+  entraId,
+  resourceManager,
+  managedIdentity,
+  containerAppsIdentity,
+  imds,
+  kubernetes,
+  keyVault,
+  queueStorage,
+  telemetry,
+} as const;
 
 /** The services as they run: what each `start` returned. */
-export type RunningServices = { readonly [Name in keyof typeof SERVICES]: Awaited<ReturnType<(typeof SERVICES)[Name]["start"]>> };
+export type RunningServices = {
+  readonly [Name in keyof typeof SERVICES]: Awaited<ReturnType<(typeof SERVICES)[Name]["start"]>>;
+};
 
 /** The services a fault test can take down: Microsoft Entra ID, the managed identity endpoint, Key Vault. */
-export type InterruptibleService = { [Name in keyof RunningServices]: RunningServices[Name] extends Interruptible ? Name : never }[keyof RunningServices];
+export type InterruptibleService = {
+  [Name in keyof RunningServices]: RunningServices[Name] extends Interruptible ? Name : never;
+}[keyof RunningServices];
 
 /** The audiences tokens can be issued for. */
-export const RESOURCES: readonly string[] = Object.values(SERVICES).flatMap((service: SandboxService) => (service.resource ? [service.resource] : []));
+export const RESOURCES: readonly string[] = Object.values(SERVICES).flatMap((service: SandboxService) =>
+  service.resource ? [service.resource] : [],
+);

@@ -57,7 +57,9 @@ describe("sign-ins", () => {
   });
 
   it("a wrong client secret: a failed sign-in with Entra ID's code and reason", async () => {
-    const events = await newEvents(() => getSecretInChild({ ...test.sandbox.stepEnvironment("02"), AZURE_CLIENT_SECRET: "wrong" }));
+    const events = await newEvents(() =>
+      getSecretInChild({ ...test.sandbox.stepEnvironment("02"), AZURE_CLIENT_SECRET: "wrong" }),
+    );
     expect(events.find((event) => event.category === "ServicePrincipalSignInLogs")).toMatchObject({
       resultType: "Failure",
       statusCode: 401,
@@ -73,13 +75,24 @@ describe("sign-ins", () => {
       resultType: "Success",
       clientCredentialType: "managedIdentity",
       resource: vaultResourceOf(test.sandbox.endpoints.keyVaultUrl),
-      caller: { objectId: app("keyless-step-03")?.objectId, appId: app("keyless-step-03")?.appId, displayName: "keyless-step-03", type: "ManagedIdentity" },
+      caller: {
+        objectId: app("keyless-step-03")?.objectId,
+        appId: app("keyless-step-03")?.appId,
+        displayName: "keyless-step-03",
+        type: "ManagedIdentity",
+      },
     });
   });
 
   it("the developer's az sign-in", async () => {
-    const events = await newEvents(() => az(test.stateDir, "account", "get-access-token", "--resource", VAULT_RESOURCE));
-    expect(events.find((event) => event.category === "SignInLogs")).toMatchObject({ resultType: "Success", clientCredentialType: "developerSignIn", caller: { displayName: "learner@keyless.local", type: "User" } });
+    const events = await newEvents(() =>
+      az(test.stateDir, "account", "get-access-token", "--resource", VAULT_RESOURCE),
+    );
+    expect(events.find((event) => event.category === "SignInLogs")).toMatchObject({
+      resultType: "Success",
+      clientCredentialType: "developerSignIn",
+      caller: { displayName: "learner@keyless.local", type: "User" },
+    });
   });
 });
 
@@ -93,12 +106,19 @@ describe("data-plane requests", () => {
     try {
       const denied = await newEvents(() => getSecretInChild(sandbox.stepEnvironment("03")));
       const refusal = denied.find((event) => event.category === "AuditEvent" && event.statusCode === 403);
-      expect(refusal).toMatchObject({ operationName: "SecretGet", resultType: "Failure", errorCode: "ForbiddenByRbac", authorization: { decision: "Denied" } });
+      expect(refusal).toMatchObject({
+        operationName: "SecretGet",
+        resultType: "Failure",
+        errorCode: "ForbiddenByRbac",
+        authorization: { decision: "Denied" },
+      });
       expect(refusal?.authorization?.roleAssignmentId).toBeUndefined();
 
       sandbox.rbac.add({ principalId: identity, role: "Key Vault Secrets User", scope: sandbox.scopes.vault });
       const propagating = await newEvents(() => getSecretInChild(sandbox.stepEnvironment("03")));
-      expect(propagating.find((event) => event.category === "AuditEvent" && event.statusCode === 403)?.authorization).toMatchObject({
+      expect(
+        propagating.find((event) => event.category === "AuditEvent" && event.statusCode === 403)?.authorization,
+      ).toMatchObject({
         decision: "Denied",
         roleDefinitionName: "Key Vault Secrets User",
         propagatingUntil: expect.stringMatching(/^\d{4}-/),
@@ -106,7 +126,10 @@ describe("data-plane requests", () => {
     } finally {
       sandbox.rbac.delayMs = delay;
       sandbox.rbac.remove({ principalId: identity });
-      sandbox.rbac.add({ principalId: identity, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }, { immediately: true });
+      sandbox.rbac.add(
+        { principalId: identity, role: "Key Vault Secrets User", scope: sandbox.scopes.vault },
+        { immediately: true },
+      );
     }
   });
 
@@ -114,7 +137,12 @@ describe("data-plane requests", () => {
     const identity = app("keyless-step-04")?.objectId ?? "";
     const queue = new QueueClient(
       test.sandbox.queue.queueUrl("code-requests"),
-      { getToken: async () => ({ token: await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: identity }), expiresOnTimestamp: Date.now() + 600_000 }) },
+      {
+        getToken: async () => ({
+          token: await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: identity }),
+          expiresOnTimestamp: Date.now() + 600_000,
+        }),
+      },
       { retryOptions: { maxTries: 1 } },
     );
     const events = await newEvents(async () => {
@@ -125,9 +153,17 @@ describe("data-plane requests", () => {
       category: "StorageQueueLogs",
       statusCode: 201,
       caller: { displayName: "keyless-step-04" },
-      authorization: { decision: "Allowed", roleDefinitionName: "Storage Queue Data Message Sender", action: "Microsoft.Storage/storageAccounts/queueServices/queues/messages/add/action" },
+      authorization: {
+        decision: "Allowed",
+        roleDefinitionName: "Storage Queue Data Message Sender",
+        action: "Microsoft.Storage/storageAccounts/queueServices/queues/messages/add/action",
+      },
     });
-    expect(events.find((event) => event.operationName === "PeekMessages")).toMatchObject({ statusCode: 403, errorCode: "AuthorizationPermissionMismatch", authorization: { decision: "Denied" } });
+    expect(events.find((event) => event.operationName === "PeekMessages")).toMatchObject({
+      statusCode: 403,
+      errorCode: "AuthorizationPermissionMismatch",
+      authorization: { decision: "Denied" },
+    });
     await test.sandbox.queue.clear("code-requests");
   });
 });

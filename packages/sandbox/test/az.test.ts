@@ -28,7 +28,15 @@ describe("az keyvault", () => {
       json("keyvault", "secret", "set", "--vault-name", "keyless-kv", "-n", "from-file", "--file", file),
     ]);
     expect(set).toEqual({
-      attributes: { created: expect.stringMatching(AZ_DATE), enabled: true, expires: null, notBefore: null, recoverableDays: 90, recoveryLevel: "Recoverable+Purgeable", updated: expect.stringMatching(AZ_DATE) },
+      attributes: {
+        created: expect.stringMatching(AZ_DATE),
+        enabled: true,
+        expires: null,
+        notBefore: null,
+        recoverableDays: 90,
+        recoveryLevel: "Recoverable+Purgeable",
+        updated: expect.stringMatching(AZ_DATE),
+      },
       contentType: null,
       id: expect.stringMatching(new RegExp(`^${test.sandbox.endpoints.keyVaultUrl}/secrets/lesson/[0-9a-f]{32}$`)),
       kid: null,
@@ -43,15 +51,62 @@ describe("az keyvault", () => {
       json("keyvault", "secret", "list", "--vault-name", "keyless-kv"),
     ]);
     expect(show).toMatchObject({ name: "third-party-api-key", value: test.sandbox.seed.thirdParty.keys[0] });
-    expect(list).toEqual(expect.arrayContaining([{ attributes: expect.any(Object), contentType: null, id: `${test.sandbox.endpoints.keyVaultUrl}/secrets/lesson`, managed: null, name: "lesson", tags: { "file-encoding": "utf-8" } }]));
+    expect(list).toEqual(
+      expect.arrayContaining([
+        {
+          attributes: expect.any(Object),
+          contentType: null,
+          id: `${test.sandbox.endpoints.keyVaultUrl}/secrets/lesson`,
+          managed: null,
+          name: "lesson",
+          tags: { "file-encoding": "utf-8" },
+        },
+      ]),
+    );
   });
 
   it("show --version, --query and -o tsv work for scripts", async () => {
-    const first = (await json("keyvault", "secret", "set", "--vault-name", "keyless-kv", "--name", "versioned", "--value", "old")) as { id: string };
+    const first = (await json(
+      "keyvault",
+      "secret",
+      "set",
+      "--vault-name",
+      "keyless-kv",
+      "--name",
+      "versioned",
+      "--value",
+      "old",
+    )) as { id: string };
     await run("keyvault", "secret", "set", "--vault-name", "keyless-kv", "--name", "versioned", "--value", "new");
     const [old, latest, vaultId] = await Promise.all([
-      run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "versioned", "--version", first.id.split("/").at(-1) ?? "", "--query", "value", "-o", "tsv"),
-      run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "versioned", "--query", "value", "--output", "tsv"),
+      run(
+        "keyvault",
+        "secret",
+        "show",
+        "--vault-name",
+        "keyless-kv",
+        "--name",
+        "versioned",
+        "--version",
+        first.id.split("/").at(-1) ?? "",
+        "--query",
+        "value",
+        "-o",
+        "tsv",
+      ),
+      run(
+        "keyvault",
+        "secret",
+        "show",
+        "--vault-name",
+        "keyless-kv",
+        "--name",
+        "versioned",
+        "--query",
+        "value",
+        "--output",
+        "tsv",
+      ),
       run("keyvault", "show", "--name", "keyless-kv", "--query", "id", "-o", "tsv"),
     ]);
     expect(old.stdout).toBe("old\n");
@@ -62,8 +117,20 @@ describe("az keyvault", () => {
   it("prints the vault's error as az does, exit code 1", async () => {
     const missing = await run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "nope");
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^ERROR: \(SecretNotFound\) A secret with \(name\/id\) nope was not found in this key vault\./);
-    const disabled = await json("keyvault", "secret", "set-attributes", "--vault-name", "keyless-kv", "--name", "lesson", "--enabled", "false");
+    expect(missing.stderr).toMatch(
+      /^ERROR: \(SecretNotFound\) A secret with \(name\/id\) nope was not found in this key vault\./,
+    );
+    const disabled = await json(
+      "keyvault",
+      "secret",
+      "set-attributes",
+      "--vault-name",
+      "keyless-kv",
+      "--name",
+      "lesson",
+      "--enabled",
+      "false",
+    );
     expect(disabled).toMatchObject({ attributes: { enabled: false }, name: "lesson" });
     const refused = await run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "lesson");
     expect(refused.code).toBe(1);
@@ -76,7 +143,17 @@ describe("az keyvault", () => {
 describe("az role assignment", () => {
   it("create, list and delete print Azure CLI's shapes", async () => {
     const scope = `${test.sandbox.scopes.vault}/secrets/lesson`;
-    const created = await json("role", "assignment", "create", "--assignee", "keyless-step-03", "--role", "Key Vault Secrets Officer", "--scope", scope);
+    const created = await json(
+      "role",
+      "assignment",
+      "create",
+      "--assignee",
+      "keyless-step-03",
+      "--role",
+      "Key Vault Secrets Officer",
+      "--scope",
+      scope,
+    );
     const subscription = test.sandbox.seed.subscription.id;
     expect(created).toEqual({
       condition: null,
@@ -85,7 +162,9 @@ describe("az role assignment", () => {
       createdOn: expect.stringMatching(AZ_DATE),
       delegatedManagedIdentityResourceId: null,
       description: null,
-      id: expect.stringMatching(new RegExp(`^${scope}/providers/Microsoft.Authorization/roleAssignments/[0-9a-f-]{36}$`)),
+      id: expect.stringMatching(
+        new RegExp(`^${scope}/providers/Microsoft.Authorization/roleAssignments/[0-9a-f-]{36}$`),
+      ),
       name: expect.stringMatching(/^[0-9a-f-]{36}$/),
       principalId: test.sandbox.directory.apps.get("keyless-step-03")?.objectId,
       principalType: "ServicePrincipal",
@@ -101,32 +180,90 @@ describe("az role assignment", () => {
       json("role", "assignment", "list", "--all", "--assignee", "learner@keyless.local"),
       json("role", "assignment", "list"),
     ]);
-    expect(atScope).toEqual([expect.objectContaining({ principalName: test.sandbox.directory.apps.get("keyless-step-03")?.appId, roleDefinitionName: "Key Vault Secrets Officer", scope })]);
-    expect((all as { roleDefinitionName: string }[]).map((a) => a.roleDefinitionName).sort()).toEqual(["Key Vault Administrator", "Storage Queue Data Contributor"]);
+    expect(atScope).toEqual([
+      expect.objectContaining({
+        principalName: test.sandbox.directory.apps.get("keyless-step-03")?.appId,
+        roleDefinitionName: "Key Vault Secrets Officer",
+        scope,
+      }),
+    ]);
+    expect((all as { roleDefinitionName: string }[]).map((a) => a.roleDefinitionName).sort()).toEqual([
+      "Key Vault Administrator",
+      "Storage Queue Data Contributor",
+    ]);
     // Like az: without --all or --scope, only assignments at the subscription itself.
     expect(bySubscription).toEqual([]);
-    const again = await run("role", "assignment", "create", "--assignee", "keyless-step-03", "--role", "Key Vault Secrets Officer", "--scope", scope);
+    const again = await run(
+      "role",
+      "assignment",
+      "create",
+      "--assignee",
+      "keyless-step-03",
+      "--role",
+      "Key Vault Secrets Officer",
+      "--scope",
+      scope,
+    );
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("ERROR: (RoleAssignmentExists) The role assignment already exists.");
-    const deleted = await run("role", "assignment", "delete", "--assignee", "keyless-step-03", "--role", "Key Vault Secrets Officer", "--scope", scope);
+    const deleted = await run(
+      "role",
+      "assignment",
+      "delete",
+      "--assignee",
+      "keyless-step-03",
+      "--role",
+      "Key Vault Secrets Officer",
+      "--scope",
+      scope,
+    );
     expect(deleted).toMatchObject({ code: 0, stdout: "" });
     expect(await json("role", "assignment", "list", "--scope", scope)).toEqual([]);
   });
 
   it("names an unknown role or principal like az", async () => {
     const [role, principal] = await Promise.all([
-      run("role", "assignment", "create", "--assignee", "keyless-app-sp", "--role", "Key Vault Secret User", "--scope", test.sandbox.scopes.vault),
-      run("role", "assignment", "create", "--assignee", "nobody@keyless.local", "--role", "Key Vault Secrets User", "--scope", test.sandbox.scopes.vault),
+      run(
+        "role",
+        "assignment",
+        "create",
+        "--assignee",
+        "keyless-app-sp",
+        "--role",
+        "Key Vault Secret User",
+        "--scope",
+        test.sandbox.scopes.vault,
+      ),
+      run(
+        "role",
+        "assignment",
+        "create",
+        "--assignee",
+        "nobody@keyless.local",
+        "--role",
+        "Key Vault Secrets User",
+        "--scope",
+        test.sandbox.scopes.vault,
+      ),
     ]);
     expect(role).toMatchObject({ code: 1, stderr: "ERROR: Role 'Key Vault Secret User' doesn't exist.\n" });
     expect(principal.code).toBe(1);
-    expect(principal.stderr).toContain("ERROR: (PrincipalNotFound) Cannot find user or service principal in graph database for 'nobody@keyless.local'.");
+    expect(principal.stderr).toContain(
+      "ERROR: (PrincipalNotFound) Cannot find user or service principal in graph database for 'nobody@keyless.local'.",
+    );
   });
 });
 
 describe("az account, ad and webapp", () => {
   it("get-access-token prints what AzureCliCredential reads", async () => {
-    const answer = (await json("account", "get-access-token", "--resource", "https://vault.localhost", "--output", "json")) as Record<string, unknown>;
+    const answer = (await json(
+      "account",
+      "get-access-token",
+      "--resource",
+      "https://vault.localhost",
+      "--output",
+      "json",
+    )) as Record<string, unknown>;
     expect(answer).toEqual({
       accessToken: expect.any(String),
       expiresOn: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.000000$/),
@@ -152,11 +289,27 @@ describe("az account, ad and webapp", () => {
       principalId: test.sandbox.directory.apps.get("keyless-step-03")?.objectId,
       tenantId: test.sandbox.seed.tenant.id,
       type: "SystemAssigned, UserAssigned",
-      userAssignedIdentities: { [attached?.resourceId ?? ""]: { clientId: attached?.appId, principalId: attached?.objectId } },
+      userAssignedIdentities: {
+        [attached?.resourceId ?? ""]: { clientId: attached?.appId, principalId: attached?.objectId },
+      },
     });
-    expect(sps).toEqual([expect.objectContaining({ appId: test.sandbox.seed.servicePrincipals[0]?.appId, id: test.sandbox.seed.servicePrincipals[0]?.objectId, displayName: "keyless-app-sp", servicePrincipalType: "Application" })]);
-    expect(user).toMatchObject({ id: test.sandbox.seed.users[0]?.objectId, userPrincipalName: "learner@keyless.local" });
-    expect(account).toMatchObject({ id: test.sandbox.seed.subscription.id, tenantId: test.sandbox.seed.tenant.id, user: { name: "learner@keyless.local", type: "user" } });
+    expect(sps).toEqual([
+      expect.objectContaining({
+        appId: test.sandbox.seed.servicePrincipals[0]?.appId,
+        id: test.sandbox.seed.servicePrincipals[0]?.objectId,
+        displayName: "keyless-app-sp",
+        servicePrincipalType: "Application",
+      }),
+    ]);
+    expect(user).toMatchObject({
+      id: test.sandbox.seed.users[0]?.objectId,
+      userPrincipalName: "learner@keyless.local",
+    });
+    expect(account).toMatchObject({
+      id: test.sandbox.seed.subscription.id,
+      tenantId: test.sandbox.seed.tenant.id,
+      user: { name: "learner@keyless.local", type: "user" },
+    });
   });
 });
 
@@ -176,14 +329,24 @@ describe("az identity: user-assigned identities and their federated credentials"
       tenantId: test.sandbox.seed.tenant.id,
       type: "Microsoft.ManagedIdentity/userAssignedIdentities",
     });
-    expect(((await json("identity", "list", "-g", "keyless-rg")) as { name: string }[]).map((row) => row.name)).toEqual(["keyless-id-03", "keyless-id-04"]);
+    expect(((await json("identity", "list", "-g", "keyless-rg")) as { name: string }[]).map((row) => row.name)).toEqual(
+      ["keyless-id-03", "keyless-id-04"],
+    );
     const missing = await run("identity", "show", "-n", "keyless-id-99", "-g", "keyless-rg");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ERROR: \(ResourceNotFound\) /);
   });
 
   it("federated-credential list: the cluster's issuer URL, the service account, the audience", async () => {
-    const credentials = await json("identity", "federated-credential", "list", "--identity-name", "keyless-id-03", "-g", "keyless-rg");
+    const credentials = await json(
+      "identity",
+      "federated-credential",
+      "list",
+      "--identity-name",
+      "keyless-id-03",
+      "-g",
+      "keyless-rg",
+    );
     expect(credentials).toEqual([
       expect.objectContaining({
         name: "keyless-aks-step-03",
@@ -196,27 +359,64 @@ describe("az identity: user-assigned identities and their federated credentials"
   });
 
   it("role assignment list --assignee: a user-assigned identity is a principal too", async () => {
-    const rows = (await json("role", "assignment", "list", "--assignee", "keyless-id-03", "--all")) as { principalName: string; roleDefinitionName: string }[];
-    expect(rows).toEqual([expect.objectContaining({ principalName: test.sandbox.directory.userAssigned.get("keyless-id-03")?.appId, roleDefinitionName: "Key Vault Secrets User" })]);
+    const rows = (await json("role", "assignment", "list", "--assignee", "keyless-id-03", "--all")) as {
+      principalName: string;
+      roleDefinitionName: string;
+    }[];
+    expect(rows).toEqual([
+      expect.objectContaining({
+        principalName: test.sandbox.directory.userAssigned.get("keyless-id-03")?.appId,
+        roleDefinitionName: "Key Vault Secrets User",
+      }),
+    ]);
   });
 });
 
 describe("az webapp: what App Service gives each app", () => {
   it("config appsettings list: the app's settings, its identity's header included, in az's shape", async () => {
-    const settings = (await json("webapp", "config", "appsettings", "list", "--name", "keyless-workspace-03", "--resource-group", "keyless-rg")) as { name: string; slotSetting: boolean; value: string }[];
+    const settings = (await json(
+      "webapp",
+      "config",
+      "appsettings",
+      "list",
+      "--name",
+      "keyless-workspace-03",
+      "--resource-group",
+      "keyless-rg",
+    )) as { name: string; slotSetting: boolean; value: string }[];
     const byName = Object.fromEntries(settings.map(({ name, value }) => [name, value]));
     expect(settings.every((setting) => setting.slotSetting === false)).toBe(true);
     expect(byName).toEqual(test.sandbox.appSettings("keyless-workspace-03"));
     expect(byName["IDENTITY_HEADER"]).toBe(test.sandbox.directory.apps.get("keyless-workspace-03")?.identityHeader);
     expect(byName["AZURE_CLIENT_SECRET"]).toBeUndefined();
-    const step02 = (await json("webapp", "config", "appsettings", "list", "-n", "keyless-workspace-02", "-g", "keyless-rg")) as { name: string; value: string }[];
-    expect(step02.find((setting) => setting.name === "AZURE_CLIENT_ID")?.value).toBe(test.sandbox.seed.servicePrincipals[1]?.appId);
+    const step02 = (await json(
+      "webapp",
+      "config",
+      "appsettings",
+      "list",
+      "-n",
+      "keyless-workspace-02",
+      "-g",
+      "keyless-rg",
+    )) as { name: string; value: string }[];
+    expect(step02.find((setting) => setting.name === "AZURE_CLIENT_ID")?.value).toBe(
+      test.sandbox.seed.servicePrincipals[1]?.appId,
+    );
   });
 
   it("an app with no managed identity shows none; an unknown app is ResourceNotFound", async () => {
     const none = await run("webapp", "identity", "show", "--name", "keyless-step-02", "--resource-group", "keyless-rg");
     expect(none).toMatchObject({ code: 0, stdout: "" });
-    const unknown = await run("webapp", "config", "appsettings", "list", "--name", "nope", "--resource-group", "keyless-rg");
+    const unknown = await run(
+      "webapp",
+      "config",
+      "appsettings",
+      "list",
+      "--name",
+      "nope",
+      "--resource-group",
+      "keyless-rg",
+    );
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^ERROR: \(ResourceNotFound\) The Resource 'Microsoft.Web\/sites\/nope'/);
   });
@@ -225,7 +425,9 @@ describe("az webapp: what App Service gives each app", () => {
     const expected = test.sandbox.appSettings("keyless-step-03");
     const sh = await run("sandbox", "app-env", "--name", "keyless-step-03");
     expect(sh.code).toBe(0);
-    expect(sh.stdout.trim().split("\n")).toEqual(Object.entries(expected).map(([name, value]) => `export ${name}='${value}'`));
+    expect(sh.stdout.trim().split("\n")).toEqual(
+      Object.entries(expected).map(([name, value]) => `export ${name}='${value}'`),
+    );
     const dotenv = await run("sandbox", "app-env", "--name", "keyless-step-03", "--format", "dotenv");
     expect(dotenv.stdout).toContain(`IDENTITY_HEADER="${expected["IDENTITY_HEADER"]}"`);
     expect((await run("sandbox", "app-env", "--name", "keyless-step-03", "--format", "xml")).code).toBe(2);
@@ -240,8 +442,14 @@ describe("az usage", () => {
       run("keyvault", "secret", "show", "--name", "x"),
       run("role", "assignment", "create", "--help"),
     ]);
-    expect(unknown).toMatchObject({ code: 2, stderr: "az: 'storage-sync' is not in the 'az' command group. See 'az --help'.\n" });
-    expect(unknownSub).toMatchObject({ code: 2, stderr: "az keyvault: 'sekret' is not in the 'az keyvault' command group. See 'az keyvault --help'.\n" });
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: "az: 'storage-sync' is not in the 'az' command group. See 'az --help'.\n",
+    });
+    expect(unknownSub).toMatchObject({
+      code: 2,
+      stderr: "az keyvault: 'sekret' is not in the 'az keyvault' command group. See 'az keyvault --help'.\n",
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("ERROR: the following arguments are required: --vault-name");
     expect(help.code).toBe(0);

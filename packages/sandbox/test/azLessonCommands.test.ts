@@ -21,14 +21,32 @@ afterAll(() => test.stop());
 describe("az storage", () => {
   it("account show: the account's resource id, the base of a queue's scope", async () => {
     const account = test.sandbox.seed.storage.account;
-    const shown = await json("storage", "account", "show", "--name", account, "--resource-group", test.sandbox.seed.subscription.resourceGroup);
-    expect(shown).toMatchObject({ id: test.sandbox.scopes.storageAccount, name: account, kind: "StorageV2", type: "Microsoft.Storage/storageAccounts", allowSharedKeyAccess: false });
+    const shown = await json(
+      "storage",
+      "account",
+      "show",
+      "--name",
+      account,
+      "--resource-group",
+      test.sandbox.seed.subscription.resourceGroup,
+    );
+    expect(shown).toMatchObject({
+      id: test.sandbox.scopes.storageAccount,
+      name: account,
+      kind: "StorageV2",
+      type: "Microsoft.Storage/storageAccounts",
+      allowSharedKeyAccess: false,
+    });
     const id = await run("storage", "account", "show", "--name", account, "--query", "id", "--output", "tsv");
     // What step 04's hint builds the queue's scope from.
-    expect(`${id.stdout.trim()}/queueServices/default/queues/code-requests`).toBe(test.sandbox.scopes.queue("code-requests"));
+    expect(`${id.stdout.trim()}/queueServices/default/queues/code-requests`).toBe(
+      test.sandbox.scopes.queue("code-requests"),
+    );
     const missing = await run("storage", "account", "show", "--name", "nosuchaccount");
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^ERROR: \(ResourceNotFound\) The Resource 'Microsoft\.Storage\/storageAccounts\/nosuchaccount'/);
+    expect(missing.stderr).toMatch(
+      /^ERROR: \(ResourceNotFound\) The Resource 'Microsoft\.Storage\/storageAccounts\/nosuchaccount'/,
+    );
   });
 
   it("queue create, exists, list and delete print az's shapes and change the account", async () => {
@@ -41,7 +59,10 @@ describe("az storage", () => {
     expect(again.stderr).toMatch(/^ERROR: \(QueueAlreadyExists\) /);
     expect(await json("storage", "queue", "exists", "--name", "lesson-queue", ...target)).toEqual({ exists: true });
     expect(await json("storage", "queue", "list", ...target)).toEqual(
-      expect.arrayContaining([{ approximateMessageCount: null, metadata: null, name: "lesson-queue" }, { approximateMessageCount: null, metadata: null, name: "code-requests" }]),
+      expect.arrayContaining([
+        { approximateMessageCount: null, metadata: null, name: "lesson-queue" },
+        { approximateMessageCount: null, metadata: null, name: "code-requests" },
+      ]),
     );
     expect(await json("storage", "queue", "delete", "--name", "lesson-queue", ...target)).toEqual({ deleted: true });
     expect(await json("storage", "queue", "delete", "--name", "lesson-queue", ...target)).toEqual({ deleted: false });
@@ -56,18 +77,27 @@ describe("az storage", () => {
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/AuthorizationPermissionMismatch/);
     } finally {
-      test.sandbox.rbac.add({ principalId: user, principalType: "User", role: "Storage Queue Data Contributor", scope: group }, { immediately: true });
+      test.sandbox.rbac.add(
+        { principalId: user, principalType: "User", role: "Storage Queue Data Contributor", scope: group },
+        { immediately: true },
+      );
     }
   });
 });
 
 describe("az role assignment list", () => {
   it("names every principal on the vault, user-assigned identities too (lesson 02's table)", async () => {
-    const rows = (await json("role", "assignment", "list", "--scope", test.sandbox.scopes.vault)) as { principalName: string | null; principalId: string }[];
+    const rows = (await json("role", "assignment", "list", "--scope", test.sandbox.scopes.vault)) as {
+      principalName: string | null;
+      principalId: string;
+    }[];
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.filter((row) => !row.principalName)).toEqual([]);
     const userAssigned = [...test.sandbox.directory.userAssigned.values()][0];
-    if (userAssigned) expect(rows).toContainEqual(expect.objectContaining({ principalId: userAssigned.objectId, principalName: userAssigned.appId }));
+    if (userAssigned)
+      expect(rows).toContainEqual(
+        expect.objectContaining({ principalId: userAssigned.objectId, principalName: userAssigned.appId }),
+      );
   });
 });
 

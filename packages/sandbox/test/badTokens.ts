@@ -19,14 +19,26 @@ async function signedByAnotherKey(sandbox: Sandbox, audience: string, objectId: 
 }
 
 /** [name, mint] pairs: each mints a token that looks plausible but must be refused for `audience`. */
-export function badTokens(sandbox: Sandbox, audience: string, otherAudience: string, objectId: string): [string, () => Promise<string>][] {
+export function badTokens(
+  sandbox: Sandbox,
+  audience: string,
+  otherAudience: string,
+  objectId: string,
+): [string, () => Promise<string>][] {
   const { tokens, seed } = sandbox;
   return [
-    ["alg none", async () => `${encode({ alg: "none", typ: "JWT" })}.${encode({ aud: audience, iss: tokens.issuer, oid: objectId, tid: seed.tenant.id, exp: now() + 600 })}.`],
+    [
+      "alg none",
+      async () =>
+        `${encode({ alg: "none", typ: "JWT" })}.${encode({ aud: audience, iss: tokens.issuer, oid: objectId, tid: seed.tenant.id, exp: now() + 600 })}.`,
+    ],
     ["signed by another key", () => signedByAnotherKey(sandbox, audience, objectId)],
     ["another audience", () => tokens.issue({ audience: otherAudience, objectId })],
     // Azure allows five minutes of clock skew: these are beyond it.
-    ["expired", () => tokens.issue({ audience, objectId, claims: { iat: now() - 4000, nbf: now() - 4000, exp: now() - 400 } })],
+    [
+      "expired",
+      () => tokens.issue({ audience, objectId, claims: { iat: now() - 4000, nbf: now() - 4000, exp: now() - 400 } }),
+    ],
     ["nbf in the future", () => tokens.issue({ audience, objectId, claims: { nbf: now() + 600 } })],
     ["iat in the future", () => tokens.issue({ audience, objectId, claims: { iat: now() + 600 } })],
     ["no exp", () => tokens.issue({ audience, objectId, claims: { exp: undefined } })],
@@ -34,7 +46,15 @@ export function badTokens(sandbox: Sandbox, audience: string, otherAudience: str
     ["no nbf", () => tokens.issue({ audience, objectId, claims: { nbf: undefined } })],
     ["exp centuries ahead", () => tokens.issue({ audience, objectId, claims: { exp: now() + 300 * 365 * 86_400 } })],
     ["exp not a number", () => tokens.issue({ audience, objectId, claims: { exp: "soon" as unknown as number } })],
-    ["another tenant", () => tokens.issue({ audience, objectId, claims: { iss: `https://sts.windows.net/${randomUUID()}/`, tid: randomUUID() } })],
+    [
+      "another tenant",
+      () =>
+        tokens.issue({
+          audience,
+          objectId,
+          claims: { iss: `https://sts.windows.net/${randomUUID()}/`, tid: randomUUID() },
+        }),
+    ],
     ["the right issuer but another tid", () => tokens.issue({ audience, objectId, claims: { tid: randomUUID() } })],
     ["malformed", async () => "not-a-jwt"],
   ];

@@ -12,7 +12,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { explainDenial, fixScope, grantCommand, isChallenge, isDenial, rolesGranting, SERVICE_AUDIENCES, type DenialContext } from "../src/denials/explain.ts";
+import {
+  explainDenial,
+  fixScope,
+  grantCommand,
+  isChallenge,
+  isDenial,
+  rolesGranting,
+  SERVICE_AUDIENCES,
+  type DenialContext,
+} from "../src/denials/explain.ts";
 import { STORAGE_RESOURCE, VAULT_RESOURCE, startSandbox, type AuditEvent, type Sandbox } from "../src/index.ts";
 
 let sandbox: Sandbox;
@@ -35,8 +44,11 @@ afterAll(async () => {
 function az(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const main = fileURLToPath(new URL("../src/az/main.ts", import.meta.url));
   return new Promise((resolve) => {
-    execFile(process.execPath, [main, ...args], { env: { PATH: process.env["PATH"] ?? "", KEYLESS_SANDBOX_DIR: stateDir } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [main, ...args],
+      { env: { PATH: process.env["PATH"] ?? "", KEYLESS_SANDBOX_DIR: stateDir } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -77,10 +89,13 @@ async function recorded(authorization: string | undefined): Promise<AuditEvent> 
 const context = (): DenialContext => ({
   now: Date.now(),
   tenantId: sandbox.seed.tenant.id,
-  principals: sandbox.directory.all().map(({ objectId, displayName, type, appId }) => ({ objectId, displayName, type, ...(appId ? { appId } : {}) })),
+  principals: sandbox.directory
+    .all()
+    .map(({ objectId, displayName, type, appId }) => ({ objectId, displayName, type, ...(appId ? { appId } : {}) })),
   assignments: sandbox.rbac.list(),
 });
-const bearer = async (claims: Parameters<Sandbox["tokens"]["issue"]>[0]) => `Bearer ${await sandbox.tokens.issue(claims)}`;
+const bearer = async (claims: Parameters<Sandbox["tokens"]["issue"]>[0]) =>
+  `Bearer ${await sandbox.tokens.issue(claims)}`;
 
 describe("the explanation of each denial kind, from what the vault records", () => {
   it("no role: the action, the roles that grant it (least privilege first), and the exact grant", async () => {
@@ -90,32 +105,61 @@ describe("the explanation of each denial kind, from what the vault records", () 
       expect(isDenial(event)).toBe(true);
       const explained = explainDenial(event, context());
       expect(explained.kind).toBe("noRole");
-      expect(explained.azure).toMatchObject({ status: 403, code: "ForbiddenByRbac", message: expect.stringContaining("Caller is not authorized to perform action on resource.") });
+      expect(explained.azure).toMatchObject({
+        status: 403,
+        code: "ForbiddenByRbac",
+        message: expect.stringContaining("Caller is not authorized to perform action on resource."),
+      });
       expect(explained.caller).toMatchObject({ displayName: "keyless-step-03", objectId: STEP_03 });
       expect(explained.action).toBe("Microsoft.KeyVault/vaults/secrets/getSecret/action");
-      expect(explained.grantingRoles).toEqual(["Key Vault Secrets User", "Key Vault Secrets Officer", "Key Vault Administrator"]);
+      expect(explained.grantingRoles).toEqual([
+        "Key Vault Secrets User",
+        "Key Vault Secrets Officer",
+        "Key Vault Administrator",
+      ]);
       expect(explained.missing).toEqual({ role: "Key Vault Secrets User", scope: sandbox.scopes.vault });
-      expect(explained.fix.command).toBe(`az role assignment create --assignee ${STEP_03} --role "Key Vault Secrets User" --scope ${sandbox.scopes.vault}`);
+      expect(explained.fix.command).toBe(
+        `az role assignment create --assignee ${STEP_03} --role "Key Vault Secrets User" --scope ${sandbox.scopes.vault}`,
+      );
       expect(explained.claims.map((claim) => claim.claim)).toEqual(["aud", "tid", "exp", "oid"]);
       expect(explained.claims.every((claim) => claim.ok)).toBe(true);
     } finally {
-      sandbox.rbac.add({ principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }, { immediately: true });
+      sandbox.rbac.add(
+        { principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault },
+        { immediately: true },
+      );
     }
   });
 
   it("wrong scope: the role is there, on another vault", async () => {
     sandbox.rbac.remove({ principalId: STEP_03 });
     const otherVault = sandbox.scopes.vault.replace(/keyless-kv$/, "another-kv");
-    sandbox.rbac.add({ principalId: STEP_03, role: "Key Vault Secrets User", scope: otherVault }, { immediately: true });
+    sandbox.rbac.add(
+      { principalId: STEP_03, role: "Key Vault Secrets User", scope: otherVault },
+      { immediately: true },
+    );
     try {
-      const explained = explainDenial(await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03 })), context());
+      const explained = explainDenial(
+        await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03 })),
+        context(),
+      );
       expect(explained.kind).toBe("wrongScope");
       expect(explained.title).toMatch(/has Key Vault Secrets User, but at .*another-kv, which does not cover/);
-      expect(explained.assignments).toEqual([expect.objectContaining({ role: "Key Vault Secrets User", scope: otherVault, coversResource: false, state: "effective" })]);
+      expect(explained.assignments).toEqual([
+        expect.objectContaining({
+          role: "Key Vault Secrets User",
+          scope: otherVault,
+          coversResource: false,
+          state: "effective",
+        }),
+      ]);
       expect(explained.fix.command).toBe(grantCommand(STEP_03, "Key Vault Secrets User", sandbox.scopes.vault));
     } finally {
       sandbox.rbac.remove({ principalId: STEP_03 });
-      sandbox.rbac.add({ principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }, { immediately: true });
+      sandbox.rbac.add(
+        { principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault },
+        { immediately: true },
+      );
     }
   });
 
@@ -124,36 +168,59 @@ describe("the explanation of each denial kind, from what the vault records", () 
     sandbox.rbac.delayMs = 60_000;
     try {
       sandbox.rbac.add({ principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault });
-      const explained = explainDenial(await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03 })), context());
+      const explained = explainDenial(
+        await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03 })),
+        context(),
+      );
       expect(explained.kind).toBe("propagating");
-      expect(explained.propagating).toMatchObject({ role: "Key Vault Secrets User", scope: sandbox.scopes.vault, inSeconds: expect.any(Number) });
+      expect(explained.propagating).toMatchObject({
+        role: "Key Vault Secrets User",
+        scope: sandbox.scopes.vault,
+        inSeconds: expect.any(Number),
+      });
       expect(explained.propagating?.inSeconds).toBeGreaterThan(50);
       expect(explained.title).toMatch(/still propagating: it takes effect at \d{4}-.*\(in \d+ s\)/);
       expect(explained.fix.command).toBeUndefined();
       // Once the time has passed, the same event says it has taken effect.
-      const later = explainDenial(await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03 })), { ...context(), now: Date.now() + 120_000 });
+      const later = explainDenial(await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03 })), {
+        ...context(),
+        now: Date.now() + 120_000,
+      });
       expect(later.title).toMatch(/took effect at/);
     } finally {
       sandbox.rbac.delayMs = 0;
       sandbox.rbac.remove({ principalId: STEP_03 });
-      sandbox.rbac.add({ principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }, { immediately: true });
+      sandbox.rbac.add(
+        { principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault },
+        { immediately: true },
+      );
     }
   });
 
   it("wrong audience: the token's aud, the audience Key Vault wanted, and how to get the right one", async () => {
     const event = await recorded(await bearer({ audience: STORAGE_RESOURCE, objectId: STEP_03 }));
-    expect(event).toMatchObject({ statusCode: 401, tokenProblem: "audience", tokenClaims: { aud: STORAGE_RESOURCE, oid: STEP_03 } });
+    expect(event).toMatchObject({
+      statusCode: 401,
+      tokenProblem: "audience",
+      tokenClaims: { aud: STORAGE_RESOURCE, oid: STEP_03 },
+    });
     const explained = explainDenial(event, context());
     expect(explained.kind).toBe("wrongAudience");
     expect(explained.azure.message).toMatch(/^AKV10022: Invalid audience/);
-    expect(explained.claims.find((claim) => claim.claim === "aud")).toMatchObject({ found: STORAGE_RESOURCE, ok: false, expected: expect.stringMatching(/^https:\/\/vault\.localhost/) });
+    expect(explained.claims.find((claim) => claim.claim === "aud")).toMatchObject({
+      found: STORAGE_RESOURCE,
+      ok: false,
+      expected: expect.stringMatching(/^https:\/\/vault\.localhost/),
+    });
     expect(explained.caller?.displayName).toBe("keyless-step-03");
     expect(explained.fix.command).toMatch(/^az account get-access-token --resource https:\/\/vault\.localhost/);
   });
 
   it("expired: when the token expired, beyond the clock skew Azure allows", async () => {
     const exp = now() - 900;
-    const event = await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03, claims: { iat: exp - 3600, nbf: exp - 3600, exp } }));
+    const event = await recorded(
+      await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03, claims: { iat: exp - 3600, nbf: exp - 3600, exp } }),
+    );
     const explained = explainDenial(event, context());
     expect(explained.kind).toBe("expired");
     expect(explained.title).toContain(new Date(exp * 1000).toISOString());
@@ -166,7 +233,13 @@ describe("the explanation of each denial kind, from what the vault records", () 
     const event = await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03, claims: { tid } }));
     const explained = explainDenial(event, context());
     expect(explained.kind).toBe("wrongTenant");
-    expect(explained.claims.find((claim) => claim.claim === "tid")).toEqual({ claim: "tid", label: "tenant", found: tid, expected: sandbox.seed.tenant.id, ok: false });
+    expect(explained.claims.find((claim) => claim.claim === "tid")).toEqual({
+      claim: "tid",
+      label: "tenant",
+      found: tid,
+      expected: sandbox.seed.tenant.id,
+      ok: false,
+    });
     expect(explained.fix.command).toBe(`az login --tenant ${sandbox.seed.tenant.id}`);
   });
 });
@@ -178,8 +251,16 @@ describe("npm run az -- sandbox denials --app <name>", () => {
       await recorded(await bearer({ audience: VAULT_RESOURCE, objectId: STEP_03 }));
       const json = await az("sandbox", "denials", "--app", "keyless-step-03", "--last", "1");
       expect(json.code, json.stderr).toBe(0);
-      const [latest] = JSON.parse(json.stdout) as { kind: string; azure: { code: string }; fix: { command?: string } }[];
-      expect(latest).toMatchObject({ kind: "noRole", azure: { code: "ForbiddenByRbac" }, fix: { command: grantCommand(STEP_03, "Key Vault Secrets User", sandbox.scopes.vault) } });
+      const [latest] = JSON.parse(json.stdout) as {
+        kind: string;
+        azure: { code: string };
+        fix: { command?: string };
+      }[];
+      expect(latest).toMatchObject({
+        kind: "noRole",
+        azure: { code: "ForbiddenByRbac" },
+        fix: { command: grantCommand(STEP_03, "Key Vault Secrets User", sandbox.scopes.vault) },
+      });
       const table = await az("sandbox", "denials", "--app", "keyless-step-03", "--last", "1", "-o", "table");
       expect(table.stdout).toMatch(/^Time +Service +Azure +Why +Fix/);
       expect(table.stdout).toContain("403 ForbiddenByRbac");
@@ -187,7 +268,10 @@ describe("npm run az -- sandbox denials --app <name>", () => {
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toMatch(/No app or principal named nobody/);
     } finally {
-      sandbox.rbac.add({ principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }, { immediately: true });
+      sandbox.rbac.add(
+        { principalId: STEP_03, role: "Key Vault Secrets User", scope: sandbox.scopes.vault },
+        { immediately: true },
+      );
     }
   });
 });
@@ -214,11 +298,19 @@ describe("what is and is not a denial", () => {
     };
     expect(isDenial(event)).toBe(true);
     const explained = explainDenial(event, context());
-    expect(explained).toMatchObject({ kind: "signIn", azure: { code: "AADSTS7000215" }, fix: { command: "az ad app credential reset --id 3c1b5a7e-9d2f-4e8a-b6c4-2f1e0d9c8b7a" } });
+    expect(explained).toMatchObject({
+      kind: "signIn",
+      azure: { code: "AADSTS7000215" },
+      fix: { command: "az ad app credential reset --id 3c1b5a7e-9d2f-4e8a-b6c4-2f1e0d9c8b7a" },
+    });
   });
 
   it("Queue Storage: the least privilege for a send is Message Sender, at the queue", () => {
-    expect(rolesGranting("Microsoft.Storage/storageAccounts/queueServices/queues/messages/add/action").map((role) => role.name)[0]).toBe("Storage Queue Data Message Sender");
+    expect(
+      rolesGranting("Microsoft.Storage/storageAccounts/queueServices/queues/messages/add/action").map(
+        (role) => role.name,
+      )[0],
+    ).toBe("Storage Queue Data Message Sender");
     expect(fixScope(`${sandbox.scopes.vault}/secrets/third-party-api-key`)).toBe(sandbox.scopes.vault);
     expect(SERVICE_AUDIENCES).toEqual({ AuditEvent: VAULT_RESOURCE, StorageQueueLogs: STORAGE_RESOURCE });
   });

@@ -22,7 +22,13 @@ describe("ensureCertificates", () => {
     expect(server.checkIssued(ca)).toBe(true);
     expect(server.verify(ca.publicKey)).toBe(true);
     expect(ca.ca).toBe(true);
-    for (const name of ["localhost", "keyless-kv.vault.localhost", "devstoreaccount1.queue.localhost", "x.blob.localhost"]) expect(server.checkHost(name)).toBeTruthy();
+    for (const name of [
+      "localhost",
+      "keyless-kv.vault.localhost",
+      "devstoreaccount1.queue.localhost",
+      "x.blob.localhost",
+    ])
+      expect(server.checkHost(name)).toBeTruthy();
     for (const ip of ["127.0.0.1", "::1"]) expect(server.checkIP(ip)).toBe(ip);
     expect(first.caFile).toBe(join(dir, "ca.crt"));
     expect(statSync(join(dir, "ca.key")).mode & 0o077).toBe(0);
@@ -42,21 +48,32 @@ describe("ensureCertificates", () => {
 describe("the *.localhost preload", () => {
   it("resolves localhost names to loopback in every form, and leaves other names alone", async () => {
     expect(await dns.promises.lookup("keyless-kv.vault.localhost")).toEqual({ address: "127.0.0.1", family: 4 });
-    expect(await dns.promises.lookup("keyless-kv.vault.localhost", { family: 6 })).toEqual({ address: "::1", family: 6 });
+    expect(await dns.promises.lookup("keyless-kv.vault.localhost", { family: 6 })).toEqual({
+      address: "::1",
+      family: 6,
+    });
     expect(await dns.promises.lookup("a.localhost", { all: true })).toEqual([{ address: "127.0.0.1", family: 4 }]);
-    const viaCallback = await new Promise((resolve) => dns.lookup("b.queue.localhost", (error, address, family) => resolve({ error, address, family })));
+    const viaCallback = await new Promise((resolve) =>
+      dns.lookup("b.queue.localhost", (error, address, family) => resolve({ error, address, family })),
+    );
     expect(viaCallback).toEqual({ error: null, address: "127.0.0.1", family: 4 });
-    const all = await new Promise((resolve) => dns.lookup("c.localhost", { all: true }, (_error, addresses) => resolve(addresses)));
+    const all = await new Promise((resolve) =>
+      dns.lookup("c.localhost", { all: true }, (_error, addresses) => resolve(addresses)),
+    );
     expect(all).toEqual([{ address: "127.0.0.1", family: 4 }]);
     expect((await dns.promises.lookup("127.0.0.1")).address).toBe("127.0.0.1");
   });
 
   it("is plain JavaScript: a Node that runs no TypeScript (Node 20, npm's own) loads it from NODE_OPTIONS", async () => {
     const preload = pathToFileURL(fileURLToPath(new URL("../src/dnsPreload.mjs", import.meta.url))).href;
-    const script = 'require("node:dns").lookup("keyless-kv.vault.localhost", (error, address) => console.log(error ?? address))';
+    const script =
+      'require("node:dns").lookup("keyless-kv.vault.localhost", (error, address) => console.log(error ?? address))';
     const output = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ["--no-experimental-strip-types", "-e", script], { env: { PATH: process.env["PATH"] ?? "", NODE_OPTIONS: `--import ${preload}` } }, (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim()),
+      execFile(
+        process.execPath,
+        ["--no-experimental-strip-types", "-e", script],
+        { env: { PATH: process.env["PATH"] ?? "", NODE_OPTIONS: `--import ${preload}` } },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())),
       ),
     );
     expect(output).toBe("127.0.0.1");

@@ -28,14 +28,26 @@ interface RawAnswer {
 function raw(url: string, request: string): Promise<RawAnswer> {
   const { hostname, port, protocol } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = protocol === "https:" ? tlsConnect({ host: "127.0.0.1", port: Number(port), servername: hostname === "127.0.0.1" ? undefined : hostname, rejectUnauthorized: false }) : tcpConnect(Number(port), "127.0.0.1");
+    const socket =
+      protocol === "https:"
+        ? tlsConnect({
+            host: "127.0.0.1",
+            port: Number(port),
+            servername: hostname === "127.0.0.1" ? undefined : hostname,
+            rejectUnauthorized: false,
+          })
+        : tcpConnect(Number(port), "127.0.0.1");
     let data = "";
     socket.setTimeout(15_000, () => socket.destroy(new Error("no answer within 15 s")));
     socket.on("data", (chunk: Buffer) => (data += chunk.toString("latin1")));
     socket.once("error", reject);
     socket.once("close", () => {
       const [head = "", ...rest] = data.split("\r\n\r\n");
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: head, body: rest.join("\r\n\r\n") });
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
+        headers: head,
+        body: rest.join("\r\n\r\n"),
+      });
     });
     socket.write(request);
   });
@@ -43,18 +55,40 @@ function raw(url: string, request: string): Promise<RawAnswer> {
 
 /** A stack frame, a source file, or where this checkout lives (the repository's folder). */
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const NO_STACK = new RegExp(`\\bat \\S+:\\d+|\\.ts:\\d+|node_modules|file://|${REPO_ROOT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`);
+const NO_STACK = new RegExp(
+  `\\bat \\S+:\\d+|\\.ts:\\d+|node_modules|file://|${REPO_ROOT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
+);
 
 /** Each HTTP service of the sandbox, with a request line that reaches it, and what its Azure-shaped error looks like. */
 const services = () => {
   const { endpoints } = test.sandbox;
   const vaultHost = new URL(endpoints.keyVaultUrl).host;
   return [
-    { name: "Queue Storage", url: test.sandbox.queue.accountUrl, host: new URL(test.sandbox.queue.accountUrl).host, shape: /<Error><Code>\w+<\/Code>/ },
+    {
+      name: "Queue Storage",
+      url: test.sandbox.queue.accountUrl,
+      host: new URL(test.sandbox.queue.accountUrl).host,
+      shape: /<Error><Code>\w+<\/Code>/,
+    },
     { name: "Key Vault", url: endpoints.keyVaultUrl, host: vaultHost, shape: /^\{"error":\{"code":"\w+","message":/ },
-    { name: "Microsoft Entra ID", url: endpoints.authorityHost, host: new URL(endpoints.authorityHost).host, shape: /"error":"\w+","error_description":"AADSTS\d+/ },
-    { name: "Resource Manager", url: endpoints.admin.url, host: new URL(endpoints.admin.url).host, shape: /^\{"error":\{"code":"\w+","message":/ },
-    { name: "managed identity endpoint", url: endpoints.identityEndpoint, host: new URL(endpoints.identityEndpoint).host, shape: /^\{"statusCode":\d+,"message":/ },
+    {
+      name: "Microsoft Entra ID",
+      url: endpoints.authorityHost,
+      host: new URL(endpoints.authorityHost).host,
+      shape: /"error":"\w+","error_description":"AADSTS\d+/,
+    },
+    {
+      name: "Resource Manager",
+      url: endpoints.admin.url,
+      host: new URL(endpoints.admin.url).host,
+      shape: /^\{"error":\{"code":"\w+","message":/,
+    },
+    {
+      name: "managed identity endpoint",
+      url: endpoints.identityEndpoint,
+      host: new URL(endpoints.identityEndpoint).host,
+      shape: /^\{"statusCode":\d+,"message":/,
+    },
   ];
 };
 
@@ -68,12 +102,17 @@ describe("what once ended or broke the sandbox", () => {
       expect(answer.body, service.name).not.toMatch(NO_STACK);
     }
     // Still serving.
-    expect((await fetch(`${test.sandbox.endpoints.authorityHost}/adfs/.well-known/openid-configuration`)).status).toBe(200);
+    expect((await fetch(`${test.sandbox.endpoints.authorityHost}/adfs/.well-known/openid-configuration`)).status).toBe(
+      200,
+    );
   });
 
   it("headers larger than Azure takes get a 400 in the service's shape, not a bare 431", async () => {
     for (const service of services()) {
-      const answer = await raw(service.url, `GET / HTTP/1.1\r\nHost: ${service.host}\r\nAuthorization: Bearer ${"a".repeat(100_000)}\r\nConnection: close\r\n\r\n`);
+      const answer = await raw(
+        service.url,
+        `GET / HTTP/1.1\r\nHost: ${service.host}\r\nAuthorization: Bearer ${"a".repeat(100_000)}\r\nConnection: close\r\n\r\n`,
+      );
       expect(answer.status, service.name).toBe(400);
       expect(answer.body, service.name).toMatch(service.shape);
     }
@@ -84,7 +123,13 @@ describe("what once ended or broke the sandbox", () => {
     const response = await fetch(`${test.sandbox.endpoints.authorityHost}/adfs/oauth2/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams([["grant_type", "client_credentials"], ["client_id", sp?.appId ?? ""], ["client_secret", sp?.secret ?? ""], ["scope", "https://vault.localhost/.default"], ["scope", "x"]]),
+      body: new URLSearchParams([
+        ["grant_type", "client_credentials"],
+        ["client_id", sp?.appId ?? ""],
+        ["client_secret", sp?.secret ?? ""],
+        ["scope", "https://vault.localhost/.default"],
+        ["scope", "x"],
+      ]),
     });
     const text = await response.text();
     expect(response.status).toBe(400);
@@ -105,7 +150,10 @@ describe("the admin API (Resource Manager)", () => {
     const without = await admin("POST", "/role-assignments", { body: "{not json" });
     expect(without.status).toBe(401);
     expect(await without.json()).toMatchObject({ error: { code: "AuthenticationFailed" } });
-    const withKey = await admin("POST", "/role-assignments", { key: test.sandbox.endpoints.admin.key, body: "{not json" });
+    const withKey = await admin("POST", "/role-assignments", {
+      key: test.sandbox.endpoints.admin.key,
+      body: "{not json",
+    });
     const text = await withKey.text();
     expect(withKey.status).toBe(400);
     expect(JSON.parse(text)).toMatchObject({ error: { code: "InvalidRequestContent" } });
@@ -115,7 +163,10 @@ describe("the admin API (Resource Manager)", () => {
   it("refuses to delete role assignments without a filter, as az does, and deletes nothing", async () => {
     const before = test.sandbox.rbac.list().length;
     for (const body of [undefined, "{}", '{"assignee":"","role":""}']) {
-      const response = await admin("DELETE", "/role-assignments", { key: test.sandbox.endpoints.admin.key, ...(body !== undefined ? { body } : {}) });
+      const response = await admin("DELETE", "/role-assignments", {
+        key: test.sandbox.endpoints.admin.key,
+        ...(body !== undefined ? { body } : {}),
+      });
       expect(response.status, String(body)).toBe(400);
       expect(await response.json()).toMatchObject({ error: { code: "MissingFilter" } });
     }

@@ -45,9 +45,14 @@ const COMPILE_CACHE = join(tmpdir(), "keyless-sandbox-test-compile-cache");
 /** Runs the sandbox's `az` as a separate process, as a learner would. */
 export function az(stateDir: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [AZ, ...args], { env: { PATH: process.env["PATH"] ?? "", KEYLESS_SANDBOX_DIR: stateDir, NODE_COMPILE_CACHE: COMPILE_CACHE } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [AZ, ...args],
+      { env: { PATH: process.env["PATH"] ?? "", KEYLESS_SANDBOX_DIR: stateDir, NODE_COMPILE_CACHE: COMPILE_CACHE } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -61,11 +66,18 @@ export async function azJson(stateDir: string, ...args: string[]): Promise<unkno
 const GET_SECRET = fileURLToPath(new URL("./fixtures/getSecret.ts", import.meta.url));
 
 /** Runs the steps' own code path (DefaultAzureCredential + SecretClient) in a process whose only input is `env`. */
-export function getSecretInChild(env: Record<string, string>): Promise<{ ok: boolean; value?: string; status?: number; code?: string; message?: string }> {
+export function getSecretInChild(
+  env: Record<string, string>,
+): Promise<{ ok: boolean; value?: string; status?: number; code?: string; message?: string }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [GET_SECRET], { env: { PATH: process.env["PATH"] ?? "", NODE_COMPILE_CACHE: COMPILE_CACHE, ...env } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}"));
-    });
+    execFile(
+      process.execPath,
+      [GET_SECRET],
+      { env: { PATH: process.env["PATH"] ?? "", NODE_COMPILE_CACHE: COMPILE_CACHE, ...env } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}"));
+      },
+    );
   });
 }

@@ -20,19 +20,27 @@ beforeAll(async () => {
   const learner = sandbox.directory.users[0]?.objectId ?? "";
   learnerToken = await sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: learner });
   client = new SecretClient(sandbox.endpoints.keyVaultUrl, {
-    getToken: async () => ({ token: await sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: learner }), expiresOnTimestamp: Date.now() + 3_600_000 }),
+    getToken: async () => ({
+      token: await sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: learner }),
+      expiresOnTimestamp: Date.now() + 3_600_000,
+    }),
   });
 });
 afterAll(() => test.stop());
 
 const raw = (path: string, init: RequestInit = {}) =>
-  fetch(`${test.sandbox.endpoints.keyVaultUrl}${path}`, { ...init, headers: { authorization: `Bearer ${learnerToken}`, "content-type": "application/json", ...init.headers } });
+  fetch(`${test.sandbox.endpoints.keyVaultUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${learnerToken}`, "content-type": "application/json", ...init.headers },
+  });
 
 describe("Key Vault with the real SDK", () => {
   it("gives the seeded secret to the step 02 service principal (ClientSecretCredential, tenant alias adfs)", async () => {
     const { sandbox } = test;
     const sp = sandbox.seed.servicePrincipals[0];
-    const credential = new ClientSecretCredential("adfs", sp?.appId ?? "", sp?.secret ?? "", { authorityHost: sandbox.endpoints.authorityHost });
+    const credential = new ClientSecretCredential("adfs", sp?.appId ?? "", sp?.secret ?? "", {
+      authorityHost: sandbox.endpoints.authorityHost,
+    });
     const secret = await new SecretClient(sandbox.endpoints.keyVaultUrl, credential).getSecret("third-party-api-key");
     expect(secret.value).toBe(sandbox.seed.thirdParty.keys[0]);
     expect(secret.properties.vaultUrl).toBe(sandbox.endpoints.keyVaultUrl);
@@ -64,16 +72,27 @@ describe("Key Vault with the real SDK", () => {
 
   it("updates properties, and refuses to get a disabled secret with Azure's 403", async () => {
     const { properties } = await client.setSecret("toggled", "value");
-    const updated = await client.updateSecretProperties("toggled", properties.version ?? "", { enabled: false, contentType: "pem", tags: { a: "b" } });
+    const updated = await client.updateSecretProperties("toggled", properties.version ?? "", {
+      enabled: false,
+      contentType: "pem",
+      tags: { a: "b" },
+    });
     expect(updated.enabled).toBe(false);
     expect(updated.contentType).toBe("pem");
-    await expect(client.getSecret("toggled")).rejects.toMatchObject({ statusCode: 403, code: "Forbidden", message: "Operation get is not allowed on a disabled secret." });
+    await expect(client.getSecret("toggled")).rejects.toMatchObject({
+      statusCode: 403,
+      code: "Forbidden",
+      message: "Operation get is not allowed on a disabled secret.",
+    });
     await client.updateSecretProperties("toggled", properties.version ?? "", { enabled: true });
     expect((await client.getSecret("toggled")).value).toBe("value");
   });
 
   it("returns expired and not-yet-valid secrets, as Azure does (only enabled blocks a get)", async () => {
-    await client.setSecret("dated", "still here", { expiresOn: new Date(Date.now() - 60_000), notBefore: new Date(Date.now() + 60_000) });
+    await client.setSecret("dated", "still here", {
+      expiresOn: new Date(Date.now() - 60_000),
+      notBefore: new Date(Date.now() + 60_000),
+    });
     expect((await client.getSecret("dated")).value).toBe("still here");
   });
 
@@ -120,11 +139,17 @@ describe("Key Vault with the real SDK", () => {
 describe("Key Vault input checks", () => {
   it("refuses a bad secret name with 400 BadParameter", async () => {
     await expect(client.setSecret("bad_name", "x")).rejects.toMatchObject({ statusCode: 400, code: "BadParameter" });
-    await expect(client.setSecret("a".repeat(128), "x")).rejects.toMatchObject({ statusCode: 400, code: "BadParameter" });
+    await expect(client.setSecret("a".repeat(128), "x")).rejects.toMatchObject({
+      statusCode: 400,
+      code: "BadParameter",
+    });
   });
 
   it("refuses a value over 25 KB", async () => {
-    await expect(client.setSecret("big", "x".repeat(25_601))).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining("25600") });
+    await expect(client.setSecret("big", "x".repeat(25_601))).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining("25600"),
+    });
     expect((await client.setSecret("big", "x".repeat(25_600))).value?.length).toBe(25_600);
   });
 
@@ -135,7 +160,12 @@ describe("Key Vault input checks", () => {
     const unknown = await raw("/secrets/third-party-api-key?api-version=1.0");
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toEqual({
-      error: { code: "BadParameter", message: expect.stringMatching(/^The specified version \(1\.0\) is not recognized\. Consider using the latest supported version \(.+\)\.$/) },
+      error: {
+        code: "BadParameter",
+        message: expect.stringMatching(
+          /^The specified version \(1\.0\) is not recognized\. Consider using the latest supported version \(.+\)\.$/,
+        ),
+      },
     });
   });
 

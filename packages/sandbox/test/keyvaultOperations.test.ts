@@ -8,7 +8,15 @@ import { VAULT_OPERATIONS, vaultOperation } from "../src/keyvault/operations.ts"
 
 const S = "Microsoft.KeyVault/vaults/secrets";
 
-const rows: [method: string, path: string, name: string, dataAction: string, scope: string, secretName?: string, secretVersion?: string][] = [
+const rows: [
+  method: string,
+  path: string,
+  name: string,
+  dataAction: string,
+  scope: string,
+  secretName?: string,
+  secretVersion?: string,
+][] = [
   ["GET", "/secrets", "Get Secrets", `${S}/readMetadata/action`, "vault"],
   ["POST", "/secrets/restore", "Restore Secret", `${S}/restore/action`, "backup"],
   ["GET", "/secrets/api-key/versions", "Get Secret Versions", `${S}/readMetadata/action`, "secret", "api-key"],
@@ -38,7 +46,11 @@ describe("the RBAC data actions of Key Vault's secret operations", () => {
     const match = vaultOperation(method, path);
     expect(match.kind).toBe("operation");
     if (match.kind !== "operation") return;
-    expect({ name: match.operation.name, dataAction: match.operation.dataAction, scope: match.operation.scope }).toEqual({ name, dataAction, scope });
+    expect({
+      name: match.operation.name,
+      dataAction: match.operation.dataAction,
+      scope: match.operation.scope,
+    }).toEqual({ name, dataAction, scope });
     expect(match.secretName).toBe(secretName);
     expect(match.secretVersion).toBe(secretVersion);
   });

@@ -16,8 +16,15 @@ let firstVersion: string;
 
 beforeAll(async () => {
   test = await startTestSandbox({ queue: false });
-  token = await test.sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: test.sandbox.directory.users[0]?.objectId ?? "" });
-  const created = await send("PUT", "/secrets/generated", JSON.stringify({ value: "first", tags: { owner: "property" } }));
+  token = await test.sandbox.tokens.issue({
+    audience: VAULT_RESOURCE,
+    objectId: test.sandbox.directory.users[0]?.objectId ?? "",
+  });
+  const created = await send(
+    "PUT",
+    "/secrets/generated",
+    JSON.stringify({ value: "first", tags: { owner: "property" } }),
+  );
   firstVersion = ((await created.json()) as { id: string }).id.split("/").at(-1) ?? "";
 });
 afterAll(() => test.stop());
@@ -31,25 +38,38 @@ function send(method: string, path: string, body: string): Promise<Response> {
 }
 /** What Azure accepts, checked independently of the vault's own checks. */
 function holdsOnlyWhatAzureAccepts() {
-  for (const secret of [...test.sandbox.secrets.list(), ...test.sandbox.secrets.listDeleted().map((deleted) => deleted.secret)]) {
+  for (const secret of [
+    ...test.sandbox.secrets.list(),
+    ...test.sandbox.secrets.listDeleted().map((deleted) => deleted.secret),
+  ]) {
     expect(secret.versions.length).toBeGreaterThan(0);
     for (const version of secret.versions) {
       expect(typeof version.value === "string" && version.value.length <= 25_600).toBe(true);
-      expect(version.contentType === undefined || (typeof version.contentType === "string" && version.contentType.length <= 255)).toBe(true);
+      expect(
+        version.contentType === undefined ||
+          (typeof version.contentType === "string" && version.contentType.length <= 255),
+      ).toBe(true);
       expect(typeof version.enabled).toBe("boolean");
-      for (const date of [version.notBefore, version.expires]) expect(date === undefined || Number.isSafeInteger(date)).toBe(true);
+      for (const date of [version.notBefore, version.expires])
+        expect(date === undefined || Number.isSafeInteger(date)).toBe(true);
       if (version.tags !== undefined) {
         const entries = Object.entries(version.tags as unknown as Record<string, unknown>);
         expect(entries.length).toBeLessThanOrEqual(15);
-        for (const [name, tag] of entries) expect(name.length <= 512 && typeof tag === "string" && tag.length <= 512).toBe(true);
+        for (const [name, tag] of entries)
+          expect(name.length <= 512 && typeof tag === "string" && tag.length <= 512).toBe(true);
       }
     }
   }
 }
-const snapshot = () => structuredClone({ secrets: test.sandbox.secrets.list(), deleted: test.sandbox.secrets.listDeleted() });
+const snapshot = () =>
+  structuredClone({ secrets: test.sandbox.secrets.list(), deleted: test.sandbox.secrets.listDeleted() });
 
 /** Near Azure's limits and past them, right types and wrong ones. */
-const text = fc.oneof(fc.string({ maxLength: 8 }), fc.string({ minLength: 250, maxLength: 260 }), fc.string({ minLength: 510, maxLength: 514 }));
+const text = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.string({ minLength: 250, maxLength: 260 }),
+  fc.string({ minLength: 510, maxLength: 514 }),
+);
 const anything = fc.jsonValue({ maxDepth: 3 });
 /**
  * Nesting deep enough that writing it back as JSON overflows the stack (the
@@ -59,16 +79,32 @@ const anything = fc.jsonValue({ maxDepth: 3 });
 const DEEP = "\u0000deep\u0000";
 const deepJson = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
 const withDeep = (json: string) => json.replaceAll(JSON.stringify(DEEP), deepJson);
-const tagValue = fc.oneof({ weight: 8, arbitrary: text }, { weight: 2, arbitrary: anything }, { weight: 1, arbitrary: fc.constant(DEEP) });
+const tagValue = fc.oneof(
+  { weight: 8, arbitrary: text },
+  { weight: 2, arbitrary: anything },
+  { weight: 1, arbitrary: fc.constant(DEEP) },
+);
 const tags = fc.oneof(fc.dictionary(text, tagValue, { maxKeys: 17 }), anything);
 const seconds = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.double(), fc.constant(null), anything);
 const attributes = fc.oneof(
-  fc.record({ enabled: fc.oneof(fc.boolean(), fc.constant(null), anything), nbf: seconds, exp: seconds }, { requiredKeys: [] }),
+  fc.record(
+    { enabled: fc.oneof(fc.boolean(), fc.constant(null), anything), nbf: seconds, exp: seconds },
+    { requiredKeys: [] },
+  ),
   anything,
 );
-const value = fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 20 }) }, { weight: 1, arbitrary: fc.string({ minLength: 25_598, maxLength: 25_602 }) }, { weight: 1, arbitrary: anything });
+const value = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.string({ minLength: 25_598, maxLength: 25_602 }) },
+  { weight: 1, arbitrary: anything },
+);
 const properties = fc.record(
-  { value, contentType: fc.oneof(text, fc.constant(null), anything), tags: fc.oneof(tags, fc.constant(null)), attributes: fc.oneof(attributes, fc.constant(null)) },
+  {
+    value,
+    contentType: fc.oneof(text, fc.constant(null), anything),
+    tags: fc.oneof(tags, fc.constant(null)),
+    attributes: fc.oneof(attributes, fc.constant(null)),
+  },
   { requiredKeys: [] },
 );
 /** Mostly objects shaped like a request, some any JSON at all, a few not JSON. */
@@ -90,7 +126,9 @@ describe("any Set or Update body", () => {
     await fc.assert(
       fc.asyncProperty(request, async ({ method, version, body }) => {
         const path =
-          method === "PUT" || version === "latest" ? "/secrets/generated" : `/secrets/generated/${version === "first" ? firstVersion : "0".repeat(32)}`;
+          method === "PUT" || version === "latest"
+            ? "/secrets/generated"
+            : `/secrets/generated/${version === "first" ? firstVersion : "0".repeat(32)}`;
         const before = snapshot();
         const response = await send(method, path, body);
         const answer = (await response.json()) as { error?: { code: string; message: string } };
@@ -103,7 +141,9 @@ describe("any Set or Update body", () => {
           accepted += 1;
         }
         holdsOnlyWhatAzureAccepts();
-        const read = await fetch(`${test.sandbox.endpoints.keyVaultUrl}/secrets/generated?api-version=7.6`, { headers: { authorization: `Bearer ${token}` } });
+        const read = await fetch(`${test.sandbox.endpoints.keyVaultUrl}/secrets/generated?api-version=7.6`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         // 200, or 403 when a generated update disabled the secret: never a 400 or a 500.
         expect([200, 403]).toContain(read.status);
         await read.arrayBuffer();

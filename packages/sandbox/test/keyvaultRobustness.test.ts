@@ -36,7 +36,8 @@ const call = (method: string, path: string, body?: unknown, headers: Record<stri
 const json = async (response: Response) => (await response.json()) as Record<string, any>;
 
 /** Everything the vault holds, every version and attribute, to compare before and after a refusal. */
-const snapshot = () => structuredClone({ secrets: test.sandbox.secrets.list(), deleted: test.sandbox.secrets.listDeleted() });
+const snapshot = () =>
+  structuredClone({ secrets: test.sandbox.secrets.list(), deleted: test.sandbox.secrets.listDeleted() });
 
 /** Key Vault's error shape, and nothing that looks like a stack or a path of this machine. */
 async function expectVaultError(response: Response, status: number, code = "BadParameter") {
@@ -61,7 +62,10 @@ describe("a refused PATCH changes nothing", () => {
   it("nested tags: 400, and the secret still reads 200 with its old tags", async () => {
     await makeSecret("patched", "keep", { tags: { owner: "lesson" }, contentType: "text/plain" });
     const before = snapshot();
-    const refused = await call("PATCH", "/secrets/patched", { tags: { a: { b: { c: "deep" } } }, contentType: "changed" });
+    const refused = await call("PATCH", "/secrets/patched", {
+      tags: { a: { b: { c: "deep" } } },
+      contentType: "changed",
+    });
     await expectVaultError(refused, 400);
     expect(snapshot()).toEqual(before);
     const read = await call("GET", "/secrets/patched");
@@ -99,18 +103,36 @@ describe("a refused PATCH changes nothing", () => {
     await makeSecret("guarded", "keep", { tags: { owner: "lesson" } });
     const before = snapshot();
     await expectVaultError(await call("PATCH", "/secrets/guarded", body), 400);
-    await expectVaultError(await call("PUT", "/secrets/guarded", Array.isArray(body) ? body : { value: "new", ...body }), 400);
+    await expectVaultError(
+      await call("PUT", "/secrets/guarded", Array.isArray(body) ? body : { value: "new", ...body }),
+      400,
+    );
     expect(snapshot()).toEqual(before);
-    expect(await json(await call("GET", "/secrets/guarded"))).toMatchObject({ value: "keep", tags: { owner: "lesson" } });
+    expect(await json(await call("GET", "/secrets/guarded"))).toMatchObject({
+      value: "keep",
+      tags: { owner: "lesson" },
+    });
   });
 
   it("accepts what Azure accepts: 15 tags of 512-character names and values, a 255-character content type", async () => {
     const tags = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`${i}`.padEnd(512, "n"), "v".repeat(512)]));
-    const set = await makeSecret("at-the-limits", "v", { tags, contentType: "c".repeat(255), attributes: { enabled: true, nbf: 0, exp: 2_000_000_000 } });
+    const set = await makeSecret("at-the-limits", "v", {
+      tags,
+      contentType: "c".repeat(255),
+      attributes: { enabled: true, nbf: 0, exp: 2_000_000_000 },
+    });
     expect(Object.keys(set["tags"] as object)).toHaveLength(15);
-    const patched = await call("PATCH", "/secrets/at-the-limits", { tags: { "": "" }, contentType: null, attributes: { exp: null } });
+    const patched = await call("PATCH", "/secrets/at-the-limits", {
+      tags: { "": "" },
+      contentType: null,
+      attributes: { exp: null },
+    });
     expect(patched.status).toBe(200);
-    expect(await json(patched)).toMatchObject({ tags: { "": "" }, contentType: "c".repeat(255), attributes: { exp: 2_000_000_000 } });
+    expect(await json(patched)).toMatchObject({
+      tags: { "": "" },
+      contentType: "c".repeat(255),
+      attributes: { exp: 2_000_000_000 },
+    });
   });
 
   it("keeps a tag named __proto__ as an ordinary tag", async () => {
@@ -128,7 +150,9 @@ describe("a refused restore stores nothing", () => {
     const blob = (await json(await call("POST", `/secrets/${name}/backup`)))["value"] as string;
     expect((await call("DELETE", `/secrets/${name}`)).status).toBe(200);
     expect((await call("DELETE", `/deletedsecrets/${name}`)).status).toBe(204);
-    return JSON.parse(Buffer.from(blob, "base64url").toString("utf8")) as { secret: { name: string; versions: Record<string, unknown>[] } };
+    return JSON.parse(Buffer.from(blob, "base64url").toString("utf8")) as {
+      secret: { name: string; versions: Record<string, unknown>[] };
+    };
   }
   const encode = (backup: unknown) => ({ value: Buffer.from(JSON.stringify(backup)).toString("base64url") });
 
@@ -221,7 +245,9 @@ describe("listings", () => {
     const all = test.sandbox.secrets.list().length;
     const first = await json(await call("GET", `/secrets?maxresults=${all - 1}`));
     for (const n of [1, 2]) expect((await call("DELETE", `/secrets/shrinking-${n}`)).status).toBe(200);
-    const last = await json(await fetch(first["nextLink"] as string, { headers: { authorization: `Bearer ${token}` } }));
+    const last = await json(
+      await fetch(first["nextLink"] as string, { headers: { authorization: `Bearer ${token}` } }),
+    );
     expect(last["nextLink"]).toBeNull();
   });
 });
@@ -259,7 +285,11 @@ describe("Express's own failures, in Key Vault's shape", () => {
   });
 
   it("authenticates before it reads a body: no token and malformed JSON is the 401 challenge", async () => {
-    const response = await fetch(url("/secrets/x"), { method: "PUT", headers: { "content-type": "application/json" }, body: "{" });
+    const response = await fetch(url("/secrets/x"), {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toContain("Bearer authorization=");
   });
@@ -310,7 +340,10 @@ describe("the other mutating routes refuse before they change", () => {
 
 describe("anything thrown inside the vault", () => {
   /** A vault on its own, with stand-ins for tokens and roles, and a store that may break. */
-  async function vaultWith(store: SecretStore, tokens: TokenValidator = { validate: async () => ({ ok: true, principal: { objectId: "o", tenantId: "t" } }) }) {
+  async function vaultWith(
+    store: SecretStore,
+    tokens: TokenValidator = { validate: async () => ({ ok: true, principal: { objectId: "o", tenantId: "t" } }) },
+  ) {
     const seen: unknown[] = [];
     const app = createKeyVault({
       name: "kv",
@@ -329,11 +362,14 @@ describe("anything thrown inside the vault", () => {
     const port = (server.address() as AddressInfo).port;
     const get = (path: string) =>
       new Promise<{ status: number; text: string }>((resolve, reject) => {
-        request({ host: "127.0.0.1", port, path, headers: { host: "kv.vault.localhost", authorization: "Bearer t" } }, (response) => {
-          let text = "";
-          response.on("data", (chunk: Buffer) => (text += chunk.toString()));
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
-        })
+        request(
+          { host: "127.0.0.1", port, path, headers: { host: "kv.vault.localhost", authorization: "Bearer t" } },
+          (response) => {
+            let text = "";
+            response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+          },
+        )
           .on("error", reject)
           .end();
       });

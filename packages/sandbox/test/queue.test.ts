@@ -23,7 +23,10 @@ const stepFour = () => test.sandbox.directory.apps.get("keyless-step-04")?.objec
 function credentialFor(objectId: string): TokenCredential {
   return {
     async getToken(): Promise<AccessToken> {
-      return { token: await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId }), expiresOnTimestamp: Date.now() + 3_600_000 };
+      return {
+        token: await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId }),
+        expiresOnTimestamp: Date.now() + 3_600_000,
+      };
     },
   };
 }
@@ -37,11 +40,21 @@ describe("the real QueueClient through the gateway", () => {
     await queue.create();
     await queue.sendMessage("first");
     await queue.sendMessage("second");
-    expect((await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.map((item) => item.messageText)).toEqual(["first", "second"]);
-    const [received] = (await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 30 })).receivedMessageItems;
+    expect(
+      (await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.map((item) => item.messageText),
+    ).toEqual(["first", "second"]);
+    const [received] = (await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 30 }))
+      .receivedMessageItems;
     expect(received?.messageText).toBe("first");
-    const updated = await queue.updateMessage(received?.messageId ?? "", received?.popReceipt ?? "", "first, updated", 0);
-    const again = (await queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems.find((item) => item.messageId === received?.messageId);
+    const updated = await queue.updateMessage(
+      received?.messageId ?? "",
+      received?.popReceipt ?? "",
+      "first, updated",
+      0,
+    );
+    const again = (await queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems.find(
+      (item) => item.messageId === received?.messageId,
+    );
     expect(again?.messageText).toBe("first, updated");
     await queue.deleteMessage(again?.messageId ?? "", again?.popReceipt ?? updated.popReceipt ?? "");
     await queue.clearMessages();
@@ -69,7 +82,11 @@ describe("tokens", () => {
   const send = (authorization?: string) =>
     fetch(`${test.sandbox.queue.queueUrl("code-requests")}/messages`, {
       method: "POST",
-      headers: { "x-ms-version": "2025-11-05", "content-type": "application/xml", ...(authorization ? { authorization } : {}) },
+      headers: {
+        "x-ms-version": "2025-11-05",
+        "content-type": "application/xml",
+        ...(authorization ? { authorization } : {}),
+      },
       body: "<QueueMessage><MessageText>hello</MessageText></QueueMessage>",
     });
 
@@ -91,32 +108,59 @@ describe("tokens", () => {
   });
 
   it("explains a refused token in Azure Storage's words", async () => {
-    const detail = async (token: string) => (await (await send(`Bearer ${token}`)).text()).match(/<AuthenticationErrorDetail>(.*)<\/AuthenticationErrorDetail>/)?.[1];
+    const detail = async (token: string) =>
+      (await (await send(`Bearer ${token}`)).text()).match(
+        /<AuthenticationErrorDetail>(.*)<\/AuthenticationErrorDetail>/,
+      )?.[1];
     const objectId = stepFour();
     const now = Math.floor(Date.now() / 1000);
     // Expired beyond Azure's five minutes of clock skew.
-    expect(await detail(await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId, claims: { iat: now - 4000, nbf: now - 4000, exp: now - 400 } }))).toBe(
-      "Lifetime validation failed. The token is expired.",
+    expect(
+      await detail(
+        await test.sandbox.tokens.issue({
+          audience: STORAGE_RESOURCE,
+          objectId,
+          claims: { iat: now - 4000, nbf: now - 4000, exp: now - 400 },
+        }),
+      ),
+    ).toBe("Lifetime validation failed. The token is expired.");
+    expect(await detail(await test.sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId }))).toBe(
+      "Audience validation failed. Audience did not match.",
     );
-    expect(await detail(await test.sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId }))).toBe("Audience validation failed. Audience did not match.");
-    expect(await detail(await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId, claims: { iss: "https://sts.windows.net/00000000-0000-0000-0000-000000000001/" } }))).toBe(
-      "Issuer validation failed. Issuer did not match.",
-    );
+    expect(
+      await detail(
+        await test.sandbox.tokens.issue({
+          audience: STORAGE_RESOURCE,
+          objectId,
+          claims: { iss: "https://sts.windows.net/00000000-0000-0000-0000-000000000001/" },
+        }),
+      ),
+    ).toBe("Issuer validation failed. Issuer did not match.");
   });
 
   it("accepts every audience Azure Storage accepts, and only those", async () => {
-    for (const audience of ["https://storage.azure.com/", "e406a681-f3d4-42a8-90b6-c2b029497af1", "https://devstoreaccount1.queue.core.windows.net", "https://devstoreaccount1.queue.core.windows.net/"]) {
+    for (const audience of [
+      "https://storage.azure.com/",
+      "e406a681-f3d4-42a8-90b6-c2b029497af1",
+      "https://devstoreaccount1.queue.core.windows.net",
+      "https://devstoreaccount1.queue.core.windows.net/",
+    ]) {
       const response = await send(`Bearer ${await test.sandbox.tokens.issue({ audience, objectId: stepFour() })}`);
       expect(response.status, audience).toBe(201);
     }
-    const otherAccount = await send(`Bearer ${await test.sandbox.tokens.issue({ audience: "https://otheraccount.queue.core.windows.net", objectId: stepFour() })}`);
+    const otherAccount = await send(
+      `Bearer ${await test.sandbox.tokens.issue({ audience: "https://otheraccount.queue.core.windows.net", objectId: stepFour() })}`,
+    );
     expect(otherAccount.status).toBe(401);
     await test.sandbox.queue.clear("code-requests");
   });
 
   it("answers errors with Azure's headers and XML body", async () => {
     const response = await fetch(`${test.sandbox.queue.queueUrl("code-requests")}/messages?peekonly=true`, {
-      headers: { "x-ms-version": "2025-05-05", authorization: `Bearer ${await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: stepFour() })}` },
+      headers: {
+        "x-ms-version": "2025-05-05",
+        authorization: `Bearer ${await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: stepFour() })}`,
+      },
     });
     expect(response.status).toBe(403);
     expect(response.headers.get("content-type")).toBe("application/xml");
@@ -128,7 +172,9 @@ describe("tokens", () => {
   });
 
   it("accepts a good token from a principal with a role (201)", async () => {
-    const response = await send(`Bearer ${await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: stepFour() })}`);
+    const response = await send(
+      `Bearer ${await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: stepFour() })}`,
+    );
     expect(response.status).toBe(201);
     await test.sandbox.queue.clear("code-requests");
   });
@@ -136,7 +182,7 @@ describe("tokens", () => {
 
 describe("Azure RBAC for queues", () => {
   const queueScope = () => test.sandbox.scopes.queue("code-requests");
-  const denied = (error: unknown) => (error as { statusCode?: number; code?: string });
+  const denied = (error: unknown) => error as { statusCode?: number; code?: string };
 
   it("Message Sender (step 04's seeded role) may send but not peek or receive", async () => {
     const queue = queueClient("code-requests", stepFour());
@@ -153,14 +199,24 @@ describe("Azure RBAC for queues", () => {
     const principalId = stepFour();
     test.sandbox.rbac.remove({ principalId, role: "Storage Queue Data Message Sender", scope: queueScope() });
     try {
-      const error = denied(await queueClient("code-requests", principalId).sendMessage("nope").catch((caught: unknown) => caught));
+      const error = denied(
+        await queueClient("code-requests", principalId)
+          .sendMessage("nope")
+          .catch((caught: unknown) => caught),
+      );
       expect(error.statusCode).toBe(403);
       expect(error.code).toBe("AuthorizationPermissionMismatch");
-      test.sandbox.rbac.add({ principalId, role: "Storage Queue Data Message Sender", scope: test.sandbox.scopes.storageAccount }, { immediately: true });
+      test.sandbox.rbac.add(
+        { principalId, role: "Storage Queue Data Message Sender", scope: test.sandbox.scopes.storageAccount },
+        { immediately: true },
+      );
       await queueClient("code-requests", principalId).sendMessage("yes");
     } finally {
       test.sandbox.rbac.remove({ principalId, scope: test.sandbox.scopes.storageAccount });
-      test.sandbox.rbac.add({ principalId, role: "Storage Queue Data Message Sender", scope: queueScope() }, { immediately: true });
+      test.sandbox.rbac.add(
+        { principalId, role: "Storage Queue Data Message Sender", scope: queueScope() },
+        { immediately: true },
+      );
       await test.sandbox.queue.clear("code-requests");
     }
   });
@@ -168,7 +224,10 @@ describe("Azure RBAC for queues", () => {
   it("Message Processor may receive and delete but not send or clear", async () => {
     const processor = test.sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "";
     await queueClient("code-requests").sendMessage("to process");
-    test.sandbox.rbac.add({ principalId: processor, role: "Storage Queue Data Message Processor", scope: queueScope() }, { immediately: true });
+    test.sandbox.rbac.add(
+      { principalId: processor, role: "Storage Queue Data Message Processor", scope: queueScope() },
+      { immediately: true },
+    );
     try {
       const queue = queueClient("code-requests", processor);
       const [message] = (await queue.receiveMessages()).receivedMessageItems;
@@ -184,15 +243,28 @@ describe("Azure RBAC for queues", () => {
   });
 
   it("even Data Contributor may not read a queue's access policy (it needs getAcl/action)", async () => {
-    expect(denied(await queueClient("code-requests").getAccessPolicy().catch((caught: unknown) => caught)).code).toBe("AuthorizationPermissionMismatch");
+    expect(
+      denied(
+        await queueClient("code-requests")
+          .getAccessPolicy()
+          .catch((caught: unknown) => caught),
+      ).code,
+    ).toBe("AuthorizationPermissionMismatch");
   });
 
   it("Reader may peek but not send", async () => {
     const reader = test.sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "";
-    test.sandbox.rbac.add({ principalId: reader, role: "Storage Queue Data Reader", scope: queueScope() }, { immediately: true });
+    test.sandbox.rbac.add(
+      { principalId: reader, role: "Storage Queue Data Reader", scope: queueScope() },
+      { immediately: true },
+    );
     try {
       await queueClient("code-requests", reader).peekMessages();
-      const error = denied(await queueClient("code-requests", reader).sendMessage("nope").catch((caught: unknown) => caught));
+      const error = denied(
+        await queueClient("code-requests", reader)
+          .sendMessage("nope")
+          .catch((caught: unknown) => caught),
+      );
       expect(error.statusCode).toBe(403);
     } finally {
       test.sandbox.rbac.remove({ principalId: reader, scope: queueScope() });
@@ -203,7 +275,11 @@ describe("Azure RBAC for queues", () => {
     await queueClient("code-requests", stepFour()).sendMessage("before");
     await test.sandbox.queue.stopBackend();
     try {
-      const error = denied(await queueClient("code-requests", stepFour()).sendMessage("down").catch((caught: unknown) => caught));
+      const error = denied(
+        await queueClient("code-requests", stepFour())
+          .sendMessage("down")
+          .catch((caught: unknown) => caught),
+      );
       expect(error.statusCode).toBe(503);
       expect(error.code).toBe("ServerBusy");
     } finally {

@@ -41,7 +41,8 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-const alg = (header: object, claims: object) => `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`;
+const alg = (header: object, claims: object) =>
+  `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`;
 
 describe("Azurite never outlives the sandbox", () => {
   /** A stand-in for the sandbox: starts Azurite, says where, and waits to be killed. */
@@ -54,7 +55,10 @@ describe("Azurite never outlives the sandbox", () => {
   `;
 
   it("exits and removes its work folder when the process that started it is killed (kill -9)", async () => {
-    const sandbox = spawn(process.execPath, ["--input-type=module", "-e", SANDBOX], { env: { PATH: process.env["PATH"] ?? "" }, stdio: ["ignore", "pipe", "inherit"] });
+    const sandbox = spawn(process.execPath, ["--input-type=module", "-e", SANDBOX], {
+      env: { PATH: process.env["PATH"] ?? "" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       const [firstLine] = (await once(sandbox.stdout, "data")) as [Buffer];
       const { port, workDir } = JSON.parse(firstLine.toString()) as { port: number; workDir: string };
@@ -92,34 +96,77 @@ describe("a running sandbox's Azurite", () => {
   const developer = () => test.sandbox.directory.users[0]?.objectId ?? "";
   const credential: TokenCredential = {
     async getToken(): Promise<AccessToken> {
-      return { token: await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: developer() }), expiresOnTimestamp: Date.now() + 3_600_000 };
+      return {
+        token: await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: developer() }),
+        expiresOnTimestamp: Date.now() + 3_600_000,
+      };
     },
   };
-  const queue = () => new QueueClient(test.sandbox.queue.queueUrl("code-requests"), credential, { retryOptions: { maxTries: 1 } });
+  const queue = () =>
+    new QueueClient(test.sandbox.queue.queueUrl("code-requests"), credential, { retryOptions: { maxTries: 1 } });
   const azuriteUrl = (path: string) => `http://127.0.0.1:${test.sandbox.queue.backendPort}/devstoreaccount1${path}`;
 
   it("refuses everyone but the gateway: no credentials, a forged token, the well-known emulator key", async () => {
     await queue().sendMessage("secret message");
-    const forged = alg({ alg: "none", typ: "JWT" }, { aud: STORAGE_RESOURCE, iss: test.sandbox.tokens.issuer, oid: developer(), tid: test.sandbox.seed.tenant.id, exp: Math.floor(Date.now() / 1000) + 600 });
+    const forged = alg(
+      { alg: "none", typ: "JWT" },
+      {
+        aud: STORAGE_RESOURCE,
+        iss: test.sandbox.tokens.issuer,
+        oid: developer(),
+        tid: test.sandbox.seed.tenant.id,
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
+    );
     const attempts = [
       fetch(azuriteUrl("/code-requests/messages?peekonly=true"), { headers: { "x-ms-version": "2025-11-05" } }),
-      fetch(azuriteUrl("/code-requests/messages?peekonly=true"), { headers: { "x-ms-version": "2025-11-05", authorization: `Bearer ${forged}` } }),
-      fetch(azuriteUrl("/code-requests/messages?peekonly=true"), { headers: { "x-ms-version": "2025-11-05", authorization: `Bearer ${await credential.getToken("")}` } }),
+      fetch(azuriteUrl("/code-requests/messages?peekonly=true"), {
+        headers: { "x-ms-version": "2025-11-05", authorization: `Bearer ${forged}` },
+      }),
+      fetch(azuriteUrl("/code-requests/messages?peekonly=true"), {
+        headers: { "x-ms-version": "2025-11-05", authorization: `Bearer ${await credential.getToken("")}` },
+      }),
     ];
     for (const response of await Promise.all(attempts)) {
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(await response.text()).not.toContain("secret message");
     }
-    const withWellKnownKey = new QueueClient(azuriteUrl("/code-requests"), new StorageSharedKeyCredential("devstoreaccount1", WELL_KNOWN_KEY), { retryOptions: { maxTries: 1 } });
-    expect(((await withWellKnownKey.peekMessages().catch((error: unknown) => error)) as { statusCode?: number }).statusCode).toBe(403);
+    const withWellKnownKey = new QueueClient(
+      azuriteUrl("/code-requests"),
+      new StorageSharedKeyCredential("devstoreaccount1", WELL_KNOWN_KEY),
+      { retryOptions: { maxTries: 1 } },
+    );
+    expect(
+      ((await withWellKnownKey.peekMessages().catch((error: unknown) => error)) as { statusCode?: number }).statusCode,
+    ).toBe(403);
     await test.sandbox.queue.clear("code-requests");
   });
 
-  it("refuses a forged token on every port the sandbox's processes listen on", { skip: process.platform !== "linux" }, async () => {
+  it("refuses a forged token on every port the sandbox's processes listen on", {
+    skip: process.platform !== "linux",
+  }, async () => {
     const ports = listeningPorts([process.pid, test.sandbox.queue.backendPid ?? 0]);
     expect(ports).toContain(test.sandbox.queue.backendPort);
-    const forged = alg({ alg: "none", typ: "JWT" }, { aud: STORAGE_RESOURCE, iss: test.sandbox.tokens.issuer, oid: developer(), tid: test.sandbox.seed.tenant.id, exp: Math.floor(Date.now() / 1000) + 600 });
-    const vaultForged = alg({ alg: "none", typ: "JWT" }, { aud: "https://vault.localhost", iss: test.sandbox.tokens.issuer, oid: developer(), tid: test.sandbox.seed.tenant.id, exp: Math.floor(Date.now() / 1000) + 600 });
+    const forged = alg(
+      { alg: "none", typ: "JWT" },
+      {
+        aud: STORAGE_RESOURCE,
+        iss: test.sandbox.tokens.issuer,
+        oid: developer(),
+        tid: test.sandbox.seed.tenant.id,
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
+    );
+    const vaultForged = alg(
+      { alg: "none", typ: "JWT" },
+      {
+        aud: "https://vault.localhost",
+        iss: test.sandbox.tokens.issuer,
+        oid: developer(),
+        tid: test.sandbox.seed.tenant.id,
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
+    );
     for (const port of ports) {
       for (const [path, token] of [
         ["/devstoreaccount1/code-requests/messages?peekonly=true", forged],
@@ -155,7 +202,10 @@ describe("a running sandbox's Azurite", () => {
     const killed = test.sandbox.queue.backendPid ?? 0;
     process.kill(killed, "SIGKILL");
     await until(() => test.sandbox.queue.backendState !== "running", "the supervisor to notice");
-    await until(() => test.sandbox.queue.backendState === "running" && test.sandbox.queue.backendPid !== killed, "Azurite to be back");
+    await until(
+      () => test.sandbox.queue.backendState === "running" && test.sandbox.queue.backendPid !== killed,
+      "Azurite to be back",
+    );
     const countAtRecovery = acknowledged.length;
     await until(() => acknowledged.length >= countAtRecovery + 50, "50 more acknowledged messages");
     sending = false;
@@ -169,19 +219,27 @@ describe("a running sandbox's Azurite", () => {
     expect(stored.length - acknowledged.length).toBeLessThanOrEqual(8);
   });
 
-  it("restarts a hung Azurite (SIGSTOP): callers get 503 within a bound, and it serves again", { skip: process.platform === "win32" }, async () => {
+  it("restarts a hung Azurite (SIGSTOP): callers get 503 within a bound, and it serves again", {
+    skip: process.platform === "win32",
+  }, async () => {
     await test.sandbox.queue.clear("code-requests");
     await queue().sendMessage("before the hang");
     const hung = test.sandbox.queue.backendPid ?? 0;
     process.kill(hung, "SIGSTOP");
     try {
       const started = Date.now();
-      const error = (await queue().sendMessage("during the hang").catch((caught: unknown) => caught)) as { statusCode?: number; code?: string };
+      const error = (await queue()
+        .sendMessage("during the hang")
+        .catch((caught: unknown) => caught)) as { statusCode?: number; code?: string };
       expect(error.statusCode).toBe(503);
       expect(error.code).toBe("ServerBusy");
       // A hang guard, not a stopwatch: the gateway gives up on Azurite after 10 s.
       expect(Date.now() - started).toBeLessThan(45_000);
-      await until(() => test.sandbox.queue.backendState === "running" && test.sandbox.queue.backendPid !== hung, "a new Azurite", 60_000);
+      await until(
+        () => test.sandbox.queue.backendState === "running" && test.sandbox.queue.backendPid !== hung,
+        "a new Azurite",
+        60_000,
+      );
     } finally {
       try {
         process.kill(hung, "SIGCONT");
@@ -196,7 +254,10 @@ describe("a running sandbox's Azurite", () => {
   it("removes Azurite's work folder when the sandbox stops", async () => {
     const other = await startTestSandbox();
     const pid = other.sandbox.queue.backendPid ?? 0;
-    const workDirs = () => readdirSync(tmpdir()).filter((entry) => entry.startsWith("keyless-azurite-")).filter((entry) => readFileSafe(join(tmpdir(), entry, "owner.pid")) === String(process.pid));
+    const workDirs = () =>
+      readdirSync(tmpdir())
+        .filter((entry) => entry.startsWith("keyless-azurite-"))
+        .filter((entry) => readFileSafe(join(tmpdir(), entry, "owner.pid")) === String(process.pid));
     const before = workDirs();
     expect(before.length).toBeGreaterThan(0);
     await other.stop();
@@ -232,7 +293,8 @@ function listeningPorts(pids: readonly number[]): number[] {
     for (const line of (readFileSafe(table) ?? "").split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
       // state 0A is LISTEN; field 9 is the inode
-      if (fields[3] === "0A" && inodes.has(fields[9] ?? "")) ports.add(Number.parseInt(fields[1]?.split(":")[1] ?? "0", 16));
+      if (fields[3] === "0A" && inodes.has(fields[9] ?? ""))
+        ports.add(Number.parseInt(fields[1]?.split(":")[1] ?? "0", 16));
     }
   }
   return [...ports];
@@ -240,13 +302,20 @@ function listeningPorts(pids: readonly number[]): number[] {
 
 /** The status a port answers (HTTPS first, then plain HTTP), or undefined when it speaks neither. */
 async function statusOf(port: number, path: string, token: string): Promise<number | undefined> {
-  const headers = { authorization: `Bearer ${token}`, "x-ms-version": "2025-11-05", host: `keyless-kv.vault.localhost:${port}` };
+  const headers = {
+    authorization: `Bearer ${token}`,
+    "x-ms-version": "2025-11-05",
+    host: `keyless-kv.vault.localhost:${port}`,
+  };
   for (const send of [httpsRequest, httpRequest]) {
     const status = await new Promise<number | undefined>((resolve) => {
-      const call = send({ host: "127.0.0.1", port, path, headers, timeout: 5000, rejectUnauthorized: false }, (answer) => {
-        answer.resume();
-        resolve(answer.statusCode);
-      });
+      const call = send(
+        { host: "127.0.0.1", port, path, headers, timeout: 5000, rejectUnauthorized: false },
+        (answer) => {
+          answer.resume();
+          resolve(answer.statusCode);
+        },
+      );
       call.once("timeout", () => call.destroy());
       call.once("error", () => resolve(undefined));
       call.end();

@@ -24,12 +24,30 @@ const rows: [method: string, url: string, name: string, allowedBy: string[][], t
   ["GET", "/acct/code-requests?comp=acl", "Get Queue ACL", [[`${Q}/getAcl/action`]], queue],
   ["PUT", "/acct/code-requests?comp=acl", "Set Queue ACL", [[`${Q}/setAcl/action`]], queue],
   ["POST", "/acct/code-requests/messages", "Put Message", [[`${M}/add/action`], [`${M}/write`]], queue],
-  ["GET", "/acct/code-requests/messages?numofmessages=32", "Get Messages", [[`${M}/process/action`], [`${M}/delete`, `${M}/read`]], queue],
+  [
+    "GET",
+    "/acct/code-requests/messages?numofmessages=32",
+    "Get Messages",
+    [[`${M}/process/action`], [`${M}/delete`, `${M}/read`]],
+    queue,
+  ],
   ["GET", "/acct/code-requests/messages?peekonly=true", "Peek Messages", [[`${M}/read`]], queue],
   ["GET", "/acct/code-requests/messages?peekonly=TRUE", "Peek Messages", [[`${M}/read`]], queue],
-  ["DELETE", "/acct/code-requests/messages/id-1?popreceipt=r", "Delete Message", [[`${M}/process/action`], [`${M}/delete`]], queue],
+  [
+    "DELETE",
+    "/acct/code-requests/messages/id-1?popreceipt=r",
+    "Delete Message",
+    [[`${M}/process/action`], [`${M}/delete`]],
+    queue,
+  ],
   ["DELETE", "/acct/code-requests/messages", "Clear Messages", [[`${M}/delete`]], queue],
-  ["PUT", "/acct/code-requests/messages/id-1?popreceipt=r&visibilitytimeout=0", "Update Message", [[`${M}/write`]], queue],
+  [
+    "PUT",
+    "/acct/code-requests/messages/id-1?popreceipt=r&visibilitytimeout=0",
+    "Update Message",
+    [[`${M}/write`]],
+    queue,
+  ],
 ];
 
 describe("the RBAC actions of Queue Storage operations (Azure's table)", () => {

@@ -17,7 +17,9 @@ beforeAll(async () => {
   test = await startTestSandbox({ queue: false });
   const seeded = test.sandbox.seed.servicePrincipals[0];
   sp = { appId: seeded?.appId ?? "", objectId: seeded?.objectId ?? "" };
-  const credential = new ClientSecretCredential("adfs", sp.appId, seeded?.secret ?? "", { authorityHost: test.sandbox.endpoints.authorityHost });
+  const credential = new ClientSecretCredential("adfs", sp.appId, seeded?.secret ?? "", {
+    authorityHost: test.sandbox.endpoints.authorityHost,
+  });
   client = new SecretClient(test.sandbox.endpoints.keyVaultUrl, credential);
 });
 afterAll(() => test.stop());
@@ -28,8 +30,28 @@ describe("Key Vault denies without a role", () => {
   it("answers 403 ForbiddenByRbac with Azure's message", async () => {
     const { sandbox } = test;
     await sandbox.reset();
-    expect((await az(test.stateDir, "role", "assignment", "delete", "--assignee", "keyless-app-sp", "--role", "Key Vault Secrets User", "--scope", vaultScope())).code).toBe(0);
-    const error = (await client.getSecret("third-party-api-key").catch((caught: unknown) => caught)) as { statusCode: number; code: string; message: string; details: unknown };
+    expect(
+      (
+        await az(
+          test.stateDir,
+          "role",
+          "assignment",
+          "delete",
+          "--assignee",
+          "keyless-app-sp",
+          "--role",
+          "Key Vault Secrets User",
+          "--scope",
+          vaultScope(),
+        )
+      ).code,
+    ).toBe(0);
+    const error = (await client.getSecret("third-party-api-key").catch((caught: unknown) => caught)) as {
+      statusCode: number;
+      code: string;
+      message: string;
+      details: unknown;
+    };
     expect(error).toMatchObject({ statusCode: 403, code: "Forbidden" });
     expect(error.message).toBe(
       [
@@ -49,9 +71,24 @@ describe("Key Vault denies without a role", () => {
   });
 
   it("grants again through az role assignment create, with no restart", async () => {
-    const created = await az(test.stateDir, "role", "assignment", "create", "--assignee", sp.appId, "--role", "Key Vault Secrets User", "--scope", vaultScope());
+    const created = await az(
+      test.stateDir,
+      "role",
+      "assignment",
+      "create",
+      "--assignee",
+      sp.appId,
+      "--role",
+      "Key Vault Secrets User",
+      "--scope",
+      vaultScope(),
+    );
     expect(created.code).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ principalId: sp.objectId, principalType: "ServicePrincipal", scope: vaultScope() });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      principalId: sp.objectId,
+      principalType: "ServicePrincipal",
+      scope: vaultScope(),
+    });
     expect((await client.getSecret("third-party-api-key")).value).toBe(test.sandbox.seed.thirdParty.keys[0]);
   });
 
@@ -61,18 +98,45 @@ describe("Key Vault denies without a role", () => {
     sandbox.secrets.set("other-secret", { value: "not yours" });
     sandbox.rbac.remove({ principalId: sp.objectId, scope: vaultScope() });
     const secretScope = `${vaultScope()}/secrets/third-party-api-key`;
-    expect((await az(test.stateDir, "role", "assignment", "create", "--assignee-object-id", sp.objectId, "--assignee-principal-type", "ServicePrincipal", "--role", "Key Vault Secrets User", "--scope", secretScope)).code).toBe(0);
+    expect(
+      (
+        await az(
+          test.stateDir,
+          "role",
+          "assignment",
+          "create",
+          "--assignee-object-id",
+          sp.objectId,
+          "--assignee-principal-type",
+          "ServicePrincipal",
+          "--role",
+          "Key Vault Secrets User",
+          "--scope",
+          secretScope,
+        )
+      ).code,
+    ).toBe(0);
     expect((await client.getSecret("third-party-api-key")).value).toBe(sandbox.seed.thirdParty.keys[0]);
     await expect(client.getSecret("other-secret")).rejects.toMatchObject({ statusCode: 403 });
     // Secrets User reads; it does not write.
-    await expect(client.setSecret("third-party-api-key", "mine now")).rejects.toMatchObject({ statusCode: 403, message: expect.stringContaining("setSecret/action") });
+    await expect(client.setSecret("third-party-api-key", "mine now")).rejects.toMatchObject({
+      statusCode: 403,
+      message: expect.stringContaining("setSecret/action"),
+    });
   });
 
   it("inherits a role assigned at the resource group, in any letter case", async () => {
     const { sandbox } = test;
     await sandbox.reset();
     sandbox.rbac.remove({ principalId: sp.objectId });
-    sandbox.rbac.add({ principalId: sp.objectId, role: "key vault secrets officer", scope: sandbox.scopes.resourceGroup.toUpperCase() }, { immediately: true });
+    sandbox.rbac.add(
+      {
+        principalId: sp.objectId,
+        role: "key vault secrets officer",
+        scope: sandbox.scopes.resourceGroup.toUpperCase(),
+      },
+      { immediately: true },
+    );
     await client.setSecret("written-by-officer", "ok");
     expect((await client.getSecret("written-by-officer")).value).toBe("ok");
     await sandbox.reset();
@@ -121,7 +185,10 @@ describe("role assignment propagation delay", () => {
     expect(rbac.isAllowed(principal, action, vault)).toBe(false);
     // 3. Grant it again and restart at once: still 403, with the grant named as on its way.
     rbac.add({ principalId: "mi", role: "Key Vault Secrets User", scope: vault });
-    expect(rbac.decide(principal, action, vault)).toMatchObject({ allowed: false, pending: { roleDefinitionName: "Key Vault Secrets User" } });
+    expect(rbac.decide(principal, action, vault)).toMatchObject({
+      allowed: false,
+      pending: { roleDefinitionName: "Key Vault Secrets User" },
+    });
     later(59_000);
     expect(rbac.isAllowed(principal, action, vault)).toBe(false);
     // 4. Once the minute has passed: it starts.
@@ -155,7 +222,10 @@ describe("role assignment propagation delay", () => {
     sandbox.rbac.delayMs = 60_000;
     try {
       const token = await sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: sp.objectId, appId: sp.appId });
-      const get = () => fetch(`${sandbox.endpoints.keyVaultUrl}/secrets/third-party-api-key?api-version=7.6`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      const get = () =>
+        fetch(`${sandbox.endpoints.keyVaultUrl}/secrets/third-party-api-key?api-version=7.6`, {
+          headers: { authorization: `Bearer ${token}` },
+        }).then((r) => r.status);
       vi.useFakeTimers({ toFake: ["Date"] });
       later(60_000); // the removal above has now propagated
       expect(await get()).toBe(403);
@@ -177,23 +247,35 @@ describe("Storage queue roles (for the queue gateway)", () => {
 
   it("lets step 04's identity only send messages (Storage Queue Data Message Sender, at the queue)", () => {
     const { sandbox } = test;
-    const step04 = { objectId: sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
+    const step04 = {
+      objectId: sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "",
+      tenantId: sandbox.seed.tenant.id,
+    };
     expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, queue())).toBe(true);
     expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/read`, queue())).toBe(false);
-    expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, sandbox.scopes.queue("other-queue"))).toBe(false);
+    expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, sandbox.scopes.queue("other-queue"))).toBe(
+      false,
+    );
   });
 
   it("lets the developer do everything on queues (Storage Queue Data Contributor, at the resource group) and step 03 nothing", () => {
     const { sandbox } = test;
     const learner = { objectId: sandbox.directory.users[0]?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
-    const step03 = { objectId: sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
-    for (const action of ["read", "write", "delete", "add/action", "process/action"]) expect(sandbox.rbac.isAllowed(learner, `${QUEUE_ACTION}/${action}`, queue())).toBe(true);
+    const step03 = {
+      objectId: sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "",
+      tenantId: sandbox.seed.tenant.id,
+    };
+    for (const action of ["read", "write", "delete", "add/action", "process/action"])
+      expect(sandbox.rbac.isAllowed(learner, `${QUEUE_ACTION}/${action}`, queue())).toBe(true);
     expect(sandbox.rbac.isAllowed(step03, `${QUEUE_ACTION}/add/action`, queue())).toBe(false);
   });
 
   it("does not confuse a scope with a longer sibling name", () => {
     const { sandbox } = test;
-    const step04 = { objectId: sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
+    const step04 = {
+      objectId: sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "",
+      tenantId: sandbox.seed.tenant.id,
+    };
     expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, `${queue()}-archive`)).toBe(false);
   });
 });
@@ -204,9 +286,14 @@ describe("reset", () => {
     sandbox.secrets.set("third-party-api-key", { value: "rotated" });
     sandbox.rbac.remove({});
     sandbox.thirdParty.setKeys(["another-key"]);
-    const response = await fetch(`${sandbox.endpoints.admin.url}/reset`, { method: "POST", headers: { "x-keyless-admin-key": sandbox.endpoints.admin.key } });
+    const response = await fetch(`${sandbox.endpoints.admin.url}/reset`, {
+      method: "POST",
+      headers: { "x-keyless-admin-key": sandbox.endpoints.admin.key },
+    });
     expect(response.status).toBe(200);
-    expect(sandbox.secrets.get("third-party-api-key")?.versions.map((v) => v.value)).toEqual([sandbox.seed.thirdParty.keys[0]]);
+    expect(sandbox.secrets.get("third-party-api-key")?.versions.map((v) => v.value)).toEqual([
+      sandbox.seed.thirdParty.keys[0],
+    ]);
     expect(sandbox.rbac.list()).toHaveLength(sandbox.seed.roleAssignments.length);
     expect(sandbox.thirdParty.keys()).toEqual(sandbox.seed.thirdParty.keys);
     const refused = await fetch(`${sandbox.endpoints.admin.url}/reset`, { method: "POST" });

@@ -27,7 +27,8 @@ function probes(): Record<InterruptibleService, string> {
 const statusOf = (url: string) =>
   fetch(url, { signal: AbortSignal.timeout(10_000) }).then(
     (response) => response.status,
-    (error: unknown) => ((error as { cause?: { code?: string } }).cause?.code === "ECONNREFUSED" ? "refused" : String(error)),
+    (error: unknown) =>
+      (error as { cause?: { code?: string } }).cause?.code === "ECONNREFUSED" ? "refused" : String(error),
   );
 
 describe("one service down at a time", () => {
@@ -39,7 +40,8 @@ describe("one service down at a time", () => {
       await test.sandbox.stopService(name);
       try {
         expect(await statusOf(urls[name])).toBe("refused");
-        for (const [other, url] of Object.entries(urls)) if (other !== name) expect(typeof (await statusOf(url)), `${other} answers`).toBe("number");
+        for (const [other, url] of Object.entries(urls))
+          if (other !== name) expect(typeof (await statusOf(url)), `${other} answers`).toBe("number");
       } finally {
         await test.sandbox.startService(name);
       }

@@ -12,7 +12,10 @@ beforeAll(async () => {
 afterAll(() => test.stop());
 
 const token = (body: Record<string, string>) =>
-  fetch(`${test.sandbox.endpoints.authorityHost}/adfs/oauth2/token`, { method: "POST", body: new URLSearchParams(body) }).then(async (response) => ({
+  fetch(`${test.sandbox.endpoints.authorityHost}/adfs/oauth2/token`, {
+    method: "POST",
+    body: new URLSearchParams(body),
+  }).then(async (response) => ({
     status: response.status,
     body: (await response.json()) as Record<string, unknown>,
   }));
@@ -39,19 +42,43 @@ describe("the password grant", () => {
     const events = await newEvents(async () => (answer = await token(password())));
     expect(answer?.status).toBe(200);
     const body = answer?.body ?? {};
-    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 3600, scope: `${MANAGEMENT_RESOURCE}//.default`, access_token: expect.any(String), refresh_token: expect.any(String), id_token: expect.any(String), client_info: expect.any(String) });
-    const check = await test.sandbox.tokens.validator().validate(`Bearer ${String(body["access_token"])}`, MANAGEMENT_RESOURCE);
+    expect(body).toMatchObject({
+      token_type: "Bearer",
+      expires_in: 3600,
+      scope: `${MANAGEMENT_RESOURCE}//.default`,
+      access_token: expect.any(String),
+      refresh_token: expect.any(String),
+      id_token: expect.any(String),
+      client_info: expect.any(String),
+    });
+    const check = await test.sandbox.tokens
+      .validator()
+      .validate(`Bearer ${String(body["access_token"])}`, MANAGEMENT_RESOURCE);
     expect(check).toMatchObject({ ok: true, principal: { objectId: learner().objectId, appId: AZURE_CLI } });
     // MSAL checks the ID token's issuer (the OpenID configuration's) and audience (its own client id).
-    expect(decodeJwt(String(body["id_token"]))).toMatchObject({ aud: AZURE_CLI, iss: test.sandbox.tokens.issuer, tid: test.sandbox.seed.tenant.id, oid: learner().objectId, preferred_username: learner().userPrincipalName });
-    expect(JSON.parse(Buffer.from(String(body["client_info"]), "base64url").toString())).toEqual({ uid: learner().objectId, utid: test.sandbox.seed.tenant.id });
+    expect(decodeJwt(String(body["id_token"]))).toMatchObject({
+      aud: AZURE_CLI,
+      iss: test.sandbox.tokens.issuer,
+      tid: test.sandbox.seed.tenant.id,
+      oid: learner().objectId,
+      preferred_username: learner().userPrincipalName,
+    });
+    expect(JSON.parse(Buffer.from(String(body["client_info"]), "base64url").toString())).toEqual({
+      uid: learner().objectId,
+      utid: test.sandbox.seed.tenant.id,
+    });
     expect(events).toEqual([
       expect.objectContaining({
         category: "SignInLogs",
         resultType: "Success",
         authenticationProtocol: "ropc",
         resource: MANAGEMENT_RESOURCE,
-        caller: expect.objectContaining({ objectId: learner().objectId, displayName: learner().userPrincipalName, appId: AZURE_CLI, type: "User" }),
+        caller: expect.objectContaining({
+          objectId: learner().objectId,
+          displayName: learner().userPrincipalName,
+          appId: AZURE_CLI,
+          type: "User",
+        }),
         uniqueTokenIdentifier: decodeJwt(String(body["access_token"]))["uti"],
       }),
     ]);
@@ -71,7 +98,14 @@ describe("the password grant", () => {
       expect(body).toMatchObject({ error, error_codes: [code] });
     }
     const events = await newEvents(() => token(password({ password: "wrong" })));
-    expect(events).toEqual([expect.objectContaining({ resultType: "Failure", errorCode: "AADSTS50126", failureReason: "Error validating credentials due to invalid username or password.", caller: expect.objectContaining({ displayName: learner().userPrincipalName }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        resultType: "Failure",
+        errorCode: "AADSTS50126",
+        failureReason: "Error validating credentials due to invalid username or password.",
+        caller: expect.objectContaining({ displayName: learner().userPrincipalName }),
+      }),
+    ]);
   });
 });
 
@@ -80,25 +114,61 @@ describe("the refresh token grant", () => {
     const first = await token(password());
     const resource = vaultResourceOf(test.sandbox.endpoints.keyVaultUrl);
     let answer: Awaited<ReturnType<typeof token>> | undefined;
-    const events = await newEvents(async () => (answer = await token({ grant_type: "refresh_token", client_id: AZURE_CLI, refresh_token: String(first.body["refresh_token"]), scope: `${resource}/.default openid offline_access profile` })));
+    const events = await newEvents(
+      async () =>
+        (answer = await token({
+          grant_type: "refresh_token",
+          client_id: AZURE_CLI,
+          refresh_token: String(first.body["refresh_token"]),
+          scope: `${resource}/.default openid offline_access profile`,
+        })),
+    );
     expect(answer?.status).toBe(200);
-    expect(await test.sandbox.tokens.validator().validate(`Bearer ${String(answer?.body["access_token"])}`, resource)).toMatchObject({ ok: true, principal: { objectId: learner().objectId } });
+    expect(
+      await test.sandbox.tokens.validator().validate(`Bearer ${String(answer?.body["access_token"])}`, resource),
+    ).toMatchObject({ ok: true, principal: { objectId: learner().objectId } });
     expect(answer?.body["refresh_token"]).toEqual(expect.any(String));
-    expect(events).toEqual([expect.objectContaining({ resultType: "Success", incomingTokenType: "refreshToken", resource, caller: expect.objectContaining({ type: "User" }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        resultType: "Success",
+        incomingTokenType: "refreshToken",
+        resource,
+        caller: expect.objectContaining({ type: "User" }),
+      }),
+    ]);
   });
 
   it("refuses a refresh token that is not one (9002313), another client's (70000), an access token in its place", async () => {
     const first = await token(password());
-    const refresh = (overrides: Record<string, string>) => token({ grant_type: "refresh_token", client_id: AZURE_CLI, refresh_token: String(first.body["refresh_token"]), scope: `${MANAGEMENT_RESOURCE}/.default`, ...overrides });
-    expect((await refresh({ refresh_token: "garbage" })).body).toMatchObject({ error: "invalid_grant", error_codes: [9002313] });
-    expect((await refresh({ client_id: "1950a258-227b-4e31-a9cf-717495945fc2" })).body).toMatchObject({ error: "invalid_grant", error_codes: [70000] });
-    expect((await refresh({ refresh_token: String(first.body["access_token"]) })).body).toMatchObject({ error: "invalid_grant" });
+    const refresh = (overrides: Record<string, string>) =>
+      token({
+        grant_type: "refresh_token",
+        client_id: AZURE_CLI,
+        refresh_token: String(first.body["refresh_token"]),
+        scope: `${MANAGEMENT_RESOURCE}/.default`,
+        ...overrides,
+      });
+    expect((await refresh({ refresh_token: "garbage" })).body).toMatchObject({
+      error: "invalid_grant",
+      error_codes: [9002313],
+    });
+    expect((await refresh({ client_id: "1950a258-227b-4e31-a9cf-717495945fc2" })).body).toMatchObject({
+      error: "invalid_grant",
+      error_codes: [70000],
+    });
+    expect((await refresh({ refresh_token: String(first.body["access_token"]) })).body).toMatchObject({
+      error: "invalid_grant",
+    });
   });
 });
 
 describe("the OpenID configuration", () => {
   it("lists the grants the token endpoint takes", async () => {
-    const configuration = (await (await fetch(`${test.sandbox.endpoints.authorityHost}/adfs/.well-known/openid-configuration`)).json()) as { grant_types_supported: string[] };
-    expect(configuration.grant_types_supported).toEqual(expect.arrayContaining(["client_credentials", "password", "refresh_token"]));
+    const configuration = (await (
+      await fetch(`${test.sandbox.endpoints.authorityHost}/adfs/.well-known/openid-configuration`)
+    ).json()) as { grant_types_supported: string[] };
+    expect(configuration.grant_types_supported).toEqual(
+      expect.arrayContaining(["client_credentials", "password", "refresh_token"]),
+    );
   });
 });

@@ -45,8 +45,12 @@ export interface ThirdPartyApiControls {
 function isFault(value: unknown): value is ThirdPartyFault {
   const fault = value as Record<string, unknown> | null;
   if (typeof fault !== "object" || fault === null) return false;
-  if (fault["kind"] === "status") return Number.isInteger(fault["status"]) && (fault["status"] as number) >= 100 && (fault["status"] as number) <= 599;
-  if (fault["kind"] === "delay") return Number.isInteger(fault["ms"]) && (fault["ms"] as number) >= 0 && (fault["ms"] as number) <= 2 ** 31 - 1;
+  if (fault["kind"] === "status")
+    return (
+      Number.isInteger(fault["status"]) && (fault["status"] as number) >= 100 && (fault["status"] as number) <= 599
+    );
+  if (fault["kind"] === "delay")
+    return Number.isInteger(fault["ms"]) && (fault["ms"] as number) >= 0 && (fault["ms"] as number) <= 2 ** 31 - 1;
   return fault["kind"] === "body" && typeof fault["body"] === "string";
 }
 
@@ -106,12 +110,16 @@ export function createThirdPartyApi(options: ThirdPartyApiOptions): {
     setKeys(next) {
       // Checked whole: the controls are driven over HTTP too (npm start's control endpoint), with any JSON.
       if (!Array.isArray(next) || next.length === 0) throw new Error("The third-party API needs at least one key.");
-      if (!next.every((key: unknown) => typeof key === "string" && key !== "")) throw new Error("Each key of the third-party API is a non-empty string.");
+      if (!next.every((key: unknown) => typeof key === "string" && key !== ""))
+        throw new Error("Each key of the third-party API is a non-empty string.");
       keys = [...next];
     },
     keys: () => [...keys],
     setFault(next) {
-      if (next !== null && !isFault(next)) throw new Error('A fault is {"kind":"status","status":100-599}, {"kind":"delay","ms":0-2147483647} or {"kind":"body","body":"..."}, or null.');
+      if (next !== null && !isFault(next))
+        throw new Error(
+          'A fault is {"kind":"status","status":100-599}, {"kind":"delay","ms":0-2147483647} or {"kind":"body","body":"..."}, or null.',
+        );
       fault = next;
     },
     fault: () => fault,
@@ -151,7 +159,10 @@ export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Pr
   const host = options.host ?? "127.0.0.1";
   // What Node cannot even parse (a bad request line, headers too large) gets an empty 400, as from Azure's front end;
   // so does CONNECT, which Node would otherwise answer by closing the connection.
-  const refuse = (socket: Duplex) => (socket.writable ? socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n") : socket.destroy());
+  const refuse = (socket: Duplex) =>
+    socket.writable
+      ? socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+      : socket.destroy();
   const serve = () =>
     createServer({ maxHeaderSize: 64 * 1024, headersTimeout: 20_000, requestTimeout: 30_000 }, app)
       .on("clientError", (_error, socket) => refuse(socket))

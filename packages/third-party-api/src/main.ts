@@ -5,7 +5,10 @@
  */
 import { startThirdPartyApi } from "./index.ts";
 
-const keys = (process.env["THIRD_PARTY_API_KEYS"] ?? "").split(",").map((key) => key.trim()).filter(Boolean);
+const keys = (process.env["THIRD_PARTY_API_KEYS"] ?? "")
+  .split(",")
+  .map((key) => key.trim())
+  .filter(Boolean);
 if (keys.length === 0) {
   console.error("Set THIRD_PARTY_API_KEYS to one or more comma-separated function keys.");
   process.exit(1);

@@ -21,7 +21,8 @@ describeStepContract(process.env["KEYLESS_CHECK_URL"] ? `your app for exercise $
     thirdParty: workshop.thirdParty,
     timeoutMs: STEP_TIMEOUT_MS,
     secrets: await workshop.secrets(),
-    logs: async () => (logsPath ? (await workshop.request<{ logs: string }>("GET", logsPath)).logs : workshop.logs(step)),
+    logs: async () =>
+      logsPath ? (await workshop.request<{ logs: string }>("GET", logsPath)).logs : workshop.logs(step),
     stop: async () => {},
     // `npm run check` removes the queue messages of these codes afterwards: the learner's queue stays as it was.
     ...(codesFile ? { onCode: (code: string) => appendFileSync(codesFile, `${code}\n`) } : {}),

@@ -43,7 +43,8 @@ const TARGETS = {
 function wholeNumber(min: number) {
   return (text: string): number => {
     const value = Number(text);
-    if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`Expected a whole number of ${min} or more.`);
+    if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < min)
+      throw new InvalidArgumentError(`Expected a whole number of ${min} or more.`);
     return value;
   };
 }
@@ -52,8 +53,18 @@ const program = new Command("npm run bench --")
   .description(
     "Measure the workshop's speed and memory, each figure beside a bare baseline, as ratios: getcode on each step against a bare node:http server doing the same work, Azurite's enqueues with and without the gateway, token-service and Key Vault calls under load, the sandbox's start with and without Azurite, and npm start's ready time and memory. Runs on free ports in a temporary folder; stop npm start first.",
   )
-  .option("--runs <n>", "how many times to start npm start, and the sandbox each way, for the medians (after one warm-up start)", wholeNumber(1), 3)
-  .option("--requests <n>", "measured getcode requests for each step and for each baseline, and enqueues each way", wholeNumber(1), 1000)
+  .option(
+    "--runs <n>",
+    "how many times to start npm start, and the sandbox each way, for the medians (after one warm-up start)",
+    wholeNumber(1),
+    3,
+  )
+  .option(
+    "--requests <n>",
+    "measured getcode requests for each step and for each baseline, and enqueues each way",
+    wholeNumber(1),
+    1000,
+  )
   .option("--concurrency <n>", "requests in flight at once, from the load generator", wholeNumber(1), 16)
   .option("--warmup <n>", "requests sent to each server before measuring it (not counted)", wholeNumber(0), 200)
   .addHelpText(
@@ -80,12 +91,20 @@ async function refuseIfRunning(): Promise<void> {
   } catch (error) {
     if (error instanceof NotRunningError && error.reason !== "unresponsive") return;
     if (error instanceof NotRunningError) {
-      console.error(fail("npm start is running, but paused (it does not answer): resume it with fg and stop it with Ctrl-C, then run npm run bench again."));
+      console.error(
+        fail(
+          "npm start is running, but paused (it does not answer): resume it with fg and stop it with Ctrl-C, then run npm run bench again.",
+        ),
+      );
       process.exit(2);
     }
     // Its launcher answered, if oddly: it runs.
   }
-  console.error(fail("npm start is running: stop it (Ctrl-C in its terminal), then run npm run bench again; it starts its own workshop and needs the machine to itself."));
+  console.error(
+    fail(
+      "npm start is running: stop it (Ctrl-C in its terminal), then run npm run bench again; it starts its own workshop and needs the machine to itself.",
+    ),
+  );
   process.exit(2);
 }
 
@@ -94,24 +113,68 @@ const ms = (value: number | undefined) => figure(value, value !== undefined && v
 const mb = (value: number | undefined) => figure(value, 0);
 const rps = (value: number | undefined) => figure(value, 0);
 
-function printUnderLoad(result: { steps: StepUnderLoad[]; enqueue: EnqueueFigures }, titles: Readonly<Record<string, string>>): void {
+function printUnderLoad(
+  result: { steps: StepUnderLoad[]; enqueue: EnqueueFigures },
+  titles: Readonly<Record<string, string>>,
+): void {
   const { requests, concurrency, warmup } = options;
   heading(
     "getcode under load: each step beside its bare baseline",
     `(${requests} requests to each, ${concurrency} in flight, after ${warmup} to warm up; in rounds of bare, step, step, bare)`,
   );
-  console.log(dim("  bare: node:http and the same third-party call (endpoint, x-functions-key, timeout); beside step 04 also the same queue send (QueueClient, managed identity)."));
-  console.log(dim("  ratio: step / bare; for req/s the median of the rounds' ratios, so a burst of other work during one round does not decide it."));
+  console.log(
+    dim(
+      "  bare: node:http and the same third-party call (endpoint, x-functions-key, timeout); beside step 04 also the same queue send (QueueClient, managed identity).",
+    ),
+  );
+  console.log(
+    dim(
+      "  ratio: step / bare; for req/s the median of the rounds' ratios, so a burst of other work during one round does not decide it.",
+    ),
+  );
   const throughput = [["step", "", "req/s", "bare req/s", "ratio", "target", "", "200s"]];
   for (const { step, measured, baseline, queued, throughputRatio } of result.steps) {
     const target = step === "04" ? TARGETS.queueStepThroughput : TARGETS.stepThroughput;
     const answered = `${measured.ok}/${measured.latencies.length}${queued === undefined ? "" : `, ${queued} queued`}`;
-    throughput.push([step, titles[step] ?? "", rps(measured.requestsPerSecond), rps(baseline.requestsPerSecond), ratio(throughputRatio, 1), `≥ ${target}×`, verdict(Number.isFinite(throughputRatio) ? throughputRatio >= target : undefined), answered]);
+    throughput.push([
+      step,
+      titles[step] ?? "",
+      rps(measured.requestsPerSecond),
+      rps(baseline.requestsPerSecond),
+      ratio(throughputRatio, 1),
+      `≥ ${target}×`,
+      verdict(Number.isFinite(throughputRatio) ? throughputRatio >= target : undefined),
+      answered,
+    ]);
   }
   console.log(table(throughput));
   console.log("");
-  const latency = [["step", "p50 ms", "bare", "ratio", "p99 ms", "bare", "ratio", "CPU ms/req", "bare", "ratio", "RSS MB", "bare", "ratio"]];
-  for (const { step, measured, baseline, rssMb, baselineRssMb, cpuMsPerRequest, baselineCpuMsPerRequest } of result.steps) {
+  const latency = [
+    [
+      "step",
+      "p50 ms",
+      "bare",
+      "ratio",
+      "p99 ms",
+      "bare",
+      "ratio",
+      "CPU ms/req",
+      "bare",
+      "ratio",
+      "RSS MB",
+      "bare",
+      "ratio",
+    ],
+  ];
+  for (const {
+    step,
+    measured,
+    baseline,
+    rssMb,
+    baselineRssMb,
+    cpuMsPerRequest,
+    baselineCpuMsPerRequest,
+  } of result.steps) {
     const p50 = [percentile(measured.latencies, 0.5), percentile(baseline.latencies, 0.5)] as const;
     const p99 = [percentile(measured.latencies, 0.99), percentile(baseline.latencies, 0.99)] as const;
     latency.push([
@@ -160,21 +223,38 @@ function printUnderLoad(result: { steps: StepUnderLoad[]; enqueue: EnqueueFigure
   );
   if (!azurite) console.log(dim("  Azurite alone: n/a, its account key is read from /proc (Linux only)."));
 
-  heading("Token service and Key Vault calls during the measured load", "(from the sandbox's audit log, after warm-up; target: 0 per request)");
+  heading(
+    "Token service and Key Vault calls during the measured load",
+    "(from the sandbox's audit log, after warm-up; target: 0 per request)",
+  );
   const calls = [["what", "requests", "token-service sign-ins", "Key Vault calls", "per request", "target"]];
-  const callRow = (what: string, count: number, { tokenService, keyVault }: Calls) => [what, String(count), String(tokenService), String(keyVault), figure((tokenService + keyVault) / count, 3), verdict(tokenService + keyVault === 0)];
-  for (const { step, measured, calls: counted } of result.steps) calls.push(callRow(`step ${step}`, measured.latencies.length, counted));
+  const callRow = (what: string, count: number, { tokenService, keyVault }: Calls) => [
+    what,
+    String(count),
+    String(tokenService),
+    String(keyVault),
+    figure((tokenService + keyVault) / count, 3),
+    verdict(tokenService + keyVault === 0),
+  ];
+  for (const { step, measured, calls: counted } of result.steps)
+    calls.push(callRow(`step ${step}`, measured.latencies.length, counted));
   calls.push(callRow("enqueue through the gateway", gateway.latencies.length, result.enqueue.calls));
   console.log(table(calls));
 }
 
-function printStarts(sandboxStarts: { without: SandboxStart[]; with: SandboxStart[] }, workshop: WorkshopStart[], withoutLiveView: WorkshopStart[]): void {
+function printStarts(
+  sandboxStarts: { without: SandboxStart[]; with: SandboxStart[] },
+  workshop: WorkshopStart[],
+  withoutLiveView: WorkshopStart[],
+): void {
   const { runs } = options;
   heading("Sandbox start, with and without Azurite", `(startSandbox() in a process of its own, median of ${runs})`);
   const summary = (starts: SandboxStart[]) => ({
     startMs: median(starts.map((start) => start.startMs)),
     ownMb: median(starts.map((start) => start.ownMb)),
-    treeMb: starts.some((start) => start.treeMb === undefined) ? undefined : median(starts.map((start) => start.treeMb ?? 0)),
+    treeMb: starts.some((start) => start.treeMb === undefined)
+      ? undefined
+      : median(starts.map((start) => start.treeMb ?? 0)),
   });
   const without = summary(sandboxStarts.without);
   const withQueue = summary(sandboxStarts.with);
@@ -183,11 +263,19 @@ function printStarts(sandboxStarts: { without: SandboxStart[]; with: SandboxStar
       ["sandbox", "start ms", "RSS MB, its process", "RSS MB, with Azurite's"],
       ["without Azurite ({ queue: false })", ms(without.startMs), mb(without.ownMb), mb(without.treeMb)],
       ["with Azurite (the default)", ms(withQueue.startMs), mb(withQueue.ownMb), mb(withQueue.treeMb)],
-      ["with / without", ratio(withQueue.startMs, without.startMs), ratio(withQueue.ownMb, without.ownMb), ratio(withQueue.treeMb, without.treeMb)],
+      [
+        "with / without",
+        ratio(withQueue.startMs, without.startMs),
+        ratio(withQueue.ownMb, without.ownMb),
+        ratio(withQueue.treeMb, without.treeMb),
+      ],
     ]),
   );
 
-  heading("npm start: the launcher, the sandbox with Azurite and all four steps", `(median of ${runs}, after one warm-up start; from the launcher's start to its ready table)`);
+  heading(
+    "npm start: the launcher, the sandbox with Azurite and all four steps",
+    `(median of ${runs}, after one warm-up start; from the launcher's start to its ready table)`,
+  );
   const figures = (starts: WorkshopStart[]) => {
     const ready = starts.map((start) => start.readyMs);
     return {
@@ -202,10 +290,46 @@ function printStarts(sandboxStarts: { without: SandboxStart[]; with: SandboxStar
   const bare = figures(withoutLiveView);
   console.log(
     table([
-      ["npm start", "ready ms", "min–max", "as the launcher prints it", "target", "", "RSS MB, whole process tree", "processes"],
-      ["with the live view (the default)", ms(full.ready), full.range, ms(full.own), `≤ ${TARGETS.readyMs}`, verdict(full.ready <= TARGETS.readyMs), mb(full.rss), full.processes],
-      ["without it (--no-dashboard)", ms(bare.ready), bare.range, ms(bare.own), `≤ ${TARGETS.readyMs}`, verdict(bare.ready <= TARGETS.readyMs), mb(bare.rss), bare.processes],
-      ["the live view adds", `+${ms(full.ready - bare.ready)}`, "", `+${ms(full.own - bare.own)}`, "", "", full.rss !== undefined && bare.rss !== undefined ? `+${mb(full.rss - bare.rss)}` : "n/a", ""],
+      [
+        "npm start",
+        "ready ms",
+        "min–max",
+        "as the launcher prints it",
+        "target",
+        "",
+        "RSS MB, whole process tree",
+        "processes",
+      ],
+      [
+        "with the live view (the default)",
+        ms(full.ready),
+        full.range,
+        ms(full.own),
+        `≤ ${TARGETS.readyMs}`,
+        verdict(full.ready <= TARGETS.readyMs),
+        mb(full.rss),
+        full.processes,
+      ],
+      [
+        "without it (--no-dashboard)",
+        ms(bare.ready),
+        bare.range,
+        ms(bare.own),
+        `≤ ${TARGETS.readyMs}`,
+        verdict(bare.ready <= TARGETS.readyMs),
+        mb(bare.rss),
+        bare.processes,
+      ],
+      [
+        "the live view adds",
+        `+${ms(full.ready - bare.ready)}`,
+        "",
+        `+${ms(full.own - bare.own)}`,
+        "",
+        "",
+        full.rss !== undefined && bare.rss !== undefined ? `+${mb(full.rss - bare.rss)}` : "n/a",
+        "",
+      ],
     ]),
   );
 }
@@ -218,7 +342,11 @@ async function main(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "keyless-bench-"));
   process.on("exit", () => rmSync(stateDir, { recursive: true, force: true }));
   const load = loadavg()[0];
-  console.log(dim(`Measuring on ${availableParallelism()} cores${process.platform === "linux" || process.platform === "darwin" ? `, load ${load?.toFixed(1)}` : ""}; the targets are for 2 idle cores.`));
+  console.log(
+    dim(
+      `Measuring on ${availableParallelism()} cores${process.platform === "linux" || process.platform === "darwin" ? `, load ${load?.toFixed(1)}` : ""}; the targets are for 2 idle cores.`,
+    ),
+  );
 
   // One uncounted start first: it makes the sandbox's CA and Node's compile cache, as a learner's first npm start does.
   await startWorkshopOnce(stateDir);
@@ -242,7 +370,13 @@ async function main(): Promise<void> {
   console.log(
     table([
       ["step", "cause", "exit code", "seconds", "target"],
-      ...failures.map((failure) => [failure.step, failure.cause, String(failure.exitCode), failure.seconds.toFixed(1), verdict(failure.exitCode !== 0 && failure.seconds <= TARGETS.failureSeconds)]),
+      ...failures.map((failure) => [
+        failure.step,
+        failure.cause,
+        String(failure.exitCode),
+        failure.seconds.toFixed(1),
+        verdict(failure.exitCode !== 0 && failure.seconds <= TARGETS.failureSeconds),
+      ]),
     ]),
   );
 }

@@ -20,10 +20,15 @@ import { workspaceClient } from "./workspaceControl.ts";
 const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(`${workspaceAppDir(step)}/src`);
 
 const program = new Command("npm run check --")
-  .description("Check a lesson: run the step's contract tests against the running sandbox (start it first with npm start).")
+  .description(
+    "Check a lesson: run the step's contract tests against the running sandbox (start it first with npm start).",
+  )
   .argument("[steps...]", `the steps to check (${STEPS.join(", ")}); every running step when omitted`)
   .option("--reference", "check the workshop's own step even when you have an app for its exercise")
-  .addHelpText("after", "\nExamples:\n  npm run check -- 03               your app for exercise 03 if you have one (npm run exercise -- 03), else step 03\n  npm run check -- 03 --reference   step 03 itself\n  npm run check\n")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  npm run check -- 03               your app for exercise 03 if you have one (npm run exercise -- 03), else step 03\n  npm run check -- 03 --reference   step 03 itself\n  npm run check\n",
+  )
   .showHelpAfterError()
   .action(async (texts: string[], options: { reference?: boolean }) => {
     const steps = texts.map(parseStep);
@@ -32,7 +37,8 @@ const program = new Command("npm run check --")
     const yours = (step: StepNumber) => !options.reference && hasWorkspaceApp(step);
     if (steps.length === 0) steps.push(...STEPS.filter((step) => workshop.endpoints.steps[step] || yours(step)));
     // npm start runs, so the step is started into it, not with a second npm start (its ports are taken).
-    if (steps.length === 0) throw new UsageError("No step is running. Start one with npm run restart -- 01 (any step), then check again.");
+    if (steps.length === 0)
+      throw new UsageError("No step is running. Start one with npm run restart -- 01 (any step), then check again.");
     for (const step of steps) {
       if (isExerciseStep(step) && yours(step)) {
         if (!(await gradeExercise(loadExercise(step), workshop))) process.exitCode = 1;
@@ -42,7 +48,8 @@ const program = new Command("npm run check --")
 
 async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<void> {
   const url = workshop.endpoints.steps[step];
-  if (!url) throw new UsageError(`Step ${step} is not running. Start it with npm run restart -- ${step}, then check again.`);
+  if (!url)
+    throw new UsageError(`Step ${step} is not running. Start it with npm run restart -- ${step}, then check again.`);
   console.log(`Checking step ${step} (${STEP_TITLES[step]}) at ${url} ...`);
   const { report, codes } = await runCheckpoint({ step });
   // Each code the suite was issued put a message on the queue (step 04): those go, the learner's own stay.
@@ -56,9 +63,13 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<v
   if (total === 0) {
     // No check ran: never "0 of 0 checks failed". Most likely npm start stopped meanwhile.
     await reachRunningWorkshop();
-    throw new Error(`The checkpoint ran no checks${loadError ? ` (${loadError.split("\n")[0]})` : ""}: try npm run doctor.`);
+    throw new Error(
+      `The checkpoint ran no checks${loadError ? ` (${loadError.split("\n")[0]})` : ""}: try npm run doctor.`,
+    );
   }
-  console.log(fail(bold(`Step ${step} does not pass its checkpoint yet: ${report.numFailedTests} of ${total} checks failed.`)));
+  console.log(
+    fail(bold(`Step ${step} does not pass its checkpoint yet: ${report.numFailedTests} of ${total} checks failed.`)),
+  );
   if (loadError) console.log(`  ${loadError.split("\n")[0]}`);
   for (const result of report.testResults.flatMap((file) => file.assertionResults)) {
     if (result.status !== "failed") continue;

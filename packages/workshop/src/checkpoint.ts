@@ -40,7 +40,14 @@ export async function runCheckpoint(target: CheckpointTarget): Promise<Checkpoin
   try {
     const child = spawn(
       process.execPath,
-      [join(REPO_ROOT, "node_modules/vitest/vitest.mjs"), "run", "--config", "checkpoints/vitest.config.ts", "--reporter=json", `--outputFile=${output}`],
+      [
+        join(REPO_ROOT, "node_modules/vitest/vitest.mjs"),
+        "run",
+        "--config",
+        "checkpoints/vitest.config.ts",
+        "--reporter=json",
+        `--outputFile=${output}`,
+      ],
       {
         cwd: workshopDir,
         env: {

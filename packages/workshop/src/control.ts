@@ -43,7 +43,10 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 /** The body a route takes, checked before anything changes: a refused request changes nothing. */
 function bodyOf<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new BadControlRequest(`The body is not what this route takes: ${parsed.error.issues[0]?.message ?? "not valid"}.`);
+  if (!parsed.success)
+    throw new BadControlRequest(
+      `The body is not what this route takes: ${parsed.error.issues[0]?.message ?? "not valid"}.`,
+    );
   return parsed.data;
 }
 
@@ -79,7 +82,10 @@ export interface LauncherView {
 /** One route of the control endpoint: the request's JSON body and query in, JSON out. */
 export type ControlRoute = (body: unknown, query: URLSearchParams) => Promise<unknown> | unknown;
 
-export async function startControlServer(sandbox: Sandbox, launcher: LauncherView): Promise<ControlEndpoint & { stop(): Promise<void> }> {
+export async function startControlServer(
+  sandbox: Sandbox,
+  launcher: LauncherView,
+): Promise<ControlEndpoint & { stop(): Promise<void> }> {
   const token = randomBytes(24).toString("base64url");
   const routes: Record<string, ControlRoute> = {
     "GET /ping": () => ({ pid: process.pid }),
@@ -89,16 +95,23 @@ export async function startControlServer(sandbox: Sandbox, launcher: LauncherVie
     "POST /third-party/stop": () => sandbox.thirdParty.stop(),
     "POST /third-party/start": () => sandbox.thirdParty.start(),
     "POST /reset": () => sandbox.reset(),
-    "GET /queue/count": async () => ({ count: await sandbox.queue.count(sandbox.seed.storage.queues[0] ?? "code-requests") }),
+    "GET /queue/count": async () => ({
+      count: await sandbox.queue.count(sandbox.seed.storage.queues[0] ?? "code-requests"),
+    }),
     "GET /secrets": () => ({ secrets: launcher.secrets() }),
-    ...Object.fromEntries(["01", "02", "03", "04"].map((step) => [`GET /logs/${step}`, () => ({ logs: launcher.logs(step) })])),
-    ...Object.fromEntries(["01", "02", "03", "04"].map((step) => [`POST /steps/${step}/restart`, () => launcher.restart(step)])),
+    ...Object.fromEntries(
+      ["01", "02", "03", "04"].map((step) => [`GET /logs/${step}`, () => ({ logs: launcher.logs(step) })]),
+    ),
+    ...Object.fromEntries(
+      ["01", "02", "03", "04"].map((step) => [`POST /steps/${step}/restart`, () => launcher.restart(step)]),
+    ),
     ...launcher.routes,
   };
   // Through the sandbox's host: whatever a request holds, it is answered in this endpoint's shape, and the launcher goes on.
   const control = await host(
     async (request: IncomingMessage, response: ServerResponse) => {
-      if (!secretsEqual(request.headers.authorization, `Bearer ${token}`)) return sendError(response, answer(401, "Missing or wrong control token."));
+      if (!secretsEqual(request.headers.authorization, `Bearer ${token}`))
+        return sendError(response, answer(401, "Missing or wrong control token."));
       const url = URL.parse(request.url ?? "/", "http://control");
       const route = url ? routes[`${request.method} ${url.pathname}`] : undefined;
       if (!url || !route) return sendError(response, controlErrors.notFound(request));
@@ -201,7 +214,8 @@ const NOT_RUNNING: Record<NotRunningReason, string> = {
   none: "The sandbox is not running: start it in another terminal with npm start, then try again.",
   stale:
     "The sandbox is not running (an npm start that did not stop cleanly left its endpoints file behind; removed now): start it in another terminal with npm start, then try again.",
-  unresponsive: "The sandbox does not answer: if npm start is paused (Ctrl-Z), resume it with fg; otherwise stop it (Ctrl-C) and start it again.",
+  unresponsive:
+    "The sandbox does not answer: if npm start is paused (Ctrl-Z), resume it with fg; otherwise stop it (Ctrl-C) and start it again.",
 };
 
 export class NotRunningError extends Error {

@@ -19,7 +19,11 @@ export type EndpointsFile =
   | { readonly state: "none" }
   /** Left by a launcher that is gone; removed now. */
   | { readonly state: "stale" }
-  | { readonly state: "found"; readonly endpoints: Readonly<Record<string, unknown>> & LauncherFields; readonly text: string };
+  | {
+      readonly state: "found";
+      readonly endpoints: Readonly<Record<string, unknown>> & LauncherFields;
+      readonly text: string;
+    };
 
 /** Reads the file; removes it when it names a launcher that is gone. */
 export function readEndpointsFile(file: string): EndpointsFile {

@@ -54,13 +54,16 @@ export type Files = ReadonlyMap<string, string>;
 
 const EXERCISES_DIR = `${REPO_ROOT}packages/workshop/exercises`;
 
-export const isExerciseStep = (step: string): step is ExerciseStep => (EXERCISE_STEPS as readonly string[]).includes(step);
+export const isExerciseStep = (step: string): step is ExerciseStep =>
+  (EXERCISE_STEPS as readonly string[]).includes(step);
 
 /** Reads "3", "03" or "step-03" as an exercise, or says which steps have one. */
 export function findExercise(text: string): Exercise {
   const { step } = findStep(text);
   if (!isExerciseStep(step)) {
-    throw new UsageError(`Step ${step} has no exercise: exercises are ${EXERCISE_STEPS.join(", ")} (step 01 is the starting point, to read and run).`);
+    throw new UsageError(
+      `Step ${step} has no exercise: exercises are ${EXERCISE_STEPS.join(", ")} (step 01 is the starting point, to read and run).`,
+    );
   }
   return loadExercise(step);
 }
@@ -115,12 +118,17 @@ export function applyInstructions(files: Files, instructions: readonly Instructi
   const result = new Map(files);
   for (const instruction of instructions) {
     const text = result.get(instruction.file);
-    if (text === undefined) throw new Error(`An instruction names ${instruction.file}, which the previous step does not have.`);
+    if (text === undefined)
+      throw new Error(`An instruction names ${instruction.file}, which the previous step does not have.`);
     const anchor = instruction.before ?? instruction.after;
-    if (!anchor || (instruction.before && instruction.after)) throw new Error(`An instruction for ${instruction.file} needs exactly one of before and after.`);
+    if (!anchor || (instruction.before && instruction.after))
+      throw new Error(`An instruction for ${instruction.file} needs exactly one of before and after.`);
     const lines = text.split("\n");
     const found = lines.flatMap((line, index) => (line.includes(anchor) ? [index] : []));
-    if (found.length !== 1) throw new Error(`The anchor "${anchor}" is in ${found.length} lines of ${instruction.file}: it must be in exactly one.`);
+    if (found.length !== 1)
+      throw new Error(
+        `The anchor "${anchor}" is in ${found.length} lines of ${instruction.file}: it must be in exactly one.`,
+      );
     const at = found[0] ?? 0;
     const indent = /^\s*/.exec(lines[at] ?? "")?.[0] ?? "";
     const inserted = instruction.lines.map((line) => `${indent}${line}`);
@@ -188,7 +196,10 @@ export function replaceFiles(dir: string, files: Files): void {
 
 /** A `.env` as it may be shown: every value masked, since a .env is where secrets hide. */
 export function maskDotenv(text: string): string {
-  return text.replace(/^(\s*(?:export\s+)?[\w.-]+\s*=\s*)(.+)$/gm, (_line, name: string, value: string) => `${name}${value.trim() ? "***" : ""}`);
+  return text.replace(
+    /^(\s*(?:export\s+)?[\w.-]+\s*=\s*)(.+)$/gm,
+    (_line, name: string, value: string) => `${name}${value.trim() ? "***" : ""}`,
+  );
 }
 
 /** The unified diff from one set of files to another, git style. */
@@ -199,11 +210,20 @@ export function diffFiles(before: Files, after: Files): string {
     .map((path) => {
       const old = before.get(path);
       const next = after.get(path);
-      const patch = createTwoFilesPatch(old === undefined ? "/dev/null" : `a/${path}`, next === undefined ? "/dev/null" : `b/${path}`, old ?? "", next ?? "", undefined, undefined, {
-        context: 3,
-      });
+      const patch = createTwoFilesPatch(
+        old === undefined ? "/dev/null" : `a/${path}`,
+        next === undefined ? "/dev/null" : `b/${path}`,
+        old ?? "",
+        next ?? "",
+        undefined,
+        undefined,
+        {
+          context: 3,
+        },
+      );
       // git's header instead of the library's line of "=", naming a file added or deleted as git does.
-      const mode = old === undefined ? "new file mode 100644\n" : next === undefined ? "deleted file mode 100644\n" : "";
+      const mode =
+        old === undefined ? "new file mode 100644\n" : next === undefined ? "deleted file mode 100644\n" : "";
       return patch.replace(/^=+\n/, `diff --git a/${path} b/${path}\n${mode}`);
     })
     .join("");

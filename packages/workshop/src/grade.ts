@@ -79,12 +79,16 @@ export async function gradeExercise(exercise: Exercise, workshop: RunningWorksho
   if (app.status !== "running" || !app.url) {
     note(await grading.startFailure(app, view));
   } else {
-    note({ ok: true, text: `Your app started at ${app.url} (restarted for this check at ${at(app.startedAt ?? new Date().toISOString())}).` });
+    note({
+      ok: true,
+      text: `Your app started at ${app.url} (restarted for this check at ${at(app.startedAt ?? new Date().toISOString())}).`,
+    });
     const first = await grading.firstCall(app, view);
     note(first);
     if (first.ok) {
       for (const finding of await grading.auditChecks(app, view)) note(finding);
-      if (exercise.step === "04" && findings.every((finding) => finding.ok)) for (const finding of await grading.queueOrder(app, view)) note(finding);
+      if (exercise.step === "04" && findings.every((finding) => finding.ok))
+        for (const finding of await grading.queueOrder(app, view)) note(finding);
       if (findings.every((finding) => finding.ok)) note(await grading.contract(app));
       else console.log(dim("  (The contract checks over HTTP run once these pass.)"));
     }
@@ -98,10 +102,22 @@ export async function gradeExercise(exercise: Exercise, workshop: RunningWorksho
     console.log(ok(bold(`Exercise ${exercise.step} passes: ${findings.length} of ${findings.length} checks.`)));
     const progress = readProgress();
     const next = EXERCISE_STEPS.find((step) => !progress[step]?.passedAt);
-    console.log(dim(next ? `  Next: npm run exercise -- ${next}. npm run progress shows where you are.` : "  Every exercise passes: npm run progress shows them all."));
+    console.log(
+      dim(
+        next
+          ? `  Next: npm run exercise -- ${next}. npm run progress shows where you are.`
+          : "  Every exercise passes: npm run progress shows them all.",
+      ),
+    );
   } else {
-    console.log(fail(bold(`Exercise ${exercise.step} is not done yet: ${failed} of ${findings.length} checks failed.`)));
-    console.log(dim(`  Change your app and save (it restarts by itself), then check again. Stuck? npm run exercise -- ${exercise.step} --solve shows the solution.`));
+    console.log(
+      fail(bold(`Exercise ${exercise.step} is not done yet: ${failed} of ${findings.length} checks failed.`)),
+    );
+    console.log(
+      dim(
+        `  Change your app and save (it restarts by itself), then check again. Stuck? npm run exercise -- ${exercise.step} --solve shows the solution.`,
+      ),
+    );
   }
   return passed;
 }
@@ -168,12 +184,22 @@ class Grading {
     return findings;
   }
 
-  async #secretsIn(files: ReadonlyMap<string, string>): Promise<{ where: string; byScanner: boolean; isKey: boolean }[]> {
+  async #secretsIn(
+    files: ReadonlyMap<string, string>,
+  ): Promise<{ where: string; byScanner: boolean; isKey: boolean }[]> {
     const keys = [...(await this.#workshop.thirdParty.keys())];
     const literal = [...files].flatMap(([file, text]) =>
-      text.split("\n").flatMap((line, index) => (keys.some((key) => key && line.includes(key)) ? [{ where: `${file}:${index + 1}`, byScanner: false, isKey: true }] : [])),
+      text
+        .split("\n")
+        .flatMap((line, index) =>
+          keys.some((key) => key && line.includes(key))
+            ? [{ where: `${file}:${index + 1}`, byScanner: false, isKey: true }]
+            : [],
+        ),
     );
-    const scanned = (await scanFiles([...files.keys()].filter((file) => file !== ".env").map((file) => join(this.#dir, file)))).map((finding) => {
+    const scanned = (
+      await scanFiles([...files.keys()].filter((file) => file !== ".env").map((file) => join(this.#dir, file)))
+    ).map((finding) => {
       const where = `${finding.file.replace(`${shownPath(this.#dir)}/`, "")}:${finding.line}`;
       return { where, byScanner: true, isKey: literal.some((leak) => leak.where === where) };
     });
@@ -192,10 +218,14 @@ class Grading {
       return {
         ok: false,
         text: `Your app did not start: it requires ${missing.join(", ")}, which App Service does not set for an app that signs in with its managed identity.`,
-        hint: [`Delete ${missing.length === 1 ? "it" : "them"} from src/config.ts (the 🐨 there). Don't put them in a .env either: the point is that there is no secret.`],
+        hint: [
+          `Delete ${missing.length === 1 ? "it" : "them"} from src/config.ts (the 🐨 there). Don't put them in a .env either: the point is that there is no secret.`,
+        ],
       };
     }
-    const secretSignIn = events.find((event) => event.clientCredentialType === "clientSecret" && event.resultType === "Failure");
+    const secretSignIn = events.find(
+      (event) => event.clientCredentialType === "clientSecret" && event.resultType === "Failure",
+    );
     if (secretSignIn) {
       return {
         ok: false,
@@ -210,13 +240,17 @@ class Grading {
     return {
       ok: false,
       text: `Your app did not start: ${error}`,
-      hint: [`Fix it and save: your app restarts by itself (its lines in npm start's terminal begin with [workspace ${this.#step}]).`],
+      hint: [
+        `Fix it and save: your app restarts by itself (its lines in npm start's terminal begin with [workspace ${this.#step}]).`,
+      ],
     };
   }
 
   /** A refusal the sandbox logged for the app's identity: the exact grant that fixes it. */
   #explainDenials(events: readonly AuditEvent[], app: WorkspaceAppState, view: WorkspaceView): Finding | undefined {
-    const mine = events.filter((event) => event.caller?.objectId === app.identity.objectId && event.authorization?.decision === "Denied");
+    const mine = events.filter(
+      (event) => event.caller?.objectId === app.identity.objectId && event.authorization?.decision === "Denied",
+    );
     const vault = mine.find((event) => event.category === "AuditEvent");
     const queue = mine.find((event) => event.category === "StorageQueueLogs");
     const denied = vault ?? queue;
@@ -236,7 +270,10 @@ class Grading {
     return {
       ok: false,
       text: `At ${at(denied.time)} ${isVault ? "Key Vault" : "Queue Storage"} refused your app's identity (${app.identity.name}, its ${app.identity.kind}) with ${[denied.statusCode, denied.errorCode].filter(Boolean).join(" ")}: it has no role that may ${what}.`,
-      hint: [`Grant it ${role} on ${scopeName(scope)}, then check again:`, `  ${azLine(roleArgs("create", app.identity.objectId, role, scope))}`],
+      hint: [
+        `Grant it ${role} on ${scopeName(scope)}, then check again:`,
+        `  ${azLine(roleArgs("create", app.identity.objectId, role, scope))}`,
+      ],
     };
   }
 
@@ -250,7 +287,9 @@ class Grading {
     return {
       ok: false,
       text: `GET /api/v1/getcode answered ${answer.status}${answer.error ? `: ${answer.error}` : ""}`,
-      hint: answer.hint ? [answer.hint] : [`Its lines in npm start's terminal (beginning with [workspace ${this.#step}]) say more.`],
+      hint: answer.hint
+        ? [answer.hint]
+        : [`Its lines in npm start's terminal (beginning with [workspace ${this.#step}]) say more.`],
     };
   }
 
@@ -278,7 +317,12 @@ class Grading {
         answeredAt,
       };
     } catch (error) {
-      return { status: 0, error: `no answer (${error instanceof Error ? error.message : String(error)})`, sentAt, answeredAt: Date.now() };
+      return {
+        status: 0,
+        error: `no answer (${error instanceof Error ? error.message : String(error)})`,
+        sentAt,
+        answeredAt: Date.now(),
+      };
     }
   }
 
@@ -288,30 +332,51 @@ class Grading {
     const findings: Finding[] = [];
     const identity = app.identity;
     const since = at(app.startedAt ?? new Date().toISOString());
-    const seeFor = (caller = identity.name) => dim(`(${AZ} sandbox audit list --caller ${caller} -o table shows what the sandbox saw.)`);
+    const seeFor = (caller = identity.name) =>
+      dim(`(${AZ} sandbox audit list --caller ${caller} -o table shows what the sandbox saw.)`);
 
     // How it signed in.
-    const secretSignIns = events.filter((event) => event.category === "ServicePrincipalSignInLogs" && event.clientCredentialType === "clientSecret" && event.resultType === "Success");
+    const secretSignIns = events.filter(
+      (event) =>
+        event.category === "ServicePrincipalSignInLogs" &&
+        event.clientCredentialType === "clientSecret" &&
+        event.resultType === "Success",
+    );
     if (this.#step === "02") {
       const own = secretSignIns.find((event) => event.caller?.objectId === identity.objectId);
       const other = secretSignIns.find((event) => event.caller?.objectId !== identity.objectId);
-      if (own) findings.push({ ok: true, text: `Your app signed in as its service principal ${identity.name} at ${at(own.time)}.` });
+      if (own)
+        findings.push({
+          ok: true,
+          text: `Your app signed in as its service principal ${identity.name} at ${at(own.time)}.`,
+        });
       else if (other) {
         findings.push({
           ok: false,
           text: `Your app signed in as ${other.caller?.displayName ?? other.caller?.appId} at ${at(other.time)}, not as its own service principal ${identity.name}.`,
-          hint: ["Use the settings App Service gives your app (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), not another app's.", seeFor(other.caller?.displayName ?? other.caller?.appId)],
+          hint: [
+            "Use the settings App Service gives your app (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), not another app's.",
+            seeFor(other.caller?.displayName ?? other.caller?.appId),
+          ],
         });
       } else {
         findings.push({
           ok: false,
           text: `The sandbox saw no sign-in by your app since it started at ${since}: it never asked Microsoft Entra ID for a token, so it cannot have read Key Vault.`,
-          hint: ["Sign in with new DefaultAzureCredential() and read the key with a SecretClient at start-up (the 🐨 in src/server.ts).", seeFor()],
+          hint: [
+            "Sign in with new DefaultAzureCredential() and read the key with a SecretClient at start-up (the 🐨 in src/server.ts).",
+            seeFor(),
+          ],
         });
       }
     } else {
       const secret = secretSignIns[0];
-      const managed = events.find((event) => event.category === "ManagedIdentitySignInLogs" && event.resultType === "Success" && event.caller?.objectId === identity.objectId);
+      const managed = events.find(
+        (event) =>
+          event.category === "ManagedIdentitySignInLogs" &&
+          event.resultType === "Success" &&
+          event.caller?.objectId === identity.objectId,
+      );
       if (secret) {
         findings.push({
           ok: false,
@@ -322,33 +387,52 @@ class Grading {
           ],
         });
       } else if (managed) {
-        findings.push({ ok: true, text: `Your app signed in with its managed identity (${identity.name}) at ${at(managed.time)}, and with no client secret.` });
+        findings.push({
+          ok: true,
+          text: `Your app signed in with its managed identity (${identity.name}) at ${at(managed.time)}, and with no client secret.`,
+        });
       } else {
         findings.push({
           ok: false,
           text: `The sandbox saw no sign-in by your app's managed identity (${identity.name}) since it started at ${since}.`,
-          hint: ["Sign in with new DefaultAzureCredential(): App Service's IDENTITY_ENDPOINT and IDENTITY_HEADER make it use the managed identity.", seeFor()],
+          hint: [
+            "Sign in with new DefaultAzureCredential(): App Service's IDENTITY_ENDPOINT and IDENTITY_HEADER make it use the managed identity.",
+            seeFor(),
+          ],
         });
       }
     }
 
     // Who read the key.
     const reads = events.filter((event) => event.category === "AuditEvent" && event.operationName === "SecretGet");
-    const ownRead = reads.find((event) => event.caller?.objectId === identity.objectId && event.authorization?.decision === "Allowed");
-    const otherRead = reads.find((event) => event.caller?.objectId !== identity.objectId && event.authorization?.decision === "Allowed");
+    const ownRead = reads.find(
+      (event) => event.caller?.objectId === identity.objectId && event.authorization?.decision === "Allowed",
+    );
+    const otherRead = reads.find(
+      (event) => event.caller?.objectId !== identity.objectId && event.authorization?.decision === "Allowed",
+    );
     if (ownRead) {
-      findings.push({ ok: true, text: `It read the key from Key Vault at ${at(ownRead.time)}, allowed by ${ownRead.authorization?.roleDefinitionName} on ${scopeName(ownRead.authorization?.roleAssignmentScope ?? "")}.` });
+      findings.push({
+        ok: true,
+        text: `It read the key from Key Vault at ${at(ownRead.time)}, allowed by ${ownRead.authorization?.roleDefinitionName} on ${scopeName(ownRead.authorization?.roleAssignmentScope ?? "")}.`,
+      });
     } else if (otherRead && !findings.some((finding) => !finding.ok)) {
       findings.push({
         ok: false,
         text: `The key was read from Key Vault at ${at(otherRead.time)} by ${otherRead.caller?.displayName ?? otherRead.caller?.objectId}, not by your app's identity (${identity.name}).`,
-        hint: ["Sign in as your own app: new DefaultAzureCredential(), with the settings App Service gives it.", seeFor()],
+        hint: [
+          "Sign in as your own app: new DefaultAzureCredential(), with the settings App Service gives it.",
+          seeFor(),
+        ],
       });
     } else if (!ownRead && findings.every((finding) => finding.ok)) {
       findings.push({
         ok: false,
         text: `The sandbox saw no Key Vault read by your app since it started at ${since}: the key still comes from somewhere else.`,
-        hint: ["Read it at start-up with SecretClient.getSecret(THIRD_PARTY_API_SECRET_NAME) (the 🐨 in src/thirdPartyKey.ts and src/server.ts).", seeFor()],
+        hint: [
+          "Read it at start-up with SecretClient.getSecret(THIRD_PARTY_API_SECRET_NAME) (the 🐨 in src/thirdPartyKey.ts and src/server.ts).",
+          seeFor(),
+        ],
       });
     }
 
@@ -367,7 +451,10 @@ class Grading {
         ],
       });
     } else if (missing.length === 0) {
-      findings.push({ ok: true, text: `Its roles are the lesson's, no wider: ${required.map((wanted) => `${wanted.role} on ${scopeName(wanted.scope)}`).join(", ")}.` });
+      findings.push({
+        ok: true,
+        text: `Its roles are the lesson's, no wider: ${required.map((wanted) => `${wanted.role} on ${scopeName(wanted.scope)}`).join(", ")}.`,
+      });
     }
     return findings;
   }
@@ -377,7 +464,13 @@ class Grading {
     const uses = clientSecretUses(workspaceFiles(this.#dir));
     const inEnv = uses.some((use) => use.file === ".env");
     const inCode = uses.some((use) => use.file !== ".env");
-    return inEnv && inCode ? ".env and src/config.ts" : inEnv ? ".env" : inCode ? [...new Set(uses.map((use) => use.file))].join(" and ") : "your app's settings";
+    return inEnv && inCode
+      ? ".env and src/config.ts"
+      : inEnv
+        ? ".env"
+        : inCode
+          ? [...new Set(uses.map((use) => use.file))].join(" and ")
+          : "your app's settings";
   }
 
   /**
@@ -386,14 +479,20 @@ class Grading {
    * send after the answer (or one not awaited) is logged a second after it.
    */
   async queueOrder(app: WorkspaceAppState, view: WorkspaceView): Promise<Finding[]> {
-    const isSend = (event: AuditEvent) => event.category === "StorageQueueLogs" && event.operationName === "PutMessage" && event.caller?.objectId === app.identity.objectId;
+    const isSend = (event: AuditEvent) =>
+      event.category === "StorageQueueLogs" &&
+      event.operationName === "PutMessage" &&
+      event.caller?.objectId === app.identity.objectId;
     const lastId = async () => (await this.#client.audit(app.auditAfter)).at(-1)?.id ?? app.auditAfter;
     /** Waits until a send after event `fromId` is logged, or the deadline. */
     const sendAfter = async (fromId: number, deadline: number) => {
       while (Date.now() < deadline && !(await this.#client.audit(fromId)).some(isSend)) await sleep(100);
     };
     // The first call's message, if it came after its answer, lands first: it must not pass for the next call's.
-    await sendAfter((await this.#client.audit(app.auditAfter)).filter(isSend).at(-1)?.id ?? app.auditAfter, Date.now() + 500);
+    await sendAfter(
+      (await this.#client.audit(app.auditAfter)).filter(isSend).at(-1)?.id ?? app.auditAfter,
+      Date.now() + 500,
+    );
     const calls: (CallResult & { fromId: number })[] = [];
     await this.#client.setQueueDelay({ ms: QUEUE_HOLD_MS, principalId: app.identity.objectId });
     try {
@@ -414,7 +513,13 @@ class Grading {
     const failedCall = calls.find((call) => call.status !== 200 || !call.code);
     if (failedCall) {
       const explained = this.#explainDenials(events, app, view);
-      return [explained ?? { ok: false, text: `GET /api/v1/getcode answered ${failedCall.status}${failedCall.error ? `: ${failedCall.error}` : ""}`, hint: failedCall.hint ? [failedCall.hint] : [] }];
+      return [
+        explained ?? {
+          ok: false,
+          text: `GET /api/v1/getcode answered ${failedCall.status}${failedCall.error ? `: ${failedCall.error}` : ""}`,
+          hint: failedCall.hint ? [failedCall.hint] : [],
+        },
+      ];
     }
     const sends = events.filter(isSend);
     const findings: Finding[] = [];
@@ -427,7 +532,9 @@ class Grading {
         findings.push({
           ok: false,
           text: `Your app issued ${call.code} at ${atMs(call.answeredAt)}, but the sandbox saw no queue message for it.`,
-          hint: ["Send one message per code, with QueueClient.sendMessage, before you answer (the 🐨 in src/app.ts and src/server.ts)."],
+          hint: [
+            "Send one message per code, with QueueClient.sendMessage, before you answer (the 🐨 in src/app.ts and src/server.ts).",
+          ],
         });
       } else if (late) {
         findings.push({
@@ -450,37 +557,61 @@ class Grading {
       // The same mistake for every call is one finding.
       const [first] = findings;
       const same = findings.filter((finding) => finding.hint?.[0] === first?.hint?.[0]).length - 1;
-      if (first && same === findings.length - 1) return [{ ...first, text: `${first.text} The same for ${same === 1 ? "the next code" : `the next ${same} codes`}.` }];
+      if (first && same === findings.length - 1)
+        return [
+          { ...first, text: `${first.text} The same for ${same === 1 ? "the next code" : `the next ${same} codes`}.` },
+        ];
     }
     if (findings.length === 0) {
       const times = sends.slice(-calls.length).map((event) => atMs(event.time));
-      findings.push({ ok: true, text: `One queue message per code, each sent before the answer (at ${times.join(" and ")}, the answers after).` });
+      findings.push({
+        ok: true,
+        text: `One queue message per code, each sent before the answer (at ${times.join(" and ")}, the answers after).`,
+      });
     }
     return findings;
   }
 
   /** The contract every step keeps, over HTTP; for exercise 04 also one message per code it issued. */
   async contract(app: WorkspaceAppState): Promise<Finding> {
-    const { report, codes } = await runCheckpoint({ step: this.#step, url: app.url ?? "", logsPath: `/workspace/${this.#step}/logs` });
+    const { report, codes } = await runCheckpoint({
+      step: this.#step,
+      url: app.url ?? "",
+      logsPath: `/workspace/${this.#step}/logs`,
+    });
     const counts = this.#step === "04" || codes.length > 0 ? await this.#client.removeCodes(codes) : {};
     const total = report.numPassedTests + report.numFailedTests;
     const loadError = report.testResults.find((file) => file.message)?.message;
-    if (total === 0) return { ok: false, text: `The contract checks did not run${loadError ? ` (${loadError.split("\n")[0]})` : ""}: try npm run doctor.` };
+    if (total === 0)
+      return {
+        ok: false,
+        text: `The contract checks did not run${loadError ? ` (${loadError.split("\n")[0]})` : ""}: try npm run doctor.`,
+      };
     const failures = failedChecks(report);
     if (failures.length > 0) {
-      return { ok: false, text: `${failures.length} of ${total} contract checks over HTTP failed:`, hint: failures.flatMap(({ title, message }) => [fail(title), dim(`  ${message}`)]) };
+      return {
+        ok: false,
+        text: `${failures.length} of ${total} contract checks over HTTP failed:`,
+        hint: failures.flatMap(({ title, message }) => [fail(title), dim(`  ${message}`)]),
+      };
     }
     if (this.#step === "04") {
       const wrong = Object.entries(counts).filter(([, count]) => count !== 1);
       if (wrong.length > 0) {
         return {
           ok: false,
-          text: `The contract checks issued ${codes.length} codes, and ${wrong.length} of them did not get exactly one queue message (${wrong.slice(0, 3).map(([code, count]) => `${code}: ${count}`).join(", ")}${wrong.length > 3 ? ", ..." : ""}).`,
+          text: `The contract checks issued ${codes.length} codes, and ${wrong.length} of them did not get exactly one queue message (${wrong
+            .slice(0, 3)
+            .map(([code, count]) => `${code}: ${count}`)
+            .join(", ")}${wrong.length > 3 ? ", ..." : ""}).`,
           hint: ["Every code issued gets exactly one message, even when many callers come at once."],
         };
       }
     }
-    return { ok: true, text: `It keeps the contract every step keeps: ${total} of ${total} checks over HTTP${this.#step === "04" ? `, and one queue message for each of the ${codes.length} codes they were issued` : ""}.` };
+    return {
+      ok: true,
+      text: `It keeps the contract every step keeps: ${total} of ${total} checks over HTTP${this.#step === "04" ? `, and one queue message for each of the ${codes.length} codes they were issued` : ""}.`,
+    };
   }
 
   /** The check's own queue messages go: the learner's queue is left as the check found it. */
@@ -502,10 +633,20 @@ export function clientSecretUses(files: ReadonlyMap<string, string>): { file: st
   const uses: { file: string; line: number; what: string }[] = [];
   for (const [file, text] of files) {
     text.split("\n").forEach((line, index) => {
-      const code = file === ".env" ? line.replace(/^\s*#.*$/, "") : line.replace(/^\s*(\/\/|\*|\/\*).*$/, "").replace(/\/\/.*$/, "");
+      const code =
+        file === ".env"
+          ? line.replace(/^\s*#.*$/, "")
+          : line.replace(/^\s*(\/\/|\*|\/\*).*$/, "").replace(/\/\/.*$/, "");
       // A setting the code requires or reads (`AZURE_CLIENT_SECRET: z.string()`, `process.env.AZURE_CLIENT_SECRET`), not a message that names it.
-      const requires = file === ".env" ? /^\s*(export\s+)?AZURE_CLIENT_SECRET\s*=/.test(code) : /\bAZURE_CLIENT_SECRET\s*:|env(\.|\[\s*["'`])AZURE_CLIENT_SECRET\b/.test(code);
-      const what = requires ? "AZURE_CLIENT_SECRET" : /\bClientSecretCredential\b/.test(code) ? "ClientSecretCredential" : undefined;
+      const requires =
+        file === ".env"
+          ? /^\s*(export\s+)?AZURE_CLIENT_SECRET\s*=/.test(code)
+          : /\bAZURE_CLIENT_SECRET\s*:|env(\.|\[\s*["'`])AZURE_CLIENT_SECRET\b/.test(code);
+      const what = requires
+        ? "AZURE_CLIENT_SECRET"
+        : /\bClientSecretCredential\b/.test(code)
+          ? "ClientSecretCredential"
+          : undefined;
       if (what) uses.push({ file, line: index + 1, what });
     });
   }

@@ -16,10 +16,12 @@ import { describeSupporting, lessonDiff, summarizeDiff, type FilePatch } from ".
 import type { StepFolder } from "./stepFolders.ts";
 
 /** A block: its kind, its arguments, and (when closed) the generated text between the markers. */
-export const BLOCK = /<!--\s*keyless:(\w+)\s+([^>]*?)\s*-->(?:((?:(?!<!--\s*\/?keyless:)[\s\S])*?)<!--\s*\/keyless:\1\s*-->)?/g;
+export const BLOCK =
+  /<!--\s*keyless:(\w+)\s+([^>]*?)\s*-->(?:((?:(?!<!--\s*\/?keyless:)[\s\S])*?)<!--\s*\/keyless:\1\s*-->)?/g;
 
 /** The line under each opening marker, for whoever edits the Markdown by hand. */
-const GENERATED_NOTE = "<!-- Generated from steps/ by npm run diff -- --update-docs: edit the steps, not this block. -->";
+const GENERATED_NOTE =
+  "<!-- Generated from steps/ by npm run diff -- --update-docs: edit the steps, not this block. -->";
 
 /** A fenced block that no line of `text` can close: one backtick longer than its longest run. */
 function fence(language: string, text: string): string {
@@ -30,12 +32,19 @@ function fence(language: string, text: string): string {
 
 function plusMinus(patches: readonly FilePatch[]): string {
   return summarizeDiff(patches.map(({ patch }) => patch).join(""))
-    .map((change) => `\`${change.file}\` (${change.status === "changed" ? "" : `${change.status}, `}+${change.added} −${change.removed})`)
+    .map(
+      (change) =>
+        `\`${change.file}\` (${change.status === "changed" ? "" : `${change.status}, `}+${change.added} −${change.removed})`,
+    )
     .join(", ");
 }
 
 /** The Markdown between the markers of `<!-- keyless:<kind> <args> -->`. */
-export async function generateBlock(kind: string, args: readonly string[], steps: readonly StepFolder[]): Promise<string> {
+export async function generateBlock(
+  kind: string,
+  args: readonly string[],
+  steps: readonly StepFolder[],
+): Promise<string> {
   const find = (step: string) => steps.find((folder) => folder.step === step);
   if (kind === "diff" && args.length === 2) {
     const [from = "", to = ""] = args;
@@ -43,7 +52,9 @@ export async function generateBlock(kind: string, args: readonly string[], steps
     if (!before || !after) return `(step ${!before ? from : to} is not in this checkout yet)`;
     const { taught, supporting } = await lessonDiff(`${before.dir}/src`, `${after.dir}/src`);
     if (taught.length + supporting.length === 0) return `Steps ${from} and ${to} have the same source.`;
-    const parts = [`What changes in \`src/\` from step ${from} to step ${to} (in your terminal: \`npm run diff -- ${from} ${to}\`): ${plusMinus(taught)}.`];
+    const parts = [
+      `What changes in \`src/\` from step ${from} to step ${to} (in your terminal: \`npm run diff -- ${from} ${to}\`): ${plusMinus(taught)}.`,
+    ];
     if (taught.length > 0) parts.push(fence("diff", taught.map(({ patch }) => patch).join("")));
     if (supporting.length > 0) {
       parts.push(
@@ -62,7 +73,9 @@ export async function generateBlock(kind: string, args: readonly string[], steps
     if (!existsSync(file)) throw new Error(`keyless:file ${step} ${path}: there is no steps/${folder.name}/${path}.`);
     return `\`steps/${folder.name}/${path}\`:\n\n${fence(/\.(\w+)$/.exec(path)?.[1] ?? "text", readFileSync(file, "utf8"))}`;
   }
-  throw new Error(`Unknown block keyless:${kind} ${args.join(" ")}: use keyless:diff <from> <to> or keyless:file <step> <path>.`);
+  throw new Error(
+    `Unknown block keyless:${kind} ${args.join(" ")}: use keyless:diff <from> <to> or keyless:file <step> <path>.`,
+  );
 }
 
 /** The Markdown with every block generated afresh from the steps. */

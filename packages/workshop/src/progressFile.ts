@@ -32,7 +32,11 @@ export function readProgress(file = PROGRESS_FILE): Progress {
 }
 
 /** Changes one exercise's entry; written whole, so a reader never sees half a file. */
-export function updateProgress(step: ExerciseStep, change: (entry: ExerciseProgress) => ExerciseProgress, file = PROGRESS_FILE): void {
+export function updateProgress(
+  step: ExerciseStep,
+  change: (entry: ExerciseProgress) => ExerciseProgress,
+  file = PROGRESS_FILE,
+): void {
   const progress = readProgress(file);
   progress[step] = change(progress[step] ?? {});
   mkdirSync(WORKSPACE_DIR, { recursive: true });

@@ -4,10 +4,16 @@ import { NotRunningError, reachRunningWorkshop } from "./control.ts";
 import { fail, ok } from "./ui.ts";
 
 const program = new Command("npm run reset --")
-  .description("Put the running sandbox back to its seed: secrets, role assignments, third-party keys and queue messages, as `npm start` provisioned them.")
+  .description(
+    "Put the running sandbox back to its seed: secrets, role assignments, third-party keys and queue messages, as `npm start` provisioned them.",
+  )
   .action(async () => {
     await (await reachRunningWorkshop()).reset();
-    console.log(ok("The sandbox is back to its seed (packages/sandbox/seed.json). Running steps keep their key in memory: restart them to re-read it."));
+    console.log(
+      ok(
+        "The sandbox is back to its seed (packages/sandbox/seed.json). Running steps keep their key in memory: restart them to re-read it.",
+      ),
+    );
   });
 
 try {

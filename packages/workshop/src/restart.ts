@@ -7,7 +7,9 @@ import { UsageError } from "./usageError.ts";
 import { fail, ok } from "./ui.ts";
 
 const program = new Command("npm run restart --")
-  .description("Restart one step of the running npm start, keeping the sandbox's state: see a role or secret change at start-up.")
+  .description(
+    "Restart one step of the running npm start, keeping the sandbox's state: see a role or secret change at start-up.",
+  )
   .argument("<step>", `the step to restart (${STEPS.join(", ")})`)
   .addHelpText("after", "\nExample:\n  npm run restart -- 02\n")
   .showHelpAfterError()

@@ -27,9 +27,14 @@ export function requiredRoles(exercise: Exercise, view: WorkspaceView): Required
 }
 
 /** Which lesson roles the identity lacks, and which of its roles go beyond them (a wider role, or a wider scope). */
-export function compareRoles(exercise: Exercise, app: WorkspaceAppState, view: WorkspaceView): { missing: RequiredRole[]; tooWide: WorkspaceRole[] } {
+export function compareRoles(
+  exercise: Exercise,
+  app: WorkspaceAppState,
+  view: WorkspaceView,
+): { missing: RequiredRole[]; tooWide: WorkspaceRole[] } {
   const required = requiredRoles(exercise, view);
-  const fits = (held: WorkspaceRole, wanted: RequiredRole) => held.role.toLowerCase() === wanted.role.toLowerCase() && scopeCovers(wanted.scope, held.scope);
+  const fits = (held: WorkspaceRole, wanted: RequiredRole) =>
+    held.role.toLowerCase() === wanted.role.toLowerCase() && scopeCovers(wanted.scope, held.scope);
   return {
     missing: required.filter((wanted) => !app.roles.some((held) => fits(held, wanted))),
     tooWide: app.roles.filter((held) => !required.some((wanted) => fits(held, wanted))),
@@ -68,7 +73,8 @@ export function scopeName(scope: string): string {
 /** Why a role beyond the lesson's matters, in a sentence. */
 export function whyTooWide(held: WorkspaceRole, required: readonly RequiredRole[]): string {
   const sameRole = required.find((wanted) => wanted.role.toLowerCase() === held.role.toLowerCase());
-  if (sameRole) return `${held.role} on ${scopeName(held.scope)} reaches further than ${scopeName(sameRole.scope)}, the one resource the app uses.`;
+  if (sameRole)
+    return `${held.role} on ${scopeName(held.scope)} reaches further than ${scopeName(sameRole.scope)}, the one resource the app uses.`;
   const what: Record<string, string> = {
     "storage queue data contributor": "it can also read and delete messages, and manage queues",
     "storage queue data reader": "it can also read every message",

@@ -35,7 +35,12 @@ export interface SecretFinding {
 interface SecretlintResult {
   filePath: string;
   sourceContent?: string;
-  messages: { ruleId: string; message: string; range: [number, number]; loc: { start: { line: number; column: number } } }[];
+  messages: {
+    ruleId: string;
+    message: string;
+    range: [number, number];
+    loc: { start: { line: number; column: number } };
+  }[];
 }
 
 /** Scans the given files (absolute paths). */

@@ -16,12 +16,30 @@ import { dirname, join, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SECRET_VARIABLES, startStep, type RunningStep } from "@keyless/contract-tests/start-step";
 import { startDashboard, telemetryEnvironment, type AppRun, type RunningDashboard } from "@keyless/dashboard";
-import { HOSTS, HOST_TITLES, STEPS, isHost, startSandbox, type HostName, type Sandbox, type SandboxPorts, type StepNumber } from "@keyless/sandbox";
+import {
+  HOSTS,
+  HOST_TITLES,
+  STEPS,
+  isHost,
+  startSandbox,
+  type HostName,
+  type Sandbox,
+  type SandboxPorts,
+  type StepNumber,
+} from "@keyless/sandbox";
 import { NotRunningError, reachRunningWorkshop, startControlServer, type ControlEndpoint } from "./control.ts";
 import { removeOwnEndpointsFile, writeEndpointsFile } from "./endpointsFile.ts";
 import { watchParent } from "./parentWatch.ts";
 import { portInUse, portsInUse, whoHolds } from "./ports.ts";
-import { DASHBOARD_PORT, ENDPOINTS_FILE, REPO_ROOT, SANDBOX_PORTS, STEP_TIMEOUT_MS, stepPort, workspacePort } from "./repo.ts";
+import {
+  DASHBOARD_PORT,
+  ENDPOINTS_FILE,
+  REPO_ROOT,
+  SANDBOX_PORTS,
+  STEP_TIMEOUT_MS,
+  stepPort,
+  workspacePort,
+} from "./repo.ts";
 import { stepDir } from "./stepFolders.ts";
 import { STEP_TITLES, parseStep } from "./steps.ts";
 import { UsageError } from "./usageError.ts";
@@ -49,8 +67,15 @@ const isStep = (name: string): name is StepNumber => (STEPS as readonly string[]
 function parsePort(value: string, previous: Readonly<Record<string, number>>): Record<string, number> {
   const [name = "", text = ""] = value.split("=");
   const port = Number(text);
-  if (!(isService(name) || isStep(name) || name === "dashboard") || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`expected <name>=<port>, the name one of ${[...STEPS, ...Object.keys(SERVICE_NAMES)].join(", ")}.`);
+  if (
+    !(isService(name) || isStep(name) || name === "dashboard") ||
+    !Number.isInteger(port) ||
+    port < 1 ||
+    port > 65535
+  ) {
+    throw new InvalidArgumentError(
+      `expected <name>=<port>, the name one of ${[...STEPS, ...Object.keys(SERVICE_NAMES)].join(", ")}.`,
+    );
   }
   return { ...previous, [name]: port };
 }
@@ -59,29 +84,56 @@ function parsePort(value: string, previous: Readonly<Record<string, number>>): R
 const HOSTED_STEPS: readonly StepNumber[] = ["03", "04"];
 
 /** `--host 03=aks`: where a step's app runs, and so how it gets its identity (environment only). */
-function parseHost(value: string, previous: Readonly<Partial<Record<StepNumber, HostName>>>): Partial<Record<StepNumber, HostName>> {
+function parseHost(
+  value: string,
+  previous: Readonly<Partial<Record<StepNumber, HostName>>>,
+): Partial<Record<StepNumber, HostName>> {
   const [given = "", host = ""] = value.split("=");
   const step = given.padStart(2, "0");
-  if (!isStep(step) || !isHost(host)) throw new InvalidArgumentError(`expected <step>=<host>, e.g. 03=aks; the host one of ${HOSTS.join(", ")}.`);
-  if (!HOSTED_STEPS.includes(step)) throw new InvalidArgumentError(`step ${step} has no managed identity to get from a host: only steps ${HOSTED_STEPS.join(" and ")} do.`);
+  if (!isStep(step) || !isHost(host))
+    throw new InvalidArgumentError(`expected <step>=<host>, e.g. 03=aks; the host one of ${HOSTS.join(", ")}.`);
+  if (!HOSTED_STEPS.includes(step))
+    throw new InvalidArgumentError(
+      `step ${step} has no managed identity to get from a host: only steps ${HOSTED_STEPS.join(" and ")} do.`,
+    );
   return { ...previous, [step]: host };
 }
 
 const program = new Command("npm start --")
   .description("Start the sandbox (Azure, offline) and the workshop's steps. Ctrl-C stops everything.")
   .argument("[steps...]", `steps to run (${STEPS.join(" ")}); all when omitted`)
-  .option("--role-delay <seconds>", "make every role change (a new assignment, and a deleted one) take effect only after this delay, as on Azure", "0")
+  .option(
+    "--role-delay <seconds>",
+    "make every role change (a new assignment, and a deleted one) take effect only after this delay, as on Azure",
+    "0",
+  )
   .option("--no-dashboard", `no live view (http://localhost:${DASHBOARD_PORT}), and the apps not traced`)
-  .addOption(new Option("--host <step=host>", `run step 03 or 04 on another Azure host, same code: ${HOSTS.join(", ")} (repeat for both)`).argParser(parseHost).default({}, "app-service"))
+  .addOption(
+    new Option(
+      "--host <step=host>",
+      `run step 03 or 04 on another Azure host, same code: ${HOSTS.join(", ")} (repeat for both)`,
+    )
+      .argParser(parseHost)
+      .default({}, "app-service"),
+  )
   // For tests: every service and step on a free port, so a second workshop never collides with yours.
   .addOption(new Option("--free-ports").hideHelp())
   // For tests: a given port for one service or step (e.g. one the test holds, to see it reported).
   .addOption(new Option("--port <name=port>").hideHelp().argParser(parsePort).default({}))
-  .addHelpText("after", "\nExamples:\n  npm start            the sandbox and all four steps\n  npm start -- 03      the sandbox and step 03 only\n  npm start -- 03 --host 03=aks\n                       step 03 on AKS: workload identity instead of App Service's endpoint\n")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  npm start            the sandbox and all four steps\n  npm start -- 03      the sandbox and step 03 only\n  npm start -- 03 --host 03=aks\n                       step 03 on AKS: workload identity instead of App Service's endpoint\n",
+  )
   .showHelpAfterError();
 
 program.parse(process.argv);
-const options = program.opts<{ roleDelay: string; dashboard: boolean; freePorts?: boolean; port: Record<string, number>; host: Partial<Record<StepNumber, HostName>> }>();
+const options = program.opts<{
+  roleDelay: string;
+  dashboard: boolean;
+  freePorts?: boolean;
+  port: Record<string, number>;
+  host: Partial<Record<StepNumber, HostName>>;
+}>();
 
 /** The port a step gets: a test's own, 0 (any free one) with --free-ports, else 300N. */
 function portOf(step: StepNumber): number {
@@ -153,7 +205,12 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 watchParent(() => void shutDown(0));
 const unexpected = (error: unknown) => {
   const line = firstLine(error);
-  say(fail(`npm start stopped on an unexpected error: ${/[.!?]$/.test(line) ? line : `${line}.`} Run npm run doctor, then npm start again.`), process.stderr);
+  say(
+    fail(
+      `npm start stopped on an unexpected error: ${/[.!?]$/.test(line) ? line : `${line}.`} Run npm run doctor, then npm start again.`,
+    ),
+    process.stderr,
+  );
   if (stopping) process.exit(1);
   void shutDown(1, { quiet: true });
 };
@@ -165,7 +222,8 @@ async function main(): Promise<void> {
   const steps = program.args.length > 0 ? [...new Set(program.args.map(parseStep))].sort() : [...STEPS];
   for (const step of steps) askedSteps.add(step);
   const roleDelaySeconds = Number(options.roleDelay);
-  if (!Number.isFinite(roleDelaySeconds) || roleDelaySeconds < 0) throw new UsageError("--role-delay takes a number of seconds.");
+  if (!Number.isFinite(roleDelaySeconds) || roleDelaySeconds < 0)
+    throw new UsageError("--role-delay takes a number of seconds.");
 
   await refuseIfRunning();
   const ports = sandboxPorts();
@@ -192,7 +250,10 @@ async function main(): Promise<void> {
   workspace = new WorkspaceApps({
     sandbox,
     port: (step) => (options.freePorts ? 0 : workspacePort(step)),
-    env: { THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS), NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache") },
+    env: {
+      THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
+      NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache"),
+    },
     say,
     onChange: () => writeEndpoints(sandbox),
     traced: (app, env) => traced(sandbox, app, env),
@@ -261,7 +322,9 @@ async function refuseIfRunning(): Promise<void> {
     if (error instanceof NotRunningError && error.reason !== "unresponsive") return;
     throw new StartError(error instanceof Error ? error.message : String(error));
   }
-  throw new StartError("keyless is already running, in another terminal: use it, or stop it there (Ctrl-C) before you start it again.");
+  throw new StartError(
+    "keyless is already running, in another terminal: use it, or stop it there (Ctrl-C) before you start it again.",
+  );
 }
 
 function sandboxPortsBusy(ports: Partial<SandboxPorts>, busy: readonly number[]): string {
@@ -292,7 +355,8 @@ function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<Running
     },
   }).catch((error: unknown) => {
     // Taken between the check and the step's own listen: say it in the launcher's words (PORT is not the learner's to set here).
-    if (port !== 0 && /EADDRINUSE|port is already in use/i.test(String(error))) throw new Error(`Did not start. ${stepPortBusy(step, port)}`);
+    if (port !== 0 && /EADDRINUSE|port is already in use/i.test(String(error)))
+      throw new Error(`Did not start. ${stepPortBusy(step, port)}`);
     throw error;
   });
 }
@@ -303,11 +367,22 @@ function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<Running
  */
 function traced(sandbox: Sandbox, app: string, env: Record<string, string>): Record<string, string> {
   if (!options.dashboard) return env;
-  return { ...env, ...telemetryEnvironment({ app, tracesUrl: sandbox.endpoints.telemetry, ...(env["NODE_OPTIONS"] ? { nodeOptions: env["NODE_OPTIONS"] } : {}) }) };
+  return {
+    ...env,
+    ...telemetryEnvironment({
+      app,
+      tracesUrl: sandbox.endpoints.telemetry,
+      ...(env["NODE_OPTIONS"] ? { nodeOptions: env["NODE_OPTIONS"] } : {}),
+    }),
+  };
 }
 
 /** The live view (http://localhost:3000), given the sandbox and what it may ask of the launcher. A busy port costs the view, not the workshop. */
-async function startLiveView(sandbox: Sandbox, steps: readonly StepNumber[], failures: ReadonlyMap<StepNumber, string>): Promise<RunningDashboard | undefined> {
+async function startLiveView(
+  sandbox: Sandbox,
+  steps: readonly StepNumber[],
+  failures: ReadonlyMap<StepNumber, string>,
+): Promise<RunningDashboard | undefined> {
   const port = options.port["dashboard"] ?? (options.freePorts ? 0 : DASHBOARD_PORT);
   const errors = new Map(failures);
   const stepOf = (app: string) => STEPS.find((step) => app === `keyless-step-${step}`);
@@ -319,20 +394,35 @@ async function startLiveView(sandbox: Sandbox, steps: readonly StepNumber[], fai
       port,
       launcher: {
         apps: () =>
-          STEPS.filter((step) => steps.includes(step) || askedSteps.has(step) || running.has(step)).map((step) => {
-            const url = running.get(step)?.url;
-            const error = url ? undefined : errors.get(step);
-            return { app: `keyless-step-${step}`, step, title: STEP_TITLES[step], ...(url ? { url } : {}), state: (url ? "running" : error ? "did not start" : "not running") as AppRun["state"], ...(error ? { error } : {}) };
-          }).concat(
-            yours().map((state) => ({
-              app: state.app,
-              step: state.step,
-              title: `your app for exercise ${state.step} (${shownPath(state.dir)})`,
-              ...(state.url ? { url: state.url } : {}),
-              state: (state.status === "running" ? "running" : state.status === "failed" ? "did not start" : state.status === "starting" ? "starting" : "not running") as AppRun["state"],
-              ...(state.error ? { error: state.error } : {}),
-            })),
-          ),
+          STEPS.filter((step) => steps.includes(step) || askedSteps.has(step) || running.has(step))
+            .map((step) => {
+              const url = running.get(step)?.url;
+              const error = url ? undefined : errors.get(step);
+              return {
+                app: `keyless-step-${step}`,
+                step,
+                title: STEP_TITLES[step],
+                ...(url ? { url } : {}),
+                state: (url ? "running" : error ? "did not start" : "not running") as AppRun["state"],
+                ...(error ? { error } : {}),
+              };
+            })
+            .concat(
+              yours().map((state) => ({
+                app: state.app,
+                step: state.step,
+                title: `your app for exercise ${state.step} (${shownPath(state.dir)})`,
+                ...(state.url ? { url: state.url } : {}),
+                state: (state.status === "running"
+                  ? "running"
+                  : state.status === "failed"
+                    ? "did not start"
+                    : state.status === "starting"
+                      ? "starting"
+                      : "not running") as AppRun["state"],
+                ...(state.error ? { error: state.error } : {}),
+              })),
+            ),
         logs: (app) => {
           const own = yours(app)[0];
           if (own) return workspace?.logs(own.step) ?? "";
@@ -348,7 +438,10 @@ async function startLiveView(sandbox: Sandbox, steps: readonly StepNumber[], fai
           }
           const step = stepOf(app);
           if (!step || !control) return { error: `No step runs as ${app}.` };
-          const response = await fetch(`${control.url}/steps/${step}/restart`, { method: "POST", headers: { authorization: `Bearer ${control.token}` } });
+          const response = await fetch(`${control.url}/steps/${step}/restart`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${control.token}` },
+          });
           const result = (await response.json()) as { url?: string; error?: string };
           if (result.error) errors.set(step, result.error);
           else errors.delete(step);
@@ -358,7 +451,12 @@ async function startLiveView(sandbox: Sandbox, steps: readonly StepNumber[], fai
     });
   } catch (error) {
     const busy = /EADDRINUSE/.test(String(error));
-    say(fail(`The live view did not start: ${busy ? `port ${port} is in use by another program (${whoHolds(port)} shows which)` : firstLine(error)}. Everything else runs.`), process.stderr);
+    say(
+      fail(
+        `The live view did not start: ${busy ? `port ${port} is in use by another program (${whoHolds(port)} shows which)` : firstLine(error)}. Everything else runs.`,
+      ),
+      process.stderr,
+    );
     return undefined;
   }
 }
@@ -367,7 +465,14 @@ function writeEndpoints(sandbox: Sandbox): void {
   dashboard?.appsChanged();
   if (stopping || !control) return;
   const steps = Object.fromEntries([...running].map(([step, { url }]) => [step, url]));
-  writeEndpointsFile(ENDPOINTS_FILE, { ...sandbox.endpoints, steps, workspace: workspace?.urls() ?? {}, askedSteps: [...askedSteps].sort(), control: { url: control.url, token: control.token }, pid: process.pid });
+  writeEndpointsFile(ENDPOINTS_FILE, {
+    ...sandbox.endpoints,
+    steps,
+    workspace: workspace?.urls() ?? {},
+    askedSteps: [...askedSteps].sort(),
+    control: { url: control.url, token: control.token },
+    pid: process.pid,
+  });
 }
 
 /** The identity endpoints of the other hosts the steps run on (--host). */
@@ -381,12 +486,21 @@ function hostEndpoints(sandbox: Sandbox, steps: readonly StepNumber[]): [string,
   ];
 }
 
-function printReady(sandbox: Sandbox, steps: readonly StepNumber[], failures: ReadonlyMap<StepNumber, string>, elapsedMs: number): void {
+function printReady(
+  sandbox: Sandbox,
+  steps: readonly StepNumber[],
+  failures: ReadonlyMap<StepNumber, string>,
+  elapsedMs: number,
+): void {
   const rows = steps.map((step) => {
     const url = running.get(step)?.url;
     const host = sandbox.hostOf(step);
     const title = host === "app-service" ? STEP_TITLES[step] : `${STEP_TITLES[step]}, on ${HOST_TITLES[host]}`;
-    return [bold(`step ${step}`), title, url ? green(`${url}/api/v1/getcode`) : fail(failures.get(step) ?? "did not start")];
+    return [
+      bold(`step ${step}`),
+      title,
+      url ? green(`${url}/api/v1/getcode`) : fail(failures.get(step) ?? "did not start"),
+    ];
   });
   const { authorityHost, identityEndpoint, keyVaultUrl, queueUrl, thirdPartyApi } = sandbox.endpoints;
   const services: [string, string | undefined][] = [
@@ -401,10 +515,15 @@ function printReady(sandbox: Sandbox, steps: readonly StepNumber[], failures: Re
   // The learner's own apps: one that does not start is the exercise's business, not the workshop's.
   for (const app of workspace?.list() ?? []) {
     const where = `exercise ${app.step}: ${loadExercise(app.step).title} (${shownPath(app.dir)})`;
-    rows.push([yellow(`yours ${app.step}`), where, app.url ? green(`${app.url}/api/v1/getcode`) : fail(`did not start: npm run check -- ${app.step} says why`)]);
+    rows.push([
+      yellow(`yours ${app.step}`),
+      where,
+      app.url ? green(`${app.url}/api/v1/getcode`) : fail(`did not start: npm run check -- ${app.step} says why`),
+    ]);
   }
   for (const [name, url] of services) if (url) rows.push([dim("sandbox"), name, url]);
-  if (dashboard) rows.unshift([bold("live view"), "see it happen: roles, secrets, the queue, every request", green(dashboard.url)]);
+  if (dashboard)
+    rows.unshift([bold("live view"), "see it happen: roles, secrets, the queue, every request", green(dashboard.url)]);
   const notRunning = steps.filter((step) => !running.has(step));
   const headline =
     notRunning.length === 0
@@ -436,7 +555,17 @@ function lastLine(error: unknown): string {
 main().catch((error: unknown) => {
   if (stopping) return;
   const port = /EADDRINUSE.*:(\d+)/.exec(String(error))?.[1];
-  if (port) say(fail(`Port ${port} is in use by another program (${whoHolds(Number(port))} shows which): stop it, then npm start again.`), process.stderr);
-  else say(fail(error instanceof StartError || error instanceof UsageError ? error.message : firstLine(error)), process.stderr);
+  if (port)
+    say(
+      fail(
+        `Port ${port} is in use by another program (${whoHolds(Number(port))} shows which): stop it, then npm start again.`,
+      ),
+      process.stderr,
+    );
+  else
+    say(
+      fail(error instanceof StartError || error instanceof UsageError ? error.message : firstLine(error)),
+      process.stderr,
+    );
   void shutDown(error instanceof UsageError ? 2 : 1, { quiet: true });
 });

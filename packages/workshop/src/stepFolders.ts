@@ -31,6 +31,7 @@ export function stepDir(step: string): string {
 export function findStep(text: string, folders = stepFolders()): StepFolder {
   const digits = text.replace(/^step-?/i, "").padStart(2, "0");
   const folder = folders.find((candidate) => candidate.step === digits);
-  if (!folder) throw new UsageError(`No step ${text}. Steps: ${folders.map((candidate) => candidate.step).join(", ")}.`);
+  if (!folder)
+    throw new UsageError(`No step ${text}. Steps: ${folders.map((candidate) => candidate.step).join(", ")}.`);
   return folder;
 }

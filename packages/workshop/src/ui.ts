@@ -19,7 +19,13 @@ export const warn = (text: string) => `${yellow("!")} ${text}`;
 export function table(rows: readonly (readonly string[])[]): string {
   const width = (column: number) => Math.max(...rows.map((row) => stripStyles(row[column] ?? "").length));
   return rows
-    .map((row) => "  " + row.map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(width(i) - stripStyles(cell).length))).join("  "))
+    .map(
+      (row) =>
+        "  " +
+        row
+          .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(width(i) - stripStyles(cell).length)))
+          .join("  "),
+    )
     .join("\n");
 }
 

@@ -10,7 +10,14 @@ import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
 import { parseEnv } from "node:util";
 import { SECRET_VARIABLES, startStep, type RunningStep } from "@keyless/contract-tests/start-step";
 import type { AuditEvent, Sandbox } from "@keyless/sandbox";
-import { EXERCISE_STEPS, existingWorkspaceApps, shownPath, workspaceAppDir, workspaceAppName, type ExerciseStep } from "./exercises.ts";
+import {
+  EXERCISE_STEPS,
+  existingWorkspaceApps,
+  shownPath,
+  workspaceAppDir,
+  workspaceAppName,
+  type ExerciseStep,
+} from "./exercises.ts";
 import { portInUse, whoHolds } from "./ports.ts";
 import { bold, green, readableLogLine, red, yellow } from "./ui.ts";
 
@@ -109,7 +116,11 @@ export class WorkspaceApps {
   view(): WorkspaceView {
     const { sandbox } = this.#options;
     const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
-    return { apps: this.list(), scopes: { vault: sandbox.scopes.vault, queue: sandbox.scopes.queue(queueName) }, queueName };
+    return {
+      apps: this.list(),
+      scopes: { vault: sandbox.scopes.vault, queue: sandbox.scopes.queue(queueName) },
+      queueName,
+    };
   }
 
   logs(step: ExerciseStep): string {
@@ -183,13 +194,16 @@ class WorkspaceApp {
     this.#status = "starting";
     this.#error = undefined;
     this.#startedAt = new Date().toISOString();
-    if (reason === "save") say(`${this.#prefix} ${[...this.#changed].join(", ") || "a file"} saved: restarting your app`);
+    if (reason === "save")
+      say(`${this.#prefix} ${[...this.#changed].join(", ") || "a file"} saved: restarting your app`);
     this.#changed.clear();
     const port = this.#options.port(this.#step);
     try {
       this.#env = this.#environment(port);
       if (port !== 0 && (await portInUse(port))) {
-        throw new Error(`Did not start: port ${port} is in use by another program (${whoHolds(port)} shows which): stop it, then save a file of your app to start it again.`);
+        throw new Error(
+          `Did not start: port ${port} is in use by another program (${whoHolds(port)} shows which): stop it, then save a file of your app to start it again.`,
+        );
       }
       this.#lastOutput = "";
       const running = await startStep({
@@ -219,7 +233,9 @@ class WorkspaceApp {
   #fail(reason: string): void {
     this.#status = "failed";
     this.#error = reason;
-    this.#options.say(`${this.#prefix} ${red(`did not start: ${reason}`)} ${bold("Save a file to try again; npm run check -- " + this.#step + " says what to change.")}`);
+    this.#options.say(
+      `${this.#prefix} ${red(`did not start: ${reason}`)} ${bold("Save a file to try again; npm run check -- " + this.#step + " says what to change.")}`,
+    );
     this.#options.onChange?.();
   }
 
@@ -232,7 +248,10 @@ class WorkspaceApp {
     const settings = this.#options.sandbox.appSettings(workspaceAppName(this.#step));
     const dotenv = existsSync(`${this.#dir}/.env`) ? readDotenv(`${this.#dir}/.env`) : {};
     const names = Object.keys(dotenv);
-    if (names.length > 0) this.#options.say(`${this.#prefix} .env sets ${names.join(", ")} (sandbox only: on App Service these would be app settings)`);
+    if (names.length > 0)
+      this.#options.say(
+        `${this.#prefix} .env sets ${names.join(", ")} (sandbox only: on App Service these would be app settings)`,
+      );
     const env = { ...settings, ...dotenv, ...this.#options.env, PORT: String(port) };
     return this.#options.traced?.(workspaceAppName(this.#step), env) ?? env;
   }
@@ -305,7 +324,12 @@ export function identityOf(sandbox: Sandbox, step: ExerciseStep): WorkspaceIdent
   const signsInAs = sandbox.seed.apps.find((app) => app.name === name)?.signsInAs;
   const principal = sandbox.directory.servicePrincipals.find((sp) => sp.displayName === signsInAs);
   if (!principal) throw new Error(`seed.json has no identity for ${name}.`);
-  return { name: principal.displayName, objectId: principal.objectId, appId: principal.appId ?? "", kind: "service principal" };
+  return {
+    name: principal.displayName,
+    objectId: principal.objectId,
+    appId: principal.appId ?? "",
+    kind: "service principal",
+  };
 }
 
 function readDotenv(file: string): Record<string, string> {
@@ -325,12 +349,16 @@ export function describeStartFailure(error: unknown, dir: string): string {
   const lines = text.split("\n");
   const own = lines.find((line) => /^Did not start[:.]/.test(line.trim()));
   if (own) return own.trim().replace(/^Did not start[:.]\s*/, "");
-  if (/did not start within/.test(lines[0] ?? "")) return "it did not say \"listening on ...\" within 20 s: is main() awaited and does the server listen?";
+  if (/did not start within/.test(lines[0] ?? ""))
+    return 'it did not say "listening on ..." within 20 s: is main() awaited and does the server listen?';
   const errorLine = lines.find((line) => /^(\w*Error|Error)( \[\w+\])?: /.test(line.trim()));
   const where = locationIn(text, dir);
   if (errorLine) return `${where ? `${where}: ` : ""}${errorLine.trim().replace(/ \[\w+\]:/, ":")}`;
   const exit = /exited with (\S+) before listening/.exec(lines[0] ?? "")?.[1];
-  const last = lines.slice(1).findLast((line) => line.trim())?.trim();
+  const last = lines
+    .slice(1)
+    .findLast((line) => line.trim())
+    ?.trim();
   return `it exited (code ${exit ?? "?"}) before listening${last ? `: ${last}` : ""}`;
 }
 
@@ -342,7 +370,10 @@ function locationIn(text: string, dir: string): string | undefined {
 }
 
 /** The control endpoint's routes for the learner's apps, the audit log and the queue (for `npm run check` and `npm run exercise`). */
-export function workspaceRoutes(sandbox: Sandbox, apps: WorkspaceApps): Record<string, (body: unknown, query: URLSearchParams) => unknown> {
+export function workspaceRoutes(
+  sandbox: Sandbox,
+  apps: WorkspaceApps,
+): Record<string, (body: unknown, query: URLSearchParams) => unknown> {
   const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
   return {
     "GET /workspace": () => apps.view(),
@@ -360,7 +391,9 @@ export function workspaceRoutes(sandbox: Sandbox, apps: WorkspaceApps): Record<s
     // Holds one caller's queue requests a moment: the grader sees unambiguously whether a send came before the answer.
     "PUT /queue/delay": (body) => {
       const delay = body as { ms?: number; principalId?: string } | undefined;
-      sandbox.queue.setDelay(delay?.ms ? { ms: delay.ms, ...(delay.principalId ? { principalId: delay.principalId } : {}) } : null);
+      sandbox.queue.setDelay(
+        delay?.ms ? { ms: delay.ms, ...(delay.principalId ? { principalId: delay.principalId } : {}) } : null,
+      );
       return {};
     },
     // Removes the messages that carry these codes, and only those: how many each had.
@@ -370,7 +403,8 @@ export function workspaceRoutes(sandbox: Sandbox, apps: WorkspaceApps): Record<s
       const counts = Object.fromEntries(wanted.map((code) => [code, 0]));
       if (wanted.length === 0) return { counts };
       const removed = await sandbox.queue.removeWhere(queueName, (text) => wanted.some((code) => text.includes(code)));
-      for (const text of removed) for (const code of wanted) if (text.includes(code)) counts[code] = (counts[code] ?? 0) + 1;
+      for (const text of removed)
+        for (const code of wanted) if (text.includes(code)) counts[code] = (counts[code] ?? 0) + 1;
       return { counts };
     },
   };

@@ -28,7 +28,9 @@ export function workspaceClient(workshop: RunningWorkshop): WorkspaceClient {
     } catch (error) {
       // A launcher started before exercises existed has none of these routes.
       if (error instanceof Error && / answered 404 /.test(error.message)) {
-        throw new Error("The npm start that runs is older than this command: stop it (Ctrl-C) and run npm start again.");
+        throw new Error(
+          "The npm start that runs is older than this command: stop it (Ctrl-C) and run npm start again.",
+        );
       }
       throw error;
     }
@@ -39,6 +41,7 @@ export function workspaceClient(workshop: RunningWorkshop): WorkspaceClient {
     logs: async (step) => (await request<{ logs: string }>("GET", `/workspace/${step}/logs`)).logs,
     audit: async (after) => (await request<{ events: AuditEvent[] }>("GET", `/audit?after=${after}`)).events,
     setQueueDelay: async (delay) => void (await request("PUT", "/queue/delay", delay ?? {})),
-    removeCodes: async (codes) => (await request<{ counts: Record<string, number> }>("POST", "/queue/remove-codes", { codes })).counts,
+    removeCodes: async (codes) =>
+      (await request<{ counts: Record<string, number> }>("POST", "/queue/remove-codes", { codes })).counts,
   };
 }

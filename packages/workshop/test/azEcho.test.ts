@@ -20,13 +20,20 @@ afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
 function npm(...args: string[]): Promise<string> {
   return new Promise((resolve) => {
-    execFile("npm", args, { cwd: REPO_ROOT, env: { ...process.env, KEYLESS_SANDBOX_DIR: empty, NO_COLOR: "1" } }, (_error, stdout, stderr) => resolve(stdout + stderr));
+    execFile(
+      "npm",
+      args,
+      { cwd: REPO_ROOT, env: { ...process.env, KEYLESS_SANDBOX_DIR: empty, NO_COLOR: "1" } },
+      (_error, stdout, stderr) => resolve(stdout + stderr),
+    );
   });
 }
 
 /** Every Markdown file a learner reads: the lessons, the README, the steps' READMEs. */
 function learnerDocs(): { name: string; text: string }[] {
-  const docs = readdirSync(`${REPO_ROOT}docs`).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`);
+  const docs = readdirSync(`${REPO_ROOT}docs`)
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`);
   const steps = stepFolders().map((folder) => `steps/${folder.name}/README.md`);
   return ["README.md", ...docs, ...steps].map((name) => ({ name, text: readFileSync(`${REPO_ROOT}${name}`, "utf8") }));
 }
@@ -34,7 +41,21 @@ function learnerDocs(): { name: string; text: string }[] {
 describe("npm run --silent az", { timeout: 60_000 }, () => {
   it("echoes nothing of its command line, the key included", async () => {
     const key = randomBytes(30).toString("base64");
-    const output = await npm("run", "--silent", "az", "--", "keyvault", "secret", "set", "--vault-name", "keyless-kv", "--name", "third-party-api-key", "--value", key);
+    const output = await npm(
+      "run",
+      "--silent",
+      "az",
+      "--",
+      "keyvault",
+      "secret",
+      "set",
+      "--vault-name",
+      "keyless-kv",
+      "--name",
+      "third-party-api-key",
+      "--value",
+      key,
+    );
     expect(output).toContain("The sandbox is not running");
     expect(output).not.toContain(key);
     expect(output).not.toContain("keyvault secret set");
@@ -42,9 +63,27 @@ describe("npm run --silent az", { timeout: 60_000 }, () => {
 
   it("is needed: plain npm run az echoes the key, which is why the docs never use it", async () => {
     const key = randomBytes(30).toString("base64");
-    const output = await npm("run", "az", "--", "keyvault", "secret", "set", "--vault-name", "keyless-kv", "--name", "x", "--value", key);
+    const output = await npm(
+      "run",
+      "az",
+      "--",
+      "keyvault",
+      "secret",
+      "set",
+      "--vault-name",
+      "keyless-kv",
+      "--name",
+      "x",
+      "--value",
+      key,
+    );
     expect(output).toContain(key);
-    const plain = learnerDocs().flatMap(({ name, text }) => text.split("\n").filter((line) => /npm run az\b/.test(line)).map((line) => `${name}: ${line.trim()}`));
+    const plain = learnerDocs().flatMap(({ name, text }) =>
+      text
+        .split("\n")
+        .filter((line) => /npm run az\b/.test(line))
+        .map((line) => `${name}: ${line.trim()}`),
+    );
     expect(plain).toEqual([]);
   });
 });
@@ -63,7 +102,11 @@ describe("the az commands the docs run against the sandbox", { timeout: 120_000 
     const unknown: string[] = [];
     for (const command of commands) {
       const code = await new Promise<number>((resolve) =>
-        execFile(process.execPath, [`${REPO_ROOT}packages/sandbox/src/az/main.ts`, ...command.split(" "), "--help"], (error) => resolve(error ? Number(error.code ?? 1) : 0)),
+        execFile(
+          process.execPath,
+          [`${REPO_ROOT}packages/sandbox/src/az/main.ts`, ...command.split(" "), "--help"],
+          (error) => resolve(error ? Number(error.code ?? 1) : 0),
+        ),
       );
       if (code !== 0) unknown.push(command);
     }

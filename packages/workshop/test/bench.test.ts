@@ -34,9 +34,14 @@ interface Run {
 
 function bench(args: readonly string[], dir = stateDir()): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["src/bench.ts", ...args], { cwd: WORKSHOP, env: environment(dir), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      ["src/bench.ts", ...args],
+      { cwd: WORKSHOP, env: environment(dir), maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -49,7 +54,11 @@ const workshopDir = stateDir();
 
 beforeAll(async () => {
   realRun = bench(["--runs", "1", "--requests", "20", "--concurrency", "2", "--warmup", "5"]);
-  workshop = spawn(process.execPath, ["src/start.ts", "--free-ports", "01"], { cwd: WORKSHOP, env: environment(workshopDir), stdio: ["ignore", "pipe", "pipe"] });
+  workshop = spawn(process.execPath, ["src/start.ts", "--free-ports", "01"], {
+    cwd: WORKSHOP,
+    env: environment(workshopDir),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let text = "";
   await new Promise<void>((resolve, reject) => {
     workshop?.stdout?.on("data", (chunk: Buffer) => {
@@ -77,7 +86,8 @@ describe("npm run bench", () => {
   it("--help explains each option and the targets, and exits 0", async () => {
     const run = await bench(["--help"]);
     expect(run.code, run.output).toBe(0);
-    for (const option of ["--runs <n>", "--requests <n>", "--concurrency <n>", "--warmup <n>"]) expect(run.output).toContain(option);
+    for (const option of ["--runs <n>", "--requests <n>", "--concurrency <n>", "--warmup <n>"])
+      expect(run.output).toContain(option);
     expect(run.output).toMatch(/Targets \(on 2 idle cores\)/);
   });
 
@@ -102,7 +112,9 @@ describe("npm run bench", () => {
     expect(run.output).toMatch(/npm start is running/);
   });
 
-  it("a tiny real run prints every section, each figure beside its baseline as a ratio", { timeout: 240_000 }, async () => {
+  it("a tiny real run prints every section, each figure beside its baseline as a ratio", {
+    timeout: 240_000,
+  }, async () => {
     const run = await realRun;
     expect(run.code, run.output).toBe(0);
     for (const heading of [
@@ -116,8 +128,11 @@ describe("npm run bench", () => {
       expect(run.output).toContain(heading);
     }
     expect(run.output).toMatch(/step +req\/s +bare req\/s +ratio +target/);
-    expect(run.output).toMatch(/step +p50 ms +bare +ratio +p99 ms +bare +ratio +CPU ms\/req +bare +ratio +RSS MB +bare +ratio/);
-    for (const step of ["01", "02", "03", "04"]) expect(run.output).toMatch(new RegExp(`\\n +${step} .*[\\d.]+× +≥ 0\\.[68]× +(met|NOT MET)`));
+    expect(run.output).toMatch(
+      /step +p50 ms +bare +ratio +p99 ms +bare +ratio +CPU ms\/req +bare +ratio +RSS MB +bare +ratio/,
+    );
+    for (const step of ["01", "02", "03", "04"])
+      expect(run.output).toMatch(new RegExp(`\\n +${step} .*[\\d.]+× +≥ 0\\.[68]× +(met|NOT MET)`));
     expect(run.output).toMatch(/gateway \/ Azurite +[\d.]+×/);
     expect(run.output).toMatch(/with \/ without +[\d.]+×/);
     expect(run.output).toMatch(/≤ 1500 +(met|NOT MET)/);

@@ -40,8 +40,12 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
   it("npm start -- 01 3 --host 3=aks: prints a ready table with the time it took, the steps asked for and where they run", () => {
     expect(launcher.output()).toMatch(/keyless is running \(ready in [\d.]+ s\)/);
     expect(launcher.output()).toMatch(/step 01 +keys in code +http:\/\/localhost:\d+\/api\/v1\/getcode/);
-    expect(launcher.output()).toMatch(/step 03 +Key Vault \+ managed identity, on Azure Kubernetes Service \(workload identity\) +http:\/\/localhost:\d+\/api\/v1\/getcode/);
-    expect(launcher.output()).toMatch(/sandbox +AKS OIDC issuer +https:\/\/localhost:\d+\/[0-9a-f-]{36}\/[0-9a-f-]{36}\//);
+    expect(launcher.output()).toMatch(
+      /step 03 +Key Vault \+ managed identity, on Azure Kubernetes Service \(workload identity\) +http:\/\/localhost:\d+\/api\/v1\/getcode/,
+    );
+    expect(launcher.output()).toMatch(
+      /sandbox +AKS OIDC issuer +https:\/\/localhost:\d+\/[0-9a-f-]{36}\/[0-9a-f-]{36}\//,
+    );
     expect(launcher.output()).not.toMatch(/step 02|step 04/);
   });
 
@@ -52,7 +56,9 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     expect(run.output).toMatch(/✔ token service answers over HTTPS with a trusted certificate/);
     expect(run.output).toMatch(/✔ step 03 issues codes/);
     // npm start runs: the advice starts the step into it, not a second npm start that would clash on its ports.
-    expect(run.output).toMatch(/! step 02 is not running \(npm start was not asked for it\)\n\s+Start it with npm run restart -- 02/);
+    expect(run.output).toMatch(
+      /! step 02 is not running \(npm start was not asked for it\)\n\s+Start it with npm run restart -- 02/,
+    );
     expect(run.output).not.toContain("npm start -- 02");
     expect(run.output).toMatch(/All good\./);
   });
@@ -81,11 +87,14 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     expect(run.output).toMatch(/back to its seed/);
   });
 
-  it.each([["check.ts"], ["restart.ts"], ["reset.ts"], ["doctor.ts"], ["start.ts"]])("%s --help explains itself", async (file) => {
-    const run = await command(file, "--help");
-    expect(run.code).toBe(0);
-    expect(run.output).toMatch(/^Usage: npm (start|run \w+) --/m);
-  });
+  it.each([["check.ts"], ["restart.ts"], ["reset.ts"], ["doctor.ts"], ["start.ts"]])(
+    "%s --help explains itself",
+    async (file) => {
+      const run = await command(file, "--help");
+      expect(run.code).toBe(0);
+      expect(run.output).toMatch(/^Usage: npm (start|run \w+) --/m);
+    },
+  );
 
   it("npm start -- --host: only a managed identity step, only a known host", async () => {
     const step = await command("start.ts", "--host", "02=aks");
@@ -107,12 +116,17 @@ describe("without a running sandbox", () => {
   it("says to start it first (exit 2)", async () => {
     const empty = mkdtempSync(join(tmpdir(), "keyless-none-"));
     const run = await new Promise<Run>((resolve) => {
-      execFile(process.execPath, ["src/reset.ts"], { cwd: WORKSHOP, env: { ...env, KEYLESS_SANDBOX_DIR: empty } }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      execFile(
+        process.execPath,
+        ["src/reset.ts"],
+        { cwd: WORKSHOP, env: { ...env, KEYLESS_SANDBOX_DIR: empty } },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
       );
     });
     rmSync(empty, { recursive: true, force: true });
     expect(run.code).toBe(2);
-    expect(run.output).toContain("The sandbox is not running: start it in another terminal with npm start, then try again.");
+    expect(run.output).toContain(
+      "The sandbox is not running: start it in another terminal with npm start, then try again.",
+    );
   });
 });

@@ -16,7 +16,10 @@ function fixtureFromStep01(): string {
   const src = join(scratch, "src");
   cpSync(`${step01.dir}/src`, src, { recursive: true });
   const keyFile = join(src, "thirdPartyKey.ts");
-  writeFileSync(keyFile, readFileSync(keyFile, "utf8").replace(/= ".*";/, '= process.env["THIRD_PARTY_API_KEY"] ?? "";'));
+  writeFileSync(
+    keyFile,
+    readFileSync(keyFile, "utf8").replace(/= ".*";/, '= process.env["THIRD_PARTY_API_KEY"] ?? "";'),
+  );
   rmSync(join(src, "homePage.ts"));
   writeFileSync(join(src, "vault.ts"), "export const vault = true;\n");
   return src;
@@ -61,7 +64,10 @@ describe("the lesson diff", () => {
       process.env["NO_COLOR"] = "1";
       expect(colorizeDiff(patch)).toBe(patch);
     } finally {
-      for (const [name, value] of [["NO_COLOR", previous.noColor], ["FORCE_COLOR", previous.force]] as const) {
+      for (const [name, value] of [
+        ["NO_COLOR", previous.noColor],
+        ["FORCE_COLOR", previous.force],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -91,7 +97,9 @@ describe("npm run diff", () => {
   it("rejects an unknown step with the list of steps and exit code 2", () => {
     const result = run("07", "01");
     expect(result.status).toBe(2);
-    const steps = stepFolders().map((folder) => folder.step).join(", ");
+    const steps = stepFolders()
+      .map((folder) => folder.step)
+      .join(", ");
     expect(result.stderr).toContain(`No step 07. Steps: ${steps}.`);
   });
 

@@ -21,8 +21,11 @@ afterAll(async () => {
 
 function doctor(stateDir: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["src/doctor.ts"], { cwd: WORKSHOP, env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+    execFile(
+      process.execPath,
+      ["src/doctor.ts"],
+      { cwd: WORKSHOP, env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );
   });
 }
@@ -72,7 +75,9 @@ describe("npm run doctor", { timeout: 60_000 }, () => {
 
     const run = await doctor(stateDir);
     expect(run.code, run.output).toBe(1);
-    expect(run.output).toMatch(/✖ step 01 is not running: it stopped, or did not start\n\s+.*Start it again with npm run restart -- 01\./);
+    expect(run.output).toMatch(
+      /✖ step 01 is not running: it stopped, or did not start\n\s+.*Start it again with npm run restart -- 01\./,
+    );
     expect(run.output).toMatch(/✔ step 03 issues codes/);
     // Not asked for: worth a note, not a problem.
     expect(run.output).toMatch(/! step 02 is not running \(npm start was not asked for it\)/);

@@ -58,8 +58,17 @@ function run(file: string, args: readonly string[], cwd = WORKSHOP): Promise<Run
 const exercise = (...args: string[]) => run("src/cli/exercise.ts", args);
 const check = (...args: string[]) => run("src/check.ts", args);
 const az = (...args: string[]) => run("src/az/main.ts", args, join(REPO_ROOT, "packages/sandbox"));
-const queueCount = async () => (JSON.parse((await az("storage", "message", "count", "--queue-name", "code-requests")).output) as { approximateMessageCount: number }).approximateMessageCount;
-const endpoints = () => JSON.parse(readFileSync(join(stateDir, "endpoints.json"), "utf8")) as { workspace: Record<string, string>; control: { url: string; token: string } };
+const queueCount = async () =>
+  (
+    JSON.parse((await az("storage", "message", "count", "--queue-name", "code-requests")).output) as {
+      approximateMessageCount: number;
+    }
+  ).approximateMessageCount;
+const endpoints = () =>
+  JSON.parse(readFileSync(join(stateDir, "endpoints.json"), "utf8")) as {
+    workspace: Record<string, string>;
+    control: { url: string; token: string };
+  };
 const appDir = (name: string) => join(workspaceDir, name);
 /** Edits a file of the learner's app, as a learner saves it. */
 function edit(app: string, file: string, change: (text: string) => string): void {
@@ -97,7 +106,9 @@ describe("exercise 02: the key in Key Vault", () => {
   it("the untouched problem fails: the key is in the code, and the app never signed in", async () => {
     const graded = await check("02");
     expect(graded.code, graded.output).toBe(1);
-    expect(graded.output).toMatch(/✖ The third party's key is still written in src\/thirdPartyKey\.ts:\d+ \(the secret scanner finds it/);
+    expect(graded.output).toMatch(
+      /✖ The third party's key is still written in src\/thirdPartyKey\.ts:\d+ \(the secret scanner finds it/,
+    );
     expect(graded.output).toContain("✖ The sandbox saw no sign-in by your app since it started");
     expect(graded.output).toContain("✖ Exercise 02 is not done yet");
   });
@@ -105,7 +116,9 @@ describe("exercise 02: the key in Key Vault", () => {
   it("--solve applies the step and the role, printing the az command; then the check passes", async () => {
     const solved = await exercise("02", "--solve", "--yes");
     expect(solved.code, solved.output).toBe(0);
-    expect(solved.output).toContain(`$ npm run --silent az -- role assignment create --assignee ${WORKSPACE_SP} --role "Key Vault Secrets User" --scope ${VAULT}`);
+    expect(solved.output).toContain(
+      `$ npm run --silent az -- role assignment create --assignee ${WORKSPACE_SP} --role "Key Vault Secrets User" --scope ${VAULT}`,
+    );
     const graded = await check("02");
     expect(graded.code, graded.output).toBe(0);
     expect(graded.output).toContain("✔ Your app signed in as its service principal keyless-workspace-sp");
@@ -126,13 +139,17 @@ describe("exercise 03: managed identity", () => {
   });
 
   it("a wrong solution, the client secret kept in a .env: told when the app signed in with it, and what to remove", async () => {
-    edit("03-managed-identity", "src/config.ts", (text) => text.replace(/^\s*AZURE_(TENANT_ID|CLIENT_ID|CLIENT_SECRET): .*\n/gm, ""));
+    edit("03-managed-identity", "src/config.ts", (text) =>
+      text.replace(/^\s*AZURE_(TENANT_ID|CLIENT_ID|CLIENT_SECRET): .*\n/gm, ""),
+    );
     // The settings of exercise 02's app, as `az sandbox app-env` prints them for a .env file.
     const dotenv = await az("sandbox", "app-env", "--name", "keyless-workspace-02", "--format", "dotenv");
     writeFileSync(join(appDir("03-managed-identity"), ".env"), dotenv.output);
     const graded = await check("03");
     expect(graded.code, graded.output).toBe(1);
-    expect(graded.output).toMatch(/✖ Your app signed in with a client secret at \d\d:\d\d:\d\d, as keyless-workspace-sp; step 03 wants its managed identity\./);
+    expect(graded.output).toMatch(
+      /✖ Your app signed in with a client secret at \d\d:\d\d:\d\d, as keyless-workspace-sp; step 03 wants its managed identity\./,
+    );
     expect(graded.output).toContain("Remove AZURE_CLIENT_SECRET (and AZURE_CLIENT_ID, AZURE_TENANT_ID) from .env");
     expect(graded.output).toMatch(/✖ \.env:\d+ still needs a client secret/);
   });
@@ -142,8 +159,12 @@ describe("exercise 03: managed identity", () => {
     expect(solved.code, solved.output).toBe(0);
     expect(solved.output).toMatch(/removed +\.env/);
     // The learner's secret is never shown again, not even in the diff.
-    expect(solved.output).not.toContain(SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.secret ?? "?");
-    expect(solved.output).toContain(`$ npm run --silent az -- role assignment create --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`);
+    expect(solved.output).not.toContain(
+      SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.secret ?? "?",
+    );
+    expect(solved.output).toContain(
+      `$ npm run --silent az -- role assignment create --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
+    );
     const graded = await check("03");
     expect(graded.code, graded.output).toBe(0);
     expect(graded.output).toMatch(/✔ Your app signed in with its managed identity \(keyless-workspace-03\)/);
@@ -157,39 +178,111 @@ describe("exercise 04: a queue message per code", () => {
     expect((await exercise("04")).code).toBe(0);
     const graded = await check("04");
     expect(graded.code, graded.output).toBe(1);
-    expect(graded.output).toMatch(/✖ At \d\d:\d\d:\d\d Key Vault refused your app's identity \(keyless-workspace-04, its managed identity\) with 403 ForbiddenByRbac/);
-    expect(graded.output).toContain(`npm run --silent az -- role assignment create --assignee ${identity} --role "Key Vault Secrets User" --scope ${VAULT}`);
+    expect(graded.output).toMatch(
+      /✖ At \d\d:\d\d:\d\d Key Vault refused your app's identity \(keyless-workspace-04, its managed identity\) with 403 ForbiddenByRbac/,
+    );
+    expect(graded.output).toContain(
+      `npm run --silent az -- role assignment create --assignee ${identity} --role "Key Vault Secrets User" --scope ${VAULT}`,
+    );
   });
 
   it("a wrong solution, sending after answering: told when it answered and when the message was sent", async () => {
     const solution = join(REPO_ROOT, "steps/04-queue/src");
-    for (const file of ["app.ts", "config.ts", "queue.ts", "server.ts"]) writeFileSync(join(appDir("04-queue"), "src", file), readFileSync(join(solution, file), "utf8"));
-    edit("04-queue", "src/app.ts", (text) => text.replace(/(\s*)await codeQueue\.send\(issued\);([\s\S]*?res\.json\(issued\);)/, "$2$1await codeQueue.send(issued);"));
-    for (const [role, scope] of [["Key Vault Secrets User", VAULT], ["Storage Queue Data Message Sender", QUEUE]] as const) {
-      const granted = await az("role", "assignment", "create", "--assignee", identity, "--role", role, "--scope", scope, "-o", "none");
+    for (const file of ["app.ts", "config.ts", "queue.ts", "server.ts"])
+      writeFileSync(join(appDir("04-queue"), "src", file), readFileSync(join(solution, file), "utf8"));
+    edit("04-queue", "src/app.ts", (text) =>
+      text.replace(
+        /(\s*)await codeQueue\.send\(issued\);([\s\S]*?res\.json\(issued\);)/,
+        "$2$1await codeQueue.send(issued);",
+      ),
+    );
+    for (const [role, scope] of [
+      ["Key Vault Secrets User", VAULT],
+      ["Storage Queue Data Message Sender", QUEUE],
+    ] as const) {
+      const granted = await az(
+        "role",
+        "assignment",
+        "create",
+        "--assignee",
+        identity,
+        "--role",
+        role,
+        "--scope",
+        scope,
+        "-o",
+        "none",
+      );
       expect(granted.code, granted.output).toBe(0);
     }
     const graded = await check("04");
     expect(graded.code, graded.output).toBe(1);
-    expect(graded.output).toMatch(/✖ Your app answered \w{3}-\d+-\w{3} at [\d:.]+ and its queue message was sent at [\d:.]+: after the answer/);
-    expect(graded.output).toContain("Queue first, answer second: await codeQueue.send(issued) before res.json(issued).");
+    expect(graded.output).toMatch(
+      /✖ Your app answered \w{3}-\d+-\w{3} at [\d:.]+ and its queue message was sent at [\d:.]+: after the answer/,
+    );
+    expect(graded.output).toContain(
+      "Queue first, answer second: await codeQueue.send(issued) before res.json(issued).",
+    );
   });
 
   it("a wrong solution, a wider role: told which role reaches too far, and the commands that fix it", async () => {
-    writeFileSync(join(appDir("04-queue"), "src/app.ts"), readFileSync(join(REPO_ROOT, "steps/04-queue/src/app.ts"), "utf8"));
-    expect((await az("role", "assignment", "delete", "--assignee", identity, "--role", "Storage Queue Data Message Sender", "--scope", QUEUE, "-o", "none")).code).toBe(0);
-    expect((await az("role", "assignment", "create", "--assignee", identity, "--role", "Storage Queue Data Contributor", "--scope", ACCOUNT, "-o", "none")).code).toBe(0);
+    writeFileSync(
+      join(appDir("04-queue"), "src/app.ts"),
+      readFileSync(join(REPO_ROOT, "steps/04-queue/src/app.ts"), "utf8"),
+    );
+    expect(
+      (
+        await az(
+          "role",
+          "assignment",
+          "delete",
+          "--assignee",
+          identity,
+          "--role",
+          "Storage Queue Data Message Sender",
+          "--scope",
+          QUEUE,
+          "-o",
+          "none",
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await az(
+          "role",
+          "assignment",
+          "create",
+          "--assignee",
+          identity,
+          "--role",
+          "Storage Queue Data Contributor",
+          "--scope",
+          ACCOUNT,
+          "-o",
+          "none",
+        )
+      ).code,
+    ).toBe(0);
     const graded = await check("04");
     expect(graded.code, graded.output).toBe(1);
-    expect(graded.output).toContain("✖ Your app's identity (keyless-workspace-04) has more access than the lesson gives it: Storage Queue Data Contributor on the storage account devstoreaccount1.");
-    expect(graded.output).toContain(`npm run --silent az -- role assignment delete --assignee ${identity} --role "Storage Queue Data Contributor" --scope ${ACCOUNT}`);
-    expect(graded.output).toContain(`npm run --silent az -- role assignment create --assignee ${identity} --role "Storage Queue Data Message Sender" --scope ${QUEUE}`);
+    expect(graded.output).toContain(
+      "✖ Your app's identity (keyless-workspace-04) has more access than the lesson gives it: Storage Queue Data Contributor on the storage account devstoreaccount1.",
+    );
+    expect(graded.output).toContain(
+      `npm run --silent az -- role assignment delete --assignee ${identity} --role "Storage Queue Data Contributor" --scope ${ACCOUNT}`,
+    );
+    expect(graded.output).toContain(
+      `npm run --silent az -- role assignment create --assignee ${identity} --role "Storage Queue Data Message Sender" --scope ${QUEUE}`,
+    );
   });
 
   it("--solve puts the lesson's role in place of the wider one; the check passes and leaves the learner's own messages", async () => {
     const solved = await exercise("04", "--solve", "--yes");
     expect(solved.code, solved.output).toBe(0);
-    expect(solved.output).toContain(`$ npm run --silent az -- role assignment delete --assignee ${identity} --role "Storage Queue Data Contributor" --scope ${ACCOUNT}`);
+    expect(solved.output).toContain(
+      `$ npm run --silent az -- role assignment delete --assignee ${identity} --role "Storage Queue Data Contributor" --scope ${ACCOUNT}`,
+    );
     // The learner's own code, and its message in the queue: the check must leave it there.
     const mine = await fetch(`${endpoints().workspace["04"]}/api/v1/getcode`);
     expect(mine.status).toBe(200);
@@ -216,21 +309,28 @@ describe("after the exercises", () => {
     const progress = await run("src/cli/progress.ts", []);
     expect(progress.code, progress.output).toBe(0);
     expect(progress.output).toMatch(/lesson 01 .*no exercise/);
-    for (const step of ["02", "03", "04"]) expect(progress.output).toMatch(new RegExp(`lesson ${step} .*passed today \\d\\d:\\d\\d \\(after --solve\\)`));
+    for (const step of ["02", "03", "04"])
+      expect(progress.output).toMatch(new RegExp(`lesson ${step} .*passed today \\d\\d:\\d\\d \\(after --solve\\)`));
     expect(progress.output).toContain("Every exercise passes.");
   });
 
   it("--reset starts over: the problem's code again, and no role left for the identity", async () => {
     const reset = await exercise("03", "--reset", "--yes");
     expect(reset.code, reset.output).toBe(0);
-    expect(reset.output).toContain(`$ npm run --silent az -- role assignment delete --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`);
+    expect(reset.output).toContain(
+      `$ npm run --silent az -- role assignment delete --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
+    );
     expect(readFileSync(join(appDir("03-managed-identity"), "src/config.ts"), "utf8")).toContain("🐨 Exercise 03");
     expect((await run("src/cli/progress.ts", [])).output).toMatch(/lesson 03 .*in progress/);
   });
 
   it("the audit log holds no secret: no client secret, no key, no identity header", async () => {
     const { control } = endpoints();
-    const secrets = ((await (await fetch(`${control.url}/secrets`, { headers: { authorization: `Bearer ${control.token}` } })).json()) as { secrets: string[] }).secrets;
+    const secrets = (
+      (await (
+        await fetch(`${control.url}/secrets`, { headers: { authorization: `Bearer ${control.token}` } })
+      ).json()) as { secrets: string[] }
+    ).secrets;
     const all = [...secrets, ...SEED.servicePrincipals.map((sp) => sp.secret)];
     expect(all.length).toBeGreaterThan(3);
     const log = readFileSync(join(stateDir, "audit.jsonl"), "utf8");

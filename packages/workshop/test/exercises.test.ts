@@ -10,7 +10,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { structuredPatch } from "diff";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXERCISE_STEPS, applyInstructions, diffFiles, loadExercise, maskDotenv, problemFiles, replaceFiles, solutionFiles, workspaceFiles } from "../src/exercises.ts";
+import {
+  EXERCISE_STEPS,
+  applyInstructions,
+  diffFiles,
+  loadExercise,
+  maskDotenv,
+  problemFiles,
+  replaceFiles,
+  solutionFiles,
+  workspaceFiles,
+} from "../src/exercises.ts";
 import { clientSecretUses } from "../src/grade.ts";
 import { compareRoles } from "../src/roles.ts";
 import { stepDir } from "../src/stepFolders.ts";
@@ -77,16 +87,25 @@ describe.each(EXERCISE_STEPS)("exercise %s", (step) => {
 
   it("grants roles the sandbox knows, on the vault or the queue", () => {
     expect(exercise.roles.length).toBeGreaterThan(0);
-    for (const grant of exercise.roles) expect(["Key Vault Secrets User", "Storage Queue Data Message Sender"]).toContain(grant.role);
+    for (const grant of exercise.roles)
+      expect(["Key Vault Secrets User", "Storage Queue Data Message Sender"]).toContain(grant.role);
   });
 });
 
 describe("the pieces the exercises are made of", () => {
   it("an anchor must be in exactly one line", () => {
     const files = new Map([["src/a.ts", "one\ntwo\ntwo\n"]]);
-    expect(() => applyInstructions(files, [{ file: "src/a.ts", before: "two", lines: ["// x"] }])).toThrow(/in 2 lines/);
-    expect(() => applyInstructions(files, [{ file: "src/a.ts", after: "three", lines: ["// x"] }])).toThrow(/in 0 lines/);
-    expect(applyInstructions(new Map([["src/a.ts", "  one\n"]]), [{ file: "src/a.ts", after: "one", lines: ["// x"] }]).get("src/a.ts")).toBe("  one\n  // x\n");
+    expect(() => applyInstructions(files, [{ file: "src/a.ts", before: "two", lines: ["// x"] }])).toThrow(
+      /in 2 lines/,
+    );
+    expect(() => applyInstructions(files, [{ file: "src/a.ts", after: "three", lines: ["// x"] }])).toThrow(
+      /in 0 lines/,
+    );
+    expect(
+      applyInstructions(new Map([["src/a.ts", "  one\n"]]), [{ file: "src/a.ts", after: "one", lines: ["// x"] }]).get(
+        "src/a.ts",
+      ),
+    ).toBe("  one\n  // x\n");
   });
 
   it("a diff names added and deleted files as git does", () => {
@@ -103,18 +122,31 @@ describe("the pieces the exercises are made of", () => {
 
   it("a client secret is needed by code that requires or reads it, or a .env that sets it; not by a message or a comment", () => {
     const files = new Map([
-      ["src/config.ts", '  AZURE_CLIENT_SECRET: z.string().min(1),\n  // AZURE_CLIENT_SECRET: gone\n  const hint = "set AZURE_CLIENT_SECRET";\n'],
+      [
+        "src/config.ts",
+        '  AZURE_CLIENT_SECRET: z.string().min(1),\n  // AZURE_CLIENT_SECRET: gone\n  const hint = "set AZURE_CLIENT_SECRET";\n',
+      ],
       ["src/other.ts", 'const s = process.env["AZURE_CLIENT_SECRET"];\nnew ClientSecretCredential(a, b, c);\n'],
       [".env", "# AZURE_CLIENT_SECRET=old\nAZURE_CLIENT_SECRET=x\n"],
     ]);
-    expect(clientSecretUses(files).map((use) => `${use.file}:${use.line}`)).toEqual(["src/config.ts:1", "src/other.ts:1", "src/other.ts:2", ".env:2"]);
+    expect(clientSecretUses(files).map((use) => `${use.file}:${use.line}`)).toEqual([
+      "src/config.ts:1",
+      "src/other.ts:1",
+      "src/other.ts:2",
+      ".env:2",
+    ]);
   });
 
   it("a start-up failure in one sentence: the app's own words, or Node's error with the file and line", () => {
     const dir = "/home/learner/keyless/workspace/03-managed-identity";
-    expect(describeStartFailure(new Error("The step exited with 1 before listening:\nDid not start: Environment: AZURE_TENANT_ID is not set.\n"), dir)).toBe(
-      "Environment: AZURE_TENANT_ID is not set.",
-    );
+    expect(
+      describeStartFailure(
+        new Error(
+          "The step exited with 1 before listening:\nDid not start: Environment: AZURE_TENANT_ID is not set.\n",
+        ),
+        dir,
+      ),
+    ).toBe("Environment: AZURE_TENANT_ID is not set.");
     const syntax = `The step exited with 1 before listening:\nfile://${dir}/src/config.ts:20\n  x: ,\n     ^\n\nSyntaxError [ERR_INVALID_TYPESCRIPT_SYNTAX]: Expression expected\n    at parseTypeScript (node:internal/modules/typescript:72:36)\n`;
     expect(describeStartFailure(new Error(syntax), dir)).toBe("src/config.ts:20: SyntaxError: Expression expected");
   });
@@ -126,10 +158,28 @@ describe("the pieces the exercises are made of", () => {
     const queue = `${account}/queueServices/default/queues/q`;
     const view: WorkspaceView = { apps: [], scopes: { vault, queue }, queueName: "q" };
     const app = (roles: WorkspaceAppState["roles"]) => ({ roles }) as WorkspaceAppState;
-    const exact = compareRoles(exercise, app([{ role: "Key Vault Secrets User", scope: `${vault}/secrets/k` }, { role: "Storage Queue Data Message Sender", scope: queue }]), view);
+    const exact = compareRoles(
+      exercise,
+      app([
+        { role: "Key Vault Secrets User", scope: `${vault}/secrets/k` },
+        { role: "Storage Queue Data Message Sender", scope: queue },
+      ]),
+      view,
+    );
     expect(exact).toEqual({ missing: [], tooWide: [] });
-    const wide = compareRoles(exercise, app([{ role: "Key Vault Secrets User", scope: vault }, { role: "Storage Queue Data Message Sender", scope: account }, { role: "Storage Queue Data Contributor", scope: queue }]), view);
-    expect(wide.tooWide.map((held) => held.role)).toEqual(["Storage Queue Data Message Sender", "Storage Queue Data Contributor"]);
+    const wide = compareRoles(
+      exercise,
+      app([
+        { role: "Key Vault Secrets User", scope: vault },
+        { role: "Storage Queue Data Message Sender", scope: account },
+        { role: "Storage Queue Data Contributor", scope: queue },
+      ]),
+      view,
+    );
+    expect(wide.tooWide.map((held) => held.role)).toEqual([
+      "Storage Queue Data Message Sender",
+      "Storage Queue Data Contributor",
+    ]);
     expect(wide.missing).toEqual([{ role: "Storage Queue Data Message Sender", scope: queue }]);
   });
 });
@@ -138,9 +188,15 @@ describe("the commands", () => {
   const command = (file: string, ...args: string[]) =>
     new Promise<{ code: number; output: string }>((resolve) => {
       // A workspace of its own: these commands never touch the real one.
-      const env = { ...process.env, KEYLESS_WORKSPACE_DIR: mkdtempSync(join(tmpdir(), "keyless-exercise-cli-")), NO_COLOR: "1" };
+      const env = {
+        ...process.env,
+        KEYLESS_WORKSPACE_DIR: mkdtempSync(join(tmpdir(), "keyless-exercise-cli-")),
+        NO_COLOR: "1",
+      };
       temporary.push(env.KEYLESS_WORKSPACE_DIR);
-      execFile(process.execPath, [file, ...args], { cwd: WORKSHOP, env }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }));
+      execFile(process.execPath, [file, ...args], { cwd: WORKSHOP, env }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      );
     });
 
   it.each([["src/cli/exercise.ts"], ["src/cli/progress.ts"]])("%s --help explains itself", async (file) => {

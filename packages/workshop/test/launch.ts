@@ -19,7 +19,11 @@ export interface LaunchedWorkshop {
 
 /** Starts `src/start.ts --free-ports <args>` and resolves once its ready table is printed. */
 export async function launchWorkshop(args: readonly string[], env: NodeJS.ProcessEnv): Promise<LaunchedWorkshop> {
-  const child = spawn(process.execPath, ["src/start.ts", "--free-ports", ...args], { cwd: WORKSHOP, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["src/start.ts", "--free-ports", ...args], {
+    cwd: WORKSHOP,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const stop = async () => {

@@ -44,7 +44,9 @@ describe("the lessons' generated code blocks", () => {
   it("show the taught files as one diff first, the supporting files folded under their own heading", async () => {
     const markdown = await updateBlocks("<!-- keyless:diff 02 03 -->\n", stepFolders());
     const diff = markdown.indexOf("```diff\ndiff --git a/src/config.ts");
-    const folded = markdown.indexOf("<details>\n<summary>Supporting files, not the lesson: start-up diagnostics (<code>src/startupError.ts</code>)</summary>");
+    const folded = markdown.indexOf(
+      "<details>\n<summary>Supporting files, not the lesson: start-up diagnostics (<code>src/startupError.ts</code>)</summary>",
+    );
     expect(diff).toBeGreaterThan(0);
     expect(folded).toBeGreaterThan(diff);
     expect(markdown.slice(folded)).toContain("diff --git a/src/startupError.ts b/src/startupError.ts");

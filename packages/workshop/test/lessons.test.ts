@@ -11,7 +11,8 @@ const HEADINGS = ["Goal", "Concept", "What changed", "Run", "Try it", "Verify", 
 const lessons = readdirSync(`${REPO_ROOT}docs`).filter((name) => /^0[1-4]-.*\.md$/.test(name));
 const read = (name: string) => readFileSync(`${REPO_ROOT}docs/${name}`, "utf8");
 const headings = (markdown: string) => [...markdown.matchAll(/^## (.+)$/gm)].map((match) => match[1]?.trim() ?? "");
-const section = (markdown: string, title: string) => markdown.split(/^## /m).find((part) => part.startsWith(`${title}\n`)) ?? "";
+const section = (markdown: string, title: string) =>
+  markdown.split(/^## /m).find((part) => part.startsWith(`${title}\n`)) ?? "";
 
 describe("the lessons", () => {
   it("are the four steps'", () => {
@@ -47,7 +48,11 @@ describe("the lessons", () => {
         .filter((piece) => piece.length >= 12);
       const quoted = yours.split("\n").filter((text) => /^\s+[✔✖!] /.test(text));
       expect(quoted.length).toBeGreaterThan(3);
-      for (const line of quoted) expect(pieces.some((piece) => line.includes(piece)), `not the grader's words: ${line.trim()}`).toBe(true);
+      for (const line of quoted)
+        expect(
+          pieces.some((piece) => line.includes(piece)),
+          `not the grader's words: ${line.trim()}`,
+        ).toBe(true);
     });
   }
 });

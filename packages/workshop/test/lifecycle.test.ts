@@ -112,8 +112,18 @@ interface Launch {
 function launch(args: readonly string[], options: { viaNpm?: boolean; env?: Record<string, string> } = {}): Launch {
   const dir = stateDir();
   const child = options.viaNpm
-    ? spawn("npm", ["start", "--", ...args], { cwd: REPO_ROOT, env: environment(dir, options.env), stdio: ["ignore", "pipe", "pipe"], detached: true })
-    : spawn(process.execPath, ["src/start.ts", ...args], { cwd: WORKSHOP, env: environment(dir, options.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+    ? spawn("npm", ["start", "--", ...args], {
+        cwd: REPO_ROOT,
+        env: environment(dir, options.env),
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      })
+    : spawn(process.execPath, ["src/start.ts", ...args], {
+        cwd: WORKSHOP,
+        env: environment(dir, options.env),
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -141,9 +151,18 @@ function launch(args: readonly string[], options: { viaNpm?: boolean; env?: Reco
 async function readyTree(started: Launch): Promise<Proc[]> {
   await started.ready;
   const tree = processTree(started.child.pid ?? 0);
-  expect(tree.some((proc) => proc.command.includes("src/start.ts")), JSON.stringify(tree)).toBe(true);
-  expect(tree.some((proc) => proc.command.includes("azurite")), JSON.stringify(tree)).toBe(true);
-  expect(tree.some((proc) => proc.command.includes("src/server.ts")), JSON.stringify(tree)).toBe(true);
+  expect(
+    tree.some((proc) => proc.command.includes("src/start.ts")),
+    JSON.stringify(tree),
+  ).toBe(true);
+  expect(
+    tree.some((proc) => proc.command.includes("azurite")),
+    JSON.stringify(tree),
+  ).toBe(true);
+  expect(
+    tree.some((proc) => proc.command.includes("src/server.ts")),
+    JSON.stringify(tree),
+  ).toBe(true);
   return tree;
 }
 
@@ -155,11 +174,19 @@ interface Run {
 /** A learner's command, `npm run <script> -- <args>`, from the repository's root. */
 function npmRun(dir: string, script: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile("npm", ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])], { cwd: REPO_ROOT, env: environment(dir) }, (error, stdout, stderr) => {
-      // npm's own warnings about this machine's npm configuration are not the command's output.
-      const output = (stdout + stderr).split("\n").filter((line) => line.trim() && !/^npm (warn|notice)/.test(line)).join("\n");
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output });
-    });
+    execFile(
+      "npm",
+      ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])],
+      { cwd: REPO_ROOT, env: environment(dir) },
+      (error, stdout, stderr) => {
+        // npm's own warnings about this machine's npm configuration are not the command's output.
+        const output = (stdout + stderr)
+          .split("\n")
+          .filter((line) => line.trim() && !/^npm (warn|notice)/.test(line))
+          .join("\n");
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output });
+      },
+    );
   });
 }
 
@@ -172,21 +199,25 @@ async function holdPort(): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-const STALE = /the sandbox is not running \(an npm start that did not stop cleanly left its endpoints file behind; removed now\)/i;
+const STALE =
+  /the sandbox is not running \(an npm start that did not stop cleanly left its endpoints file behind; removed now\)/i;
 
 describe.skipIf(!onLinux)("the launcher stops everything it started", () => {
-  it.each(["SIGINT", "SIGTERM", "SIGHUP"] as const)("%s to the launcher: every process it started ends, and endpoints.json is removed", async (signal) => {
-    const started = launch(["--free-ports", "01"]);
-    const tree = await readyTree(started);
-    const file = join(started.dir, "endpoints.json");
-    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ pid: started.child.pid });
+  it.each(["SIGINT", "SIGTERM", "SIGHUP"] as const)(
+    "%s to the launcher: every process it started ends, and endpoints.json is removed",
+    async (signal) => {
+      const started = launch(["--free-ports", "01"]);
+      const tree = await readyTree(started);
+      const file = join(started.dir, "endpoints.json");
+      expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ pid: started.child.pid });
 
-    started.child.kill(signal);
-    const [code] = await started.exited;
-    expect(code, started.output()).toBe(0);
-    expect(await survivorsAfter(tree)).toEqual([]);
-    expect(existsSync(file)).toBe(false);
-  });
+      started.child.kill(signal);
+      const [code] = await started.exited;
+      expect(code, started.output()).toBe(0);
+      expect(await survivorsAfter(tree)).toEqual([]);
+      expect(existsSync(file)).toBe(false);
+    },
+  );
 
   it("SIGTERM to npm start's npm process (not its group): no process it started survives", async () => {
     const started = launch(["01", "--free-ports"], { viaNpm: true });
@@ -206,7 +237,9 @@ describe.skipIf(!onLinux)("the launcher stops everything it started", () => {
     started.child.kill("SIGUSR2");
     const [code] = await started.exited;
     expect(code).toBe(1);
-    expect(started.output()).toMatch(/^✖ npm start stopped on an unexpected error: injected fault\. Run npm run doctor, then npm start again\.$/m);
+    expect(started.output()).toMatch(
+      /^✖ npm start stopped on an unexpected error: injected fault\. Run npm run doctor, then npm start again\.$/m,
+    );
     expect(started.output()).not.toMatch(/\n\s+at /);
     expect(await survivorsAfter(tree)).toEqual([]);
     expect(existsSync(join(started.dir, "endpoints.json"))).toBe(false);
@@ -246,7 +279,11 @@ describe("ports that are taken", () => {
     const started = launch(["--free-ports", "--port", `01=${port}`, "01"]);
     await started.ready;
     const output = started.output();
-    expect(output).toMatch(new RegExp(`step 01 +keys in code +✖ Not started\\. Port ${port} is in use by another program \\(.*${port} shows which\\): stop it, then npm run restart -- 01\\.`));
+    expect(output).toMatch(
+      new RegExp(
+        `step 01 +keys in code +✖ Not started\\. Port ${port} is in use by another program \\(.*${port} shows which\\): stop it, then npm run restart -- 01\\.`,
+      ),
+    );
     expect(output).toMatch(/keyless is running, but no step started/);
     expect(output).not.toMatch(/keyless is running \(ready/);
     // The step's own advice (set PORT) means nothing under npm start.
@@ -261,9 +298,16 @@ describe("ports that are taken", () => {
     const started = launch(["--free-ports", "--port", `vault=${port}`, "01"]);
     const [code] = await started.exited;
     expect(code, started.output()).toBe(1);
-    const lines = started.output().split("\n").filter((line) => line.trim());
+    const lines = started
+      .output()
+      .split("\n")
+      .filter((line) => line.trim());
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^✖ Port ${port} \\(Key Vault\\) is in use by another program \\(.*:${port} shows which\\): stop it, then npm start again\\.$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^✖ Port ${port} \\(Key Vault\\) is in use by another program \\(.*:${port} shows which\\): stop it, then npm start again\\.$`,
+      ),
+    );
     expect(existsSync(join(started.dir, "endpoints.json"))).toBe(false);
   });
 });
@@ -272,6 +316,8 @@ describe("with nothing running", () => {
   it("npm run check says the sandbox is not running (exit 2), never 0 of 0 checks", async () => {
     const run = await npmRun(stateDir(), "check");
     expect(run.code).toBe(2);
-    expect(run.output).toBe("✖ The sandbox is not running: start it in another terminal with npm start, then try again.");
+    expect(run.output).toBe(
+      "✖ The sandbox is not running: start it in another terminal with npm start, then try again.",
+    );
   });
 });

@@ -15,7 +15,9 @@ interface LockedPackage {
   readonly os?: readonly string[];
   readonly cpu?: readonly string[];
 }
-const lock = JSON.parse(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8")) as { packages: Readonly<Record<string, LockedPackage>> };
+const lock = JSON.parse(readFileSync(join(REPO_ROOT, "package-lock.json"), "utf8")) as {
+  packages: Readonly<Record<string, LockedPackage>>;
+};
 
 /** Where npm would find `name` for the package at `from` (its own node_modules, then each folder above). */
 function resolve(from: string, name: string): LockedPackage | undefined {
@@ -47,7 +49,9 @@ describe("the lock file", () => {
         return found?.os && found.cpu ? [found] : [];
       });
       if (natives.length === 0) continue;
-      const covered = new Set(natives.flatMap((native) => (native.os ?? []).flatMap((os) => (native.cpu ?? []).map((cpu) => `${os} ${cpu}`))));
+      const covered = new Set(
+        natives.flatMap((native) => (native.os ?? []).flatMap((os) => (native.cpu ?? []).map((cpu) => `${os} ${cpu}`))),
+      );
       for (const target of targets) if (!covered.has(target)) gaps.push(`${path}: ${target}`);
     }
     expect(gaps).toEqual([]);

@@ -15,9 +15,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe("the secret scan", () => {
   it("finds step 01's hard-coded key, with its file and line, and masks it", async () => {
     const findings = await scanSteps([step01]);
-    const keyLine = readFileSync(`${step01.dir}/${KEY_FILE}`, "utf8").split("\n").findIndex((line) => line.includes("THIRD_PARTY_API_KEY =")) + 1;
+    const keyLine =
+      readFileSync(`${step01.dir}/${KEY_FILE}`, "utf8")
+        .split("\n")
+        .findIndex((line) => line.includes("THIRD_PARTY_API_KEY =")) + 1;
     expect(findings).toEqual([
-      expect.objectContaining({ file: `steps/${step01.name}/${KEY_FILE}`, line: keyLine, ruleId: "@secretlint/secretlint-rule-pattern" }),
+      expect.objectContaining({
+        file: `steps/${step01.name}/${KEY_FILE}`,
+        line: keyLine,
+        ruleId: "@secretlint/secretlint-rule-pattern",
+      }),
     ]);
     const [finding] = findings;
     expect(finding?.message).toContain("API key assigned in code");
@@ -42,7 +49,10 @@ describe("the secret scan", () => {
 
   it("finds a key under another name and in another file type", async () => {
     const settings = join(scratch, "local.settings.json");
-    writeFileSync(settings, JSON.stringify({ Values: { PaymentsApiToken: "Q2hhbmdlTWUtOTg3NjU0MzIxMEFiQ2RFZg==" } }, null, 2));
+    writeFileSync(
+      settings,
+      JSON.stringify({ Values: { PaymentsApiToken: "Q2hhbmdlTWUtOTg3NjU0MzIxMEFiQ2RFZg==" } }, null, 2),
+    );
     expect(await scanFiles([settings])).toEqual([expect.objectContaining({ line: 3 })]);
   });
 
@@ -63,7 +73,11 @@ describe("the secret scan", () => {
 
 describe("npm run scan:secrets", () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["src/cli/scanSecrets.ts", ...args], { cwd: `${REPO_ROOT}packages/workshop`, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    spawnSync(process.execPath, ["src/cli/scanSecrets.ts", ...args], {
+      cwd: `${REPO_ROOT}packages/workshop`,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
 
   it("reports the key readably and exits 1", () => {
     const result = run("01");

@@ -45,11 +45,15 @@ describe("the site", () => {
     const lesson01 = readFileSync(join(outDir, "01-keys-in-code.html"), "utf8");
     expect(lesson01).toContain("steps/01-keys-in-code/src/thirdPartyKey.ts");
     expect(lesson01).toContain("THIRD_PARTY_API_KEY");
-    const withDiff = site.pages.filter((page) => readFileSync(join(outDir, page), "utf8").includes('class="d2h-wrapper'));
+    const withDiff = site.pages.filter((page) =>
+      readFileSync(join(outDir, page), "utf8").includes('class="d2h-wrapper'),
+    );
     expect(withDiff.length).toBeGreaterThan(0);
     // Lesson 03: the taught files in the diff, start-up diagnostics folded under their own summary; no Markdown copy.
     const lesson03 = readFileSync(join(outDir, "03-managed-identity.html"), "utf8");
-    const folded = lesson03.indexOf('<details class="supporting-files"><summary>Supporting files, not the lesson: start-up diagnostics (src/startupError.ts)</summary>');
+    const folded = lesson03.indexOf(
+      '<details class="supporting-files"><summary>Supporting files, not the lesson: start-up diagnostics (src/startupError.ts)</summary>',
+    );
     expect(folded).toBeGreaterThan(lesson03.indexOf("src/config.ts"));
     expect(lesson03.indexOf("startupError.ts", lesson03.indexOf('class="lesson-diff"'))).toBeGreaterThanOrEqual(folded);
     expect(lesson03).not.toContain('class="language-diff"');

@@ -33,7 +33,8 @@ const lessons = readLessons(`${REPO_ROOT}docs`);
 
 const hasChromium = existsSync(CHROMIUM);
 const missing = `no Chromium at ${CHROMIUM}: install it with apt-get install chromium (or set KEYLESS_CHROMIUM)`;
-if (!hasChromium && !process.env["CI"]) console.warn(`Skipping the site's browser test: ${missing}. With CI set, this fails instead.`);
+if (!hasChromium && !process.env["CI"])
+  console.warn(`Skipping the site's browser test: ${missing}. With CI set, this fails instead.`);
 
 // In CI a missing browser is a failure, not a skip: the site would go untested.
 if (!hasChromium && process.env["CI"]) {
@@ -74,7 +75,8 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on("request", (request) => {
-      if (!request.url().startsWith(origin) && !request.url().startsWith("data:")) problems.push(`off-site request: ${request.url()}`);
+      if (!request.url().startsWith(origin) && !request.url().startsWith("data:"))
+        problems.push(`off-site request: ${request.url()}`);
     });
     page.on("response", (response) => {
       if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
@@ -90,7 +92,9 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
       const { page, problems } = await open(lesson.href);
       expect(await page.title()).toBe(`${lesson.title} · keyless`);
       await expect.poll(() => page.locator("article h1").first().innerText()).toContain(lesson.title);
-      const navLinks = await page.locator("nav.site-nav a").evaluateAll((links) => links.map((link) => link.getAttribute("href")));
+      const navLinks = await page
+        .locator("nav.site-nav a")
+        .evaluateAll((links) => links.map((link) => link.getAttribute("href")));
       expect(navLinks).toEqual(expect.arrayContaining([...lessons.map((item) => item.href), API_REFERENCE]));
       expect(await page.locator('nav.site-nav a[aria-current="page"]').getAttribute("href")).toBe(lesson.href);
 
@@ -98,7 +102,8 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
       const diffs = await page.locator("figure.lesson-diff").count();
       const notes = await page.locator(".missing-step").count();
       expect(diffs + notes, "a diff (or the missing-step note) for each keyless:diff directive").toBe(directives);
-      if (diffs > 0) expect(await page.locator(".lesson-diff > .d2h-wrapper .d2h-file-wrapper").first().isVisible()).toBe(true);
+      if (diffs > 0)
+        expect(await page.locator(".lesson-diff > .d2h-wrapper .d2h-file-wrapper").first().isVisible()).toBe(true);
       // The supporting files are there, folded: the lesson's own files are what shows.
       for (const folded of await page.locator(".lesson-diff details.supporting-files").all()) {
         expect(await folded.getAttribute("open")).toBeNull();
@@ -117,7 +122,9 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
     for (const path of pages) {
       const { page, problems } = await open(path);
       expect(problems, path).toEqual([]);
-      const hrefs = await page.locator("a[href]").evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute("href") ?? ""));
+      const hrefs = await page
+        .locator("a[href]")
+        .evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute("href") ?? ""));
       for (const href of hrefs) {
         const target = new URL(href, page.url());
         if (target.origin === origin && !links.has(target.href)) links.set(target.href, path);
@@ -162,8 +169,12 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
 });
 
 function buildApiReference(): void {
-  const result = spawnSync(process.execPath, [`${REPO_ROOT}node_modules/typedoc/bin/typedoc`], { cwd: REPO_ROOT, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`typedoc failed, so site/api/ is missing:\n${result.stdout}${result.stderr}`);
+  const result = spawnSync(process.execPath, [`${REPO_ROOT}node_modules/typedoc/bin/typedoc`], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  });
+  if (result.status !== 0)
+    throw new Error(`typedoc failed, so site/api/ is missing:\n${result.stdout}${result.stderr}`);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -184,7 +195,9 @@ async function serveStatic(root: string): Promise<Server> {
       response.writeHead(404, { "content-type": "text/plain" }).end("Not found");
       return;
     }
-    response.writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+    response
+      .writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" })
+      .end(readFileSync(file));
   });
   server.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));

@@ -23,7 +23,8 @@ afterAll(() => sandbox?.stop());
 
 const folders = stepFolders();
 const readme = (dir: string) => readFileSync(`${dir}/README.md`, "utf8");
-const section = (text: string, heading: RegExp) => text.split(/^## /m).find((part) => heading.test(part.split("\n")[0] ?? "")) ?? "";
+const section = (text: string, heading: RegExp) =>
+  text.split(/^## /m).find((part) => heading.test(part.split("\n")[0] ?? "")) ?? "";
 
 /** The variables in the README's environment table, each with its "who sets it" cell. */
 function environmentTable(text: string): Map<string, string> {
@@ -38,7 +39,9 @@ function environmentTable(text: string): Map<string, string> {
 
 /** The variables the step's config.ts declares. */
 function declared(dir: string): string[] {
-  return [...readFileSync(`${dir}/src/config.ts`, "utf8").matchAll(/^\s+([A-Z][A-Z0-9_]+): z\./gm)].map((match) => match[1] ?? "");
+  return [...readFileSync(`${dir}/src/config.ts`, "utf8").matchAll(/^\s+([A-Z][A-Z0-9_]+): z\./gm)].map(
+    (match) => match[1] ?? "",
+  );
 }
 
 describe("each step's README.md", () => {
@@ -54,10 +57,17 @@ describe("each step's README.md", () => {
     });
 
     it(`step ${folder.step}: lists exactly the files unchanged since the previous step`, () => {
-      const listed = [...section(readme(folder.dir), /^Unchanged since/).matchAll(/^- `(src\/[^`]+)`/gm)].map((match) => match[1]).sort();
+      const listed = [...section(readme(folder.dir), /^Unchanged since/).matchAll(/^- `(src\/[^`]+)`/gm)]
+        .map((match) => match[1])
+        .sort();
       const unchanged = previous
         ? readdirSync(`${folder.dir}/src`)
-            .filter((file) => existsSync(`${previous.dir}/src/${file}`) && readFileSync(`${previous.dir}/src/${file}`, "utf8") === readFileSync(`${folder.dir}/src/${file}`, "utf8"))
+            .filter(
+              (file) =>
+                existsSync(`${previous.dir}/src/${file}`) &&
+                readFileSync(`${previous.dir}/src/${file}`, "utf8") ===
+                  readFileSync(`${folder.dir}/src/${file}`, "utf8"),
+            )
             .map((file) => `src/${file}`)
             .sort()
         : [];
@@ -66,7 +76,11 @@ describe("each step's README.md", () => {
 
     it(`step ${folder.step}: marks every variable it gets "set by Azure" or "sandbox only"`, () => {
       const table = environmentTable(readme(folder.dir));
-      const given = [...Object.keys(sandbox.stepEnvironment(folder.step as StepNumber)), ...LAUNCHER_VARIABLES, ...declared(folder.dir)];
+      const given = [
+        ...Object.keys(sandbox.stepEnvironment(folder.step as StepNumber)),
+        ...LAUNCHER_VARIABLES,
+        ...declared(folder.dir),
+      ];
       for (const name of new Set(given)) {
         expect(table.has(name), `${name} is not in steps/${folder.name}/README.md`).toBe(true);
         expect(table.get(name), name).toMatch(/^(set by Azure|sandbox only)\b/);

@@ -45,7 +45,16 @@ describe("steps share their unchanged files byte for byte", () => {
   it("step 04 differs from step 03 only where the queue is added", () => {
     const files = (step: "03" | "04") => readdirSync(`${stepDir(step)}/src`).sort();
     expect(files("04")).toEqual([...files("03"), "queue.ts"].sort());
-    for (const file of ["code.ts", "deadline.ts", "errors.ts", "homePage.ts", "log.ts", "startupError.ts", "thirdPartyApi.ts", "thirdPartyKey.ts"]) {
+    for (const file of [
+      "code.ts",
+      "deadline.ts",
+      "errors.ts",
+      "homePage.ts",
+      "log.ts",
+      "startupError.ts",
+      "thirdPartyApi.ts",
+      "thirdPartyKey.ts",
+    ]) {
       expect(read("04", `src/${file}`)).toBe(read("03", `src/${file}`));
     }
   });
@@ -70,7 +79,10 @@ describe("each step teaches only itself", () => {
         const code = read(step, `src/${file}`)
           .split("\n")
           .filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line));
-        expect(code.filter((line) => CLIENT_SECRETS.test(line)), `${step}/src/${file}`).toEqual([]);
+        expect(
+          code.filter((line) => CLIENT_SECRETS.test(line)),
+          `${step}/src/${file}`,
+        ).toEqual([]);
       }
     });
   }

@@ -10,10 +10,25 @@ const Environment = z.object({
   // container from outside it, so by default the app listens on every interface.
   // 127.0.0.1 keeps it to this machine: npm start sets it, so nobody else on the
   // network (a workshop's Wi-Fi, say) can call the step.
-  HOST: z.enum(["0.0.0.0", "127.0.0.1"]).default("0.0.0.0").describe("the address to listen on: 0.0.0.0, every interface (what App Service needs), or 127.0.0.1, this machine only"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level"),
-  THIRD_PARTY_API_ENDPOINT: z.url({ protocol: /^https?$/ }).describe("the third-party API's URL, e.g. https://<function-app>.azurewebsites.net/api/RandomNumber"),
-  THIRD_PARTY_API_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe("milliseconds to wait for the third-party API"),
+  HOST: z
+    .enum(["0.0.0.0", "127.0.0.1"])
+    .default("0.0.0.0")
+    .describe(
+      "the address to listen on: 0.0.0.0, every interface (what App Service needs), or 127.0.0.1, this machine only",
+    ),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("pino log level"),
+  THIRD_PARTY_API_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .describe("the third-party API's URL, e.g. https://<function-app>.azurewebsites.net/api/RandomNumber"),
+  THIRD_PARTY_API_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe("milliseconds to wait for the third-party API"),
 });
 
 export type Config = z.infer<typeof Environment>;

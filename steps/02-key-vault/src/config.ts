@@ -10,13 +10,31 @@ const Environment = z.object({
   // container from outside it, so by default the app listens on every interface.
   // 127.0.0.1 keeps it to this machine: npm start sets it, so nobody else on the
   // network (a workshop's Wi-Fi, say) can call the step.
-  HOST: z.enum(["0.0.0.0", "127.0.0.1"]).default("0.0.0.0").describe("the address to listen on: 0.0.0.0, every interface (what App Service needs), or 127.0.0.1, this machine only"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level"),
-  THIRD_PARTY_API_ENDPOINT: z.url({ protocol: /^https?$/ }).describe("the third-party API's URL, e.g. https://<function-app>.azurewebsites.net/api/RandomNumber"),
-  THIRD_PARTY_API_TIMEOUT_MS: z.coerce.number().int().positive().default(5000).describe("milliseconds to wait for the third-party API"),
+  HOST: z
+    .enum(["0.0.0.0", "127.0.0.1"])
+    .default("0.0.0.0")
+    .describe(
+      "the address to listen on: 0.0.0.0, every interface (what App Service needs), or 127.0.0.1, this machine only",
+    ),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("pino log level"),
+  THIRD_PARTY_API_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .describe("the third-party API's URL, e.g. https://<function-app>.azurewebsites.net/api/RandomNumber"),
+  THIRD_PARTY_API_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe("milliseconds to wait for the third-party API"),
   // Where the key lives now: a secret in Azure Key Vault.
   KEY_VAULT_URL: z.url({ protocol: /^https$/ }).describe("the vault's URL, e.g. https://<vault-name>.vault.azure.net"),
-  THIRD_PARTY_API_SECRET_NAME: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/).describe("the name of the Key Vault secret that holds the third party's key"),
+  THIRD_PARTY_API_SECRET_NAME: z
+    .string()
+    .regex(/^[0-9a-zA-Z-]{1,127}$/)
+    .describe("the name of the Key Vault secret that holds the third party's key"),
   // Who the app is: a service principal. DefaultAzureCredential reads these three itself;
   // they are checked here only so that a missing one is named at start-up.
   AZURE_TENANT_ID: z.string().min(1).describe("the directory (tenant) id of the app registration"),

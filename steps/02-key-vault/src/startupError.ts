@@ -17,7 +17,8 @@ export function describeStartupError(error: unknown, env: NodeJS.ProcessEnv): st
   if (error instanceof AggregateAuthenticationError) return describeStartupError(error.errors.at(-1), env);
   if (error instanceof AuthenticationError) return describeSignInError(error, env);
   if (error instanceof CredentialUnavailableError) return describeNoIdentity();
-  if (name === "RestError" && typeof statusCode === "number") return describeKeyVaultAnswer(statusCode, message(error), env);
+  if (name === "RestError" && typeof statusCode === "number")
+    return describeKeyVaultAnswer(statusCode, message(error), env);
   if (name === "RestError") return describeUnreachableVault(String(code), env);
   return `Unexpected start-up failure: ${message(error)}`;
 }

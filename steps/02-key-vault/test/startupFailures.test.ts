@@ -33,7 +33,11 @@ function expectOneClearLine(result: FailedStart, ...patterns: RegExp[]): void {
 const start = (env: Record<string, string | undefined>) =>
   startStepExpectingFailure({
     dir,
-    env: Object.fromEntries(Object.entries({ ...sandbox.stepEnvironment("02"), ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    env: Object.fromEntries(
+      Object.entries({ ...sandbox.stepEnvironment("02"), ...env }).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    ),
     timeoutMs: 30_000,
   });
 
@@ -43,19 +47,36 @@ describe("step 02 start-up failures", () => {
   });
 
   it("names a wrong client secret (AADSTS7000215) and how to make a new one", async () => {
-    expectOneClearLine(await start({ AZURE_CLIENT_SECRET: "not-the-secret" }), /AADSTS7000215/, /AZURE_CLIENT_SECRET/, /az ad app credential reset/);
+    expectOneClearLine(
+      await start({ AZURE_CLIENT_SECRET: "not-the-secret" }),
+      /AADSTS7000215/,
+      /AZURE_CLIENT_SECRET/,
+      /az ad app credential reset/,
+    );
   });
 
   it("names an unknown client id (AADSTS700016)", async () => {
-    expectOneClearLine(await start({ AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000000" }), /AADSTS700016/, /AZURE_CLIENT_ID/);
+    expectOneClearLine(
+      await start({ AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000000" }),
+      /AADSTS700016/,
+      /AZURE_CLIENT_ID/,
+    );
   });
 
   it("names a missing secret and the az command that creates it", async () => {
-    expectOneClearLine(await start({ THIRD_PARTY_API_SECRET_NAME: "no-such-secret" }), /no secret named no-such-secret/, /az keyvault secret set --vault-name keyless-kv --name no-such-secret/);
+    expectOneClearLine(
+      await start({ THIRD_PARTY_API_SECRET_NAME: "no-such-secret" }),
+      /no secret named no-such-secret/,
+      /az keyvault secret set --vault-name keyless-kv --name no-such-secret/,
+    );
   });
 
   it("names an unreachable vault", async () => {
-    expectOneClearLine(await start({ KEY_VAULT_URL: "https://keyless-kv.vault.localhost:1" }), /Could not reach Key Vault/, /KEY_VAULT_URL/);
+    expectOneClearLine(
+      await start({ KEY_VAULT_URL: "https://keyless-kv.vault.localhost:1" }),
+      /Could not reach Key Vault/,
+      /KEY_VAULT_URL/,
+    );
   });
 
   it("names a missing role and the az command that grants it; after the grant it starts", async () => {
@@ -66,7 +87,10 @@ describe("step 02 start-up failures", () => {
       expectOneClearLine(
         await start({}),
         /403 ForbiddenByRbac/,
-        new RegExp(`az role assignment create --assignee ${principalId} --role "Key Vault Secrets User" --scope ${vaultScope.replace(/[/.]/g, "\\$&")}`, "i"),
+        new RegExp(
+          `az role assignment create --assignee ${principalId} --role "Key Vault Secrets User" --scope ${vaultScope.replace(/[/.]/g, "\\$&")}`,
+          "i",
+        ),
       );
     } finally {
       sandbox.rbac.add({ principalId, role: "Key Vault Secrets User", scope: vaultScope }, { immediately: true });

@@ -45,7 +45,10 @@ export function createApp({ thirdPartyApi, log, homePage }: AppDependencies): Ex
 
 /** Every method but GET: 405, naming the one method allowed. */
 function methodNotAllowed(req: Request, res: Response): void {
-  res.set("Allow", "GET").status(405).json({ error: `Method not allowed: ${req.method}.`, hint: "Use GET." });
+  res
+    .set("Allow", "GET")
+    .status(405)
+    .json({ error: `Method not allowed: ${req.method}.`, hint: "Use GET." });
 }
 
 /** Turns every failure into JSON: the caller gets a message, never a stack trace. */

@@ -24,7 +24,8 @@ const SHUTDOWN_TIMEOUT_MS = 5000;
 /** What the home page says about this step. */
 const ABOUT_THIS_APP = {
   title: "step 03: managed identity",
-  about: "In this step the key is a secret in Azure Key Vault, read at start-up. The app signs in to Azure with its managed identity: there is no secret anywhere in its code or settings.",
+  about:
+    "In this step the key is a secret in Azure Key Vault, read at start-up. The app signs in to Azure with its managed identity: there is no secret anywhere in its code or settings.",
 };
 
 async function main(): Promise<void> {
@@ -37,7 +38,10 @@ async function main(): Promise<void> {
   const credential = new DefaultAzureCredential();
   const secrets = new SecretClient(config.KEY_VAULT_URL, credential);
   // Read the key now: a missing role or secret stops the app at start-up, not at its first caller.
-  const thirdPartyKey = await withDeadline(thirdPartyKeyFromKeyVault(secrets, config.THIRD_PARTY_API_SECRET_NAME), AbortSignal.timeout(STARTUP_TIMEOUT_MS));
+  const thirdPartyKey = await withDeadline(
+    thirdPartyKeyFromKeyVault(secrets, config.THIRD_PARTY_API_SECRET_NAME),
+    AbortSignal.timeout(STARTUP_TIMEOUT_MS),
+  );
 
   const thirdPartyApi = new ThirdPartyApi({
     endpoint: config.THIRD_PARTY_API_ENDPOINT,

@@ -17,7 +17,8 @@ export function describeStartupError(error: unknown, env: NodeJS.ProcessEnv): st
   if (error instanceof AggregateAuthenticationError) return describeStartupError(error.errors.at(-1), env);
   if (error instanceof AuthenticationError) return describeSignInError(error);
   if (error instanceof CredentialUnavailableError) return describeNoIdentity(error);
-  if (name === "RestError" && typeof statusCode === "number") return describeKeyVaultAnswer(statusCode, message(error), env);
+  if (name === "RestError" && typeof statusCode === "number")
+    return describeKeyVaultAnswer(statusCode, message(error), env);
   if (name === "RestError") return describeUnreachableVault(String(code), env);
   return `Unexpected start-up failure: ${message(error)}`;
 }
@@ -29,11 +30,17 @@ function describeSignInError(error: AuthenticationError): string {
 
 /** No credential in the chain could get a token: none was configured, or the managed identity endpoint said no. */
 function describeNoIdentity(error: CredentialUnavailableError): string {
-  if (/ManagedIdentity/i.test(error.message) && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|unreachable/i.test(error.message)) {
+  if (
+    /ManagedIdentity/i.test(error.message) &&
+    /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|unreachable/i.test(error.message)
+  ) {
     return "Could not reach the managed identity endpoint (IDENTITY_ENDPOINT): on App Service, turn on the app's managed identity; locally, start the sandbox.";
   }
   // The endpoint answered, and refused: its own reason is in the SDK's message (MSAL's "Description: ...").
-  const refusal = /ManagedIdentityCredential: Authentication failed\..*?Description: (.*?)(?: - Correlation ID|$)/s.exec(error.message)?.[1];
+  const refusal =
+    /ManagedIdentityCredential: Authentication failed\..*?Description: (.*?)(?: - Correlation ID|$)/s.exec(
+      error.message,
+    )?.[1];
   if (refusal) return `The managed identity endpoint refused the app a token: ${firstLine(refusal)}`;
   return "DefaultAzureCredential found no identity to sign in with: on Azure, turn on the app's managed identity (az webapp identity assign); on your own machine, sign in with az login and leave AZURE_TOKEN_CREDENTIALS unset.";
 }

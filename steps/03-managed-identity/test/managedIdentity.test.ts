@@ -33,7 +33,11 @@ function expectOneClearLine(result: FailedStart, ...patterns: RegExp[]): void {
 describe("step 03: a managed identity, no secret anywhere", () => {
   it("runs with no client id or secret in its environment", async () => {
     const env = sandbox.stepEnvironment("03");
-    expect(Object.keys(env).filter((name) => /^AZURE_(CLIENT_ID|CLIENT_SECRET|CLIENT_CERTIFICATE|USERNAME|PASSWORD)/.test(name))).toEqual([]);
+    expect(
+      Object.keys(env).filter((name) =>
+        /^AZURE_(CLIENT_ID|CLIENT_SECRET|CLIENT_CERTIFICATE|USERNAME|PASSWORD)/.test(name),
+      ),
+    ).toEqual([]);
     const servicePrincipalSecret = sandbox.directory.servicePrincipals[0]?.secret;
     expect(Object.values(env)).not.toContain(servicePrincipalSecret);
     const step = await startStep({ dir, env });
@@ -57,18 +61,32 @@ describe("step 03: a managed identity, no secret anywhere", () => {
         new RegExp(`az role assignment create --assignee ${identity?.objectId} --role "Key Vault Secrets User"`),
       );
     } finally {
-      sandbox.rbac.add({ principalId: identity?.objectId ?? "", role: "Key Vault Secrets User", scope }, { immediately: true });
+      sandbox.rbac.add(
+        { principalId: identity?.objectId ?? "", role: "Key Vault Secrets User", scope },
+        { immediately: true },
+      );
     }
   });
 
   it("names an unreachable managed identity endpoint", async () => {
-    const result = await startStepExpectingFailure({ dir, env: withEnv({ IDENTITY_ENDPOINT: "http://127.0.0.1:1/msi/token" }), timeoutMs: 30_000 });
+    const result = await startStepExpectingFailure({
+      dir,
+      env: withEnv({ IDENTITY_ENDPOINT: "http://127.0.0.1:1/msi/token" }),
+      timeoutMs: 30_000,
+    });
     expectOneClearLine(result, /IDENTITY_ENDPOINT/);
   });
 
   it("is refused a token with another app's identity header", async () => {
-    const result = await startStepExpectingFailure({ dir, env: withEnv({ IDENTITY_HEADER: "not-this-apps-header" }), timeoutMs: 30_000 });
+    const result = await startStepExpectingFailure({
+      dir,
+      env: withEnv({ IDENTITY_HEADER: "not-this-apps-header" }),
+      timeoutMs: 30_000,
+    });
     // The endpoint's own reason, not "found no identity": there is one, and it said no.
-    expectOneClearLine(result, /^Did not start: The managed identity endpoint refused the app a token: .*IDENTITY_HEADER/);
+    expectOneClearLine(
+      result,
+      /^Did not start: The managed identity endpoint refused the app a token: .*IDENTITY_HEADER/,
+    );
   });
 });

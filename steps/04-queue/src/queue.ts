@@ -63,7 +63,8 @@ export class CodeQueue {
       return `The app's identity may not send messages to the queue (${code}). Grant it "Storage Queue Data Message Sender": az role assignment create --assignee ${assignee} --role "Storage Queue Data Message Sender" --scope ${scope}`;
     }
     if (statusCode === 401) return `Queue Storage rejected the app's token (${code}).`;
-    if (statusCode === 404) return `The queue ${queue} does not exist: create it with az storage queue create --name ${queue} --account-name ${this.#queue.accountName} --auth-mode login.`;
+    if (statusCode === 404)
+      return `The queue ${queue} does not exist: create it with az storage queue create --name ${queue} --account-name ${this.#queue.accountName} --auth-mode login.`;
     return "Queue Storage is unavailable. Try again later.";
   }
 

@@ -44,12 +44,16 @@ interface ExpectedError {
 }
 type ExpectedErrors = Readonly<Record<number, ExpectedError>>;
 
-const QUEUE_DOWN: ExpectedErrors = { 503: { error: "Could not queue your code, so none was issued.", hint: /Queue Storage/ } };
+const QUEUE_DOWN: ExpectedErrors = {
+  503: { error: "Could not queue your code, so none was issued.", hint: /Queue Storage/ },
+};
 
 /** A stack frame, a source file or a file URL: none belongs in an answer. */
 const STACK_OR_SOURCE = /\n\s+at |\bat .*:\d+:\d+|file:\/\/|[A-Za-z]:\\|node_modules|\.[cm]?[jt]s\b/;
 /** The folders a path in an answer would most likely name: the repository's, the temporary one, the user's. */
-const FOLDERS = [fileURLToPath(new URL("../../..", import.meta.url)).replace(/[\\/]$/, ""), tmpdir(), homedir()].filter((folder) => folder.length > 1);
+const FOLDERS = [fileURLToPath(new URL("../../..", import.meta.url)).replace(/[\\/]$/, ""), tmpdir(), homedir()].filter(
+  (folder) => folder.length > 1,
+);
 /** An access token (a JWT): never in an answer either. */
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}/;
 
@@ -64,9 +68,16 @@ const summary: string[] = [];
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "keyless-04-faults-"));
   sandbox = await startSandbox({ stateDir, auditFile: false });
-  const env: Record<string, string> = { ...sandbox.stepEnvironment("04"), THIRD_PARTY_API_TIMEOUT_MS: String(THIRD_PARTY_TIMEOUT_MS) };
+  const env: Record<string, string> = {
+    ...sandbox.stepEnvironment("04"),
+    THIRD_PARTY_API_TIMEOUT_MS: String(THIRD_PARTY_TIMEOUT_MS),
+  };
   step = await startStep({ dir: new URL("..", import.meta.url), env });
-  secrets.push(...sandbox.thirdParty.keys(), ...SECRET_VARIABLES.flatMap((name) => env[name] ?? []), ...sandbox.seed.servicePrincipals.map((principal) => principal.secret));
+  secrets.push(
+    ...sandbox.thirdParty.keys(),
+    ...SECRET_VARIABLES.flatMap((name) => env[name] ?? []),
+    ...sandbox.seed.servicePrincipals.map((principal) => principal.secret),
+  );
 });
 
 afterAll(async () => {
@@ -89,20 +100,25 @@ function problemsWith(call: Call, expected: ExpectedErrors): string[] {
     return [...problems, `a body that does not parse: ${said}`];
   }
   if (call.status === 200) {
-    if (Object.keys(body).sort().join() !== "code,timestamp" || !CODE_PATTERN.test(String(body["code"]))) problems.push(`not a code: ${said}`);
+    if (Object.keys(body).sort().join() !== "code,timestamp" || !CODE_PATTERN.test(String(body["code"])))
+      problems.push(`not a code: ${said}`);
     return problems;
   }
   const wanted = expected[call.status];
   if (!wanted) return [...problems, `a status this fault should not cause: ${said}`];
-  if (Object.keys(body).some((key) => !["error", "hint", "upstreamStatus"].includes(key))) problems.push(`unexpected fields: ${said}`);
+  if (Object.keys(body).some((key) => !["error", "hint", "upstreamStatus"].includes(key)))
+    problems.push(`unexpected fields: ${said}`);
   if (typeof body["error"] !== "string") problems.push(`no error message: ${said}`);
-  else if (typeof wanted.error === "string" ? body["error"] !== wanted.error : !wanted.error.test(body["error"])) problems.push(`the wrong error: ${said}`);
+  else if (typeof wanted.error === "string" ? body["error"] !== wanted.error : !wanted.error.test(body["error"]))
+    problems.push(`the wrong error: ${said}`);
   if (body["hint"] !== undefined && typeof body["hint"] !== "string") problems.push(`a hint that is not text: ${said}`);
   if (wanted.hint && !wanted.hint.test(String(body["hint"]))) problems.push(`the wrong hint: ${said}`);
-  if (body["upstreamStatus"] !== wanted.upstreamStatus) problems.push(`upstreamStatus should be ${wanted.upstreamStatus}: ${said}`);
+  if (body["upstreamStatus"] !== wanted.upstreamStatus)
+    problems.push(`upstreamStatus should be ${wanted.upstreamStatus}: ${said}`);
   // The text as sent and as read (a JSON string escapes new lines and slashes).
   const shown = [call.text, ...Object.values(body).map(String)].join("\n");
-  if (STACK_OR_SOURCE.test(shown) || FOLDERS.some((folder) => shown.includes(folder))) problems.push(`a stack trace or a path: ${said}`);
+  if (STACK_OR_SOURCE.test(shown) || FOLDERS.some((folder) => shown.includes(folder)))
+    problems.push(`a stack trace or a path: ${said}`);
   if (JWT.test(shown)) problems.push(`an access token: ${said}`);
   if (secrets.some((secret) => shown.includes(secret))) problems.push(`a secret: ${call.status}`);
   return problems;
@@ -145,14 +161,19 @@ function reconcile(issued: readonly Call[], texts: readonly string[]) {
     /** Queued more than once. */
     duplicates: [...queued.values()].reduce((extra, times) => extra + times - 1, 0),
     /** Queued with another timestamp than its caller got. */
-    mismatched: messages.filter((message) => answered.has(message.code) && answered.get(message.code) !== message.timestamp).length,
+    mismatched: messages.filter(
+      (message) => answered.has(message.code) && answered.get(message.code) !== message.timestamp,
+    ).length,
   };
 }
 
 const countsByStatus = (calls: readonly Call[]) => {
   const counts = new Map<Call["status"], number>();
   for (const call of calls) counts.set(call.status, (counts.get(call.status) ?? 0) + 1);
-  return [...counts].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([status, count]) => `${status}×${count}`).join(" ");
+  return [...counts]
+    .sort(([a], [b]) => String(a).localeCompare(String(b)))
+    .map(([status, count]) => `${status}×${count}`)
+    .join(" ");
 };
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
@@ -182,7 +203,9 @@ async function underLoad(fault: (load: Load) => Promise<{ recoverFrom: number }>
     await load.until(() => load.count(start, 200) >= CALLERS, "codes before the fault", RECOVERY_GUARD_MS);
     const { recoverFrom } = await fault(load);
     await load.until(() => load.count(recoverFrom, 200) > 0, "a code after the fault", RECOVERY_GUARD_MS);
-    const recovered = Math.min(...load.calls.filter((call) => call.started >= recoverFrom && call.status === 200).map((call) => call.ended));
+    const recovered = Math.min(
+      ...load.calls.filter((call) => call.started >= recoverFrom && call.status === 200).map((call) => call.ended),
+    );
     recoveryMs = recovered - recoverFrom;
     await load.until(() => load.count(recovered, 200) >= CALLERS, "codes after recovery", RECOVERY_GUARD_MS);
   } finally {
@@ -196,16 +219,31 @@ async function underLoad(fault: (load: Load) => Promise<{ recoverFrom: number }>
     Array.from({ length: CALLERS }, async () => {
       const started = performance.now();
       const response = await fetch(`${step.url}/api/v1/getcode`, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
-      return { started, ended: performance.now(), status: response.status, contentType: response.headers.get("content-type") ?? "", text: await response.text() } satisfies Call;
+      return {
+        started,
+        ended: performance.now(),
+        status: response.status,
+        contentType: response.headers.get("content-type") ?? "",
+        text: await response.text(),
+      } satisfies Call;
     }),
   );
-  const after = { statuses: burst.map((call) => call.status), reconciled: reconcile(burst.filter((call) => call.status === 200), await sandbox.queue.drain(QUEUE)) };
+  const after = {
+    statuses: burst.map((call) => call.status),
+    reconciled: reconcile(
+      burst.filter((call) => call.status === 200),
+      await sandbox.queue.drain(QUEUE),
+    ),
+  };
   return { calls, issued: issued.length, reconciled, recoveryMs, after };
 }
 
 /** What holds after every fault: no hang, only expected answers, no 200 lost, and a recovered step that queues each code once. */
 function expectRecovered(outcome: Outcome, expected: ExpectedErrors): void {
-  expect(outcome.calls.filter((call) => typeof call.status !== "number").map((call) => `${call.status}: ${call.text}`), "calls without an answer").toEqual([]);
+  expect(
+    outcome.calls.filter((call) => typeof call.status !== "number").map((call) => `${call.status}: ${call.text}`),
+    "calls without an answer",
+  ).toEqual([]);
   expect(problemsWithAll(outcome.calls, expected)).toEqual([]);
   expect(outcome.reconciled.lost, "codes answered 200 but not queued").toEqual([]);
   expect(outcome.reconciled.duplicates, "codes queued twice").toBe(0);
@@ -218,7 +256,10 @@ function expectRecovered(outcome: Outcome, expected: ExpectedErrors): void {
 
 /** Exactly one message per 200, and nothing else. */
 function expectExact(outcome: Outcome): void {
-  expect({ messages: outcome.reconciled.messages, inDoubt: outcome.reconciled.inDoubt }).toEqual({ messages: outcome.issued, inDoubt: 0 });
+  expect({ messages: outcome.reconciled.messages, inDoubt: outcome.reconciled.inDoubt }).toEqual({
+    messages: outcome.issued,
+    inDoubt: 0,
+  });
 }
 
 /** One line for the fault (kept for the summary at the end), then each distinct error answer callers got, with how many got it. */
@@ -231,12 +272,15 @@ function report(name: string, outcome: Outcome, extra = ""): void {
     ` after: ${outcome.after.statuses.filter((status) => status === 200).length}/${outcome.after.statuses.length} 200, ${outcome.after.reconciled.messages} messages`;
   summary.push(line);
   const errors = new Map<string, number>();
-  for (const call of outcome.calls) if (call.status !== 200) errors.set(`${call.status} ${call.text}`, (errors.get(`${call.status} ${call.text}`) ?? 0) + 1);
+  for (const call of outcome.calls)
+    if (call.status !== 200)
+      errors.set(`${call.status} ${call.text}`, (errors.get(`${call.status} ${call.text}`) ?? 0) + 1);
   console.log([line, ...[...errors].map(([answer, count]) => `  ${count}× ${answer}`)].join("\n"));
 }
 
 /** Calls sent at or after `from` and answered before `to`: the ones the fault surely met. */
-const between = (calls: readonly Call[], from: number, to: number) => calls.filter((call) => call.started >= from && call.ended <= to);
+const between = (calls: readonly Call[], from: number, to: number) =>
+  calls.filter((call) => call.started >= from && call.ended <= to);
 
 const statusesOf = (calls: readonly Call[]) => [...new Set(calls.map((call) => call.status))];
 
@@ -255,7 +299,10 @@ function azuritePid(): number {
   return pid;
 }
 
-const azuriteBack = (old: number) => () => sandbox.queue.backendState === "running" && sandbox.queue.backendPid !== undefined && sandbox.queue.backendPid !== old;
+const azuriteBack = (old: number) => () =>
+  sandbox.queue.backendState === "running" &&
+  sandbox.queue.backendPid !== undefined &&
+  sandbox.queue.backendPid !== old;
 
 describe("step 04 under load, one fault at a time", () => {
   it("Azurite killed (SIGKILL) mid-load: 503 meanwhile; no 200 lost; in-doubt messages at most the requests in flight", async () => {
@@ -270,12 +317,17 @@ describe("step 04 under load, one fault at a time", () => {
     });
     report("Azurite SIGKILL", outcome, `, in flight at the kill ${inFlight}`);
     expectRecovered(outcome, QUEUE_DOWN);
-    expect(outcome.calls.some((call) => call.status === 503), "callers met the outage").toBe(true);
+    expect(
+      outcome.calls.some((call) => call.status === 503),
+      "callers met the outage",
+    ).toBe(true);
     expect(outcome.reconciled.messages).toBe(outcome.issued + outcome.reconciled.inDoubt);
     expect(outcome.reconciled.inDoubt).toBeLessThanOrEqual(inFlight);
   });
 
-  it("Azurite hung (SIGSTOP) mid-load: 503 until the supervisor restarts it; no 200 lost; in-doubt messages at most the requests in flight", { skip: process.platform === "win32" }, async () => {
+  it("Azurite hung (SIGSTOP) mid-load: 503 until the supervisor restarts it; no 200 lost; in-doubt messages at most the requests in flight", {
+    skip: process.platform === "win32",
+  }, async () => {
     let inFlight = 0;
     let hung = 0;
     try {
@@ -289,7 +341,10 @@ describe("step 04 under load, one fault at a time", () => {
       });
       report("Azurite SIGSTOP", outcome, `, in flight at the stop ${inFlight}`);
       expectRecovered(outcome, QUEUE_DOWN);
-      expect(outcome.calls.some((call) => call.status === 503), "callers met the outage").toBe(true);
+      expect(
+        outcome.calls.some((call) => call.status === 503),
+        "callers met the outage",
+      ).toBe(true);
       expect(outcome.reconciled.messages).toBe(outcome.issued + outcome.reconciled.inDoubt);
       expect(outcome.reconciled.inDoubt).toBeLessThanOrEqual(inFlight);
     } finally {
@@ -310,7 +365,11 @@ describe("step 04 under load, one fault at a time", () => {
         const down = performance.now();
         // Down for real: the endpoint refuses connections.
         await expect(fetch(sandbox.endpoints.identityEndpoint)).rejects.toThrow();
-        await load.until(() => load.count(down) >= 2 * CALLERS, "calls while the token service is down", RECOVERY_GUARD_MS);
+        await load.until(
+          () => load.count(down) >= 2 * CALLERS,
+          "calls while the token service is down",
+          RECOVERY_GUARD_MS,
+        );
         during = between(load.calls, down, performance.now());
       } finally {
         await sandbox.startService("managedIdentity");
@@ -343,14 +402,22 @@ describe("step 04 under load, one fault at a time", () => {
           downOnly = between(load.calls, down, rotation);
           sandbox.thirdParty.setKeys([rotated]);
           sandbox.secrets.set(secretName, { value: rotated });
-          await load.until(() => load.count(rotation, 502) >= CALLERS, "callers to meet the rotation", RECOVERY_GUARD_MS);
+          await load.until(
+            () => load.count(rotation, 502) >= CALLERS,
+            "callers to meet the rotation",
+            RECOVERY_GUARD_MS,
+          );
           rotatedDown = between(load.calls, rotation, performance.now());
         } finally {
           await sandbox.startService("keyVault");
         }
         return { recoverFrom: performance.now() };
       });
-      report("Key Vault down + rotation", outcome, `, vault down ${countsByStatus(downOnly)}, then rotated ${countsByStatus(rotatedDown)}`);
+      report(
+        "Key Vault down + rotation",
+        outcome,
+        `, vault down ${countsByStatus(downOnly)}, then rotated ${countsByStatus(rotatedDown)}`,
+      );
       expectRecovered(outcome, { 502: { error: "Could not get you a code.", upstreamStatus: 401, hint: /Key Vault/ } });
       expect(statusesOf(downOnly)).toEqual([200]);
       expect(statusesOf(rotatedDown)).toEqual([502]);
@@ -361,7 +428,13 @@ describe("step 04 under load, one fault at a time", () => {
     }
   });
 
-  const thirdPartyFaults: { name: string; status: number; expected: ExpectedError; inject(): Promise<void> | void; clear(): Promise<void> | void }[] = [
+  const thirdPartyFaults: {
+    name: string;
+    status: number;
+    expected: ExpectedError;
+    inject(): Promise<void> | void;
+    clear(): Promise<void> | void;
+  }[] = [
     {
       name: `third party slow (past ${THIRD_PARTY_TIMEOUT_MS / 1000} s)`,
       status: 504,

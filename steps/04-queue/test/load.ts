@@ -36,7 +36,8 @@ export class Load {
 
   /** Calls that started at or after `since` and have ended, with this status (any status when none is given). */
   count(since: number, status?: Call["status"]): number {
-    return this.calls.filter((call) => call.started >= since && (status === undefined || call.status === status)).length;
+    return this.calls.filter((call) => call.started >= since && (status === undefined || call.status === status))
+      .length;
   }
 
   /** Waits until `condition` holds, checking as answers come in; fails after `timeoutMs` (a hang guard). */
@@ -62,7 +63,12 @@ export class Load {
       let call: Omit<Call, "ended">;
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(hangGuardMs) });
-        call = { started, status: response.status, contentType: response.headers.get("content-type") ?? "", text: await response.text() };
+        call = {
+          started,
+          status: response.status,
+          contentType: response.headers.get("content-type") ?? "",
+          text: await response.text(),
+        };
       } catch (error) {
         const hung = (error as { name?: string }).name === "TimeoutError";
         call = { started, status: hung ? "hung" : "failed", contentType: "", text: String(error) };

@@ -62,7 +62,9 @@ async function startFront(upstreamPort: number, certificate?: { certPem: string;
   const server = createServer((client) => {
     track(client);
     if (hung) {
-      const reader = certificate ? new TLSSocket(client, { isServer: true, cert: certificate.certPem, key: certificate.keyPem }) : client;
+      const reader = certificate
+        ? new TLSSocket(client, { isServer: true, cert: certificate.certPem, key: certificate.keyPem })
+        : client;
       reader.on("error", () => {});
       reader.resume();
       return;
@@ -102,14 +104,17 @@ const TIMED_OUT = {
   hint: `Queue Storage, or the app's sign-in to it, did not answer within ${SEND_TIMEOUT_MS / 1000} s. Try again later.`,
 };
 
-const queuedCodes = async () => (await sandbox.queue.drain(QUEUE)).map((text) => (JSON.parse(text) as { code: string }).code);
+const queuedCodes = async () =>
+  (await sandbox.queue.drain(QUEUE)).map((text) => (JSON.parse(text) as { code: string }).code);
 
 describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
   it("queues exactly one message per 200, with the same code and timestamp (200 concurrent calls)", async () => {
     const answers = await getCodes(200);
     const issued = answers.filter((answer) => answer.status === 200);
     expect(issued.length).toBe(200);
-    const messages = (await sandbox.queue.drain(QUEUE)).map((text) => JSON.parse(text) as { code: string; timestamp: string });
+    const messages = (await sandbox.queue.drain(QUEUE)).map(
+      (text) => JSON.parse(text) as { code: string; timestamp: string },
+    );
     expect(messages.length).toBe(issued.length);
     expect(new Set(messages.map((message) => message.code))).toEqual(new Set(issued.map((answer) => answer.body.code)));
     const byCode = new Map(issued.map((answer) => [answer.body.code, answer.body.timestamp]));
@@ -147,12 +152,17 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
       expect(denied?.body.code).toBeUndefined();
       expect(denied?.body.hint).toMatch(/Storage Queue Data Message Sender/);
       // The real ids, as the app knows them: its token's oid, and the queue's resource id from its account's.
-      expect(denied?.body.hint).toContain(`az role assignment create --assignee ${identity?.objectId} --role "Storage Queue Data Message Sender"`);
+      expect(denied?.body.hint).toContain(
+        `az role assignment create --assignee ${identity?.objectId} --role "Storage Queue Data Message Sender"`,
+      );
       expect(denied?.body.hint).toContain(
         `--scope "$(az storage account show --name ${sandbox.seed.storage.account} --query id --output tsv)/queueServices/default/queues/${QUEUE}"`,
       );
     } finally {
-      sandbox.rbac.add({ principalId: identity?.objectId ?? "", role: "Storage Queue Data Message Sender", scope }, { immediately: true });
+      sandbox.rbac.add(
+        { principalId: identity?.objectId ?? "", role: "Storage Queue Data Message Sender", scope },
+        { immediately: true },
+      );
     }
     const [granted] = await getCodes(1);
     expect(granted?.status).toBe(200);
@@ -177,7 +187,10 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
     const queueUrl = new URL(env["STORAGE_QUEUE_URL"] ?? "");
     const front = await startFront(Number(queueUrl.port), sandbox.certificates);
     queueUrl.port = String(front.port);
-    const stuck = await startStep({ dir: new URL("..", import.meta.url), env: { ...env, STORAGE_QUEUE_URL: queueUrl.href } });
+    const stuck = await startStep({
+      dir: new URL("..", import.meta.url),
+      env: { ...env, STORAGE_QUEUE_URL: queueUrl.href },
+    });
     try {
       const before = await getCodes(5, stuck);
       front.hang();
@@ -205,7 +218,10 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
     const front = await startFront(Number(identityEndpoint.port));
     identityEndpoint.port = String(front.port);
     // Start-up gets the Key Vault token through the front; the Storage token comes with the first code.
-    const stuck = await startStep({ dir: new URL("..", import.meta.url), env: { ...env, IDENTITY_ENDPOINT: identityEndpoint.href } });
+    const stuck = await startStep({
+      dir: new URL("..", import.meta.url),
+      env: { ...env, IDENTITY_ENDPOINT: identityEndpoint.href },
+    });
     try {
       front.hang();
       const during = await getCodes(5, stuck, hangGuard());
@@ -213,7 +229,10 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
       expect(during.map((answer) => answer.status)).toEqual(Array(5).fill(503));
       for (const answer of during) expect(answer.body).toEqual(TIMED_OUT);
       // Once the endpoint answers, the app gets its token and issues codes again, with no restart.
-      await vi.waitFor(async () => expect((await getCodes(1, stuck))[0]?.status).toBe(200), { timeout: 30_000, interval: 500 });
+      await vi.waitFor(async () => expect((await getCodes(1, stuck))[0]?.status).toBe(200), {
+        timeout: 30_000,
+        interval: 500,
+      });
       expect((await queuedCodes()).length).toBe(1);
     } finally {
       await stuck.stop();

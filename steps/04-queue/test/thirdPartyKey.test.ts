@@ -101,7 +101,10 @@ describe("the key from Key Vault", () => {
     const { vault, client } = fakeVault("key-1");
     const key = await thirdPartyKeyFromKeyVault(client, "third-party-api-key");
     vault.hanging = true;
-    const errors = await settledWithin(Promise.all(Array.from({ length: 10 }, () => key.refresh?.("key-1").catch((caught: unknown) => caught))), HANG_GUARD_MS);
+    const errors = await settledWithin(
+      Promise.all(Array.from({ length: 10 }, () => key.refresh?.("key-1").catch((caught: unknown) => caught))),
+      HANG_GUARD_MS,
+    );
     expect(errors, "the callers were still waiting").not.toBe("hung");
     expect(vault.reads).toBe(2);
     for (const error of errors as unknown[]) {
@@ -127,17 +130,23 @@ describe("the key from Key Vault", () => {
       const real = new SecretClient(hung.url, anyToken);
       let sdkRead: Promise<unknown> | undefined;
       const client = {
-        getSecret: (name: string, options?: GetSecretOptions) => (vault.reads === 0 ? fake.getSecret(name, options) : (sdkRead = real.getSecret(name, options))),
+        getSecret: (name: string, options?: GetSecretOptions) =>
+          vault.reads === 0 ? fake.getSecret(name, options) : (sdkRead = real.getSecret(name, options)),
       } as unknown as SecretClient;
       const key = await thirdPartyKeyFromKeyVault(client, "third-party-api-key");
-      const error = await settledWithin(key.refresh?.("key-1").catch((caught: unknown) => caught) ?? Promise.resolve(), HANG_GUARD_MS);
+      const error = await settledWithin(
+        key.refresh?.("key-1").catch((caught: unknown) => caught) ?? Promise.resolve(),
+        HANG_GUARD_MS,
+      );
       expect(error, "the read was still waiting").not.toBe("hung");
       expect(hung.accepted()).toBeGreaterThan(0);
       expect(error).toBeInstanceOf(HttpError);
       expect((error as HttpError).status).toBe(502);
       expect((error as HttpError).body.hint).toMatch(/did not answer within/);
       // The SDK heard the signal: its own request ended too, rather than waiting on in the background.
-      expect(await settledWithin(sdkRead?.catch((caught: unknown) => caught) ?? Promise.resolve(), HANG_GUARD_MS)).toMatchObject({ name: "AbortError" });
+      expect(
+        await settledWithin(sdkRead?.catch((caught: unknown) => caught) ?? Promise.resolve(), HANG_GUARD_MS),
+      ).toMatchObject({ name: "AbortError" });
     } finally {
       await hung.stop();
     }

@@ -29,7 +29,19 @@ import type { ReadableSpan, Sampler, SpanExporter, SpanProcessor } from "@opente
 /** The app's settings whose values are secrets: they never leave in a span. */
 const SECRET_SETTINGS = ["AZURE_CLIENT_SECRET", "IDENTITY_HEADER", "AZURE_CLIENT_CERTIFICATE_PASSWORD"];
 /** Query parameters kept as they are; any other's value is masked (a function key in `code=`, a SAS `sig=`). */
-const SAFE_QUERY = new Set(["api-version", "resource", "client_id", "comp", "restype", "timeout", "messagettl", "visibilitytimeout", "numofmessages", "peekonly", "maxresults"]);
+const SAFE_QUERY = new Set([
+  "api-version",
+  "resource",
+  "client_id",
+  "comp",
+  "restype",
+  "timeout",
+  "messagettl",
+  "visibilitytimeout",
+  "numofmessages",
+  "peekonly",
+  "maxresults",
+]);
 /** A query parameter's name, decoded (the Azure SDK sends `api%2Dversion`). */
 function queryName(name: string): string {
   try {
@@ -63,36 +75,59 @@ function masker(): (text: string) => string {
   return (text) => {
     let clean = text;
     for (const secret of secrets) clean = clean.split(secret).join("[redacted]");
-    return clean.replace(/([?&])([^=&#\s"']+)=([^&#\s"']*)/g, (whole, separator: string, name: string) => (SAFE_QUERY.has(queryName(name)) ? whole : `${separator}${name}=[redacted]`));
+    return clean.replace(/([?&])([^=&#\s"']+)=([^&#\s"']*)/g, (whole, separator: string, name: string) =>
+      SAFE_QUERY.has(queryName(name)) ? whole : `${separator}${name}=[redacted]`,
+    );
   };
 }
 
 /** A span with every string masked; the SDK's own object is left as it is. */
 function maskedSpan(span: ReadableSpan, mask: (text: string) => string): ReadableSpan {
-  const value = (item: unknown) => (typeof item === "string" ? mask(item) : Array.isArray(item) ? item.map((entry: unknown) => (typeof entry === "string" ? mask(entry) : entry)) : item);
-  const attributes = (from: Record<string, unknown>) => Object.fromEntries(Object.entries(from).map(([key, item]) => [key, value(item)]));
+  const value = (item: unknown) =>
+    typeof item === "string"
+      ? mask(item)
+      : Array.isArray(item)
+        ? item.map((entry: unknown) => (typeof entry === "string" ? mask(entry) : entry))
+        : item;
+  const attributes = (from: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(from).map(([key, item]) => [key, value(item)]));
   return Object.create(span, {
     name: { value: mask(span.name) },
-    status: { value: span.status.message === undefined ? span.status : { ...span.status, message: mask(span.status.message) } },
+    status: {
+      value: span.status.message === undefined ? span.status : { ...span.status, message: mask(span.status.message) },
+    },
     attributes: { value: attributes(span.attributes) },
-    events: { value: span.events.map((event) => ({ ...event, ...(event.attributes ? { attributes: attributes(event.attributes) } : {}) })) },
+    events: {
+      value: span.events.map((event) => ({
+        ...event,
+        ...(event.attributes ? { attributes: attributes(event.attributes) } : {}),
+      })),
+    },
   }) as ReadableSpan;
 }
 
 async function startTracing(url: string): Promise<void> {
-  const [api, sdk, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }] = await Promise.all([
-    import("@opentelemetry/api"),
-    import("@opentelemetry/sdk-trace-base"),
-    import("@opentelemetry/context-async-hooks"),
-    import("@opentelemetry/core"),
-    import("@opentelemetry/resources"),
-  ]);
+  const [api, sdk, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }] =
+    await Promise.all([
+      import("@opentelemetry/api"),
+      import("@opentelemetry/sdk-trace-base"),
+      import("@opentelemetry/context-async-hooks"),
+      import("@opentelemetry/core"),
+      import("@opentelemetry/resources"),
+    ]);
   // The exporter and its serializer are a third of what this preload loads: they load when the first
   // spans leave (or at exit), not while the app starts. Required, so that the exit hook can use them too.
   const load = createRequire(import.meta.url);
-  const exporterModule = () => load("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
-  const serializerModule = () => load("@opentelemetry/otlp-transformer") as typeof import("@opentelemetry/otlp-transformer");
-  const [{ registerInstrumentations }, { HttpInstrumentation }, { UndiciInstrumentation }, { createAzureSdkInstrumentation }] = await Promise.all([
+  const exporterModule = () =>
+    load("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
+  const serializerModule = () =>
+    load("@opentelemetry/otlp-transformer") as typeof import("@opentelemetry/otlp-transformer");
+  const [
+    { registerInstrumentations },
+    { HttpInstrumentation },
+    { UndiciInstrumentation },
+    { createAzureSdkInstrumentation },
+  ] = await Promise.all([
     import("@opentelemetry/instrumentation"),
     import("@opentelemetry/instrumentation-http"),
     import("@opentelemetry/instrumentation-undici"),
@@ -146,9 +181,18 @@ async function startTracing(url: string): Promise<void> {
     sampler: new sdk.ParentBasedSampler({ root: learnersPace }),
     resource: resourceFromAttributes({ "service.name": process.env["OTEL_SERVICE_NAME"] ?? basename(process.cwd()) }),
     // Sent in small batches soon after they end: the live view shows a request a moment after it is answered.
-    spanProcessors: [tracking, new sdk.BatchSpanProcessor(exporter, { scheduledDelayMillis: 200, maxQueueSize: MAX_PENDING, maxExportBatchSize: 512, exportTimeoutMillis: 3000 })],
+    spanProcessors: [
+      tracking,
+      new sdk.BatchSpanProcessor(exporter, {
+        scheduledDelayMillis: 200,
+        maxQueueSize: MAX_PENDING,
+        maxExportBatchSize: 512,
+        exportTimeoutMillis: 3000,
+      }),
+    ],
   });
-  if (process.env["OTEL_LOG_LEVEL"] === "debug") api.diag.setLogger(new api.DiagConsoleLogger(), api.DiagLogLevel.DEBUG);
+  if (process.env["OTEL_LOG_LEVEL"] === "debug")
+    api.diag.setLogger(new api.DiagConsoleLogger(), api.DiagLogLevel.DEBUG);
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   api.trace.setGlobalTracerProvider(provider);
@@ -179,10 +223,17 @@ async function startTracing(url: string): Promise<void> {
   process.once("exit", () => {
     if (pending.size === 0) return;
     try {
-      const body = serializerModule().JsonTraceSerializer.serializeRequest([...pending].map((span) => maskedSpan(span, mask)));
+      const body = serializerModule().JsonTraceSerializer.serializeRequest(
+        [...pending].map((span) => maskedSpan(span, mask)),
+      );
       if (!body) return;
       const send = `const body = require("node:fs").readFileSync(0); fetch(process.argv[1], { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(1000) }).catch(() => {});`;
-      spawnSync(process.execPath, ["-e", send, url], { input: body, env: { PATH: process.env["PATH"] ?? "" }, stdio: ["pipe", "ignore", "ignore"], timeout: 1500 });
+      spawnSync(process.execPath, ["-e", send, url], {
+        input: body,
+        env: { PATH: process.env["PATH"] ?? "" },
+        stdio: ["pipe", "ignore", "ignore"],
+        timeout: 1500,
+      });
     } catch {
       // Lost, then: never a reason for the app to fail.
     }

@@ -80,7 +80,12 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
       {
         name: "KeylessSandbox",
         resourceManager: `${options.url()}/`,
-        authentication: { loginEndpoint: authority, audiences: [`${MANAGEMENT_RESOURCE}/`], tenant: "adfs", identityProvider: "ADFS" },
+        authentication: {
+          loginEndpoint: authority,
+          audiences: [`${MANAGEMENT_RESOURCE}/`],
+          tenant: "adfs",
+          identityProvider: "ADFS",
+        },
         suffixes: { keyVaultDns: "vault.localhost" },
       },
     ]);
@@ -89,10 +94,22 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
   // 1. Authentication: a token for the management resource.
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const authorization = req.headers.authorization;
-    const expected = { audiences: MANAGEMENT_AUDIENCES, issuer: options.issuer, tenantId: options.account().tenantId, authority: `${options.authorityHost()}/adfs` };
-    if (!authorization) return send(res, errors.authenticationFailed({ ok: false, problem: "missing", reason: "" }, expected));
+    const expected = {
+      audiences: MANAGEMENT_AUDIENCES,
+      issuer: options.issuer,
+      tenantId: options.account().tenantId,
+      authority: `${options.authorityHost()}/adfs`,
+    };
+    if (!authorization)
+      return send(res, errors.authenticationFailed({ ok: false, problem: "missing", reason: "" }, expected));
     let check = await options.tokens.validate(authorization, MANAGEMENT_RESOURCE);
-    if (!check.ok && check.problem === "audience" && check.found !== undefined && MANAGEMENT_AUDIENCES.includes(check.found)) check = await options.tokens.validate(authorization, check.found);
+    if (
+      !check.ok &&
+      check.problem === "audience" &&
+      check.found !== undefined &&
+      MANAGEMENT_AUDIENCES.includes(check.found)
+    )
+      check = await options.tokens.validate(authorization, check.found);
     if (!check.ok) return send(res, errors.authenticationFailed(check, expected));
     // 2. Every ARM request names its api-version.
     const version = req.query["api-version"];
@@ -104,7 +121,9 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
 
   /** Whether a role assignment of the caller (in effect or propagating) lies in this scope or above it. */
   const visible = (principal: Principal, scope: string) =>
-    options.rbac.list({ principalId: principal.objectId }).some((assignment) => scopeCovers(scope, assignment.scope) || scopeCovers(assignment.scope, scope));
+    options.rbac
+      .list({ principalId: principal.objectId })
+      .some((assignment) => scopeCovers(scope, assignment.scope) || scopeCovers(assignment.scope, scope));
 
   const subscriptionOf = () => {
     const account = options.account();
@@ -116,7 +135,11 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
       tenantId: account.tenantId,
       displayName: account.subscription.name,
       state: "Enabled",
-      subscriptionPolicies: { locationPlacementId: "Public_2014-09-01", quotaId: "PayAsYouGo_2014-09-01", spendingLimit: "Off" },
+      subscriptionPolicies: {
+        locationPlacementId: "Public_2014-09-01",
+        quotaId: "PayAsYouGo_2014-09-01",
+        spendingLimit: "Off",
+      },
     };
   };
   const resourceGroupOf = () => {
@@ -129,7 +152,8 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
       properties: { provisioningState: "Succeeded" },
     };
   };
-  const isSubscription = (id: unknown) => typeof id === "string" && id.toLowerCase() === options.account().subscription.id.toLowerCase();
+  const isSubscription = (id: unknown) =>
+    typeof id === "string" && id.toLowerCase() === options.account().subscription.id.toLowerCase();
 
   app.get("/tenants", (_req: Request, res: Response) => {
     const { tenantId, subscription } = options.account();
@@ -156,25 +180,36 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
 
   app.get("/subscriptions/:subscription", (req: Request, res: Response) => {
     const subscription = subscriptionOf();
-    if (!isSubscription(req.params["subscription"]) || !visible(principalOf(res), subscription.id)) return send(res, errors.subscriptionNotFound(String(req.params["subscription"])));
+    if (!isSubscription(req.params["subscription"]) || !visible(principalOf(res), subscription.id))
+      return send(res, errors.subscriptionNotFound(String(req.params["subscription"])));
     res.json(subscription);
   });
 
   app.get("/subscriptions/:subscription/resourcegroups", (req: Request, res: Response) => {
     const subscription = subscriptionOf();
-    if (!isSubscription(req.params["subscription"]) || !visible(principalOf(res), subscription.id)) return send(res, errors.subscriptionNotFound(String(req.params["subscription"])));
+    if (!isSubscription(req.params["subscription"]) || !visible(principalOf(res), subscription.id))
+      return send(res, errors.subscriptionNotFound(String(req.params["subscription"])));
     const group = resourceGroupOf();
     res.json({ value: visible(principalOf(res), group.id) ? [group] : [] });
   });
 
   app.get("/subscriptions/:subscription/resourcegroups/:group", (req: Request, res: Response) => {
     const subscription = subscriptionOf();
-    if (!isSubscription(req.params["subscription"]) || !visible(principalOf(res), subscription.id)) return send(res, errors.subscriptionNotFound(String(req.params["subscription"])));
+    if (!isSubscription(req.params["subscription"]) || !visible(principalOf(res), subscription.id))
+      return send(res, errors.subscriptionNotFound(String(req.params["subscription"])));
     const group = resourceGroupOf();
     const name = String(req.params["group"]);
     const scope = `${subscription.id}/resourceGroups/${name}`;
     if (name.toLowerCase() !== group.name.toLowerCase()) return send(res, errors.resourceGroupNotFound(name));
-    if (!visible(principalOf(res), group.id)) return send(res, errors.authorizationFailed(principalOf(res).objectId, "Microsoft.Resources/subscriptions/resourceGroups/read", scope));
+    if (!visible(principalOf(res), group.id))
+      return send(
+        res,
+        errors.authorizationFailed(
+          principalOf(res).objectId,
+          "Microsoft.Resources/subscriptions/resourceGroups/read",
+          scope,
+        ),
+      );
     res.json(group);
   });
 

@@ -25,14 +25,27 @@ import type { RbacDecision } from "../rbac.ts";
  * - StorageQueueLogs: Queue Storage's data plane;
  * - AzureActivity: the Activity log, changes to resources (role assignments, function keys) and their health.
  */
-export const AUDIT_CATEGORIES = ["SignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditEvent", "StorageQueueLogs", "AzureActivity"] as const;
+export const AUDIT_CATEGORIES = [
+  "SignInLogs",
+  "ServicePrincipalSignInLogs",
+  "ManagedIdentitySignInLogs",
+  "AuditEvent",
+  "StorageQueueLogs",
+  "AzureActivity",
+] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 
 /** Whether a name is one of the audit log's categories. */
-export const isAuditCategory = (name: string): name is AuditCategory => (AUDIT_CATEGORIES as readonly string[]).includes(name);
+export const isAuditCategory = (name: string): name is AuditCategory =>
+  (AUDIT_CATEGORIES as readonly string[]).includes(name);
 
 /** How a caller proved who it is: sign-in logs' clientCredentialType (plus the developer's own sign-in). */
-export type CredentialKind = "clientSecret" | "managedIdentity" | "federatedIdentityCredential" | "developerSignIn" | "bearerToken";
+export type CredentialKind =
+  | "clientSecret"
+  | "managedIdentity"
+  | "federatedIdentityCredential"
+  | "developerSignIn"
+  | "bearerToken";
 
 export interface AuditCaller {
   /** `oid`: the object id role assignments name (unknown for an app the directory does not know). */
@@ -125,9 +138,23 @@ export function tokenClaimsOf(authorization: string | undefined): TokenClaims | 
   if (!token) return undefined;
   try {
     const claims = decodeJwt(token);
-    const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 256) : Array.isArray(value) ? value.join(", ").slice(0, 256) : undefined);
+    const text = (value: unknown) =>
+      typeof value === "string"
+        ? value.slice(0, 256)
+        : Array.isArray(value)
+          ? value.join(", ").slice(0, 256)
+          : undefined;
     const time = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
-    const picked = { aud: text(claims.aud), iss: text(claims.iss), tid: text(claims["tid"]), oid: text(claims["oid"]), appid: text(claims["appid"]), iat: time(claims.iat), nbf: time(claims.nbf), exp: time(claims.exp) };
+    const picked = {
+      aud: text(claims.aud),
+      iss: text(claims.iss),
+      tid: text(claims["tid"]),
+      oid: text(claims["oid"]),
+      appid: text(claims["appid"]),
+      iat: time(claims.iat),
+      nbf: time(claims.nbf),
+      exp: time(claims.exp),
+    };
     return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined)) as TokenClaims;
   } catch {
     return undefined;
@@ -158,7 +185,10 @@ const MAX_EVENTS = 10_000;
 
 /** Reads the W3C `traceparent` header: `00-<trace id>-<span id>-<flags>`. */
 export function traceContext(traceparent: string | string[] | undefined): { traceId?: string; spanId?: string } {
-  const match = typeof traceparent === "string" ? /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/.exec(traceparent.trim()) : null;
+  const match =
+    typeof traceparent === "string"
+      ? /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/.exec(traceparent.trim())
+      : null;
   return match ? { traceId: match[1] ?? "", spanId: match[2] ?? "" } : {};
 }
 
@@ -170,8 +200,20 @@ export function authorizationOf(decision: RbacDecision, action: string, scope: s
     decision: decision.allowed ? "Allowed" : "Denied",
     action,
     scope,
-    ...(granted ? { roleAssignmentId: granted.id, roleDefinitionName: granted.roleDefinitionName, roleAssignmentScope: granted.scope } : {}),
-    ...(pending ? { roleDefinitionName: pending.roleDefinitionName, roleAssignmentScope: pending.scope, propagatingUntil: new Date(pending.effectiveFrom).toISOString() } : {}),
+    ...(granted
+      ? {
+          roleAssignmentId: granted.id,
+          roleDefinitionName: granted.roleDefinitionName,
+          roleAssignmentScope: granted.scope,
+        }
+      : {}),
+    ...(pending
+      ? {
+          roleDefinitionName: pending.roleDefinitionName,
+          roleAssignmentScope: pending.scope,
+          propagatingUntil: new Date(pending.effectiveFrom).toISOString(),
+        }
+      : {}),
   };
 }
 
@@ -202,7 +244,16 @@ export class AuditLog implements AuditSink {
       id: this.#nextId++,
       time: new Date().toISOString(),
       ...record,
-      ...(record.caller ? { caller: { ...known, ...record.caller, ...(known?.displayName ? { displayName: known.displayName } : {}), ...(known?.type ? { type: known.type } : {}) } } : {}),
+      ...(record.caller
+        ? {
+            caller: {
+              ...known,
+              ...record.caller,
+              ...(known?.displayName ? { displayName: known.displayName } : {}),
+              ...(known?.type ? { type: known.type } : {}),
+            },
+          }
+        : {}),
     };
     this.#events.push(event);
     if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
@@ -217,7 +268,9 @@ export class AuditLog implements AuditSink {
         (filter.after === undefined || event.id > filter.after) &&
         (filter.category === undefined || event.category === filter.category) &&
         (caller === undefined ||
-          [event.caller?.objectId, event.caller?.appId, event.caller?.displayName].some((name) => name?.toLowerCase() === caller)),
+          [event.caller?.objectId, event.caller?.appId, event.caller?.displayName].some(
+            (name) => name?.toLowerCase() === caller,
+          )),
     );
     return filter.last === undefined ? matching : matching.slice(-filter.last);
   }

@@ -48,9 +48,17 @@ export function registerAccount(az: Command, run: Run): void {
     .option("--subscription <subscription>", "name or ID of subscription")
     .action((options: { resource?: string; scope?: string[]; tenant?: string }) =>
       run(async (connection) => {
-        if (options.resource && options.scope) throw Object.assign(new Error("usage error: --resource and --scope can't be used together."), { usage: true });
+        if (options.resource && options.scope)
+          throw Object.assign(new Error("usage error: --resource and --scope can't be used together."), {
+            usage: true,
+          });
         const resource = options.resource ?? options.scope?.[0] ?? "https://management.azure.com";
-        const token = await connection.admin<{ accessToken: string; expiresOn: number; tenant: string; subscription: string }>("POST", "/developer-token", {
+        const token = await connection.admin<{
+          accessToken: string;
+          expiresOn: number;
+          tenant: string;
+          subscription: string;
+        }>("POST", "/developer-token", {
           resource,
           ...(options.tenant ? { tenant: options.tenant } : {}),
         });
@@ -77,7 +85,11 @@ export function registerAccount(az: Command, run: Run): void {
         const { tenantId } = await connection.account();
         const principals = await connection.admin<AdminPrincipal[]>("GET", "/principals");
         return principals
-          .filter((p) => p.type === "ServicePrincipal" && (!options.displayName || p.displayName.toLowerCase().startsWith(options.displayName.toLowerCase())))
+          .filter(
+            (p) =>
+              p.type === "ServicePrincipal" &&
+              (!options.displayName || p.displayName.toLowerCase().startsWith(options.displayName.toLowerCase())),
+          )
           .map((p) => ({
             accountEnabled: true,
             appDisplayName: p.servicePrincipalType === "Application" ? p.displayName : null,
@@ -102,7 +114,10 @@ export function registerAccount(az: Command, run: Run): void {
     .option("--end-date <date>", "finer grain of expiry time, e.g. 2027-12-31")
     .action((options: { id: string }) =>
       run(async (connection) => {
-        const reset = await connection.admin<{ appId: string; password: string; tenant: string }>("POST", `/applications/${encodeURIComponent(options.id)}/reset-password`);
+        const reset = await connection.admin<{ appId: string; password: string; tenant: string }>(
+          "POST",
+          `/applications/${encodeURIComponent(options.id)}/reset-password`,
+        );
         // az's own warning, on stderr: the JSON below is the only place the new secret is ever shown.
         process.stderr.write(
           "The output includes credentials that you must protect. Be sure that you do not include these credentials in your code or check the credentials into your source control. For more information, see https://aka.ms/azadsp-cli\n",
@@ -117,8 +132,12 @@ export function registerAccount(az: Command, run: Run): void {
     .action(() =>
       run(async (connection) => {
         const { user } = await connection.account();
-        return { displayName: user.name.split("@")[0] ?? user.name, id: user.objectId, mail: null, userPrincipalName: user.name };
+        return {
+          displayName: user.name.split("@")[0] ?? user.name,
+          id: user.objectId,
+          mail: null,
+          userPrincipalName: user.name,
+        };
       }),
     );
-
 }

@@ -87,7 +87,8 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
     if (!response.ok) {
       // Resource Manager answers {"error": {"code", "message"}}; Entra ID {"error", "error_description"}.
       const failure = answer as { error?: { code?: string; message?: string } | string; error_description?: string };
-      if (typeof failure.error === "object") throw new AzError(failure.error.code, failure.error.message ?? `HTTP ${response.status}`);
+      if (typeof failure.error === "object")
+        throw new AzError(failure.error.code, failure.error.message ?? `HTTP ${response.status}`);
       throw new AzError(undefined, failure.error_description ?? `HTTP ${response.status}`);
     }
     return answer as T;
@@ -97,7 +98,10 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
   const credential: TokenCredential = {
     async getToken(scopes, options): Promise<AccessToken> {
       const resource = (Array.isArray(scopes) ? scopes[0] : scopes) ?? "";
-      const token = await admin<{ accessToken: string; expiresOn: number }>("POST", "/developer-token", { resource, ...(options?.tenantId ? { tenant: options.tenantId } : {}) });
+      const token = await admin<{ accessToken: string; expiresOn: number }>("POST", "/developer-token", {
+        resource,
+        ...(options?.tenantId ? { tenant: options.tenantId } : {}),
+      });
       return { token: token.accessToken, expiresOnTimestamp: token.expiresOn * 1000, tokenType: "Bearer" };
     },
   };

@@ -24,17 +24,24 @@ export function registerFunctionApp(az: Command, run: Run): void {
       .requiredOption("-g, --resource-group <group>", "name of the resource group")
       .requiredOption("--function-name <name>", `name of the function (${FUNCTION})`);
   const check = (options: { name: string; functionName: string }) => {
-    if (options.name !== FUNCTION_APP) throw Object.assign(new Error(`The Resource 'Microsoft.Web/sites/${options.name}' under resource group was not found.`), { code: "ResourceNotFound" });
-    if (options.functionName !== FUNCTION) throw Object.assign(new Error(`Function ${options.functionName} not found in ${FUNCTION_APP}.`), { code: "NotFound" });
+    if (options.name !== FUNCTION_APP)
+      throw Object.assign(
+        new Error(`The Resource 'Microsoft.Web/sites/${options.name}' under resource group was not found.`),
+        { code: "ResourceNotFound" },
+      );
+    if (options.functionName !== FUNCTION)
+      throw Object.assign(new Error(`Function ${options.functionName} not found in ${FUNCTION_APP}.`), {
+        code: "NotFound",
+      });
   };
 
-  target(keys.command("list").description("List all function keys."))
-    .action((options: { name: string; functionName: string }) =>
+  target(keys.command("list").description("List all function keys.")).action(
+    (options: { name: string; functionName: string }) =>
       run(async (connection) => {
         check(options);
         return connection.admin("GET", "/function-keys");
       }),
-    );
+  );
 
   target(keys.command("set").description("Create or update a function key."))
     .requiredOption("--key-name <name>", "name of the key")
@@ -43,7 +50,11 @@ export function registerFunctionApp(az: Command, run: Run): void {
       run(async (connection) => {
         check(options);
         const value = options.keyValue ?? Buffer.from(crypto.getRandomValues(new Uint8Array(40))).toString("base64");
-        const saved = await connection.admin<{ name: string; value: string }>("PUT", `/function-keys/${encodeURIComponent(options.keyName)}`, { value });
+        const saved = await connection.admin<{ name: string; value: string }>(
+          "PUT",
+          `/function-keys/${encodeURIComponent(options.keyName)}`,
+          { value },
+        );
         return { name: saved.name, value: saved.value };
       }),
     );

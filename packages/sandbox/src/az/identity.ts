@@ -10,16 +10,28 @@ import type { Run } from "./main.ts";
 
 const IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities";
 
-async function identities(connection: Connection, group: string): Promise<{ account: AdminAccount; found: readonly AdminUserAssignedIdentity[] }> {
+async function identities(
+  connection: Connection,
+  group: string,
+): Promise<{ account: AdminAccount; found: readonly AdminUserAssignedIdentity[] }> {
   const account = await connection.account();
-  const found = account.resourceGroup.toLowerCase() === group.toLowerCase() ? (account.userAssignedIdentities ?? []) : [];
+  const found =
+    account.resourceGroup.toLowerCase() === group.toLowerCase() ? (account.userAssignedIdentities ?? []) : [];
   return { account, found };
 }
 
-async function identity(connection: Connection, name: string, group: string): Promise<{ account: AdminAccount; found: AdminUserAssignedIdentity }> {
+async function identity(
+  connection: Connection,
+  name: string,
+  group: string,
+): Promise<{ account: AdminAccount; found: AdminUserAssignedIdentity }> {
   const { account, found } = await identities(connection, group);
   const match = found.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
-  if (!match) throw Object.assign(new Error(`The Resource '${IDENTITY_TYPE}/${name}' under resource group '${group}' was not found.`), { code: "ResourceNotFound" });
+  if (!match)
+    throw Object.assign(
+      new Error(`The Resource '${IDENTITY_TYPE}/${name}' under resource group '${group}' was not found.`),
+      { code: "ResourceNotFound" },
+    );
   return { account, found: match };
 }
 
@@ -63,11 +75,22 @@ export function registerIdentity(az: Command, run: Run): void {
           const { found } = await identities(connection, options.resourceGroup ?? account.resourceGroup);
           return found.map((candidate) => shown(account, candidate));
         },
-        { table: (rows) => (rows as ReturnType<typeof shown>[]).map((row) => ({ ClientId: row.clientId, Location: row.location, Name: row.name, PrincipalId: row.principalId, ResourceGroup: row.resourceGroup })) },
+        {
+          table: (rows) =>
+            (rows as ReturnType<typeof shown>[]).map((row) => ({
+              ClientId: row.clientId,
+              Location: row.location,
+              Name: row.name,
+              PrincipalId: row.principalId,
+              ResourceGroup: row.resourceGroup,
+            })),
+        },
       ),
     );
 
-  const federated = group.command("federated-credential").description("Manage federated identity credentials under user assigned identities.");
+  const federated = group
+    .command("federated-credential")
+    .description("Manage federated identity credentials under user assigned identities.");
   federated
     .command("list")
     .description("List all federated identity credentials under an existing user assigned identity.")

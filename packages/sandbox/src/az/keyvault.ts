@@ -12,7 +12,12 @@ import type { Run } from "./main.ts";
 
 /** Python's isoformat, as az prints dates. */
 export const azDate = (value: Date | string | undefined) =>
-  value ? new Date(value).toISOString().replace(/\.000Z$/, "+00:00").replace(/\.(\d{3})Z$/, ".$1000+00:00") : null;
+  value
+    ? new Date(value)
+        .toISOString()
+        .replace(/\.000Z$/, "+00:00")
+        .replace(/\.(\d{3})Z$/, ".$1000+00:00")
+    : null;
 
 const attributes = (properties: SecretProperties) => ({
   created: azDate(properties.createdOn),
@@ -55,7 +60,9 @@ const vaultUrlOf = (connection: Connection, vaultName: string) => {
 };
 
 const tagsOf = (pairs: readonly string[] | undefined) =>
-  pairs ? Object.fromEntries(pairs.map((pair) => [pair.split("=")[0] ?? "", pair.split("=").slice(1).join("=")])) : undefined;
+  pairs
+    ? Object.fromEntries(pairs.map((pair) => [pair.split("=")[0] ?? "", pair.split("=").slice(1).join("=")]))
+    : undefined;
 
 export function registerKeyVault(az: Command, run: Run): void {
   const keyvault = az.command("keyvault").description("Manage KeyVault keys, secrets, and certificates.");
@@ -65,8 +72,12 @@ export function registerKeyVault(az: Command, run: Run): void {
     const { SecretClient } = await import("@azure/keyvault-secrets");
     return new SecretClient(vaultUrlOf(connection, vaultName), connection.credential);
   };
-  const onVault = (vaultName: string, work: (vault: SecretClient) => Promise<unknown>) => run(async (connection) => work(await client(connection, vaultName)));
-  const named = (command: Command) => command.requiredOption("--vault-name <name>", "name of the Key Vault").requiredOption("-n, --name <name>", "name of the secret");
+  const onVault = (vaultName: string, work: (vault: SecretClient) => Promise<unknown>) =>
+    run(async (connection) => work(await client(connection, vaultName)));
+  const named = (command: Command) =>
+    command
+      .requiredOption("--vault-name <name>", "name of the Key Vault")
+      .requiredOption("-n, --name <name>", "name of the secret");
 
   keyvault
     .command("show")
@@ -77,7 +88,9 @@ export function registerKeyVault(az: Command, run: Run): void {
       run(async (connection) => {
         const account = await connection.account();
         if (account.vault.name.toLowerCase() !== options.name.toLowerCase()) {
-          throw Object.assign(new Error(`The Vault '${options.name}' not found within subscription.`), { code: "ResourceNotFound" });
+          throw Object.assign(new Error(`The Vault '${options.name}' not found within subscription.`), {
+            code: "ResourceNotFound",
+          });
         }
         return {
           id: account.vault.id,
@@ -108,21 +121,36 @@ export function registerKeyVault(az: Command, run: Run): void {
     .option("--expires <date>", "expiration UTC datetime (Y-m-d'T'H:M:S'Z')")
     .option("--not-before <date>", "key not usable before the provided UTC datetime (Y-m-d'T'H:M:S'Z')")
     .option("--tags <tags...>", "space-separated tags: key[=value]")
-    .action((options: { vaultName: string; name: string; value?: string; file?: string; encoding: string; description?: string; disabled?: boolean; expires?: string; notBefore?: string; tags?: string[] }) =>
-      onVault(options.vaultName, async (vault) => {
-        if ((options.value === undefined) === (options.file === undefined)) throw usage("usage error: --value VALUE | --file PATH");
-        // npm runs scripts in the package folder; INIT_CWD is where the learner typed the command.
-        const value = options.value ?? readFileSync(resolve(process.env["INIT_CWD"] ?? process.cwd(), options.file ?? ""), "utf8");
-        const saved = await vault.setSecret(options.name, value, {
-          // az records how a file was read, so `az keyvault secret download` can write it back.
-          tags: { "file-encoding": options.encoding, ...tagsOf(options.tags) },
-          ...(options.description ? { contentType: options.description } : {}),
-          ...(options.disabled ? { enabled: false } : {}),
-          ...(options.expires ? { expiresOn: new Date(options.expires) } : {}),
-          ...(options.notBefore ? { notBefore: new Date(options.notBefore) } : {}),
-        });
-        return secretJson(saved.properties, saved.value);
-      }),
+    .action(
+      (options: {
+        vaultName: string;
+        name: string;
+        value?: string;
+        file?: string;
+        encoding: string;
+        description?: string;
+        disabled?: boolean;
+        expires?: string;
+        notBefore?: string;
+        tags?: string[];
+      }) =>
+        onVault(options.vaultName, async (vault) => {
+          if ((options.value === undefined) === (options.file === undefined))
+            throw usage("usage error: --value VALUE | --file PATH");
+          // npm runs scripts in the package folder; INIT_CWD is where the learner typed the command.
+          const value =
+            options.value ??
+            readFileSync(resolve(process.env["INIT_CWD"] ?? process.cwd(), options.file ?? ""), "utf8");
+          const saved = await vault.setSecret(options.name, value, {
+            // az records how a file was read, so `az keyvault secret download` can write it back.
+            tags: { "file-encoding": options.encoding, ...tagsOf(options.tags) },
+            ...(options.description ? { contentType: options.description } : {}),
+            ...(options.disabled ? { enabled: false } : {}),
+            ...(options.expires ? { expiresOn: new Date(options.expires) } : {}),
+            ...(options.notBefore ? { notBefore: new Date(options.notBefore) } : {}),
+          });
+          return secretJson(saved.properties, saved.value);
+        }),
     );
 
   named(secret.command("show"))
@@ -156,7 +184,8 @@ export function registerKeyVault(az: Command, run: Run): void {
     .action((options: { vaultName: string; name: string }) =>
       onVault(options.vaultName, async (vault) => {
         const items = [];
-        for await (const properties of vault.listPropertiesOfSecretVersions(options.name)) items.push(secretItemJson(properties));
+        for await (const properties of vault.listPropertiesOfSecretVersions(options.name))
+          items.push(secretItemJson(properties));
         return items;
       }),
     );
@@ -167,16 +196,24 @@ export function registerKeyVault(az: Command, run: Run): void {
     .option("--enabled <bool>", "enable the secret (true or false)")
     .option("--content-type <type>", "type of the secret value such as a password")
     .option("--tags <tags...>", "space-separated tags: key[=value]")
-    .action((options: { vaultName: string; name: string; version?: string; enabled?: string; contentType?: string; tags?: string[] }) =>
-      onVault(options.vaultName, async (vault) => {
-        // An empty version is the latest one, as az sends it.
-        const updated = await vault.updateSecretProperties(options.name, options.version ?? "", {
-          ...(options.enabled !== undefined ? { enabled: options.enabled.toLowerCase() === "true" } : {}),
-          ...(options.contentType ? { contentType: options.contentType } : {}),
-          ...(options.tags ? { tags: tagsOf(options.tags) ?? {} } : {}),
-        });
-        return secretJson(updated);
-      }),
+    .action(
+      (options: {
+        vaultName: string;
+        name: string;
+        version?: string;
+        enabled?: string;
+        contentType?: string;
+        tags?: string[];
+      }) =>
+        onVault(options.vaultName, async (vault) => {
+          // An empty version is the latest one, as az sends it.
+          const updated = await vault.updateSecretProperties(options.name, options.version ?? "", {
+            ...(options.enabled !== undefined ? { enabled: options.enabled.toLowerCase() === "true" } : {}),
+            ...(options.contentType ? { contentType: options.contentType } : {}),
+            ...(options.tags ? { tags: tagsOf(options.tags) ?? {} } : {}),
+          });
+          return secretJson(updated);
+        }),
     );
 
   named(secret.command("delete"))
@@ -215,7 +252,9 @@ export function registerKeyVault(az: Command, run: Run): void {
   named(secret.command("recover"))
     .description("Recover a deleted secret to its latest version.")
     .action((options: { vaultName: string; name: string }) =>
-      onVault(options.vaultName, async (vault) => secretJson(await (await vault.beginRecoverDeletedSecret(options.name)).pollUntilDone())),
+      onVault(options.vaultName, async (vault) =>
+        secretJson(await (await vault.beginRecoverDeletedSecret(options.name)).pollUntilDone()),
+      ),
     );
 
   named(secret.command("purge"))

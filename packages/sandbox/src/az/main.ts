@@ -17,7 +17,10 @@ import { registerWebApp } from "./webapp.ts";
 import { registerStorage } from "./storage.ts";
 
 /** Runs a command against the sandbox and prints its result; `table` picks the columns az's table shows. */
-export type Run = (work: (connection: Connection) => Promise<unknown>, view?: { table?: (result: unknown) => unknown }) => Promise<void>;
+export type Run = (
+  work: (connection: Connection) => Promise<unknown>,
+  view?: { table?: (result: unknown) => unknown },
+) => Promise<void>;
 
 const az = new Command("az")
   .description("Azure CLI, for the keyless sandbox: the commands the workshop uses, with Azure CLI syntax and output.")
@@ -30,7 +33,12 @@ const az = new Command("az")
 const run: Run = async (work, view) => {
   const options = az.opts<{ output: string; query?: string }>();
   const result = await work(connect());
-  const shown = options.query && result !== undefined ? query(result, options.query) : options.output === "table" && view?.table && result !== undefined ? view.table(result) : result;
+  const shown =
+    options.query && result !== undefined
+      ? query(result, options.query)
+      : options.output === "table" && view?.table && result !== undefined
+        ? view.table(result)
+        : result;
   const text = format(shown, options.output);
   if (text !== undefined) process.stdout.write(`${text}\n`);
 };
@@ -44,7 +52,8 @@ registerWebApp(az, run);
 registerIdentity(az, run);
 registerSandbox(az, run);
 
-const pathOf = (command: Command): string => (command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name());
+const pathOf = (command: Command): string =>
+  command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name();
 
 /** Usage errors as az words them (argparse), exit code 2. */
 function usageError(command: Command, error: CommanderError): never {
@@ -54,9 +63,14 @@ function usageError(command: Command, error: CommanderError): never {
   const unrecognized = /unknown option '([^']+)'/.exec(error.message)?.[1];
   if (error.code === "commander.helpDisplayed" || error.code === "commander.version") process.exit(0);
   if (error.code === "commander.help") process.exit(0);
-  if (unknown !== undefined) process.stderr.write(`${path}: '${unknown}' is not in the '${path}' command group. See '${path} --help'.\n`);
-  else if (missing) process.stderr.write(`ERROR: the following arguments are required: ${missing.replace(/^-\w, /, "")}\n\nExamples and help: '${path} --help'\n`);
-  else if (unrecognized) process.stderr.write(`ERROR: unrecognized arguments: ${unrecognized}\n\nExamples and help: '${path} --help'\n`);
+  if (unknown !== undefined)
+    process.stderr.write(`${path}: '${unknown}' is not in the '${path}' command group. See '${path} --help'.\n`);
+  else if (missing)
+    process.stderr.write(
+      `ERROR: the following arguments are required: ${missing.replace(/^-\w, /, "")}\n\nExamples and help: '${path} --help'\n`,
+    );
+  else if (unrecognized)
+    process.stderr.write(`ERROR: unrecognized arguments: ${unrecognized}\n\nExamples and help: '${path} --help'\n`);
   else process.stderr.write(`ERROR: ${error.message.replace(/^error: /, "")}\n`);
   process.exit(2);
 }
@@ -72,9 +86,14 @@ configure(az);
 /** Service errors as az prints them: `ERROR: (Code) Message`, exit code 1. */
 function fail(error: unknown): never {
   // The SDK's RestError carries the service's body as `details` (innerError, in its casing).
-  const failure = error as { code?: unknown; usage?: boolean; details?: { error?: { code?: string; message?: string; innerError?: { code?: string } } } };
+  const failure = error as {
+    code?: unknown;
+    usage?: boolean;
+    details?: { error?: { code?: string; message?: string; innerError?: { code?: string } } };
+  };
   const service = failure.details?.error;
-  const code = service?.code ?? (typeof failure.code === "string" && !/^E[A-Z]+$/.test(failure.code) ? failure.code : undefined);
+  const code =
+    service?.code ?? (typeof failure.code === "string" && !/^E[A-Z]+$/.test(failure.code) ? failure.code : undefined);
   const message = service?.message ?? (error instanceof Error ? error.message : String(error));
   const inner = service?.innerError?.code;
   const lines = [`ERROR: ${code ? `(${code}) ` : ""}${message}`];

@@ -19,7 +19,9 @@ const row = (event: AuditEvent) => ({
   Caller: event.caller?.displayName ?? event.caller?.appId ?? event.caller?.objectId ?? "",
   Operation: event.operationName,
   Result: `${event.statusCode}${event.errorCode ? ` ${event.errorCode}` : ""}`,
-  Authorization: event.authorization ? `${event.authorization.decision}${event.authorization.roleDefinitionName ? ` (${event.authorization.roleDefinitionName})` : ""}` : "",
+  Authorization: event.authorization
+    ? `${event.authorization.decision}${event.authorization.roleDefinitionName ? ` (${event.authorization.roleDefinitionName})` : ""}`
+    : "",
 });
 
 /** Settings as lines a shell or a runtime reads: POSIX `export`, a `.env` file, or PowerShell. */
@@ -30,17 +32,27 @@ function asLines(settings: readonly { name: string; value: string }[], format: s
     dotenv: ({ name, value }: { name: string; value: string }) => `${name}=${JSON.stringify(value)}`,
     powershell: ({ name, value }: { name: string; value: string }) => `$env:${name} = '${value.replace(/'/g, "''")}'`,
   }[format];
-  if (!line) throw Object.assign(new Error(`--format must be sh, dotenv or powershell, not ${format}.`), { usage: true });
+  if (!line)
+    throw Object.assign(new Error(`--format must be sh, dotenv or powershell, not ${format}.`), { usage: true });
   return settings.map(line).join("\n");
 }
 
 /** The object id of an app's identity (its managed identity, or the service principal it signs in as), or of a principal named directly. */
 async function principalOf(connection: Connection, app: string): Promise<AdminPrincipal> {
   const principals = await connection.admin<AdminPrincipal[]>("GET", "/principals");
-  const webApp = (await connection.account()).webApps.find((candidate) => candidate.name.toLowerCase() === app.toLowerCase());
+  const webApp = (await connection.account()).webApps.find(
+    (candidate) => candidate.name.toLowerCase() === app.toLowerCase(),
+  );
   const wanted = (webApp?.principalId || webApp?.signsInAs || app).toLowerCase();
-  const found = principals.find((principal) => principal.objectId === wanted || principal.appId === wanted || principal.displayName.toLowerCase() === wanted);
-  if (!found) throw Object.assign(new Error(`No app or principal named ${app}: try keyless-step-03, or az sandbox audit list to see who called.`), { code: "ResourceNotFound" });
+  const found = principals.find(
+    (principal) =>
+      principal.objectId === wanted || principal.appId === wanted || principal.displayName.toLowerCase() === wanted,
+  );
+  if (!found)
+    throw Object.assign(
+      new Error(`No app or principal named ${app}: try keyless-step-03, or az sandbox audit list to see who called.`),
+      { code: "ResourceNotFound" },
+    );
   return found;
 }
 
@@ -53,7 +65,9 @@ export async function denialsOf(connection: Connection, app: string, last: numbe
     connection.admin<AdminPrincipal[]>("GET", "/principals"),
     connection.account(),
   ]);
-  const theirs = events.filter((event) => isDenial(event) && [event.caller?.objectId, event.tokenClaims?.oid].includes(principal.objectId));
+  const theirs = events.filter(
+    (event) => isDenial(event) && [event.caller?.objectId, event.tokenClaims?.oid].includes(principal.objectId),
+  );
   const context = { now: Date.now(), tenantId: account.tenantId, principals, assignments };
   return theirs.slice(-last).map((event) => explainDenial(event, context));
 }
@@ -62,12 +76,17 @@ export function registerSandbox(az: Command, run: Run): void {
   const sandbox = az.command("sandbox").description("The sandbox's own commands (not in the Azure CLI).");
   sandbox
     .command("app-env")
-    .description("An app's application settings as lines to load: run an app of your own, in any language, as that sandbox app.")
+    .description(
+      "An app's application settings as lines to load: run an app of your own, in any language, as that sandbox app.",
+    )
     .requiredOption("-n, --name <name>", "the app, e.g. keyless-step-03 or keyless-workspace-03")
     .option("--format <format>", "sh (export lines), dotenv (a .env file) or powershell", "sh")
     .action((options: { name: string; format: string }) =>
       run(async (connection) => {
-        const settings = await connection.admin<{ name: string; value: string }[]>("GET", `/webapps/${encodeURIComponent(options.name)}/appsettings`);
+        const settings = await connection.admin<{ name: string; value: string }[]>(
+          "GET",
+          `/webapps/${encodeURIComponent(options.name)}/appsettings`,
+        );
         process.stdout.write(`${asLines(settings, options.format)}\n`);
         return undefined;
       }),
@@ -77,7 +96,10 @@ export function registerSandbox(az: Command, run: Run): void {
     .description(
       "The latest denials of an app, explained: Azure's error, the token's claims that mattered, the action needed, the roles that grant it, the assignment missing or still propagating (and when it takes effect), and the az command that fixes it. On Azure: the sign-in and diagnostic logs, read by you.",
     )
-    .requiredOption("--app <name>", "the app, e.g. keyless-step-03 or keyless-workspace-03 (or a principal's name, client id or object id)")
+    .requiredOption(
+      "--app <name>",
+      "the app, e.g. keyless-step-03 or keyless-workspace-03 (or a principal's name, client id or object id)",
+    )
     .option("--last <n>", "at most the last n denials", "5")
     .action((options: { app: string; last: string }) =>
       run((connection) => denialsOf(connection, options.app, Math.max(1, Number(options.last) || 5)), {
@@ -91,7 +113,11 @@ export function registerSandbox(az: Command, run: Run): void {
           })),
       }),
     );
-  const audit = sandbox.command("audit").description("The sandbox's audit log: sign-ins, Key Vault and Queue Storage requests, with Azure RBAC's decisions.");
+  const audit = sandbox
+    .command("audit")
+    .description(
+      "The sandbox's audit log: sign-ins, Key Vault and Queue Storage requests, with Azure RBAC's decisions.",
+    );
   audit
     .command("list")
     .description("List audit events, newest last. On Azure: Entra ID sign-in logs and the services' diagnostic logs.")
@@ -101,7 +127,11 @@ export function registerSandbox(az: Command, run: Run): void {
     .action((options: { caller?: string; category?: string; last: string }) =>
       run(
         (connection) => {
-          const query = new URLSearchParams({ last: options.last, ...(options.caller ? { caller: options.caller } : {}), ...(options.category ? { category: options.category } : {}) });
+          const query = new URLSearchParams({
+            last: options.last,
+            ...(options.caller ? { caller: options.caller } : {}),
+            ...(options.category ? { category: options.category } : {}),
+          });
           return connection.admin<AuditEvent[]>("GET", `/audit?${query}`);
         },
         { table: (events) => (events as AuditEvent[]).map(row) },

@@ -16,10 +16,14 @@ const date = (value: Date | undefined) => (value ? value.toISOString().replace(/
 /** Loads the Storage SDK only for storage commands: it is most of az's start-up time. */
 async function queueClient(connection: Connection, queueName: string, accountName?: string): Promise<QueueClient> {
   const queueUrl = connection.endpoints.queueUrl;
-  if (!queueUrl) throw Object.assign(new Error("Queue Storage is not running in the sandbox."), { code: "ServiceUnavailable" });
+  if (!queueUrl)
+    throw Object.assign(new Error("Queue Storage is not running in the sandbox."), { code: "ServiceUnavailable" });
   const account = new URL(queueUrl).pathname.split("/")[1];
   if (accountName && accountName !== account) {
-    throw Object.assign(new Error(`The storage account ${accountName} was not found. The sandbox's account is ${account}.`), { code: "StorageAccountNotFound" });
+    throw Object.assign(
+      new Error(`The storage account ${accountName} was not found. The sandbox's account is ${account}.`),
+      { code: "StorageAccountNotFound" },
+    );
   }
   const { QueueClient } = await import("@azure/storage-queue");
   return new QueueClient(queueUrl.replace(/[^/]+$/, queueName), connection.credential);
@@ -40,21 +44,32 @@ interface QueueOptions {
 
 /** The options every queue and message command takes: which account, and how to sign in to it. */
 const accountOptions = (command: Command) =>
-  command.option("--account-name <name>", "storage account name").option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login");
+  command
+    .option("--account-name <name>", "storage account name")
+    .option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login");
 
 export function registerStorage(az: Command, run: Run): void {
   const storage = az.command("storage").description("Manage Azure Cloud Storage resources.");
   registerAccount(storage, run);
   registerQueue(storage, run);
   const message = storage.command("message").description("Manage queue storage messages.");
-  const target = (command: Command) => accountOptions(command.requiredOption("-q, --queue-name <name>", "the queue name"));
+  const target = (command: Command) =>
+    accountOptions(command.requiredOption("-q, --queue-name <name>", "the queue name"));
 
-  target(message.command("peek").description("Retrieve one or more messages from the front of the queue, but do not alter the visibility of the message."))
+  target(
+    message
+      .command("peek")
+      .description(
+        "Retrieve one or more messages from the front of the queue, but do not alter the visibility of the message.",
+      ),
+  )
     .option("--num-messages <n>", "a number of messages to peek, up to 32", "1")
     .action((options: QueueOptions) =>
       run(async (connection) => {
         const count = Math.min(Math.max(Number(options.numMessages) || 1, 1), 32);
-        const { peekedMessageItems } = await (await queueClient(connection, options.queueName, options.accountName)).peekMessages({ numberOfMessages: count });
+        const { peekedMessageItems } = await (
+          await queueClient(connection, options.queueName, options.accountName)
+        ).peekMessages({ numberOfMessages: count });
         return peekedMessageItems.map((item) => ({
           content: item.messageText,
           dequeueCount: item.dequeueCount,
@@ -67,21 +82,26 @@ export function registerStorage(az: Command, run: Run): void {
       }),
     );
 
-  target(message.command("clear").description("Delete all messages from the specified queue."))
-    .action((options: QueueOptions) =>
+  target(message.command("clear").description("Delete all messages from the specified queue.")).action(
+    (options: QueueOptions) =>
       run(async (connection) => {
         await (await queueClient(connection, options.queueName, options.accountName)).clearMessages();
         return undefined;
       }),
-    );
+  );
 
-  target(message.command("count").description("(sandbox addition, not in the Azure CLI) The queue's approximate message count, from its properties."))
-    .action((options: QueueOptions) =>
-      run(async (connection) => {
-        const properties = await (await queueClient(connection, options.queueName, options.accountName)).getProperties();
-        return { approximateMessageCount: properties.approximateMessagesCount ?? 0 };
-      }),
-    );
+  target(
+    message
+      .command("count")
+      .description(
+        "(sandbox addition, not in the Azure CLI) The queue's approximate message count, from its properties.",
+      ),
+  ).action((options: QueueOptions) =>
+    run(async (connection) => {
+      const properties = await (await queueClient(connection, options.queueName, options.accountName)).getProperties();
+      return { approximateMessageCount: properties.approximateMessagesCount ?? 0 };
+    }),
+  );
 }
 
 /** `az storage account show`: the account as Resource Manager describes it (the fields lessons use, in az's order). */
@@ -96,10 +116,14 @@ function registerAccount(storage: Command, run: Run): void {
     .action((options: { name: string; resourceGroup?: string }) =>
       run(async (connection) => {
         const account = await connection.account();
-        const wrongGroup = options.resourceGroup !== undefined && options.resourceGroup.toLowerCase() !== account.resourceGroup.toLowerCase();
+        const wrongGroup =
+          options.resourceGroup !== undefined &&
+          options.resourceGroup.toLowerCase() !== account.resourceGroup.toLowerCase();
         if (options.name !== account.storageAccount.name || wrongGroup) {
           throw Object.assign(
-            new Error(`The Resource 'Microsoft.Storage/storageAccounts/${options.name}' under resource group '${options.resourceGroup ?? account.resourceGroup}' was not found. The sandbox's account is ${account.storageAccount.name}.`),
+            new Error(
+              `The Resource 'Microsoft.Storage/storageAccounts/${options.name}' under resource group '${options.resourceGroup ?? account.resourceGroup}' was not found. The sandbox's account is ${account.storageAccount.name}.`,
+            ),
             { code: "ResourceNotFound" },
           );
         }
@@ -138,9 +162,12 @@ function registerQueue(storage: Command, run: Run): void {
     .action((options: { name: string; accountName?: string; failOnExist?: boolean; metadata?: string[] }) =>
       run(async (connection) => {
         const client = await queueClient(connection, options.name, options.accountName);
-        const metadata = Object.fromEntries((options.metadata ?? []).map((pair) => [pair.split("=")[0] ?? pair, pair.split("=").slice(1).join("=")]));
+        const metadata = Object.fromEntries(
+          (options.metadata ?? []).map((pair) => [pair.split("=")[0] ?? pair, pair.split("=").slice(1).join("=")]),
+        );
         const { succeeded } = await client.createIfNotExists({ metadata });
-        if (!succeeded && options.failOnExist) throw Object.assign(new Error("The specified queue already exists."), { code: "QueueAlreadyExists" });
+        if (!succeeded && options.failOnExist)
+          throw Object.assign(new Error("The specified queue already exists."), { code: "QueueAlreadyExists" });
         return { created: succeeded };
       }),
     );
@@ -150,25 +177,33 @@ function registerQueue(storage: Command, run: Run): void {
     .action((options: { name: string; accountName?: string; failNotExist?: boolean }) =>
       run(async (connection) => {
         const { succeeded } = await (await queueClient(connection, options.name, options.accountName)).deleteIfExists();
-        if (!succeeded && options.failNotExist) throw Object.assign(new Error("The specified queue does not exist."), { code: "QueueNotFound" });
+        if (!succeeded && options.failNotExist)
+          throw Object.assign(new Error("The specified queue does not exist."), { code: "QueueNotFound" });
         return { deleted: succeeded };
       }),
     );
 
-  named(queue.command("exists").description("Return a boolean indicating whether the queue exists."))
-    .action((options: { name: string; accountName?: string }) =>
-      run(async (connection) => ({ exists: await (await queueClient(connection, options.name, options.accountName)).exists() })),
-    );
+  named(queue.command("exists").description("Return a boolean indicating whether the queue exists.")).action(
+    (options: { name: string; accountName?: string }) =>
+      run(async (connection) => ({
+        exists: await (await queueClient(connection, options.name, options.accountName)).exists(),
+      })),
+  );
 
   accountOptions(queue.command("list").description("List queues in a storage account."))
     .option("--prefix <prefix>", "filter the results to return only queues whose names begin with the specified prefix")
     .action((options: { accountName?: string; prefix?: string }) =>
-      run(async (connection) => {
-        const queues: { approximateMessageCount: null; metadata: null; name: string }[] = [];
-        for await (const item of (await serviceClient(connection, options.accountName)).listQueues(options.prefix ? { prefix: options.prefix } : {})) {
-          queues.push({ approximateMessageCount: null, metadata: null, name: item.name });
-        }
-        return queues;
-      }, { table: (rows) => (rows as { name: string }[]).map((row) => ({ Name: row.name })) }),
+      run(
+        async (connection) => {
+          const queues: { approximateMessageCount: null; metadata: null; name: string }[] = [];
+          for await (const item of (await serviceClient(connection, options.accountName)).listQueues(
+            options.prefix ? { prefix: options.prefix } : {},
+          )) {
+            queues.push({ approximateMessageCount: null, metadata: null, name: item.name });
+          }
+          return queues;
+        },
+        { table: (rows) => (rows as { name: string }[]).map((row) => ({ Name: row.name })) },
+      ),
     );
 }

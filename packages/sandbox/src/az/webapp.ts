@@ -12,7 +12,10 @@ import type { Run } from "./main.ts";
 type WebApp = AdminAccount["webApps"][number];
 
 const notFound = (name: string, group: string) =>
-  Object.assign(new Error(`The Resource 'Microsoft.Web/sites/${name}' under resource group '${group}' was not found.`), { code: "ResourceNotFound" });
+  Object.assign(
+    new Error(`The Resource 'Microsoft.Web/sites/${name}' under resource group '${group}' was not found.`),
+    { code: "ResourceNotFound" },
+  );
 
 async function findApp(connection: Connection, name: string, group: string): Promise<WebApp> {
   const details = await connection.account();
@@ -22,33 +25,43 @@ async function findApp(connection: Connection, name: string, group: string): Pro
 }
 
 const target = (command: Command) =>
-  command.requiredOption("-n, --name <name>", "name of the web app").requiredOption("-g, --resource-group <group>", "name of resource group");
+  command
+    .requiredOption("-n, --name <name>", "name of the web app")
+    .requiredOption("-g, --resource-group <group>", "name of resource group");
 
 export function registerWebApp(az: Command, run: Run): void {
   const webapp = az.command("webapp").description("Manage web apps.");
 
-  target(webapp.command("identity").description("Manage the web app's managed identity.").command("show").description("Display the managed service identity of a web app.")).action(
-    (options: { name: string; resourceGroup: string }) =>
-      run(async (connection) => {
-        const app = await findApp(connection, options.name, options.resourceGroup);
-        // An app without a managed identity has none to show: az prints nothing.
-        if (!app.principalId && !app.userAssignedIdentities?.length) return undefined;
-        const account = await connection.account();
-        // User-assigned identities by resource id, each with its client and principal ids.
-        const userAssigned = Object.fromEntries(
-          (app.userAssignedIdentities ?? []).map((id) => {
-            const identity = account.userAssignedIdentities?.find((candidate) => candidate.id === id);
-            return [id, { clientId: identity?.clientId ?? "", principalId: identity?.principalId ?? "" }];
-          }),
-        );
-        const kinds = [...(app.principalId ? ["SystemAssigned"] : []), ...(Object.keys(userAssigned).length > 0 ? ["UserAssigned"] : [])];
-        return {
-          principalId: app.principalId || null,
-          tenantId: account.tenantId,
-          type: kinds.join(", "),
-          userAssignedIdentities: Object.keys(userAssigned).length > 0 ? userAssigned : null,
-        };
-      }),
+  target(
+    webapp
+      .command("identity")
+      .description("Manage the web app's managed identity.")
+      .command("show")
+      .description("Display the managed service identity of a web app."),
+  ).action((options: { name: string; resourceGroup: string }) =>
+    run(async (connection) => {
+      const app = await findApp(connection, options.name, options.resourceGroup);
+      // An app without a managed identity has none to show: az prints nothing.
+      if (!app.principalId && !app.userAssignedIdentities?.length) return undefined;
+      const account = await connection.account();
+      // User-assigned identities by resource id, each with its client and principal ids.
+      const userAssigned = Object.fromEntries(
+        (app.userAssignedIdentities ?? []).map((id) => {
+          const identity = account.userAssignedIdentities?.find((candidate) => candidate.id === id);
+          return [id, { clientId: identity?.clientId ?? "", principalId: identity?.principalId ?? "" }];
+        }),
+      );
+      const kinds = [
+        ...(app.principalId ? ["SystemAssigned"] : []),
+        ...(Object.keys(userAssigned).length > 0 ? ["UserAssigned"] : []),
+      ];
+      return {
+        principalId: app.principalId || null,
+        tenantId: account.tenantId,
+        type: kinds.join(", "),
+        userAssignedIdentities: Object.keys(userAssigned).length > 0 ? userAssigned : null,
+      };
+    }),
   );
 
   target(
@@ -62,7 +75,10 @@ export function registerWebApp(az: Command, run: Run): void {
   ).action((options: { name: string; resourceGroup: string }) =>
     run(async (connection) => {
       const app = await findApp(connection, options.name, options.resourceGroup);
-      return connection.admin<{ name: string; slotSetting: boolean; value: string }[]>("GET", `/webapps/${encodeURIComponent(app.name)}/appsettings`);
+      return connection.admin<{ name: string; slotSetting: boolean; value: string }[]>(
+        "GET",
+        `/webapps/${encodeURIComponent(app.name)}/appsettings`,
+      );
     }),
   );
 }

@@ -92,11 +92,22 @@ export interface Explanation {
   /** The built-in roles whose actions include it, least privilege first. */
   readonly grantingRoles: readonly string[];
   /** The caller's assignments of those roles, and whether each covers the resource and counts now. */
-  readonly assignments: readonly { readonly role: string; readonly scope: string; readonly coversResource: boolean; readonly state: "effective" | "propagating"; readonly effectiveFrom: string }[];
+  readonly assignments: readonly {
+    readonly role: string;
+    readonly scope: string;
+    readonly coversResource: boolean;
+    readonly state: "effective" | "propagating";
+    readonly effectiveFrom: string;
+  }[];
   /** What is missing: the role at the scope that would grant it. */
   readonly missing?: { readonly role: string; readonly scope: string };
   /** The assignment still propagating: when it takes effect, and whether it has since. */
-  readonly propagating?: { readonly role: string; readonly scope: string; readonly takesEffectAt: string; readonly inSeconds: number };
+  readonly propagating?: {
+    readonly role: string;
+    readonly scope: string;
+    readonly takesEffectAt: string;
+    readonly inSeconds: number;
+  };
   /** Why, in a few sentences. */
   readonly reasons: readonly string[];
   /** What to do: a command when one fixes it, and a sentence. */
@@ -104,7 +115,10 @@ export interface Explanation {
 }
 
 /** The audiences the services accept (VAULT_RESOURCE, STORAGE_RESOURCE), by the log they write. */
-export const SERVICE_AUDIENCES: Readonly<Record<string, string>> = { AuditEvent: VAULT_RESOURCE, StorageQueueLogs: STORAGE_RESOURCE };
+export const SERVICE_AUDIENCES: Readonly<Record<string, string>> = {
+  AuditEvent: VAULT_RESOURCE,
+  StorageQueueLogs: STORAGE_RESOURCE,
+};
 const SERVICE_NAMES: Readonly<Record<string, string>> = {
   AuditEvent: "Key Vault",
   StorageQueueLogs: "Queue Storage",
@@ -115,8 +129,10 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
 /** Queue Storage's messages for its refusals (Azure's words; its log keeps only the code). */
 const STORAGE_MESSAGES: Readonly<Record<string, string>> = {
   AuthorizationPermissionMismatch: "This request is not authorized to perform this operation using this permission.",
-  InvalidAuthenticationInfo: "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
-  NoAuthenticationInformation: "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
+  InvalidAuthenticationInfo:
+    "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
+  NoAuthenticationInformation:
+    "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
   KeyBasedAuthenticationNotPermitted: "Key based authentication is not permitted on this storage account.",
 };
 
@@ -133,7 +149,11 @@ export function isDenial(event: AuditEvent): boolean {
 
 /** A request without a token, answered 401 with where to get one: the first step of every SDK call, not a denial. */
 export function isChallenge(event: AuditEvent): boolean {
-  return event.statusCode === 401 && (event.category === "AuditEvent" || event.category === "StorageQueueLogs") && (event.tokenProblem === undefined || event.tokenProblem === "missing");
+  return (
+    event.statusCode === 401 &&
+    (event.category === "AuditEvent" || event.category === "StorageQueueLogs") &&
+    (event.tokenProblem === undefined || event.tokenProblem === "missing")
+  );
 }
 
 function grants(patterns: readonly string[], action: string): boolean {
@@ -153,8 +173,14 @@ const covers = (scope: string, resource: string) => {
 /** The roles that grant an action, least privilege first (fewest actions), then by name. */
 export function rolesGranting(action: string, roles: readonly RoleDefinition[] = ROLE_DEFINITIONS): RoleDefinition[] {
   // A wildcard counts as more than any list, and the shorter its prefix the broader it is.
-  const size = (role: RoleDefinition) => [...role.actions, ...role.dataActions].reduce((sum, pattern) => sum + (pattern.endsWith("*") ? 1000 - pattern.length : 1), 0);
-  return roles.filter((role) => grants(role.dataActions, action) || grants(role.actions, action)).sort((a, b) => size(a) - size(b) || a.name.localeCompare(b.name));
+  const size = (role: RoleDefinition) =>
+    [...role.actions, ...role.dataActions].reduce(
+      (sum, pattern) => sum + (pattern.endsWith("*") ? 1000 - pattern.length : 1),
+      0,
+    );
+  return roles
+    .filter((role) => grants(role.dataActions, action) || grants(role.actions, action))
+    .sort((a, b) => size(a) - size(b) || a.name.localeCompare(b.name));
 }
 
 /** The scope a fix assigns at: the vault for a secret, the queue for its messages; as the lessons do. */
@@ -162,9 +188,13 @@ export function fixScope(resource: string): string {
   return resource.replace(/\/secrets\/[^/]+$/i, "").replace(/\/messages$/i, "");
 }
 
-const isoOf = (seconds: number | undefined) => (seconds === undefined ? "(none)" : new Date(seconds * 1000).toISOString());
+const isoOf = (seconds: number | undefined) =>
+  seconds === undefined ? "(none)" : new Date(seconds * 1000).toISOString();
 const quote = (text: string) => (/^[\w./:-]+$/.test(text) ? text : `"${text}"`);
-const shortScope = (scope: string) => scope.replace(/^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)/i, "…/$1").replace(/\/providers\/Microsoft\.(KeyVault|Storage)\//i, "/");
+const shortScope = (scope: string) =>
+  scope
+    .replace(/^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)/i, "…/$1")
+    .replace(/\/providers\/Microsoft\.(KeyVault|Storage)\//i, "/");
 
 /** The `az role assignment create` that grants `role` on `scope` to the principal. */
 export function grantCommand(principalId: string, role: string, scope: string): string {
@@ -177,7 +207,15 @@ export function explainDenial(event: AuditEvent, context: DenialContext): Explan
   const objectId = event.caller?.objectId ?? claims?.oid;
   const known = objectId ? context.principals.find((principal) => principal.objectId === objectId) : undefined;
   const caller: PrincipalInfo | undefined =
-    known ?? (objectId || event.caller?.appId ? { objectId: objectId ?? "", displayName: event.caller?.displayName ?? event.caller?.appId ?? objectId ?? "", type: event.caller?.type ?? "unknown", ...(event.caller?.appId ? { appId: event.caller.appId } : {}) } : undefined);
+    known ??
+    (objectId || event.caller?.appId
+      ? {
+          objectId: objectId ?? "",
+          displayName: event.caller?.displayName ?? event.caller?.appId ?? objectId ?? "",
+          type: event.caller?.type ?? "unknown",
+          ...(event.caller?.appId ? { appId: event.caller.appId } : {}),
+        }
+      : undefined);
   const code = event.errorCode ?? (event.statusCode === 403 ? "Forbidden" : "Unauthorized");
   const message = event.resultDescription ?? event.failureReason ?? STORAGE_MESSAGES[code];
   const base = {
@@ -198,8 +236,12 @@ export function explainDenial(event: AuditEvent, context: DenialContext): Explan
       title: `${base.service} refused an account key or SAS: only Microsoft Entra ID sign-ins are allowed.`,
       grantingRoles: [],
       assignments: [],
-      reasons: ["The storage account does not allow shared key access (AllowSharedKeyAccess is false), so a connection string, an account key or a SAS is refused whatever it grants."],
-      fix: { text: "Sign in with Microsoft Entra ID: give QueueClient a DefaultAzureCredential and the queue's URL, and grant the identity a Storage Queue Data role." },
+      reasons: [
+        "The storage account does not allow shared key access (AllowSharedKeyAccess is false), so a connection string, an account key or a SAS is refused whatever it grants.",
+      ],
+      fix: {
+        text: "Sign in with Microsoft Entra ID: give QueueClient a DefaultAzureCredential and the queue's URL, and grant the identity a Storage Queue Data role.",
+      },
     };
   }
   if (event.statusCode === 401) return { ...base, ...tokenRefused(event, claims, context, who) };
@@ -212,12 +254,31 @@ function claimChecks(event: AuditEvent, claims: TokenClaims | undefined, context
   const checks: ClaimCheck[] = [];
   if (claims.aud !== undefined) {
     const ok = event.tokenProblem !== "audience";
-    checks.push({ claim: "aud", label: "audience", found: claims.aud, ...(expectedAudience ? { expected: expectedAudience } : {}), ok });
+    checks.push({
+      claim: "aud",
+      label: "audience",
+      found: claims.aud,
+      ...(expectedAudience ? { expected: expectedAudience } : {}),
+      ok,
+    });
   }
-  if (claims.tid !== undefined) checks.push({ claim: "tid", label: "tenant", found: claims.tid, expected: context.tenantId, ok: claims.tid === context.tenantId });
+  if (claims.tid !== undefined)
+    checks.push({
+      claim: "tid",
+      label: "tenant",
+      found: claims.tid,
+      expected: context.tenantId,
+      ok: claims.tid === context.tenantId,
+    });
   if (claims.exp !== undefined) {
     const expired = event.tokenProblem === "expired";
-    checks.push({ claim: "exp", label: "expires", found: isoOf(claims.exp), expected: `after ${event.time}, give or take ${CLOCK_SKEW_SECONDS / 60} minutes of clock skew`, ok: !expired });
+    checks.push({
+      claim: "exp",
+      label: "expires",
+      found: isoOf(claims.exp),
+      expected: `after ${event.time}, give or take ${CLOCK_SKEW_SECONDS / 60} minutes of clock skew`,
+      ok: !expired,
+    });
   }
   if (claims.oid !== undefined) checks.push({ claim: "oid", label: "object id", found: claims.oid, ok: true });
   return checks;
@@ -231,7 +292,12 @@ function expectedAudienceOf(event: AuditEvent): string | undefined {
 
 type Verdict = Omit<Explanation, "azure" | "service" | "operation" | "time" | "caller" | "claims">;
 
-function tokenRefused(event: AuditEvent, claims: TokenClaims | undefined, context: DenialContext, who: string): Verdict {
+function tokenRefused(
+  event: AuditEvent,
+  claims: TokenClaims | undefined,
+  context: DenialContext,
+  who: string,
+): Verdict {
   const none = { grantingRoles: [], assignments: [] };
   const expected = expectedAudienceOf(event) ?? "the service's resource";
   if (event.tokenProblem === "audience") {
@@ -243,7 +309,10 @@ function tokenRefused(event: AuditEvent, claims: TokenClaims | undefined, contex
         `A token names the one resource it is for (its aud claim). ${event.category === "AuditEvent" ? "Key Vault" : "Queue Storage"} accepts only tokens for ${expected}.`,
         "The Azure SDKs ask for the right resource by themselves (Key Vault's challenge names it); a token fetched by hand, or a client given the wrong scope, gets this.",
       ],
-      fix: { text: `Get the token for ${expected} (scope ${expected}/.default).`, command: `az account get-access-token --resource ${expected}` },
+      fix: {
+        text: `Get the token for ${expected} (scope ${expected}/.default).`,
+        command: `az account get-access-token --resource ${expected}`,
+      },
     };
   }
   if (event.tokenProblem === "expired") {
@@ -255,7 +324,10 @@ function tokenRefused(event: AuditEvent, claims: TokenClaims | undefined, contex
         `Azure accepts a token until its exp claim, plus ${CLOCK_SKEW_SECONDS / 60} minutes for clocks that differ. This one was presented at ${event.time}.`,
         "The Azure SDKs renew a token before it expires; a token kept by hand (in a variable, a file, a header) does not renew.",
       ],
-      fix: { text: "Get a new token, and let the SDK's credential keep it fresh rather than storing one.", command: `az account get-access-token --resource ${expected}` },
+      fix: {
+        text: "Get a new token, and let the SDK's credential keep it fresh rather than storing one.",
+        command: `az account get-access-token --resource ${expected}`,
+      },
     };
   }
   if (event.tokenProblem === "tenant" || event.tokenProblem === "issuer") {
@@ -267,14 +339,20 @@ function tokenRefused(event: AuditEvent, claims: TokenClaims | undefined, contex
         `The resource belongs to tenant ${context.tenantId}; a token issued by another tenant (its tid and iss claims) proves nothing there.`,
         "A credential signs in to the tenant it is given: AZURE_TENANT_ID, or the tenant of your az login.",
       ],
-      fix: { text: `Sign in to tenant ${context.tenantId}: set AZURE_TENANT_ID to it, or sign in again with az login --tenant ${context.tenantId}.`, command: `az login --tenant ${context.tenantId}` },
+      fix: {
+        text: `Sign in to tenant ${context.tenantId}: set AZURE_TENANT_ID to it, or sign in again with az login --tenant ${context.tenantId}.`,
+        command: `az login --tenant ${context.tenantId}`,
+      },
     };
   }
   return {
     ...none,
     kind: "badToken",
     title: `${event.category === "AuditEvent" ? "Key Vault" : "Queue Storage"} refused ${who}'s token (${event.tokenProblem ?? "invalid"}).`,
-    reasons: [event.resultDescription ?? "The token is not one Microsoft Entra ID issued for this tenant and resource, or it is not valid now."],
+    reasons: [
+      event.resultDescription ??
+        "The token is not one Microsoft Entra ID issued for this tenant and resource, or it is not valid now.",
+    ],
     fix: { text: "Let the credential get a fresh token from Microsoft Entra ID; never build or edit one by hand." },
   };
 }
@@ -287,7 +365,11 @@ function forbidden(event: AuditEvent, context: DenialContext, who: string, calle
   const least = granting[0]?.name ?? "a role that grants it";
   const scope = fixScope(resource);
   const principalId = caller?.objectId || "<principal id>";
-  const mine = context.assignments.filter((assignment) => assignment.principalId === caller?.objectId && granting.some((role) => role.name.toLowerCase() === assignment.roleDefinitionName.toLowerCase()));
+  const mine = context.assignments.filter(
+    (assignment) =>
+      assignment.principalId === caller?.objectId &&
+      granting.some((role) => role.name.toLowerCase() === assignment.roleDefinitionName.toLowerCase()),
+  );
   const assignments = mine.map((assignment) => ({
     role: assignment.roleDefinitionName,
     scope: assignment.scope,
@@ -308,12 +390,22 @@ function forbidden(event: AuditEvent, context: DenialContext, who: string, calle
     return {
       ...common,
       kind: "propagating",
-      title: inSeconds > 0 ? `${who}'s ${role} assignment is still propagating: it takes effect at ${pendingUntil} (in ${inSeconds} s).` : `${who}'s ${role} assignment was still propagating then; it took effect at ${pendingUntil}.`,
+      title:
+        inSeconds > 0
+          ? `${who}'s ${role} assignment is still propagating: it takes effect at ${pendingUntil} (in ${inSeconds} s).`
+          : `${who}'s ${role} assignment was still propagating then; it took effect at ${pendingUntil}.`,
       propagating: { role, scope: pendingScope, takesEffectAt: pendingUntil, inSeconds },
       reasons: [
         `The request needed ${action}. ${role} at ${shortScope(pendingScope)} grants it, but a new role assignment takes a while to reach every Azure region (Azure says: "observe propagation time").`,
       ],
-      fix: inSeconds > 0 ? { text: `Nothing to change: wait until ${pendingUntil}, then try again (restart the app if it reads the secret at start-up).` } : { text: "Nothing to change: it has taken effect. Try again (restart the app if it reads the secret at start-up)." },
+      fix:
+        inSeconds > 0
+          ? {
+              text: `Nothing to change: wait until ${pendingUntil}, then try again (restart the app if it reads the secret at start-up).`,
+            }
+          : {
+              text: "Nothing to change: it has taken effect. Try again (restart the app if it reads the secret at start-up).",
+            },
     };
   }
   const elsewhere = assignments.find((assignment) => !assignment.coversResource);
@@ -328,21 +420,32 @@ function forbidden(event: AuditEvent, context: DenialContext, who: string, calle
         `The request needed ${action} on ${resource}.`,
         `A role assignment counts on its scope and everything below it: ${elsewhere.scope} is not ${scope} nor one of its parents.`,
       ],
-      fix: { text: `Grant ${least} at the right scope (and delete the one at the wrong scope if it is not needed).`, command },
+      fix: {
+        text: `Grant ${least} at the right scope (and delete the one at the wrong scope if it is not needed).`,
+        command,
+      },
     };
   }
   const nowGranted = assignments.find((assignment) => assignment.coversResource && assignment.state === "effective");
   return {
     ...common,
     kind: "noRole",
-    title: nowGranted ? `${who} had no role that allows ${what} then; ${nowGranted.role} grants it now.` : `${who} has no role that allows ${what}.`,
+    title: nowGranted
+      ? `${who} had no role that allows ${what} then; ${nowGranted.role} grants it now.`
+      : `${who} has no role that allows ${what}.`,
     missing: { role: least, scope },
     reasons: [
       `The request needed ${action}.`,
-      granting.length > 0 ? `Built-in roles that grant it: ${granting.map((role) => role.name).join(", ")}; ${least} is the least privilege.` : "No built-in role of this sandbox grants it.",
-      nowGranted ? `Since then it was granted (${nowGranted.role} at ${shortScope(nowGranted.scope)}): try again.` : `${who} has no assignment of any of them at ${shortScope(scope)} or above.`,
+      granting.length > 0
+        ? `Built-in roles that grant it: ${granting.map((role) => role.name).join(", ")}; ${least} is the least privilege.`
+        : "No built-in role of this sandbox grants it.",
+      nowGranted
+        ? `Since then it was granted (${nowGranted.role} at ${shortScope(nowGranted.scope)}): try again.`
+        : `${who} has no assignment of any of them at ${shortScope(scope)} or above.`,
     ],
-    fix: nowGranted ? { text: "Granted since: try again (restart the app if it reads the secret at start-up)." } : { text: `Grant ${least} on ${shortScope(scope)}, then try again.`, command },
+    fix: nowGranted
+      ? { text: "Granted since: try again (restart the app if it reads the secret at start-up)." }
+      : { text: `Grant ${least} on ${shortScope(scope)}, then try again.`, command },
   };
 }
 
@@ -351,16 +454,25 @@ function signIn(event: AuditEvent, who: string): Verdict {
   const appId = event.caller?.appId;
   const none = { grantingRoles: [], assignments: [] };
   const fixes: Record<string, Explanation["fix"]> = {
-    AADSTS7000215: { text: "The client secret is wrong or expired: create a new one and put it in AZURE_CLIENT_SECRET.", command: `az ad app credential reset --id ${appId ?? "<client id>"}` },
-    AADSTS700016: { text: "No application with that client id in this tenant: check AZURE_CLIENT_ID and AZURE_TENANT_ID." },
+    AADSTS7000215: {
+      text: "The client secret is wrong or expired: create a new one and put it in AZURE_CLIENT_SECRET.",
+      command: `az ad app credential reset --id ${appId ?? "<client id>"}`,
+    },
+    AADSTS700016: {
+      text: "No application with that client id in this tenant: check AZURE_CLIENT_ID and AZURE_TENANT_ID.",
+    },
     AADSTS90002: { text: "No such tenant: check AZURE_TENANT_ID." },
-    AADSTS500011: { text: "No such resource in the tenant: ask for a token for the service's resource (its scope is <resource>/.default)." },
+    AADSTS500011: {
+      text: "No such resource in the tenant: ask for a token for the service's resource (its scope is <resource>/.default).",
+    },
   };
   return {
     ...none,
     kind: "signIn",
     title: `Microsoft Entra ID refused to sign ${who} in${code ? ` (${code})` : ""}.`,
     reasons: [event.failureReason ?? "The sign-in failed."],
-    fix: fixes[code] ?? { text: "Check the credential's settings: the tenant, the client id and its secret, or the managed identity's endpoint and header." },
+    fix: fixes[code] ?? {
+      text: "Check the credential's settings: the tenant, the client id and its secret, or the managed identity's endpoint and header.",
+    },
   };
 }

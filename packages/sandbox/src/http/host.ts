@@ -70,7 +70,13 @@ const REQUEST_TIMEOUT_MS = 30_000;
 function serialize(answer: ErrorAnswer): { headers: Record<string, string>; body: string } {
   const json = typeof answer.body !== "string";
   const body = json ? JSON.stringify(answer.body) : (answer.body as string);
-  return { headers: { "content-type": json ? "application/json; charset=utf-8" : "text/plain; charset=utf-8", ...answer.headers }, body };
+  return {
+    headers: {
+      "content-type": json ? "application/json; charset=utf-8" : "text/plain; charset=utf-8",
+      ...answer.headers,
+    },
+    body,
+  };
 }
 
 /** Writes an error answer, unless an answer is already under way (then the connection is ended). */
@@ -81,7 +87,8 @@ export function sendError(res: ServerResponse, answer: ErrorAnswer): void {
   }
   const { headers, body } = serialize(answer);
   // Set one by one, so that whoever logs the answer can read them back (res.getHeader).
-  for (const [name, value] of Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)) })) res.setHeader(name, value);
+  for (const [name, value] of Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)) }))
+    res.setHeader(name, value);
   res.writeHead(answer.status);
   res.end(body);
 }
@@ -93,12 +100,22 @@ function answerOnSocket(socket: Socket, answer: ErrorAnswer): void {
     return;
   }
   const { headers, body } = serialize(answer);
-  const lines = [`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ""}`, ...Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([name, value]) => `${name}: ${value}`)];
+  const lines = [
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ""}`,
+    ...Object.entries({ ...headers, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(
+      ([name, value]) => `${name}: ${value}`,
+    ),
+  ];
   socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
 }
 
 /** Node's parse errors that are about a header: a name that is no token, a Content-Length or Transfer-Encoding that does not parse or conflicts. */
-const HEADER_ERRORS = new Set(["HPE_INVALID_HEADER_TOKEN", "HPE_INVALID_CONTENT_LENGTH", "HPE_UNEXPECTED_CONTENT_LENGTH", "HPE_INVALID_TRANSFER_ENCODING"]);
+const HEADER_ERRORS = new Set([
+  "HPE_INVALID_HEADER_TOKEN",
+  "HPE_INVALID_CONTENT_LENGTH",
+  "HPE_UNEXPECTED_CONTENT_LENGTH",
+  "HPE_INVALID_TRANSFER_ENCODING",
+]);
 
 /** What a request that did not parse got wrong, by Node's (llhttp's) code: the service then says so in its own words. */
 const reasonOf = (code: string | undefined): BadRequestReason =>
@@ -137,7 +154,9 @@ export function secretsEqual(given: unknown, expected: string): boolean {
  * and the route would then run on a request cut short, while the host answers it 400: a refusal that
  * changed state. Place it after the body parser.
  */
-export function wholeRequestsOnly(errors: ServiceErrors): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+export function wholeRequestsOnly(
+  errors: ServiceErrors,
+): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   return (req, res, next) => {
     if (req.complete) return next();
     // Not yet known (a request without a body is parsed to its end just after the route starts): read to its end.
@@ -153,7 +172,9 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
     const reason = expressReason(error);
     if (reason) return sendError(res, errors.badRequest(reason, req));
     // One line for whoever runs the sandbox: what failed, never a stack or the request's secrets.
-    console.error(`sandbox: ${name} failed on ${req.method} ${(req.url ?? "").split("?")[0]}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `sandbox: ${name} failed on ${req.method} ${(req.url ?? "").split("?")[0]}: ${error instanceof Error ? error.message : String(error)}`,
+    );
     sendError(res, errors.internal(req));
   };
   // The answer under way on each connection: bytes after a request that do not parse (a body sent without its length)
@@ -172,7 +193,8 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
       res.setHeader("connection", "close");
       return sendError(res, errors.badRequest("header", req));
     }
-    const done = (error?: unknown) => (error === undefined ? sendError(res, errors.notFound(req)) : failed(req, res, error));
+    const done = (error?: unknown) =>
+      error === undefined ? sendError(res, errors.notFound(req)) : failed(req, res, error);
     try {
       const result = handler(req, res, done);
       if (result instanceof Promise) result.catch((error: unknown) => failed(req, res, error));
@@ -180,8 +202,15 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
       failed(req, res, error);
     }
   };
-  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, requireHostHeader: false };
-  const server = options.tls ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener) : createHttpServer(serverOptions, listener);
+  const serverOptions = {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    requireHostHeader: false,
+  };
+  const server = options.tls
+    ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener)
+    : createHttpServer(serverOptions, listener);
   // Node reports a request that does not parse once for every chunk that arrives after it: answer the first only.
   const refused = new WeakSet<Socket>();
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -192,12 +221,17 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
     // Bytes after a whole request wait for that request's answer. But when the request itself is what did not end
     // (a body cut short, then the client's end), its handler waits for the rest forever: answer now.
     const pending = underWay.get(socket);
-    if (pending && !pending.writableFinished && pending.req.complete) pending.once("close", () => answerOnSocket(socket, answer));
+    if (pending && !pending.writableFinished && pending.req.complete)
+      pending.once("close", () => answerOnSocket(socket, answer));
     else answerOnSocket(socket, answer);
   });
   // What Node answers by itself otherwise, bare or not at all: an Expect it cannot meet (a bodiless 417), CONNECT (the connection closed).
-  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => sendError(res, errors.badRequest("header", req)));
-  server.on("connect", (req: IncomingMessage, socket: Socket) => answerOnSocket(socket, errors.badRequest("method", req)));
+  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) =>
+    sendError(res, errors.badRequest("header", req)),
+  );
+  server.on("connect", (req: IncomingMessage, socket: Socket) =>
+    answerOnSocket(socket, errors.badRequest("method", req)),
+  );
   // A TLS handshake that fails (a client that does not trust the CA, plain HTTP on an HTTPS port) is the client's problem.
   server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
   server.listen(options.port ?? 0, "127.0.0.1");

@@ -54,40 +54,75 @@ export function createContainerAppsIdentityEndpoint(options: {
     if (!caller) {
       // Container Apps refuses a missing or wrong header before anything else: 403, no body.
       res.status(403).end();
-      recordManagedIdentitySignIn(options.audit, req, { status: 403, failureReason: "The X-IDENTITY-HEADER is missing or is not this container app's IDENTITY_HEADER." }, started);
+      recordManagedIdentitySignIn(
+        options.audit,
+        req,
+        {
+          status: 403,
+          failureReason: "The X-IDENTITY-HEADER is missing or is not this container app's IDENTITY_HEADER.",
+        },
+        started,
+      );
       return;
     }
     const refuse = (status: number, message: string, identity?: HostIdentity) => {
       res.status(status).json(failure(status, message));
-      recordManagedIdentitySignIn(options.audit, req, { status, ...(identity ? { identity } : {}), failureReason: message.split(" (sandbox hint")[0] ?? message }, started);
+      recordManagedIdentitySignIn(
+        options.audit,
+        req,
+        { status, ...(identity ? { identity } : {}), failureReason: message.split(" (sandbox hint")[0] ?? message },
+        started,
+      );
     };
     if (!apiVersionAtLeast(req.query["api-version"], "2019-08-01")) {
-      refuse(400, `Unsupported api-version '${String(req.query["api-version"]).slice(0, 32)}'. Use 2019-08-01 or later.`);
+      refuse(
+        400,
+        `Unsupported api-version '${String(req.query["api-version"]).slice(0, 32)}'. Use 2019-08-01 or later.`,
+      );
       return;
     }
     const selection = selectIdentity(req.query, { userAssigned: directory.userAssignedOf(caller) }, "appService");
     if (!selection.ok) {
-      refuse(400, `Unable to load the proper Managed Identity. (sandbox hint: container app ${caller}: ${selection.detail}.)`);
+      refuse(
+        400,
+        `Unable to load the proper Managed Identity. (sandbox hint: container app ${caller}: ${selection.detail}.)`,
+      );
       return;
     }
     const identity = selection.identity;
     const resource = resourceOfScope(String(req.query["resource"] ?? ""));
     if (!resources.includes(resource)) {
-      refuse(400, `AADSTS500011: The resource principal named ${resource.slice(0, 256) || "(none)"} was not found in the tenant named ${issuer.tenantId}.`, identity);
+      refuse(
+        400,
+        `AADSTS500011: The resource principal named ${resource.slice(0, 256) || "(none)"} was not found in the tenant named ${issuer.tenantId}.`,
+        identity,
+      );
       return;
     }
     const accessToken = await issuer.issue({ audience: resource, objectId: identity.objectId, appId: identity.appId });
     const expiresOn = Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds;
-    res.json({ access_token: accessToken, expires_on: String(expiresOn), resource, token_type: "Bearer", client_id: identity.appId });
+    res.json({
+      access_token: accessToken,
+      expires_on: String(expiresOn),
+      resource,
+      token_type: "Bearer",
+      client_id: identity.appId,
+    });
     const tokenId = tokenIdOf(accessToken);
-    recordManagedIdentitySignIn(options.audit, req, { status: 200, identity, resource, ...(tokenId ? { tokenId } : {}) }, started);
+    recordManagedIdentitySignIn(
+      options.audit,
+      req,
+      { status: 200, identity, resource, ...(tokenId ? { tokenId } : {}) },
+      started,
+    );
   });
 
   return {
     app,
     headerOf(appName) {
       const header = headers.get(appName);
-      if (!header) throw new Error(`${appName} has no user-assigned identity, so it cannot run on Container Apps here.`);
+      if (!header)
+        throw new Error(`${appName} has no user-assigned identity, so it cannot run on Container Apps here.`);
       return header;
     },
   };

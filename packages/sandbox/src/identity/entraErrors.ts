@@ -8,7 +8,10 @@ import { randomUUID } from "node:crypto";
 export function entraError(error: string, code: number, description: string, hint?: string) {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const timestamp = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
   return {
     error,
     error_description: `AADSTS${code}: ${description}${hint ? ` (sandbox hint: ${hint})` : ""} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
@@ -32,13 +35,27 @@ export function unknownResourceError(resource: string, tenantId: string, knownRe
 
 /** What the host answers for Microsoft Entra ID when a request never reaches a route: Entra's JSON, with an AADSTS code. */
 export const entraErrors: ServiceErrors = {
-  notFound: (req) => ({ status: 404, body: entraError("invalid_request", 90011, `The endpoint ${(req.url ?? "").split("?")[0]} does not exist on this authority.`) }),
+  notFound: (req) => ({
+    status: 404,
+    body: entraError(
+      "invalid_request",
+      90011,
+      `The endpoint ${(req.url ?? "").split("?")[0]} does not exist on this authority.`,
+    ),
+  }),
   badRequest: (reason) => ({
     status: 400,
     body:
       reason === "headersTooLarge"
         ? entraError("invalid_request", 90015, "The request's headers are larger than Microsoft Entra ID accepts.")
-        : entraError("invalid_request", 90100, "The request could not be read: its target, body or timing is not valid."),
+        : entraError(
+            "invalid_request",
+            90100,
+            "The request could not be read: its target, body or timing is not valid.",
+          ),
   }),
-  internal: () => ({ status: 500, body: entraError("temporarily_unavailable", 90033, "A transient error has occurred. Please try again.") }),
+  internal: () => ({
+    status: 500,
+    body: entraError("temporarily_unavailable", 90033, "A transient error has occurred. Please try again."),
+  }),
 };

@@ -30,7 +30,9 @@ export interface AttachedIdentities {
 /** How a protocol names the ids: App Service and Container Apps (2019-08-01), or IMDS (2018-02-01). */
 export type IdentityProtocol = "appService" | "imds";
 
-const ID_PARAMETERS: Readonly<Record<IdentityProtocol, readonly (readonly [string, "clientId" | "objectId" | "resourceId"])[]>> = {
+const ID_PARAMETERS: Readonly<
+  Record<IdentityProtocol, readonly (readonly [string, "clientId" | "objectId" | "resourceId"])[]>
+> = {
   appService: [
     ["client_id", "clientId"],
     ["principal_id", "objectId"],
@@ -52,28 +54,66 @@ export type Selection =
   | { readonly ok: false; readonly problem: "ambiguous" | "notFound" | "none" | "several"; readonly detail: string };
 
 /** The identity a token request asks for, among those attached to its resource. */
-export function selectIdentity(query: Request["query"], attached: AttachedIdentities, protocol: IdentityProtocol): Selection {
+export function selectIdentity(
+  query: Request["query"],
+  attached: AttachedIdentities,
+  protocol: IdentityProtocol,
+): Selection {
   const given = ID_PARAMETERS[protocol].flatMap(([name, kind]) => {
     const value = query[name];
     // A parameter sent twice names no one identity: as ambiguous as two parameters.
-    return typeof value === "string" ? [{ name, kind, value }] : value === undefined ? [] : [{ name, kind, value: "" }, { name, kind, value: "" }];
+    return typeof value === "string"
+      ? [{ name, kind, value }]
+      : value === undefined
+        ? []
+        : [
+            { name, kind, value: "" },
+            { name, kind, value: "" },
+          ];
   });
-  if (given.length > 1) return { ok: false, problem: "ambiguous", detail: `only one of ${given.map(({ name }) => name).join(", ")} may be given` };
+  if (given.length > 1)
+    return {
+      ok: false,
+      problem: "ambiguous",
+      detail: `only one of ${given.map(({ name }) => name).join(", ")} may be given`,
+    };
   const [wanted] = given;
   if (!wanted) {
     if (attached.systemAssigned) return { ok: true, identity: attached.systemAssigned };
     const [only, ...others] = attached.userAssigned;
     if (protocol === "imds" && only && others.length === 0) return { ok: true, identity: only };
-    if (protocol === "imds" && only) return { ok: false, problem: "several", detail: `${attached.userAssigned.length} user-assigned identities are attached: pass client_id (AZURE_CLIENT_ID)` };
-    return { ok: false, problem: "none", detail: attached.userAssigned.length > 0 ? "there is no system-assigned identity: name a user-assigned one with client_id (AZURE_CLIENT_ID)" : "no identity is attached" };
+    if (protocol === "imds" && only)
+      return {
+        ok: false,
+        problem: "several",
+        detail: `${attached.userAssigned.length} user-assigned identities are attached: pass client_id (AZURE_CLIENT_ID)`,
+      };
+    return {
+      ok: false,
+      problem: "none",
+      detail:
+        attached.userAssigned.length > 0
+          ? "there is no system-assigned identity: name a user-assigned one with client_id (AZURE_CLIENT_ID)"
+          : "no identity is attached",
+    };
   }
   const value = wanted.value.toLowerCase();
   const candidates = [...(attached.systemAssigned ? [attached.systemAssigned] : []), ...attached.userAssigned];
   const identity = candidates.find((candidate) =>
-    wanted.kind === "clientId" ? candidate.appId.toLowerCase() === value : wanted.kind === "objectId" ? candidate.objectId.toLowerCase() === value : candidate.resourceId?.toLowerCase() === value,
+    wanted.kind === "clientId"
+      ? candidate.appId.toLowerCase() === value
+      : wanted.kind === "objectId"
+        ? candidate.objectId.toLowerCase() === value
+        : candidate.resourceId?.toLowerCase() === value,
   );
   // A system-assigned identity is picked by no id at all; by id, only user-assigned ones (and its own client or object id, which App Service accepts).
-  return identity ? { ok: true, identity } : { ok: false, problem: "notFound", detail: `no identity attached here has ${wanted.name} ${wanted.value.slice(0, 256)}` };
+  return identity
+    ? { ok: true, identity }
+    : {
+        ok: false,
+        problem: "notFound",
+        detail: `no identity attached here has ${wanted.name} ${wanted.value.slice(0, 256)}`,
+      };
 }
 
 /** One token request to a managed identity endpoint, as the sign-in log records it. */
@@ -88,7 +128,12 @@ export interface TokenRequestOutcome {
 }
 
 /** Records a managed identity's token request in ManagedIdentitySignInLogs. */
-export function recordManagedIdentitySignIn(audit: AuditSink | undefined, req: Request, outcome: TokenRequestOutcome, started: number): void {
+export function recordManagedIdentitySignIn(
+  audit: AuditSink | undefined,
+  req: Request,
+  outcome: TokenRequestOutcome,
+  started: number,
+): void {
   const errorCode = outcome.errorCode ?? /^(AADSTS\d+):/.exec(outcome.failureReason ?? "")?.[1];
   audit?.record({
     category: "ManagedIdentitySignInLogs",
@@ -96,7 +141,15 @@ export function recordManagedIdentitySignIn(audit: AuditSink | undefined, req: R
     resultType: outcome.status === 200 ? "Success" : "Failure",
     statusCode: outcome.status,
     clientCredentialType: "managedIdentity",
-    ...(outcome.identity ? { caller: { objectId: outcome.identity.objectId, appId: outcome.identity.appId, type: "ManagedIdentity" as const } } : {}),
+    ...(outcome.identity
+      ? {
+          caller: {
+            objectId: outcome.identity.objectId,
+            appId: outcome.identity.appId,
+            type: "ManagedIdentity" as const,
+          },
+        }
+      : {}),
     ...(outcome.resource ? { resource: outcome.resource } : {}),
     ...(outcome.tokenId ? { uniqueTokenIdentifier: outcome.tokenId } : {}),
     ...(outcome.failureReason ? { failureReason: outcome.failureReason } : {}),
@@ -109,4 +162,5 @@ export function recordManagedIdentitySignIn(audit: AuditSink | undefined, req: R
 }
 
 /** An api-version as a date, for "this version or later" checks. */
-export const apiVersionAtLeast = (value: unknown, oldest: string): boolean => typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) && value >= oldest;
+export const apiVersionAtLeast = (value: unknown, oldest: string): boolean =>
+  typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) && value >= oldest;

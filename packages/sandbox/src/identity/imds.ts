@@ -24,7 +24,11 @@ import { resourceOfScope, tokenIdOf } from "./tokenService.ts";
 export const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
 
 /** IMDS's error shape for token requests: OAuth's {"error", "error_description"}. */
-const oauthError = (status: number, error: string, description: string): ErrorAnswer & { body: { error: string; error_description: string } } => ({
+const oauthError = (
+  status: number,
+  error: string,
+  description: string,
+): ErrorAnswer & { body: { error: string; error_description: string } } => ({
   status,
   body: { error, error_description: description },
 });
@@ -49,14 +53,24 @@ export function createImdsEndpoint(options: {
   app.disable("x-powered-by");
 
   /** IMDS's checks: the SSRF guards first, then the request, then which identity. */
-  async function answer(req: Request): Promise<{ status: number; body: object; identity?: HostIdentity; resource?: string; tokenId?: string }> {
+  async function answer(
+    req: Request,
+  ): Promise<{ status: number; body: object; identity?: HostIdentity; resource?: string; tokenId?: string }> {
     // `Metadata: true`, in lower case, proves the caller meant to call IMDS (a redirected request would not carry it).
-    if (req.get("metadata") !== "true") return oauthError(400, "invalid_request", "Required metadata header not specified");
+    if (req.get("metadata") !== "true")
+      return oauthError(400, "invalid_request", "Required metadata header not specified");
     // A request that went through a proxy is refused: IMDS is for the VM itself.
-    if (req.get("x-forwarded-for") !== undefined) return oauthError(400, "invalid_request", "Request contains the X-Forwarded-For header, which IMDS refuses.");
-    if (!apiVersionAtLeast(req.query["api-version"], "2018-02-01")) return oauthError(400, "invalid_request", "Invalid api-version: use 2018-02-01 or later.");
-    if (typeof req.query["resource"] !== "string" || req.query["resource"] === "") return oauthError(400, "invalid_request", "Required audience parameter not specified");
-    const selection = selectIdentity(req.query, { userAssigned: directory.userAssignedOf(vm.userAssignedIdentities) }, "imds");
+    if (req.get("x-forwarded-for") !== undefined)
+      return oauthError(400, "invalid_request", "Request contains the X-Forwarded-For header, which IMDS refuses.");
+    if (!apiVersionAtLeast(req.query["api-version"], "2018-02-01"))
+      return oauthError(400, "invalid_request", "Invalid api-version: use 2018-02-01 or later.");
+    if (typeof req.query["resource"] !== "string" || req.query["resource"] === "")
+      return oauthError(400, "invalid_request", "Required audience parameter not specified");
+    const selection = selectIdentity(
+      req.query,
+      { userAssigned: directory.userAssignedOf(vm.userAssignedIdentities) },
+      "imds",
+    );
     if (!selection.ok) {
       const description =
         selection.problem === "several"
@@ -95,7 +109,10 @@ export function createImdsEndpoint(options: {
     const outcome = await answer(req);
     res.status(outcome.status).json(outcome.body);
     const description = (outcome.body as { error_description?: unknown }).error_description;
-    const failureReason = typeof description === "string" ? (description.split(" (sandbox hint")[0] ?? description).split(" Trace ID")[0] : undefined;
+    const failureReason =
+      typeof description === "string"
+        ? (description.split(" (sandbox hint")[0] ?? description).split(" Trace ID")[0]
+        : undefined;
     recordManagedIdentitySignIn(
       options.audit,
       req,

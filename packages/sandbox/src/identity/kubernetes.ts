@@ -55,7 +55,12 @@ export class KubernetesCluster {
   readonly #path: string;
   #issuerUrl = "";
 
-  constructor(options: { readonly name: string; readonly tenantId: string; readonly oidcIssuerId: string; readonly namespace: string }) {
+  constructor(options: {
+    readonly name: string;
+    readonly tenantId: string;
+    readonly oidcIssuerId: string;
+    readonly namespace: string;
+  }) {
     this.name = options.name;
     this.namespace = options.namespace;
     // A new signing key each start, as after the cluster rotates its service-account keys.
@@ -63,7 +68,9 @@ export class KubernetesCluster {
     this.#privateKey = privateKey;
     const jwk = publicKey.export({ format: "jwk" }) as JWK;
     // Kubernetes names its key by a hash of the public key.
-    const kid = createHash("sha256").update(publicKey.export({ format: "der", type: "spki" })).digest("base64url");
+    const kid = createHash("sha256")
+      .update(publicKey.export({ format: "der", type: "spki" }))
+      .digest("base64url");
     this.#publicJwk = { use: "sig", kty: "RSA", kid, alg: "RS256", n: jwk.n ?? "", e: jwk.e ?? "" };
     this.#path = `/${options.tenantId}/${options.oidcIssuerId}/`;
   }
@@ -83,7 +90,13 @@ export class KubernetesCluster {
   }
 
   /** A service-account token, as the kubelet projects it (RS256, signed by the cluster). */
-  serviceAccountToken({ namespace, serviceAccount, audience = [TOKEN_EXCHANGE_AUDIENCE], lifetimeSeconds = TOKEN_LIFETIME_SECONDS, claims = {} }: ServiceAccountTokenOptions): string {
+  serviceAccountToken({
+    namespace,
+    serviceAccount,
+    audience = [TOKEN_EXCHANGE_AUDIENCE],
+    lifetimeSeconds = TOKEN_LIFETIME_SECONDS,
+    claims = {},
+  }: ServiceAccountTokenOptions): string {
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: "RS256", kid: this.#publicJwk.kid };
     const payload = {
@@ -93,7 +106,11 @@ export class KubernetesCluster {
       nbf: now,
       iss: this.#issuerUrl,
       sub: `system:serviceaccount:${namespace}:${serviceAccount}`,
-      "kubernetes.io": { namespace, pod: { name: `${serviceAccount}-0`, uid: randomUUID() }, serviceaccount: { name: serviceAccount, uid: randomUUID() } },
+      "kubernetes.io": {
+        namespace,
+        pod: { name: `${serviceAccount}-0`, uid: randomUUID() },
+        serviceaccount: { name: serviceAccount, uid: randomUUID() },
+      },
       ...claims,
     };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
@@ -159,6 +176,10 @@ export class ProjectedTokens {
 
   #write(app: string, file: string): void {
     mkdirSync(join(this.#dir, app), { recursive: true, mode: 0o700 });
-    writeFileSync(file, this.#cluster.serviceAccountToken({ namespace: this.#cluster.namespace, serviceAccount: app }), { mode: 0o600 });
+    writeFileSync(
+      file,
+      this.#cluster.serviceAccountToken({ namespace: this.#cluster.namespace, serviceAccount: app }),
+      { mode: 0o600 },
+    );
   }
 }

@@ -14,11 +14,18 @@ import { recordManagedIdentitySignIn, selectIdentity } from "./hostIdentity.ts";
 import { resourceOfScope, tokenIdOf } from "./tokenService.ts";
 
 /** App Service's error shape: {"statusCode", "message", "correlationId"}; MSAL shows the message. */
-const failure = (statusCode: number, message: string): ErrorAnswer & { body: object } => ({ status: statusCode, body: { statusCode, message, correlationId: randomUUID() } });
+const failure = (statusCode: number, message: string): ErrorAnswer & { body: object } => ({
+  status: statusCode,
+  body: { statusCode, message, correlationId: randomUUID() },
+});
 
 /** What the host answers for the identity endpoint when a request never reaches its route. */
 export const managedIdentityErrors: ServiceErrors = {
-  notFound: () => failure(404, "Not found: the managed identity endpoint is IDENTITY_ENDPOINT itself (GET, with api-version and resource)."),
+  notFound: () =>
+    failure(
+      404,
+      "Not found: the managed identity endpoint is IDENTITY_ENDPOINT itself (GET, with api-version and resource).",
+    ),
   badRequest: () => failure(400, "Bad request: the request could not be read."),
   internal: () => failure(500, "An unexpected error occurred while fetching the token."),
 };
@@ -35,23 +42,50 @@ export function createManagedIdentityEndpoint(options: {
   app.disable("x-powered-by");
 
   /** App Service's checks, in its order: the header proves which app asks, then what it asks for. */
-  async function answer(req: express.Request): Promise<{ status: number; body: object; identity?: DirectoryEntry; resource?: string; tokenId?: string }> {
+  async function answer(
+    req: express.Request,
+  ): Promise<{ status: number; body: object; identity?: DirectoryEntry; resource?: string; tokenId?: string }> {
     const header = req.get("x-identity-header") ?? "";
     const identity = [...directory.apps.values()].find((candidate) => secretsEqual(header, candidate.identityHeader));
-    const fail = (statusCode: number, message: string) => ({ status: statusCode, body: failure(statusCode, message).body, ...(identity ? { identity } : {}) });
+    const fail = (statusCode: number, message: string) => ({
+      status: statusCode,
+      body: failure(statusCode, message).body,
+      ...(identity ? { identity } : {}),
+    });
     if (!identity) {
-      return fail(401, "Unauthorized: the X-IDENTITY-HEADER is missing or does not match this app's IDENTITY_HEADER (sandbox hint: use the IDENTITY_HEADER App Service gave this app).");
+      return fail(
+        401,
+        "Unauthorized: the X-IDENTITY-HEADER is missing or does not match this app's IDENTITY_HEADER (sandbox hint: use the IDENTITY_HEADER App Service gave this app).",
+      );
     }
-    if (req.query["api-version"] !== "2019-08-01") return fail(400, `Unsupported api-version '${String(req.query["api-version"])}'. Use 2019-08-01.`);
+    if (req.query["api-version"] !== "2019-08-01")
+      return fail(400, `Unsupported api-version '${String(req.query["api-version"])}'. Use 2019-08-01.`);
     // The app's system-assigned identity, unless the request names one of its user-assigned identities.
-    const attached = { systemAssigned: { ...identity, appId: identity.appId ?? "" }, userAssigned: directory.userAssignedOf(identity.displayName) };
+    const attached = {
+      systemAssigned: { ...identity, appId: identity.appId ?? "" },
+      userAssigned: directory.userAssignedOf(identity.displayName),
+    };
     const selection = selectIdentity(req.query, attached, "appService");
-    if (!selection.ok) return fail(400, `Unable to load the proper Managed Identity. (sandbox hint: app ${identity.displayName}: ${selection.detail}.)`);
+    if (!selection.ok)
+      return fail(
+        400,
+        `Unable to load the proper Managed Identity. (sandbox hint: app ${identity.displayName}: ${selection.detail}.)`,
+      );
     const selected = selection.identity;
     const resource = resourceOfScope(String(req.query["resource"] ?? ""));
-    if (!resources.includes(resource)) return fail(400, `AADSTS500011: The resource principal named ${resource.slice(0, 256) || "(none)"} was not found in the tenant named ${issuer.tenantId}.`);
+    if (!resources.includes(resource))
+      return fail(
+        400,
+        `AADSTS500011: The resource principal named ${resource.slice(0, 256) || "(none)"} was not found in the tenant named ${issuer.tenantId}.`,
+      );
     const accessToken = await issuer.issue({ audience: resource, objectId: selected.objectId, appId: selected.appId });
-    const body = { access_token: accessToken, expires_on: Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds, resource, token_type: "Bearer", client_id: selected.appId };
+    const body = {
+      access_token: accessToken,
+      expires_on: Math.floor(Date.now() / 1000) + issuer.defaultLifetimeSeconds,
+      resource,
+      token_type: "Bearer",
+      client_id: selected.appId,
+    };
     const tokenId = tokenIdOf(accessToken);
     return { status: 200, body, identity: selected, resource, ...(tokenId ? { tokenId } : {}) };
   }

@@ -10,7 +10,14 @@
  */
 import express, { type Express, type Request, type Response } from "express";
 import { decodeJwt } from "jose";
-import { traceContext, uriWithoutQuery, type AuditCaller, type AuditCategory, type AuditSink, type CredentialKind } from "../audit/log.ts";
+import {
+  traceContext,
+  uriWithoutQuery,
+  type AuditCaller,
+  type AuditCategory,
+  type AuditSink,
+  type CredentialKind,
+} from "../audit/log.ts";
 import type { Directory } from "../directory.ts";
 import { secretsEqual, wholeRequestsOnly } from "../http/host.ts";
 import { entraError, entraErrors, unknownResourceError } from "./entraErrors.ts";
@@ -43,7 +50,9 @@ export function resourceOfScope(scope: string): string {
  * An OAuth 2.0 form's parameters, each sent at most once (Entra ID refuses a
  * repeated one), or the name of the first that is repeated or not text.
  */
-export function formParameters(body: unknown): { ok: true; values: Readonly<Record<string, string>> } | { ok: false; repeated: string } {
+export function formParameters(
+  body: unknown,
+): { ok: true; values: Readonly<Record<string, string>> } | { ok: false; repeated: string } {
   const values: Record<string, string> = {};
   if (body === null || typeof body !== "object") return { ok: true, values };
   for (const [name, value] of Object.entries(body)) {
@@ -65,7 +74,11 @@ interface SignIn {
   readonly clientCredentialType?: CredentialKind;
 }
 
-const refused = (status: number, body: object, caller?: AuditCaller): SignIn => ({ status, body, ...(caller ? { caller } : {}) });
+const refused = (status: number, body: object, caller?: AuditCaller): SignIn => ({
+  status,
+  body,
+  ...(caller ? { caller } : {}),
+});
 
 /** A token's `uti`: how the sign-in log names the token without holding it. */
 export function tokenIdOf(token: string): string | undefined {
@@ -85,7 +98,16 @@ export function failureOf(body: object): { errorCode?: string; failureReason?: s
   return match ? { errorCode: match[1] ?? "", failureReason: match[2] ?? "" } : {};
 }
 
-export function createTokenService({ issuer, directory, resources, authorityHost, tenantAlias, audit, federation, users = [] }: TokenServiceOptions): Express {
+export function createTokenService({
+  issuer,
+  directory,
+  resources,
+  authorityHost,
+  tenantAlias,
+  audit,
+  federation,
+  users = [],
+}: TokenServiceOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.urlencoded({ extended: false }));
@@ -97,7 +119,16 @@ export function createTokenService({ issuer, directory, resources, authorityHost
   const openIdConfiguration = (req: Request, res: Response) => {
     const tenant = String(req.params["tenant"]);
     if (!isTenant(tenant)) {
-      res.status(400).json(entraError("invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`, "the sandbox tenant is 'adfs'"));
+      res
+        .status(400)
+        .json(
+          entraError(
+            "invalid_tenant",
+            90002,
+            `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`,
+            "the sandbox tenant is 'adfs'",
+          ),
+        );
       return;
     }
     const base = `${authorityHost()}/${tenant}`;
@@ -124,23 +155,52 @@ export function createTokenService({ issuer, directory, resources, authorityHost
   /** The client-credentials grant, step by step as Entra ID checks it; each refusal with its AADSTS code. */
   async function clientCredentials(req: Request): Promise<SignIn> {
     const tenant = String(req.params["tenant"]);
-    if (!isTenant(tenant)) return refused(400, entraError("invalid_request", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`, "check AZURE_TENANT_ID"));
+    if (!isTenant(tenant))
+      return refused(
+        400,
+        entraError(
+          "invalid_request",
+          90002,
+          `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`,
+          "check AZURE_TENANT_ID",
+        ),
+      );
     const body = formParameters(req.body);
-    if (!body.ok) return refused(400, entraError("invalid_request", 90100, `The ${body.repeated} parameter is repeated or not valid: send it once.`));
+    if (!body.ok)
+      return refused(
+        400,
+        entraError("invalid_request", 90100, `The ${body.repeated} parameter is repeated or not valid: send it once.`),
+      );
     const missing = ["grant_type", "client_id", "scope"].find((name) => body.values[name] === undefined);
-    if (missing) return refused(400, entraError("invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`));
+    if (missing)
+      return refused(
+        400,
+        entraError("invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`),
+      );
     if (body.values["grant_type"] !== "client_credentials") {
-      return refused(400, entraError("unsupported_grant_type", 70003, `The app requested an unsupported grant type '${body.values["grant_type"]}'.`));
+      return refused(
+        400,
+        entraError(
+          "unsupported_grant_type",
+          70003,
+          `The app requested an unsupported grant type '${body.values["grant_type"]}'.`,
+        ),
+      );
     }
     // A client assertion instead of a secret: workload identity federation (see workloadIdentity.ts).
-    if (federation && (body.values["client_assertion"] !== undefined || body.values["client_assertion_type"] !== undefined)) {
+    if (
+      federation &&
+      (body.values["client_assertion"] !== undefined || body.values["client_assertion_type"] !== undefined)
+    ) {
       return federatedClientCredentials(body.values, { issuer, directory, resources, trust: federation });
     }
     const clientId = body.values["client_id"] ?? "";
     const servicePrincipal = directory.servicePrincipalByClientId(clientId);
     if (!servicePrincipal) {
       const description = `Application with identifier '${clientId}' was not found in the directory '${issuer.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`;
-      return refused(400, entraError("unauthorized_client", 700016, description, "check AZURE_CLIENT_ID"), { appId: clientId.slice(0, 64) });
+      return refused(400, entraError("unauthorized_client", 700016, description, "check AZURE_CLIENT_ID"), {
+        appId: clientId.slice(0, 64),
+      });
     }
     const caller = { objectId: servicePrincipal.objectId, appId: clientId };
     if (!secretsEqual(body.values["client_secret"] ?? "", servicePrincipal.secret)) {
@@ -149,15 +209,27 @@ export function createTokenService({ issuer, directory, resources, authorityHost
     }
     const scope = body.values["scope"] ?? "";
     const resource = resourceOfScope(scope.split(" ")[0] ?? "");
-    if (!scope.endsWith("/.default") || !resources.includes(resource)) return refused(400, unknownResourceError(resource, issuer.tenantId, resources), caller);
+    if (!scope.endsWith("/.default") || !resources.includes(resource))
+      return refused(400, unknownResourceError(resource, issuer.tenantId, resources), caller);
     const lifetime = issuer.defaultLifetimeSeconds;
-    const accessToken = await issuer.issue({ audience: resource, objectId: servicePrincipal.objectId, appId: clientId });
-    return { status: 200, body: { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken }, caller, resource, tokenId: tokenIdOf(accessToken) };
+    const accessToken = await issuer.issue({
+      audience: resource,
+      objectId: servicePrincipal.objectId,
+      appId: clientId,
+    });
+    return {
+      status: 200,
+      body: { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken },
+      caller,
+      resource,
+      tokenId: tokenIdOf(accessToken),
+    };
   }
 
   app.post(["/:tenant/oauth2/token", "/:tenant/oauth2/v2.0/token"], async (req, res) => {
     // A user signing in (password, then refresh tokens) is answered and logged apart: userSignIn.ts.
-    if (userSignIn.handles((req.body as Record<string, unknown> | undefined)?.["grant_type"])) return userSignIn.answer(req, res);
+    if (userSignIn.handles((req.body as Record<string, unknown> | undefined)?.["grant_type"]))
+      return userSignIn.answer(req, res);
     const started = performance.now();
     const signIn = await clientCredentials(req);
     if (signIn.status === 200) res.set("Cache-Control", "no-store");

@@ -5,7 +5,18 @@
  * and the caller's object id. Every sandbox service validates them the same way.
  */
 import { randomUUID, type webcrypto } from "node:crypto";
-import { SignJWT, createLocalJWKSet, decodeJwt, errors, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from "jose";
+import {
+  SignJWT,
+  createLocalJWKSet,
+  decodeJwt,
+  errors,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+} from "jose";
 import type { TokenCheck, TokenValidator } from "../contracts.ts";
 
 export interface IssueOptions {
@@ -30,7 +41,13 @@ export class TokenIssuer {
   readonly #privateKey: webcrypto.CryptoKey;
   readonly #publicJwk: JWK;
 
-  private constructor(tenantId: string, issuerHost: string, privateKey: webcrypto.CryptoKey, publicJwk: JWK, lifetimeSeconds: number) {
+  private constructor(
+    tenantId: string,
+    issuerHost: string,
+    privateKey: webcrypto.CryptoKey,
+    publicJwk: JWK,
+    lifetimeSeconds: number,
+  ) {
     this.tenantId = tenantId;
     this.issuer = issuerFor(tenantId, issuerHost);
     this.defaultLifetimeSeconds = lifetimeSeconds;
@@ -39,10 +56,20 @@ export class TokenIssuer {
   }
 
   /** A new signing key each time: tokens from an earlier sandbox run no longer validate, as after a key rollover. */
-  static async create(options: { tenantId: string; issuerHost?: string; lifetimeSeconds?: number }): Promise<TokenIssuer> {
+  static async create(options: {
+    tenantId: string;
+    issuerHost?: string;
+    lifetimeSeconds?: number;
+  }): Promise<TokenIssuer> {
     const { privateKey, publicKey } = await generateKeyPair("RS256");
     const publicJwk = { ...(await exportJWK(publicKey)), kid: randomUUID(), use: "sig", alg: "RS256" };
-    return new TokenIssuer(options.tenantId, options.issuerHost ?? "sts.windows.net", privateKey, publicJwk, options.lifetimeSeconds ?? 3600);
+    return new TokenIssuer(
+      options.tenantId,
+      options.issuerHost ?? "sts.windows.net",
+      privateKey,
+      publicJwk,
+      options.lifetimeSeconds ?? 3600,
+    );
   }
 
   async issue({ audience, objectId, appId, lifetimeSeconds, claims }: IssueOptions): Promise<string> {
@@ -89,7 +116,11 @@ export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
  * issuer and tenant, audience, and lifetime (`exp`, `nbf` and `iat` required,
  * within the clock skew, no longer than Entra ID issues).
  */
-export function createTokenValidator(jwks: JSONWebKeySet, tenantId: string, expectedIssuer = issuerFor(tenantId)): TokenValidator {
+export function createTokenValidator(
+  jwks: JSONWebKeySet,
+  tenantId: string,
+  expectedIssuer = issuerFor(tenantId),
+): TokenValidator {
   const keys = createLocalJWKSet(jwks);
   return {
     async validate(authorization, audience): Promise<TokenCheck> {
@@ -109,15 +140,33 @@ export function createTokenValidator(jwks: JSONWebKeySet, tenantId: string, expe
         });
         const lifetime = Number(payload.exp) - Math.min(Number(payload.iat), Number(payload.nbf));
         if (lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
-          return { ok: false, problem: "lifetime", reason: `The token lives ${Math.round(lifetime / 3600)} hours; Microsoft Entra ID issues none longer than ${MAX_TOKEN_LIFETIME_SECONDS / 3600}.` };
+          return {
+            ok: false,
+            problem: "lifetime",
+            reason: `The token lives ${Math.round(lifetime / 3600)} hours; Microsoft Entra ID issues none longer than ${MAX_TOKEN_LIFETIME_SECONDS / 3600}.`,
+          };
         }
         if (payload["tid"] !== tenantId) {
-          return { ok: false, problem: "tenant", found: String(payload["tid"]), reason: `The token is from tenant ${String(payload["tid"])}, not ${tenantId}.` };
+          return {
+            ok: false,
+            problem: "tenant",
+            found: String(payload["tid"]),
+            reason: `The token is from tenant ${String(payload["tid"])}, not ${tenantId}.`,
+          };
         }
-        if (typeof payload["oid"] !== "string") return { ok: false, problem: "malformed", reason: "The token has no oid claim." };
+        if (typeof payload["oid"] !== "string")
+          return { ok: false, problem: "malformed", reason: "The token has no oid claim." };
         const appId = typeof payload["appid"] === "string" ? payload["appid"] : undefined;
         const tokenId = typeof payload["uti"] === "string" ? payload["uti"] : undefined;
-        return { ok: true, principal: { objectId: payload["oid"], tenantId, ...(appId ? { appId } : {}), ...(tokenId ? { tokenId } : {}) } };
+        return {
+          ok: true,
+          principal: {
+            objectId: payload["oid"],
+            tenantId,
+            ...(appId ? { appId } : {}),
+            ...(tokenId ? { tokenId } : {}),
+          },
+        };
       } catch (error) {
         return explain(error, claims, audience, expectedIssuer);
       }
@@ -144,28 +193,57 @@ function explain(error: unknown, claims: JWTPayload, audience: string, issuer: s
     return { ok: false, problem: "expired", reason: `The token expired at ${isoTime(claims.exp)}.` };
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "aud") return { ok: false, problem: "audience", found: found(claims.aud), reason: `The token's audience is ${found(claims.aud)}, expected ${audience}.` };
-    if (error.claim === "iss") return { ok: false, problem: "issuer", found: found(claims.iss), reason: `The token's issuer is ${found(claims.iss)}, expected ${issuer}.` };
-    if (error.reason === "missing") return { ok: false, problem: "malformed", reason: `The token has no ${error.claim} claim.` };
+    if (error.claim === "aud")
+      return {
+        ok: false,
+        problem: "audience",
+        found: found(claims.aud),
+        reason: `The token's audience is ${found(claims.aud)}, expected ${audience}.`,
+      };
+    if (error.claim === "iss")
+      return {
+        ok: false,
+        problem: "issuer",
+        found: found(claims.iss),
+        reason: `The token's issuer is ${found(claims.iss)}, expected ${issuer}.`,
+      };
+    if (error.reason === "missing")
+      return { ok: false, problem: "malformed", reason: `The token has no ${error.claim} claim.` };
     if (error.claim === "nbf") {
       return { ok: false, problem: "notYetValid", reason: `The token is not valid before ${isoTime(claims.nbf)}.` };
     }
     if (error.claim === "iat") {
       const future = Number(claims.iat) > Date.now() / 1000;
       return future
-        ? { ok: false, problem: "notYetValid", reason: `The token says it was issued at ${isoTime(claims.iat)}, in the future.` }
-        : { ok: false, problem: "expired", reason: `The token was issued at ${isoTime(claims.iat)}, longer ago than any token lives.` };
+        ? {
+            ok: false,
+            problem: "notYetValid",
+            reason: `The token says it was issued at ${isoTime(claims.iat)}, in the future.`,
+          }
+        : {
+            ok: false,
+            problem: "expired",
+            reason: `The token was issued at ${isoTime(claims.iat)}, longer ago than any token lives.`,
+          };
     }
     return { ok: false, problem: "malformed", reason: `The token's ${error.claim} claim is not valid.` };
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
-    return { ok: false, problem: "algorithm", reason: "The token is not signed with RS256 (alg 'none' and other algorithms are refused)." };
+    return {
+      ok: false,
+      problem: "algorithm",
+      reason: "The token is not signed with RS256 (alg 'none' and other algorithms are refused).",
+    };
   }
   if (error instanceof errors.JWKSNoMatchingKey) {
     return { ok: false, problem: "unknownKey", reason: "The token is signed with a key this tenant does not publish." };
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return { ok: false, problem: "signature", reason: "The token's signature does not match the tenant's signing key." };
+    return {
+      ok: false,
+      problem: "signature",
+      reason: "The token's signature does not match the tenant's signing key.",
+    };
   }
   return { ok: false, problem: "malformed", reason: "The token is malformed." };
 }

@@ -78,16 +78,34 @@ export function createUserSignIn(options: UserSignInOptions): UserSignIn {
     const asked = scope.split(" ").filter((name) => name !== "" && !OIDC_SCOPES.has(name));
     const resource = resourceOfScope(asked[0] ?? "");
     if (asked.length !== 1 || !asked[0]?.endsWith("/.default")) {
-      return { ok: false, body: entraError("invalid_scope", 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${asked.join(" ") || "(none)"} is not valid: ask for one resource's /.default scope.`) };
+      return {
+        ok: false,
+        body: entraError(
+          "invalid_scope",
+          70011,
+          `The provided value for the input parameter 'scope' is not valid. The scope ${asked.join(" ") || "(none)"} is not valid: ask for one resource's /.default scope.`,
+        ),
+      };
     }
-    if (!resources.includes(resource)) return { ok: false, body: unknownResourceError(resource.slice(0, 256), issuer.tenantId, resources) };
+    if (!resources.includes(resource))
+      return { ok: false, body: unknownResourceError(resource.slice(0, 256), issuer.tenantId, resources) };
     return { ok: true, resource, scopes: asked };
   }
 
   /** An access token, an ID token and a refresh token for the user, as Entra ID's v1 endpoint answers a public client. */
-  async function tokensFor(user: SignInUser, clientId: string, resource: string, scopes: string[], requested: Readonly<Record<string, string>>): Promise<Answer> {
+  async function tokensFor(
+    user: SignInUser,
+    clientId: string,
+    resource: string,
+    scopes: string[],
+    requested: Readonly<Record<string, string>>,
+  ): Promise<Answer> {
     const lifetime = issuer.defaultLifetimeSeconds;
-    const person = { upn: user.userPrincipalName, unique_name: user.userPrincipalName, name: user.userPrincipalName.split("@")[0] ?? "" };
+    const person = {
+      upn: user.userPrincipalName,
+      unique_name: user.userPrincipalName,
+      name: user.userPrincipalName.split("@")[0] ?? "",
+    };
     const accessToken = await issuer.issue({
       audience: resource,
       objectId: user.objectId,
@@ -96,8 +114,17 @@ export function createUserSignIn(options: UserSignInOptions): UserSignIn {
       claims: { ...person, appidacr: "0", amr: ["pwd"], scp: "user_impersonation", idtyp: "user" },
     });
     // The ID token tells the client who signed in; MSAL keeps the account under it.
-    const idToken = await issuer.issue({ audience: clientId, objectId: user.objectId, claims: { ...person, preferred_username: user.userPrincipalName, ver: "1.0" } });
-    const refreshToken = await issuer.issue({ audience: REFRESH_TOKEN_AUDIENCE, objectId: user.objectId, appId: clientId, lifetimeSeconds: REFRESH_TOKEN_LIFETIME_SECONDS });
+    const idToken = await issuer.issue({
+      audience: clientId,
+      objectId: user.objectId,
+      claims: { ...person, preferred_username: user.userPrincipalName, ver: "1.0" },
+    });
+    const refreshToken = await issuer.issue({
+      audience: REFRESH_TOKEN_AUDIENCE,
+      objectId: user.objectId,
+      appId: clientId,
+      lifetimeSeconds: REFRESH_TOKEN_LIFETIME_SECONDS,
+    });
     const body = {
       token_type: "Bearer",
       scope: scopes.join(" "),
@@ -107,24 +134,69 @@ export function createUserSignIn(options: UserSignInOptions): UserSignIn {
       refresh_token: refreshToken,
       id_token: idToken,
       // What MSAL asks for (client_info=1): who the account is, in which tenant.
-      ...(requested["client_info"] === "1" ? { client_info: base64url({ uid: user.objectId, utid: issuer.tenantId }) } : {}),
+      ...(requested["client_info"] === "1"
+        ? { client_info: base64url({ uid: user.objectId, utid: issuer.tenantId }) }
+        : {}),
     };
     const tokenId = tokenIdOf(accessToken);
     return { status: 200, body, user, clientId, resource, ...(tokenId ? { tokenId } : {}) };
   }
 
   /** The checks common to both grants: the tenant, a form with each parameter once, the required ones, a public client. */
-  function common(req: Request, required: readonly string[]): { ok: true; values: Readonly<Record<string, string>>; clientId: string } | { ok: false; answer: Answer } {
+  function common(
+    req: Request,
+    required: readonly string[],
+  ): { ok: true; values: Readonly<Record<string, string>>; clientId: string } | { ok: false; answer: Answer } {
     const tenant = String(req.params["tenant"]);
-    if (!options.isTenant(tenant)) return { ok: false, answer: refused(400, entraError("invalid_request", 90002, `Tenant '${tenant.slice(0, 64)}' not found. Check to make sure you have the correct tenant ID.`)) };
+    if (!options.isTenant(tenant))
+      return {
+        ok: false,
+        answer: refused(
+          400,
+          entraError(
+            "invalid_request",
+            90002,
+            `Tenant '${tenant.slice(0, 64)}' not found. Check to make sure you have the correct tenant ID.`,
+          ),
+        ),
+      };
     const form = formParameters(req.body);
-    if (!form.ok) return { ok: false, answer: refused(400, entraError("invalid_request", 90100, `The ${form.repeated} parameter is repeated or not valid: send it once.`)) };
+    if (!form.ok)
+      return {
+        ok: false,
+        answer: refused(
+          400,
+          entraError(
+            "invalid_request",
+            90100,
+            `The ${form.repeated} parameter is repeated or not valid: send it once.`,
+          ),
+        ),
+      };
     const missing = required.find((name) => form.values[name] === undefined);
-    if (missing) return { ok: false, answer: refused(400, entraError("invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`)) };
+    if (missing)
+      return {
+        ok: false,
+        answer: refused(
+          400,
+          entraError("invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`),
+        ),
+      };
     const clientId = form.values["client_id"] ?? "";
     if (!PUBLIC_CLIENTS[clientId]) {
       const description = `Application with identifier '${clientId.slice(0, 64)}' was not found in the directory '${issuer.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`;
-      return { ok: false, answer: refused(400, entraError("unauthorized_client", 700016, description, "a user signs in here through the Azure CLI or Azure PowerShell")) };
+      return {
+        ok: false,
+        answer: refused(
+          400,
+          entraError(
+            "unauthorized_client",
+            700016,
+            description,
+            "a user signs in here through the Azure CLI or Azure PowerShell",
+          ),
+        ),
+      };
     }
     return { ok: true, values: form.values, clientId };
   }
@@ -137,10 +209,16 @@ export function createUserSignIn(options: UserSignInOptions): UserSignIn {
     const user = userNamed(values["username"] ?? "");
     if (!user) {
       const description = `The user account {EUII Hidden} does not exist in the ${issuer.tenantId} directory. To sign into this application, the account must be added to the directory.`;
-      return refused(400, entraError("invalid_grant", 50034, description, "the sandbox's user is in seed.json"), { clientId });
+      return refused(400, entraError("invalid_grant", 50034, description, "the sandbox's user is in seed.json"), {
+        clientId,
+      });
     }
     if (user.password === undefined || !secretsEqual(values["password"] ?? "", user.password)) {
-      return refused(400, entraError("invalid_grant", 50126, "Error validating credentials due to invalid username or password."), { user, clientId });
+      return refused(
+        400,
+        entraError("invalid_grant", 50126, "Error validating credentials due to invalid username or password."),
+        { user, clientId },
+      );
     }
     const scope = resourceOf(values["scope"] ?? "");
     if (!scope.ok) return refused(400, scope.body, { user, clientId });
@@ -159,14 +237,34 @@ export function createUserSignIn(options: UserSignInOptions): UserSignIn {
         check.problem === "expired"
           ? [700082, "The refresh token has expired due to inactivity."]
           : check.problem === "unknownKey" || check.problem === "signature"
-            ? [50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password."]
+            ? [
+                50173,
+                "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+              ]
             : [9002313, "Invalid request. Request is malformed or invalid."];
       return refused(400, entraError("invalid_grant", code, description, "sign in again: az login"), { clientId });
     }
     const user = userWithId(check.principal.objectId);
-    if (!user) return refused(400, entraError("invalid_grant", 50034, `The user account {EUII Hidden} does not exist in the ${issuer.tenantId} directory.`), { clientId });
+    if (!user)
+      return refused(
+        400,
+        entraError(
+          "invalid_grant",
+          50034,
+          `The user account {EUII Hidden} does not exist in the ${issuer.tenantId} directory.`,
+        ),
+        { clientId },
+      );
     if (check.principal.appId !== clientId) {
-      return refused(400, entraError("invalid_grant", 70000, "Provided grant is invalid or malformed: the refresh token was issued to another client."), { user, clientId });
+      return refused(
+        400,
+        entraError(
+          "invalid_grant",
+          70000,
+          "Provided grant is invalid or malformed: the refresh token was issued to another client.",
+        ),
+        { user, clientId },
+      );
     }
     const scope = resourceOf(values["scope"] ?? "");
     if (!scope.ok) return refused(400, scope.body, { user, clientId });
@@ -186,9 +284,17 @@ export function createUserSignIn(options: UserSignInOptions): UserSignIn {
         operationName: "Sign-in activity",
         resultType: answer.status === 200 ? "Success" : "Failure",
         statusCode: answer.status,
-        ...(grant === "password" ? { authenticationProtocol: "ropc" as const } : { incomingTokenType: "refreshToken" as const }),
+        ...(grant === "password"
+          ? { authenticationProtocol: "ropc" as const }
+          : { incomingTokenType: "refreshToken" as const }),
         ...(answer.user || answer.clientId
-          ? { caller: { ...(answer.user ? { objectId: answer.user.objectId, displayName: answer.user.userPrincipalName } : {}), ...(answer.clientId ? { appId: answer.clientId.slice(0, 64) } : {}), type: "User" as const } }
+          ? {
+              caller: {
+                ...(answer.user ? { objectId: answer.user.objectId, displayName: answer.user.userPrincipalName } : {}),
+                ...(answer.clientId ? { appId: answer.clientId.slice(0, 64) } : {}),
+                type: "User" as const,
+              },
+            }
           : {}),
         ...(answer.resource ? { resource: answer.resource } : {}),
         ...(answer.tokenId ? { uniqueTokenIdentifier: answer.tokenId } : {}),

@@ -13,7 +13,15 @@
  * sandbox looks up the issuers it runs itself (the cluster's), which publish
  * the same keys at the same URLs.
  */
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from "jose";
 import type { AuditCaller, AuditCategory } from "../audit/log.ts";
 import type { Directory } from "../directory.ts";
 import type { SeedFederatedCredential } from "../seed.ts";
@@ -52,36 +60,66 @@ export interface ResolvedCredential extends SeedFederatedCredential {
 }
 
 /** A client's federated identity credentials, with `issuerOf` replaced by the cluster's issuer URL. */
-export function federatedCredentialsOf(credentials: readonly SeedFederatedCredential[], trust: FederationTrust): ResolvedCredential[] {
+export function federatedCredentialsOf(
+  credentials: readonly SeedFederatedCredential[],
+  trust: FederationTrust,
+): ResolvedCredential[] {
   return credentials.flatMap((credential) => {
     const issuer = credential.issuer ?? (credential.issuerOf ? trust.clusterIssuer(credential.issuerOf) : undefined);
     return issuer ? [{ ...credential, issuer }] : [];
   });
 }
 
-const audiencesOf = (claims: JWTPayload): string[] => (Array.isArray(claims.aud) ? claims.aud : typeof claims.aud === "string" ? [claims.aud] : []);
+const audiencesOf = (claims: JWTPayload): string[] =>
+  Array.isArray(claims.aud) ? claims.aud : typeof claims.aud === "string" ? [claims.aud] : [];
 const noMatch = (code: number, what: string, value: string) =>
-  entraError("invalid_client", code, `No matching federated identity record found for presented assertion ${what} '${value.slice(0, 256)}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${FEDERATION_DOCS}`);
+  entraError(
+    "invalid_client",
+    code,
+    `No matching federated identity record found for presented assertion ${what} '${value.slice(0, 256)}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${FEDERATION_DOCS}`,
+  );
 
 /** The client-credentials grant with a client assertion (the form's parameters, already read once each). */
 export async function federatedClientCredentials(
   values: Readonly<Record<string, string>>,
-  options: { readonly issuer: TokenIssuer; readonly directory: Directory; readonly resources: readonly string[]; readonly trust: FederationTrust },
+  options: {
+    readonly issuer: TokenIssuer;
+    readonly directory: Directory;
+    readonly resources: readonly string[];
+    readonly trust: FederationTrust;
+  },
 ): Promise<FederatedSignIn> {
   const { issuer, directory, resources, trust } = options;
   const clientId = (values["client_id"] ?? "").toLowerCase();
   const managed = [...directory.userAssigned.values()].find((identity) => identity.appId.toLowerCase() === clientId);
   const registration = managed ? undefined : directory.servicePrincipalByClientId(clientId);
   const category: AuditCategory = managed ? "ManagedIdentitySignInLogs" : "ServicePrincipalSignInLogs";
-  const answer = (status: number, body: object, extra: Partial<FederatedSignIn> = {}): FederatedSignIn => ({ status, body, category, clientCredentialType: "federatedIdentityCredential", ...extra });
+  const answer = (status: number, body: object, extra: Partial<FederatedSignIn> = {}): FederatedSignIn => ({
+    status,
+    body,
+    category,
+    clientCredentialType: "federatedIdentityCredential",
+    ...extra,
+  });
   const client = managed ?? registration;
   if (!client) {
     const description = `Application with identifier '${clientId.slice(0, 64)}' was not found in the directory '${issuer.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`;
-    return answer(400, entraError("unauthorized_client", 700016, description, "check AZURE_CLIENT_ID"), { caller: { appId: clientId.slice(0, 64) } });
+    return answer(400, entraError("unauthorized_client", 700016, description, "check AZURE_CLIENT_ID"), {
+      caller: { appId: clientId.slice(0, 64) },
+    });
   }
   const caller: AuditCaller = { objectId: client.objectId, appId: client.appId ?? clientId };
   if (values["client_assertion_type"] !== JWT_BEARER) {
-    return answer(400, entraError("invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.", `client_assertion_type must be ${JWT_BEARER}`), { caller });
+    return answer(
+      400,
+      entraError(
+        "invalid_client",
+        7000216,
+        "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+        `client_assertion_type must be ${JWT_BEARER}`,
+      ),
+      { caller },
+    );
   }
   const assertion = values["client_assertion"] ?? "";
   let claims: JWTPayload;
@@ -93,22 +131,55 @@ export async function federatedClientCredentials(
   }
 
   // Which of the client's credentials trust this issuer; then that issuer's keys must verify the token.
-  const credentials = federatedCredentialsOf(managed?.federatedIdentityCredentials ?? [], trust).filter((credential) => credential.issuer === claims.iss);
+  const credentials = federatedCredentialsOf(managed?.federatedIdentityCredentials ?? [], trust).filter(
+    (credential) => credential.issuer === claims.iss,
+  );
   if (credentials.length === 0) return answer(400, noMatch(700211, "issuer", String(claims.iss ?? "")), { caller });
   const keys = trust.keysOf(String(claims.iss));
   if (!keys) {
-    return answer(400, entraError("invalid_request", 50166, `Request to External OIDC endpoint failed: the metadata of issuer '${String(claims.iss).slice(0, 256)}' could not be retrieved.`), { caller });
+    return answer(
+      400,
+      entraError(
+        "invalid_request",
+        50166,
+        `Request to External OIDC endpoint failed: the metadata of issuer '${String(claims.iss).slice(0, 256)}' could not be retrieved.`,
+      ),
+      { caller },
+    );
   }
   try {
-    await jwtVerify(assertion, createLocalJWKSet(keys), { algorithms: ["RS256"], clockTolerance: CLOCK_SKEW_SECONDS, requiredClaims: ["exp", "sub", "aud"] });
+    await jwtVerify(assertion, createLocalJWKSet(keys), {
+      algorithms: ["RS256"],
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      requiredClaims: ["exp", "sub", "aud"],
+    });
   } catch (error) {
-    if (error instanceof errors.JWTExpired || (error instanceof errors.JWTClaimValidationFailed && (error.claim === "nbf" || error.claim === "iat"))) {
-      const time = (seconds: unknown) => (typeof seconds === "number" ? new Date(seconds * 1000).toISOString() : "(none)");
+    if (
+      error instanceof errors.JWTExpired ||
+      (error instanceof errors.JWTClaimValidationFailed && (error.claim === "nbf" || error.claim === "iat"))
+    ) {
+      const time = (seconds: unknown) =>
+        typeof seconds === "number" ? new Date(seconds * 1000).toISOString() : "(none)";
       const description = `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}, assertion valid from ${time(claims.nbf ?? claims.iat)}, expiry time of assertion ${time(claims.exp)}.`;
-      return answer(400, entraError("invalid_client", 700024, description, "the projected token file is renewed by the cluster: read it again"), { caller });
+      return answer(
+        400,
+        entraError(
+          "invalid_client",
+          700024,
+          description,
+          "the projected token file is renewed by the cluster: read it again",
+        ),
+        { caller },
+      );
     }
-    if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JOSEAlgNotAllowed) {
-      return answer(400, entraError("invalid_client", 700027, "Client assertion failed signature validation."), { caller });
+    if (
+      error instanceof errors.JWSSignatureVerificationFailed ||
+      error instanceof errors.JWKSNoMatchingKey ||
+      error instanceof errors.JOSEAlgNotAllowed
+    ) {
+      return answer(400, entraError("invalid_client", 700027, "Client assertion failed signature validation."), {
+        caller,
+      });
     }
     return answer(400, entraError("invalid_request", 50027, "JWT token is invalid or malformed."), { caller });
   }
@@ -121,10 +192,20 @@ export async function federatedClientCredentials(
   }
 
   const resource = resourceOfScope((values["scope"] ?? "").split(" ")[0] ?? "");
-  if (!(values["scope"] ?? "").endsWith("/.default") || !resources.includes(resource)) return answer(400, unknownResourceError(resource, issuer.tenantId, resources), { caller });
+  if (!(values["scope"] ?? "").endsWith("/.default") || !resources.includes(resource))
+    return answer(400, unknownResourceError(resource, issuer.tenantId, resources), { caller });
   const lifetime = issuer.defaultLifetimeSeconds;
   // appidacr 2: the client proved itself with an assertion, not a secret.
-  const accessToken = await issuer.issue({ audience: resource, objectId: client.objectId, appId: client.appId ?? clientId, claims: { appidacr: "2" } });
+  const accessToken = await issuer.issue({
+    audience: resource,
+    objectId: client.objectId,
+    appId: client.appId ?? clientId,
+    claims: { appidacr: "2" },
+  });
   const tokenId = tokenIdOf(accessToken);
-  return answer(200, { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken }, { caller, resource, ...(tokenId ? { tokenId } : {}) });
+  return answer(
+    200,
+    { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken },
+    { caller, resource, ...(tokenId ? { tokenId } : {}) },
+  );
 }

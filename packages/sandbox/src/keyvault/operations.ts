@@ -36,7 +36,14 @@ export interface VaultOperation {
   readonly scope: "vault" | "secret" | "backup";
 }
 
-const row = (name: VaultOperationName, auditName: string, method: VaultOperation["method"], path: string, action: string, scope: VaultOperation["scope"]): VaultOperation => ({
+const row = (
+  name: VaultOperationName,
+  auditName: string,
+  method: VaultOperation["method"],
+  path: string,
+  action: string,
+  scope: VaultOperation["scope"],
+): VaultOperation => ({
   name,
   auditName,
   method,
@@ -49,20 +56,46 @@ const row = (name: VaultOperationName, auditName: string, method: VaultOperation
 export const VAULT_OPERATIONS: readonly VaultOperation[] = [
   row("Get Secrets", "SecretList", "GET", "/secrets", "readMetadata/action", "vault"),
   row("Restore Secret", "SecretRestore", "POST", "/secrets/restore", "restore/action", "backup"),
-  row("Get Secret Versions", "SecretListVersions", "GET", "/secrets/{secret-name}/versions", "readMetadata/action", "secret"),
+  row(
+    "Get Secret Versions",
+    "SecretListVersions",
+    "GET",
+    "/secrets/{secret-name}/versions",
+    "readMetadata/action",
+    "secret",
+  ),
   row("Backup Secret", "SecretBackup", "POST", "/secrets/{secret-name}/backup", "backup/action", "secret"),
   row("Get Secret", "SecretGet", "GET", "/secrets/{secret-name}/{secret-version?}", "getSecret/action", "secret"),
   row("Set Secret", "SecretSet", "PUT", "/secrets/{secret-name}", "setSecret/action", "secret"),
   row("Update Secret", "SecretUpdate", "PATCH", "/secrets/{secret-name}/{secret-version?}", "update/action", "secret"),
   row("Delete Secret", "SecretDelete", "DELETE", "/secrets/{secret-name}", "delete", "secret"),
   row("Get Deleted Secrets", "SecretListDeleted", "GET", "/deletedsecrets", "readMetadata/action", "vault"),
-  row("Get Deleted Secret", "SecretGetDeleted", "GET", "/deletedsecrets/{secret-name}", "readMetadata/action", "secret"),
-  row("Recover Deleted Secret", "SecretRecover", "POST", "/deletedsecrets/{secret-name}/recover", "recover/action", "secret"),
+  row(
+    "Get Deleted Secret",
+    "SecretGetDeleted",
+    "GET",
+    "/deletedsecrets/{secret-name}",
+    "readMetadata/action",
+    "secret",
+  ),
+  row(
+    "Recover Deleted Secret",
+    "SecretRecover",
+    "POST",
+    "/deletedsecrets/{secret-name}/recover",
+    "recover/action",
+    "secret",
+  ),
   row("Purge Deleted Secret", "SecretPurge", "DELETE", "/deletedsecrets/{secret-name}", "purge/action", "secret"),
 ];
 
 export type OperationMatch =
-  | { readonly kind: "operation"; readonly operation: VaultOperation; readonly secretName?: string; readonly secretVersion?: string }
+  | {
+      readonly kind: "operation";
+      readonly operation: VaultOperation;
+      readonly secretName?: string;
+      readonly secretVersion?: string;
+    }
   | { readonly kind: "unsupported" }
   /** A path segment that is not valid percent-encoded UTF-8. */
   | { readonly kind: "undecodable" };
@@ -90,7 +123,10 @@ export function vaultOperation(method: string, rawPath: string): OperationMatch 
   return { kind: "unsupported" };
 }
 
-function matchTemplate(template: string, segments: readonly string[]): { secretName?: string; secretVersion?: string } | undefined {
+function matchTemplate(
+  template: string,
+  segments: readonly string[],
+): { secretName?: string; secretVersion?: string } | undefined {
   const parts = template.slice(1).split("/");
   const required = parts.filter((part) => !part.endsWith("?}")).length;
   if (segments.length < required || segments.length > parts.length) return undefined;

@@ -11,7 +11,11 @@ import { z } from "zod";
 /** Azure's default and maximum page size (GetSecrets: `@minValue(1) @maxValue(25) maxresults`). */
 export const MAX_PAGE_SIZE = 25;
 
-const pageSize = z.string().regex(/^[0-9]{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(MAX_PAGE_SIZE));
+const pageSize = z
+  .string()
+  .regex(/^[0-9]{1,9}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE));
 const skipToken = z.string().regex(/^[0-9]{1,9}\.[A-Za-z0-9_-]{43}$/);
 
 export type PageRequest =
@@ -50,13 +54,17 @@ export class PageTokens {
     const [offset = "", signature = ""] = parsed.data.split(".");
     const expected = Buffer.from(this.#sign(listing, Number(offset)));
     const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, problem: "skiptoken" };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return { ok: false, problem: "skiptoken" };
     return { ok: true, size, skip: Number(offset) };
   }
 }
 
 /** One page of `items`, and the offset of the next page when there is one. */
-export function pageOf<T>(items: readonly T[], request: { readonly size: number; readonly skip: number }): { readonly value: T[]; readonly next?: number } {
+export function pageOf<T>(
+  items: readonly T[],
+  request: { readonly size: number; readonly skip: number },
+): { readonly value: T[]; readonly next?: number } {
   const end = request.skip + request.size;
   return { value: items.slice(request.skip, end), ...(end < items.length ? { next: end } : {}) };
 }

@@ -8,7 +8,14 @@
  * (4xx) never changes the vault.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { authorizationOf, tokenClaimsOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision } from "../audit/log.ts";
+import {
+  authorizationOf,
+  tokenClaimsOf,
+  traceContext,
+  uriWithoutQuery,
+  type AuditSink,
+  type AuthorizationDecision,
+} from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenValidator } from "../contracts.ts";
 import { wholeRequestsOnly } from "../http/host.ts";
 import * as errors from "./errors.ts";
@@ -83,7 +90,10 @@ export function createKeyVault(options: VaultOptions): Express {
   const { store } = options;
   const tokens = new PageTokens();
   // One line, never a stack: whoever runs the sandbox learns what failed, not where in its code.
-  const onError = options.onError ?? ((error: unknown) => console.error(`sandbox: Key Vault failed: ${error instanceof Error ? error.message : String(error)}`));
+  const onError =
+    options.onError ??
+    ((error: unknown) =>
+      console.error(`sandbox: Key Vault failed: ${error instanceof Error ? error.message : String(error)}`));
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
@@ -92,7 +102,10 @@ export function createKeyVault(options: VaultOptions): Express {
     res.locals["errorCode"] = failure.body.error.innererror?.code ?? failure.body.error.code;
     res.locals["errorMessage"] = failure.body.error.message;
     if (failure.status === 401) {
-      res.set("WWW-Authenticate", `Bearer authorization="${options.authority()}", resource="${vaultResourceOf(options.vaultUrl())}"`);
+      res.set(
+        "WWW-Authenticate",
+        `Bearer authorization="${options.authority()}", resource="${vaultResourceOf(options.vaultUrl())}"`,
+      );
     }
     res.status(failure.status).json(failure.body);
   };
@@ -112,7 +125,9 @@ export function createKeyVault(options: VaultOptions): Express {
     const explained = {
       ...(res.locals["tokenClaims"] ? { tokenClaims: res.locals["tokenClaims"] } : {}),
       ...(res.locals["tokenProblem"] ? { tokenProblem: res.locals["tokenProblem"] } : {}),
-      ...(errorCode && typeof res.locals["errorMessage"] === "string" ? { resultDescription: res.locals["errorMessage"] as string } : {}),
+      ...(errorCode && typeof res.locals["errorMessage"] === "string"
+        ? { resultDescription: res.locals["errorMessage"] as string }
+        : {}),
     };
     return {
       category: "AuditEvent" as const,
@@ -121,7 +136,12 @@ export function createKeyVault(options: VaultOptions): Express {
       statusCode: res.statusCode,
       ...(errorCode ? { errorCode } : {}),
       ...explained,
-      ...(principal ? { caller: { objectId: principal.objectId, ...(principal.appId ? { appId: principal.appId } : {}) }, clientCredentialType: "bearerToken" as const } : {}),
+      ...(principal
+        ? {
+            caller: { objectId: principal.objectId, ...(principal.appId ? { appId: principal.appId } : {}) },
+            clientCredentialType: "bearerToken" as const,
+          }
+        : {}),
       ...(principal?.tokenId ? { uniqueTokenIdentifier: principal.tokenId } : {}),
       resource: authorization?.scope ?? options.resourceId,
       ...(authorization ? { authorization } : {}),
@@ -135,7 +155,8 @@ export function createKeyVault(options: VaultOptions): Express {
   /** A token for the vault's resource, with or without its port (see vaultResourceOf). */
   const authenticate = async (authorization: string): Promise<TokenCheck> => {
     const check = await options.tokens.validate(authorization, VAULT_RESOURCE);
-    if (!check.ok && check.problem === "audience" && check.found === vaultResourceOf(options.vaultUrl())) return options.tokens.validate(authorization, check.found);
+    if (!check.ok && check.problem === "audience" && check.found === vaultResourceOf(options.vaultUrl()))
+      return options.tokens.validate(authorization, check.found);
     return check;
   };
 
@@ -147,7 +168,11 @@ export function createKeyVault(options: VaultOptions): Express {
     res.locals["tokenClaims"] = tokenClaimsOf(req.headers.authorization);
     const check = await authenticate(req.headers.authorization);
     if (!check.ok) res.locals["tokenProblem"] = check.problem;
-    if (!check.ok) return send(res, errors.invalidToken(check, { audience: vaultResourceOf(options.vaultUrl()), issuer: options.issuer }));
+    if (!check.ok)
+      return send(
+        res,
+        errors.invalidToken(check, { audience: vaultResourceOf(options.vaultUrl()), issuer: options.issuer }),
+      );
     const version = req.query["api-version"];
     if (typeof version !== "string") return send(res, errors.missingApiVersion());
     if (!API_VERSIONS.includes(version)) return send(res, errors.unknownApiVersion(version, LATEST_API_VERSION));
@@ -167,7 +192,9 @@ export function createKeyVault(options: VaultOptions): Express {
   // 3. The body, as JSON whatever its content type (as Key Vault reads it).
   const json = express.json({ limit: BODY_LIMIT, type: () => true });
   const restoreJson = express.json({ limit: RESTORE_BODY_LIMIT, type: () => true });
-  app.use((req: Request, res: Response, next: NextFunction) => (matched(res)?.operation.name === "Restore Secret" ? restoreJson : json)(req, res, next));
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (matched(res)?.operation.name === "Restore Secret" ? restoreJson : json)(req, res, next),
+  );
   app.use(wholeRequestsOnly(errors.keyVaultErrors));
 
   // 4. Authorize: Azure RBAC, the operation's data action at the vault or at one secret.
@@ -229,7 +256,8 @@ export function createKeyVault(options: VaultOptions): Express {
    */
   const list = <T>({ req, res }: Call, listing: string, items: () => T[] | errors.KeyVaultError) => {
     const request = tokens.read(listing, req.query);
-    if (!request.ok) return send(res, request.problem === "maxresults" ? errors.badMaxResults(request.given) : errors.badSkipToken());
+    if (!request.ok)
+      return send(res, request.problem === "maxresults" ? errors.badMaxResults(request.given) : errors.badSkipToken());
     const all = items();
     if (!Array.isArray(all)) return send(res, all);
     const page = pageOf(all, request);
@@ -242,12 +270,15 @@ export function createKeyVault(options: VaultOptions): Express {
 
   // 5. The operations. Each checks what it is given before it changes anything.
   const operations: Record<VaultOperationName, (call: Call) => void> = {
-    "Get Secrets": (call) => list(call, "secrets", () => store.list().map((secret) => properties(secret, latest(secret), false))),
+    "Get Secrets": (call) =>
+      list(call, "secrets", () => store.list().map((secret) => properties(secret, latest(secret), false))),
 
     "Get Secret Versions": (call) =>
       list(call, `versions/${call.secretName.toLowerCase()}`, () => {
         const secret = store.get(call.secretName);
-        return secret ? secret.versions.map((version) => properties(secret, version)) : errors.secretNotFound(call.secretName);
+        return secret
+          ? secret.versions.map((version) => properties(secret, version))
+          : errors.secretNotFound(call.secretName);
       }),
 
     "Get Secret": ({ res, secretName, secretVersion }) => {
@@ -290,7 +321,9 @@ export function createKeyVault(options: VaultOptions): Express {
       const secret = store.get(secretName);
       if (!secret) return send(res, errors.secretNotFound(secretName));
       // Opaque to the caller, like Azure's: only this vault's restore reads it.
-      const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, vault: options.name, secret })).toString("base64url");
+      const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, vault: options.name, secret })).toString(
+        "base64url",
+      );
       res.json({ value: blob });
     },
 
@@ -303,7 +336,8 @@ export function createKeyVault(options: VaultOptions): Express {
       res.json(bundle(restored, latest(restored), false));
     },
 
-    "Get Deleted Secrets": (call) => list(call, "deletedsecrets", () => store.listDeleted().map((deleted) => deletedBundle(deleted.secret.name))),
+    "Get Deleted Secrets": (call) =>
+      list(call, "deletedsecrets", () => store.listDeleted().map((deleted) => deletedBundle(deleted.secret.name))),
 
     "Get Deleted Secret": ({ res, secretName }) => {
       const deleted = deletedBundle(secretName);
@@ -353,10 +387,16 @@ export function createKeyVault(options: VaultOptions): Express {
     if (failure.type === "entity.parse.failed") return send(res, errors.badJson());
     if (failure.type === "entity.too.large") {
       const restore = matched(res)?.operation.name === "Restore Secret";
-      return send(res, matched(res)?.operation.name === "Set Secret" ? errors.valueTooLarge() : errors.requestTooLarge(restore ? RESTORE_BODY_LIMIT : BODY_LIMIT));
+      return send(
+        res,
+        matched(res)?.operation.name === "Set Secret"
+          ? errors.valueTooLarge()
+          : errors.requestTooLarge(restore ? RESTORE_BODY_LIMIT : BODY_LIMIT),
+      );
     }
     if (error instanceof URIError) return send(res, errors.badRequestUri());
-    if (failure.expose === true && typeof failure.status === "number" && failure.status >= 400 && failure.status < 500) return send(res, errors.unreadableBody());
+    if (failure.expose === true && typeof failure.status === "number" && failure.status >= 400 && failure.status < 500)
+      return send(res, errors.unreadableBody());
     onError(error);
     send(res, errors.internalError());
   });

@@ -146,7 +146,13 @@ export class SecretStore {
    */
   restore(secret: StoredSecret): boolean {
     if (secret.versions.length === 0 || this.get(secret.name) || this.getDeleted(secret.name)) return false;
-    this.#secrets.set(key(secret.name), { name: secret.name, versions: secret.versions.map((version) => ({ ...version, ...(version.tags ? { tags: { ...version.tags } } : {}) })) });
+    this.#secrets.set(key(secret.name), {
+      name: secret.name,
+      versions: secret.versions.map((version) => ({
+        ...version,
+        ...(version.tags ? { tags: { ...version.tags } } : {}),
+      })),
+    });
     return true;
   }
 

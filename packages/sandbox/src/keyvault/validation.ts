@@ -26,23 +26,44 @@ export const MAX_TAG_VALUE_LENGTH = 512;
 /** The format of this vault's backups (opaque to callers, as Azure's are). */
 export const BACKUP_FORMAT = "keyless-sandbox-backup-1";
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * A flat map of string to string. Built with Object.fromEntries so that a tag
  * named `__proto__` stays an ordinary tag (z.record would drop it).
  */
-const tags = z.custom<Record<string, string>>(isPlainObject, { error: "Tags are a JSON object of names to string values." }).superRefine((value, context) => {
-  const entries = Object.entries(value);
-  if (entries.length > MAX_TAGS) context.addIssue({ code: "custom", message: `Key Vault allows at most ${MAX_TAGS} tags; ${entries.length} were given.` });
-  for (const [name, tag] of entries) {
-    if (name.length > MAX_TAG_NAME_LENGTH) context.addIssue({ code: "custom", path: [name], message: `A tag name has at most ${MAX_TAG_NAME_LENGTH} characters.` });
-    if (typeof tag !== "string") context.addIssue({ code: "custom", path: [name], message: "A tag value is a string." });
-    else if (tag.length > MAX_TAG_VALUE_LENGTH) context.addIssue({ code: "custom", path: [name], message: `A tag value has at most ${MAX_TAG_VALUE_LENGTH} characters.` });
-  }
-}).transform((value) => Object.fromEntries(Object.entries(value)) as Record<string, string>);
+const tags = z
+  .custom<Record<string, string>>(isPlainObject, { error: "Tags are a JSON object of names to string values." })
+  .superRefine((value, context) => {
+    const entries = Object.entries(value);
+    if (entries.length > MAX_TAGS)
+      context.addIssue({
+        code: "custom",
+        message: `Key Vault allows at most ${MAX_TAGS} tags; ${entries.length} were given.`,
+      });
+    for (const [name, tag] of entries) {
+      if (name.length > MAX_TAG_NAME_LENGTH)
+        context.addIssue({
+          code: "custom",
+          path: [name],
+          message: `A tag name has at most ${MAX_TAG_NAME_LENGTH} characters.`,
+        });
+      if (typeof tag !== "string")
+        context.addIssue({ code: "custom", path: [name], message: "A tag value is a string." });
+      else if (tag.length > MAX_TAG_VALUE_LENGTH)
+        context.addIssue({
+          code: "custom",
+          path: [name],
+          message: `A tag value has at most ${MAX_TAG_VALUE_LENGTH} characters.`,
+        });
+    }
+  })
+  .transform((value) => Object.fromEntries(Object.entries(value)) as Record<string, string>);
 
-const contentType = z.string({ error: "The content type is a string." }).max(MAX_CONTENT_TYPE_LENGTH, { error: `The content type has at most ${MAX_CONTENT_TYPE_LENGTH} characters.` });
+const contentType = z
+  .string({ error: "The content type is a string." })
+  .max(MAX_CONTENT_TYPE_LENGTH, { error: `The content type has at most ${MAX_CONTENT_TYPE_LENGTH} characters.` });
 /** An IntDate: whole seconds since 1970-01-01T00:00:00Z. */
 const unixSeconds = z.int({ error: "A date is a whole number of seconds since 1970-01-01T00:00:00Z (an IntDate)." });
 const enabled = z.boolean({ error: "enabled is true or false." });
@@ -88,7 +109,10 @@ function refusal(error: z.ZodError): KeyVaultError {
   if (issue.path[0] === "value") return issue.code === "too_big" ? errors.valueTooLarge() : errors.missingValue();
   const [top, ...rest] = issue.path.map(String);
   // A tag's name is data, not a path: name it in quotes, shortened.
-  const property = top === "tags" && rest[0] !== undefined ? `tags['${rest[0].length > 40 ? `${rest[0].slice(0, 40)}…` : rest[0]}']` : [top, ...rest].join(".");
+  const property =
+    top === "tags" && rest[0] !== undefined
+      ? `tags['${rest[0].length > 40 ? `${rest[0].slice(0, 40)}…` : rest[0]}']`
+      : [top, ...rest].join(".");
   return errors.invalidProperty(property, issue.message);
 }
 
@@ -125,7 +149,9 @@ const backup = z.object({
     versions: z
       .array(storedVersion)
       .min(1)
-      .refine((versions) => new Set(versions.map((version) => version.version)).size === versions.length, { error: "Version ids are unique." }),
+      .refine((versions) => new Set(versions.map((version) => version.version)).size === versions.length, {
+        error: "Version ids are unique.",
+      }),
   }),
 });
 const restoreParameters = z.object({ value: z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/) });

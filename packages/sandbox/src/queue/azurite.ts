@@ -154,13 +154,17 @@ export class Azurite {
       [
         // The gateway takes Azure's 64 KB of headers and forwards them with its signature: Azurite must take them too (Node's default is 16 KB).
         `--max-http-header-size=${2 * MAX_HEADER_BYTES}`,
-        "--import", PRELOAD,
+        "--import",
+        PRELOAD,
         AZURITE_QUEUE,
-        "--queueHost", "127.0.0.1",
+        "--queueHost",
+        "127.0.0.1",
         // A free port each time: after a crash the old one may already be someone else's.
-        "--queuePort", "0",
+        "--queuePort",
+        "0",
         // On disk, not in memory: a restart must find every message it acknowledged.
-        "--location", join(this.#workDir, "data"),
+        "--location",
+        join(this.#workDir, "data"),
         "--disableTelemetry",
         "--skipApiVersionCheck",
         "--loose",
@@ -187,7 +191,10 @@ export class Azurite {
     const timeoutMs = this.#options.readyTimeoutMs ?? 60_000;
     try {
       this.#port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`Azurite did not start within ${timeoutMs / 1000} s: ${output.trim()}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`Azurite did not start within ${timeoutMs / 1000} s: ${output.trim()}`)),
+          timeoutMs,
+        );
         const read = (chunk: Buffer) => {
           output += chunk.toString();
           const port = LISTENING.exec(output)?.[1];
@@ -220,14 +227,19 @@ export class Azurite {
     this.#child = undefined;
     if (!this.#wanted) return;
     this.#state = "down";
-    this.#options.onEvent?.(`Queue Storage (Azurite) ended (${signal ?? `exit code ${code}`}): restarting it on the same data.`);
+    this.#options.onEvent?.(
+      `Queue Storage (Azurite) ended (${signal ?? `exit code ${code}`}): restarting it on the same data.`,
+    );
     const delay = this.#restartDelayMs;
     this.#restartDelayMs = Math.min(delay * 2, 5000);
     setTimeout(() => {
       if (!this.#wanted || this.#child) return;
       this.#launch().then(
         () => this.#options.onEvent?.("Queue Storage (Azurite) is back."),
-        (error: unknown) => this.#options.onEvent?.(`Queue Storage (Azurite) did not start again: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`),
+        (error: unknown) =>
+          this.#options.onEvent?.(
+            `Queue Storage (Azurite) did not start again: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+          ),
       );
     }, delay).unref();
   }
@@ -238,10 +250,13 @@ export class Azurite {
     if (!child || this.#probing || (this.#state !== "running" && this.#state !== "unresponsive")) return;
     this.#probing = true;
     const answered = await new Promise<boolean>((resolve) => {
-      const probe = request({ host: "127.0.0.1", port: this.#port, path: `/${this.#options.account}?comp=list`, timeout: PROBE_TIMEOUT_MS }, (answer) => {
-        answer.resume();
-        resolve(true);
-      });
+      const probe = request(
+        { host: "127.0.0.1", port: this.#port, path: `/${this.#options.account}?comp=list`, timeout: PROBE_TIMEOUT_MS },
+        (answer) => {
+          answer.resume();
+          resolve(true);
+        },
+      );
       probe.once("timeout", () => probe.destroy());
       probe.once("error", () => resolve(false));
       probe.end();

@@ -35,10 +35,13 @@ function saveAfter(store: { prototype: object }, methods: readonly string[]): vo
   const prototype = store.prototype as Record<string, (this: LokiStore, ...args: unknown[]) => Promise<unknown>>;
   for (const name of methods) {
     const change = prototype[name];
-    if (typeof change !== "function") throw new Error(`Azurite has no ${name} to make durable: check the Azurite version.`);
+    if (typeof change !== "function")
+      throw new Error(`Azurite has no ${name} to make durable: check the Azurite version.`);
     prototype[name] = async function (this: LokiStore, ...args: unknown[]) {
       const result = await change.apply(this, args);
-      await new Promise<void>((resolve, reject) => this.db.saveDatabase((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        this.db.saveDatabase((error) => (error ? reject(error) : resolve())),
+      );
       return result;
     };
   }

@@ -15,7 +15,14 @@ export const STORAGE_SERVER = "Windows-Azure-Queue/1.0 Microsoft-HTTPAPI/2.0";
 
 const escapeXml = (text: string) => text.replace(/[<>&]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c] ?? c);
 
-function storageError(req: IncomingMessage | undefined, status: number, code: string, message: string, extra = "", headers: Record<string, string> = {}): ErrorAnswer {
+function storageError(
+  req: IncomingMessage | undefined,
+  status: number,
+  code: string,
+  message: string,
+  extra = "",
+  headers: Record<string, string> = {},
+): ErrorAnswer {
   const requestId = randomUUID();
   const version = req?.headers["x-ms-version"];
   return {
@@ -33,30 +40,67 @@ function storageError(req: IncomingMessage | undefined, status: number, code: st
 }
 
 export const serverBusy = (req?: IncomingMessage) =>
-  storageError(req, 503, "ServerBusy", "The server is currently unable to receive requests. Please retry your request.");
+  storageError(
+    req,
+    503,
+    "ServerBusy",
+    "The server is currently unable to receive requests. Please retry your request.",
+  );
 
 export const internalError = (req?: IncomingMessage) =>
   storageError(req, 500, "InternalError", "The server encountered an internal error. Please retry the request.");
 
-export const invalidUri = (req?: IncomingMessage) => storageError(req, 400, "InvalidUri", "The requested URI does not represent any resource on the server.");
+export const invalidUri = (req?: IncomingMessage) =>
+  storageError(req, 400, "InvalidUri", "The requested URI does not represent any resource on the server.");
 
 export const invalidResourceName = (req: IncomingMessage, account: string) =>
-  storageError(req, 400, "InvalidResourceName", `The specified resource name is not valid here: the account is ${account}.`);
+  storageError(
+    req,
+    400,
+    "InvalidResourceName",
+    `The specified resource name is not valid here: the account is ${account}.`,
+  );
 
-export const requestBodyTooLarge = (req?: IncomingMessage) => storageError(req, 413, "RequestBodyTooLarge", "The request body is too large and exceeds the maximum permissible limit.");
+export const requestBodyTooLarge = (req?: IncomingMessage) =>
+  storageError(
+    req,
+    413,
+    "RequestBodyTooLarge",
+    "The request body is too large and exceeds the maximum permissible limit.",
+  );
 
-export const invalidHeaderValue = (req?: IncomingMessage, detail = "the request's headers are larger than Azure accepts") =>
-  storageError(req, 400, "InvalidHeaderValue", `The value for one of the HTTP headers is not in the correct format: ${detail}.`);
+export const invalidHeaderValue = (
+  req?: IncomingMessage,
+  detail = "the request's headers are larger than Azure accepts",
+) =>
+  storageError(
+    req,
+    400,
+    "InvalidHeaderValue",
+    `The value for one of the HTTP headers is not in the correct format: ${detail}.`,
+  );
 
 export const invalidQueryParameterValue = (req?: IncomingMessage) =>
-  storageError(req, 400, "InvalidQueryParameterValue", "Value for one of the query parameters specified in the request URI is invalid.");
+  storageError(
+    req,
+    400,
+    "InvalidQueryParameterValue",
+    "Value for one of the query parameters specified in the request URI is invalid.",
+  );
 
 export const invalidMetadata = (req?: IncomingMessage) =>
-  storageError(req, 400, "InvalidMetadata", "The metadata specified is invalid. It has characters that are not permitted.");
+  storageError(
+    req,
+    400,
+    "InvalidMetadata",
+    "The metadata specified is invalid. It has characters that are not permitted.",
+  );
 
-export const invalidXmlDocument = (req?: IncomingMessage) => storageError(req, 400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
+export const invalidXmlDocument = (req?: IncomingMessage) =>
+  storageError(req, 400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
 
-export const unsupportedHttpVerb = (req?: IncomingMessage) => storageError(req, 405, "UnsupportedHttpVerb", "The resource doesn't support specified Http Verb.");
+export const unsupportedHttpVerb = (req?: IncomingMessage) =>
+  storageError(req, 405, "UnsupportedHttpVerb", "The resource doesn't support specified Http Verb.");
 
 /** What Azurite refused without an error code of its own: Azure's code for that status. */
 export function backendRefusal(req: IncomingMessage, status: number): ErrorAnswer {
@@ -68,13 +112,23 @@ export function backendRefusal(req: IncomingMessage, status: number): ErrorAnswe
   return storageError(req, status, "InvalidInput", "One of the request inputs is not valid.");
 }
 
-export const requestTimeout = () => storageError(undefined, 408, "OperationTimedOut", "The client did not send its whole request in time.");
+export const requestTimeout = () =>
+  storageError(undefined, 408, "OperationTimedOut", "The client did not send its whole request in time.");
 
 /** Who to ask for a token: the answer to a request without one, and to a refused one. */
-const challenge = (authority: string, resource: string) => ({ "www-authenticate": `Bearer authorization_uri=${authority}/oauth2/authorize resource_id=${resource}` });
+const challenge = (authority: string, resource: string) => ({
+  "www-authenticate": `Bearer authorization_uri=${authority}/oauth2/authorize resource_id=${resource}`,
+});
 
 export const noAuthenticationInformation = (req: IncomingMessage, authority: string, resource: string) =>
-  storageError(req, 401, "NoAuthenticationInformation", "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.", "", challenge(authority, resource));
+  storageError(
+    req,
+    401,
+    "NoAuthenticationInformation",
+    "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
+    "",
+    challenge(authority, resource),
+  );
 
 /**
  * Azure Storage's AuthenticationErrorDetail. Azure's own words where they are
@@ -90,10 +144,17 @@ function authenticationDetail(check: TokenCheck & { ok: false }): string {
     lifetime: "Lifetime validation failed. The token's lifetime is longer than Microsoft Entra ID issues.",
   };
   const signature = ["algorithm", "signature", "unknownKey"].includes(check.problem);
-  return known[check.problem] ?? `${signature ? "Signature validation failed." : "Token validation failed."} ${check.reason}`;
+  return (
+    known[check.problem] ?? `${signature ? "Signature validation failed." : "Token validation failed."} ${check.reason}`
+  );
 }
 
-export const invalidAuthenticationInfo = (req: IncomingMessage, check: TokenCheck & { ok: false }, authority: string, resource: string) =>
+export const invalidAuthenticationInfo = (
+  req: IncomingMessage,
+  check: TokenCheck & { ok: false },
+  authority: string,
+  resource: string,
+) =>
   storageError(
     req,
     401,
@@ -105,10 +166,20 @@ export const invalidAuthenticationInfo = (req: IncomingMessage, check: TokenChec
 
 /** What Azure answers an account key or a SAS when the account allows Microsoft Entra authorization only (AllowSharedKeyAccess false). */
 export const keyBasedAuthenticationNotPermitted = (req: IncomingMessage) =>
-  storageError(req, 403, "KeyBasedAuthenticationNotPermitted", "Key based authentication is not permitted on this storage account.");
+  storageError(
+    req,
+    403,
+    "KeyBasedAuthenticationNotPermitted",
+    "Key based authentication is not permitted on this storage account.",
+  );
 
 export const authorizationPermissionMismatch = (req: IncomingMessage) =>
-  storageError(req, 403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using this permission.");
+  storageError(
+    req,
+    403,
+    "AuthorizationPermissionMismatch",
+    "This request is not authorized to perform this operation using this permission.",
+  );
 
 /** What the host answers for Queue Storage when a request never reaches the gateway's own checks. */
 export const queueErrors: ServiceErrors = {
@@ -117,7 +188,10 @@ export const queueErrors: ServiceErrors = {
     reason === "headersTooLarge"
       ? invalidHeaderValue(req)
       : reason === "header"
-        ? invalidHeaderValue(req, "each must parse, with a Host, no Expect but 100-continue, and no Transfer-Encoding but chunked")
+        ? invalidHeaderValue(
+            req,
+            "each must parse, with a Host, no Expect but 100-continue, and no Transfer-Encoding but chunked",
+          )
         : reason === "method"
           ? unsupportedHttpVerb(req)
           : reason === "bodyTooLarge"

@@ -17,7 +17,15 @@
 import { request as httpRequest, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import { Transform, Writable, finished, pipeline } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { authorizationOf, tokenClaimsOf, traceContext, uriWithoutQuery, type AuditSink, type AuthorizationDecision, type TokenClaims } from "../audit/log.ts";
+import {
+  authorizationOf,
+  tokenClaimsOf,
+  traceContext,
+  uriWithoutQuery,
+  type AuditSink,
+  type AuthorizationDecision,
+  type TokenClaims,
+} from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenProblem, TokenValidator } from "../contracts.ts";
 import { MAX_HEADER_BYTES, sendError } from "../http/host.ts";
 import * as errors from "./errors.ts";
@@ -94,7 +102,20 @@ function parseTarget(target: string | undefined): URL | undefined {
 }
 
 /** The query parameters Queue Storage reads. Azure ignores any other; so does the gateway, which does not forward them. */
-const QUEUE_PARAMETERS = new Set(["comp", "restype", "prefix", "marker", "maxresults", "include", "timeout", "numofmessages", "visibilitytimeout", "messagettl", "popreceipt", "peekonly"]);
+const QUEUE_PARAMETERS = new Set([
+  "comp",
+  "restype",
+  "prefix",
+  "marker",
+  "maxresults",
+  "include",
+  "timeout",
+  "numofmessages",
+  "visibilitytimeout",
+  "messagettl",
+  "popreceipt",
+  "peekonly",
+]);
 
 /**
  * The query as the gateway forwards and signs it: only Queue Storage's parameters, each once (its first value, the one
@@ -118,11 +139,17 @@ function forwardedQuery(parameters: URLSearchParams): string {
  */
 function targetMisfit(url: URL): "path" | "query" | undefined {
   const [, queue, messages, messageId, ...more] = url.pathname.split("/").filter(Boolean);
-  if (more.length > 0 || (messages !== undefined && messages !== "messages") || (messageId !== undefined && messages === undefined)) return "path";
+  if (
+    more.length > 0 ||
+    (messages !== undefined && messages !== "messages") ||
+    (messageId !== undefined && messages === undefined)
+  )
+    return "path";
   const comp = url.searchParams.get("comp")?.toLowerCase();
   const restype = url.searchParams.get("restype")?.toLowerCase();
   const fits = !queue
-    ? (comp === undefined || ["list", "properties", "stats"].includes(comp)) && (restype === undefined || restype === "service")
+    ? (comp === undefined || ["list", "properties", "stats"].includes(comp)) &&
+      (restype === undefined || restype === "service")
     : restype === undefined && (comp === undefined || (!messages && ["metadata", "acl"].includes(comp)));
   return fits ? undefined : "query";
 }
@@ -151,7 +178,9 @@ export function xmlDepth(text: string): number {
  * any name, and then fails on every queue listing that shows it (a name is an XML element there).
  */
 function metadataNamesValid(req: IncomingMessage): boolean {
-  return Object.keys(req.headers).every((header) => !header.startsWith("x-ms-meta-") || /^[a-z_][a-z0-9_]*$/.test(header.slice("x-ms-meta-".length)));
+  return Object.keys(req.headers).every(
+    (header) => !header.startsWith("x-ms-meta-") || /^[a-z_][a-z0-9_]*$/.test(header.slice("x-ms-meta-".length)),
+  );
 }
 
 /** Counts a body as it streams, and fails it once it is larger than Azure accepts. */
@@ -165,10 +194,16 @@ function limitBody(maxBytes: number): Transform {
   });
 }
 
-export function createGatewayHandler(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createGatewayHandler(
+  options: GatewayOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const audiences = storageAudiences(options.account);
   const scopeOf = (target: QueueOperation["target"]) =>
-    target === "account" ? options.accountScope : target === "service" ? `${options.accountScope}/queueServices/default` : `${options.accountScope}/queueServices/default/queues/${target.queue}`;
+    target === "account"
+      ? options.accountScope
+      : target === "service"
+        ? `${options.accountScope}/queueServices/default`
+        : `${options.accountScope}/queueServices/default/queues/${target.queue}`;
 
   /** Any audience Azure accepts; a refusal names the Storage resource, the one the SDKs ask for. */
   async function authenticate(authorization: string): Promise<TokenCheck> {
@@ -189,14 +224,29 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     // forwarded: Azurite answers a CORS preflight and closes the connection while a body is still on its way, and the
     // gateway lost the answer (a 503 ServerBusy for a refused preflight with a large body).
     const withBody = req.method === "PUT" || req.method === "POST";
-    const { authorization: _token, host: _host, "content-length": _length, "transfer-encoding": _encoding, ...bodiless } = req.headers;
+    const {
+      authorization: _token,
+      host: _host,
+      "content-length": _length,
+      "transfer-encoding": _encoding,
+      ...bodiless
+    } = req.headers;
     /** Sends the request to Azurite, with its whole body (read first: a body Azurite cannot parse is refused here). */
     const send = (body?: Buffer) => {
       const headers = body ? { ...bodiless, "content-length": String(body.length) } : bodiless;
       const signed = backend.sign(req.method ?? "GET", `http://127.0.0.1:${backend.port}${path}`, headers);
       const upstream = httpRequest(
         // Azurite echoes x-ms-client-request-id: its answer's headers can be as large as the request's (Node reads 16 KB by default, and a 30 KB id was a 503).
-        { host: "127.0.0.1", port: backend.port, method: req.method, path, headers: { ...headers, ...signed }, agent: options.agent, timeout: BACKEND_TIMEOUT_MS, maxHeaderSize: 2 * MAX_HEADER_BYTES },
+        {
+          host: "127.0.0.1",
+          port: backend.port,
+          method: req.method,
+          path,
+          headers: { ...headers, ...signed },
+          agent: options.agent,
+          timeout: BACKEND_TIMEOUT_MS,
+          maxHeaderSize: 2 * MAX_HEADER_BYTES,
+        },
         (answer) => {
           // The caller may be gone by the time Azurite answers (it gave up waiting, or sent half a request and closed):
           // piping into its closed response threw, uncaught, and ended the sandbox's process.
@@ -205,7 +255,10 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
             return;
           }
           // Azurite refusing the gateway's own signature would be the sandbox's fault, never the caller's.
-          if (answer.statusCode === 403 && /^Authoriz|^Authentication/.test(String(answer.headers["x-ms-error-code"]))) {
+          if (
+            answer.statusCode === 403 &&
+            /^Authoriz|^Authentication/.test(String(answer.headers["x-ms-error-code"]))
+          ) {
             answer.resume();
             console.error(`sandbox: Queue Storage refused the gateway's signature for ${req.method} ${url.pathname}`);
             return sendError(res, errors.internalError(req));
@@ -233,7 +286,8 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     const chunks: Buffer[] = [];
     const collect = new Writable({ write: (chunk: Buffer, _encoding, done) => void (chunks.push(chunk), done()) });
     pipeline(req, limitBody(MAX_BODY_BYTES), collect, (error) => {
-      if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE") return sendError(res, errors.requestBodyTooLarge(req));
+      if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE")
+        return sendError(res, errors.requestBodyTooLarge(req));
       // A request cut short: the caller is gone, or will be told by the host.
       if (error) return;
       const body = Buffer.concat(chunks);
@@ -245,15 +299,25 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
   /** Azure allows an operation when one of its sets of actions is granted whole; the log shows the set that decided. */
   function authorize(principal: Principal, operation: QueueOperation): AuthorizationDecision & { allowed: boolean } {
     const scope = scopeOf(operation.target);
-    const decisions = operation.allowedBy.map((actions) => actions.map((action) => ({ action, decision: options.rbac.decide(principal, action, scope) })));
+    const decisions = operation.allowedBy.map((actions) =>
+      actions.map((action) => ({ action, decision: options.rbac.decide(principal, action, scope) })),
+    );
     const granted = decisions.find((set) => set.every(({ decision }) => decision.allowed));
     const shown = granted?.[0] ?? decisions.flat().find(({ decision }) => decision.pending) ?? decisions[0]?.[0];
-    const recorded = shown ? authorizationOf(shown.decision, shown.action, scope) : { decision: "Denied" as const, action: "", scope };
+    const recorded = shown
+      ? authorizationOf(shown.decision, shown.action, scope)
+      : { decision: "Denied" as const, action: "", scope };
     return { ...recorded, decision: granted ? "Allowed" : "Denied", allowed: granted !== undefined };
   }
 
   /** What the steps found out about a request, for its log entry: the token's claims and why it was refused, for the denials' explanations. */
-  type Seen = { operation?: QueueOperation; principal?: Principal; authorization?: AuthorizationDecision; tokenClaims?: TokenClaims; tokenProblem?: TokenProblem };
+  type Seen = {
+    operation?: QueueOperation;
+    principal?: Principal;
+    authorization?: AuthorizationDecision;
+    tokenClaims?: TokenClaims;
+    tokenProblem?: TokenProblem;
+  };
 
   function record(req: IncomingMessage, res: ServerResponse, started: number, seen: Seen): void {
     const errorCode = res.getHeader("x-ms-error-code");
@@ -267,7 +331,12 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
       ...(typeof errorCode === "string" ? { errorCode } : {}),
       ...(seen.tokenClaims ? { tokenClaims: seen.tokenClaims } : {}),
       ...(seen.tokenProblem ? { tokenProblem: seen.tokenProblem } : {}),
-      ...(principal ? { caller: { objectId: principal.objectId, ...(principal.appId ? { appId: principal.appId } : {}) }, clientCredentialType: "bearerToken" as const } : {}),
+      ...(principal
+        ? {
+            caller: { objectId: principal.objectId, ...(principal.appId ? { appId: principal.appId } : {}) },
+            clientCredentialType: "bearerToken" as const,
+          }
+        : {}),
       ...(principal?.tokenId ? { uniqueTokenIdentifier: principal.tokenId } : {}),
       resource: authorization?.scope ?? options.accountScope,
       ...(authorization ? { authorization } : {}),
@@ -288,16 +357,19 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     if (account !== options.account) return sendError(res, errors.invalidResourceName(req, options.account));
     if (!QUEUE_VERBS.has(req.method ?? "")) return sendError(res, errors.unsupportedHttpVerb(req));
     const misfit = targetMisfit(url);
-    if (misfit) return sendError(res, misfit === "path" ? errors.invalidUri(req) : errors.invalidQueryParameterValue(req));
+    if (misfit)
+      return sendError(res, misfit === "path" ? errors.invalidUri(req) : errors.invalidQueryParameterValue(req));
     // A browser's CORS preflight carries no credentials: Azure answers it anonymously.
     if (req.method === "OPTIONS") return forward(req, res, url);
     if (usesAccountKey(req, url)) return sendError(res, errors.keyBasedAuthenticationNotPermitted(req));
-    if (!req.headers.authorization) return sendError(res, errors.noAuthenticationInformation(req, options.authority(), STORAGE_RESOURCE));
+    if (!req.headers.authorization)
+      return sendError(res, errors.noAuthenticationInformation(req, options.authority(), STORAGE_RESOURCE));
     const check = await authenticate(req.headers.authorization);
     const tokenClaims = tokenClaimsOf(req.headers.authorization);
     if (tokenClaims) seen.tokenClaims = tokenClaims;
     if (!check.ok) seen.tokenProblem = check.problem;
-    if (!check.ok) return sendError(res, errors.invalidAuthenticationInfo(req, check, options.authority(), STORAGE_RESOURCE));
+    if (!check.ok)
+      return sendError(res, errors.invalidAuthenticationInfo(req, check, options.authority(), STORAGE_RESOURCE));
     seen.principal = check.principal;
     const operation = queueOperation(req.method ?? "GET", url.pathname, url.searchParams);
     seen.operation = operation;
@@ -306,7 +378,8 @@ export function createGatewayHandler(options: GatewayOptions): (req: IncomingMes
     if (!allowed) return sendError(res, errors.authorizationPermissionMismatch(req));
     if (!metadataNamesValid(req)) return sendError(res, errors.invalidMetadata(req));
     const delay = options.delay?.();
-    if (delay && (!delay.principalId || delay.principalId === check.principal.objectId)) await sleep(Math.min(delay.ms, 30_000));
+    if (delay && (!delay.principalId || delay.principalId === check.principal.objectId))
+      await sleep(Math.min(delay.ms, 30_000));
     forward(req, res, url);
   };
 }

@@ -102,19 +102,29 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       ...(options.audit ? { audit: options.audit } : {}),
       delay: () => delay,
     }),
-    { name: "Queue Storage", errors: queueErrors, tls: { cert: options.certificates.certPem, key: options.certificates.keyPem }, ...(options.port ? { port: options.port } : {}) },
+    {
+      name: "Queue Storage",
+      errors: queueErrors,
+      tls: { cert: options.certificates.certPem, key: options.certificates.keyPem },
+      ...(options.port ? { port: options.port } : {}),
+    },
   );
   const accountUrl = `https://127.0.0.1:${gateway.port}/${options.account}`;
 
   /** The sandbox's own calls go straight to Azurite with the account key, not through RBAC: they are the platform, not a user. */
   const queueClient = (name: string) =>
-    new QueueServiceClient(`http://127.0.0.1:${azurite.port}/${options.account}`, credential, { retryOptions: { maxTries: 1 } }).getQueueClient(name);
+    new QueueServiceClient(`http://127.0.0.1:${azurite.port}/${options.account}`, credential, {
+      retryOptions: { maxTries: 1 },
+    }).getQueueClient(name);
 
   /**
    * Goes through every message of a queue: each one received (invisible for a moment), deleted when `remove`
    * says so, and the others made visible again. Returns the texts removed and kept, in the queue's order.
    */
-  async function sweep(queue: string, remove: (text: string) => boolean): Promise<{ removed: string[]; kept: string[] }> {
+  async function sweep(
+    queue: string,
+    remove: (text: string) => boolean,
+  ): Promise<{ removed: string[]; kept: string[] }> {
     const client = queueClient(queue);
     const removed: string[] = [];
     const kept: { messageId: string; popReceipt: string; messageText: string }[] = [];
@@ -159,8 +169,15 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     peekAll: async (queue) => (await sweep(queue, () => false)).kept,
     removeWhere: async (queue, matches) => (await sweep(queue, matches)).removed,
     async peek(queue, count = 32) {
-      const { peekedMessageItems } = await queueClient(queue).peekMessages({ numberOfMessages: Math.min(32, Math.max(1, count)) });
-      return peekedMessageItems.map((message) => ({ messageId: message.messageId, messageText: message.messageText, insertedOn: message.insertedOn.toISOString(), dequeueCount: message.dequeueCount }));
+      const { peekedMessageItems } = await queueClient(queue).peekMessages({
+        numberOfMessages: Math.min(32, Math.max(1, count)),
+      });
+      return peekedMessageItems.map((message) => ({
+        messageId: message.messageId,
+        messageText: message.messageText,
+        insertedOn: message.insertedOn.toISOString(),
+        dequeueCount: message.dequeueCount,
+      }));
     },
     async count(queue) {
       return (await queueClient(queue).getProperties()).approximateMessagesCount ?? 0;

@@ -19,7 +19,11 @@ export interface QueueOperation {
   readonly target: { readonly queue: string } | "service" | "account";
 }
 
-const needs = (name: string, target: QueueOperation["target"], ...allowedBy: (readonly string[])[]): QueueOperation => ({ name, allowedBy, target });
+const needs = (
+  name: string,
+  target: QueueOperation["target"],
+  ...allowedBy: (readonly string[])[]
+): QueueOperation => ({ name, allowedBy, target });
 
 /** Reads `/<account>/<queue>/messages/<id>?comp=...` the way Queue Storage does. */
 export function queueOperation(method: string, path: string, query: URLSearchParams): QueueOperation {
@@ -32,7 +36,9 @@ export function queueOperation(method: string, path: string, query: URLSearchPar
     if (comp === "list") return needs("List Queues", "account", [`${QUEUES}/read`]);
     if (comp === "stats") return needs("Get Queue Service Stats", "service", [`${SERVICE}/read`]);
     // Azure's table names the read action for Set Queue Service Properties too.
-    return needs(writes ? "Set Queue Service Properties" : "Get Queue Service Properties", "service", [`${SERVICE}/read`]);
+    return needs(writes ? "Set Queue Service Properties" : "Get Queue Service Properties", "service", [
+      `${SERVICE}/read`,
+    ]);
   }
   const target = { queue };
   if (messages === "messages") {
@@ -45,8 +51,14 @@ export function queueOperation(method: string, path: string, query: URLSearchPar
     if (query.get("peekonly")?.toLowerCase() === "true") return needs("Peek Messages", target, [`${MESSAGES}/read`]);
     return needs("Get Messages", target, [`${MESSAGES}/process/action`], [`${MESSAGES}/delete`, `${MESSAGES}/read`]);
   }
-  if (comp === "acl") return writes ? needs("Set Queue ACL", target, [`${QUEUES}/setAcl/action`]) : needs("Get Queue ACL", target, [`${QUEUES}/getAcl/action`]);
-  if (comp === "metadata") return writes ? needs("Set Queue Metadata", target, [`${QUEUES}/write`]) : needs("Get Queue Metadata", target, [`${QUEUES}/read`]);
+  if (comp === "acl")
+    return writes
+      ? needs("Set Queue ACL", target, [`${QUEUES}/setAcl/action`])
+      : needs("Get Queue ACL", target, [`${QUEUES}/getAcl/action`]);
+  if (comp === "metadata")
+    return writes
+      ? needs("Set Queue Metadata", target, [`${QUEUES}/write`])
+      : needs("Get Queue Metadata", target, [`${QUEUES}/read`]);
   if (writes) return needs("Create Queue", target, [`${QUEUES}/write`]);
   if (verb === "DELETE") return needs("Delete Queue", target, [`${QUEUES}/delete`]);
   return needs("Get Queue Metadata", target, [`${QUEUES}/read`]);

@@ -5,7 +5,13 @@
  * Azurite check. Callers never see the key: they show a Microsoft Entra token
  * to the gateway, which signs for them once their role allows the operation.
  */
-import { StorageSharedKeyCredential, StorageSharedKeyCredentialPolicy, type RequestPolicy, type RequestPolicyOptions, type WebResource } from "@azure/storage-queue";
+import {
+  StorageSharedKeyCredential,
+  StorageSharedKeyCredentialPolicy,
+  type RequestPolicy,
+  type RequestPolicyOptions,
+  type WebResource,
+} from "@azure/storage-queue";
 
 /** The headers a request is signed with: Authorization and the x-ms-date it covers. */
 export interface SignedHeaders {
@@ -17,13 +23,18 @@ export interface SignedHeaders {
 class RequestToSign {
   readonly method: string;
   readonly url: string;
-  readonly headers: { get(name: string): string | undefined; set(name: string, value: string | number): void; headersArray(): { name: string; value: string }[] };
+  readonly headers: {
+    get(name: string): string | undefined;
+    set(name: string, value: string | number): void;
+    headersArray(): { name: string; value: string }[];
+  };
 
   constructor(method: string, url: string, headers: Readonly<Record<string, string | string[] | undefined>>) {
     this.method = method;
     this.url = url;
     const values = new Map<string, string>();
-    for (const [name, value] of Object.entries(headers)) if (value !== undefined) values.set(name.toLowerCase(), Array.isArray(value) ? value.join(",") : value);
+    for (const [name, value] of Object.entries(headers))
+      if (value !== undefined) values.set(name.toLowerCase(), Array.isArray(value) ? value.join(",") : value);
     this.headers = {
       get: (name) => values.get(name.toLowerCase()),
       set: (name, value) => void values.set(name.toLowerCase(), String(value)),
@@ -42,11 +53,17 @@ class Signer extends StorageSharedKeyCredentialPolicy {
   }
 }
 
-export function sharedKeySigner(account: string, key: string): (method: string, url: string, headers: Readonly<Record<string, string | string[] | undefined>>) => SignedHeaders {
+export function sharedKeySigner(
+  account: string,
+  key: string,
+): (method: string, url: string, headers: Readonly<Record<string, string | string[] | undefined>>) => SignedHeaders {
   const signer = new Signer(unused, noLogging, new StorageSharedKeyCredential(account, key));
   return (method, url, headers) => {
     const request = new RequestToSign(method, url, headers);
     signer.sign(request);
-    return { authorization: request.headers.get("authorization") ?? "", "x-ms-date": request.headers.get("x-ms-date") ?? "" };
+    return {
+      authorization: request.headers.get("authorization") ?? "",
+      "x-ms-date": request.headers.get("x-ms-date") ?? "",
+    };
   };
 }

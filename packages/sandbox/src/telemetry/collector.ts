@@ -35,7 +35,11 @@ export interface TelemetrySpan {
   /** OTLP's status: unset, ok or error, with the error's message. */
   readonly status: { readonly code: "unset" | "ok" | "error"; readonly message?: string };
   readonly attributes: Readonly<Record<string, AttributeValue>>;
-  readonly events: readonly { readonly name: string; readonly time: number; readonly attributes: Readonly<Record<string, AttributeValue>> }[];
+  readonly events: readonly {
+    readonly name: string;
+    readonly time: number;
+    readonly attributes: Readonly<Record<string, AttributeValue>>;
+  }[];
 }
 
 /** Kept at most: the oldest go first. */
@@ -43,7 +47,19 @@ const MAX_SPANS = 5000;
 /** A batch larger than this is refused (413): the SDK's batches are far smaller. */
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Query parameters a URL keeps in the store; any other's value is masked (a `code=` function key, a SAS `sig=`). */
-const SAFE_QUERY = new Set(["api-version", "resource", "client_id", "comp", "restype", "timeout", "messagettl", "visibilitytimeout", "numofmessages", "peekonly", "maxresults"]);
+const SAFE_QUERY = new Set([
+  "api-version",
+  "resource",
+  "client_id",
+  "comp",
+  "restype",
+  "timeout",
+  "messagettl",
+  "visibilitytimeout",
+  "numofmessages",
+  "peekonly",
+  "maxresults",
+]);
 const MASK = "[redacted]";
 
 /** A query parameter's name, decoded (the Azure SDK sends `api%2Dversion`). */
@@ -85,7 +101,8 @@ export class SpanStore {
       this.#spans.delete(key);
       this.#spans.set(key, span);
     }
-    for (const key of [...this.#spans.keys()].slice(0, Math.max(0, this.#spans.size - MAX_SPANS))) this.#spans.delete(key);
+    for (const key of [...this.#spans.keys()].slice(0, Math.max(0, this.#spans.size - MAX_SPANS)))
+      this.#spans.delete(key);
     for (const listener of this.#listeners) listener(clean);
   }
 
@@ -108,12 +125,20 @@ export class SpanStore {
 
 function masked(span: TelemetrySpan, secrets: readonly string[]): TelemetrySpan {
   const value = (item: AttributeValue): AttributeValue =>
-    typeof item === "string" ? redact(item, secrets) : Array.isArray(item) ? item.map((entry) => (typeof entry === "string" ? redact(entry, secrets) : entry)) : item;
-  const attributes = (from: Readonly<Record<string, AttributeValue>>) => Object.fromEntries(Object.entries(from).map(([key, item]) => [key, value(item)]));
+    typeof item === "string"
+      ? redact(item, secrets)
+      : Array.isArray(item)
+        ? item.map((entry) => (typeof entry === "string" ? redact(entry, secrets) : entry))
+        : item;
+  const attributes = (from: Readonly<Record<string, AttributeValue>>) =>
+    Object.fromEntries(Object.entries(from).map(([key, item]) => [key, value(item)]));
   return {
     ...span,
     name: redact(span.name, secrets),
-    status: span.status.message === undefined ? span.status : { ...span.status, message: redact(span.status.message, secrets) },
+    status:
+      span.status.message === undefined
+        ? span.status
+        : { ...span.status, message: redact(span.status.message, secrets) },
     attributes: attributes(span.attributes),
     events: span.events.map((event) => ({ ...event, attributes: attributes(event.attributes) })),
   };
@@ -132,7 +157,8 @@ interface OtlpKeyValue {
   value?: OtlpValue;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 const arrayOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 /** Strings longer than this are cut: a span attribute is a label, not a document. */
 const MAX_TEXT = 2000;
@@ -152,7 +178,12 @@ function attributesOf(list: unknown): Record<string, AttributeValue> {
     const entry = item as OtlpKeyValue;
     if (!isObject(item) || typeof entry.key !== "string") continue;
     const array = entry.value?.arrayValue;
-    const value = array ? arrayOf(array.values).slice(0, 32).map((item) => scalar(item as OtlpValue)).filter((item) => item !== undefined) : scalar(entry.value);
+    const value = array
+      ? arrayOf(array.values)
+          .slice(0, 32)
+          .map((item) => scalar(item as OtlpValue))
+          .filter((item) => item !== undefined)
+      : scalar(entry.value);
     if (value !== undefined) attributes[entry.key.slice(0, 256)] = value;
   }
   return attributes;
@@ -168,18 +199,27 @@ export function idOf(value: unknown, bytes: 8 | 16): string | undefined {
 }
 
 const millis = (nanos: unknown): number =>
-  typeof nanos === "string" && /^\d{1,20}$/.test(nanos) ? Number(BigInt.asUintN(64, BigInt(nanos)) / 1000n) / 1000 : typeof nanos === "number" && Number.isFinite(nanos) && nanos >= 0 ? nanos / 1e6 : 0;
+  typeof nanos === "string" && /^\d{1,20}$/.test(nanos)
+    ? Number(BigInt.asUintN(64, BigInt(nanos)) / 1000n) / 1000
+    : typeof nanos === "number" && Number.isFinite(nanos) && nanos >= 0
+      ? nanos / 1e6
+      : 0;
 
 /** The spans of an ExportTraceServiceRequest; anything that is not a span with valid ids is left out. */
 export function spansOf(body: unknown): TelemetrySpan[] {
   const spans: TelemetrySpan[] = [];
   for (const resourceSpans of arrayOf(isObject(body) ? body["resourceSpans"] : undefined)) {
     if (!isObject(resourceSpans)) continue;
-    const resource = attributesOf(isObject(resourceSpans["resource"]) ? resourceSpans["resource"]["attributes"] : undefined);
+    const resource = attributesOf(
+      isObject(resourceSpans["resource"]) ? resourceSpans["resource"]["attributes"] : undefined,
+    );
     const service = String(resource["service.name"] ?? "unknown_service");
     for (const scopeSpans of arrayOf(resourceSpans["scopeSpans"])) {
       if (!isObject(scopeSpans)) continue;
-      const scope = isObject(scopeSpans["scope"]) && typeof scopeSpans["scope"]["name"] === "string" ? scopeSpans["scope"]["name"] : "";
+      const scope =
+        isObject(scopeSpans["scope"]) && typeof scopeSpans["scope"]["name"] === "string"
+          ? scopeSpans["scope"]["name"]
+          : "";
       for (const span of arrayOf(scopeSpans["spans"])) {
         if (!isObject(span)) continue;
         const traceId = idOf(span["traceId"], 16);
@@ -200,13 +240,19 @@ export function spansOf(body: unknown): TelemetrySpan[] {
           endTime: millis(span["endTimeUnixNano"]),
           status: {
             code: code === 1 ? "ok" : code === 2 ? "error" : "unset",
-            ...(typeof status["message"] === "string" && status["message"] !== "" ? { message: status["message"].slice(0, MAX_TEXT) } : {}),
+            ...(typeof status["message"] === "string" && status["message"] !== ""
+              ? { message: status["message"].slice(0, MAX_TEXT) }
+              : {}),
           },
           attributes: attributesOf(span["attributes"]),
           events: arrayOf(span["events"])
             .slice(0, 32)
             .filter(isObject)
-            .map((event) => ({ name: String(event["name"] ?? ""), time: millis(event["timeUnixNano"]), attributes: attributesOf(event["attributes"]) })),
+            .map((event) => ({
+              name: String(event["name"] ?? ""),
+              time: millis(event["timeUnixNano"]),
+              attributes: attributesOf(event["attributes"]),
+            })),
         });
       }
     }
@@ -215,12 +261,22 @@ export function spansOf(body: unknown): TelemetrySpan[] {
 }
 
 /** OTLP's error answer: a google.rpc.Status, in JSON. */
-const status = (code: number, message: string): ErrorAnswer => ({ status: code, body: { code: code === 415 ? 3 : code === 404 ? 5 : code >= 500 ? 13 : 3, message } });
+const status = (code: number, message: string): ErrorAnswer => ({
+  status: code,
+  body: { code: code === 415 ? 3 : code === 404 ? 5 : code >= 500 ? 13 : 3, message },
+});
 
 /** What the host answers for the collector when a request never reaches its route. */
 export const collectorErrors: ServiceErrors = {
-  notFound: (req) => status(404, `The collector receives spans at POST /v1/traces, not ${req.method} ${(req.url ?? "").split("?")[0]?.slice(0, 128)}.`),
-  badRequest: (reason) => (reason === "bodyTooLarge" ? status(413, "The batch is too large.") : status(400, "The request could not be read as an OTLP/JSON ExportTraceServiceRequest.")),
+  notFound: (req) =>
+    status(
+      404,
+      `The collector receives spans at POST /v1/traces, not ${req.method} ${(req.url ?? "").split("?")[0]?.slice(0, 128)}.`,
+    ),
+  badRequest: (reason) =>
+    reason === "bodyTooLarge"
+      ? status(413, "The batch is too large.")
+      : status(400, "The request could not be read as an OTLP/JSON ExportTraceServiceRequest."),
   internal: () => status(500, "The collector failed to take the batch."),
 };
 
@@ -230,7 +286,10 @@ export function createCollector(store: SpanStore): Express {
   app.disable("x-powered-by");
   app.post("/v1/traces", (req, res, next) => {
     if (!req.is("application/json")) {
-      const answer = status(415, "This collector takes OTLP/HTTP with JSON encoding: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json (protobuf is not supported).");
+      const answer = status(
+        415,
+        "This collector takes OTLP/HTTP with JSON encoding: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json (protobuf is not supported).",
+      );
       res.status(answer.status).json(answer.body);
       return;
     }

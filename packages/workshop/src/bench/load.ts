@@ -21,7 +21,12 @@ export interface LoadResult {
 export function merge(results: readonly LoadResult[]): LoadResult & { readonly requestsPerSecond: number } {
   const latencies = results.flatMap((result) => result.latencies);
   const seconds = results.reduce((sum, result) => sum + result.seconds, 0);
-  return { latencies, seconds, ok: results.reduce((sum, result) => sum + result.ok, 0), requestsPerSecond: latencies.length / seconds };
+  return {
+    latencies,
+    seconds,
+    ok: results.reduce((sum, result) => sum + result.ok, 0),
+    requestsPerSecond: latencies.length / seconds,
+  };
 }
 
 /**
@@ -50,7 +55,13 @@ export async function drive(count: number, concurrency: number, send: () => Prom
 
 /** Where enqueue load goes: straight to Azurite with the account key, or through the gateway with a token. */
 export type QueueTarget =
-  | { readonly kind: "accountKey"; readonly accountUrl: string; readonly account: string; readonly key: string; readonly queue: string }
+  | {
+      readonly kind: "accountKey";
+      readonly accountUrl: string;
+      readonly account: string;
+      readonly key: string;
+      readonly queue: string;
+    }
   | { readonly kind: "managedIdentity"; readonly queueUrl: string };
 
 export type LoadRequest =

@@ -38,7 +38,11 @@ function queueClient(target: QueueTarget): QueueClient {
   if (!client) {
     client =
       target.kind === "accountKey"
-        ? new QueueClient(`${target.accountUrl}/${target.queue}`, new StorageSharedKeyCredential(target.account, target.key), RETRY)
+        ? new QueueClient(
+            `${target.accountUrl}/${target.queue}`,
+            new StorageSharedKeyCredential(target.account, target.key),
+            RETRY,
+          )
         : new QueueClient(target.queueUrl, new ManagedIdentityCredential(), RETRY);
     clients.set(id, client);
   }
@@ -46,7 +50,8 @@ function queueClient(target: QueueTarget): QueueClient {
 }
 
 /** A message like step 04's: a code and when it was issued. */
-const message = () => JSON.stringify({ code: `Abc-${1 + Math.floor(Math.random() * 1000)}-xYz`, timestamp: new Date().toISOString() });
+const message = () =>
+  JSON.stringify({ code: `Abc-${1 + Math.floor(Math.random() * 1000)}-xYz`, timestamp: new Date().toISOString() });
 
 parentPort?.on("message", async ({ id, request: asked }: { id: number; request: LoadRequest }) => {
   try {

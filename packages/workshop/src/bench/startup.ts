@@ -20,7 +20,12 @@ const WORKSHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
  * `npm run bench` (the launcher would take npm's process for its own and watch it).
  */
 function learnersEnvironment(stateDir: string): NodeJS.ProcessEnv {
-  return { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))), KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" };
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+    KEYLESS_SANDBOX_DIR: stateDir,
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  };
 }
 
 export interface WorkshopStart {
@@ -33,11 +38,24 @@ export interface WorkshopStart {
 }
 
 /** Starts npm start's launcher (all four steps, on free ports, its state in `stateDir`; with the live view unless told otherwise), measures it and stops it. */
-export async function startWorkshopOnce(stateDir: string, options: { readonly liveView?: boolean } = {}): Promise<WorkshopStart> {
+export async function startWorkshopOnce(
+  stateDir: string,
+  options: { readonly liveView?: boolean } = {},
+): Promise<WorkshopStart> {
   const started = performance.now();
   // As `npm start` runs it: with the compile cache on (the repository's .sandbox/compile-cache, warm after the first start).
-  const args = ["--import", "@keyless/sandbox/compile-cache", "src/start.ts", "--free-ports", ...(options.liveView === false ? ["--no-dashboard"] : [])];
-  const child = spawn(process.execPath, args, { cwd: WORKSHOP_DIR, env: learnersEnvironment(stateDir), stdio: ["ignore", "pipe", "pipe"] });
+  const args = [
+    "--import",
+    "@keyless/sandbox/compile-cache",
+    "src/start.ts",
+    "--free-ports",
+    ...(options.liveView === false ? ["--no-dashboard"] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: WORKSHOP_DIR,
+    env: learnersEnvironment(stateDir),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const exited = once(child, "exit");
   let text = "";
   child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -47,11 +65,14 @@ export async function startWorkshopOnce(stateDir: string, options: { readonly li
         text += chunk.toString();
         if (text.includes("keyless is running")) resolve();
       });
-      void exited.then(([code]) => reject(new Error(`npm start exited with ${code} before it was ready: ${text.trim().split("\n").at(-1)}`)));
+      void exited.then(([code]) =>
+        reject(new Error(`npm start exited with ${code} before it was ready: ${text.trim().split("\n").at(-1)}`)),
+      );
     });
     const readyMs = performance.now() - started;
     const ownReadyMs = Number(/ready in ([\d.]+) s/.exec(text)?.[1]) * 1000;
-    if (/did not start/.test(text)) throw new Error(`npm start is running, but a step did not start: ${/keyless is running[^\n]*/.exec(text)?.[0]}`);
+    if (/did not start/.test(text))
+      throw new Error(`npm start is running, but a step did not start: ${/keyless is running[^\n]*/.exec(text)?.[0]}`);
     // Let start-up's garbage and the steps' first log lines settle before reading memory.
     await new Promise((resolve) => setTimeout(resolve, 500));
     return { readyMs, ownReadyMs, rss: treeRss(child.pid) };
@@ -73,10 +94,14 @@ export interface SandboxStart {
 
 /** One sandbox start in a process of its own (sandboxStart.ts): with Azurite (the default), or startSandbox({ queue: false }). */
 export async function startSandboxOnce(stateDir: string, queue: boolean): Promise<SandboxStart> {
-  const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL("./sandboxStart.ts", import.meta.url)), stateDir, queue ? "queue" : "no-queue"], {
-    cwd: WORKSHOP_DIR,
-    env: learnersEnvironment(stateDir),
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [fileURLToPath(new URL("./sandboxStart.ts", import.meta.url)), stateDir, queue ? "queue" : "no-queue"],
+    {
+      cwd: WORKSHOP_DIR,
+      env: learnersEnvironment(stateDir),
+    },
+  );
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as SandboxStart;
 }
 
@@ -91,13 +116,27 @@ export interface FailedStart {
 export async function timeStartupFailures(stateDir: string): Promise<FailedStart[]> {
   const sandbox = await startSandbox({ stateDir, queue: false, onEvent: () => {} });
   const withoutRole = (step: "02" | "03") => {
-    const principalId = step === "02" ? (sandbox.directory.servicePrincipals[0]?.objectId ?? "") : (sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "");
+    const principalId =
+      step === "02"
+        ? (sandbox.directory.servicePrincipals[0]?.objectId ?? "")
+        : (sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "");
     return {
-      before: () => void sandbox.rbac.remove({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }),
-      after: () => void sandbox.rbac.add({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }, { immediately: true }),
+      before: () =>
+        void sandbox.rbac.remove({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }),
+      after: () =>
+        void sandbox.rbac.add(
+          { principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault },
+          { immediately: true },
+        ),
     };
   };
-  const cases: { step: "02" | "03"; cause: string; env?: Record<string, string>; before?: () => void; after?: () => void }[] = [
+  const cases: {
+    step: "02" | "03";
+    cause: string;
+    env?: Record<string, string>;
+    before?: () => void;
+    after?: () => void;
+  }[] = [
     { step: "02", cause: "wrong client secret", env: { AZURE_CLIENT_SECRET: "not-the-secret" } },
     { step: "02", cause: "missing secret", env: { THIRD_PARTY_API_SECRET_NAME: "no-such-secret" } },
     { step: "02", cause: "vault unreachable", env: { KEY_VAULT_URL: "https://keyless-kv.vault.localhost:1" } },
@@ -110,9 +149,18 @@ export async function timeStartupFailures(stateDir: string): Promise<FailedStart
     for (const failure of cases) {
       failure.before?.();
       try {
-        const env = { ...sandbox.stepEnvironment(failure.step), NODE_COMPILE_CACHE: join(stateDir, "compile-cache"), ...failure.env };
+        const env = {
+          ...sandbox.stepEnvironment(failure.step),
+          NODE_COMPILE_CACHE: join(stateDir, "compile-cache"),
+          ...failure.env,
+        };
         const result = await startStepExpectingFailure({ dir: stepDir(failure.step), env, timeoutMs: 30_000 });
-        results.push({ step: failure.step, cause: failure.cause, exitCode: result.exitCode, seconds: result.elapsedMs / 1000 });
+        results.push({
+          step: failure.step,
+          cause: failure.cause,
+          exitCode: result.exitCode,
+          seconds: result.elapsedMs / 1000,
+        });
       } finally {
         failure.after?.();
       }

@@ -16,7 +16,14 @@ export function figure(value: number | undefined, digits = 0): string {
 
 /** `measured / baseline` as "0.83×", or "n/a". */
 export function ratio(measured: number | undefined, baseline: number | undefined): string {
-  if (measured === undefined || baseline === undefined || !Number.isFinite(measured) || !Number.isFinite(baseline) || baseline === 0) return "n/a";
+  if (
+    measured === undefined ||
+    baseline === undefined ||
+    !Number.isFinite(measured) ||
+    !Number.isFinite(baseline) ||
+    baseline === 0
+  )
+    return "n/a";
   return `${(measured / baseline).toFixed(2)}×`;
 }
 

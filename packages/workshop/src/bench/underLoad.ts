@@ -77,7 +77,12 @@ class CallCounter {
   constructor(sandbox: Sandbox) {
     sandbox.audit.subscribe((event: AuditEvent) => {
       if (!this.#on) return;
-      if (event.category === "ServicePrincipalSignInLogs" || event.category === "ManagedIdentitySignInLogs" || event.category === "SignInLogs") this.tokenService++;
+      if (
+        event.category === "ServicePrincipalSignInLogs" ||
+        event.category === "ManagedIdentitySignInLogs" ||
+        event.category === "SignInLogs"
+      )
+        this.tokenService++;
       if (event.category === "AuditEvent") this.keyVault++;
     });
   }
@@ -114,7 +119,12 @@ function phases(requests: number): [Side, number, number][] {
   const order: [Side, number, number][] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const [first, second] = [size(2 * round), size(2 * round + 1)];
-    order.push(["baseline", first, round], ["measured", first, round], ["measured", second, round], ["baseline", second, round]);
+    order.push(
+      ["baseline", first, round],
+      ["measured", first, round],
+      ["measured", second, round],
+      ["baseline", second, round],
+    );
   }
   return order.filter(([, count]) => count > 0);
 }
@@ -135,29 +145,39 @@ class Pair {
   throughputRatio(): number {
     const ratios: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const of = (side: Side) => this.#phases.filter((phase) => phase.round === round && phase.side === side).map((phase) => phase.result);
+      const of = (side: Side) =>
+        this.#phases.filter((phase) => phase.round === round && phase.side === side).map((phase) => phase.result);
       const [measured, baseline] = [of("measured"), of("baseline")];
-      if (measured.length > 0 && baseline.length > 0) ratios.push(merge(measured).requestsPerSecond / merge(baseline).requestsPerSecond);
+      if (measured.length > 0 && baseline.length > 0)
+        ratios.push(merge(measured).requestsPerSecond / merge(baseline).requestsPerSecond);
     }
     return median(ratios);
   }
 }
 
 /** Starts a server as npm start starts a step, and finds its process (for its memory). */
-async function startServer(dir: string, env: Record<string, string>): Promise<{ running: RunningStep; pid: number | undefined }> {
+async function startServer(
+  dir: string,
+  env: Record<string, string>,
+): Promise<{ running: RunningStep; pid: number | undefined }> {
   const before = new Set(childrenRunning("src/server.ts"));
   const running = await startStep({ dir, env, timeoutMs: 60_000 });
   return { running, pid: childrenRunning("src/server.ts").find((pid) => !before.has(pid)) };
 }
 
-export async function measureUnderLoad(settings: LoadSettings): Promise<{ steps: StepUnderLoad[]; enqueue: EnqueueFigures }> {
+export async function measureUnderLoad(
+  settings: LoadSettings,
+): Promise<{ steps: StepUnderLoad[]; enqueue: EnqueueFigures }> {
   const { stateDir } = settings;
   const sandbox = await startSandbox({ stateDir, onEvent: () => {} });
   const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
   const step04 = sandbox.stepEnvironment("04");
   const generator = new LoadGenerator({
     caPem: readFileSync(sandbox.endpoints.caFile, "utf8"),
-    identity: { IDENTITY_ENDPOINT: step04["IDENTITY_ENDPOINT"] ?? "", IDENTITY_HEADER: step04["IDENTITY_HEADER"] ?? "" },
+    identity: {
+      IDENTITY_ENDPOINT: step04["IDENTITY_ENDPOINT"] ?? "",
+      IDENTITY_HEADER: step04["IDENTITY_HEADER"] ?? "",
+    },
   });
   const counter = new CallCounter(sandbox);
   const load = (request: LoadRequest) => generator.run(request);
@@ -165,14 +185,27 @@ export async function measureUnderLoad(settings: LoadSettings): Promise<{ steps:
     const steps: StepUnderLoad[] = [];
     for (const step of STEPS) {
       // What npm start gives a step (start.ts), and to the baseline beside it the same, plus the third party's key.
-      const env = { ...sandbox.stepEnvironment(step), PORT: "0", THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS), NODE_COMPILE_CACHE: join(stateDir, "compile-cache") };
+      const env = {
+        ...sandbox.stepEnvironment(step),
+        PORT: "0",
+        THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
+        NODE_COMPILE_CACHE: join(stateDir, "compile-cache"),
+      };
       const measured = await startServer(stepDir(step), env);
-      const baseline = await startServer(BASELINE_DIR, { ...env, BENCH_THIRD_PARTY_KEY: sandbox.thirdParty.keys()[0] ?? "" }).catch(async (error: unknown) => {
+      const baseline = await startServer(BASELINE_DIR, {
+        ...env,
+        BENCH_THIRD_PARTY_KEY: sandbox.thirdParty.keys()[0] ?? "",
+      }).catch(async (error: unknown) => {
         await measured.running.stop();
         throw error;
       });
       try {
-        const getcode = (url: string, count: number): LoadRequest => ({ kind: "getcode", url, count, concurrency: settings.concurrency });
+        const getcode = (url: string, count: number): LoadRequest => ({
+          kind: "getcode",
+          url,
+          count,
+          concurrency: settings.concurrency,
+        });
         if (settings.warmup > 0) {
           await load(getcode(baseline.running.url, settings.warmup));
           await load(getcode(measured.running.url, settings.warmup));
@@ -188,7 +221,10 @@ export async function measureUnderLoad(settings: LoadSettings): Promise<{ steps:
           // Only the step's own phases count: the baseline never calls the token service or Key Vault, but its queue client signs in as step 04 does.
           pair.add(side, round, await (side === "measured" ? counter.during(() => load(request)) : load(request)));
           const cpuAfter = cpuMs(server.pid);
-          cpu[side] = cpuBefore === undefined || cpuAfter === undefined || cpu[side] === undefined ? undefined : cpu[side] + cpuAfter - cpuBefore;
+          cpu[side] =
+            cpuBefore === undefined || cpuAfter === undefined || cpu[side] === undefined
+              ? undefined
+              : cpu[side] + cpuAfter - cpuBefore;
           if (step === "04" && side === "measured") queued += await sandbox.queue.count(queueName);
         }
         const perRequest = (side: Side) => {
@@ -220,11 +256,28 @@ export async function measureUnderLoad(settings: LoadSettings): Promise<{ steps:
 }
 
 /** Enqueues straight to Azurite (the account key) and through the gateway (a token), in rounds of A B B A. */
-async function measureEnqueue(sandbox: Sandbox, queueName: string, settings: LoadSettings, load: (request: LoadRequest) => Promise<LoadResult>, counter: CallCounter): Promise<EnqueueFigures> {
+async function measureEnqueue(
+  sandbox: Sandbox,
+  queueName: string,
+  settings: LoadSettings,
+  load: (request: LoadRequest) => Promise<LoadResult>,
+  counter: CallCounter,
+): Promise<EnqueueFigures> {
   const { account } = sandbox.seed.storage;
-  const direct: QueueTarget = { kind: "accountKey", accountUrl: `http://127.0.0.1:${sandbox.queue.backendPort}/${account}`, account, key: sandbox.queue.backendKey, queue: queueName };
+  const direct: QueueTarget = {
+    kind: "accountKey",
+    accountUrl: `http://127.0.0.1:${sandbox.queue.backendPort}/${account}`,
+    account,
+    key: sandbox.queue.backendKey,
+    queue: queueName,
+  };
   const gateway: QueueTarget = { kind: "managedIdentity", queueUrl: sandbox.endpoints.queueUrl ?? "" };
-  const enqueue = (target: QueueTarget, count: number): LoadRequest => ({ kind: "enqueue", target, count, concurrency: settings.concurrency });
+  const enqueue = (target: QueueTarget, count: number): LoadRequest => ({
+    kind: "enqueue",
+    target,
+    count,
+    concurrency: settings.concurrency,
+  });
   if (settings.warmup > 0) {
     await load(enqueue(direct, settings.warmup));
     await load(enqueue(gateway, settings.warmup));

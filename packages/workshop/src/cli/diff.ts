@@ -25,26 +25,43 @@ const program = new Command("npm run diff --")
     "\nExamples:\n  npm run diff -- 02 03          what managed identity changes\n  npm run diff -- 01             step 01 to step 02\n  npm run diff -- --update-docs  after changing a step: the lessons show the new code\n",
   )
   .showHelpAfterError()
-  .action(async (fromText: string | undefined, toText: string | undefined, options: { stat?: boolean; updateDocs?: boolean }) => {
-    if (options.updateDocs) {
-      if (fromText !== undefined) throw new UsageError("--update-docs takes no steps: it updates every lesson.");
-      const changed = await updateLessons(`${REPO_ROOT}docs`, stepFolders());
-      console.log(changed.length === 0 ? "The lessons' diffs are up to date." : `Updated ${changed.map((name) => `docs/${name}`).join(", ")}.`);
-      return;
-    }
-    if (fromText === undefined) throw new UsageError("Name a step: npm run diff -- 02 03, or npm run diff -- 01 for step 01 to step 02.");
-    const from = findStep(fromText);
-    const to = toText === undefined ? nextStep(from.step) : findStep(toText);
-    const patch = await diffSources(`${from.dir}/src`, `${to.dir}/src`);
-    const changes = summarizeDiff(patch);
-    console.log(bold(`steps/${from.name}/src → steps/${to.name}/src: ${changes.length} file${changes.length === 1 ? "" : "s"} changed`));
-    const width = Math.max(0, ...changes.map((change) => change.file.length));
-    for (const change of changes) {
-      console.log(`  ${change.status.padEnd(7)} ${change.file.padEnd(width)}  ${green(`+${change.added}`)} ${red(`-${change.removed}`)}`);
-    }
-    if (changes.length === 0) console.log(dim("  The two steps have the same source."));
-    if (!options.stat && patch) console.log(`\n${colorizeDiff(patch)}`);
-  });
+  .action(
+    async (
+      fromText: string | undefined,
+      toText: string | undefined,
+      options: { stat?: boolean; updateDocs?: boolean },
+    ) => {
+      if (options.updateDocs) {
+        if (fromText !== undefined) throw new UsageError("--update-docs takes no steps: it updates every lesson.");
+        const changed = await updateLessons(`${REPO_ROOT}docs`, stepFolders());
+        console.log(
+          changed.length === 0
+            ? "The lessons' diffs are up to date."
+            : `Updated ${changed.map((name) => `docs/${name}`).join(", ")}.`,
+        );
+        return;
+      }
+      if (fromText === undefined)
+        throw new UsageError("Name a step: npm run diff -- 02 03, or npm run diff -- 01 for step 01 to step 02.");
+      const from = findStep(fromText);
+      const to = toText === undefined ? nextStep(from.step) : findStep(toText);
+      const patch = await diffSources(`${from.dir}/src`, `${to.dir}/src`);
+      const changes = summarizeDiff(patch);
+      console.log(
+        bold(
+          `steps/${from.name}/src → steps/${to.name}/src: ${changes.length} file${changes.length === 1 ? "" : "s"} changed`,
+        ),
+      );
+      const width = Math.max(0, ...changes.map((change) => change.file.length));
+      for (const change of changes) {
+        console.log(
+          `  ${change.status.padEnd(7)} ${change.file.padEnd(width)}  ${green(`+${change.added}`)} ${red(`-${change.removed}`)}`,
+        );
+      }
+      if (changes.length === 0) console.log(dim("  The two steps have the same source."));
+      if (!options.stat && patch) console.log(`\n${colorizeDiff(patch)}`);
+    },
+  );
 
 function nextStep(step: string) {
   const folders = stepFolders();

@@ -36,7 +36,9 @@ import type { WorkspaceAppState } from "../workspaceApps.ts";
 import { workspaceClient } from "../workspaceControl.ts";
 
 const program = new Command("npm run exercise --")
-  .description("Write a lesson's change yourself: your own app in workspace/, run by npm start and graded by npm run check.")
+  .description(
+    "Write a lesson's change yourself: your own app in workspace/, run by npm start and graded by npm run check.",
+  )
   .argument("[exercise]", `the exercise: ${EXERCISE_STEPS.join(", ")}; all of them when omitted`)
   .option("--solve", "show the solution against your code, and apply it (code and roles) when you confirm")
   .option("--reset", "start the exercise over: your app back to its start, its identity's roles removed")
@@ -78,17 +80,27 @@ async function runningWorkshop(): Promise<RunningWorkshop | undefined> {
 async function start(exercise: Exercise): Promise<void> {
   const dir = workspaceAppDir(exercise.step);
   if (existsSync(`${dir}/src`)) {
-    console.log(ok(`Exercise ${exercise.step} is already in ${shownPath(dir)}: your changes are kept (npm run exercise -- ${exercise.step} --reset starts over).`));
+    console.log(
+      ok(
+        `Exercise ${exercise.step} is already in ${shownPath(dir)}: your changes are kept (npm run exercise -- ${exercise.step} --reset starts over).`,
+      ),
+    );
     if (!readProgress()[exercise.step]?.startedAt) updateProgress(exercise.step, started);
   } else {
     createWorkspaceApp(exercise);
     updateProgress(exercise.step, started);
-    console.log(ok(`Exercise ${exercise.step}: your app is in ${bold(shownPath(dir))}: step ${exercise.from}'s code, with 🐨 where the change goes and 💰 for hints.`));
+    console.log(
+      ok(
+        `Exercise ${exercise.step}: your app is in ${bold(shownPath(dir))}: step ${exercise.from}'s code, with 🐨 where the change goes and 💰 for hints.`,
+      ),
+    );
   }
   printInstructions(exercise);
   const workshop = await runningWorkshop();
   if (!workshop) {
-    console.log(`\n  Start the workshop with ${bold("npm start")}: your app runs beside the steps, at http://localhost:${3100 + Number(exercise.step)}.`);
+    console.log(
+      `\n  Start the workshop with ${bold("npm start")}: your app runs beside the steps, at http://localhost:${3100 + Number(exercise.step)}.`,
+    );
     return;
   }
   const app = await workspaceClient(workshop).start(exercise.step);
@@ -103,33 +115,55 @@ function printInstructions(exercise: Exercise): void {
   for (const file of exercise.open) console.log(`    ${shownPath(`${dir}/${file}`)}`);
   console.log(`\n  ${bold("To do:")}`);
   exercise.todo.forEach((item, index) => console.log(`    ${index + 1}. ${item}`));
-  console.log(dim(`\n  The lesson: docs/${findStep(exercise.step).name}.md. Stuck? npm run exercise -- ${exercise.step} --solve shows the solution.`));
+  console.log(
+    dim(
+      `\n  The lesson: docs/${findStep(exercise.step).name}.md. Stuck? npm run exercise -- ${exercise.step} --solve shows the solution.`,
+    ),
+  );
 }
 
 function runningLine(app: WorkspaceAppState): string {
-  if (app.url) return ok(`Your app runs at ${green(`${app.url}/api/v1/getcode`)} (npm start restarts it each time you save; its lines there begin with [workspace ${app.step}]).`);
+  if (app.url)
+    return ok(
+      `Your app runs at ${green(`${app.url}/api/v1/getcode`)} (npm start restarts it each time you save; its lines there begin with [workspace ${app.step}]).`,
+    );
   return `${warn(`Your app does not start yet: ${app.error ?? "no reason given"}`)}\n  ${dim(`That is where the exercise begins. npm start restarts it each time you save; npm run check -- ${app.step} says what to change.`)}`;
 }
 
 /** The solution against the learner's code, and the roles the lesson grants; applied once confirmed. */
 async function solve(exercise: Exercise, yes: boolean): Promise<void> {
   const dir = workspaceAppDir(exercise.step);
-  if (!existsSync(`${dir}/src`)) throw new UsageError(`You have no app for exercise ${exercise.step} yet: npm run exercise -- ${exercise.step} creates it.`);
+  if (!existsSync(`${dir}/src`))
+    throw new UsageError(
+      `You have no app for exercise ${exercise.step} yet: npm run exercise -- ${exercise.step} creates it.`,
+    );
   const solution = solutionFiles(exercise);
   const current = workspaceFiles(dir);
   const dotenv = current.get(".env");
   // Shown with its values masked: the learner's .env may hold a secret, and a terminal is no place for it.
-  const patch = diffFiles(dotenv === undefined ? current : new Map([...current, [".env", maskDotenv(dotenv)]]), solution);
+  const patch = diffFiles(
+    dotenv === undefined ? current : new Map([...current, [".env", maskDotenv(dotenv)]]),
+    solution,
+  );
   const workshop = await runningWorkshop();
   const azCommands = workshop ? await roleChanges(exercise, workshop) : undefined;
 
-  console.log(bold(`The solution of exercise ${exercise.step} (steps/${findStep(exercise.step).name}/src) against your app:`));
+  console.log(
+    bold(`The solution of exercise ${exercise.step} (steps/${findStep(exercise.step).name}/src) against your app:`),
+  );
   const changes = summarizeDiff(patch);
-  for (const change of changes) console.log(`  ${change.status.padEnd(7)} ${change.file}  ${green(`+${change.added}`)} ${red(`-${change.removed}`)}`);
+  for (const change of changes)
+    console.log(
+      `  ${change.status.padEnd(7)} ${change.file}  ${green(`+${change.added}`)} ${red(`-${change.removed}`)}`,
+    );
   if (changes.length === 0) console.log(dim("  Your code is the solution already."));
   else console.log(`\n${colorizeDiff(patch)}`);
   if (azCommands === undefined) {
-    console.log(warn("The sandbox is not running, so the roles the lesson grants are not shown: start npm start and run this again for them."));
+    console.log(
+      warn(
+        "The sandbox is not running, so the roles the lesson grants are not shown: start npm start and run this again for them.",
+      ),
+    );
   } else if (azCommands.length > 0) {
     console.log(bold("\nAnd in the sandbox, the roles of your app's identity:"));
     for (const args of azCommands) console.log(`  ${azLine(args)}`);
@@ -157,12 +191,18 @@ async function reset(exercise: Exercise, yes: boolean): Promise<void> {
   }
   const what = [
     existsSync(dir) ? `your code in ${shownPath(dir)} goes back to its start` : undefined,
-    removals.length > 0 ? `your app's identity loses its ${removals.length === 1 ? "role" : `${removals.length} roles`}` : undefined,
+    removals.length > 0
+      ? `your app's identity loses its ${removals.length === 1 ? "role" : `${removals.length} roles`}`
+      : undefined,
   ].filter(Boolean);
   if (what.length > 0 && !(await confirm(`Start exercise ${exercise.step} over? ${what.join(", and ")}.`, yes))) return;
   createWorkspaceApp(exercise);
   updateProgress(exercise.step, started);
-  console.log(ok(`Exercise ${exercise.step} starts over: ${shownPath(dir)} is step ${exercise.from}'s code with the instructions again.`));
+  console.log(
+    ok(
+      `Exercise ${exercise.step} starts over: ${shownPath(dir)} is step ${exercise.from}'s code with the instructions again.`,
+    ),
+  );
   runAzCommands(removals);
   printInstructions(exercise);
   if (workshop) console.log(`\n${runningLine(await workspaceClient(workshop).start(exercise.step))}`);
@@ -182,14 +222,21 @@ async function roleChanges(exercise: Exercise, workshop: RunningWorkshop): Promi
 /** The learner's app as the launcher sees it (started now if it was not running yet). */
 async function appState(exercise: Exercise, workshop: RunningWorkshop): Promise<WorkspaceAppState> {
   const client = workspaceClient(workshop);
-  return (await client.view()).apps.find((candidate) => candidate.step === exercise.step) ?? (await client.start(exercise.step));
+  return (
+    (await client.view()).apps.find((candidate) => candidate.step === exercise.step) ??
+    (await client.start(exercise.step))
+  );
 }
 
 /** Runs each command with the sandbox's `az`, printing it first, as the learner would type it. */
 function runAzCommands(commands: readonly string[][]): void {
   for (const args of commands) {
     console.log(`  $ ${azLine(args)}`);
-    const result = spawnSync(process.execPath, [`${REPO_ROOT}packages/sandbox/src/az/main.ts`, ...args], { cwd: `${REPO_ROOT}packages/sandbox`, env: process.env, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [`${REPO_ROOT}packages/sandbox/src/az/main.ts`, ...args], {
+      cwd: `${REPO_ROOT}packages/sandbox`,
+      env: process.env,
+      encoding: "utf8",
+    });
     if (result.status !== 0) {
       const reason = (result.stderr || result.stdout || "").trim().split("\n")[0];
       throw new Error(`az failed: ${reason || `exit code ${result.status}`}`);

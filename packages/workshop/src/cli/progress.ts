@@ -18,26 +18,36 @@ const program = new Command("npm run progress --")
     const progress = readProgress();
     const rows = STEPS.map((step) => {
       const title = STEP_TITLES[step];
-      if (!isExerciseStep(step)) return [bold(`lesson ${step}`), title, dim("no exercise: read it and run step 01 (npm start)")];
+      if (!isExerciseStep(step))
+        return [bold(`lesson ${step}`), title, dim("no exercise: read it and run step 01 (npm start)")];
       return [bold(`lesson ${step}`), title, describe(step, progress[step])];
     });
     console.log(table(rows));
     const next = EXERCISE_STEPS.find((step) => !progress[step]?.passedAt);
-    console.log(dim(`\n  ${next ? `Next: npm run exercise -- ${next} (${loadExercise(next).title}).` : "Every exercise passes."} Kept in ${shownPath(PROGRESS_FILE)}.`));
+    console.log(
+      dim(
+        `\n  ${next ? `Next: npm run exercise -- ${next} (${loadExercise(next).title}).` : "Every exercise passes."} Kept in ${shownPath(PROGRESS_FILE)}.`,
+      ),
+    );
   });
 
 /** When, in the learner's words: "today 10:31", or the date. */
 function when(iso: string): string {
   const date = new Date(iso);
   const time = date.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
-  return date.toDateString() === new Date().toDateString() ? `today ${time}` : `${date.toISOString().slice(0, 10)} ${time}`;
+  return date.toDateString() === new Date().toDateString()
+    ? `today ${time}`
+    : `${date.toISOString().slice(0, 10)} ${time}`;
 }
 
 function describe(step: "02" | "03" | "04", entry: ExerciseProgress | undefined): string {
   const exists = existsSync(`${workspaceAppDir(step)}/src`);
   if (entry?.passedAt) {
     const solved = entry.solvedAt && entry.solvedAt < entry.passedAt ? " (after --solve)" : "";
-    const since = entry.checkPassed === false && entry.checkedAt ? yellow(`; the last check, ${when(entry.checkedAt)}, did not pass`) : "";
+    const since =
+      entry.checkPassed === false && entry.checkedAt
+        ? yellow(`; the last check, ${when(entry.checkedAt)}, did not pass`)
+        : "";
     return `${green(`passed ${when(entry.passedAt)}`)}${solved}${since}`;
   }
   if (!exists) return dim(`not started: npm run exercise -- ${step}`);

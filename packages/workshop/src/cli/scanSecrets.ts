@@ -12,9 +12,14 @@ import { bold, dim, fail, ok, red } from "../ui.ts";
 const folders = stepFolders();
 
 const program = new Command("npm run scan:secrets --")
-  .description("Scan the steps for secrets written in files (secretlint, config in packages/workshop/.secretlintrc.json).")
+  .description(
+    "Scan the steps for secrets written in files (secretlint, config in packages/workshop/.secretlintrc.json).",
+  )
   .argument("[steps...]", `steps to scan (${folders.map((folder) => folder.step).join(", ")}); all when omitted`)
-  .addHelpText("after", "\nExamples:\n  npm run scan:secrets          every step\n  npm run scan:secrets -- 01    step 01 only\n")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  npm run scan:secrets          every step\n  npm run scan:secrets -- 01    step 01 only\n",
+  )
   .showHelpAfterError()
   .action(async (stepTexts: string[]) => {
     const steps = stepTexts.length > 0 ? [...new Set(stepTexts.map((text) => findStep(text, folders)))] : folders;

@@ -50,7 +50,11 @@ export async function buildSite(options: SiteOptions = {}): Promise<BuiltSite> {
       writeFileSync(`${outDir}/${lesson.href}`, page(lesson, body, lessons));
     }),
   );
-  return { outDir, pages: lessons.map((lesson) => lesson.href), hasApiReference: existsSync(`${outDir}/${API_REFERENCE}`) };
+  return {
+    outDir,
+    pages: lessons.map((lesson) => lesson.href),
+    hasApiReference: existsSync(`${outDir}/${API_REFERENCE}`),
+  };
 }
 
 if (import.meta.main) {

@@ -18,7 +18,9 @@ import type { StepFolder } from "../stepFolders.ts";
 
 export async function expandDirectives(html: string, steps: readonly StepFolder[]): Promise<string> {
   const replacements = await Promise.all(
-    [...html.matchAll(BLOCK)].map(async ([comment, name, args]) => [comment, await expand(name ?? "", (args ?? "").split(/\s+/), steps)] as const),
+    [...html.matchAll(BLOCK)].map(
+      async ([comment, name, args]) => [comment, await expand(name ?? "", (args ?? "").split(/\s+/), steps)] as const,
+    ),
   );
   let expanded = html;
   for (const [comment, replacement] of replacements) expanded = expanded.replace(comment, () => replacement);
@@ -28,7 +30,9 @@ export async function expandDirectives(html: string, steps: readonly StepFolder[
 async function expand(name: string, args: string[], steps: readonly StepFolder[]): Promise<string> {
   if (name === "diff" && args.length === 2) return stepDiffHtml(args[0] ?? "", args[1] ?? "", steps);
   if (name === "file" && args.length === 2) return stepFileHtml(args[0] ?? "", args[1] ?? "", steps);
-  throw new Error(`Unknown directive keyless:${name} ${args.join(" ")}: use keyless:diff <from> <to> or keyless:file <step> <path>.`);
+  throw new Error(
+    `Unknown directive keyless:${name} ${args.join(" ")}: use keyless:diff <from> <to> or keyless:file <step> <path>.`,
+  );
 }
 
 async function stepDiffHtml(from: string, to: string, steps: readonly StepFolder[]): Promise<string> {
@@ -36,7 +40,8 @@ async function stepDiffHtml(from: string, to: string, steps: readonly StepFolder
   if (!before || !after) return missingStep(!before ? from : to);
   const { taught, supporting } = await lessonDiff(`${before.dir}/src`, `${after.dir}/src`);
   const caption = `What changes in <code>src/</code> from step ${from} to step ${to}. In your terminal: <code>npm run diff -- ${from} ${to}</code>`;
-  if (taught.length + supporting.length === 0) return `<p class="note">Steps ${from} and ${to} have the same source.</p>`;
+  if (taught.length + supporting.length === 0)
+    return `<p class="note">Steps ${from} and ${to} have the same source.</p>`;
   const render = (patches: readonly FilePatch[]) =>
     diffToHtml(patches.map(({ patch }) => patch).join(""), {
       outputFormat: "line-by-line",

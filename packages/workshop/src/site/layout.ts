@@ -34,7 +34,10 @@ export function page(lesson: Lesson, body: string, lessons: readonly Lesson[]): 
   <h2>Lessons</h2>
   <ol>${inOrder.map(navItem).join("")}</ol>
   <h2>More</h2>
-  <ul>${lessons.filter((item) => item.kind === "guide").map(navItem).join("")}<li><a href="${API_REFERENCE}">API reference</a></li></ul>
+  <ul>${lessons
+    .filter((item) => item.kind === "guide")
+    .map(navItem)
+    .join("")}<li><a href="${API_REFERENCE}">API reference</a></li></ul>
 </nav>
 <main>
 <article class="lesson">

@@ -26,7 +26,14 @@ export function readLessons(docsDir: string): Lesson[] {
       const markdown = readFileSync(`${docsDir}/${source}`, "utf8");
       const title = /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? source.replace(/\.md$/, "");
       const navTitle = source === "index.md" ? "Introduction" : title;
-      return { source, href: toHtmlName(source), title, navTitle, kind: rank(source) < 2 ? "lesson" : "guide", markdown };
+      return {
+        source,
+        href: toHtmlName(source),
+        title,
+        navTitle,
+        kind: rank(source) < 2 ? "lesson" : "guide",
+        markdown,
+      };
     });
 }
 

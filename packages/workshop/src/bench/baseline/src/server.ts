@@ -24,8 +24,13 @@ const queueUrl = process.env["STORAGE_QUEUE_URL"];
 
 /** Beside step 04 only: the Storage and identity SDKs are not loaded otherwise. */
 async function queueSender(url: string): Promise<(text: string) => Promise<unknown>> {
-  const [{ ManagedIdentityCredential }, { QueueClient }] = await Promise.all([import("@azure/identity"), import("@azure/storage-queue")]);
-  const queue = new QueueClient(url, new ManagedIdentityCredential(), { retryOptions: { maxTries: 2, tryTimeoutInMs: 5000 } });
+  const [{ ManagedIdentityCredential }, { QueueClient }] = await Promise.all([
+    import("@azure/identity"),
+    import("@azure/storage-queue"),
+  ]);
+  const queue = new QueueClient(url, new ManagedIdentityCredential(), {
+    retryOptions: { maxTries: 2, tryTimeoutInMs: 5000 },
+  });
   return (text) => queue.sendMessage(text);
 }
 const send = queueUrl ? await queueSender(queueUrl) : undefined;
@@ -40,12 +45,20 @@ const server = createServer((request, response) => {
   }
   void (async () => {
     try {
-      const answer = await fetch(endpoint, { headers: { "x-functions-key": key }, signal: AbortSignal.timeout(timeoutMs) });
+      const answer = await fetch(endpoint, {
+        headers: { "x-functions-key": key },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       if (!answer.ok) throw new Error(`the third party answered ${answer.status}`);
       const { value } = (await answer.json()) as { value: number };
-      const issued = JSON.stringify({ code: `${letters()}-${value}-${letters()}`, timestamp: new Date().toISOString() });
+      const issued = JSON.stringify({
+        code: `${letters()}-${value}-${letters()}`,
+        timestamp: new Date().toISOString(),
+      });
       await send?.(issued);
-      response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(issued) }).end(issued);
+      response
+        .writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(issued) })
+        .end(issued);
     } catch {
       response.writeHead(502).end();
     }
