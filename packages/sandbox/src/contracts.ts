@@ -1,5 +1,3 @@
-import type { RbacDecision } from "./rbac.ts";
-
 /**
  * The small interfaces the sandbox's services share: who is calling (from a
  * validated token) and whether a role assignment lets them do something.
@@ -59,4 +57,30 @@ export interface Authorizer {
   isAllowed(principal: Principal, dataAction: string, scope: string): boolean;
   /** The same decision, with the assignment that made it (or one still propagating), for the audit log. */
   decide(principal: Principal, dataAction: string, scope: string): RbacDecision;
+}
+
+/** A role assignment: a principal holds a role at a scope (Microsoft.Authorization/roleAssignments). */
+export interface RoleAssignment {
+  /** Its name: a GUID (`guid(scope, principalId, roleDefinitionId)` in a template). */
+  readonly id: string;
+  readonly principalId: string;
+  readonly principalType: "ServicePrincipal" | "User";
+  readonly roleDefinitionName: string;
+  readonly roleDefinitionId: string;
+  readonly scope: string;
+  readonly description?: string;
+  readonly createdOn: string;
+  /** When the assignment starts to count (Azure takes a while to propagate). */
+  readonly effectiveFrom: number;
+  /** When a deleted assignment stops counting. */
+  readonly effectiveUntil?: number;
+}
+
+/** What Azure RBAC decided, and which assignment made it so. */
+export interface RbacDecision {
+  readonly allowed: boolean;
+  /** The assignment that grants the action (it may be deleted and still in effect, until its deletion propagates). */
+  readonly assignment?: RoleAssignment;
+  /** For a denial: an assignment that grants the action once it takes effect. */
+  readonly pending?: RoleAssignment;
 }

@@ -7,15 +7,16 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureCertificates, type Certificates } from "./ca.ts";
 import { AuditLog } from "./audit/log.ts";
-import { Directory } from "./directory.ts";
-import { identityEnvironment, type HostEndpoints, type HostName } from "./hosts.ts";
-import { federatedCredentialsOf } from "./identity/workloadIdentity.ts";
-import type { KubernetesCluster } from "./identity/kubernetes.ts";
-import { TokenIssuer } from "./identity/tokens.ts";
-import type { SecretStore } from "./keyvault/store.ts";
-import type { SpanStore } from "./telemetry/collector.ts";
+import { Directory } from "./providers/entra/directory.ts";
+import { identityEnvironment, type HostEndpoints, type HostName } from "./providers/managed-identity/hosts.ts";
+import { federatedCredentialsOf } from "./providers/entra/federation.ts";
+import type { KubernetesCluster } from "./providers/managed-identity/kubernetes.ts";
+import { TokenIssuer } from "./providers/entra/tokens.ts";
+import type { SecretStore } from "./providers/key-vault/store.ts";
+import type { SpanStore } from "./providers/monitor/collector.ts";
 import type { QueueService } from "./queue/index.ts";
-import { RoleAssignments } from "./rbac.ts";
+import { RoleAssignments } from "./providers/authorization/rbac.ts";
+import { ROLE_DEFINITIONS } from "./registry.ts";
 import {
   RESOURCES,
   SERVICES,
@@ -33,13 +34,26 @@ export type { Seed } from "./seed.ts";
 export type { Principal, TokenCheck, TokenValidator, Authorizer } from "./contracts.ts";
 export type { AuditEvent, AuditCategory, AuditFilter, AuthorizationDecision } from "./audit/log.ts";
 export type { Certificates } from "./ca.ts";
-export { TokenIssuer } from "./identity/tokens.ts";
-export { RoleAssignments, ROLE_DEFINITIONS, type RoleAssignment } from "./rbac.ts";
-export { VAULT_RESOURCE, vaultResourceOf } from "./keyvault/service.ts";
-export { MANAGEMENT_RESOURCE } from "./arm/service.ts";
+export { TokenIssuer } from "./providers/entra/tokens.ts";
+export { RoleAssignments, type RoleAssignment } from "./providers/authorization/rbac.ts";
+export { ROLE_DEFINITIONS } from "./registry.ts";
+export { VAULT_RESOURCE, vaultResourceOf } from "./providers/key-vault/service.ts";
+export { MANAGEMENT_RESOURCE } from "./providers/resources/resourceManager.ts";
 export { STORAGE_RESOURCE } from "./queue/index.ts";
-export { HOSTS, HOST_TITLES, HostNotAvailableError, isHost, type HostName } from "./hosts.ts";
-export { SpanStore, spansOf, type TelemetrySpan, type SpanKind, type AttributeValue } from "./telemetry/collector.ts";
+export {
+  HOSTS,
+  HOST_TITLES,
+  HostNotAvailableError,
+  isHost,
+  type HostName,
+} from "./providers/managed-identity/hosts.ts";
+export {
+  SpanStore,
+  spansOf,
+  type TelemetrySpan,
+  type SpanKind,
+  type AttributeValue,
+} from "./providers/monitor/collector.ts";
 export {
   explainDenial,
   isChallenge,
@@ -187,7 +201,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const seed = options.seed ?? loadSeed();
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const directory = new Directory(seed);
-  const rbac = new RoleAssignments(options.roleAssignmentDelayMs ?? 0);
+  const rbac = new RoleAssignments({ roles: ROLE_DEFINITIONS, delayMs: options.roleAssignmentDelayMs ?? 0 });
   seedRoleAssignments(seed, directory, rbac);
   const running: Partial<Record<keyof typeof SERVICES, RunningService>> = {};
   const auditFile = options.auditFile ?? `${stateDir}/audit.jsonl`;

@@ -7,30 +7,34 @@
 import { randomBytes } from "node:crypto";
 import { startThirdPartyApi } from "@keyless/third-party-api";
 import express from "express";
-import { createAdminApi, type AdminAccount } from "./admin.ts";
+import { createAdminApi, type AdminAccount } from "./providers/resources/admin.ts";
 import { resourceManagerErrors } from "./arm/errors.ts";
-import { MANAGEMENT_RESOURCE, createResourceManager } from "./arm/service.ts";
+import { MANAGEMENT_RESOURCE, createResourceManager } from "./providers/resources/resourceManager.ts";
 import type { AuditLog } from "./audit/log.ts";
 import type { Certificates } from "./ca.ts";
-import type { Directory } from "./directory.ts";
-import { FunctionKeys } from "./functionKeys.ts";
+import type { Directory } from "./providers/entra/directory.ts";
+import { FunctionKeys } from "./providers/web/functionKeys.ts";
 import { host, type HostedService } from "./http/host.ts";
-import { entraErrors } from "./identity/entraErrors.ts";
-import { containerAppsIdentityErrors, createContainerAppsIdentityEndpoint } from "./identity/containerApps.ts";
-import { createImdsEndpoint, imdsErrors, IMDS_TOKEN_PATH } from "./identity/imds.ts";
-import { KubernetesCluster, ProjectedTokens, clusterIssuerErrors } from "./identity/kubernetes.ts";
-import { createManagedIdentityEndpoint, managedIdentityErrors } from "./identity/managedIdentity.ts";
-import { createTokenService } from "./identity/tokenService.ts";
-import type { TokenIssuer } from "./identity/tokens.ts";
-import { KEY_VAULT_ROLES } from "./keyvault/roles.ts";
-import { keyVaultErrors } from "./keyvault/errors.ts";
-import { VAULT_RESOURCE, createKeyVault, vaultResourceOf } from "./keyvault/service.ts";
-import { SecretStore } from "./keyvault/store.ts";
+import { entraErrors } from "./providers/entra/errors.ts";
+import {
+  containerAppsIdentityErrors,
+  createContainerAppsIdentityEndpoint,
+} from "./providers/managed-identity/containerApps.ts";
+import { createImdsEndpoint, imdsErrors, IMDS_TOKEN_PATH } from "./providers/managed-identity/imds.ts";
+import { KubernetesCluster, ProjectedTokens, clusterIssuerErrors } from "./providers/managed-identity/kubernetes.ts";
+import { createManagedIdentityEndpoint, managedIdentityErrors } from "./providers/managed-identity/appService.ts";
+import { createTokenService } from "./providers/entra/tokenService.ts";
+import type { TokenIssuer } from "./providers/entra/tokens.ts";
+import { KEY_VAULT_ROLES } from "./providers/key-vault/roles.ts";
+import { keyVaultErrors } from "./providers/key-vault/errors.ts";
+import { VAULT_RESOURCE, createKeyVault, vaultResourceOf } from "./providers/key-vault/service.ts";
+import { SecretStore } from "./providers/key-vault/store.ts";
 import { STORAGE_RESOURCE, startQueueService, type QueueService } from "./queue/index.ts";
 import { QUEUE_ROLES } from "./queue/roles.ts";
-import type { RoleAssignments, RoleDefinition } from "./rbac.ts";
+import type { RoleAssignments } from "./providers/authorization/rbac.ts";
+import type { RoleDefinition } from "./roles.ts";
 import type { Seed } from "./seed.ts";
-import { SpanStore, collectorErrors, createCollector } from "./telemetry/collector.ts";
+import { SpanStore, collectorErrors, createCollector } from "./providers/monitor/collector.ts";
 
 /** The ports the services listen on (0: any free port). */
 export interface SandboxPorts {
@@ -98,10 +102,6 @@ export interface RunningService {
 /** One Azure service of the sandbox. */
 export interface SandboxService<Running extends RunningService = RunningService> {
   readonly name: string;
-  /** The audience of the tokens callers need for it, when it takes tokens. */
-  readonly resource?: string;
-  /** Its built-in roles (data actions), which role assignments can grant. */
-  readonly roles: readonly RoleDefinition[];
   start(context: ServiceContext): Promise<Running>;
 }
 
@@ -127,7 +127,6 @@ const stopping =
 /** The scenario's third party: an Azure Function that wants its key in `x-functions-key`. */
 const thirdParty = {
   name: "Third-party API (Azure Functions)",
-  roles: [],
   async start(context: ServiceContext) {
     const api = await startThirdPartyApi({ keys: context.seed.thirdParty.keys, port: context.ports.thirdParty });
     return {
@@ -149,7 +148,6 @@ const thirdParty = {
  */
 const entraId = {
   name: "Microsoft Entra ID",
-  roles: [],
   async start(context: ServiceContext) {
     const service = await host(
       createTokenService({
@@ -193,8 +191,6 @@ const entraId = {
  */
 const resourceManager = {
   name: "Azure Resource Manager",
-  resource: MANAGEMENT_RESOURCE,
-  roles: [],
   async start(context: ServiceContext) {
     const key = randomBytes(24).toString("base64url");
     const app = express();
@@ -240,7 +236,6 @@ const resourceManager = {
 /** App Service's managed identity endpoint: plain HTTP on the app's own machine, as on Azure. */
 const managedIdentity = {
   name: "Managed identity (App Service)",
-  roles: [],
   async start(context: ServiceContext) {
     const service = await host(
       createManagedIdentityEndpoint({
@@ -271,7 +266,6 @@ const appsWithUserAssignedIdentities = (seed: Seed) =>
 /** Container Apps' managed identity endpoint: App Service's protocol, each container app with its own header and its user-assigned identities. */
 const containerAppsIdentity = {
   name: "Managed identity (Container Apps)",
-  roles: [],
   async start(context: ServiceContext) {
     const endpoint = createContainerAppsIdentityEndpoint({
       issuer: context.tokens,
@@ -297,7 +291,6 @@ const containerAppsIdentity = {
 /** A virtual machine's Instance Metadata Service: tokens for the VM's identities, to any process that sends `Metadata: true`. */
 const imds = {
   name: "Instance Metadata Service (virtual machine)",
-  roles: [],
   async start(context: ServiceContext) {
     const vm = context.seed.hosts?.virtualMachine ?? { name: "keyless-vm", userAssignedIdentities: [] };
     const service = await host(
@@ -328,7 +321,6 @@ const imds = {
 /** The AKS cluster's OIDC issuer, and the service-account tokens it projects into the apps' pods (workload identity). */
 const kubernetes = {
   name: "AKS cluster (workload identity)",
-  roles: [],
   async start(context: ServiceContext) {
     const seed = context.seed.hosts?.kubernetesCluster ?? {
       name: "keyless-aks",
@@ -359,8 +351,6 @@ const kubernetes = {
 /** Azure Key Vault's secrets, behind Microsoft Entra tokens and Azure RBAC. */
 const keyVault = {
   name: "Azure Key Vault",
-  resource: VAULT_RESOURCE,
-  roles: KEY_VAULT_ROLES,
   async start(context: ServiceContext) {
     const { seed, scopes } = context;
     const secrets = new SecretStore();
@@ -394,8 +384,6 @@ const keyVault = {
 /** Queue Storage: Azurite behind a gateway that checks tokens and roles as Azure does. */
 const queueStorage = {
   name: "Azure Queue Storage",
-  resource: STORAGE_RESOURCE,
-  roles: QUEUE_ROLES,
   async start(context: ServiceContext): Promise<{ queue: QueueService } & RunningService> {
     const { seed } = context;
     const queue = await startQueueService({
@@ -422,7 +410,6 @@ const queueStorage = {
  */
 const telemetry = {
   name: "OpenTelemetry collector",
-  roles: [],
   async start(context: ServiceContext): Promise<{ spans: SpanStore; tracesUrl: string } & RunningService> {
     const { running, directory } = context;
     const spans = new SpanStore({
@@ -471,7 +458,5 @@ export type InterruptibleService = {
   [Name in keyof RunningServices]: RunningServices[Name] extends Interruptible ? Name : never;
 }[keyof RunningServices];
 
-/** The audiences tokens can be issued for. */
-export const RESOURCES: readonly string[] = Object.values(SERVICES).flatMap((service: SandboxService) =>
-  service.resource ? [service.resource] : [],
-);
+/** The audiences tokens can be issued for: each provider's (see registry.ts). */
+export { RESOURCES } from "./registry.ts";

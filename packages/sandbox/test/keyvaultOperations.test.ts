@@ -4,7 +4,7 @@
  * the secret (Azure's "Key Vault data plane" actions for secrets).
  */
 import { describe, expect, it } from "vitest";
-import { VAULT_OPERATIONS, vaultOperation } from "../src/keyvault/operations.ts";
+import { VAULT_OPERATIONS, vaultOperation } from "../src/providers/key-vault/operations.ts";
 
 const S = "Microsoft.KeyVault/vaults/secrets";
 

@@ -10,8 +10,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TokenValidator } from "../src/contracts.ts";
 import { VAULT_RESOURCE } from "../src/index.ts";
-import { createKeyVault } from "../src/keyvault/service.ts";
-import { SecretStore } from "../src/keyvault/store.ts";
+import { createKeyVault } from "../src/providers/key-vault/service.ts";
+import { SecretStore } from "../src/providers/key-vault/store.ts";
 import { startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;

@@ -7,7 +7,7 @@
 import { ClientSecretCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { RoleAssignments, VAULT_RESOURCE } from "../src/index.ts";
+import { ROLE_DEFINITIONS, RoleAssignments, VAULT_RESOURCE } from "../src/index.ts";
 import { az, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;
@@ -153,7 +153,7 @@ describe("role assignment propagation delay", () => {
 
   it("denies until the delay has passed, then allows (and the same for a deletion)", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const rbac = new RoleAssignments(30_000);
+    const rbac = new RoleAssignments({ roles: ROLE_DEFINITIONS, delayMs: 30_000 });
     const principal = { objectId: "p1", tenantId: "t" };
     const action = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
     const vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
@@ -171,7 +171,7 @@ describe("role assignment propagation delay", () => {
 
   it("plays lesson 03's exercise as written: a deletion takes the delay to bite, and so does the grant after it", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const rbac = new RoleAssignments(60_000);
+    const rbac = new RoleAssignments({ roles: ROLE_DEFINITIONS, delayMs: 60_000 });
     const principal = { objectId: "mi", tenantId: "t" };
     const action = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
     const vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
@@ -198,7 +198,7 @@ describe("role assignment propagation delay", () => {
 
   it("lets each change land after the delay, in order: a role granted again too soon still works at once (why the lesson waits in between)", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const rbac = new RoleAssignments(60_000);
+    const rbac = new RoleAssignments({ roles: ROLE_DEFINITIONS, delayMs: 60_000 });
     const principal = { objectId: "mi", tenantId: "t" };
     const action = "Microsoft.KeyVault/vaults/secrets/getSecret/action";
     const vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";

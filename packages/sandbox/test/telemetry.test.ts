@@ -3,7 +3,7 @@
  * It keeps spans, once each, and never a secret the sandbox knows.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redact, spansOf } from "../src/telemetry/collector.ts";
+import { redact, spansOf } from "../src/providers/monitor/collector.ts";
 import { startSandbox, type Sandbox } from "../src/index.ts";
 
 let sandbox: Sandbox;

@@ -14,30 +14,20 @@ import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 import { decodeJwt } from "jose";
 import type { TokenProblem } from "../contracts.ts";
-import type { RbacDecision } from "../rbac.ts";
+import type { RbacDecision } from "../contracts.ts";
+import { AUDIT_CATEGORY_INFO } from "../registry.ts";
 
 /**
- * Which Azure log an event belongs to:
- * - SignInLogs: a user's sign-in (the developer's `az login`);
- * - ServicePrincipalSignInLogs: an app signing in with its own credential (a client secret, a federated token);
- * - ManagedIdentitySignInLogs: a managed identity getting a token from its host (App Service, IMDS);
- * - AuditEvent: Key Vault's data plane;
- * - StorageQueueLogs: Queue Storage's data plane;
- * - AzureActivity: the Activity log, changes to resources (role assignments, function keys) and their health.
+ * Which Azure log an event belongs to: each provider declares the logs it
+ * writes (its manifest's `auditCategories`), and the registry lists them all:
+ * SignInLogs, ServicePrincipalSignInLogs, ManagedIdentitySignInLogs,
+ * AuditEvent (Key Vault), StorageQueueLogs, AzureActivity (the Activity log).
  */
-export const AUDIT_CATEGORIES = [
-  "SignInLogs",
-  "ServicePrincipalSignInLogs",
-  "ManagedIdentitySignInLogs",
-  "AuditEvent",
-  "StorageQueueLogs",
-  "AzureActivity",
-] as const;
-export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+export const AUDIT_CATEGORIES: readonly string[] = AUDIT_CATEGORY_INFO.map((category) => category.name);
+export type AuditCategory = string;
 
 /** Whether a name is one of the audit log's categories. */
-export const isAuditCategory = (name: string): name is AuditCategory =>
-  (AUDIT_CATEGORIES as readonly string[]).includes(name);
+export const isAuditCategory = (name: string): name is AuditCategory => AUDIT_CATEGORIES.includes(name);
 
 /** How a caller proved who it is: sign-in logs' clientCredentialType (plus the developer's own sign-in). */
 export type CredentialKind =

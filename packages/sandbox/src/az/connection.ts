@@ -7,7 +7,7 @@ import { readFileSync, unlinkSync } from "node:fs";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import type { AdminAccount } from "../admin.ts";
+import type { AdminAccount } from "../providers/resources/admin.ts";
 import type { SandboxEndpoints } from "../index.ts";
 // The vault lives at https://<name>.vault.localhost: resolve it as the steps do.
 import { isAlive } from "../processes.ts";

@@ -4,23 +4,12 @@
  * lessons use, against the running sandbox instead of Azure. What a learner
  * types here (`npm run az -- <args>`) is what they will type on Azure.
  */
-import { Command, CommanderError } from "commander";
-import { registerAccount } from "./account.ts";
-import { AzError, connect, type Connection } from "./connection.ts";
-import { registerKeyVault } from "./keyvault.ts";
+import { Command, type CommanderError } from "commander";
+import { AzError, connect } from "./connection.ts";
 import { format, query } from "./output.ts";
-import { registerFunctionApp } from "./functionapp.ts";
-import { registerIdentity } from "./identity.ts";
-import { registerRoles } from "./roles.ts";
-import { registerSandbox } from "./sandbox.ts";
-import { registerWebApp } from "./webapp.ts";
-import { registerStorage } from "./storage.ts";
-
-/** Runs a command against the sandbox and prints its result; `table` picks the columns az's table shows. */
-export type Run = (
-  work: (connection: Connection) => Promise<unknown>,
-  view?: { table?: (result: unknown) => unknown },
-) => Promise<void>;
+import { PROVIDERS } from "../registry.ts";
+import { registerSandbox } from "./sandboxCommands.ts";
+import type { Run } from "./shell.ts";
 
 const az = new Command("az")
   .description("Azure CLI, for the keyless sandbox: the commands the workshop uses, with Azure CLI syntax and output.")
@@ -43,13 +32,8 @@ const run: Run = async (work, view) => {
   if (text !== undefined) process.stdout.write(`${text}\n`);
 };
 
-registerAccount(az, run);
-registerKeyVault(az, run);
-registerRoles(az, run);
-registerStorage(az, run);
-registerFunctionApp(az, run);
-registerWebApp(az, run);
-registerIdentity(az, run);
+// Each resource provider brings its command groups (providers/<name>/az.ts); the sandbox's own last.
+for (const provider of PROVIDERS) if (provider.az) (await provider.az()).register(az, run);
 registerSandbox(az, run);
 
 const pathOf = (command: Command): string =>

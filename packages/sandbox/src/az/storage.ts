@@ -9,7 +9,7 @@
 import type { QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import type { Command } from "commander";
 import type { Connection } from "./connection.ts";
-import type { Run } from "./main.ts";
+import type { Run } from "./shell.ts";
 
 const date = (value: Date | undefined) => (value ? value.toISOString().replace(/\.\d+Z$/, "+00:00") : null);
 
@@ -48,7 +48,7 @@ const accountOptions = (command: Command) =>
     .option("--account-name <name>", "storage account name")
     .option("--auth-mode <mode>", "login (the only mode the sandbox supports: no account keys)", "login");
 
-export function registerStorage(az: Command, run: Run): void {
+export function register(az: Command, run: Run): void {
   const storage = az.command("storage").description("Manage Azure Cloud Storage resources.");
   registerAccount(storage, run);
   registerQueue(storage, run);

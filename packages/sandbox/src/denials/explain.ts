@@ -10,11 +10,9 @@
  * assignments, the time), and returns words; it changes nothing.
  */
 import type { AuditEvent, TokenClaims } from "../audit/log.ts";
-import type { RoleDefinition } from "../rbac.ts";
-import { ROLE_DEFINITIONS } from "../rbac.ts";
-import { CLOCK_SKEW_SECONDS } from "../identity/tokens.ts";
-import { VAULT_RESOURCE } from "../keyvault/roles.ts";
-import { STORAGE_RESOURCE } from "../queue/roles.ts";
+import type { RoleDefinition } from "../roles.ts";
+import { DENIAL_WORDINGS, ROLE_DEFINITIONS } from "../registry.ts";
+import { CLOCK_SKEW_SECONDS } from "../providers/entra/tokens.ts";
 
 /** What kind of denial, in the order a learner meets them. */
 export type DenialKind =
@@ -114,35 +112,30 @@ export interface Explanation {
   readonly fix: { readonly text: string; readonly command?: string };
 }
 
-/** The audiences the services accept (VAULT_RESOURCE, STORAGE_RESOURCE), by the log they write. */
-export const SERVICE_AUDIENCES: Readonly<Record<string, string>> = {
-  AuditEvent: VAULT_RESOURCE,
-  StorageQueueLogs: STORAGE_RESOURCE,
-};
-const SERVICE_NAMES: Readonly<Record<string, string>> = {
-  AuditEvent: "Key Vault",
-  StorageQueueLogs: "Queue Storage",
-  SignInLogs: "Microsoft Entra ID",
-  ServicePrincipalSignInLogs: "Microsoft Entra ID",
-  ManagedIdentitySignInLogs: "Managed identity endpoint",
-};
-/** Queue Storage's messages for its refusals (Azure's words; its log keeps only the code). */
-const STORAGE_MESSAGES: Readonly<Record<string, string>> = {
-  AuthorizationPermissionMismatch: "This request is not authorized to perform this operation using this permission.",
-  InvalidAuthenticationInfo:
-    "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
-  NoAuthenticationInformation:
-    "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
-  KeyBasedAuthenticationNotPermitted: "Key based authentication is not permitted on this storage account.",
-};
+/** Each data plane's wording, by the audit category its requests are logged under. */
+const wordingOf = (category: string) => DENIAL_WORDINGS.find((wording) => wording.category === category);
+/** The data planes' categories: their requests can be denied by RBAC, or challenged. */
+const isDataPlane = (category: string) => wordingOf(category) !== undefined;
+
+/** The audiences the services accept, by the log they write. */
+export const SERVICE_AUDIENCES: Readonly<Record<string, string>> = Object.fromEntries(
+  DENIAL_WORDINGS.map((wording) => [wording.category, wording.audience]),
+);
+/** Who refused, in the learner's words, by log. */
+function serviceOf(category: string): string {
+  if (category === "ManagedIdentitySignInLogs") return "Managed identity endpoint";
+  if (category.endsWith("SignInLogs")) return "Microsoft Entra ID";
+  return wordingOf(category)?.service ?? category;
+}
 
 /**
  * Whether an event is a denial worth explaining: a data-plane 401 or 403 (but not the challenge
  * every SDK meets first, a request without a token), or a sign-in Microsoft Entra ID refused.
  */
 export function isDenial(event: AuditEvent): boolean {
-  if (event.category === "AzureActivity" || event.resultType !== "Failure") return false;
+  if (event.resultType !== "Failure") return false;
   if (event.category.endsWith("SignInLogs")) return event.statusCode === 400 || event.statusCode === 401;
+  if (!isDataPlane(event.category)) return false;
   if (event.statusCode === 403) return event.errorCode !== "SecretDisabled";
   return event.statusCode === 401 && event.tokenProblem !== undefined && event.tokenProblem !== "missing";
 }
@@ -151,7 +144,7 @@ export function isDenial(event: AuditEvent): boolean {
 export function isChallenge(event: AuditEvent): boolean {
   return (
     event.statusCode === 401 &&
-    (event.category === "AuditEvent" || event.category === "StorageQueueLogs") &&
+    isDataPlane(event.category) &&
     (event.tokenProblem === undefined || event.tokenProblem === "missing")
   );
 }
@@ -183,9 +176,9 @@ export function rolesGranting(action: string, roles: readonly RoleDefinition[] =
     .sort((a, b) => size(a) - size(b) || a.name.localeCompare(b.name));
 }
 
-/** The scope a fix assigns at: the vault for a secret, the queue for its messages; as the lessons do. */
+/** The scope a fix assigns at, as the lessons do: each data plane says (the vault for a secret, the queue for its messages). */
 export function fixScope(resource: string): string {
-  return resource.replace(/\/secrets\/[^/]+$/i, "").replace(/\/messages$/i, "");
+  return DENIAL_WORDINGS.reduce((scope, wording) => wording.fixScope?.(scope) ?? scope, resource);
 }
 
 const isoOf = (seconds: number | undefined) =>
@@ -194,7 +187,7 @@ const quote = (text: string) => (/^[\w./:-]+$/.test(text) ? text : `"${text}"`);
 const shortScope = (scope: string) =>
   scope
     .replace(/^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)/i, "…/$1")
-    .replace(/\/providers\/Microsoft\.(KeyVault|Storage)\//i, "/");
+    .replace(/\/providers\/Microsoft\.\w+\//i, "/");
 
 /** The `az role assignment create` that grants `role` on `scope` to the principal. */
 export function grantCommand(principalId: string, role: string, scope: string): string {
@@ -217,10 +210,10 @@ export function explainDenial(event: AuditEvent, context: DenialContext): Explan
         }
       : undefined);
   const code = event.errorCode ?? (event.statusCode === 403 ? "Forbidden" : "Unauthorized");
-  const message = event.resultDescription ?? event.failureReason ?? STORAGE_MESSAGES[code];
+  const message = event.resultDescription ?? event.failureReason ?? wordingOf(event.category)?.messages?.[code];
   const base = {
     azure: { status: event.statusCode, code, ...(message ? { message } : {}) },
-    service: SERVICE_NAMES[event.category] ?? event.category,
+    service: serviceOf(event.category),
     operation: event.operationName,
     time: event.time,
     ...(caller ? { caller } : {}),
@@ -229,19 +222,16 @@ export function explainDenial(event: AuditEvent, context: DenialContext): Explan
   const who = caller?.displayName || "The caller";
 
   if (event.category.endsWith("SignInLogs")) return { ...base, ...signIn(event, who) };
-  if (code === "KeyBasedAuthenticationNotPermitted") {
+  const keyAuthentication = wordingOf(event.category)?.keyAuthentication;
+  if (code === "KeyBasedAuthenticationNotPermitted" && keyAuthentication) {
     return {
       ...base,
       kind: "keyAuthentication",
       title: `${base.service} refused an account key or SAS: only Microsoft Entra ID sign-ins are allowed.`,
       grantingRoles: [],
       assignments: [],
-      reasons: [
-        "The storage account does not allow shared key access (AllowSharedKeyAccess is false), so a connection string, an account key or a SAS is refused whatever it grants.",
-      ],
-      fix: {
-        text: "Sign in with Microsoft Entra ID: give QueueClient a DefaultAzureCredential and the queue's URL, and grant the identity a Storage Queue Data role.",
-      },
+      reasons: [keyAuthentication.reason],
+      fix: { text: keyAuthentication.fix },
     };
   }
   if (event.statusCode === 401) return { ...base, ...tokenRefused(event, claims, context, who) };
@@ -306,8 +296,8 @@ function tokenRefused(
       kind: "wrongAudience",
       title: `${who}'s token is for ${claims?.aud ?? "another resource"}, not for ${expected}.`,
       reasons: [
-        `A token names the one resource it is for (its aud claim). ${event.category === "AuditEvent" ? "Key Vault" : "Queue Storage"} accepts only tokens for ${expected}.`,
-        "The Azure SDKs ask for the right resource by themselves (Key Vault's challenge names it); a token fetched by hand, or a client given the wrong scope, gets this.",
+        `A token names the one resource it is for (its aud claim). ${serviceOf(event.category)} accepts only tokens for ${expected}.`,
+        "The Azure SDKs ask for the right resource by themselves (a service's 401 challenge names it); a token fetched by hand, or a client given the wrong scope, gets this.",
       ],
       fix: {
         text: `Get the token for ${expected} (scope ${expected}/.default).`,
@@ -348,7 +338,7 @@ function tokenRefused(
   return {
     ...none,
     kind: "badToken",
-    title: `${event.category === "AuditEvent" ? "Key Vault" : "Queue Storage"} refused ${who}'s token (${event.tokenProblem ?? "invalid"}).`,
+    title: `${serviceOf(event.category)} refused ${who}'s token (${event.tokenProblem ?? "invalid"}).`,
     reasons: [
       event.resultDescription ??
         "The token is not one Microsoft Entra ID issued for this tenant and resource, or it is not valid now.",

@@ -1,4 +1,4 @@
-import type { RoleDefinition } from "../rbac.ts";
+import type { RoleDefinition } from "../roles.ts";
 
 /** The resource (audience) of every Storage token, in every cloud account. */
 export const STORAGE_RESOURCE = "https://storage.azure.com";

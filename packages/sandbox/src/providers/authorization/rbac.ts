@@ -1,0 +1,184 @@
+/**
+ * Azure role-based access control: a role assignment gives a principal a role
+ * at a scope, and a request is allowed when an assignment at the resource's
+ * scope or any scope above it (resource group, subscription) has a role whose
+ * actions (control plane) or data actions (data plane) include the request's.
+ *
+ * Assignments are kept in the state store, so they outlive a restart as they
+ * do on Azure; the decision reads a copy in memory (this process is the only
+ * writer), so that every request's RBAC check costs no disk read.
+ */
+import { randomUUID } from "node:crypto";
+import type { Authorizer, Principal, RbacDecision, RoleAssignment } from "../../contracts.ts";
+
+export type { RbacDecision, RoleAssignment } from "../../contracts.ts";
+import { findRoleIn, roleGrants, scopeCovers, type RoleDefinition } from "../../roles.ts";
+import type { Collection, StateStore } from "../../state/store.ts";
+
+export interface NewAssignment {
+  /** A GUID to name it by (ARM's PUT names it); a new one when not given. */
+  readonly id?: string;
+  readonly principalId: string;
+  readonly principalType?: "ServicePrincipal" | "User";
+  readonly role: string;
+  readonly scope: string;
+  readonly description?: string;
+}
+
+export interface AssignmentFilter {
+  readonly principalId?: string;
+  readonly role?: string;
+  readonly scope?: string;
+  readonly id?: string;
+}
+
+export class RoleAssignments implements Authorizer {
+  readonly #roles: readonly RoleDefinition[];
+  readonly #stored: Collection<RoleAssignment> | undefined;
+  #assignments: RoleAssignment[];
+  /** Simulates Azure's propagation time: 0 makes every change count at once. */
+  delayMs: number;
+
+  /**
+   * `roles`: every built-in role the providers bring. `state`: where the
+   * assignments are kept (none: in memory only, for unit tests).
+   */
+  constructor(options: { roles: readonly RoleDefinition[]; delayMs?: number; state?: StateStore }) {
+    this.#roles = options.roles;
+    this.delayMs = options.delayMs ?? 0;
+    this.#stored = options.state?.collection<RoleAssignment>("roleAssignments");
+    // Deletions that have propagated since the last run are gone for good.
+    const now = Date.now();
+    this.#assignments = (this.#stored?.values() ?? []).filter(
+      (assignment) => assignment.effectiveUntil === undefined || assignment.effectiveUntil > now,
+    );
+  }
+
+  /** The built-in roles assignments can name. */
+  get roles(): readonly RoleDefinition[] {
+    return this.#roles;
+  }
+
+  findRole(nameOrId: string): RoleDefinition | undefined {
+    return findRoleIn(this.#roles, nameOrId);
+  }
+
+  /** Creates an assignment, as `az role assignment create` does. Unknown roles and duplicates throw. */
+  add(assignment: NewAssignment, options: { immediately?: boolean } = {}): RoleAssignment {
+    const role = this.findRole(assignment.role);
+    if (!role) throw new RoleNotFoundError(assignment.role);
+    const same = (found: RoleAssignment) =>
+      found.principalId === assignment.principalId &&
+      found.roleDefinitionId === role.id &&
+      found.scope.toLowerCase() === assignment.scope.toLowerCase();
+    if (this.list().some(same)) throw new RoleAssignmentExistsError();
+    const created: RoleAssignment = {
+      id: assignment.id ?? randomUUID(),
+      principalId: assignment.principalId,
+      principalType: assignment.principalType ?? "ServicePrincipal",
+      roleDefinitionName: role.name,
+      roleDefinitionId: role.id,
+      scope: assignment.scope,
+      ...(assignment.description ? { description: assignment.description } : {}),
+      createdOn: new Date().toISOString(),
+      effectiveFrom: Date.now() + (options.immediately ? 0 : this.delayMs),
+    };
+    this.#stored?.put(created.id, created);
+    this.#assignments = [...this.#assignments.filter((kept) => kept.id !== created.id), created];
+    return created;
+  }
+
+  /** Deletes matching assignments (they stop counting after the delay); returns them. */
+  remove(filter: AssignmentFilter): RoleAssignment[] {
+    const role = filter.role ? this.findRole(filter.role) : undefined;
+    if (filter.role && !role) throw new RoleNotFoundError(filter.role);
+    const matches = (assignment: RoleAssignment) =>
+      (!filter.id || assignment.id === filter.id) &&
+      (!filter.principalId || assignment.principalId === filter.principalId) &&
+      (!role || assignment.roleDefinitionId === role.id) &&
+      (!filter.scope || assignment.scope.toLowerCase() === filter.scope.toLowerCase());
+    const removed = this.#assignments.filter(
+      (assignment) => assignment.effectiveUntil === undefined && matches(assignment),
+    );
+    const effectiveUntil = Date.now() + this.delayMs;
+    const ended = removed.map((assignment) => ({ ...assignment, effectiveUntil }));
+    const store = this.#stored;
+    if (store) {
+      // A deletion that takes effect now needs no record; one that propagates is kept until it has.
+      for (const assignment of ended)
+        if (this.delayMs > 0) store.put(assignment.id, assignment);
+        else store.delete(assignment.id);
+    }
+    this.#assignments = this.#assignments.map(
+      (assignment) => ended.find((end) => end.id === assignment.id) ?? assignment,
+    );
+    return removed;
+  }
+
+  /** Current assignments (not deleted), optionally filtered. */
+  list(filter: { principalId?: string; scope?: string } = {}): RoleAssignment[] {
+    return this.#assignments.filter(
+      (assignment) =>
+        assignment.effectiveUntil === undefined &&
+        (!filter.principalId || assignment.principalId === filter.principalId) &&
+        (!filter.scope || scopeCovers(assignment.scope, filter.scope) || scopeCovers(filter.scope, assignment.scope)),
+    );
+  }
+
+  /** One assignment by its name (a GUID), while it exists. */
+  get(id: string): RoleAssignment | undefined {
+    return this.list().find((assignment) => assignment.id.toLowerCase() === id.toLowerCase());
+  }
+
+  /** Every assignment gone, for a reset: in the caller's transaction. */
+  clear(): void {
+    this.#stored?.clear();
+    this.#assignments = [];
+  }
+
+  /** Reads the assignments again from the state (after a reset wrote it anew). */
+  reload(): void {
+    this.#assignments = this.#stored?.values() ?? [];
+  }
+
+  isAllowed(principal: Principal, action: string, scope: string): boolean {
+    return this.decide(principal, action, scope).allowed;
+  }
+
+  /**
+   * Azure RBAC's decision, with its reason: the assignment that grants the
+   * action, or, for a denial, one that would grant it but has not taken
+   * effect yet (Azure's propagation delay).
+   */
+  decide(principal: Principal, action: string, scope: string): RbacDecision {
+    const now = Date.now();
+    const granting = this.#assignments.filter((assignment) => {
+      if (assignment.principalId !== principal.objectId || !scopeCovers(assignment.scope, scope)) return false;
+      const role = this.findRole(assignment.roleDefinitionId);
+      return role !== undefined && roleGrants(role, action);
+    });
+    const inEffect = granting.find(
+      (assignment) =>
+        assignment.effectiveFrom <= now && (assignment.effectiveUntil === undefined || assignment.effectiveUntil > now),
+    );
+    if (inEffect) return { allowed: true, assignment: inEffect };
+    const pending = granting.find(
+      (assignment) => assignment.effectiveFrom > now && assignment.effectiveUntil === undefined,
+    );
+    return pending ? { allowed: false, pending } : { allowed: false };
+  }
+}
+
+export class RoleNotFoundError extends Error {
+  override name = "RoleNotFoundError";
+  constructor(role: string) {
+    super(`Role '${role}' doesn't exist.`);
+  }
+}
+
+export class RoleAssignmentExistsError extends Error {
+  override name = "RoleAssignmentExistsError";
+  constructor() {
+    super("The role assignment already exists.");
+  }
+}
