@@ -4,7 +4,7 @@
  * generated requests, for every service the sandbox runs in this process and
  * for the launcher's control server in front of it.
  */
-import { SERVICES } from "@keyless/sandbox";
+import { PROVIDERS } from "@keyless/sandbox";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startControlServer } from "../../workshop/src/control.ts";
 import { checkSurface } from "../src/harness.ts";
@@ -68,18 +68,21 @@ beforeEach(async () => {
 });
 
 /** Which surface covers each service of the sandbox's registry (packages/sandbox/src/services.ts). */
-const SURFACE_OF_SERVICE = {
-  thirdParty: "the third-party API",
-  entraId: "Microsoft Entra ID",
-  resourceManager: "Resource Manager (the admin API and its own)",
-  managedIdentity: "the managed identity endpoint",
-  containerAppsIdentity: "the Container Apps identity endpoint",
-  imds: "a virtual machine's IMDS",
-  kubernetes: "the AKS cluster's OIDC issuer",
-  keyVault: "Key Vault",
-  queueStorage: "Queue Storage",
-  telemetry: "the OpenTelemetry collector",
-} as const;
+/** The surfaces below, by the resource provider (packages/sandbox/src/registry.ts) whose servers they fuzz. */
+const SURFACES_OF_PROVIDER: Readonly<Record<string, readonly string[]>> = {
+  web: ["the third-party API"],
+  entra: ["Microsoft Entra ID"],
+  resources: ["Resource Manager (the admin API and its own)"],
+  "managed-identity": [
+    "the managed identity endpoint",
+    "the Container Apps identity endpoint",
+    "a virtual machine's IMDS",
+    "the AKS cluster's OIDC issuer",
+  ],
+  "key-vault": ["Key Vault"],
+  storage: ["Queue Storage"],
+  monitor: ["the OpenTelemetry collector"],
+};
 
 describe("every sandbox surface: no process ends, nothing hangs, no trace or secret, a 4xx changes nothing, errors in Azure's shape", () => {
   it(
@@ -141,9 +144,10 @@ describe("every sandbox surface: no process ends, nothing hangs, no trace or sec
 });
 
 describe("the suite covers every service in the sandbox's registry", () => {
-  it("each entry of SERVICES has its surface above", () => {
-    // A new service is one more entry in packages/sandbox/src/services.ts: it needs its surface here too.
-    expect(Object.keys(SERVICES).sort()).toEqual(Object.keys(SURFACE_OF_SERVICE).sort());
+  it("each provider that runs a server has its surfaces above", () => {
+    // A new provider is one more line in packages/sandbox/src/registry.ts: its servers need their surfaces here too.
+    const serving = PROVIDERS.filter((provider) => provider.server).map((provider) => provider.name);
+    expect(serving.sort()).toEqual(Object.keys(SURFACES_OF_PROVIDER).sort());
   });
 });
 

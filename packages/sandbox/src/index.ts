@@ -4,6 +4,7 @@
  * Vault, Queue Storage and the third party) and tells each step the
  * environment App Service would give it. The steps' code never knows.
  */
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureCertificates, type Certificates } from "./ca.ts";
 import { AuditLog } from "./audit/log.ts";
@@ -17,16 +18,19 @@ import type { SpanStore } from "./providers/monitor/collector.ts";
 import type { QueueService } from "./queue/index.ts";
 import { RoleAssignments } from "./providers/authorization/rbac.ts";
 import { ROLE_DEFINITIONS } from "./registry.ts";
-import {
-  RESOURCES,
-  SERVICES,
-  type InterruptibleService,
-  type RunningService,
-  type RunningServices,
-  type SandboxPorts,
-  type SandboxScopes,
-  type ServiceContext,
-} from "./services.ts";
+import type { Interruptible } from "./http/host.ts";
+import type {
+  ProviderContext,
+  ResetReport,
+  RunningProvider,
+  RunningProviders,
+  SandboxPorts,
+  SandboxScopes,
+} from "./provider.ts";
+import { provision, provisionedOf } from "./provisioning.ts";
+import { PROVIDERS, RESOURCES } from "./registry.ts";
+import { Journal, type JournalSummary } from "./state/journal.ts";
+import { STATE_FILE, StateStore } from "./state/store.ts";
 import { loadSeed, type Seed } from "./seed.ts";
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 
@@ -63,13 +67,9 @@ export {
   type DenialKind,
   type Explanation,
 } from "./denials/explain.ts";
-export {
-  SERVICES,
-  type InterruptibleService,
-  type SandboxPorts,
-  type SandboxScopes,
-  type SandboxService,
-} from "./services.ts";
+export type { SandboxPorts, SandboxScopes, ResetReport } from "./provider.ts";
+export type { JournalSummary } from "./state/journal.ts";
+export { PROVIDERS } from "./registry.ts";
 
 /** The workshop's steps, by number. */
 export const STEPS = ["01", "02", "03", "04"] as const;
@@ -153,8 +153,12 @@ export interface Sandbox {
   hostOf(step: StepNumber): HostName;
   /** The AKS cluster: its OIDC issuer, and the service-account tokens it signs (workload identity). */
   readonly cluster: KubernetesCluster;
-  /** Back to the seed: secrets, role assignments, third-party keys. */
-  reset(): Promise<void>;
+  /** Where its state is kept (`state.db`), its CA, its audit log. */
+  readonly stateDir: string;
+  /** What callers changed since provisioning, by kind (what a reset would discard). */
+  changes(): JournalSummary[];
+  /** Back to the provisioned state, in one transaction: secrets, role assignments, keys; says what it discarded. */
+  reset(): Promise<ResetReport>;
   /** For fault tests: takes one service down (its callers get "connection refused"), its state and port kept, until `startService`. */
   stopService(name: InterruptibleService): Promise<void>;
   /** Brings back a service that `stopService` took down, on the same port. */
@@ -179,31 +183,43 @@ export function scopesOf(seed: Seed): SandboxScopes {
   };
 }
 
-/** The seed's role assignments, as `az role assignment create` would make them, in effect at once. */
-function seedRoleAssignments(seed: Seed, directory: Directory, rbac: RoleAssignments): void {
-  rbac.clear();
-  for (const assignment of seed.roleAssignments) {
-    const principal = directory.find(assignment.assignee);
-    if (!principal) throw new Error(`seed.json: no principal named ${assignment.assignee}.`);
-    rbac.add(
-      {
-        principalId: principal.objectId,
-        principalType: principal.type,
-        role: assignment.role,
-        scope: assignment.scope,
-      },
-      { immediately: true },
-    );
+/** The services a fault test can take down, by the names the tests know them by. */
+export type InterruptibleService = "entraId" | "managedIdentity" | "keyVault";
+
+/** Starts every provider of the registry, in its order. */
+async function startProviders(context: ProviderContext, skip: ReadonlySet<string>): Promise<RunningProvider[]> {
+  const started: RunningProvider[] = [];
+  const running = context.running as unknown as Record<string, RunningProvider>;
+  try {
+    for (const provider of PROVIDERS) {
+      if (!provider.server || skip.has(provider.name)) continue;
+      const { server } = await provider.server();
+      const instance = await server.start(context);
+      running[provider.name] = instance;
+      started.push(instance);
+    }
+  } catch (error) {
+    // Half a sandbox is no sandbox: what started stops, and the caller learns why.
+    await Promise.allSettled(started.map((instance) => instance.stop()));
+    throw error;
   }
+  return started;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = options.seed ?? loadSeed();
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
-  const directory = new Directory(seed);
-  const rbac = new RoleAssignments({ roles: ROLE_DEFINITIONS, delayMs: options.roleAssignmentDelayMs ?? 0 });
-  seedRoleAssignments(seed, directory, rbac);
-  const running: Partial<Record<keyof typeof SERVICES, RunningService>> = {};
+  // Everything callers change is kept here, until `npm run reset` (state/store.ts).
+  const state = StateStore.open(join(stateDir, STATE_FILE));
+  const journal = new Journal(state);
+  const directory = new Directory(seed, { state, journal });
+  const rbac = new RoleAssignments({
+    roles: ROLE_DEFINITIONS,
+    delayMs: options.roleAssignmentDelayMs ?? 0,
+    state,
+    journal,
+    nameOf: (objectId) => directory.describe(objectId)?.displayName,
+  });
   const auditFile = options.auditFile ?? `${stateDir}/audit.jsonl`;
   // This sandbox's audiences: the registry's, and those services add once they listen.
   const resources = [...RESOURCES];
@@ -211,12 +227,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     lookup: (objectId) => directory.describe(objectId),
     ...(auditFile ? { file: auditFile } : {}),
   });
-  const context: ServiceContext = {
+  const running = {} as RunningProviders;
+  const context: ProviderContext = {
     seed,
     scopes: scopesOf(seed),
+    state,
+    journal,
     certificates: await ensureCertificates(`${stateDir}/ca`),
     tokens: await TokenIssuer.create({
       tenantId: seed.tenant.id,
+      state,
       ...(options.tokenLifetimeSeconds ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}),
     }),
     directory,
@@ -225,53 +245,45 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ports: { thirdParty: 0, login: 0, management: 0, identity: 0, vault: 0, queue: 0, ...options.ports },
     resources,
     addResource: (resource) => void (resources.includes(resource) || resources.push(resource)),
-    authorityHost: () => services.entraId.url,
+    authorityHost: () => running.entra.url,
     account: () => account(),
     resetAll: () => sandbox.reset(),
     appSettings: (app) => sandbox.appSettings(app),
     onEvent: options.onEvent ?? (() => {}),
-    running: running as RunningServices,
+    running,
     audit,
   };
-  // Each service in the registry's order; Queue Storage returns before Azurite is up (see `ready`).
-  for (const [name, service] of Object.entries(SERVICES) as [
-    keyof typeof SERVICES,
-    (typeof SERVICES)[keyof typeof SERVICES],
-  ][]) {
-    if (name === "queueStorage" && options.queue === false) continue;
-    running[name] = await service.start(context);
-  }
-  const services = running as RunningServices & { queueStorage?: RunningServices["queueStorage"] };
-  const queue = options.queue === false ? undefined : services.queueStorage.queue;
+  const started = await startProviders(context, new Set(options.queue === false ? ["storage"] : []));
+  // A new state store gets the provisioned state; a kept one keeps what callers changed since.
+  if (!provisionedOf(context)) state.transaction(() => provision(context));
+  const queue = options.queue === false ? undefined : running.storage.queue;
   if (options.waitForQueue !== false) await queue?.ready;
+  const identityHosts = running["managed-identity"];
 
   const endpoints: SandboxEndpoints = {
-    thirdPartyApi: services.thirdParty.api.endpoint,
+    thirdPartyApi: running.web.api.endpoint,
     ...(queue ? { queueUrl: queue.queueUrl(seed.storage.queues[0] ?? "code-requests") } : {}),
-    authorityHost: services.entraId.url,
-    identityEndpoint: services.managedIdentity.endpoint,
-    keyVaultUrl: services.keyVault.url,
+    authorityHost: running.entra.url,
+    identityEndpoint: identityHosts.appService.endpoint,
+    keyVaultUrl: running["key-vault"].url,
     caFile: context.certificates.caFile,
     caBundle: context.certificates.caBundle,
-    resourceManager: services.resourceManager.url,
+    resourceManager: running.resources.url,
     dnsPreload: DNS_PRELOAD,
-    admin: services.resourceManager.admin,
-    telemetry: services.telemetry.tracesUrl,
+    admin: running.resources.admin,
+    telemetry: running.monitor.tracesUrl,
     identityHosts: {
-      containerApps: services.containerAppsIdentity.endpoint,
-      imds: services.imds.address,
-      clusterIssuer: services.kubernetes.cluster.issuerUrl,
+      containerApps: identityHosts.containerApps.endpoint,
+      imds: identityHosts.imds.address,
+      clusterIssuer: identityHosts.kubernetes.cluster.issuerUrl,
     },
   };
   const hosts: HostEndpoints = {
-    appService: services.managedIdentity.endpoint,
-    containerApps: {
-      endpoint: services.containerAppsIdentity.endpoint,
-      headerOf: services.containerAppsIdentity.headerOf,
-    },
-    imds: services.imds.address,
-    aks: { tokenFile: services.kubernetes.tokenFile },
-    authorityHost: services.entraId.url,
+    appService: identityHosts.appService.endpoint,
+    containerApps: identityHosts.containerApps,
+    imds: identityHosts.imds.address,
+    aks: { tokenFile: identityHosts.kubernetes.tokenFile },
+    authorityHost: running.entra.url,
   };
   const hostOf = (step: StepNumber): HostName => options.hosts?.[step] ?? "app-service";
   /** A step's app runs where its step does; the exercise apps on App Service. */
@@ -281,6 +293,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     )?.step;
     return step ? hostOf(step) : "app-service";
   };
+  const cluster = identityHosts.kubernetes.cluster;
   const account = () => ({
     subscription: { id: seed.subscription.id, name: "keyless sandbox" },
     tenantId: seed.tenant.id,
@@ -309,25 +322,30 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       principalId: identity.objectId,
       // The cluster's issuer URL in place of its name, as `az identity federated-credential list` shows it.
       federatedIdentityCredentials: federatedCredentialsOf(identity.federatedIdentityCredentials, {
-        clusterIssuer: (name) =>
-          services.kubernetes.cluster.name === name ? services.kubernetes.cluster.issuerUrl : undefined,
+        clusterIssuer: (name) => (cluster.name === name ? cluster.issuerUrl : undefined),
         keysOf: () => undefined,
       }).map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences })),
     })),
   });
+  const interruptibles: Record<InterruptibleService, Interruptible> = {
+    entraId: running.entra,
+    managedIdentity: identityHosts.appService,
+    keyVault: running["key-vault"],
+  };
 
   const sandbox: Sandbox = {
     endpoints,
     seed,
     scopes: context.scopes,
-    thirdParty: services.thirdParty.api,
+    thirdParty: running.web.api,
     tokens: context.tokens,
     rbac,
     directory,
-    secrets: services.keyVault.secrets,
-    telemetry: services.telemetry.spans,
+    secrets: running["key-vault"].secrets,
+    telemetry: running.monitor.spans,
     certificates: context.certificates,
     audit,
+    stateDir,
     ready: queue?.ready ?? Promise.resolve(),
     get queue() {
       if (!queue) throw new Error("This sandbox was started with { queue: false }.");
@@ -338,17 +356,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     appSettings: (name, host) =>
       appSettings(name, { seed, directory, endpoints, hosts, host: host ?? hostOfApp(name) }),
     hostOf,
-    cluster: services.kubernetes.cluster,
+    cluster,
+    changes: () => journal.summary(),
     async reset() {
-      seedRoleAssignments(seed, directory, rbac);
-      directory.restoreSecrets();
-      for (const service of Object.values(running)) await service.reset();
+      // What callers changed since provisioning, said before it goes.
+      const discarded = journal.summary();
+      try {
+        state.transaction(() => {
+          // The tenant's signing keys stay: tokens issued before a reset are still the tenant's.
+          state.clearAll(["signingKeys"]);
+          rbac.reload();
+          provision(context);
+        });
+      } finally {
+        // Whether the new state was written or the old one kept, memory follows the store.
+        rbac.reload();
+      }
+      for (const instance of started) await instance.reload?.();
+      return { discarded };
     },
-    stopService: (name) => services[name].takeDown(),
-    startService: (name) => services[name].bringBack(),
+    stopService: (name) => interruptibles[name].takeDown(),
+    startService: (name) => interruptibles[name].bringBack(),
     async stop() {
-      await Promise.all(Object.values(running).map((service) => service.stop()));
+      await Promise.all(started.map((instance) => instance.stop()));
       await audit.close();
+      state.close();
     },
   };
   return sandbox;

@@ -11,7 +11,17 @@
  * server.
  */
 import type { Command } from "commander";
+import type { AuditLog } from "./audit/log.ts";
+import type { Run } from "./az/shell.ts";
+import type { Certificates } from "./ca.ts";
+import type { RoleAssignments } from "./providers/authorization/rbac.ts";
+import type { Directory } from "./providers/entra/directory.ts";
+import type { TokenIssuer } from "./providers/entra/tokens.ts";
+import type { AdminAccount } from "./providers/resources/admin.ts";
 import type { RoleDefinition } from "./roles.ts";
+import type { Seed } from "./seed.ts";
+import type { Journal, JournalSummary } from "./state/journal.ts";
+import type { StateStore } from "./state/store.ts";
 
 /** One of the logs Azure keeps, which a provider writes: `AuditEvent`, `StorageQueueLogs`, `SignInLogs`… */
 export interface AuditCategoryInfo {
@@ -37,7 +47,7 @@ export interface DenialWording {
 }
 
 /** Registers the provider's `az` command groups (`az keyvault`, `az role`): see az/shell.ts. */
-export type AzCommands = (az: Command, run: import("./az/shell.ts").Run) => void;
+export type AzCommands = (az: Command, run: Run) => void;
 
 export interface ProviderManifest {
   /** Its folder under src/providers. */
@@ -55,4 +65,92 @@ export interface ProviderManifest {
   readonly denials?: DenialWording;
   /** Its `az` command groups, loaded only by the CLI. */
   readonly az?: () => Promise<{ readonly register: AzCommands }>;
+  /** Its servers, loaded only by the sandbox. */
+  readonly server?: () => Promise<{ readonly server: ProviderServer }>;
+}
+
+/**
+ * The providers as they run, by name: each provider's server.ts adds its own
+ * entry (`declare module "../../provider.ts"`), so that another provider can
+ * reach it typed, and no list of them is kept here.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by each provider's server.ts
+export interface RunningProviders {}
+
+/** What every running provider can do. */
+export interface RunningProvider {
+  /** Stops its servers (its state stays in the store). */
+  stop(): Promise<void>;
+  /** Reads its state again, after a reset wrote the store anew. */
+  reload?(): Promise<void> | void;
+}
+
+/** The server side of a provider: loaded only by the sandbox itself, never by `az`. */
+export interface ProviderServer {
+  start(context: ProviderContext): Promise<RunningProvider>;
+}
+
+/** The ports the services listen on (0: any free port). */
+export interface SandboxPorts {
+  readonly thirdParty: number;
+  readonly login: number;
+  readonly management: number;
+  readonly identity: number;
+  readonly vault: number;
+  readonly queue: number;
+  /** The OpenTelemetry collector (OTLP/HTTP); any free port when not given. */
+  readonly telemetry?: number;
+  /** Container Apps' managed identity endpoint (42356 on Azure); any free port when not given. */
+  readonly containerApps?: number;
+  /** The VM's IMDS (169.254.169.254:80 on Azure); any free port when not given. */
+  readonly imds?: number;
+  /** The AKS cluster's OIDC issuer; any free port when not given. */
+  readonly cluster?: number;
+}
+
+/** The ARM resource ids of the sandbox's resources, for role assignment scopes. */
+export interface SandboxScopes {
+  readonly subscription: string;
+  readonly resourceGroup: string;
+  readonly vault: string;
+  readonly storageAccount: string;
+  queue(name: string): string;
+}
+
+/** What every provider starts with: the shared state, Entra ID's tokens and directory, RBAC, and the others. */
+export interface ProviderContext {
+  readonly seed: Seed;
+  readonly scopes: SandboxScopes;
+  readonly state: StateStore;
+  /** What callers changed since provisioning: `npm run reset` reads it. */
+  readonly journal: Journal;
+  readonly certificates: Certificates;
+  readonly tokens: TokenIssuer;
+  readonly directory: Directory;
+  readonly rbac: RoleAssignments;
+  readonly stateDir: string;
+  readonly ports: SandboxPorts;
+  /** Every resource a token can be asked for: the registry's audiences (and those `addResource` adds). */
+  readonly resources: readonly string[];
+  /** One more audience, known once a service listens: the vault's resource carries its port (see key-vault/service.ts). */
+  addResource(resource: string): void;
+  /** `https://localhost:<port>`: Microsoft Entra ID, once it listens. */
+  authorityHost(): string;
+  /** The whole sandbox back to its provisioned state (Resource Manager offers it to `az`). */
+  resetAll(): Promise<ResetReport>;
+  /** What `az account show` and friends describe. */
+  account(): AdminAccount;
+  /** An app's application settings. */
+  appSettings(app: string): Record<string, string>;
+  /** A sentence for whoever runs the sandbox: a service went down or came back. */
+  onEvent(text: string): void;
+  /** The providers started before this one, by name. */
+  readonly running: RunningProviders;
+  /** Every sign-in and data-plane request, as Azure's logs would show them. */
+  readonly audit: AuditLog;
+}
+
+/** What a reset discarded: the changes made since provisioning, by kind. */
+export interface ResetReport {
+  readonly discarded: readonly JournalSummary[];
 }

@@ -12,6 +12,7 @@ import type { TokenValidator } from "../src/contracts.ts";
 import { VAULT_RESOURCE } from "../src/index.ts";
 import { createKeyVault } from "../src/providers/key-vault/service.ts";
 import { SecretStore } from "../src/providers/key-vault/store.ts";
+import { StateStore } from "../src/state/store.ts";
 import { startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;
@@ -382,7 +383,7 @@ describe("anything thrown inside the vault", () => {
         throw new Error("disk on fire at /srv/vault/store.ts:12:3");
       }
     }
-    const vault = await vaultWith(new BrokenStore());
+    const vault = await vaultWith(new BrokenStore({ vault: "keyless-kv", state: StateStore.open(":memory:") }));
     const answer = await vault.get(`/secrets?${API}`);
     await vault.close();
     expect(answer.status).toBe(500);
@@ -392,7 +393,7 @@ describe("anything thrown inside the vault", () => {
   });
 
   it("a token check that rejects: 500 in Key Vault's shape", async () => {
-    const vault = await vaultWith(new SecretStore(), { validate: () => Promise.reject(new Error("keys unreachable")) });
+    const vault = await vaultWith(new SecretStore({ vault: "keyless-kv", state: StateStore.open(":memory:") }), { validate: () => Promise.reject(new Error("keys unreachable")) });
     const answer = await vault.get(`/secrets?${API}`);
     await vault.close();
     expect(answer.status).toBe(500);

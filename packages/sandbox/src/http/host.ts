@@ -252,3 +252,23 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
     },
   };
 }
+
+/** A service a fault test can take down and bring back, its state and port kept. */
+export interface Interruptible {
+  /** Stops answering: callers get "connection refused", as from a service that is down. */
+  takeDown(): Promise<void>;
+  /** Answers again, on the same port. */
+  bringBack(): Promise<void>;
+}
+
+/** A hosted service's outage switch. */
+export const interruptible = (service: HostedService): Interruptible => ({
+  takeDown: () => service.close(),
+  bringBack: () => service.reopen(),
+});
+
+/** Closes every service given, for a provider's `stop`. */
+export const closing =
+  (...services: HostedService[]) =>
+  async (): Promise<void> =>
+    void (await Promise.all(services.map((service) => service.close())));

@@ -111,10 +111,20 @@ export class StateStore {
     }
   }
 
-  /** Empties every table (inside the caller's transaction, for a reset that is all or nothing). */
-  clearAll(): void {
+  /**
+   * Empties every table, for a reset that is all or nothing (inside the caller's transaction),
+   * but for the collections named in `keep`: what no reset on Azure takes away (the tenant's
+   * signing keys).
+   */
+  clearAll(keep: readonly string[] = []): void {
     this.transaction(() => {
-      for (const table of [...this.#tables].reverse()) this.db.exec(`DELETE FROM ${table}`);
+      for (const table of [...this.#tables].reverse()) {
+        if (table !== DOCUMENTS) this.db.exec(`DELETE FROM ${table}`);
+        else
+          this.db
+            .prepare(`DELETE FROM ${DOCUMENTS} WHERE collection NOT IN (${keep.map(() => "?").join(", ")})`)
+            .run(...keep);
+      }
     });
   }
 

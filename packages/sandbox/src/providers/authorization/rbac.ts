@@ -13,6 +13,7 @@ import type { Authorizer, Principal, RbacDecision, RoleAssignment } from "../../
 
 export type { RbacDecision, RoleAssignment } from "../../contracts.ts";
 import { findRoleIn, roleGrants, scopeCovers, type RoleDefinition } from "../../roles.ts";
+import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
 
 export interface NewAssignment {
@@ -34,8 +35,11 @@ export interface AssignmentFilter {
 
 export class RoleAssignments implements Authorizer {
   readonly #roles: readonly RoleDefinition[];
+  readonly #state: StateStore | undefined;
   readonly #stored: Collection<RoleAssignment> | undefined;
   #assignments: RoleAssignment[];
+  readonly #journal: Journal | undefined;
+  readonly #nameOf: (principalId: string) => string | undefined;
   /** Simulates Azure's propagation time: 0 makes every change count at once. */
   delayMs: number;
 
@@ -43,15 +47,31 @@ export class RoleAssignments implements Authorizer {
    * `roles`: every built-in role the providers bring. `state`: where the
    * assignments are kept (none: in memory only, for unit tests).
    */
-  constructor(options: { roles: readonly RoleDefinition[]; delayMs?: number; state?: StateStore }) {
+  constructor(options: {
+    roles: readonly RoleDefinition[];
+    delayMs?: number;
+    state?: StateStore;
+    /** Where each change is journaled, with `nameOf` to name its principal. */
+    journal?: Journal;
+    nameOf?: (principalId: string) => string | undefined;
+  }) {
     this.#roles = options.roles;
+    this.#journal = options.journal;
+    this.#nameOf = options.nameOf ?? (() => undefined);
     this.delayMs = options.delayMs ?? 0;
+    this.#state = options.state;
     this.#stored = options.state?.collection<RoleAssignment>("roleAssignments");
     // Deletions that have propagated since the last run are gone for good.
     const now = Date.now();
     this.#assignments = (this.#stored?.values() ?? []).filter(
       (assignment) => assignment.effectiveUntil === undefined || assignment.effectiveUntil > now,
     );
+  }
+
+  /** An assignment in words, for the journal: "Key Vault Secrets User for keyless-step-03 on …/keyless-kv". */
+  #describe(assignment: RoleAssignment): string {
+    const who = this.#nameOf(assignment.principalId) ?? assignment.principalId;
+    return `${assignment.roleDefinitionName} for ${who} on ${assignment.scope.replace(/^\/subscriptions\/[^/]+/i, "…")}`;
   }
 
   /** The built-in roles assignments can name. */
@@ -83,7 +103,10 @@ export class RoleAssignments implements Authorizer {
       createdOn: new Date().toISOString(),
       effectiveFrom: Date.now() + (options.immediately ? 0 : this.delayMs),
     };
-    this.#stored?.put(created.id, created);
+    this.#state?.transaction(() => {
+      this.#stored?.put(created.id, created);
+      this.#journal?.record("role assignment created", this.#describe(created));
+    });
     this.#assignments = [...this.#assignments.filter((kept) => kept.id !== created.id), created];
     return created;
   }
@@ -103,12 +126,14 @@ export class RoleAssignments implements Authorizer {
     const effectiveUntil = Date.now() + this.delayMs;
     const ended = removed.map((assignment) => ({ ...assignment, effectiveUntil }));
     const store = this.#stored;
-    if (store) {
-      // A deletion that takes effect now needs no record; one that propagates is kept until it has.
-      for (const assignment of ended)
-        if (this.delayMs > 0) store.put(assignment.id, assignment);
-        else store.delete(assignment.id);
-    }
+    this.#state?.transaction(() => {
+      for (const assignment of ended) {
+        // A deletion that takes effect now needs no record; one that propagates is kept until it has.
+        if (this.delayMs > 0) store?.put(assignment.id, assignment);
+        else store?.delete(assignment.id);
+        this.#journal?.record("role assignment deleted", this.#describe(assignment));
+      }
+    });
     this.#assignments = this.#assignments.map(
       (assignment) => ended.find((end) => end.id === assignment.id) ?? assignment,
     );

@@ -5,6 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Seed, SeedFederatedCredential } from "../../seed.ts";
+import type { Journal } from "../../state/journal.ts";
+import type { Collection, StateStore } from "../../state/store.ts";
 
 export interface DirectoryEntry {
   readonly objectId: string;
@@ -33,10 +35,12 @@ export type ServicePrincipal = DirectoryEntry & { readonly secret: string };
 export class Directory {
   /** App registrations' service principals, each with its client secret (one: `az ad app credential reset` replaces it). */
   get servicePrincipals(): readonly ServicePrincipal[] {
-    return this.#servicePrincipals;
+    // A secret reset since provisioning (az ad app credential reset) is kept in the state store.
+    return this.#servicePrincipals.map((sp) => ({ ...sp, secret: this.#resetSecrets?.get(sp.appId ?? "") ?? sp.secret }));
   }
-  #servicePrincipals: ServicePrincipal[];
-  readonly #seededSecrets: ReadonlyMap<string, string>;
+  readonly #servicePrincipals: readonly ServicePrincipal[];
+  readonly #resetSecrets: Collection<string> | undefined;
+  readonly #journal: Journal | undefined;
   /** The managed identities of the apps that have one, by app name. */
   readonly apps: ReadonlyMap<string, AppIdentity>;
   readonly users: readonly DirectoryEntry[];
@@ -45,7 +49,9 @@ export class Directory {
   /** The user-assigned identities attached to each app, by app name. */
   readonly #attached: ReadonlyMap<string, readonly string[]>;
 
-  constructor(seed: Seed) {
+  constructor(seed: Seed, options: { state?: StateStore; journal?: Journal } = {}) {
+    this.#resetSecrets = options.state?.collection<string>("clientSecrets");
+    this.#journal = options.journal;
     this.#servicePrincipals = seed.servicePrincipals.map((sp) => ({
       objectId: sp.objectId,
       displayName: sp.displayName,
@@ -53,7 +59,6 @@ export class Directory {
       appId: sp.appId,
       secret: sp.secret,
     }));
-    this.#seededSecrets = new Map(seed.servicePrincipals.map((sp) => [sp.appId, sp.secret]));
     this.apps = new Map(
       seed.apps
         .flatMap((app) => (app.identity ? [{ ...app, identity: app.identity }] : []))
@@ -110,22 +115,15 @@ export class Directory {
    * names no app registration (a managed identity has none).
    */
   resetSecret(appId: string): string | undefined {
-    const index = this.#servicePrincipals.findIndex((sp) => sp.appId === appId.toLowerCase());
-    const current = this.#servicePrincipals[index];
-    if (!current) return undefined;
+    const current = this.servicePrincipals.find((sp) => sp.appId === appId.toLowerCase());
+    if (!current?.appId) return undefined;
     // Entra ID's shape: 40 characters, the fourth to sixth "8Q~".
     const random = randomBytes(30).toString("base64url");
     const secret = `${random.slice(0, 3)}8Q~${random.slice(3, 37)}`;
-    this.#servicePrincipals = this.#servicePrincipals.with(index, { ...current, secret });
+    if (!this.#resetSecrets) throw new Error("This directory keeps no state: its secrets cannot change.");
+    this.#resetSecrets.put(current.appId, secret);
+    this.#journal?.record("client secret reset", current.displayName);
     return secret;
-  }
-
-  /** Every client secret back to the seed's (`npm run reset`). */
-  restoreSecrets(): void {
-    this.#servicePrincipals = this.#servicePrincipals.map((sp) => ({
-      ...sp,
-      secret: this.#seededSecrets.get(sp.appId ?? "") ?? sp.secret,
-    }));
   }
 
   /** Finds a principal by object id, client id or name, as `az role assignment create --assignee` does. */

@@ -12,4 +12,5 @@ export const entra: ProviderManifest = {
     },
   ],
   az: () => import("./az.ts"),
+  server: () => import("./server.ts"),
 };

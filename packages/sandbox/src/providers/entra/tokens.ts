@@ -12,12 +12,14 @@ import {
   errors,
   exportJWK,
   generateKeyPair,
+  importJWK,
   jwtVerify,
   type JSONWebKeySet,
   type JWK,
   type JWTPayload,
 } from "jose";
 import type { TokenCheck, TokenValidator } from "../../contracts.ts";
+import type { StateStore } from "../../state/store.ts";
 
 export interface IssueOptions {
   /** The resource the token is for, e.g. `https://vault.localhost`. */
@@ -55,19 +57,34 @@ export class TokenIssuer {
     this.#publicJwk = publicJwk;
   }
 
-  /** A new signing key each time: tokens from an earlier sandbox run no longer validate, as after a key rollover. */
+  /**
+   * The tenant's signing key: kept in the state store when one is given, so that a token
+   * issued before a restart still validates after it (Entra ID rolls its keys over weeks, not
+   * at every start); a new one each time otherwise, and after a reset.
+   */
   static async create(options: {
     tenantId: string;
     issuerHost?: string;
     lifetimeSeconds?: number;
+    state?: StateStore;
   }): Promise<TokenIssuer> {
-    const { privateKey, publicKey } = await generateKeyPair("RS256");
-    const publicJwk = { ...(await exportJWK(publicKey)), kid: randomUUID(), use: "sig", alg: "RS256" };
+    const kept = options.state?.collection<{ privateJwk: JWK; publicJwk: JWK }>("signingKeys");
+    let pair = kept?.get(options.tenantId);
+    if (!pair) {
+      const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+      const kid = randomUUID();
+      pair = {
+        privateJwk: { ...(await exportJWK(privateKey)), kid, alg: "RS256" },
+        publicJwk: { ...(await exportJWK(publicKey)), kid, use: "sig", alg: "RS256" },
+      };
+      kept?.put(options.tenantId, pair);
+    }
+    const privateKey = (await importJWK(pair.privateJwk, "RS256")) as webcrypto.CryptoKey;
     return new TokenIssuer(
       options.tenantId,
       options.issuerHost ?? "sts.windows.net",
       privateKey,
-      publicJwk,
+      pair.publicJwk,
       options.lifetimeSeconds ?? 3600,
     );
   }

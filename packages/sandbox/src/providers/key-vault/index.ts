@@ -17,4 +17,5 @@ export const keyVault: ProviderManifest = {
     fixScope: (resource) => resource.replace(/\/secrets\/[^/]+$/i, ""),
   },
   az: () => import("./az.ts"),
+  server: () => import("./server.ts"),
 };

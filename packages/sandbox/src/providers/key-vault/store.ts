@@ -4,6 +4,8 @@
  * (soft delete, which Azure turns on for every vault).
  */
 import { randomBytes } from "node:crypto";
+import type { Journal } from "../../state/journal.ts";
+import type { Collection, StateStore } from "../../state/store.ts";
 
 export interface SecretVersion {
   readonly version: string;
@@ -20,7 +22,7 @@ export interface SecretVersion {
 
 export interface StoredSecret {
   readonly name: string;
-  readonly versions: SecretVersion[];
+  readonly versions: readonly SecretVersion[];
 }
 
 export interface DeletedSecret {
@@ -52,9 +54,36 @@ export const RETENTION_DAYS = 90;
 const now = () => Math.floor(Date.now() / 1000);
 const key = (name: string) => name.toLowerCase();
 
+/** Where a vault keeps its secrets: the state store (kept across restarts), and the journal of changes. */
+export interface SecretStoreOptions {
+  readonly vault: string;
+  readonly state: StateStore;
+  readonly journal?: Journal;
+}
+
+/**
+ * A vault's secrets, in the state store: one document a secret, holding all of
+ * its versions, so that a change costs the same however many secrets the
+ * vault holds. Every change is one transaction, journaled with it.
+ */
 export class SecretStore {
-  readonly #secrets = new Map<string, StoredSecret>();
-  readonly #deleted = new Map<string, DeletedSecret>();
+  readonly #vault: string;
+  readonly #state: StateStore;
+  readonly #secrets: Collection<StoredSecret>;
+  readonly #deleted: Collection<DeletedSecret>;
+  readonly #journal: Journal | undefined;
+
+  constructor(options: SecretStoreOptions) {
+    this.#vault = options.vault;
+    this.#state = options.state;
+    this.#secrets = options.state.collection(`secrets:${options.vault.toLowerCase()}`);
+    this.#deleted = options.state.collection(`deletedSecrets:${options.vault.toLowerCase()}`);
+    this.#journal = options.journal;
+  }
+
+  #changed(kind: string, name: string): void {
+    this.#journal?.record(kind, `${name} in ${this.#vault}`);
+  }
 
   get(name: string): StoredSecret | undefined {
     return this.#secrets.get(key(name));
@@ -65,16 +94,16 @@ export class SecretStore {
   }
 
   list(): StoredSecret[] {
-    return [...this.#secrets.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return this.#secrets.values().sort((a, b) => a.name.localeCompare(b.name));
   }
 
   listDeleted(): DeletedSecret[] {
-    return [...this.#deleted.values()].sort((a, b) => a.secret.name.localeCompare(b.secret.name));
+    return this.#deleted.values().sort((a, b) => a.secret.name.localeCompare(b.secret.name));
   }
 
   /** Adds a new version, creating the secret if needed. */
   set(name: string, input: NewSecretVersion): { secret: StoredSecret; version: SecretVersion } {
-    const secret = this.get(name) ?? { name, versions: [] };
+    const current = this.get(name);
     const created = now();
     const version: SecretVersion = {
       version: randomBytes(16).toString("hex"),
@@ -87,8 +116,11 @@ export class SecretStore {
       ...(input.notBefore !== undefined ? { notBefore: input.notBefore } : {}),
       ...(input.expires !== undefined ? { expires: input.expires } : {}),
     };
-    secret.versions.push(version);
-    this.#secrets.set(key(name), secret);
+    const secret: StoredSecret = { name: current?.name ?? name, versions: [...(current?.versions ?? []), version] };
+    this.#state.transaction(() => {
+      this.#secrets.put(key(name), secret);
+      this.#changed("secret version set", secret.name);
+    });
     return { secret, version };
   }
 
@@ -111,7 +143,10 @@ export class SecretStore {
       ...(changes.expires !== undefined ? { expires: changes.expires } : {}),
       updated: now(),
     };
-    secret.versions[index] = updated;
+    this.#state.transaction(() => {
+      this.#secrets.put(key(name), { ...secret, versions: secret.versions.with(index, updated) });
+      this.#changed("secret attributes updated", secret.name);
+    });
     return updated;
   }
 
@@ -119,10 +154,13 @@ export class SecretStore {
   delete(name: string): DeletedSecret | undefined {
     const secret = this.get(name);
     if (!secret || this.getDeleted(name)) return undefined;
-    this.#secrets.delete(key(name));
     const deletedDate = now();
     const deleted = { secret, deletedDate, scheduledPurgeDate: deletedDate + RETENTION_DAYS * 86_400 };
-    this.#deleted.set(key(name), deleted);
+    this.#state.transaction(() => {
+      this.#secrets.delete(key(name));
+      this.#deleted.put(key(name), deleted);
+      this.#changed("secret deleted", secret.name);
+    });
     return deleted;
   }
 
@@ -130,13 +168,20 @@ export class SecretStore {
   recover(name: string): StoredSecret | undefined {
     const deleted = this.getDeleted(name);
     if (!deleted || this.get(name)) return undefined;
-    this.#deleted.delete(key(name));
-    this.#secrets.set(key(name), deleted.secret);
+    this.#state.transaction(() => {
+      this.#deleted.delete(key(name));
+      this.#secrets.put(key(name), deleted.secret);
+      this.#changed("deleted secret recovered", deleted.secret.name);
+    });
     return deleted.secret;
   }
 
   purge(name: string): boolean {
-    return this.#deleted.delete(key(name));
+    return this.#state.transaction(() => {
+      const purged = this.#deleted.delete(key(name));
+      if (purged) this.#changed("deleted secret purged", name);
+      return purged;
+    });
   }
 
   /**
@@ -146,19 +191,21 @@ export class SecretStore {
    */
   restore(secret: StoredSecret): boolean {
     if (secret.versions.length === 0 || this.get(secret.name) || this.getDeleted(secret.name)) return false;
-    this.#secrets.set(key(secret.name), {
-      name: secret.name,
-      versions: secret.versions.map((version) => ({
-        ...version,
-        ...(version.tags ? { tags: { ...version.tags } } : {}),
-      })),
+    this.#state.transaction(() => {
+      this.#secrets.put(key(secret.name), {
+        name: secret.name,
+        versions: secret.versions.map((version) => ({ ...version, ...(version.tags ? { tags: { ...version.tags } } : {}) })),
+      });
+      this.#changed("secret restored from a backup", secret.name);
     });
     return true;
   }
 
   clear(): void {
-    this.#secrets.clear();
-    this.#deleted.clear();
+    this.#state.transaction(() => {
+      this.#secrets.clear();
+      this.#deleted.clear();
+    });
   }
 }
 

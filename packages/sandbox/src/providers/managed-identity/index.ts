@@ -16,4 +16,5 @@ export const managedIdentity: ProviderManifest = {
     },
   ],
   az: () => import("./az.ts"),
+  server: () => import("./server.ts"),
 };

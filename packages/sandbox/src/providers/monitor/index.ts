@@ -9,4 +9,5 @@ export const monitor: ProviderManifest = {
   name: "monitor",
   title: "Azure Monitor (OpenTelemetry)",
   namespace: "Microsoft.Insights",
+  server: () => import("./server.ts"),
 };

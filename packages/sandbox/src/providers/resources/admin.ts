@@ -68,7 +68,8 @@ export interface AdminOptions {
   readonly rbac: RoleAssignments;
   readonly resources: readonly string[];
   readonly account: () => AdminAccount;
-  readonly reset: () => Promise<void>;
+  /** Back to the provisioned state: what it discarded. */
+  readonly reset: () => Promise<{ readonly discarded: readonly unknown[] }>;
   /** An app's application settings; throws AppNotFoundError for an unknown app. */
   readonly appSettings: (app: string) => Record<string, string>;
   /** The third party's function keys (the Azure Functions host's key store). */
@@ -392,8 +393,8 @@ export function createAdminApi(options: AdminOptions): Express {
   });
 
   app.post("/reset", async (_req, res) => {
-    await reset();
-    res.json({ reset: true });
+    const report = await reset();
+    res.json({ reset: true, discarded: report.discarded });
   });
 
   app.use((req, res) => {

@@ -17,4 +17,5 @@ export const resources: ProviderManifest = {
       description: "the Activity log: changes to resources (role assignments, keys, deployments) and their health",
     },
   ],
+  server: () => import("./server.ts"),
 };

@@ -34,4 +34,5 @@ export const storage: ProviderManifest = {
     },
   },
   az: () => import("../../az/storage.ts"),
+  server: () => import("./server.ts"),
 };

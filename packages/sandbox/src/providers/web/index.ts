@@ -8,4 +8,5 @@ export const web: ProviderManifest = {
   namespace: "Microsoft.Web",
   roles: WEB_ROLES,
   az: () => import("./az.ts"),
+  server: () => import("./server.ts"),
 };

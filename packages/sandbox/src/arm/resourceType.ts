@@ -1,0 +1,76 @@
+/**
+ * What a resource provider gives Resource Manager for each of its resource
+ * types: the control plane. Resource Manager (and a template deployment, which
+ * goes through the same door) finds the type of an id, checks the caller's
+ * role for the operation, and calls the type's handler; the handler checks the
+ * body whole before it changes anything, and keeps what it changes in the
+ * state store, in the caller's transaction.
+ */
+import type { Principal } from "../contracts.ts";
+import type { ResourceId } from "./resourceId.ts";
+
+/** A resource as ARM shows it: the envelope every type shares, and its own `properties`. */
+export interface ArmResource {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly location?: string;
+  readonly kind?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly sku?: Readonly<Record<string, unknown>>;
+  readonly identity?: Readonly<Record<string, unknown>>;
+  readonly properties?: Readonly<Record<string, unknown>>;
+}
+
+/** The body of a PUT: the envelope's writable parts. */
+export interface ResourceBody {
+  readonly location?: string;
+  readonly kind?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly sku?: Readonly<Record<string, unknown>>;
+  readonly identity?: Readonly<Record<string, unknown>>;
+  readonly properties?: Readonly<Record<string, unknown>>;
+}
+
+/** A control-plane failure, in ARM's words: `{"error": {"code", "message"}}` with its status. */
+export class ArmFailure extends Error {
+  override name = "ArmFailure";
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Who asks, and how: the caller of Resource Manager (a template deployment passes its deployer). */
+export interface ControlRequest {
+  readonly id: ResourceId;
+  readonly apiVersion: string;
+  readonly caller?: Principal;
+}
+
+export interface ResourceTypeHandler {
+  /** The full type: `Microsoft.KeyVault/vaults`, `Microsoft.KeyVault/vaults/secrets`. */
+  readonly type: string;
+  /** The api-versions it accepts; any when not given. */
+  readonly apiVersions?: readonly string[];
+  /**
+   * Creates or updates the resource from the whole body, which it checks first
+   * (an `ArmFailure` changes nothing); returns what a GET shows afterwards.
+   * Runs inside a state transaction.
+   */
+  put(request: ControlRequest & { readonly body: ResourceBody }): ArmResource;
+  /** What a GET shows; undefined when it does not exist. */
+  get(id: ResourceId): ArmResource | undefined;
+  /** Every resource of this type under a parent id (a resource group, a vault). */
+  list(parent: string): ArmResource[];
+  /** Deletes it; false when there was nothing to delete. Runs inside a state transaction. */
+  delete?(request: ControlRequest): boolean;
+  /**
+   * Its POST actions, by name (`listKeys`, `config/appsettings/list`): what ARM's
+   * `POST {id}/{action}` and a template's `list*()` return.
+   */
+  readonly actions?: Readonly<Record<string, (request: ControlRequest & { readonly body?: unknown }) => unknown>>;
+}

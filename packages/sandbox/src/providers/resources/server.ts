@@ -1,0 +1,71 @@
+/**
+ * Azure Resource Manager: what the real Azure CLI needs to sign in and run the
+ * workshop's commands (resourceManager.ts: the cloud's endpoints, tenants,
+ * subscriptions, resource groups), behind tokens for the management resource;
+ * and under /_sandbox, the sandbox's own `az`'s admin API (role assignments, the
+ * identities, the developer's `az login` token, the third party's function
+ * keys), guarded by a random key only `.sandbox/endpoints.json` holds.
+ */
+import { randomBytes } from "node:crypto";
+import express from "express";
+import { resourceManagerErrors } from "../../arm/errors.ts";
+import { closing, host } from "../../http/host.ts";
+import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
+import { createAdminApi } from "./admin.ts";
+import { createResourceManager } from "./resourceManager.ts";
+
+export interface ResourcesRunning extends RunningProvider {
+  /** Resource Manager's endpoint: what `az cloud register --endpoint-resource-manager` names. */
+  readonly url: string;
+  /** The sandbox's own `az`'s admin API and its key. */
+  readonly admin: { readonly url: string; readonly key: string };
+}
+
+declare module "../../provider.ts" {
+  interface RunningProviders {
+    readonly resources: ResourcesRunning;
+  }
+}
+
+export const server: ProviderServer = {
+  async start(context: ProviderContext): Promise<ResourcesRunning> {
+    const key = randomBytes(24).toString("base64url");
+    const app = express();
+    app.disable("x-powered-by");
+    app.use(
+      "/_sandbox",
+      createAdminApi({
+        key,
+        issuer: context.tokens,
+        directory: context.directory,
+        rbac: context.rbac,
+        resources: context.resources,
+        account: () => context.account(),
+        reset: () => context.resetAll(),
+        appSettings: (app) => context.appSettings(app),
+        functionKeys: context.running.web.functionKeys,
+        audit: context.audit,
+      }),
+    );
+    let url = "";
+    app.use(
+      createResourceManager({
+        tokens: context.tokens.validator(),
+        rbac: context.rbac,
+        account: () => context.account(),
+        authorityHost: () => context.authorityHost(),
+        url: () => url,
+        issuer: context.tokens.issuer,
+        domain: context.seed.users[0]?.userPrincipalName.split("@")[1] ?? "keyless.local",
+      }),
+    );
+    const service = await host(app, {
+      name: "Azure Resource Manager",
+      errors: resourceManagerErrors,
+      tls: { cert: context.certificates.certPem, key: context.certificates.keyPem },
+      port: context.ports.management,
+    });
+    url = `https://localhost:${service.port}`;
+    return { url, admin: { url: `${url}/_sandbox`, key }, stop: closing(service) };
+  },
+};
