@@ -193,7 +193,7 @@ describe("infra/main.json: Key Vault", () => {
     expect(secret.name).toBe("[format('{0}/{1}', parameters('keyVaultName'), variables('secretName'))]");
     expect(variable("secretName")).toBe("third-party-api-key");
     expect(secret.properties?.["value"]).toBe(
-      "[listKeys(resourceId('Microsoft.Web/sites/host', parameters('thirdPartyFunctionAppName'), 'default'), '2025-05-01').functionKeys.default]",
+      "[listKeys(resourceId('Microsoft.Web/sites/host', parameters('thirdPartyFunctionAppName'), 'default'), '2024-11-01').functionKeys.default]",
     );
     // The host keeps its keys in its own storage: the key can be listed once its identity may reach it.
     expect(secret.dependsOn).toContain(`[variables('functionStorageRoleName')]`);
