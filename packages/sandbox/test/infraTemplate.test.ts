@@ -11,7 +11,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { findRole } from "../src/rbac.ts";
+import { ROLE_DEFINITIONS } from "../src/registry.ts";
+import { findRoleIn } from "../src/roles.ts";
+
+const findRole = (nameOrId: string) => findRoleIn(ROLE_DEFINITIONS, nameOrId);
 import { loadSeed } from "../src/seed.ts";
 import {
   allResources,

@@ -393,7 +393,9 @@ describe("anything thrown inside the vault", () => {
   });
 
   it("a token check that rejects: 500 in Key Vault's shape", async () => {
-    const vault = await vaultWith(new SecretStore({ vault: "keyless-kv", state: StateStore.open(":memory:") }), { validate: () => Promise.reject(new Error("keys unreachable")) });
+    const vault = await vaultWith(new SecretStore({ vault: "keyless-kv", state: StateStore.open(":memory:") }), {
+      validate: () => Promise.reject(new Error("keys unreachable")),
+    });
     const answer = await vault.get(`/secrets?${API}`);
     await vault.close();
     expect(answer.status).toBe(500);

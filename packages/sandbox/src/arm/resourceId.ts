@@ -68,7 +68,13 @@ export function parseResourceId(id: string): ResourceId | undefined {
   }
   if (lower[1] !== "subscriptions" || !parts[2]) return undefined;
   if (parts.length === 3) {
-    return { id: trimmed, subscriptionId: parts[2], type: "Microsoft.Resources/subscriptions", names: [parts[2]], name: parts[2] };
+    return {
+      id: trimmed,
+      subscriptionId: parts[2],
+      type: "Microsoft.Resources/subscriptions",
+      names: [parts[2]],
+      name: parts[2],
+    };
   }
   if (parts.length === 5 && lower[3] === "resourcegroups" && parts[4]) {
     return {

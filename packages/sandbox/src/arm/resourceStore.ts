@@ -27,7 +27,10 @@ export class ResourceStore {
     this.#store = store;
     store.defineTables(
       { resources: "id TEXT PRIMARY KEY, type TEXT NOT NULL, parent TEXT NOT NULL, body TEXT NOT NULL" },
-      ["CREATE INDEX resources_by_parent ON resources (parent, type)", "CREATE INDEX resources_by_type ON resources (type)"],
+      [
+        "CREATE INDEX resources_by_parent ON resources (parent, type)",
+        "CREATE INDEX resources_by_type ON resources (type)",
+      ],
     );
     const { db } = store;
     this.#get = db.prepare("SELECT body FROM resources WHERE id = ?");
@@ -66,7 +69,9 @@ export class ResourceStore {
 
   /** Every resource of a type, wherever it is. */
   ofType(type: string): ArmResource[] {
-    return (this.#ofType.all(type.toLowerCase()) as { body: string }[]).map((row) => JSON.parse(row.body) as ArmResource);
+    return (this.#ofType.all(type.toLowerCase()) as { body: string }[]).map(
+      (row) => JSON.parse(row.body) as ArmResource,
+    );
   }
 }
 

@@ -22,11 +22,14 @@ export class Journal {
 
   constructor(store: StateStore) {
     this.#store = store;
-    store.defineTables({ journal: "seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL" }, [
-      "CREATE INDEX journal_by_kind ON journal (kind, seq)",
-    ]);
+    store.defineTables(
+      { journal: "seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL" },
+      ["CREATE INDEX journal_by_kind ON journal (kind, seq)"],
+    );
     this.#append = store.db.prepare("INSERT INTO journal (at, kind, detail) VALUES (?, ?, ?)");
-    this.#summary = store.db.prepare("SELECT kind, count(*) AS count, min(seq) AS first FROM journal GROUP BY kind ORDER BY first");
+    this.#summary = store.db.prepare(
+      "SELECT kind, count(*) AS count, min(seq) AS first FROM journal GROUP BY kind ORDER BY first",
+    );
     this.#examples = store.db.prepare("SELECT detail FROM journal WHERE kind = ? ORDER BY seq DESC LIMIT 3");
   }
 

@@ -36,7 +36,10 @@ export class Directory {
   /** App registrations' service principals, each with its client secret (one: `az ad app credential reset` replaces it). */
   get servicePrincipals(): readonly ServicePrincipal[] {
     // A secret reset since provisioning (az ad app credential reset) is kept in the state store.
-    return this.#servicePrincipals.map((sp) => ({ ...sp, secret: this.#resetSecrets?.get(sp.appId ?? "") ?? sp.secret }));
+    return this.#servicePrincipals.map((sp) => ({
+      ...sp,
+      secret: this.#resetSecrets?.get(sp.appId ?? "") ?? sp.secret,
+    }));
   }
   readonly #servicePrincipals: readonly ServicePrincipal[];
   readonly #resetSecrets: Collection<string> | undefined;

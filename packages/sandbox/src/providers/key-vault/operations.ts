@@ -5,7 +5,13 @@
  * routes every request through this table, so every operation is authorized
  * the same way.
  */
+import type { Operation } from "../../pipeline.ts";
+
 const SECRETS = "Microsoft.KeyVault/vaults/secrets";
+/** Room for any set or update within Azure's limits (a 25 KB value, 15 tags), JSON-escaped. */
+const BODY_LIMIT = 200 * 1024;
+/** A backup holds every version of a secret: a restore may be much larger than a set. */
+const RESTORE_BODY_LIMIT = 8 * 1024 * 1024;
 
 export type VaultOperationName =
   | "Get Secrets"
@@ -21,7 +27,7 @@ export type VaultOperationName =
   | "Recover Deleted Secret"
   | "Purge Deleted Secret";
 
-export interface VaultOperation {
+export interface VaultOperation extends Operation {
   readonly name: VaultOperationName;
   /** The operationName Key Vault's AuditEvent log gives it (SecretGet, SecretSet, ...). */
   readonly auditName: string;
@@ -49,7 +55,9 @@ const row = (
   method,
   path,
   dataAction: `${SECRETS}/${action}`,
+  allowedBy: [[`${SECRETS}/${action}`]],
   scope,
+  bodyLimit: scope === "backup" ? RESTORE_BODY_LIMIT : BODY_LIMIT,
 });
 
 /** In matching order: `/secrets/{secret-name}/versions` before `/secrets/{secret-name}/{secret-version?}`. */

@@ -23,12 +23,16 @@ export interface SecretVersion {
 export interface StoredSecret {
   readonly name: string;
   readonly versions: readonly SecretVersion[];
+  /** While it is being recovered: when it is found again (ms since the epoch). */
+  readonly visibleFrom?: number;
 }
 
 export interface DeletedSecret {
   readonly secret: StoredSecret;
   readonly deletedDate: number;
   readonly scheduledPurgeDate: number;
+  /** While it is being deleted: when it is listed under deletedsecrets (ms since the epoch). */
+  readonly visibleFrom?: number;
 }
 
 export interface VersionChanges {
@@ -52,6 +56,9 @@ export interface NewSecretVersion {
 export const RETENTION_DAYS = 90;
 
 const now = () => Math.floor(Date.now() / 1000);
+/** Whether a deletion or recovery in progress has completed. */
+const visible = (entry: { readonly visibleFrom?: number }) =>
+  entry.visibleFrom === undefined || entry.visibleFrom <= Date.now();
 const key = (name: string) => name.toLowerCase();
 
 /** Where a vault keeps its secrets: the state store (kept across restarts), and the journal of changes. */
@@ -59,6 +66,8 @@ export interface SecretStoreOptions {
   readonly vault: string;
   readonly state: StateStore;
   readonly journal?: Journal;
+  /** How long a deletion and a recovery take (see `transitionDelayMs`). */
+  readonly transitionDelayMs?: number;
 }
 
 /**
@@ -72,8 +81,16 @@ export class SecretStore {
   readonly #secrets: Collection<StoredSecret>;
   readonly #deleted: Collection<DeletedSecret>;
   readonly #journal: Journal | undefined;
+  /**
+   * On Azure, deleting and recovering a secret take a few seconds: for that
+   * long the deleted secret is not yet found under `deletedsecrets`, the
+   * recovered one not yet under `secrets`, and the SDKs' pollers wait for it.
+   * The sandbox does the same, for this long (0: at once).
+   */
+  transitionDelayMs: number;
 
   constructor(options: SecretStoreOptions) {
+    this.transitionDelayMs = options.transitionDelayMs ?? 0;
     this.#vault = options.vault;
     this.#state = options.state;
     this.#secrets = options.state.collection(`secrets:${options.vault.toLowerCase()}`);
@@ -81,24 +98,45 @@ export class SecretStore {
     this.#journal = options.journal;
   }
 
+  /** When a deletion or recovery begun now completes, if it takes time. */
+  #until(): { visibleFrom?: number } {
+    return this.transitionDelayMs > 0 ? { visibleFrom: Date.now() + this.transitionDelayMs } : {};
+  }
+
   #changed(kind: string, name: string): void {
     this.#journal?.record(kind, `${name} in ${this.#vault}`);
   }
 
   get(name: string): StoredSecret | undefined {
-    return this.#secrets.get(key(name));
+    const secret = this.#secrets.get(key(name));
+    return secret && visible(secret) ? secret : undefined;
   }
 
   getDeleted(name: string): DeletedSecret | undefined {
-    return this.#deleted.get(key(name));
+    const deleted = this.#deleted.get(key(name));
+    return deleted && visible(deleted) ? deleted : undefined;
+  }
+
+  /** Whether the secret is being deleted or recovered right now: its name can be neither set nor restored. */
+  inTransition(name: string): "deleting" | "recovering" | undefined {
+    const deleted = this.#deleted.get(key(name));
+    if (deleted && !visible(deleted)) return "deleting";
+    const secret = this.#secrets.get(key(name));
+    return secret && !visible(secret) ? "recovering" : undefined;
   }
 
   list(): StoredSecret[] {
-    return this.#secrets.values().sort((a, b) => a.name.localeCompare(b.name));
+    return this.#secrets
+      .values()
+      .filter(visible)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   listDeleted(): DeletedSecret[] {
-    return this.#deleted.values().sort((a, b) => a.secret.name.localeCompare(b.secret.name));
+    return this.#deleted
+      .values()
+      .filter(visible)
+      .sort((a, b) => a.secret.name.localeCompare(b.secret.name));
   }
 
   /** Adds a new version, creating the secret if needed. */
@@ -155,7 +193,12 @@ export class SecretStore {
     const secret = this.get(name);
     if (!secret || this.getDeleted(name)) return undefined;
     const deletedDate = now();
-    const deleted = { secret, deletedDate, scheduledPurgeDate: deletedDate + RETENTION_DAYS * 86_400 };
+    const deleted: DeletedSecret = {
+      secret,
+      deletedDate,
+      scheduledPurgeDate: deletedDate + RETENTION_DAYS * 86_400,
+      ...this.#until(),
+    };
     this.#state.transaction(() => {
       this.#secrets.delete(key(name));
       this.#deleted.put(key(name), deleted);
@@ -168,12 +211,13 @@ export class SecretStore {
   recover(name: string): StoredSecret | undefined {
     const deleted = this.getDeleted(name);
     if (!deleted || this.get(name)) return undefined;
+    const recovered: StoredSecret = { name: deleted.secret.name, versions: deleted.secret.versions, ...this.#until() };
     this.#state.transaction(() => {
       this.#deleted.delete(key(name));
-      this.#secrets.put(key(name), deleted.secret);
+      this.#secrets.put(key(name), recovered);
       this.#changed("deleted secret recovered", deleted.secret.name);
     });
-    return deleted.secret;
+    return recovered;
   }
 
   purge(name: string): boolean {
@@ -194,7 +238,10 @@ export class SecretStore {
     this.#state.transaction(() => {
       this.#secrets.put(key(secret.name), {
         name: secret.name,
-        versions: secret.versions.map((version) => ({ ...version, ...(version.tags ? { tags: { ...version.tags } } : {}) })),
+        versions: secret.versions.map((version) => ({
+          ...version,
+          ...(version.tags ? { tags: { ...version.tags } } : {}),
+        })),
       });
       this.#changed("secret restored from a backup", secret.name);
     });

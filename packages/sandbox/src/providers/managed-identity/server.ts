@@ -36,7 +36,12 @@ const appsWithUserAssignedIdentities = (seed: Seed) =>
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<ManagedIdentityRunning> {
     const { seed } = context;
-    const identity = { issuer: context.tokens, directory: context.directory, resources: context.resources, audit: context.audit };
+    const identity = {
+      issuer: context.tokens,
+      directory: context.directory,
+      resources: context.resources,
+      audit: context.audit,
+    };
 
     const appService = await host(createManagedIdentityEndpoint(identity), {
       name: "Managed identity endpoint",
