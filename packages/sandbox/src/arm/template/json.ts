@@ -1,0 +1,80 @@
+/**
+ * JSON with its positions. Azure's errors name the line and column of the
+ * node at fault ("at line '12' and column '9'"), so the engine keeps the
+ * parse tree beside the value. Microsoft's `jsonc-parser` (the one VS Code
+ * uses) reads it, comments included, as `az` accepts them in templates.
+ */
+import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { type Position, TemplateError } from "./errors.ts";
+import { type Json, type JsonObject, setProperty } from "./values.ts";
+
+export type JsonPath = readonly (string | number)[];
+
+export interface JsonDocument {
+  readonly value: Json;
+  /** Where the node at a path starts, its path prefixed as Azure prints it (`properties.template.resources[0]`). */
+  locate(path: JsonPath): Position;
+}
+
+/** `resources[0].properties.siteConfig`: a JSON path as Azure's additionalInfo writes it. */
+export function formatPath(prefix: string, path: JsonPath): string {
+  let text = prefix;
+  for (const segment of path) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else text += text === "" ? segment : `.${segment}`;
+  }
+  return text;
+}
+
+/**
+ * Parses a document given as text, or as a value already parsed (a REST
+ * body): then positions are those of its two-space-indented form, the form
+ * most template files are written in.
+ */
+export function parseJson(source: string | Json, prefix: string): JsonDocument {
+  const text = typeof source === "string" ? source : JSON.stringify(source, null, 2);
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
+  const lineStarts = [0];
+  for (let index = 0; index < text.length; index++) if (text[index] === "\n") lineStarts.push(index + 1);
+  const positionOf = (offset: number) => {
+    let line = lineStarts.length - 1;
+    while (line > 0 && (lineStarts[line] ?? 0) > offset) line--;
+    return { line: line + 1, column: offset - (lineStarts[line] ?? 0) + 1 };
+  };
+  const first = errors[0];
+  if (first !== undefined || tree === undefined) {
+    const where = positionOf(first?.offset ?? 0);
+    throw new TemplateError(
+      "InvalidRequestContent",
+      `The request content was invalid and could not be deserialized: '${first ? printParseErrorCode(first.error) : "Empty document"}, line ${where.line}, position ${where.column}.'.`,
+      { ...where, path: prefix },
+    );
+  }
+  return {
+    value: toValue(tree),
+    locate(path) {
+      const node = findNodeAtLocation(tree, [...path]) ?? tree;
+      // A property's position is its key's, as Azure reports it.
+      const start = node.parent?.type === "property" ? node.parent.offset : node.offset;
+      return { ...positionOf(start), path: formatPath(prefix, path) };
+    },
+  };
+}
+
+function toValue(node: Node): Json {
+  switch (node.type) {
+    case "object": {
+      const object: JsonObject = {};
+      for (const property of node.children ?? []) {
+        const [key, value] = property.children ?? [];
+        if (key && value) setProperty(object, String(key.value), toValue(value));
+      }
+      return object;
+    }
+    case "array":
+      return (node.children ?? []).map(toValue);
+    default:
+      return node.value as Json;
+  }
+}
