@@ -22,7 +22,12 @@ export function resolveTarget(text: string, instances: readonly ResourceInstance
   if (byTypeAndName.length > 0) return byTypeAndName;
   const byLoop = instances.filter((instance) => instance.copy?.name.toLowerCase() === lower);
   if (byLoop.length > 0) return byLoop;
-  return instances.filter((instance) => instance.name.toLowerCase() === lower);
+  const byName = instances.filter((instance) => instance.name.toLowerCase() === lower);
+  if (byName.length > 0) return byName;
+  // A child declared inside its parent is known by its own name too ("default" for "st/default").
+  return instances.filter(
+    (instance) => instance.definition.parent && instance.name.toLowerCase().split("/").at(-1) === lower,
+  );
 }
 
 /** Every string of a JSON value (keys too): where implicit dependencies hide. */

@@ -62,7 +62,7 @@ function failureOf(error: unknown, instance: ResourceInstance): { status: number
       status: 400,
       error: {
         code: "InvalidTemplate",
-        message: `Unable to process template language expressions for resource '${instance.id}' at line '${instance.at.line}' and column '${instance.at.column}'. '${error.message}'`,
+        message: `Unable to process template language expressions for resource '${instance.id}' at line '${instance.at.line}' and column '${instance.at.column}'. '${error instanceof ExpressionError ? `${error.message}.` : error.message}'`,
       },
     };
   return {

@@ -31,8 +31,8 @@ export function formatPath(prefix: string, path: JsonPath): string {
  * body): then positions are those of its two-space-indented form, the form
  * most template files are written in.
  */
-export function parseJson(source: string | Json, prefix: string): JsonDocument {
-  const text = typeof source === "string" ? source : JSON.stringify(source, null, 2);
+export function parseJson(source: unknown, prefix: string): JsonDocument {
+  const text = typeof source === "string" ? source : stringify(source);
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
   const lineStarts = [0];
@@ -60,6 +60,17 @@ export function parseJson(source: string | Json, prefix: string): JsonDocument {
       return { ...positionOf(start), path: formatPath(prefix, path) };
     },
   };
+}
+
+/** A value from a parsed REST body, written as text again; what JSON cannot hold is refused, never thrown. */
+function stringify(value: unknown): string {
+  try {
+    const text = JSON.stringify(value, null, 2);
+    if (typeof text === "string") return text;
+  } catch {
+    // A cycle or a BigInt: no JSON, refused below.
+  }
+  return "";
 }
 
 function toValue(node: Node): Json {

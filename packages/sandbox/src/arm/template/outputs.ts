@@ -9,7 +9,7 @@ import { ExpressionError, sectionError } from "./errors.ts";
 import { DISPLAY_TYPE, isSecureType } from "./parameters.ts";
 import type { OutputDefinition } from "./template.ts";
 import { findKey, type Json, type JsonObject, setProperty, typeName } from "./values.ts";
-import { copyCount, evaluateValue, withLoop } from "./walk.ts";
+import { copyCount, evaluateValue, type Tracking, withLoop } from "./walk.ts";
 
 const EXPECTED: Record<string, string> = {
   string: "String",
@@ -19,20 +19,23 @@ const EXPECTED: Record<string, string> = {
   array: "Array",
 };
 
-function member(definition: JsonObject, name: string): Json | undefined {
+export function member(definition: JsonObject, name: string): Json | undefined {
   const key = findKey(definition, name);
   return key === undefined ? undefined : definition[key];
 }
 
-function outputValue(output: OutputDefinition, ctx: EvalContext): Json {
+/** An output's value: its `value`, or its `copy` loop's array. */
+export function outputValue(output: OutputDefinition, ctx: EvalContext, track?: Tracking): Json {
   const copy = member(output.definition, "copy");
-  if (copy === undefined) return evaluateValue(member(output.definition, "value") ?? null, ctx);
+  if (copy === undefined) return evaluateValue(member(output.definition, "value") ?? null, ctx, track);
   if (typeof copy !== "object" || copy === null || Array.isArray(copy))
     throw new ExpressionError("The output 'copy' must be an object with 'count' and 'input'");
   const count = copyCount(evaluateValue(member(copy, "count") ?? null, ctx));
   const input = member(copy, "input") ?? null;
   // An output loop has no name: copyIndex() inside it counts its iterations.
-  return Array.from({ length: count }, (_, index) => evaluateValue(input, withLoop(ctx, "", index, true)));
+  return Array.from({ length: count }, (_, index) =>
+    evaluateValue(input, withLoop(ctx, "", index, true), track, [index]),
+  );
 }
 
 export function evaluateOutputs(outputs: readonly OutputDefinition[], ctx: EvalContext): JsonObject {

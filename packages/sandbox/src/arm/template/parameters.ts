@@ -23,7 +23,7 @@ export interface GivenParameter {
 }
 
 /** A parameters file, or the bare `{"name": {"value": …}}` map a REST body carries. */
-export function parseParameterValues(source: string | Json | undefined): Map<string, GivenParameter> {
+export function parseParameterValues(source: unknown): Map<string, GivenParameter> {
   const given = new Map<string, GivenParameter>();
   if (source === undefined || source === null) return given;
   const document = parseJson(source, "properties.parameters");

@@ -12,19 +12,22 @@ import { orderResources } from "./dependencies.ts";
 import { ExpressionError, invalidTemplate, notSupported, sectionError } from "./errors.ts";
 import { murmurHash64 } from "./functions/hashes.ts";
 import type { TemplateHost } from "./host.ts";
+import { member as outputMember, outputValue } from "./outputs.ts";
 import { parseParameterValues, type ResolvedParameter, resolveParameters } from "./parameters.ts";
 import { expandResources, member, type ResourceInstance, TEMPLATE_ONLY } from "./resources.ts";
 import { createRuntime } from "./runtime.ts";
 import { Secrets } from "./secrets.ts";
 import { parseTemplate, type Template } from "./template.ts";
-import { type Json, type JsonObject, setProperty } from "./values.ts";
+import { type JsonObject, setProperty } from "./values.ts";
 import { VariableTable } from "./variables.ts";
 import { evaluateValue, newTracking, type Tracking, Unresolved } from "./walk.ts";
 
 /** What `az deployment group create/validate/what-if` sends: a template, its parameters, a mode. */
 export interface DeploymentRequest {
-  readonly template: string | Json;
-  readonly parameters?: string | Json;
+  /** The template: its text, or the value a REST body held (positions are then those of its two-space-indented text). */
+  readonly template: unknown;
+  /** A parameters file, or the `{"name": {"value": …}}` map of a REST body; text or value. */
+  readonly parameters?: unknown;
   /** "Incremental" (the default); "Complete" is refused. */
   readonly mode?: string;
 }
@@ -127,8 +130,11 @@ function checkStatically(plan: Plan, host: TemplateHost): void {
   }
   for (const output of plan.template.outputs) {
     const track = newTracking();
+    const ctx = { ...plan.context, runtime };
     try {
-      evaluateValue(output.definition, { ...plan.context, runtime }, track);
+      const condition = outputMember(output.definition, "condition");
+      if (condition !== undefined) evaluateValue(condition, ctx, newTracking());
+      outputValue(output, ctx, track);
     } catch (error) {
       throw sectionError("output", output.name, error, output.at);
     }

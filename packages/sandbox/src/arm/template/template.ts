@@ -135,7 +135,7 @@ function typeOf(definition: JsonObject, what: string, at: Position): ParameterTy
   return lower as ParameterType;
 }
 
-export function parseTemplate(source: string | Json): Template {
+export function parseTemplate(source: unknown): Template {
   const document = parseJson(source, "properties.template");
   const root = document.value;
   if (!isObject(root)) throw invalidTemplate("The template must be a JSON object", document.locate([]));

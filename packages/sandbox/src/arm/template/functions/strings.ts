@@ -3,6 +3,9 @@ import { ExpressionError } from "../errors.ts";
 import { type Json, toArmString, typeName } from "../values.ts";
 import { ANY, asArray, asInteger, asString, type TemplateFunction } from "./types.ts";
 
+/** The widest padding `format()` and `padLeft()` make: enough for any name, too little to exhaust memory. */
+const MAX_PAD = 10_000;
+
 /** .NET's composite format, as ARM's `format()` uses it: `{0}`, `{1,-5}`, `{0:D3}`, `{{` for a brace. */
 function composite(template: string, args: Json[]): string {
   return template.replace(/\{\{|\}\}|\{(\d+)(?:,(-?\d+))?(?::([^}]*))?\}|[{}]/g, (match, index, width, spec) => {
@@ -20,6 +23,8 @@ function composite(template: string, args: Json[]): string {
     let text = toArmString(value);
     if (spec) text = formatNumber(value, spec);
     const pad = width === undefined ? 0 : Number(width);
+    if (Math.abs(pad) > MAX_PAD)
+      throw new ExpressionError("Unable to evaluate template language function 'format': the alignment is too large");
     return pad < 0 ? text.padEnd(-pad) : text.padStart(pad);
   });
 }
@@ -28,7 +33,8 @@ function composite(template: string, args: Json[]): string {
 function formatNumber(value: Json, spec: string): string {
   const kind = spec[0]?.toUpperCase();
   const digits = spec.length > 1 ? Number(spec.slice(1)) : undefined;
-  if (typeof value !== "number" || (kind !== "D" && kind !== "X" && kind !== "N") || Number.isNaN(digits))
+  const tooWide = digits !== undefined && (digits > MAX_PAD || (kind === "N" && digits > 20));
+  if (typeof value !== "number" || (kind !== "D" && kind !== "X" && kind !== "N") || Number.isNaN(digits) || tooWide)
     throw new ExpressionError(
       `Unable to evaluate template language function 'format': the format '${spec}' is not supported`,
     );
@@ -112,11 +118,17 @@ export const stringFunctions: Record<string, TemplateFunction> = {
   padleft: {
     min: 2,
     max: 3,
-    call: ([value, width, pad]) =>
-      stringOf("padLeft", value ?? null).padStart(
-        asInteger("padLeft", width ?? null),
+    call: ([value, width, pad]) => {
+      const total = asInteger("padLeft", width ?? null);
+      if (total > MAX_PAD)
+        throw new ExpressionError(
+          "Unable to evaluate template language function 'padLeft': the total length is too large",
+        );
+      return stringOf("padLeft", value ?? null).padStart(
+        total,
         pad === undefined ? " " : asString("padLeft", pad).slice(0, 1),
-      ),
+      );
+    },
   },
   string: { min: 1, max: 1, call: ([value]) => toArmString(value ?? null) },
   base64: {
