@@ -74,7 +74,8 @@ export async function whatIf(request: DeploymentRequest, host: TemplateHost): Pr
       changes.push({ resourceId: instance.id, changeType: "Create", after });
       continue;
     }
-    const before: JsonObject = { apiVersion: instance.apiVersion, ...clone(stored) };
+    // A property the template fills from a secure source is secure in what the host holds too.
+    const before = maskPaths({ apiVersion: instance.apiVersion, ...clone(stored) }, track.secure) as JsonObject;
     const delta = diffResource(before, after, [...track.unknown, ...track.secure]);
     const changed = delta.some((change) => change.propertyChangeType !== "NoEffect");
     changes.push({
