@@ -17,11 +17,15 @@ const FORMATTER = fileURLToPath(new URL("./fixtures/formatWhatIf.py", import.met
 /** The Python the Azure CLI runs on: the interpreter its `az` script names. */
 function findCliPython(): { ok: true; python: string } | { ok: false; reason: string } {
   const az = process.env["KEYLESS_AZ"] || "/usr/bin/az";
-  if (!existsSync(az)) return { ok: false, reason: `the Azure CLI is not installed (${az}): apt-get install azure-cli` };
+  if (!existsSync(az))
+    return { ok: false, reason: `the Azure CLI is not installed (${az}): apt-get install azure-cli` };
   const python = /^#!\s*(\S*python\S*)/.exec(readFileSync(az, "utf8").split("\n")[0] ?? "")?.[1];
   if (!python) return { ok: false, reason: `${az} is not the Python Azure CLI` };
   try {
-    execFileSync(python, ["-c", "import azure.cli.command_modules.resource._formatters"], { stdio: "ignore", timeout: 60_000 });
+    execFileSync(python, ["-c", "import azure.cli.command_modules.resource._formatters"], {
+      stdio: "ignore",
+      timeout: 60_000,
+    });
     return { ok: true, python };
   } catch {
     return { ok: false, reason: `${python} cannot import the Azure CLI's resource module` };
@@ -40,22 +44,51 @@ const site = (name: string, properties: Record<string, unknown>) => ({
   properties,
 });
 
-cliIt(`az deployment group what-if prints the engine's answer as on Azure${cli.ok ? "" : ` (skipped: ${cli.reason})`}`, async () => {
-  if (!cli.ok) throw new Error(cli.reason);
-  const host = createFakeHost();
-  const settings = (value: string) => ({ siteConfig: { appSettings: [{ name: "A", value: "1" }, { name: "B", value }] } });
-  await deploy({ template: template({ resources: [site("same", {}), site("changed", { httpsOnly: true, ...settings("b") }), site("other", {})] }) }, host);
-  const answer = await whatIf(
-    { template: template({ resources: [site("same", {}), site("changed", { httpsOnly: false, ...settings("B") }), site("new", { httpsOnly: true })] }) },
-    host,
-  );
-  const printed = execFileSync(cli.python, [FORMATTER], { input: JSON.stringify(answer), encoding: "utf8", timeout: 60_000 });
-  expect(printed).toContain("Resource changes: 1 to create, 1 to modify, 1 no change, 1 to ignore.");
-  expect(printed).toContain("Scope: /subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/keyless-rg");
-  expect(printed).toContain("+ Microsoft.Web/sites/new [2023-12-01]");
-  expect(printed).toContain("~ Microsoft.Web/sites/changed [2023-12-01]");
-  expect(printed).toContain("~ properties.httpsOnly: true => false");
-  expect(printed).toMatch(/~ properties\.siteConfig\.appSettings: \[\n\s+~ 1:\n\n\s+~ value: "b" => "B"/);
-  expect(printed).toContain("= Microsoft.Web/sites/same [2023-12-01]");
-  expect(printed).toContain("* Microsoft.Web/sites/other");
-});
+cliIt(
+  `az deployment group what-if prints the engine's answer as on Azure${cli.ok ? "" : ` (skipped: ${cli.reason})`}`,
+  async () => {
+    if (!cli.ok) throw new Error(cli.reason);
+    const host = createFakeHost();
+    const settings = (value: string) => ({
+      siteConfig: {
+        appSettings: [
+          { name: "A", value: "1" },
+          { name: "B", value },
+        ],
+      },
+    });
+    await deploy(
+      {
+        template: template({
+          resources: [site("same", {}), site("changed", { httpsOnly: true, ...settings("b") }), site("other", {})],
+        }),
+      },
+      host,
+    );
+    const answer = await whatIf(
+      {
+        template: template({
+          resources: [
+            site("same", {}),
+            site("changed", { httpsOnly: false, ...settings("B") }),
+            site("new", { httpsOnly: true }),
+          ],
+        }),
+      },
+      host,
+    );
+    const printed = execFileSync(cli.python, [FORMATTER], {
+      input: JSON.stringify(answer),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(printed).toContain("Resource changes: 1 to create, 1 to modify, 1 no change, 1 to ignore.");
+    expect(printed).toContain("Scope: /subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/keyless-rg");
+    expect(printed).toContain("+ Microsoft.Web/sites/new [2023-12-01]");
+    expect(printed).toContain("~ Microsoft.Web/sites/changed [2023-12-01]");
+    expect(printed).toContain("~ properties.httpsOnly: true => false");
+    expect(printed).toMatch(/~ properties\.siteConfig\.appSettings: \[\n\s+~ 1:\n\n\s+~ value: "b" => "B"/);
+    expect(printed).toContain("= Microsoft.Web/sites/same [2023-12-01]");
+    expect(printed).toContain("* Microsoft.Web/sites/other");
+  },
+);

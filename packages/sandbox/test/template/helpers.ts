@@ -32,6 +32,7 @@ export function evalExpression(text: string, values: { parameters?: JsonObject; 
     deployment: () => ({ name: "main" }),
     runtime: undefined,
     markSecure: () => {},
+    budget: { remaining: 10_000 },
   };
   return evaluate(parseExpression(text), ctx);
 }

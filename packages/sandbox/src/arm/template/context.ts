@@ -26,4 +26,6 @@ export interface EvalContext {
   readonly runtime: Runtime | undefined;
   /** Called when the value being computed came from a secure source (a secure parameter, a `list*()` answer). */
   markSecure(): void;
+  /** The copy-loop iterations this deployment may still evaluate: shared by every context of it, so no template can make it work forever. */
+  readonly budget: { remaining: number };
 }

@@ -16,7 +16,7 @@ import { resourceGroupId } from "./resourceIds.ts";
 import type { ResourceInstance } from "./resources.ts";
 import { createRuntime, type LookupCache, withLookups } from "./runtime.ts";
 import type { Json, JsonObject } from "./values.ts";
-import { newTracking } from "./walk.ts";
+import { newTracking, RUN_BUDGET } from "./walk.ts";
 
 export interface DeployOptions {
   /** The clock the deployment's timestamps read (tests pass a fixed one). */
@@ -90,6 +90,7 @@ export async function deploy(
 ): Promise<DeploymentOutcome> {
   const now = options.now ?? (() => new Date());
   const plan = createPlan(request, host);
+  plan.context.budget.remaining = RUN_BUDGET;
   const started = now();
   const id = deploymentId(host);
   const operations: JsonObject[] = [];

@@ -34,7 +34,16 @@ export function formatPath(prefix: string, path: JsonPath): string {
 export function parseJson(source: unknown, prefix: string): JsonDocument {
   const text = typeof source === "string" ? source : stringify(source);
   const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
+  let tree: Node | undefined;
+  try {
+    tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: false });
+  } catch {
+    // The parser recurses: JSON nested thousands deep exhausts the stack before it answers.
+    throw new TemplateError(
+      "InvalidRequestContent",
+      "The request content was invalid and could not be deserialized: 'The JSON is nested too deeply.'.",
+    );
+  }
   const lineStarts = [0];
   for (let index = 0; index < text.length; index++) if (text[index] === "\n") lineStarts.push(index + 1);
   const positionOf = (offset: number) => {
@@ -73,18 +82,26 @@ function stringify(value: unknown): string {
   return "";
 }
 
-function toValue(node: Node): Json {
+/** Deeper JSON than this is refused: Json.NET, which Azure reads templates with, stops at 64 by default. */
+const MAX_DEPTH = 128;
+
+function toValue(node: Node, depth = 0): Json {
+  if (depth > MAX_DEPTH)
+    throw new TemplateError(
+      "InvalidRequestContent",
+      `The request content was invalid and could not be deserialized: 'The JSON is nested deeper than ${MAX_DEPTH} levels.'.`,
+    );
   switch (node.type) {
     case "object": {
       const object: JsonObject = {};
       for (const property of node.children ?? []) {
         const [key, value] = property.children ?? [];
-        if (key && value) setProperty(object, String(key.value), toValue(value));
+        if (key && value) setProperty(object, String(key.value), toValue(value, depth + 1));
       }
       return object;
     }
     case "array":
-      return (node.children ?? []).map(toValue);
+      return (node.children ?? []).map((child) => toValue(child, depth + 1));
     default:
       return node.value as Json;
   }

@@ -9,7 +9,7 @@ import { ExpressionError, sectionError } from "./errors.ts";
 import { DISPLAY_TYPE, isSecureType } from "./parameters.ts";
 import type { OutputDefinition } from "./template.ts";
 import { findKey, type Json, type JsonObject, setProperty, typeName } from "./values.ts";
-import { copyCount, evaluateValue, type Tracking, withLoop } from "./walk.ts";
+import { copyCount, evaluateValue, spend, type Tracking, withLoop } from "./walk.ts";
 
 const EXPECTED: Record<string, string> = {
   string: "String",

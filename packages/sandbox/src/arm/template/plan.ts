@@ -20,7 +20,7 @@ import { Secrets } from "./secrets.ts";
 import { parseTemplate, type Template } from "./template.ts";
 import { type JsonObject, setProperty } from "./values.ts";
 import { VariableTable } from "./variables.ts";
-import { evaluateValue, newTracking, type Tracking, Unresolved } from "./walk.ts";
+import { evaluateValue, ITERATION_BUDGET, newTracking, type Tracking, Unresolved } from "./walk.ts";
 
 /** What `az deployment group create/validate/what-if` sends: a template, its parameters, a mode. */
 export interface DeploymentRequest {
@@ -77,6 +77,7 @@ export function createPlan(request: DeploymentRequest, host: TemplateHost): Plan
     deployment: () => deployment,
     runtime: undefined,
     markSecure: () => {},
+    budget: { remaining: ITERATION_BUDGET },
   };
   const parameters = resolveParameters(template, parseParameterValues(request.parameters), base);
   for (const parameter of parameters.values()) if (parameter.secure) secrets.add(parameter.value);
@@ -95,6 +96,8 @@ export function createPlan(request: DeploymentRequest, host: TemplateHost): Plan
     variable: (name, reader) => variables.read(name, reader),
   };
 
+  // Every variable is evaluated now, read or not: a fault in one is refused before any change, as on Azure.
+  for (const name of variables.names()) variables.read(name, context);
   const instances = expandResources(template, context);
   for (const instance of instances) {
     if (instance.type.toLowerCase() === "microsoft.resources/deployments")

@@ -68,6 +68,9 @@ function stringOf(raw: JsonObject, name: string, ctx: EvalContext): string {
 }
 
 /** Every instance of every resource, in template order. */
+/** The most resources one template may deploy, copies included, as in Azure. */
+export const MAX_RESOURCES = 800;
+
 export function expandResources(template: Template, base: EvalContext): ResourceInstance[] {
   const instances: ResourceInstance[] = [];
   const byDefinition = new Map<ResourceDefinition, ResourceInstance[]>();
@@ -77,6 +80,10 @@ export function expandResources(template: Template, base: EvalContext): Resource
       const made = instancesOf(definition, base, definition.parent ? byDefinition.get(definition.parent) : undefined);
       byDefinition.set(definition, made);
       instances.push(...made);
+      if (instances.length > MAX_RESOURCES)
+        throw invalidTemplate(
+          `The number of template resources limit exceeded. Limit: '${MAX_RESOURCES}' and actual: '${instances.length}'`,
+        );
     } catch (error) {
       throw sectionError("resource", label, error, definition.at);
     }

@@ -8,7 +8,7 @@ import type { EvalContext } from "./context.ts";
 import { ExpressionError, invalidTemplate, sectionError } from "./errors.ts";
 import type { Template } from "./template.ts";
 import { isObject, type Json, type JsonObject } from "./values.ts";
-import { copyCount, evaluateValue, withLoop } from "./walk.ts";
+import { copyCount, evaluateValue, spend, withLoop } from "./walk.ts";
 
 interface Computed {
   readonly value: Json;
@@ -61,10 +61,18 @@ export class VariableTable {
       compute: (ctx) => {
         const items: Json[] = [];
         const total = copyCount(evaluateValue(count, ctx));
-        for (let index = 0; index < total; index++) items.push(evaluateValue(input, withLoop(ctx, name, index, false)));
+        for (let index = 0; index < total; index++) {
+          spend(ctx);
+          items.push(evaluateValue(input, withLoop(ctx, name, index, false)));
+        }
         return items;
       },
     });
+  }
+
+  /** Every variable's name, so that validation evaluates them all, read or not, as Azure does. */
+  names(): string[] {
+    return [...this.#definitions.values()].map((definition) => definition.name);
   }
 
   /** A variable's value; `ctx` is the context of the expression reading it (its `markSecure` is told of secure values). */

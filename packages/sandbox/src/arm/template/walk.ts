@@ -34,6 +34,25 @@ export const newTracking = (): Tracking => ({ secure: [], unknown: [] });
 /** The most iterations one copy loop may have, as in Azure. */
 export const MAX_COPY = 800;
 
+/** The copy-loop iterations validation may evaluate in all: far beyond any real template, far below a hang. */
+export const ITERATION_BUDGET = 200_000;
+
+/**
+ * What deployment and what-if may spend, once validation has passed: each
+ * resource is evaluated again after each value it looks up, so a template
+ * that validated may need a few times its validation's work.
+ */
+export const RUN_BUDGET = ITERATION_BUDGET * 10;
+
+/** Spends one iteration of the deployment's budget. */
+export function spend(ctx: EvalContext): void {
+  ctx.budget.remaining -= 1;
+  if (ctx.budget.remaining < 0)
+    throw new ExpressionError(
+      `The template's copy loops make more than ${ITERATION_BUDGET} values, which this sandbox refuses`,
+    );
+}
+
 /** A context inside a named loop: `copyIndex('name')` answers `index` there (and `copyIndex()` too when `isDefault`). */
 export function withLoop(ctx: EvalContext, name: string, index: number, isDefault: boolean): EvalContext {
   return {
@@ -115,7 +134,9 @@ function unrollProperty(
   const count = copyCount(countKey === undefined ? null : evaluateValue(spec[countKey] ?? null, ctx));
   const input = spec[findKey(spec, "input") ?? ""] ?? null;
   const items: Json[] = [];
-  for (let index = 0; index < count; index++)
+  for (let index = 0; index < count; index++) {
+    spend(ctx);
     items.push(evaluateValue(input, withLoop(ctx, name, index, false), track, [...path, name, index]));
+  }
   setProperty(into, name, items);
 }

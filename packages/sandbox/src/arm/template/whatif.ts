@@ -15,7 +15,7 @@ import { createPlan, type DeploymentRequest, evaluateBody, evaluateCondition } f
 import { createRuntime, type LookupCache, withLookups } from "./runtime.ts";
 import { maskPaths } from "./secrets.ts";
 import { clone, type Json, type JsonObject } from "./values.ts";
-import { newTracking, Unresolved } from "./walk.ts";
+import { newTracking, RUN_BUDGET, Unresolved } from "./walk.ts";
 
 export type ChangeType = "Create" | "Delete" | "Ignore" | "Deploy" | "NoChange" | "Modify" | "Unsupported";
 
@@ -35,6 +35,7 @@ export interface WhatIfResult {
 
 export async function whatIf(request: DeploymentRequest, host: TemplateHost): Promise<WhatIfResult> {
   const plan = createPlan(request, host);
+  plan.context.budget.remaining = RUN_BUDGET;
   // Nothing changes during a what-if, so one cache serves every resource.
   const cache: LookupCache = new Map();
   const runtime = createRuntime("whatIf", host, plan.instances, cache, plan.secrets);
