@@ -110,8 +110,10 @@ describe("the workshop's template, end to end", () => {
     const assignment = host.puts.find((put) =>
       put.id.startsWith(`${queueId}/providers/Microsoft.Authorization/roleAssignments/`),
     );
-    const principal = (host.resources.get(appId("04-queue").toLowerCase())?.["identity"] as { principalId: string })
-      .principalId;
+    const identity = host.resources.get(appId("04-queue").toLowerCase())?.["identity"] as
+      | { principalId: string }
+      | undefined;
+    const principal = identity?.principalId;
     expect(assignment?.body["properties"]).toEqual({
       roleDefinitionId: QUEUE_CONTRIBUTOR,
       principalId: principal,

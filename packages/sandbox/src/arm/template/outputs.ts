@@ -33,9 +33,10 @@ export function outputValue(output: OutputDefinition, ctx: EvalContext, track?: 
   const count = copyCount(evaluateValue(member(copy, "count") ?? null, ctx));
   const input = member(copy, "input") ?? null;
   // An output loop has no name: copyIndex() inside it counts its iterations.
-  return Array.from({ length: count }, (_, index) =>
-    evaluateValue(input, withLoop(ctx, "", index, true), track, [index]),
-  );
+  return Array.from({ length: count }, (_, index) => {
+    spend(ctx);
+    return evaluateValue(input, withLoop(ctx, "", index, true), track, [index]);
+  });
 }
 
 export function evaluateOutputs(outputs: readonly OutputDefinition[], ctx: EvalContext): JsonObject {
