@@ -6,6 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { deploy, whatIf } from "../../src/arm/template/index.ts";
@@ -14,13 +15,16 @@ import { template } from "./helpers.ts";
 
 const FORMATTER = fileURLToPath(new URL("./fixtures/formatWhatIf.py", import.meta.url));
 
-/** The Python the Azure CLI runs on: the interpreter its `az` script names. */
+/** The interpreter a script's first line names, if it is a Python. */
+const pythonOf = (script: string) =>
+  /^#!\s*(\S*python\S*)/.exec(readFileSync(script, "utf8").split("\n")[0] ?? "")?.[1];
+
+/** The Python the real Azure CLI runs on: the first `az` on PATH that is a Python script (not the sandbox's own `az`). */
 function findCliPython(): { ok: true; python: string } | { ok: false; reason: string } {
-  const az = process.env["KEYLESS_AZ"] || "/usr/bin/az";
-  if (!existsSync(az))
-    return { ok: false, reason: `the Azure CLI is not installed (${az}): apt-get install azure-cli` };
-  const python = /^#!\s*(\S*python\S*)/.exec(readFileSync(az, "utf8").split("\n")[0] ?? "")?.[1];
-  if (!python) return { ok: false, reason: `${az} is not the Python Azure CLI` };
+  const onPath = (process.env["PATH"] ?? "").split(delimiter).map((dir) => join(dir, "az"));
+  const az = [process.env["KEYLESS_AZ"], ...onPath].find((path) => path && existsSync(path) && pythonOf(path));
+  const python = az ? pythonOf(az) : undefined;
+  if (!python) return { ok: false, reason: "the Azure CLI is not installed: apt-get install azure-cli" };
   try {
     execFileSync(python, ["-c", "import azure.cli.command_modules.resource._formatters"], {
       stdio: "ignore",

@@ -15,8 +15,6 @@ import type { ParameterDefinition, ParameterType, Template } from "./template.ts
 import { deepEquals, findKey, isObject, type Json, type JsonObject, setProperty, typeName } from "./values.ts";
 import { evaluateValue } from "./walk.ts";
 
-export const PARAMETERS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
-
 export interface GivenParameter {
   readonly value: Json;
   readonly at: Position;

@@ -1,8 +1,7 @@
 /**
  * An expression written back as text, in one canonical form: what the parser
  * reads, this prints, and parsing the print gives the same expression (the
- * property tests hold it to that). What-if shows an expression it cannot
- * evaluate yet in this form.
+ * property tests hold it to that).
  */
 import type { Expr } from "./parser.ts";
 
@@ -20,6 +19,3 @@ export function printExpression(expr: Expr): string {
       return `${printExpression(expr.target)}[${printExpression(expr.index)}]`;
   }
 }
-
-/** The JSON string that holds an expression: `[concat('a', 'b')]`. */
-export const printTemplateString = (expr: Expr) => `[${printExpression(expr)}]`;

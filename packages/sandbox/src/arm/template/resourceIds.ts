@@ -42,6 +42,3 @@ export function parseResourceId(id: string): ParsedId | undefined {
   const names = rest.filter((_, index) => index % 2 === 1);
   return { scope: id.slice(0, at), type: [namespace, ...types].join("/"), name: names.join("/") };
 }
-
-/** Ids compare without regard to case, as ARM compares them. */
-export const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();

@@ -6,14 +6,7 @@
  * before anything is deployed (ARM refuses `reference()` in them).
  */
 import type { EvalContext } from "./context.ts";
-import {
-  ExpressionError,
-  invalidSection,
-  invalidTemplate,
-  notSupported,
-  type Position,
-  sectionError,
-} from "./errors.ts";
+import { ExpressionError, invalidTemplate, notSupported, type Position, sectionError } from "./errors.ts";
 import { resourceGroupId, typeDepth } from "./resourceIds.ts";
 import type { ResourceDefinition, Template } from "./template.ts";
 import { findKey, type Json, type JsonObject } from "./values.ts";
@@ -158,9 +151,3 @@ function instance(
   const id = `${scopeId ?? groupId}${path}`;
   return { definition, id, type, name, apiVersion, scopeId, copy, ctx, at };
 }
-
-/** The error a resource's evaluation failure becomes. */
-export const resourceError = (instance: ResourceInstance, error: unknown) =>
-  error instanceof ExpressionError
-    ? invalidSection("resource", instance.name, error.message, instance.at)
-    : sectionError("resource", instance.name, error, instance.at);
