@@ -34,6 +34,28 @@ export function provisionedOf(context: Pick<ProviderContext, "state">): Provisio
 /** Writes the provisioned state: call it inside a transaction, on an empty store. */
 export function provision(context: ProviderContext): void {
   const { seed, directory, rbac, running } = context;
+  // The managed identities first: role assignments name them.
+  for (const identity of seed.userAssignedIdentities ?? []) {
+    directory.putManagedIdentity({
+      resourceId: identity.resourceId,
+      kind: "UserAssigned",
+      displayName: identity.name,
+      objectId: identity.principalId,
+      appId: identity.clientId,
+      federatedIdentityCredentials: identity.federatedIdentityCredentials ?? [],
+    });
+  }
+  for (const app of seed.apps) {
+    if (!app.identity) continue;
+    directory.putManagedIdentity({
+      resourceId: `${context.scopes.resourceGroup}/providers/Microsoft.Web/sites/${app.name}`,
+      kind: "SystemAssigned",
+      displayName: app.name,
+      objectId: app.identity.principalId,
+      appId: app.identity.clientId,
+      attached: app.userAssignedIdentities ?? [],
+    });
+  }
   for (const assignment of seed.roleAssignments) {
     const principal = directory.find(assignment.assignee);
     if (!principal) throw new Error(`seed.json: no principal named ${assignment.assignee}.`);

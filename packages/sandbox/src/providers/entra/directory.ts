@@ -3,7 +3,7 @@
  * their names (display name, client id, object id) map to the object id that
  * role assignments use.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Seed, SeedFederatedCredential } from "../../seed.ts";
 import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
@@ -32,6 +32,21 @@ export interface UserAssignedIdentity extends DirectoryEntry {
 /** An app registration's service principal, with its client secret. */
 export type ServicePrincipal = DirectoryEntry & { readonly secret: string };
 
+/** A managed identity as the directory keeps it: the service principal Azure creates for a resource's identity. */
+export interface ManagedIdentityRecord {
+  /** The resource it belongs to: a site (system-assigned), or a user-assigned identity itself. */
+  readonly resourceId: string;
+  readonly kind: "SystemAssigned" | "UserAssigned";
+  /** The site's or the identity's name. */
+  readonly displayName: string;
+  readonly objectId: string;
+  readonly appId: string;
+  /** For a user-assigned identity: the credentials it trusts (az identity federated-credential create). */
+  readonly federatedIdentityCredentials?: readonly SeedFederatedCredential[];
+  /** For a site: the user-assigned identities attached to it, by name. */
+  readonly attached?: readonly string[];
+}
+
 export class Directory {
   /** App registrations' service principals, each with its client secret (one: `az ad app credential reset` replaces it). */
   get servicePrincipals(): readonly ServicePrincipal[] {
@@ -44,16 +59,19 @@ export class Directory {
   readonly #servicePrincipals: readonly ServicePrincipal[];
   readonly #resetSecrets: Collection<string> | undefined;
   readonly #journal: Journal | undefined;
-  /** The managed identities of the apps that have one, by app name. */
-  readonly apps: ReadonlyMap<string, AppIdentity>;
+  /**
+   * Managed identities, kept in the state store: Resource Manager creates one when a site's
+   * identity is turned on or a user-assigned identity is created (by a template, or `az`).
+   */
+  readonly #managed: Collection<ManagedIdentityRecord> | undefined;
+  readonly #seeded: readonly ManagedIdentityRecord[];
+  /** Each app's IDENTITY_HEADER: App Service makes one each time the app starts, and it is a secret. */
+  readonly #headers = new Map<string, string>();
   readonly users: readonly DirectoryEntry[];
-  /** User-assigned managed identities, by name. */
-  readonly userAssigned: ReadonlyMap<string, UserAssignedIdentity>;
-  /** The user-assigned identities attached to each app, by app name. */
-  readonly #attached: ReadonlyMap<string, readonly string[]>;
 
   constructor(seed: Seed, options: { state?: StateStore; journal?: Journal } = {}) {
     this.#resetSecrets = options.state?.collection<string>("clientSecrets");
+    this.#managed = options.state?.collection<ManagedIdentityRecord>("managedIdentities");
     this.#journal = options.journal;
     this.#servicePrincipals = seed.servicePrincipals.map((sp) => ({
       objectId: sp.objectId,
@@ -62,39 +80,96 @@ export class Directory {
       appId: sp.appId,
       secret: sp.secret,
     }));
-    this.apps = new Map(
-      seed.apps
-        .flatMap((app) => (app.identity ? [{ ...app, identity: app.identity }] : []))
-        .map((app) => [
-          app.name,
-          {
-            objectId: app.identity.principalId,
-            displayName: app.name,
-            type: "ServicePrincipal" as const,
-            appId: app.identity.clientId,
-            identityHeader: randomBytes(24).toString("hex"),
-          },
-        ]),
-    );
+    // A directory without a state store (unit tests) has the seed's identities, and no others.
+    this.#seeded = options.state ? [] : seededIdentities(seed);
     this.users = seed.users.map((user) => ({
       objectId: user.objectId,
       displayName: user.userPrincipalName,
       type: "User" as const,
     }));
-    this.userAssigned = new Map(
-      (seed.userAssignedIdentities ?? []).map((identity) => [
-        identity.name,
-        {
-          objectId: identity.principalId,
-          displayName: identity.name,
-          type: "ServicePrincipal" as const,
-          appId: identity.clientId,
-          resourceId: identity.resourceId,
-          federatedIdentityCredentials: identity.federatedIdentityCredentials ?? [],
-        },
-      ]),
+  }
+
+  #records(): readonly ManagedIdentityRecord[] {
+    return this.#managed?.values() ?? this.#seeded;
+  }
+
+  /** The managed identities of the apps that have one, by app name. */
+  get apps(): ReadonlyMap<string, AppIdentity> {
+    return new Map(
+      this.#records()
+        .filter((record) => record.kind === "SystemAssigned")
+        .map((record) => [
+          record.displayName,
+          {
+            objectId: record.objectId,
+            displayName: record.displayName,
+            type: "ServicePrincipal" as const,
+            appId: record.appId,
+            identityHeader: this.#headerOf(record.objectId),
+          },
+        ]),
     );
-    this.#attached = new Map(seed.apps.map((app) => [app.name, app.userAssignedIdentities ?? []]));
+  }
+
+  /** User-assigned managed identities, by name. */
+  get userAssigned(): ReadonlyMap<string, UserAssignedIdentity> {
+    return new Map(
+      this.#records()
+        .filter((record) => record.kind === "UserAssigned")
+        .map((record) => [
+          record.displayName,
+          {
+            objectId: record.objectId,
+            displayName: record.displayName,
+            type: "ServicePrincipal" as const,
+            appId: record.appId,
+            resourceId: record.resourceId,
+            federatedIdentityCredentials: record.federatedIdentityCredentials ?? [],
+          },
+        ]),
+    );
+  }
+
+  #headerOf(objectId: string): string {
+    let header = this.#headers.get(objectId);
+    if (!header) {
+      header = randomBytes(24).toString("hex");
+      this.#headers.set(objectId, header);
+    }
+    return header;
+  }
+
+  /**
+   * A resource's managed identity, created the first time (its ids derived from the resource,
+   * so a redeployment keeps them), updated after: what Resource Manager does when a site's
+   * identity is on, or a user-assigned identity is created. Call it inside the resource's
+   * transaction.
+   */
+  putManagedIdentity(
+    record: Omit<ManagedIdentityRecord, "objectId" | "appId"> & { objectId?: string; appId?: string },
+  ): ManagedIdentityRecord {
+    if (!this.#managed) throw new Error("This directory keeps no state: its identities cannot change.");
+    const key = record.resourceId.toLowerCase();
+    const existing = this.#managed.get(key);
+    const kept: ManagedIdentityRecord = {
+      ...record,
+      objectId: existing?.objectId ?? record.objectId ?? derivedGuid(record.resourceId, "principal"),
+      appId: existing?.appId ?? record.appId ?? derivedGuid(record.resourceId, "client"),
+    };
+    this.#managed.put(key, kept);
+    return kept;
+  }
+
+  /** A resource's managed identity goes with it (its identity turned off, or the resource deleted). */
+  removeManagedIdentity(resourceId: string): void {
+    this.#managed?.delete(resourceId.toLowerCase());
+  }
+
+  /** The managed identity of a resource, if it has one. */
+  managedIdentityOf(resourceId: string): ManagedIdentityRecord | undefined {
+    return (
+      this.#managed?.get(resourceId.toLowerCase()) ?? this.#seeded.find((record) => record.resourceId === resourceId)
+    );
   }
 
   all(): DirectoryEntry[] {
@@ -103,12 +178,13 @@ export class Directory {
 
   /** The user-assigned identities attached to an app (or named in a list), in order. */
   userAssignedOf(appOrNames: string | readonly string[]): UserAssignedIdentity[] {
-    const names = typeof appOrNames === "string" ? (this.#attached.get(appOrNames) ?? []) : appOrNames;
-    return names.map((name) => {
-      const identity = this.userAssigned.get(name);
-      if (!identity) throw new Error(`seed.json: no user-assigned identity named ${name}.`);
-      return identity;
-    });
+    const names =
+      typeof appOrNames === "string"
+        ? (this.#records().find((record) => record.kind === "SystemAssigned" && record.displayName === appOrNames)
+            ?.attached ?? [])
+        : appOrNames;
+    const identities = this.userAssigned;
+    return names.flatMap((name) => identities.get(name) ?? []);
   }
 
   /**
@@ -161,4 +237,38 @@ export class Directory {
   appByIdentityHeader(header: string): AppIdentity | undefined {
     return [...this.apps.values()].find((app) => app.identityHeader === header);
   }
+}
+
+/** A GUID derived from a resource id: a managed identity keeps its ids across redeployments of its resource. */
+function derivedGuid(resourceId: string, role: string): string {
+  const hex = createHash("sha1").update(`${resourceId.toLowerCase()}\n${role}`).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((Number.parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The seed's managed identities, for a directory that keeps no state. */
+function seededIdentities(seed: Seed): ManagedIdentityRecord[] {
+  return [
+    ...seed.apps.flatMap((app) =>
+      app.identity
+        ? [
+            {
+              resourceId: app.name,
+              kind: "SystemAssigned" as const,
+              displayName: app.name,
+              objectId: app.identity.principalId,
+              appId: app.identity.clientId,
+              attached: app.userAssignedIdentities ?? [],
+            },
+          ]
+        : [],
+    ),
+    ...(seed.userAssignedIdentities ?? []).map((identity) => ({
+      resourceId: identity.resourceId,
+      kind: "UserAssigned" as const,
+      displayName: identity.name,
+      objectId: identity.principalId,
+      appId: identity.clientId,
+      federatedIdentityCredentials: identity.federatedIdentityCredentials ?? [],
+    })),
+  ];
 }
