@@ -28,6 +28,8 @@ import type {
   SandboxScopes,
 } from "./provider.ts";
 import { provision, provisionedOf } from "./provisioning.ts";
+import { ResourceManager } from "./arm/resourceManager.ts";
+import { ResourceStore } from "./arm/resourceStore.ts";
 import { PROVIDERS, RESOURCES } from "./registry.ts";
 import { Journal, type JournalSummary } from "./state/journal.ts";
 import { STATE_FILE, StateStore } from "./state/store.ts";
@@ -136,6 +138,8 @@ export interface Sandbox {
   readonly rbac: RoleAssignments;
   readonly directory: Directory;
   readonly secrets: SecretStore;
+  /** Resource Manager's control plane: every resource, through the same door as `az` and deployments. */
+  readonly arm: ResourceManager;
   readonly certificates: Certificates;
   /** Every sign-in and every Key Vault and Queue Storage request, as Azure's logs show them. */
   readonly audit: AuditLog;
@@ -228,10 +232,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(auditFile ? { file: auditFile } : {}),
   });
   const running = {} as RunningProviders;
+  const resourceStore = new ResourceStore(state);
+  const arm = new ResourceManager({
+    state,
+    rbac,
+    audit,
+    describe: (objectId) => directory.describe(objectId),
+  });
   const context: ProviderContext = {
     seed,
     scopes: scopesOf(seed),
     state,
+    arm,
+    resourceStore,
     journal,
     certificates: await ensureCertificates(`${stateDir}/ca`),
     tokens: await TokenIssuer.create({
@@ -265,7 +278,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(queue ? { queueUrl: queue.queueUrl(seed.storage.queues[0] ?? "code-requests") } : {}),
     authorityHost: running.entra.url,
     identityEndpoint: identityHosts.appService.endpoint,
-    keyVaultUrl: running["key-vault"].url,
+    keyVaultUrl: running["key-vault"].urlOf(seed.keyVault.name),
     caFile: context.certificates.caFile,
     caBundle: context.certificates.caBundle,
     resourceManager: running.resources.url,
@@ -341,7 +354,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tokens: context.tokens,
     rbac,
     directory,
-    secrets: running["key-vault"].secrets,
+    secrets: running["key-vault"].secretsOf(seed.keyVault.name),
+    arm,
     telemetry: running.monitor.spans,
     certificates: context.certificates,
     audit,

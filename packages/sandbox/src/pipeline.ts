@@ -91,7 +91,7 @@ export interface DataPlane<Op extends Operation> {
   /** The log its requests are recorded in (AuditEvent, StorageQueueLogs). */
   readonly category: string;
   /** The ARM id recorded for a request that got no further than its target. */
-  readonly resourceId: () => string;
+  readonly resourceId: (req: IncomingMessage) => string;
   readonly errors: DataPlaneErrors;
   /** 1. Whether the request names this service; an answer refuses it. */
   readonly target?: (req: IncomingMessage) => Answer | undefined;
@@ -100,7 +100,7 @@ export interface DataPlane<Op extends Operation> {
   /** What must hold of an authenticated request before its operation is looked up (the api-version). */
   readonly afterAuthentication?: (req: IncomingMessage, query: URLSearchParams) => Answer | undefined;
   /** 3. The operation table: a match, or the service's answer to a request it does not serve. */
-  readonly match: (method: string, path: string, query: URLSearchParams) => Match<Op> | Answer;
+  readonly match: (req: IncomingMessage, method: string, path: string, query: URLSearchParams) => Match<Op> | Answer;
   /**
    * 4½. What must hold of the request, body and all, before RBAC is asked: a name that is valid, a
    * body that parses. It may name the resource anew (a restore's secret is named in its body).
@@ -155,7 +155,7 @@ export function pipeline<Op extends Operation>(
     const notNow = plane.afterAuthentication?.(req, url.searchParams);
     if (notNow) return notNow;
 
-    const matched = plane.match(req.method ?? "GET", url.pathname, url.searchParams);
+    const matched = plane.match(req, req.method ?? "GET", url.pathname, url.searchParams);
     if (isAnswer(matched)) return matched;
     trail.operation = matched.operation;
     trail.resource = matched.resource;
@@ -220,7 +220,7 @@ export function pipeline<Op extends Operation>(
           }
         : {}),
       ...(trail.principal?.tokenId ? { uniqueTokenIdentifier: trail.principal.tokenId } : {}),
-      resource: trail.resource ?? plane.resourceId(),
+      resource: trail.resource ?? plane.resourceId(req),
       ...(trail.authorization ? { authorization: trail.authorization } : {}),
       requestUri: uriWithoutQuery(req.url),
       httpMethod: req.method ?? "",

@@ -11,6 +11,8 @@
  * server.
  */
 import type { Command } from "commander";
+import type { ResourceManager } from "./arm/resourceManager.ts";
+import type { ResourceStore } from "./arm/resourceStore.ts";
 import type { AuditLog } from "./audit/log.ts";
 import type { Run } from "./az/shell.ts";
 import type { Certificates } from "./ca.ts";
@@ -122,6 +124,10 @@ export interface ProviderContext {
   readonly seed: Seed;
   readonly scopes: SandboxScopes;
   readonly state: StateStore;
+  /** Resource Manager's control plane: each provider registers its resource types with it. */
+  readonly arm: ResourceManager;
+  /** Where Resource Manager keeps resources (for types that need nothing more: arm/resourceStore.ts). */
+  readonly resourceStore: ResourceStore;
   /** What callers changed since provisioning: `npm run reset` reads it. */
   readonly journal: Journal;
   readonly certificates: Certificates;

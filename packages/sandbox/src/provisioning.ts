@@ -33,7 +33,17 @@ export function provisionedOf(context: Pick<ProviderContext, "state">): Provisio
 
 /** Writes the provisioned state: call it inside a transaction, on an empty store. */
 export function provision(context: ProviderContext): void {
-  const { seed, directory, rbac, running } = context;
+  const { seed, directory, rbac, running, arm, scopes } = context;
+  // The resource group and the vault, through Resource Manager, as a deployment makes them.
+  arm.put(scopes.resourceGroup, { location: seed.subscription.location }, undefined);
+  arm.put(
+    scopes.vault,
+    {
+      location: seed.subscription.location,
+      properties: { tenantId: seed.tenant.id, sku: { family: "A", name: "standard" }, enableRbacAuthorization: true },
+    },
+    undefined,
+  );
   // The managed identities first: role assignments name them.
   for (const identity of seed.userAssignedIdentities ?? []) {
     directory.putManagedIdentity({
@@ -72,7 +82,7 @@ export function provision(context: ProviderContext): void {
       { immediately: true },
     );
   }
-  const secrets = running["key-vault"].secrets;
+  const secrets = running["key-vault"].secretsOf(seed.keyVault.name);
   for (const [name, value] of Object.entries(seed.keyVault.secrets)) secrets.set(name, { value });
   running.web.functionKeys.provision(
     Object.fromEntries(seed.thirdParty.keys.map((key, index) => [index === 0 ? "default" : `key${index + 1}`, key])),

@@ -346,16 +346,21 @@ describe("anything thrown inside the vault", () => {
     tokens: TokenValidator = { validate: async () => ({ ok: true, principal: { objectId: "o", tenantId: "t" } }) },
   ) {
     const seen: unknown[] = [];
-    const app = createKeyVault({
+    const vault = {
       name: "kv",
       store,
       resourceId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv",
       location: "westeurope",
+      url: "http://kv.vault.localhost",
+    };
+    const app = createKeyVault({
+      vault: (name) => (name === "kv" ? vault : undefined),
+      serviceId: "/subscriptions/s/providers/Microsoft.KeyVault",
       tokens,
       rbac: { isAllowed: () => true, decide: () => ({ allowed: true }) },
       authority: () => "https://localhost/t",
       issuer: "https://localhost/t/v2.0",
-      vaultUrl: () => "http://kv.vault.localhost",
+      challengeResource: () => "https://vault.localhost",
       onError: (error) => seen.push(error),
     });
     const server = createServer(app).listen(0, "127.0.0.1");

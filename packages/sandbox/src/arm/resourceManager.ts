@@ -105,10 +105,16 @@ export class ResourceManager {
 
   /** The resources of a type under a parent (a resource group, a vault). */
   list(parent: string, type: string, caller: Caller): ArmResource[] {
-    const handler = this.handlerOf(type);
-    if (!handler) throw this.#handler({ id: parent, type, names: [], name: "" });
+    const handler = this.#handler({ id: parent, type, names: [], name: "" });
     this.#authorize(caller, `${handler.type}/read`, parent);
     return handler.list(parent);
+  }
+
+  /** Reads a resource, and throws ARM's ResourceNotFound when it does not exist: for actions that need one. */
+  existing(id: ResourceId): ArmResource {
+    const found = this.handlerOf(id.type)?.get(id);
+    if (!found) throw notFound(id);
+    return found;
   }
 
   /** Every resource of every type under a parent (`az resource list -g`). */
@@ -156,7 +162,6 @@ export class ResourceManager {
     if (!run)
       throw new ArmFailure(404, "InvalidResourceType", `The resource type '${parsed.type}' has no action '${action}'.`);
     this.#authorize(caller, `${parsed.type}/${action}/action`, parsed.id);
-    if (!handler.get(parsed)) throw notFound(parsed);
     return this.#options.state.transaction(() =>
       run({ id: parsed, apiVersion, ...(body !== undefined ? { body } : {}), ...(caller ? { caller } : {}) }),
     );

@@ -69,8 +69,10 @@ export interface ResourceTypeHandler {
   /** Deletes it; false when there was nothing to delete. Runs inside a state transaction. */
   delete?(request: ControlRequest): boolean;
   /**
-   * Its POST actions, by name (`listKeys`, `config/appsettings/list`): what ARM's
-   * `POST {id}/{action}` and a template's `list*()` return.
+   * Its POST actions, by name (`listKeys`, `list`): what ARM's `POST {id}/{action}` and a
+   * template's `list*()` return. An action on a resource that does not exist answers
+   * ResourceNotFound (`ResourceManager.existing`), but for those that need none (a deployment's
+   * `validate`).
    */
   readonly actions?: Readonly<Record<string, (request: ControlRequest & { readonly body?: unknown }) => unknown>>;
 }

@@ -8,4 +8,5 @@ export const authorization: ProviderManifest = {
   namespace: "Microsoft.Authorization",
   roles: GENERAL_ROLES,
   az: () => import("./az.ts"),
+  server: () => import("./server.ts"),
 };

@@ -18,9 +18,13 @@ const error = (status: number, code: string, message: string, inner?: string): K
   body: { error: { code, message, ...(inner ? { innererror: { code: inner } } : {}) } },
 });
 
-/** Another vault's host name: this server holds one vault. */
-export const vaultNotFound = (given: string, vault: string) =>
-  error(404, "VaultNotFound", `No vault named ${given} here. The vault is ${vault}.`);
+/** A host name that names no vault: on Azure, its DNS name would not resolve. */
+export const vaultNotFound = (given: string) =>
+  error(
+    404,
+    "VaultNotFound",
+    `No vault named ${given.slice(0, 64)} exists in this sandbox: create it (az keyvault create, or a deployment), or check the vault's name in the URL.`,
+  );
 export const missingToken = () => error(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
 /**
  * A refused token, in Key Vault's words where Azure's are known (AKV10022

@@ -11,14 +11,19 @@ import { PageTokens, pageOf } from "./paging.ts";
 import { type SecretStore, type SecretVersion, type StoredSecret, latest, versionOf } from "./store.ts";
 import { BACKUP_FORMAT, type SecretProperties, type SetParameters } from "./validation.ts";
 
-export interface VaultHandlerOptions {
+/** One vault, as the data plane serves it. */
+export interface VaultInstance {
   readonly name: string;
+  /** Its ARM id: what RBAC checks actions on. */
+  readonly resourceId: string;
+  readonly location: string;
   readonly store: SecretStore;
-  /** `https://<name>.vault.localhost:<port>`, known once the server listens. */
-  readonly vaultUrl: () => string;
+  /** `https://<name>.vault.localhost:<port>`. */
+  readonly url: string;
 }
 
 export type VaultCall = Call<VaultOperation>;
+type Handler = (call: VaultCall, vault: VaultInstance) => Answer;
 
 /** A Key Vault error as the pipeline writes it (its code, for the log, is the inner one when there is one). */
 export const refusal = (failure: errors.KeyVaultError): Answer => ({
@@ -40,10 +45,9 @@ const queryRecord = (query: URLSearchParams): Record<string, string | string[]> 
   return record;
 };
 
-export function vaultHandlers(options: VaultHandlerOptions): Record<VaultOperationName, (call: VaultCall) => Answer> {
-  const { store } = options;
-  const tokens = new PageTokens();
-  const id = (name: string, version?: string) => `${options.vaultUrl()}/secrets/${name}${version ? `/${version}` : ""}`;
+/** How Key Vault shows a secret, a version, a deleted secret. */
+const shapes = (vault: VaultInstance) => {
+  const id = (name: string, version?: string) => `${vault.url}/secrets/${name}${version ? `/${version}` : ""}`;
   const attributes = (version: SecretVersion) => ({
     enabled: version.enabled,
     ...(version.notBefore !== undefined ? { nbf: version.notBefore } : {}),
@@ -63,130 +67,137 @@ export function vaultHandlers(options: VaultHandlerOptions): Record<VaultOperati
     ...(withValue ? { value: version.value } : {}),
     ...properties(secret, version),
   });
-  const deletedBundle = (name: string) => {
-    const deleted = store.getDeleted(name);
-    if (!deleted) return undefined;
-    return {
-      ...bundle(deleted.secret, latest(deleted.secret), false),
-      recoveryId: `${options.vaultUrl()}/deletedsecrets/${deleted.secret.name}`,
-      deletedDate: deleted.deletedDate,
-      scheduledPurgeDate: deleted.scheduledPurgeDate,
-    };
-  };
+  const deletedBundle = (deleted: { secret: StoredSecret; deletedDate: number; scheduledPurgeDate: number }) => ({
+    ...bundle(deleted.secret, latest(deleted.secret), false),
+    recoveryId: `${vault.url}/deletedsecrets/${deleted.secret.name}`,
+    deletedDate: deleted.deletedDate,
+    scheduledPurgeDate: deleted.scheduledPurgeDate,
+  });
+  return { properties, bundle, deletedBundle };
+};
+
+/** The handlers of every operation, for the vault each request names. */
+export function vaultHandlers(
+  vaultOf: (call: VaultCall) => VaultInstance,
+): Record<VaultOperationName, (call: VaultCall) => Answer> {
+  const tokens = new PageTokens();
   /**
    * One page of a listing: the query is checked first (maxresults from 1 to
    * 25, a $skiptoken this vault issued for this listing), and the nextLink,
    * which the SDK follows, always goes further than this page.
    */
-  const list = (call: VaultCall, listing: string, items: () => object[]): Answer => {
-    const request = tokens.read(listing, queryRecord(call.query));
+  const list = (call: VaultCall, vault: VaultInstance, listing: string, items: () => object[]): Answer => {
+    const request = tokens.read(`${vault.name.toLowerCase()}/${listing}`, queryRecord(call.query));
     if (!request.ok)
       return refusal(request.problem === "maxresults" ? errors.badMaxResults(request.given) : errors.badSkipToken());
     const page = pageOf(items(), request);
     const path = new URL(call.req.url ?? "/", "http://vault").pathname;
+    const next =
+      page.next === undefined ? undefined : tokens.issue(`${vault.name.toLowerCase()}/${listing}`, page.next);
     const nextLink =
-      page.next === undefined
+      next === undefined
         ? null
-        : `${options.vaultUrl()}${path}?api-version=${call.query.get("api-version") ?? ""}&$skiptoken=${tokens.issue(listing, page.next)}&maxresults=${request.size}`;
+        : `${vault.url}${path}?api-version=${call.query.get("api-version") ?? ""}&$skiptoken=${next}&maxresults=${request.size}`;
     return ok({ value: page.value, nextLink });
   };
   const name = (call: VaultCall) => call.params["secretName"] ?? "";
   const versionIn = (call: VaultCall) => call.params["secretVersion"];
+  const taken = (store: SecretStore, secret: string) => store.getDeleted(secret) || store.inTransition(secret);
 
-  return {
-    "Get Secrets": (call) =>
-      list(call, "secrets", () => store.list().map((secret) => properties(secret, latest(secret), false))),
+  const handlers: Record<VaultOperationName, Handler> = {
+    "Get Secrets": (call, vault) =>
+      list(call, vault, "secrets", () =>
+        vault.store.list().map((secret) => shapes(vault).properties(secret, latest(secret), false)),
+      ),
 
     // A secret that does not exist has no versions: Azure answers an empty list, not a 404.
-    "Get Secret Versions": (call) =>
-      list(call, `versions/${name(call).toLowerCase()}`, () => {
-        const secret = store.get(name(call));
-        return secret ? secret.versions.map((version) => properties(secret, version)) : [];
+    "Get Secret Versions": (call, vault) =>
+      list(call, vault, `versions/${name(call).toLowerCase()}`, () => {
+        const secret = vault.store.get(name(call));
+        return secret ? secret.versions.map((version) => shapes(vault).properties(secret, version)) : [];
       }),
 
-    "Get Secret": (call) => {
-      const secret = store.get(name(call));
+    "Get Secret": (call, vault) => {
+      const secret = vault.store.get(name(call));
       const version = versionOf(secret, versionIn(call));
       if (!secret || !version) return refusal(errors.secretNotFound(name(call), versionIn(call)));
       // Only `enabled` blocks a get. Azure returns expired and not-yet-valid secrets all the same
       // (exp and nbf are informational for secrets): rotation must not rely on them.
       if (!version.enabled) return refusal(errors.disabled());
-      return ok(bundle(secret, version, true));
+      return ok(shapes(vault).bundle(secret, version, true));
     },
 
-    "Set Secret": (call) => {
-      if (store.getDeleted(name(call)) || store.inTransition(name(call)))
-        return refusal(errors.deletedNameTaken(name(call)));
-      const { secret, version } = store.set(name(call), call.parsed as SetParameters);
-      return ok(bundle(secret, version, true));
+    "Set Secret": (call, vault) => {
+      if (taken(vault.store, name(call))) return refusal(errors.deletedNameTaken(name(call)));
+      const { secret, version } = vault.store.set(name(call), call.parsed as SetParameters);
+      return ok(shapes(vault).bundle(secret, version, true));
     },
 
-    "Update Secret": (call) => {
-      const secret = store.get(name(call));
+    "Update Secret": (call, vault) => {
+      const secret = vault.store.get(name(call));
       const version = versionOf(secret, versionIn(call));
       if (!secret || !version) return refusal(errors.secretNotFound(name(call), versionIn(call)));
-      const updated = store.update(name(call), version.version, call.parsed as SecretProperties);
+      const updated = vault.store.update(name(call), version.version, call.parsed as SecretProperties);
       if (!updated) return refusal(errors.secretNotFound(name(call), versionIn(call)));
-      return ok(bundle(secret, updated, false));
+      return ok(shapes(vault).bundle(secret, updated, false));
     },
 
-    "Delete Secret": (call) => {
-      const secret = store.get(name(call));
-      if (!secret) return refusal(errors.secretNotFound(name(call)));
-      if (store.getDeleted(name(call))) return refusal(errors.deletedNameTaken(name(call)));
-      const deleted = store.delete(name(call));
+    "Delete Secret": (call, vault) => {
+      if (!vault.store.get(name(call))) return refusal(errors.secretNotFound(name(call)));
+      if (vault.store.getDeleted(name(call))) return refusal(errors.deletedNameTaken(name(call)));
+      const deleted = vault.store.delete(name(call));
       if (!deleted) return refusal(errors.secretNotFound(name(call)));
       // The answer describes the deleted secret at once; Key Vault lists it under deletedsecrets a moment later.
-      return ok({
-        ...bundle(deleted.secret, latest(deleted.secret), false),
-        recoveryId: `${options.vaultUrl()}/deletedsecrets/${deleted.secret.name}`,
-        deletedDate: deleted.deletedDate,
-        scheduledPurgeDate: deleted.scheduledPurgeDate,
-      });
+      return ok(shapes(vault).deletedBundle(deleted));
     },
 
-    "Backup Secret": (call) => {
-      const secret = store.get(name(call));
+    "Backup Secret": (call, vault) => {
+      const secret = vault.store.get(name(call));
       if (!secret) return refusal(errors.secretNotFound(name(call)));
       // Opaque to the caller, like Azure's: only this vault's restore reads it.
-      const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, vault: options.name, secret })).toString(
+      const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, vault: vault.name, secret })).toString(
         "base64url",
       );
       return ok({ value: blob });
     },
 
-    "Restore Secret": (call) => {
+    "Restore Secret": (call, vault) => {
       const backup = call.parsed as StoredSecret;
-      if (store.get(backup.name)) return refusal(errors.alreadyExists(backup.name));
-      if (store.getDeleted(backup.name) || store.inTransition(backup.name))
-        return refusal(errors.deletedNameTaken(backup.name));
-      const restored = store.restore(backup) ? store.get(backup.name) : undefined;
+      if (vault.store.get(backup.name)) return refusal(errors.alreadyExists(backup.name));
+      if (taken(vault.store, backup.name)) return refusal(errors.deletedNameTaken(backup.name));
+      const restored = vault.store.restore(backup) ? vault.store.get(backup.name) : undefined;
       if (!restored) return refusal(errors.alreadyExists(backup.name));
-      return ok(bundle(restored, latest(restored), false));
+      return ok(shapes(vault).bundle(restored, latest(restored), false));
     },
 
-    "Get Deleted Secrets": (call) =>
-      list(call, "deletedsecrets", () =>
-        store.listDeleted().flatMap((deleted) => deletedBundle(deleted.secret.name) ?? []),
+    "Get Deleted Secrets": (call, vault) =>
+      list(call, vault, "deletedsecrets", () =>
+        vault.store.listDeleted().map((deleted) => shapes(vault).deletedBundle(deleted)),
       ),
 
-    "Get Deleted Secret": (call) => {
-      const deleted = deletedBundle(name(call));
+    "Get Deleted Secret": (call, vault) => {
+      const deleted = vault.store.getDeleted(name(call));
       if (!deleted) return refusal(errors.deletedSecretNotFound(name(call)));
-      return ok(deleted);
+      return ok(shapes(vault).deletedBundle(deleted));
     },
 
-    "Recover Deleted Secret": (call) => {
-      if (!store.getDeleted(name(call))) return refusal(errors.deletedSecretNotFound(name(call)));
-      if (store.get(name(call))) return refusal(errors.deletedSecretConflict(name(call)));
-      const secret = store.recover(name(call));
+    "Recover Deleted Secret": (call, vault) => {
+      if (!vault.store.getDeleted(name(call))) return refusal(errors.deletedSecretNotFound(name(call)));
+      if (vault.store.get(name(call))) return refusal(errors.deletedSecretConflict(name(call)));
+      const secret = vault.store.recover(name(call));
       if (!secret) return refusal(errors.deletedSecretNotFound(name(call)));
-      return ok(bundle(secret, latest(secret), false));
+      return ok(shapes(vault).bundle(secret, latest(secret), false));
     },
 
-    "Purge Deleted Secret": (call) => {
-      if (!store.purge(name(call))) return refusal(errors.deletedSecretNotFound(name(call)));
+    "Purge Deleted Secret": (call, vault) => {
+      if (!vault.store.purge(name(call))) return refusal(errors.deletedSecretNotFound(name(call)));
       return { status: 204 };
     },
   };
+  return Object.fromEntries(
+    Object.entries(handlers).map(([operation, handler]) => [
+      operation,
+      (call: VaultCall) => handler(call, vaultOf(call)),
+    ]),
+  ) as Record<VaultOperationName, (call: VaultCall) => Answer>;
 }

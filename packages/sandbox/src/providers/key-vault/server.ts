@@ -1,14 +1,23 @@
-/** Azure Key Vault: its secrets, kept in the state store, behind Microsoft Entra tokens and Azure RBAC. */
+/**
+ * Azure Key Vault: its vaults (Resource Manager's control plane) and their
+ * secrets' data plane, behind Microsoft Entra tokens and Azure RBAC, every
+ * vault at `https://<name>.vault.localhost:<port>` on one server.
+ */
 import { closing, host, interruptible, type Interruptible } from "../../http/host.ts";
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
 import { keyVaultErrors } from "./errors.ts";
+import type { VaultInstance } from "./handlers.ts";
+import { keyVaultTypes, VAULT_TYPE } from "./resourceTypes.ts";
 import { createKeyVault, vaultResourceOf } from "./service.ts";
 import { SecretStore } from "./store.ts";
 
 export interface KeyVaultRunning extends RunningProvider, Interruptible {
-  /** KEY_VAULT_URL: `https://<name>.vault.localhost:<port>`. */
-  readonly url: string;
-  readonly secrets: SecretStore;
+  /** A vault's URL: `https://<name>.vault.localhost:<port>`. */
+  urlOf(vault: string): string;
+  /** A vault's secrets. */
+  secretsOf(vault: string): SecretStore;
+  /** How long a deletion or a recovery takes, for every vault (see SecretStore.transitionDelayMs). */
+  transitionDelayMs: number;
 }
 
 declare module "../../provider.ts" {
@@ -19,20 +28,45 @@ declare module "../../provider.ts" {
 
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<KeyVaultRunning> {
-    const { seed, scopes } = context;
-    const secrets = new SecretStore({ vault: seed.keyVault.name, state: context.state, journal: context.journal });
-    let url = "";
+    const { seed, arm } = context;
+    let port = 0;
+    let transitionDelayMs = 0;
+    const stores = new Map<string, SecretStore>();
+    const secretsOf = (vault: string) => {
+      const key = vault.toLowerCase();
+      let store = stores.get(key);
+      if (!store) {
+        store = new SecretStore({ vault: key, state: context.state, journal: context.journal, transitionDelayMs });
+        stores.set(key, store);
+      }
+      return store;
+    };
+    const urlOf = (vault: string) => `https://${vault.toLowerCase()}.vault.localhost:${port}`;
+    arm.register(
+      ...keyVaultTypes({ resources: context.resourceStore, tenantId: seed.tenant.id, vaultUrl: urlOf, secretsOf }),
+    );
+    /** The vault of a name, from Resource Manager: a vault created by a deployment or `az` is served at once. */
+    const vault = (name: string): VaultInstance | undefined => {
+      const found = context.resourceStore.ofType(VAULT_TYPE).find((candidate) => candidate.name.toLowerCase() === name);
+      return found
+        ? {
+            name: found.name,
+            resourceId: found.id,
+            location: found.location ?? "",
+            store: secretsOf(found.name),
+            url: urlOf(found.name),
+          }
+        : undefined;
+    };
     const service = await host(
       createKeyVault({
-        name: seed.keyVault.name,
-        store: secrets,
-        resourceId: scopes.vault,
-        location: seed.subscription.location,
+        vault,
+        serviceId: `${context.scopes.subscription}/providers/Microsoft.KeyVault`,
         tokens: context.tokens.validator(),
         rbac: context.rbac,
         authority: () => `${context.authorityHost()}/${seed.tenant.alias}`,
         issuer: context.tokens.issuer,
-        vaultUrl: () => url,
+        challengeResource: () => vaultResourceOf(urlOf("vault")),
         audit: context.audit,
       }),
       {
@@ -42,8 +76,20 @@ export const server: ProviderServer = {
         port: context.ports.vault,
       },
     );
-    url = `https://${seed.keyVault.name}.vault.localhost:${service.port}`;
-    context.addResource(vaultResourceOf(url));
-    return { url, secrets, stop: closing(service), ...interruptible(service) };
+    port = service.port;
+    context.addResource(vaultResourceOf(urlOf("vault")));
+    return {
+      urlOf,
+      secretsOf,
+      get transitionDelayMs() {
+        return transitionDelayMs;
+      },
+      set transitionDelayMs(ms: number) {
+        transitionDelayMs = ms;
+        for (const store of stores.values()) store.transitionDelayMs = ms;
+      },
+      stop: closing(service),
+      ...interruptible(service),
+    };
   },
 };

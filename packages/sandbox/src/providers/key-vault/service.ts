@@ -11,10 +11,9 @@ import type { AuditSink } from "../../audit/log.ts";
 import type { Authorizer, TokenValidator } from "../../contracts.ts";
 import { type Answer, type DataPlane, pipeline } from "../../pipeline.ts";
 import * as errors from "./errors.ts";
-import { refusal, type VaultCall, vaultHandlers } from "./handlers.ts";
+import { refusal, type VaultCall, type VaultInstance, vaultHandlers } from "./handlers.ts";
 import { type VaultOperation, vaultOperation } from "./operations.ts";
 import { VAULT_RESOURCE } from "./roles.ts";
-import type { SecretStore } from "./store.ts";
 import { SECRET_NAME, checkRestore, checkSet, checkUpdate } from "./validation.ts";
 
 export { VAULT_RESOURCE } from "./roles.ts";
@@ -36,18 +35,17 @@ const API_VERSIONS = ["7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-
 const LATEST_API_VERSION = API_VERSIONS.at(-1) ?? "";
 
 export interface VaultOptions {
-  readonly name: string;
-  readonly store: SecretStore;
-  /** ARM id of the vault: `/subscriptions/…/providers/Microsoft.KeyVault/vaults/<name>`. */
-  readonly resourceId: string;
-  readonly location: string;
+  /** The vault of that name, when Resource Manager holds one (the first label of the request's host names it). */
+  readonly vault: (name: string) => VaultInstance | undefined;
+  /** The ARM id recorded for a request that named no vault this sandbox holds. */
+  readonly serviceId: string;
   readonly tokens: TokenValidator;
   readonly rbac: Authorizer;
   /** Where the SDK gets its token: `https://localhost:<port>/<tenant>`. */
   readonly authority: () => string;
   readonly issuer: string;
-  /** `https://<name>.vault.localhost:<port>`, known once the server listens. */
-  readonly vaultUrl: () => string;
+  /** The resource the challenge names: `https://vault.localhost:<port>` (see vaultResourceOf). */
+  readonly challengeResource: () => string;
   /** Told of anything unexpected that was thrown (the caller gets a 500 in Key Vault's shape, never the error). */
   readonly onError?: (error: unknown) => void;
   /** Where each request is recorded, as Key Vault's AuditEvent log would show it. */
@@ -67,29 +65,31 @@ function json(call: VaultCall): { ok: true; value: unknown } | { ok: false; answ
 }
 
 export function createKeyVault(options: VaultOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const handlers = vaultHandlers({ name: options.name, store: options.store, vaultUrl: options.vaultUrl });
+  /** The vault a request names: the first label of its host. */
+  const nameOf = (req: IncomingMessage) => (req.headers.host ?? "").split(":")[0]?.split(".")[0]?.toLowerCase() ?? "";
+  const vaultOf = (call: VaultCall): VaultInstance => {
+    const vault = options.vault(nameOf(call.req));
+    if (!vault) throw new Error("The vault went away during the request.");
+    return vault;
+  };
+  const handlers = vaultHandlers(vaultOf);
   const challenge = () => ({
-    "www-authenticate": `Bearer authorization="${options.authority()}", resource="${vaultResourceOf(options.vaultUrl())}"`,
+    "www-authenticate": `Bearer authorization="${options.authority()}", resource="${options.challengeResource()}"`,
   });
   const unauthorized = (failure: errors.KeyVaultError): Answer => ({ ...refusal(failure), headers: challenge() });
 
   const vault: DataPlane<VaultOperation> = {
     name: "Azure Key Vault",
     category: "AuditEvent",
-    resourceId: () => options.resourceId,
+    resourceId: (req) => options.vault(nameOf(req))?.resourceId ?? options.serviceId,
 
-    // 1. This server holds one vault: the first label of the host names it.
-    target: (req) => {
-      const vaultName = (req.headers.host ?? "").split(":")[0]?.split(".")[0]?.toLowerCase() ?? "";
-      return vaultName === options.name.toLowerCase()
-        ? undefined
-        : refusal(errors.vaultNotFound(vaultName, options.name));
-    },
+    // 1. The first label of the host names the vault: one that Resource Manager holds.
+    target: (req) => (options.vault(nameOf(req)) ? undefined : refusal(errors.vaultNotFound(nameOf(req)))),
 
     // 2. A token for the vault's resource, with or without its port (see vaultResourceOf).
     authenticate: async (_req, authorization) => {
       const check = await options.tokens.validate(authorization, VAULT_RESOURCE);
-      if (!check.ok && check.problem === "audience" && check.found === vaultResourceOf(options.vaultUrl()))
+      if (!check.ok && check.problem === "audience" && check.found === options.challengeResource())
         return options.tokens.validate(authorization, check.found);
       return check;
     },
@@ -103,15 +103,15 @@ export function createKeyVault(options: VaultOptions): (req: IncomingMessage, re
     },
 
     // 3. The operation table, for every route.
-    match: (method, path) => {
+    match: (req, method, path) => {
       const match = vaultOperation(method, path);
       if (match.kind === "undecodable") return refusal(errors.badRequestUri());
       if (match.kind === "unsupported") return refusal(errors.unsupportedOperation());
       const secretName = match.secretName ?? "";
+      const vault = options.vault(nameOf(req))?.resourceId ?? options.serviceId;
       return {
         operation: match.operation,
-        resource:
-          match.operation.scope === "secret" ? `${options.resourceId}/secrets/${secretName}` : options.resourceId,
+        resource: match.operation.scope === "secret" ? `${vault}/secrets/${secretName}` : vault,
         params: {
           ...(match.secretName !== undefined ? { secretName: match.secretName } : {}),
           ...(match.secretVersion !== undefined ? { secretVersion: match.secretVersion } : {}),
@@ -134,7 +134,7 @@ export function createKeyVault(options: VaultOptions): (req: IncomingMessage, re
       if (!checked.ok) return refusal(checked.error);
       if (operation.scope !== "backup") return { ...call, parsed: checked.value };
       const backup = checked.value as { readonly name: string };
-      return { ...call, parsed: checked.value, resource: `${options.resourceId}/secrets/${backup.name}` };
+      return { ...call, parsed: checked.value, resource: `${vaultOf(call).resourceId}/secrets/${backup.name}` };
     },
 
     // 6. The operation.
@@ -144,21 +144,21 @@ export function createKeyVault(options: VaultOptions): (req: IncomingMessage, re
       badTarget: () => refusal(errors.badRequestUri()),
       missingToken: () => unauthorized(errors.missingToken()),
       invalidToken: (_req, check) =>
-        unauthorized(
-          errors.invalidToken(check, { audience: vaultResourceOf(options.vaultUrl()), issuer: options.issuer }),
-        ),
-      forbidden: (_req, { principal, action, resource }) =>
-        refusal(
+        unauthorized(errors.invalidToken(check, { audience: options.challengeResource(), issuer: options.issuer })),
+      forbidden: (req, { principal, action, resource }) => {
+        const vault = options.vault(nameOf(req));
+        return refusal(
           errors.forbiddenByRbac({
             ...(principal.appId ? { appId: principal.appId } : {}),
             objectId: principal.objectId,
             issuer: options.issuer,
             action,
             resource,
-            vault: options.name,
-            location: options.location,
+            vault: vault?.name ?? nameOf(req),
+            location: vault?.location ?? "",
           }),
-        ),
+        );
+      },
       badBody: (_req, reason, operation) =>
         refusal(
           reason === "body"

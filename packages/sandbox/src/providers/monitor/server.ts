@@ -28,7 +28,10 @@ export const server: ProviderServer = {
         ...running.web.api.keys(),
         ...directory.servicePrincipals.map((sp) => sp.secret),
         ...[...directory.apps.values()].map((app) => app.identityHeader),
-        ...running["key-vault"].secrets.list().flatMap((secret) => secret.versions.map((version) => version.value)),
+        ...running["key-vault"]
+          .secretsOf(context.seed.keyVault.name)
+          .list()
+          .flatMap((secret) => secret.versions.map((version) => version.value)),
       ],
     });
     const service = await host(createCollector(spans), {

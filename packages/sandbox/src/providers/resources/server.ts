@@ -13,6 +13,7 @@ import { closing, host } from "../../http/host.ts";
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
 import { createAdminApi } from "./admin.ts";
 import { createResourceManager } from "./resourceManager.ts";
+import { resourcesTypes } from "./resourceTypes.ts";
 
 export interface ResourcesRunning extends RunningProvider {
   /** Resource Manager's endpoint: what `az cloud register --endpoint-resource-manager` names. */
@@ -29,6 +30,16 @@ declare module "../../provider.ts" {
 
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<ResourcesRunning> {
+    context.arm.register(
+      ...resourcesTypes({
+        resources: context.resourceStore,
+        subscription: () => ({
+          id: context.seed.subscription.id,
+          name: "keyless sandbox",
+          tenantId: context.seed.tenant.id,
+        }),
+      }),
+    );
     const key = randomBytes(24).toString("base64url");
     const app = express();
     app.disable("x-powered-by");
