@@ -42,7 +42,13 @@ export interface Certificates {
 }
 
 /** The names the sandbox answers on: every service, vault and storage account. */
-const SERVER_NAMES = ["localhost", "*.vault.localhost", "*.queue.localhost", "*.blob.localhost"];
+const SERVER_NAMES = [
+  "localhost",
+  "*.vault.localhost",
+  "*.queue.localhost",
+  "*.blob.localhost",
+  "*.azurewebsites.localhost",
+];
 const SERVER_IPS = ["127.0.0.1", "::1"];
 
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
@@ -114,6 +120,12 @@ function stillValid(certPem: string): boolean {
   return Date.parse(new X509Certificate(certPem).validTo) > Date.now() + DAY;
 }
 
+/** Whether a server certificate names every host the sandbox answers on. */
+function coversEveryName(certPem: string): boolean {
+  const names = new X509Certificate(certPem).subjectAltName ?? "";
+  return SERVER_NAMES.every((name) => names.split(", ").includes(`DNS:${name}`));
+}
+
 /**
  * Creates the CA and the server certificate in `dir` on first use and reuses
  * them afterwards, so a learner trusts one CA for the life of the checkout.
@@ -132,7 +144,8 @@ export async function ensureCertificates(dir: string): Promise<Certificates> {
     writeFileSync(file("ca.crt"), ca.certPem);
     server = { certPem: "", keyPem: "" };
   }
-  if (!server.certPem || !server.keyPem || !stillValid(server.certPem)) {
+  // A certificate made before the sandbox answered on a name (a checkout that pulled a new one) is made again.
+  if (!server.certPem || !server.keyPem || !stillValid(server.certPem) || !coversEveryName(server.certPem)) {
     server = await createServerCertificate(ca);
     writeFileSync(file("server.key"), server.keyPem, { mode: 0o600 });
     writeFileSync(file("server.crt"), server.certPem);

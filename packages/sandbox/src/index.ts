@@ -30,6 +30,7 @@ import type {
 import { provision, provisionedOf } from "./provisioning.ts";
 import { ResourceManager } from "./arm/resourceManager.ts";
 import { ResourceStore } from "./arm/resourceStore.ts";
+import { settingsOf } from "./providers/web/resourceTypes.ts";
 import { PROVIDERS, RESOURCES } from "./registry.ts";
 import { Journal, type JournalSummary } from "./state/journal.ts";
 import { STATE_FILE, StateStore } from "./state/store.ts";
@@ -191,12 +192,12 @@ export function scopesOf(seed: Seed): SandboxScopes {
 export type InterruptibleService = "entraId" | "managedIdentity" | "keyVault";
 
 /** Starts every provider of the registry, in its order. */
-async function startProviders(context: ProviderContext, skip: ReadonlySet<string>): Promise<RunningProvider[]> {
+async function startProviders(context: ProviderContext): Promise<RunningProvider[]> {
   const started: RunningProvider[] = [];
   const running = context.running as unknown as Record<string, RunningProvider>;
   try {
     for (const provider of PROVIDERS) {
-      if (!provider.server || skip.has(provider.name)) continue;
+      if (!provider.server) continue;
       const { server } = await provider.server();
       const instance = await server.start(context);
       running[provider.name] = instance;
@@ -263,12 +264,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     resetAll: () => sandbox.reset(),
     appSettings: (app) => sandbox.appSettings(app),
     onEvent: options.onEvent ?? (() => {}),
+    without: new Set(options.queue === false ? ["queue"] : []),
     running,
     audit,
   };
-  const started = await startProviders(context, new Set(options.queue === false ? ["storage"] : []));
+  const started = await startProviders(context);
+  /** Empties the store (but for the tenant's signing keys) and provisions it anew. */
+  const provisionAnew = async () => {
+    try {
+      state.clearAll(["signingKeys"]);
+      rbac.reload();
+      await provision(context);
+    } finally {
+      // Whether it went through or not, what runs follows the store.
+      rbac.reload();
+      for (const instance of started) await instance.reload?.();
+    }
+  };
   // A new state store gets the provisioned state; a kept one keeps what callers changed since.
-  if (!provisionedOf(context)) state.transaction(() => provision(context));
+  if (!provisionedOf(context)) await provisionAnew();
   const queue = options.queue === false ? undefined : running.storage.queue;
   if (options.waitForQueue !== false) await queue?.ready;
   const identityHosts = running["managed-identity"];
@@ -299,6 +313,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     authorityHost: running.entra.url,
   };
   const hostOf = (step: StepNumber): HostName => options.hosts?.[step] ?? "app-service";
+  const settingsContext = { resources: resourceStore, directory, endpoints, hosts, seed, scopes: context.scopes };
   /** A step's app runs where its step does; the exercise apps on App Service. */
   const hostOfApp = (name: string): HostName => {
     const step = seed.apps.find(
@@ -366,27 +381,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return queue;
     },
     stepEnvironment: (step, host) =>
-      appSettings(`keyless-step-${step}`, { seed, directory, endpoints, hosts, host: host ?? hostOf(step) }),
-    appSettings: (name, host) =>
-      appSettings(name, { seed, directory, endpoints, hosts, host: host ?? hostOfApp(name) }),
+      appSettings(`keyless-step-${step}`, { ...settingsContext, host: host ?? hostOf(step) }),
+    appSettings: (name, host) => appSettings(name, { ...settingsContext, host: host ?? hostOfApp(name) }),
     hostOf,
     cluster,
     changes: () => journal.summary(),
     async reset() {
       // What callers changed since provisioning, said before it goes.
       const discarded = journal.summary();
-      try {
-        state.transaction(() => {
-          // The tenant's signing keys stay: tokens issued before a reset are still the tenant's.
-          state.clearAll(["signingKeys"]);
-          rbac.reload();
-          provision(context);
-        });
-      } finally {
-        // Whether the new state was written or the old one kept, memory follows the store.
-        rbac.reload();
-      }
-      for (const instance of started) await instance.reload?.();
+      await provisionAnew();
       return { discarded };
     },
     stopService: (name) => interruptibles[name].takeDown(),
@@ -401,22 +404,36 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 /**
- * An app's application settings, as App Service would give them: the settings
- * of the step it runs, and how it signs in (its managed identity's endpoint and
- * header, or its service principal's client id and secret).
+ * An app's environment, as App Service gives it: the application settings its
+ * site holds (the template's, or those `az webapp config appsettings set`
+ * wrote), and what the platform adds: how its host hands it its managed
+ * identity (IDENTITY_ENDPOINT and IDENTITY_HEADER on App Service), and, in the
+ * sandbox only, trust in the sandbox's CA, `*.localhost` resolved, and the
+ * sandbox's Entra ID for an app that signs in with a secret.
  */
 function appSettings(
   name: string,
   {
-    seed,
+    resources,
     directory,
     endpoints,
     hosts,
     host,
-  }: { seed: Seed; directory: Directory; endpoints: SandboxEndpoints; hosts: HostEndpoints; host: HostName },
+    seed,
+    scopes,
+  }: {
+    resources: ResourceStore;
+    directory: Directory;
+    endpoints: SandboxEndpoints;
+    hosts: HostEndpoints;
+    host: HostName;
+    seed: Seed;
+    scopes: SandboxScopes;
+  },
 ): Record<string, string> {
-  const app = seed.apps.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
-  if (!app) throw new AppNotFoundError(name);
+  const site = resources.get(`${scopes.resourceGroup}/providers/Microsoft.Web/sites/${name}`);
+  if (!site) throw new AppNotFoundError(name);
+  const settings = settingsOf(resources, site.id);
   const trustAndResolve = {
     // Environment only: trust the sandbox CA and resolve *.localhost. On Azure neither is needed.
     NODE_EXTRA_CA_CERTS: endpoints.caFile,
@@ -425,40 +442,13 @@ function appSettings(
     REQUESTS_CA_BUNDLE: endpoints.caBundle,
     SSL_CERT_FILE: endpoints.caBundle,
   };
-  const vaultSettings = {
-    KEY_VAULT_URL: endpoints.keyVaultUrl,
-    THIRD_PARTY_API_SECRET_NAME: Object.keys(seed.keyVault.secrets)[0] ?? "third-party-api-key",
-    // Only the credentials a server should use: environment, workload or managed identity.
-    AZURE_TOKEN_CREDENTIALS: "prod",
-  };
   // How the app's host hands it its managed identity (hosts.ts); App Service unless it runs elsewhere.
-  const identity = identityEnvironment(host, app, { seed, directory, endpoints: hosts });
-  const servicePrincipal = app.signsInAs
-    ? directory.servicePrincipals.find((sp) => sp.displayName === app.signsInAs)
-    : undefined;
-  if (app.signsInAs && !servicePrincipal)
-    throw new Error(`seed.json: app ${app.name} signs in as ${app.signsInAs}, which is not a service principal.`);
-  const signIn: Record<string, string> = identity
-    ? identity
-    : servicePrincipal
-      ? {
-          // The tenant alias the SDK trusts offline; on Azure, the directory's GUID.
-          AZURE_TENANT_ID: seed.tenant.alias,
-          AZURE_CLIENT_ID: servicePrincipal.appId ?? "",
-          AZURE_CLIENT_SECRET: servicePrincipal.secret,
-          AZURE_AUTHORITY_HOST: endpoints.authorityHost,
-        }
-      : {};
-  const base = { THIRD_PARTY_API_ENDPOINT: endpoints.thirdPartyApi };
-  if (app.step === "01") return base;
-  if (app.step === "04" && !endpoints.queueUrl) throw new Error("The queue service is not running in this sandbox.");
-  return {
-    ...base,
-    ...vaultSettings,
-    ...(app.step === "04" && endpoints.queueUrl ? { STORAGE_QUEUE_URL: endpoints.queueUrl } : {}),
-    ...signIn,
-    ...trustAndResolve,
-  };
+  const identity = identityEnvironment(host, site.name, { seed, directory, endpoints: hosts });
+  // An app that signs in with a client secret asks Entra ID: the sandbox's, here (on Azure, the default one).
+  const authority: Record<string, string> = settings["AZURE_CLIENT_SECRET"]
+    ? { AZURE_AUTHORITY_HOST: endpoints.authorityHost }
+    : {};
+  return { ...settings, ...(identity ?? {}), ...authority, ...trustAndResolve };
 }
 
 /** No app of that name in the sandbox. */

@@ -150,6 +150,8 @@ export interface ProviderContext {
   appSettings(app: string): Record<string, string>;
   /** A sentence for whoever runs the sandbox: a service went down or came back. */
   onEvent(text: string): void;
+  /** Services the caller asked not to run (`queue`: tests that need no Queue Storage); their resource types stay. */
+  readonly without: ReadonlySet<string>;
   /** The providers started before this one, by name. */
   readonly running: RunningProviders;
   /** Every sign-in and data-plane request, as Azure's logs would show them. */

@@ -41,12 +41,22 @@ function matches(patterns: readonly string[], action: string): boolean {
 }
 const escape = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
 
-/** Whether a role grants an action: a data action, or a control-plane action, and does not exclude it. */
-export function roleGrants(role: RoleDefinition, action: string): boolean {
-  return (
-    (matches(role.dataActions, action) && !matches(role.notDataActions ?? [], action)) ||
-    (matches(role.actions, action) && !matches(role.notActions ?? [], action))
-  );
+/**
+ * Whether a role grants an action. A data action (reading a secret, sending a message) is granted
+ * only by `dataActions`: Owner's `*` is every control-plane action, and no data action at all.
+ */
+export function roleGrants(role: RoleDefinition, action: string, kind: "data" | "control"): boolean {
+  return kind === "data"
+    ? matches(role.dataActions, action) && !matches(role.notDataActions ?? [], action)
+    : matches(role.actions, action) && !matches(role.notActions ?? [], action);
+}
+
+/**
+ * Whether an action is a data action: one that some built-in role lists among its `dataActions`
+ * (the providers' roles say which of their actions act on data).
+ */
+export function isDataAction(roles: readonly RoleDefinition[], action: string): boolean {
+  return roles.some((role) => role.dataActions.some((pattern) => pattern !== "*" && matches([pattern], action)));
 }
 
 /** A role by name or id (a bare GUID or a roleDefinitions resource id), as `az role assignment create --role` takes it. */

@@ -68,17 +68,18 @@ describe("az storage", () => {
     expect(await json("storage", "queue", "delete", "--name", "lesson-queue", ...target)).toEqual({ deleted: false });
   });
 
-  it("queue create answers as the developer's role allows: without a data role, no queue", async () => {
+  it("queue create answers as the developer's role allows: without one that writes queues, no queue", async () => {
+    // The developer owns the subscription (Owner writes queues); their data role covers the one queue only.
     const user = test.sandbox.directory.users[0]?.objectId ?? "";
-    const group = `/subscriptions/${test.sandbox.seed.subscription.id}/resourceGroups/${test.sandbox.seed.subscription.resourceGroup}`;
-    test.sandbox.rbac.remove({ principalId: user, role: "Storage Queue Data Contributor", scope: group });
+    const subscription = test.sandbox.scopes.subscription;
+    test.sandbox.rbac.remove({ principalId: user, role: "Owner", scope: subscription });
     try {
       const refused = await run("storage", "queue", "create", "--name", "not-allowed");
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/AuthorizationPermissionMismatch/);
     } finally {
       test.sandbox.rbac.add(
-        { principalId: user, principalType: "User", role: "Storage Queue Data Contributor", scope: group },
+        { principalId: user, principalType: "User", role: "Owner", scope: subscription },
         { immediately: true },
       );
     }
@@ -116,10 +117,19 @@ describe("az ad app credential reset", () => {
     expect(printed.password).toMatch(/^[\w-]{3}8Q~[\w-]{34}$/);
     expect(printed.password).not.toBe(old["AZURE_CLIENT_SECRET"]);
 
-    // The old secret is refused at once, the new one signs in; the app's settings carry the new one.
+    // The old secret is refused at once; the app keeps it until someone puts the new one in its settings, as on Azure.
     const withOld = await getSecretInChild(old);
     expect(withOld.ok).toBe(false);
     expect(withOld.message).toContain("AADSTS7000215");
+    expect(test.sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"]).toBe(old["AZURE_CLIENT_SECRET"]);
+    const set = await run(
+      ..."webapp config appsettings set -n keyless-step-02 -g keyless-rg --settings".split(" "),
+      `AZURE_CLIENT_SECRET=${printed.password}`,
+    );
+    expect(set.code, set.stderr).toBe(0);
+    // az shows the names, never the values.
+    expect(set.stdout).not.toContain(printed.password);
+    expect(JSON.parse(set.stdout)).toContainEqual({ name: "AZURE_CLIENT_SECRET", slotSetting: false, value: null });
     expect(test.sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"]).toBe(printed.password);
     expect((await getSecretInChild(test.sandbox.stepEnvironment("02"))).ok).toBe(true);
 

@@ -26,12 +26,14 @@ import { STORAGE_RESOURCE, VAULT_RESOURCE, startSandbox, type AuditEvent, type S
 
 let sandbox: Sandbox;
 let stateDir: string;
-const STEP_03 = "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e";
+/** Step 03's managed identity: its object id, which the sandbox derives from its site. */
+let STEP_03 = "";
 const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "keyless-denials-"));
   sandbox = await startSandbox({ queue: false, auditFile: false, stateDir });
+  STEP_03 = sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "";
   // What npm start writes, for the az CLI.
   writeFileSync(join(stateDir, "endpoints.json"), JSON.stringify(sandbox.endpoints), { mode: 0o600 });
 });

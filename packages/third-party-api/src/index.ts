@@ -10,6 +10,7 @@
 import { randomInt, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { setTimeout } from "node:timers/promises";
 import express, { type ErrorRequestHandler, type Express } from "express";
@@ -141,6 +142,10 @@ export interface StartThirdPartyApiOptions extends ThirdPartyApiOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly host?: string;
+  /** HTTPS, as a function app is served on Azure: its certificate and key (PEM). Plain HTTP without. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** The host name its endpoint names (`localhost` by default): the function app's, such as `<app>.azurewebsites.localhost`. */
+  readonly hostName?: string;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -153,7 +158,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-/** Starts the third party on plain HTTP (a Function app's local `func start` does the same). */
+/** Starts the third party: on HTTPS when given a certificate (as Azure serves it), else on plain HTTP (as `func start` does). */
 export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Promise<RunningThirdPartyApi> {
   const { app, controls } = createThirdPartyApi(options);
   const host = options.host ?? "127.0.0.1";
@@ -163,17 +168,20 @@ export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Pr
     socket.writable
       ? socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
       : socket.destroy();
+  const settings = { maxHeaderSize: 64 * 1024, headersTimeout: 20_000, requestTimeout: 30_000 };
   const serve = () =>
-    createServer({ maxHeaderSize: 64 * 1024, headersTimeout: 20_000, requestTimeout: 30_000 }, app)
+    (options.tls ? createHttpsServer({ ...settings, ...options.tls }, app) : createServer(settings, app))
       .on("clientError", (_error, socket) => refuse(socket))
-      .on("connect", (_request, socket) => refuse(socket));
+      .on("connect", (_request, socket) => refuse(socket))
+      // A client that does not trust the certificate, or speaks plain HTTP to it, is its own problem.
+      .on("tlsClientError", (_error: Error, socket: Duplex) => socket.destroy());
   let server = serve();
   const port = await listen(server, options.port ?? 0, host);
   let listening = true;
 
   return {
     ...controls,
-    endpoint: `http://localhost:${port}${RANDOM_NUMBER_PATH}`,
+    endpoint: `${options.tls ? "https" : "http"}://${options.hostName ?? "localhost"}:${port}${RANDOM_NUMBER_PATH}`,
     port,
     async stop() {
       if (!listening) return;

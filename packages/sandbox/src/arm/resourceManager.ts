@@ -30,6 +30,8 @@ export interface ResourceManagerOptions {
 export type Caller = Principal | undefined;
 
 const notFound = (id: ResourceId) => {
+  if (id.type === "Microsoft.Resources/resourceGroups")
+    return new ArmFailure(404, "ResourceGroupNotFound", `Resource group '${id.name.slice(0, 90)}' could not be found.`);
   const where = id.resourceGroup ? ` under resource group '${id.resourceGroup}'` : "";
   return new ArmFailure(
     404,

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { AdminAccount } from "../providers/resources/admin.ts";
 import type { SandboxEndpoints } from "../index.ts";
+import { MANAGEMENT_RESOURCE } from "../providers/resources/audiences.ts";
 // The vault lives at https://<name>.vault.localhost: resolve it as the steps do.
 import { isAlive } from "../processes.ts";
 import "../dnsPreload.mjs";
@@ -28,6 +29,11 @@ export const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../../.sandbox", i
 export interface Connection {
   readonly endpoints: SandboxEndpoints;
   admin<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /**
+   * Resource Manager's REST API, as the real az calls it: `path` is a resource id (and action), with
+   * the signed-in developer's token for the management resource. ARM's errors throw as az prints them.
+   */
+  arm<T>(method: string, path: string, apiVersion: string, body?: unknown): Promise<T>;
   account(): Promise<AdminAccount>;
   /** Like `az login`: tokens for the developer user, for any sandbox resource. */
   readonly credential: TokenCredential;
@@ -105,5 +111,30 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
       return { token: token.accessToken, expiresOnTimestamp: token.expiresOn * 1000, tokenType: "Bearer" };
     },
   };
-  return { endpoints, admin, account: () => (account ??= admin<AdminAccount>("GET", "/account")), credential };
+  const arm = async <T>(method: string, path: string, apiVersion: string, body?: unknown): Promise<T> => {
+    const token = await credential.getToken(MANAGEMENT_RESOURCE);
+    const url = new URL(path, endpoints.resourceManager);
+    url.searchParams.set("api-version", apiVersion);
+    const response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token?.token ?? ""}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch(() => {
+      throw notRunning();
+    });
+    const text = await response.text();
+    const answer = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!response.ok) {
+      const failure = (answer as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new AzError(failure?.code, failure?.message ?? `HTTP ${response.status}`);
+    }
+    return answer as T;
+  };
+  return {
+    endpoints,
+    admin,
+    arm,
+    account: () => (account ??= admin<AdminAccount>("GET", "/account")),
+    credential,
+  };
 }

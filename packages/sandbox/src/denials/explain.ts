@@ -10,7 +10,7 @@
  * assignments, the time), and returns words; it changes nothing.
  */
 import type { AuditEvent, TokenClaims } from "../audit/log.ts";
-import type { RoleDefinition } from "../roles.ts";
+import { isDataAction, type RoleDefinition, roleGrants, scopeCovers } from "../roles.ts";
 import { DENIAL_WORDINGS, ROLE_DEFINITIONS } from "../registry.ts";
 import { CLOCK_SKEW_SECONDS } from "../providers/entra/tokens.ts";
 
@@ -149,19 +149,7 @@ export function isChallenge(event: AuditEvent): boolean {
   );
 }
 
-function grants(patterns: readonly string[], action: string): boolean {
-  const wanted = action.toLowerCase();
-  return patterns.some((pattern) => {
-    const lower = pattern.toLowerCase();
-    return lower.endsWith("/*") ? wanted.startsWith(lower.slice(0, -1)) : lower === wanted;
-  });
-}
-
-const covers = (scope: string, resource: string) => {
-  const parent = scope.toLowerCase().replace(/\/+$/, "");
-  const child = resource.toLowerCase();
-  return child === parent || child.startsWith(`${parent}/`);
-};
+const covers = scopeCovers;
 
 /** The roles that grant an action, least privilege first (fewest actions), then by name. */
 export function rolesGranting(action: string, roles: readonly RoleDefinition[] = ROLE_DEFINITIONS): RoleDefinition[] {
@@ -171,8 +159,9 @@ export function rolesGranting(action: string, roles: readonly RoleDefinition[] =
       (sum, pattern) => sum + (pattern.endsWith("*") ? 1000 - pattern.length : 1),
       0,
     );
+  const kind = isDataAction(roles, action) ? "data" : "control";
   return roles
-    .filter((role) => grants(role.dataActions, action) || grants(role.actions, action))
+    .filter((role) => roleGrants(role, action, kind))
     .sort((a, b) => size(a) - size(b) || a.name.localeCompare(b.name));
 }
 

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import type { Authorizer, Principal, RbacDecision, RoleAssignment } from "../../contracts.ts";
 
 export type { RbacDecision, RoleAssignment } from "../../contracts.ts";
-import { findRoleIn, roleGrants, scopeCovers, type RoleDefinition } from "../../roles.ts";
+import { findRoleIn, isDataAction, roleGrants, scopeCovers, type RoleDefinition } from "../../roles.ts";
 import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
 
@@ -177,10 +177,11 @@ export class RoleAssignments implements Authorizer {
    */
   decide(principal: Principal, action: string, scope: string): RbacDecision {
     const now = Date.now();
+    const kind = isDataAction(this.#roles, action) ? "data" : "control";
     const granting = this.#assignments.filter((assignment) => {
       if (assignment.principalId !== principal.objectId || !scopeCovers(assignment.scope, scope)) return false;
       const role = this.findRole(assignment.roleDefinitionId);
-      return role !== undefined && roleGrants(role, action);
+      return role !== undefined && roleGrants(role, action, kind);
     });
     const inEffect = granting.find(
       (assignment) =>

@@ -12,7 +12,7 @@
  * | `aks`            | WorkloadIdentityCredential: the cluster's token file, exchanged at Entra ID      |
  */
 import type { Directory } from "../entra/directory.ts";
-import type { Seed, SeedApp } from "../../seed.ts";
+import type { Seed } from "../../seed.ts";
 
 export const HOSTS = ["app-service", "functions", "container-apps", "vm", "aks"] as const;
 export type HostName = (typeof HOSTS)[number];
@@ -54,19 +54,19 @@ export class HostNotAvailableError extends Error {
  */
 export function identityEnvironment(
   host: HostName,
-  app: SeedApp,
+  app: string,
   { seed, directory, endpoints }: { seed: Seed; directory: Directory; endpoints: HostEndpoints },
 ): Record<string, string> | undefined {
-  const systemAssigned = directory.apps.get(app.name);
+  const systemAssigned = directory.apps.get(app);
   if (!systemAssigned) return undefined;
   if (host === "app-service" || host === "functions") {
     // App Service sets these when the app's managed identity is on (Functions too: the same platform).
     return { IDENTITY_ENDPOINT: endpoints.appService, IDENTITY_HEADER: systemAssigned.identityHeader };
   }
-  const [userAssigned] = directory.userAssignedOf(app.name);
+  const [userAssigned] = directory.userAssignedOf(app);
   if (!userAssigned)
     throw new HostNotAvailableError(
-      `${app.name} has no user-assigned identity, which ${HOST_TITLES[host]} needs here (seed.json: apps[].userAssignedIdentities).`,
+      `${app} has no user-assigned identity, which ${HOST_TITLES[host]} needs here (seed.json: apps[].userAssignedIdentities).`,
     );
   if (host === "container-apps") {
     // Container Apps sets the first three; AZURE_CLIENT_ID is the app's own setting (the identity it uses).
@@ -74,7 +74,7 @@ export function identityEnvironment(
     return {
       IDENTITY_ENDPOINT: endpoint,
       MSI_ENDPOINT: endpoint,
-      IDENTITY_HEADER: endpoints.containerApps.headerOf(app.name),
+      IDENTITY_HEADER: endpoints.containerApps.headerOf(app),
       AZURE_CLIENT_ID: userAssigned.appId,
     };
   }
@@ -87,7 +87,7 @@ export function identityEnvironment(
     AZURE_CLIENT_ID: userAssigned.appId,
     // The tenant alias the SDK trusts offline; on AKS, the directory's GUID.
     AZURE_TENANT_ID: seed.tenant.alias,
-    AZURE_FEDERATED_TOKEN_FILE: endpoints.aks.tokenFile(app.name),
+    AZURE_FEDERATED_TOKEN_FILE: endpoints.aks.tokenFile(app),
     AZURE_AUTHORITY_HOST: endpoints.authorityHost,
   };
 }

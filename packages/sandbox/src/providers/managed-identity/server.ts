@@ -11,6 +11,7 @@ import { createManagedIdentityEndpoint, managedIdentityErrors } from "./appServi
 import { containerAppsIdentityErrors, createContainerAppsIdentityEndpoint } from "./containerApps.ts";
 import { IMDS_TOKEN_PATH, createImdsEndpoint, imdsErrors } from "./imds.ts";
 import { KubernetesCluster, ProjectedTokens, clusterIssuerErrors } from "./kubernetes.ts";
+import { managedIdentityTypes } from "./resourceTypes.ts";
 
 export interface ManagedIdentityRunning extends RunningProvider {
   /** App Service's (and Functions') IDENTITY_ENDPOINT: plain HTTP on the app's own machine, as on Azure. */
@@ -36,6 +37,13 @@ const appsWithUserAssignedIdentities = (seed: Seed) =>
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<ManagedIdentityRunning> {
     const { seed } = context;
+    context.arm.register(
+      ...managedIdentityTypes({
+        resources: context.resourceStore,
+        directory: context.directory,
+        tenantId: seed.tenant.id,
+      }),
+    );
     const identity = {
       issuer: context.tokens,
       directory: context.directory,

@@ -21,6 +21,10 @@ import type { ErrorAnswer } from "../../http/host.ts";
 import { scopeCovers } from "../../roles.ts";
 import type { RoleAssignments } from "../authorization/rbac.ts";
 import * as errors from "../../arm/errors.ts";
+import type { ResourceManager } from "../../arm/resourceManager.ts";
+import { armRoutes } from "../../arm/routes.ts";
+import { wholeRequestsOnly } from "../../http/host.ts";
+import type { Deployments } from "./deployments.ts";
 
 import { MANAGEMENT_AUDIENCES, MANAGEMENT_RESOURCE } from "./audiences.ts";
 
@@ -38,6 +42,9 @@ export interface ResourceManagerOptions {
   readonly issuer: string;
   /** The tenant's domain, as `GET /tenants` names it. */
   readonly domain: string;
+  /** The control plane every resource goes through. */
+  readonly arm: ResourceManager;
+  readonly deployments: Deployments;
 }
 
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview|-beta|-alpha)?$/;
@@ -182,33 +189,12 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
     res.json(subscription);
   });
 
-  app.get("/subscriptions/:subscription/resourcegroups", (req: Request, res: Response) => {
-    const subscription = subscriptionOf();
-    if (!isSubscription(req.params["subscription"]) || !visible(principalOf(res), subscription.id))
-      return send(res, errors.subscriptionNotFound(String(req.params["subscription"])));
-    const group = resourceGroupOf();
-    res.json({ value: visible(principalOf(res), group.id) ? [group] : [] });
-  });
-
-  app.get("/subscriptions/:subscription/resourcegroups/:group", (req: Request, res: Response) => {
-    const subscription = subscriptionOf();
-    if (!isSubscription(req.params["subscription"]) || !visible(principalOf(res), subscription.id))
-      return send(res, errors.subscriptionNotFound(String(req.params["subscription"])));
-    const group = resourceGroupOf();
-    const name = String(req.params["group"]);
-    const scope = `${subscription.id}/resourceGroups/${name}`;
-    if (name.toLowerCase() !== group.name.toLowerCase()) return send(res, errors.resourceGroupNotFound(name));
-    if (!visible(principalOf(res), group.id))
-      return send(
-        res,
-        errors.authorizationFailed(
-          principalOf(res).objectId,
-          "Microsoft.Resources/subscriptions/resourceGroups/read",
-          scope,
-        ),
-      );
-    res.json(group);
-  });
+  // Every resource, whatever its provider: resource groups, vaults, sites, role assignments, deployments.
+  app.use(
+    express.json({ limit: "4mb" }),
+    wholeRequestsOnly(errors.resourceManagerErrors),
+    armRoutes(options.arm, options.deployments),
+  );
 
   return app;
 }

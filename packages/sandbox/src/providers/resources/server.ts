@@ -12,10 +12,13 @@ import { resourceManagerErrors } from "../../arm/errors.ts";
 import { closing, host } from "../../http/host.ts";
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
 import { createAdminApi } from "./admin.ts";
+import { type Deployments, deployments } from "./deployments.ts";
 import { createResourceManager } from "./resourceManager.ts";
 import { resourcesTypes } from "./resourceTypes.ts";
 
 export interface ResourcesRunning extends RunningProvider {
+  /** Template deployments: what `az deployment group create` and provisioning run. */
+  readonly deployments: Deployments;
   /** Resource Manager's endpoint: what `az cloud register --endpoint-resource-manager` names. */
   readonly url: string;
   /** The sandbox's own `az`'s admin API and its key. */
@@ -40,6 +43,20 @@ export const server: ProviderServer = {
         }),
       }),
     );
+    let url = "";
+    const deploymentsApi = deployments({
+      arm: context.arm,
+      resources: context.resourceStore,
+      tenantId: context.seed.tenant.id,
+      subscription: () => ({ id: context.seed.subscription.id, name: "keyless sandbox" }),
+      environment: () => ({
+        name: "KeylessSandbox",
+        resourceManager: `${url}/`,
+        authentication: { loginEndpoint: `${context.authorityHost()}/`, tenant: context.seed.tenant.alias },
+        suffixes: { keyvaultDns: ".vault.localhost", storage: "localhost" },
+      }),
+    });
+    context.arm.register(...deploymentsApi.handlers);
     const key = randomBytes(24).toString("base64url");
     const app = express();
     app.disable("x-powered-by");
@@ -58,7 +75,6 @@ export const server: ProviderServer = {
         audit: context.audit,
       }),
     );
-    let url = "";
     app.use(
       createResourceManager({
         tokens: context.tokens.validator(),
@@ -68,6 +84,8 @@ export const server: ProviderServer = {
         url: () => url,
         issuer: context.tokens.issuer,
         domain: context.seed.users[0]?.userPrincipalName.split("@")[1] ?? "keyless.local",
+        arm: context.arm,
+        deployments: deploymentsApi,
       }),
     );
     const service = await host(app, {
@@ -77,6 +95,6 @@ export const server: ProviderServer = {
       port: context.ports.management,
     });
     url = `https://localhost:${service.port}`;
-    return { url, admin: { url: `${url}/_sandbox`, key }, stop: closing(service) };
+    return { url, admin: { url: `${url}/_sandbox`, key }, deployments: deploymentsApi, stop: closing(service) };
   },
 };

@@ -1,12 +1,13 @@
 /** Microsoft.Storage: storage accounts and Queue Storage, behind Entra tokens and Azure RBAC (no shared keys). */
 import type { ProviderManifest } from "../../provider.ts";
 import { QUEUE_ROLES, STORAGE_RESOURCE } from "../../queue/roles.ts";
+import { BLOB_ROLES } from "./blobRoles.ts";
 
 export const storage: ProviderManifest = {
   name: "storage",
   title: "Azure Queue Storage",
   namespace: "Microsoft.Storage",
-  roles: QUEUE_ROLES,
+  roles: [...QUEUE_ROLES, ...BLOB_ROLES],
   audiences: [STORAGE_RESOURCE],
   auditCategories: [
     { name: "StorageQueueLogs", description: "Queue Storage's data plane: every queue and message request" },

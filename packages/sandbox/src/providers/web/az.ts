@@ -8,7 +8,10 @@ import type { Command } from "commander";
 import type { AdminAccount } from "../resources/admin.ts";
 import type { Connection } from "../../az/connection.ts";
 import { registerFunctionApp } from "./azFunctionApp.ts";
-import type { Run } from "../../az/shell.ts";
+import { type Run, usage } from "../../az/shell.ts";
+
+/** The Microsoft.Web api-version the commands call (what Azure CLI 2.6x sends). */
+const WEB_API = "2024-11-01";
 
 type WebApp = AdminAccount["webApps"][number];
 
@@ -65,21 +68,55 @@ export function registerWebApp(az: Command, run: Run): void {
     }),
   );
 
+  const appsettings = webapp
+    .command("config")
+    .description("Configure a web app.")
+    .command("appsettings")
+    .description("Configure web app settings.");
+  registerAppSettingsSet(appsettings, run);
+  target(appsettings.command("list").description("Get the details of a web app's settings.")).action(
+    (options: { name: string; resourceGroup: string }) =>
+      run(async (connection) => {
+        const app = await findApp(connection, options.name, options.resourceGroup);
+        return connection.admin<{ name: string; slotSetting: boolean; value: string }[]>(
+          "GET",
+          `/webapps/${encodeURIComponent(app.name)}/appsettings`,
+        );
+      }),
+  );
+}
+
+/** `az webapp config appsettings set`: the settings merged into the app's, through Resource Manager (which restarts it on Azure). */
+function registerAppSettingsSet(appsettings: Command, run: Run): void {
   target(
-    webapp
-      .command("config")
-      .description("Configure a web app.")
-      .command("appsettings")
-      .description("Configure web app settings.")
-      .command("list")
-      .description("Get the details of a web app's settings."),
-  ).action((options: { name: string; resourceGroup: string }) =>
+    appsettings
+      .command("set")
+      .description("Set a web app's settings.")
+      .requiredOption("--settings <settings...>", "space-separated app settings in a format of `<name>=<value>`"),
+  ).action((options: { name: string; resourceGroup: string; settings: string[] }) =>
     run(async (connection) => {
-      const app = await findApp(connection, options.name, options.resourceGroup);
-      return connection.admin<{ name: string; slotSetting: boolean; value: string }[]>(
-        "GET",
-        `/webapps/${encodeURIComponent(app.name)}/appsettings`,
+      const account = await connection.account();
+      const site = `/subscriptions/${account.subscription.id}/resourceGroups/${options.resourceGroup}/providers/Microsoft.Web/sites/${options.name}`;
+      const current = await connection.arm<{ properties: Record<string, string> }>(
+        "POST",
+        `${site}/config/appsettings/list`,
+        WEB_API,
       );
+      const given = Object.fromEntries(
+        options.settings.map((pair) => {
+          const at = pair.indexOf("=");
+          if (at < 1) throw usage(`usage error: --settings expects <name>=<value>, not '${pair}'`);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+      );
+      const updated = await connection.arm<{ properties: Record<string, string> }>(
+        "PUT",
+        `${site}/config/appsettings`,
+        WEB_API,
+        { properties: { ...current.properties, ...given } },
+      );
+      // az prints the settings, their values hidden, as a list.
+      return Object.keys(updated.properties).map((name) => ({ name, slotSetting: false, value: null }));
     }),
   );
 }

@@ -1,16 +1,20 @@
 /**
- * App Service's part of the sandbox: the scenario's third party, an Azure
- * Function that wants its key in `x-functions-key`, with the function keys
- * Azure Functions keeps (kept in the state store, so a rotation outlives a
- * restart).
+ * App Service's part of the sandbox: its resource types (plans, sites and
+ * their settings, identities and keys), and the scenario's third party, an
+ * Azure Function that wants its key in `x-functions-key`, served over HTTPS at
+ * its function app's host name, with the keys Azure Functions keeps (in the
+ * state store, so a rotation outlives a restart).
  */
 import { startThirdPartyApi, type RunningThirdPartyApi } from "@keyless/third-party-api";
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
 import { FunctionKeys } from "./functionKeys.ts";
+import { webTypes } from "./resourceTypes.ts";
 
 export interface WebRunning extends RunningProvider {
   readonly api: RunningThirdPartyApi;
   readonly functionKeys: FunctionKeys;
+  /** Where a site answers: `<name>.azurewebsites.localhost:<port>`. */
+  hostNameOf(site: string): string;
 }
 
 declare module "../../provider.ts" {
@@ -19,13 +23,37 @@ declare module "../../provider.ts" {
   }
 }
 
+/** The function app the third party runs as: the name the lessons and the template's sandbox parameters give it. */
+export const THIRD_PARTY_APP = "keyless-third-party";
+const HOST_SUFFIX = "azurewebsites.localhost";
+
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<WebRunning> {
-    const api = await startThirdPartyApi({ keys: context.seed.thirdParty.keys, port: context.ports.thirdParty });
+    const api = await startThirdPartyApi({
+      keys: context.seed.thirdParty.keys,
+      port: context.ports.thirdParty,
+      tls: { cert: context.certificates.certPem, key: context.certificates.keyPem },
+      hostName: `${THIRD_PARTY_APP}.${HOST_SUFFIX}`,
+    });
     const functionKeys = new FunctionKeys({ function: api, state: context.state, journal: context.journal });
+    // The third party's function app answers on its own port; the other sites are not served yet.
+    const hostNameOf = (site: string) =>
+      site.toLowerCase() === THIRD_PARTY_APP
+        ? `${THIRD_PARTY_APP}.${HOST_SUFFIX}:${api.port}`
+        : `${site.toLowerCase()}.${HOST_SUFFIX}`;
+    context.arm.register(
+      ...webTypes({
+        resources: context.resourceStore,
+        directory: context.directory,
+        tenantId: context.seed.tenant.id,
+        hostNameOf,
+        thirdParty: { name: THIRD_PARTY_APP, keys: functionKeys, issued: context.seed.thirdParty.keys },
+      }),
+    );
     return {
       api,
       functionKeys,
+      hostNameOf,
       reload: async () => {
         functionKeys.reload();
         api.setFault(null);

@@ -1,0 +1,249 @@
+/**
+ * Microsoft.Web's control plane: App Service plans, sites (web apps and
+ * function apps) with their managed identities, their application settings,
+ * their publishing policies, and a function app's host keys (`listKeys`, what
+ * a template reads the third party's key with).
+ */
+import { parseResourceId, type ResourceId } from "../../arm/resourceId.ts";
+import { envelope, type ResourceStore, storedType } from "../../arm/resourceStore.ts";
+import { type ArmResource, ArmFailure, type ResourceBody, type ResourceTypeHandler } from "../../arm/resourceType.ts";
+import type { Directory } from "../entra/directory.ts";
+import type { FunctionKeys } from "./functionKeys.ts";
+
+export const SITE_TYPE = "Microsoft.Web/sites";
+export const PLAN_TYPE = "Microsoft.Web/serverfarms";
+export const SETTINGS_TYPE = "Microsoft.Web/sites/config";
+const POLICY_TYPE = "Microsoft.Web/sites/basicPublishingCredentialsPolicies";
+const HOST_TYPE = "Microsoft.Web/sites/host";
+const USER_ASSIGNED_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities";
+
+/** Azure's rule for site names: 2-60 letters, digits and hyphens, not starting or ending with a hyphen. */
+const SITE_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,58}[a-zA-Z0-9])?$/;
+
+export interface WebTypesOptions {
+  readonly resources: ResourceStore;
+  readonly directory: Directory;
+  readonly tenantId: string;
+  /** The host name a site answers on in the sandbox, with its port: `<name>.azurewebsites.localhost:<port>`. */
+  readonly hostNameOf: (site: string) => string;
+  /** The function app the sandbox's third party runs as, and its keys. */
+  readonly thirdParty: { readonly name: string; readonly keys: FunctionKeys; readonly issued: readonly string[] };
+}
+
+const record = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+/** `siteConfig.appSettings` (`[{name, value}]`) as a map, as `config/appsettings` holds them. */
+const settingsFromArray = (value: unknown): Record<string, string> =>
+  Object.fromEntries(
+    (Array.isArray(value) ? value : [])
+      .map(record)
+      .filter((entry) => typeof entry["name"] === "string")
+      .map((entry) => [String(entry["name"]), String(entry["value"] ?? "")]),
+  );
+
+export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
+  const { resources, directory } = options;
+  const settingsId = (site: string) => `${site}/config/appsettings`;
+
+  const plans = storedType(resources, {
+    type: PLAN_TYPE,
+    accept: ({ id, body }) => {
+      if (!body.location) throw new ArmFailure(400, "LocationRequired", "The location property is required.");
+      const properties = record(body.properties);
+      return envelope(id, body, { ...properties, status: "Ready", provisioningState: "Succeeded" });
+    },
+  });
+
+  /** The site's identity as ARM shows it, its service principals made (or removed) in the directory. */
+  const identityOf = (id: ResourceId, body: ResourceBody): Record<string, unknown> | undefined => {
+    const identity = record(body.identity);
+    const type = String(identity["type"] ?? "None");
+    const kinds = type.split(",").map((kind) => kind.trim().toLowerCase());
+    const userAssignedIds = Object.keys(record(identity["userAssignedIdentities"]));
+    const attached = userAssignedIds.map((userAssignedId) => {
+      const found = resources.get(userAssignedId);
+      if (!found || found.type.toLowerCase() !== USER_ASSIGNED_TYPE.toLowerCase())
+        throw new ArmFailure(
+          400,
+          "InvalidUserAssignedIdentity",
+          `The user-assigned identity '${userAssignedId.slice(0, 256)}' does not exist.`,
+        );
+      return found;
+    });
+    if (!kinds.includes("systemassigned")) {
+      directory.removeManagedIdentity(id.id);
+      if (!kinds.includes("userassigned")) return type === "None" || type === "" ? undefined : { type: "None" };
+    }
+    const system = kinds.includes("systemassigned")
+      ? directory.putManagedIdentity({
+          resourceId: id.id,
+          kind: "SystemAssigned",
+          displayName: id.name,
+          attached: attached.map((identity) => identity.name),
+        })
+      : undefined;
+    return {
+      type,
+      ...(system ? { principalId: system.objectId, tenantId: options.tenantId } : {}),
+      ...(attached.length > 0
+        ? {
+            userAssignedIdentities: Object.fromEntries(
+              attached.map((identity) => [
+                identity.id,
+                {
+                  principalId: record(identity.properties)["principalId"],
+                  clientId: record(identity.properties)["clientId"],
+                },
+              ]),
+            ),
+          }
+        : {}),
+    };
+  };
+
+  const sites = storedType(resources, {
+    type: SITE_TYPE,
+    accept: ({ id, body }, previous) => {
+      if (!SITE_NAME.test(id.name))
+        throw new ArmFailure(400, "InvalidSiteName", `The site name '${id.name.slice(0, 64)}' is not valid.`);
+      if (!body.location) throw new ArmFailure(400, "LocationRequired", "The location property is required.");
+      const properties = record(body.properties);
+      const plan = String(properties["serverFarmId"] ?? "");
+      if (plan && !resources.get(plan))
+        throw new ArmFailure(
+          404,
+          "ServerFarmNotFound",
+          `The server farm '${plan.split("/").at(-1) ?? ""}' was not found.`,
+        );
+      const siteConfig = record(properties["siteConfig"]);
+      // Settings given in siteConfig are the app's settings, as `config/appsettings` holds them.
+      if (Array.isArray(siteConfig["appSettings"])) {
+        const settings = settingsFromArray(siteConfig["appSettings"]);
+        const settingsResource = parseResourceId(settingsId(id.id));
+        if (settingsResource) resources.put(envelope(settingsResource, {}, settings), id.id);
+      }
+      const identity = identityOf(id, body);
+      const isFunctionApp = (body.kind ?? "").toLowerCase().includes("functionapp");
+      // The third party's function app starts with the key it issued us (step 01 has it in its code).
+      if (isFunctionApp && !previous && id.name.toLowerCase() === options.thirdParty.name.toLowerCase()) {
+        options.thirdParty.keys.provision(
+          Object.fromEntries(
+            options.thirdParty.issued.map((key, index) => [index === 0 ? "default" : `key${index + 1}`, key]),
+          ),
+        );
+      }
+      const { appSettings: _settings, ...kept } = siteConfig;
+      return envelope(
+        id,
+        { ...body, ...(identity ? { identity } : { identity: undefined }) },
+        {
+          ...properties,
+          siteConfig: kept,
+          state: "Running",
+          enabled: true,
+          httpsOnly: properties["httpsOnly"] ?? false,
+          provisioningState: "Succeeded",
+        },
+      );
+    },
+    // Its host name carries the port the sandbox serves it on, which a restart may change.
+    show: (site) => {
+      const hostName = options.hostNameOf(site.name);
+      return {
+        ...site,
+        properties: {
+          ...site.properties,
+          defaultHostName: hostName,
+          hostNames: [hostName],
+          enabledHostNames: [hostName],
+        },
+      };
+    },
+    onDelete: (site) => {
+      directory.removeManagedIdentity(site.id);
+      resources.delete(settingsId(site.id));
+    },
+  });
+
+  const siteOf = (id: ResourceId) => {
+    const site = resources.get(id.parent ?? "");
+    if (!site)
+      throw new ArmFailure(404, "ResourceNotFound", `The Resource '${SITE_TYPE}/${id.names[0] ?? ""}' was not found.`);
+    return site;
+  };
+
+  /** `config/appsettings` (and the other config sections, kept as given). */
+  const config: ResourceTypeHandler = {
+    type: SETTINGS_TYPE,
+    put({ id, body }) {
+      siteOf(id);
+      const properties = record(body.properties);
+      if (id.name.toLowerCase() === "appsettings") {
+        const invalid = Object.entries(properties).find(([, value]) => typeof value !== "string");
+        if (invalid)
+          throw new ArmFailure(
+            400,
+            "BadRequest",
+            `The application setting '${invalid[0].slice(0, 64)}' must be a string.`,
+          );
+      }
+      const kept = envelope(id, {}, properties);
+      resources.put(kept, id.parent ?? "");
+      return kept;
+    },
+    get: (id) => resources.get(id.id),
+    list: (parent) => resources.children(parent, SETTINGS_TYPE),
+    actions: {
+      // `POST …/config/appsettings/list`: the settings, values and all (az webapp config appsettings list).
+      list: ({ id }) => {
+        siteOf(id);
+        return resources.get(id.id) ?? envelope(id, {}, {});
+      },
+    },
+  };
+
+  const policies = storedType(resources, {
+    type: POLICY_TYPE,
+    accept: ({ id, body }) => {
+      siteOf(id);
+      if (!["ftp", "scm"].includes(id.name.toLowerCase()))
+        throw new ArmFailure(400, "BadRequest", "A publishing credentials policy is named ftp or scm.");
+      const allow = record(body.properties)["allow"];
+      if (typeof allow !== "boolean")
+        throw new ArmFailure(400, "BadRequest", "The property 'allow' must be true or false.");
+      return envelope(id, body, { allow });
+    },
+  });
+
+  /** A function app's host (`…/sites/<app>/host/default`): its keys, which `listKeys` reads. */
+  const host: ResourceTypeHandler = {
+    type: HOST_TYPE,
+    put: () => {
+      throw new ArmFailure(405, "MethodNotAllowed", "A function app's host is not deployed: it comes with the app.");
+    },
+    get: (id) => {
+      const site = resources.get(id.parent ?? "");
+      return site && id.name === "default" ? { id: id.id, name: "default", type: HOST_TYPE } : undefined;
+    },
+    list: () => [],
+    actions: {
+      listKeys: ({ id }) => {
+        const site = siteOf(id);
+        if (!(site.kind ?? "").toLowerCase().includes("functionapp"))
+          throw new ArmFailure(400, "BadRequest", `${site.name} is not a function app: it has no host keys.`);
+        const isThirdParty = site.name.toLowerCase() === options.thirdParty.name.toLowerCase();
+        return { masterKey: null, functionKeys: isThirdParty ? options.thirdParty.keys.list() : {}, systemKeys: {} };
+      },
+    },
+  };
+  return [plans, sites, config, policies, host];
+}
+
+/** A site's application settings, as `config/appsettings` holds them. */
+export function settingsOf(resources: ResourceStore, siteId: string): Record<string, string> {
+  return record(resources.get(`${siteId}/config/appsettings`)?.properties) as Record<string, string>;
+}
+
+/** Every site, as Resource Manager holds it. */
+export const sitesIn = (resources: ResourceStore): ArmResource[] => resources.ofType(SITE_TYPE);
