@@ -172,7 +172,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
   it("revoke step 03's role, restart it: the 403 with its explanation and the exact fix", async () => {
     await press(`[aria-label="Revoke Key Vault Secrets User on Key Vault keyless-kv from keyless-step-03"]`);
     await shows(result(), "Revoked Key Vault Secrets User from keyless-step-03");
-    await shows(page.locator("#principal-" + STEP_03), "no role");
+    await shows(page.locator(`#principal-${STEP_03}`), "no role");
     await press("#restart-keyless-step-03");
     await shows(result(), "keyless-step-03 did not start");
     const denied = page.locator("article.trace.failed").filter({ hasText: "keyless-step-03" }).first();
@@ -196,7 +196,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
     await page.selectOption("#grant-scope", { label: "Key Vault keyless-kv" });
     await press("#grant-submit");
     await shows(result(), "Granted Key Vault Secrets User to keyless-step-03 on Key Vault keyless-kv");
-    await shows(page.locator("#principal-" + STEP_03), "effective");
+    await shows(page.locator(`#principal-${STEP_03}`), "effective");
     await press("#restart-keyless-step-03");
     await shows(result(), /keyless-step-03 restarted: http:\/\/localhost:\d+/);
     await press("#call-keyless-step-03");

@@ -60,7 +60,7 @@ export function removeIfUnchanged(file: string, text: string): void {
 /** Writes the file whole (a reader never sees half of it), readable by its owner only: it holds keys. */
 export function writeEndpointsFile(file: string, endpoints: Readonly<Record<string, unknown>>): void {
   const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(partial, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
   renameSync(partial, file);
 }
 

@@ -445,7 +445,7 @@ class Grading {
         text: `Your app's identity (${identity.name}) has more access than the lesson gives it: ${tooWide.map((held) => `${held.role} on ${scopeName(held.scope)}`).join(", ")}.`,
         hint: [
           ...tooWide.map((held) => whyTooWide(held, required)),
-          "Least privilege: delete what it does not need" + (missing.length > 0 ? ", and grant what it does:" : ":"),
+          `Least privilege: delete what it does not need${missing.length > 0 ? ", and grant what it does:" : ":"}`,
           ...tooWide.map((held) => `  ${azLine(roleArgs("delete", identity.objectId, held.role, held.scope))}`),
           ...missing.map((wanted) => `  ${azLine(roleArgs("create", identity.objectId, wanted.role, wanted.scope))}`),
         ],

@@ -1,4 +1,4 @@
-import { styleText } from "node:util";
+import { stripVTControlCharacters, styleText } from "node:util";
 
 /** Terminal colours that switch themselves off for pipes, NO_COLOR and CI logs. */
 type Style = Parameters<typeof styleText>[0];
@@ -17,20 +17,18 @@ export const warn = (text: string) => `${yellow("!")} ${text}`;
 
 /** Lays out rows as aligned columns. */
 export function table(rows: readonly (readonly string[])[]): string {
-  const width = (column: number) => Math.max(...rows.map((row) => stripStyles(row[column] ?? "").length));
+  const width = (column: number) => Math.max(...rows.map((row) => stripVTControlCharacters(row[column] ?? "").length));
   return rows
     .map(
       (row) =>
         "  " +
         row
-          .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(width(i) - stripStyles(cell).length)))
+          .map((cell, i) =>
+            i === row.length - 1 ? cell : cell + " ".repeat(width(i) - stripVTControlCharacters(cell).length),
+          )
           .join("  "),
     )
     .join("\n");
-}
-
-function stripStyles(text: string): string {
-  return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
 /** Turns one pino JSON line from a step into a short readable line. */

@@ -234,7 +234,7 @@ class WorkspaceApp {
     this.#status = "failed";
     this.#error = reason;
     this.#options.say(
-      `${this.#prefix} ${red(`did not start: ${reason}`)} ${bold("Save a file to try again; npm run check -- " + this.#step + " says what to change.")}`,
+      `${this.#prefix} ${red(`did not start: ${reason}`)} ${bold(`Save a file to try again; npm run check -- ${this.#step} says what to change.`)}`,
     );
     this.#options.onChange?.();
   }

@@ -91,7 +91,7 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
     it(`shows ${lesson.href}: its title, heading, navigation and diff`, async () => {
       const { page, problems } = await open(lesson.href);
       expect(await page.title()).toBe(`${lesson.title} · keyless`);
-      await expect.poll(() => page.locator("article h1").first().innerText()).toContain(lesson.title);
+      await expect.poll(() => page.locator("article h1").first().textContent()).toContain(lesson.title);
       const navLinks = await page
         .locator("nav.site-nav a")
         .evaluateAll((links) => links.map((link) => link.getAttribute("href")));
@@ -151,7 +151,8 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
 
   it("looks right in light and dark mode (screenshots in .test-results/)", async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const lesson = lessons.find((candidate) => /keyless:diff/.test(candidate.markdown)) ?? lessons[0]!;
+    const lesson = lessons.find((candidate) => /keyless:diff/.test(candidate.markdown)) ?? lessons[0];
+    if (!lesson) throw new Error("docs/ has no lesson to show.");
     const { page } = await open(lesson.href);
     await page.screenshot({ path: `${SCREENSHOTS}/site.png` });
     const diff = page.locator(".lesson-diff");

@@ -4,7 +4,7 @@
  * lessons use, against the running sandbox instead of Azure. What a learner
  * types here (`npm run az -- <args>`) is what they will type on Azure.
  */
-import { Command, CommanderError } from "commander";
+import { Command, type CommanderError } from "commander";
 import { registerAccount } from "./account.ts";
 import { AzError, connect, type Connection } from "./connection.ts";
 import { registerKeyVault } from "./keyvault.ts";

@@ -6,7 +6,6 @@
 import type { Command } from "commander";
 import type { AdminPrincipal } from "../admin.ts";
 import { findRole, scopeCovers, type RoleAssignment } from "../rbac.ts";
-import type { Connection } from "./connection.ts";
 import { azDate, usage } from "./keyvault.ts";
 import type { Run } from "./main.ts";
 
@@ -46,10 +45,7 @@ function roleOrFail(role: string | undefined): string | undefined {
   return role;
 }
 
-async function assigneeOf(
-  connection: Connection,
-  options: { assignee?: string; assigneeObjectId?: string },
-): Promise<string | undefined> {
+async function assigneeOf(options: { assignee?: string; assigneeObjectId?: string }): Promise<string | undefined> {
   if (options.assignee && options.assigneeObjectId)
     throw usage("usage error: --assignee STRING | --assignee-object-id GUID");
   return options.assignee ?? options.assigneeObjectId;
@@ -76,7 +72,7 @@ export function registerRoles(az: Command, run: Run): void {
     .option("--description <text>", "description of the role assignment")
     .action((options: { assignee?: string; assigneeObjectId?: string; role: string; scope: string }) =>
       run(async (connection) => {
-        const assignee = await assigneeOf(connection, options);
+        const assignee = await assigneeOf(options);
         if (!assignee) throw usage("usage error: --assignee STRING | --assignee-object-id GUID");
         const role = roleOrFail(options.role);
         const created = await connection.admin<Assignment>("POST", "/role-assignments", {
@@ -107,7 +103,7 @@ export function registerRoles(az: Command, run: Run): void {
         ids?: string[];
       }) =>
         run(async (connection) => {
-          const assignee = await assigneeOf(connection, options);
+          const assignee = await assigneeOf(options);
           const role = roleOrFail(options.role);
           const scope =
             options.scope ??

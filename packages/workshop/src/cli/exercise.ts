@@ -114,7 +114,7 @@ function printInstructions(exercise: Exercise): void {
   console.log(`\n  ${bold("Open first:")}`);
   for (const file of exercise.open) console.log(`    ${shownPath(`${dir}/${file}`)}`);
   console.log(`\n  ${bold("To do:")}`);
-  exercise.todo.forEach((item, index) => console.log(`    ${index + 1}. ${item}`));
+  for (const [index, item] of exercise.todo.entries()) console.log(`    ${index + 1}. ${item}`);
   console.log(
     dim(
       `\n  The lesson: docs/${findStep(exercise.step).name}.md. Stuck? npm run exercise -- ${exercise.step} --solve shows the solution.`,
