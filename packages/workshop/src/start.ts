@@ -27,10 +27,10 @@ import {
   type SandboxPorts,
   type StepNumber,
 } from "@keyless/sandbox";
-import { NotRunningError, reachRunningWorkshop, startControlServer, type ControlEndpoint } from "./control.ts";
-import { removeOwnEndpointsFile, writeEndpointsFile } from "./endpointsFile.ts";
+import { NotRunningError, reachRunningWorkshop, startControlServer, type ControlEndpoint } from "./running/control.ts";
+import { removeOwnEndpointsFile, writeEndpointsFile } from "./running/endpointsFile.ts";
 import { watchParent } from "./parentWatch.ts";
-import { portInUse, portsInUse, whoHolds } from "./ports.ts";
+import { portInUse, portsInUse, whoHolds } from "./layout/ports.ts";
 import {
   DASHBOARD_PORT,
   ENDPOINTS_FILE,
@@ -39,13 +39,13 @@ import {
   STEP_TIMEOUT_MS,
   stepPort,
   workspacePort,
-} from "./repo.ts";
-import { stepDir } from "./stepFolders.ts";
-import { STEP_TITLES, parseStep } from "./steps.ts";
-import { UsageError } from "./usageError.ts";
-import { bold, cyan, dim, fail, green, readableLogLine, red, table, yellow } from "./ui.ts";
+} from "./layout/repo.ts";
+import { stepDir } from "./layout/stepFolders.ts";
+import { STEP_TITLES, parseStep } from "./layout/steps.ts";
+import { UsageError } from "./terminal/usageError.ts";
+import { bold, cyan, dim, fail, green, readableLogLine, red, table, yellow } from "./terminal/ui.ts";
 import { WorkspaceApps, workspaceRoutes } from "./workspaceApps.ts";
-import { loadExercise, shownPath } from "./exercises.ts";
+import { loadExercise, shownPath } from "./exercises/exercises.ts";
 
 type ServiceName = keyof SandboxPorts;
 /** The sandbox's services by the name of their port, in the learner's words. */

@@ -17,9 +17,9 @@ import {
   workspaceAppDir,
   workspaceAppName,
   type ExerciseStep,
-} from "./exercises.ts";
-import { portInUse, whoHolds } from "./ports.ts";
-import { bold, green, readableLogLine, red, yellow } from "./ui.ts";
+} from "./exercises/exercises.ts";
+import { portInUse, whoHolds } from "./layout/ports.ts";
+import { bold, green, readableLogLine, red, yellow } from "./terminal/ui.ts";
 
 /** Who the learner's app is in the sandbox. */
 export interface WorkspaceIdentity {

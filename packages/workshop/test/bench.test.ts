@@ -36,7 +36,7 @@ function bench(args: readonly string[], dir = stateDir()): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["src/bench.ts", ...args],
+      ["src/commands/bench.ts", ...args],
       { cwd: WORKSHOP, env: environment(dir), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });

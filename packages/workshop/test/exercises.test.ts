@@ -20,10 +20,10 @@ import {
   replaceFiles,
   solutionFiles,
   workspaceFiles,
-} from "../src/exercises.ts";
-import { clientSecretUses } from "../src/grade.ts";
-import { compareRoles } from "../src/roles.ts";
-import { stepDir } from "../src/stepFolders.ts";
+} from "../src/exercises/exercises.ts";
+import { clientSecretUses } from "../src/exercises/grade.ts";
+import { compareRoles } from "../src/exercises/roles.ts";
+import { stepDir } from "../src/layout/stepFolders.ts";
 import { describeStartFailure, type WorkspaceAppState, type WorkspaceView } from "../src/workspaceApps.ts";
 
 const WORKSHOP = new URL("..", import.meta.url);
@@ -199,20 +199,20 @@ describe("the commands", () => {
       );
     });
 
-  it.each([["src/cli/exercise.ts"], ["src/cli/progress.ts"]])("%s --help explains itself", async (file) => {
+  it.each([["src/commands/exercise.ts"], ["src/commands/progress.ts"]])("%s --help explains itself", async (file) => {
     const run = await command(file, "--help");
     expect(run.code).toBe(0);
     expect(run.output).toMatch(/^Usage: npm run (exercise|progress) --/m);
   });
 
   it("a step without an exercise is a usage error that names the exercises", async () => {
-    const run = await command("src/cli/exercise.ts", "01");
+    const run = await command("src/commands/exercise.ts", "01");
     expect(run.code).toBe(2);
     expect(run.output).toContain("Step 01 has no exercise: exercises are 02, 03, 04");
   });
 
   it("npm run progress with nothing started: every exercise not started, and the next one named", async () => {
-    const run = await command("src/cli/progress.ts");
+    const run = await command("src/commands/progress.ts");
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/lesson 02 .*not started: npm run exercise -- 02/);
     expect(run.output).toContain("Next: npm run exercise -- 02");

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/repo.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
 import { buildSite } from "../src/site/build.ts";
 import { API_REFERENCE } from "../src/site/layout.ts";
 import { readLessons } from "../src/site/lessons.ts";

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { STEPS } from "@keyless/sandbox";
-import { filePatches } from "../src/diff.ts";
-import { stepDir, stepFolders } from "../src/stepFolders.ts";
+import { filePatches } from "../src/lessons/diff.ts";
+import { stepDir, stepFolders } from "../src/layout/stepFolders.ts";
 
 /**
  * Each step is a complete app, so files that do not take part in a lesson are

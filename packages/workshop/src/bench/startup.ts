@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startStepExpectingFailure } from "@keyless/contract-tests/start-step";
 import { startSandbox } from "@keyless/sandbox";
-import { stepDir } from "../stepFolders.ts";
+import { stepDir } from "../layout/stepFolders.ts";
 import { treeRss } from "./proc.ts";
 
 const WORKSHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));

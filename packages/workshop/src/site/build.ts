@@ -1,16 +1,13 @@
 /**
  * Builds the documentation site in `site/`: every `docs/*.md` as a page with
  * a shared layout, the real step diffs rendered in it, and the API reference
- * that typedoc writes to `site/api/` (the `docs` script runs typedoc first).
- *
- *   node src/site/build.ts [--out <folder>]
+ * that typedoc writes to `site/api/` (`npm run docs`, commands/docs.ts, runs
+ * typedoc first).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { relative } from "node:path";
-import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../repo.ts";
-import { stepFolders } from "../stepFolders.ts";
+import { REPO_ROOT } from "../layout/repo.ts";
+import { stepFolders } from "../layout/stepFolders.ts";
 import { expandDirectives } from "./directives.ts";
 import { API_REFERENCE, page } from "./layout.ts";
 import { readLessons, renderMarkdown } from "./lessons.ts";
@@ -55,13 +52,4 @@ export async function buildSite(options: SiteOptions = {}): Promise<BuiltSite> {
     pages: lessons.map((lesson) => lesson.href),
     hasApiReference: existsSync(`${outDir}/${API_REFERENCE}`),
   };
-}
-
-if (import.meta.main) {
-  const { values } = parseArgs({ options: { out: { type: "string" } } });
-  const started = performance.now();
-  const site = await buildSite({ outDir: values.out });
-  const where = relative(process.cwd(), site.outDir) || ".";
-  console.log(`Built ${site.pages.length} pages in ${Math.round(performance.now() - started)} ms: ${where}/index.html`);
-  if (!site.hasApiReference) console.warn(`No ${API_REFERENCE} yet: run typedoc first (npm run docs does).`);
 }

@@ -12,9 +12,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { html as diffToHtml } from "diff2html";
 import { ColorSchemeType } from "diff2html/lib/types.js";
-import { describeSupporting, lessonDiff, type FilePatch } from "../diff.ts";
-import { BLOCK } from "../lessonBlocks.ts";
-import type { StepFolder } from "../stepFolders.ts";
+import { describeSupporting, lessonDiff, type FilePatch } from "../lessons/diff.ts";
+import { BLOCK } from "../lessons/lessonBlocks.ts";
+import type { StepFolder } from "../layout/stepFolders.ts";
 
 export async function expandDirectives(html: string, steps: readonly StepFolder[]): Promise<string> {
   const replacements = await Promise.all(

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { styleText } from "node:util";
 import { formatPatch, parsePatch, structuredPatch, type StructuredPatch } from "diff";
 import type { StepNumber } from "@keyless/sandbox";
-import { findStep } from "./stepFolders.ts";
+import { findStep } from "../layout/stepFolders.ts";
 
 /** Lines of unchanged code shown around each change, as git shows them. */
 const CONTEXT_LINES = 3;

@@ -13,14 +13,14 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditEvent } from "@keyless/sandbox";
 import { runCheckpoint, type VitestReport } from "./checkpoint.ts";
-import type { RunningWorkshop } from "./control.ts";
+import type { RunningWorkshop } from "../running/control.ts";
 import { EXERCISE_STEPS, shownPath, workspaceAppDir, workspaceFiles, type Exercise } from "./exercises.ts";
 import { checked, readProgress, updateProgress } from "./progressFile.ts";
 import { AZ, azLine, compareRoles, requiredRoles, roleArgs, scopeName, whyTooWide } from "./roles.ts";
-import { scanFiles } from "./secrets.ts";
-import { bold, dim, fail, ok } from "./ui.ts";
-import type { WorkspaceAppState, WorkspaceView } from "./workspaceApps.ts";
-import { workspaceClient, type WorkspaceClient } from "./workspaceControl.ts";
+import { scanFiles } from "../secrets/scan.ts";
+import { bold, dim, fail, ok } from "../terminal/ui.ts";
+import type { WorkspaceAppState, WorkspaceView } from "../workspaceApps.ts";
+import { workspaceClient, type WorkspaceClient } from "../running/workspaceControl.ts";
 
 /** One thing the grader checked: what it saw, and when it failed, what to change. */
 export interface Finding {

@@ -10,7 +10,7 @@ import type { Sandbox } from "@keyless/sandbox";
 import { host, secretsEqual, sendError, type ErrorAnswer, type ServiceErrors } from "@keyless/sandbox/host";
 import { z } from "zod";
 import { readEndpointsFile, removeIfUnchanged, type LauncherFields } from "./endpointsFile.ts";
-import { ENDPOINTS_FILE } from "./repo.ts";
+import { ENDPOINTS_FILE } from "../layout/repo.ts";
 
 export interface ControlEndpoint {
   readonly url: string;

@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { describeSupporting, lessonDiff, summarizeDiff, type FilePatch } from "./diff.ts";
-import type { StepFolder } from "./stepFolders.ts";
+import type { StepFolder } from "../layout/stepFolders.ts";
 
 /** A block: its kind, its arguments, and (when closed) the generated text between the markers. */
 export const BLOCK =

@@ -19,13 +19,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { NotRunningError, reachRunningWorkshop } from "./control.ts";
-import { ENDPOINTS_FILE } from "./repo.ts";
-import { bold, dim, fail, table } from "./ui.ts";
-import { median, percentile, figure, ratio, verdict } from "./bench/stats.ts";
+import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
+import { ENDPOINTS_FILE } from "../layout/repo.ts";
+import { bold, dim, fail, table } from "../terminal/ui.ts";
+import { median, percentile, figure, ratio, verdict } from "../bench/stats.ts";
 // Types only: the sandbox and the SDKs load once the options are valid, so --help and usage errors answer at once.
-import type { SandboxStart, WorkshopStart } from "./bench/startup.ts";
-import type { Calls, Measured, StepUnderLoad, EnqueueFigures } from "./bench/underLoad.ts";
+import type { SandboxStart, WorkshopStart } from "../bench/startup.ts";
+import type { Calls, Measured, StepUnderLoad, EnqueueFigures } from "../bench/underLoad.ts";
 
 /** The targets, on 2 idle cores. */
 const TARGETS = {
@@ -336,9 +336,9 @@ function printStarts(
 
 async function main(): Promise<void> {
   await refuseIfRunning();
-  const { startSandboxOnce, startWorkshopOnce, timeStartupFailures } = await import("./bench/startup.ts");
-  const { measureUnderLoad } = await import("./bench/underLoad.ts");
-  const { STEP_TITLES } = await import("./steps.ts");
+  const { startSandboxOnce, startWorkshopOnce, timeStartupFailures } = await import("../bench/startup.ts");
+  const { measureUnderLoad } = await import("../bench/underLoad.ts");
+  const { STEP_TITLES } = await import("../layout/steps.ts");
   const stateDir = mkdtempSync(join(tmpdir(), "keyless-bench-"));
   process.on("exit", () => rmSync(stateDir, { recursive: true, force: true }));
   const load = loadavg()[0];

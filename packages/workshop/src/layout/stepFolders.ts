@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { REPO_ROOT } from "./repo.ts";
-import { UsageError } from "./usageError.ts";
+import { UsageError } from "../terminal/usageError.ts";
 
 /**
  * The steps that exist in this checkout, found from the `steps/NN-name`

@@ -1,7 +1,7 @@
 /** `npm run reset`: puts the running sandbox back to its seed (secrets, role assignments, keys, queue). */
 import { Command } from "commander";
-import { NotRunningError, reachRunningWorkshop } from "./control.ts";
-import { fail, ok } from "./ui.ts";
+import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
+import { fail, ok } from "../terminal/ui.ts";
 
 const program = new Command("npm run reset --")
   .description(

@@ -10,8 +10,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
-import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../control.ts";
-import { colorizeDiff, summarizeDiff } from "../diff.ts";
+import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
+import { colorizeDiff, summarizeDiff } from "../lessons/diff.ts";
 import {
   EXERCISE_STEPS,
   createWorkspaceApp,
@@ -25,15 +25,15 @@ import {
   workspaceAppDir,
   workspaceFiles,
   type Exercise,
-} from "../exercises.ts";
-import { readProgress, started, updateProgress } from "../progressFile.ts";
-import { REPO_ROOT } from "../repo.ts";
-import { azLine, compareRoles, roleArgs } from "../roles.ts";
-import { findStep } from "../stepFolders.ts";
-import { UsageError } from "../usageError.ts";
-import { bold, dim, fail, green, ok, red, warn } from "../ui.ts";
+} from "../exercises/exercises.ts";
+import { readProgress, started, updateProgress } from "../exercises/progressFile.ts";
+import { REPO_ROOT } from "../layout/repo.ts";
+import { azLine, compareRoles, roleArgs } from "../exercises/roles.ts";
+import { findStep } from "../layout/stepFolders.ts";
+import { UsageError } from "../terminal/usageError.ts";
+import { bold, dim, fail, green, ok, red, warn } from "../terminal/ui.ts";
 import type { WorkspaceAppState } from "../workspaceApps.ts";
-import { workspaceClient } from "../workspaceControl.ts";
+import { workspaceClient } from "../running/workspaceControl.ts";
 
 const program = new Command("npm run exercise --")
   .description(

@@ -6,10 +6,10 @@ import { existsSync, readFileSync } from "node:fs";
 import tls from "node:tls";
 import { Command } from "commander";
 import { STEPS } from "@keyless/sandbox";
-import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "./control.ts";
-import { portsInUse, whoHolds } from "./ports.ts";
-import { REPO_ROOT, SANDBOX_PORTS, stepPort } from "./repo.ts";
-import { bold, fail, ok, warn } from "./ui.ts";
+import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
+import { portsInUse, whoHolds } from "../layout/ports.ts";
+import { REPO_ROOT, SANDBOX_PORTS, stepPort } from "../layout/repo.ts";
+import { bold, fail, ok, warn } from "../terminal/ui.ts";
 
 interface Finding {
   /** true: fine; false: a problem to fix; "note": worth knowing, nothing wrong (a step npm start was not asked for). */

@@ -4,7 +4,7 @@
  * alone, so it lasts as long as the learner's own work does.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { WORKSPACE_DIR } from "./repo.ts";
+import { WORKSPACE_DIR } from "../layout/repo.ts";
 import type { ExerciseStep } from "./exercises.ts";
 
 export interface ExerciseProgress {

@@ -7,14 +7,14 @@
 import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { STEPS, type StepNumber } from "@keyless/sandbox";
-import { runCheckpoint } from "./checkpoint.ts";
-import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "./control.ts";
-import { isExerciseStep, loadExercise, workspaceAppDir } from "./exercises.ts";
-import { gradeExercise } from "./grade.ts";
-import { STEP_TITLES, parseStep } from "./steps.ts";
-import { UsageError } from "./usageError.ts";
-import { bold, dim, fail, ok } from "./ui.ts";
-import { workspaceClient } from "./workspaceControl.ts";
+import { runCheckpoint } from "../exercises/checkpoint.ts";
+import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
+import { isExerciseStep, loadExercise, workspaceAppDir } from "../exercises/exercises.ts";
+import { gradeExercise } from "../exercises/grade.ts";
+import { STEP_TITLES, parseStep } from "../layout/steps.ts";
+import { UsageError } from "../terminal/usageError.ts";
+import { bold, dim, fail, ok } from "../terminal/ui.ts";
+import { workspaceClient } from "../running/workspaceControl.ts";
 
 /** The learner has their own app for this step's exercise. */
 const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(`${workspaceAppDir(step)}/src`);

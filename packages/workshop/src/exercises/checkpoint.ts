@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "./repo.ts";
+import { REPO_ROOT } from "../layout/repo.ts";
 
 export interface VitestReport {
   numPassedTests: number;

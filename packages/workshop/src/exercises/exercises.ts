@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, 
 import { dirname, join, relative } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import type { StepNumber } from "@keyless/sandbox";
-import { REPO_ROOT, WORKSPACE_DIR } from "./repo.ts";
-import { findStep } from "./stepFolders.ts";
-import { UsageError } from "./usageError.ts";
+import { REPO_ROOT, WORKSPACE_DIR } from "../layout/repo.ts";
+import { findStep } from "../layout/stepFolders.ts";
+import { UsageError } from "../terminal/usageError.ts";
 
 /** The steps that have an exercise. */
 export const EXERCISE_STEPS = ["02", "03", "04"] as const satisfies readonly StepNumber[];

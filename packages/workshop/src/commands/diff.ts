@@ -4,12 +4,12 @@
  * `npm run diff -- --update-docs`: the same diffs, written into the lessons.
  */
 import { Command } from "commander";
-import { colorizeDiff, diffSources, summarizeDiff } from "../diff.ts";
-import { updateLessons } from "../lessonBlocks.ts";
-import { REPO_ROOT } from "../repo.ts";
-import { findStep, stepFolders } from "../stepFolders.ts";
-import { UsageError } from "../usageError.ts";
-import { bold, dim, fail, green, red } from "../ui.ts";
+import { colorizeDiff, diffSources, summarizeDiff } from "../lessons/diff.ts";
+import { updateLessons } from "../lessons/lessonBlocks.ts";
+import { REPO_ROOT } from "../layout/repo.ts";
+import { findStep, stepFolders } from "../layout/stepFolders.ts";
+import { UsageError } from "../terminal/usageError.ts";
+import { bold, dim, fail, green, red } from "../terminal/ui.ts";
 
 const steps = stepFolders().map((folder) => folder.step);
 

@@ -4,10 +4,10 @@
  * steps that read the key from Key Vault. Exits 1 when it finds a secret.
  */
 import { Command } from "commander";
-import { scanSteps } from "../secrets.ts";
-import { findStep, stepFolders } from "../stepFolders.ts";
-import { UsageError } from "../usageError.ts";
-import { bold, dim, fail, ok, red } from "../ui.ts";
+import { scanSteps } from "../secrets/scan.ts";
+import { findStep, stepFolders } from "../layout/stepFolders.ts";
+import { UsageError } from "../terminal/usageError.ts";
+import { bold, dim, fail, ok, red } from "../terminal/ui.ts";
 
 const folders = stepFolders();
 

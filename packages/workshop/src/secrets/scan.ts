@@ -8,8 +8,8 @@
 import { readdirSync } from "node:fs";
 import { relative } from "node:path";
 import { createEngine } from "@secretlint/node";
-import { REPO_ROOT } from "./repo.ts";
-import type { StepFolder } from "./stepFolders.ts";
+import { REPO_ROOT } from "../layout/repo.ts";
+import type { StepFolder } from "../layout/stepFolders.ts";
 
 export const SECRETLINT_CONFIG = `${REPO_ROOT}packages/workshop/.secretlintrc.json`;
 

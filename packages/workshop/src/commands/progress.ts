@@ -5,10 +5,10 @@
 import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { STEPS } from "@keyless/sandbox";
-import { EXERCISE_STEPS, isExerciseStep, loadExercise, shownPath, workspaceAppDir } from "../exercises.ts";
-import { PROGRESS_FILE, readProgress, type ExerciseProgress } from "../progressFile.ts";
-import { STEP_TITLES } from "../steps.ts";
-import { bold, dim, fail, green, table, yellow } from "../ui.ts";
+import { EXERCISE_STEPS, isExerciseStep, loadExercise, shownPath, workspaceAppDir } from "../exercises/exercises.ts";
+import { PROGRESS_FILE, readProgress, type ExerciseProgress } from "../exercises/progressFile.ts";
+import { STEP_TITLES } from "../layout/steps.ts";
+import { bold, dim, fail, green, table, yellow } from "../terminal/ui.ts";
 
 const program = new Command("npm run progress --")
   .description("Show each lesson's exercise: not started, in progress, or passed, and when.")

@@ -1,10 +1,10 @@
 /** `npm run restart -- 02`: restarts one step of the running `npm start`; the sandbox keeps its state (roles, secrets). */
 import { Command } from "commander";
 import { STEPS } from "@keyless/sandbox";
-import { NotRunningError, reachRunningWorkshop } from "./control.ts";
-import { parseStep } from "./steps.ts";
-import { UsageError } from "./usageError.ts";
-import { fail, ok } from "./ui.ts";
+import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
+import { parseStep } from "../layout/steps.ts";
+import { UsageError } from "../terminal/usageError.ts";
+import { fail, ok } from "../terminal/ui.ts";
 
 const program = new Command("npm run restart --")
   .description(

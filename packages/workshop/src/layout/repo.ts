@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import type { StepNumber } from "@keyless/sandbox";
 
 /** The repository's root folder. */
-export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
 /**
  * Where `npm start` writes what it serves, for the other commands: `.sandbox/endpoints.json`, or

@@ -5,8 +5,8 @@
  */
 import type { AuditEvent } from "@keyless/sandbox";
 import type { RunningWorkshop } from "./control.ts";
-import type { ExerciseStep } from "./exercises.ts";
-import type { WorkspaceAppState, WorkspaceView } from "./workspaceApps.ts";
+import type { ExerciseStep } from "../exercises/exercises.ts";
+import type { WorkspaceAppState, WorkspaceView } from "../workspaceApps.ts";
 
 export interface WorkspaceClient {
   view(): Promise<WorkspaceView>;
