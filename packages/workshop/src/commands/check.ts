@@ -8,13 +8,14 @@ import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { STEPS, type StepNumber } from "@keyless/sandbox";
 import { runCheckpoint } from "../exercises/checkpoint.ts";
-import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
+import { reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import { isExerciseStep, loadExercise, workspaceAppDir } from "../exercises/exercises.ts";
 import { gradeExercise } from "../exercises/grade.ts";
 import { STEP_TITLES, parseStep } from "../layout/steps.ts";
 import { UsageError } from "../terminal/usageError.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
 import { workspaceClient } from "../running/workspaceControl.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 /** The learner has their own app for this step's exercise. */
 const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(`${workspaceAppDir(step)}/src`);
@@ -80,9 +81,4 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<v
   process.exitCode = 1;
 }
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  console.error(fail(error instanceof Error ? error.message : String(error)));
-  process.exit(error instanceof UsageError || error instanceof NotRunningError ? 2 : 1);
-}
+await runCommand(program);

@@ -9,7 +9,8 @@ import { updateLessons } from "../lessons/lessonBlocks.ts";
 import { REPO_ROOT } from "../layout/repo.ts";
 import { findStep, stepFolders } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
-import { bold, dim, fail, green, red } from "../terminal/ui.ts";
+import { bold, dim, green, red } from "../terminal/ui.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 const steps = stepFolders().map((folder) => folder.step);
 
@@ -70,9 +71,4 @@ function nextStep(step: string) {
   return next;
 }
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  console.error(fail(error instanceof Error ? error.message : String(error)));
-  process.exit(error instanceof UsageError ? 2 : 1);
-}
+await runCommand(program);

@@ -10,6 +10,7 @@ import { Command } from "commander";
 import { REPO_ROOT } from "../layout/repo.ts";
 import { buildSite } from "../site/build.ts";
 import { API_REFERENCE } from "../site/layout.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 /** typedoc's own command line, run by this Node: no shell, so the same on every system. */
 const TYPEDOC = join(dirname(createRequire(import.meta.url).resolve("typedoc/package.json")), "bin", "typedoc");
@@ -28,4 +29,4 @@ const program = new Command("npm run docs --")
     );
   });
 
-await program.parseAsync(process.argv);
+await runCommand(program);

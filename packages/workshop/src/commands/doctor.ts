@@ -10,6 +10,7 @@ import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../
 import { portsInUse, whoHolds } from "../layout/ports.ts";
 import { REPO_ROOT, SANDBOX_PORTS, stepPort } from "../layout/repo.ts";
 import { bold, fail, ok, warn } from "../terminal/ui.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 interface Finding {
   /** true: fine; false: a problem to fix; "note": worth knowing, nothing wrong (a step npm start was not asked for). */
@@ -172,4 +173,4 @@ const program = new Command("npm run doctor --")
     if (problems.length > 0) process.exitCode = 1;
   });
 
-await program.parseAsync(process.argv);
+await runCommand(program);

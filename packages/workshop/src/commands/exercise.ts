@@ -31,9 +31,10 @@ import { REPO_ROOT } from "../layout/repo.ts";
 import { azLine, compareRoles, roleArgs } from "../exercises/roles.ts";
 import { findStep } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
-import { bold, dim, fail, green, ok, red, warn } from "../terminal/ui.ts";
+import { bold, dim, green, ok, red, warn } from "../terminal/ui.ts";
 import type { WorkspaceAppState } from "../workspaceApps.ts";
 import { workspaceClient } from "../running/workspaceControl.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 const program = new Command("npm run exercise --")
   .description(
@@ -262,9 +263,4 @@ async function confirm(question: string, yes: boolean): Promise<boolean> {
   }
 }
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  console.error(fail(error instanceof Error ? error.message : String(error)));
-  process.exit(error instanceof UsageError ? 2 : 1);
-}
+await runCommand(program);

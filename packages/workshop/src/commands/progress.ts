@@ -8,7 +8,8 @@ import { STEPS } from "@keyless/sandbox";
 import { EXERCISE_STEPS, isExerciseStep, loadExercise, shownPath, workspaceAppDir } from "../exercises/exercises.ts";
 import { PROGRESS_FILE, readProgress, type ExerciseProgress } from "../exercises/progressFile.ts";
 import { STEP_TITLES } from "../layout/steps.ts";
-import { bold, dim, fail, green, table, yellow } from "../terminal/ui.ts";
+import { bold, dim, green, table, yellow } from "../terminal/ui.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 const program = new Command("npm run progress --")
   .description("Show each lesson's exercise: not started, in progress, or passed, and when.")
@@ -56,9 +57,4 @@ function describe(step: "02" | "03" | "04", entry: ExerciseProgress | undefined)
   return `${yellow("in progress")} ${started}${lastCheck}`.replace("  ", " ");
 }
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  console.error(fail(error instanceof Error ? error.message : String(error)));
-  process.exit(1);
-}
+await runCommand(program);

@@ -1,7 +1,8 @@
 /** `npm run reset`: puts the running sandbox back to its seed (secrets, role assignments, keys, queue). */
 import { Command } from "commander";
-import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
-import { fail, ok } from "../terminal/ui.ts";
+import { reachRunningWorkshop } from "../running/control.ts";
+import { ok } from "../terminal/ui.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 const program = new Command("npm run reset --")
   .description(
@@ -16,9 +17,4 @@ const program = new Command("npm run reset --")
     );
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  console.error(fail(error instanceof Error ? error.message : String(error)));
-  process.exit(error instanceof NotRunningError ? 2 : 1);
-}
+await runCommand(program);

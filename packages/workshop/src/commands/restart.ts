@@ -1,10 +1,10 @@
 /** `npm run restart -- 02`: restarts one step of the running `npm start`; the sandbox keeps its state (roles, secrets). */
 import { Command } from "commander";
 import { STEPS } from "@keyless/sandbox";
-import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
+import { reachRunningWorkshop } from "../running/control.ts";
 import { parseStep } from "../layout/steps.ts";
-import { UsageError } from "../terminal/usageError.ts";
 import { fail, ok } from "../terminal/ui.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 const program = new Command("npm run restart --")
   .description(
@@ -24,9 +24,4 @@ const program = new Command("npm run restart --")
     }
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  console.error(fail(error instanceof Error ? error.message : String(error)));
-  process.exit(error instanceof UsageError || error instanceof NotRunningError ? 2 : 1);
-}
+await runCommand(program);

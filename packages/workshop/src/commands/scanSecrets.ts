@@ -6,8 +6,8 @@
 import { Command } from "commander";
 import { scanSteps } from "../secrets/scan.ts";
 import { findStep, stepFolders } from "../layout/stepFolders.ts";
-import { UsageError } from "../terminal/usageError.ts";
 import { bold, dim, fail, ok, red } from "../terminal/ui.ts";
+import { runCommand } from "../terminal/runCommand.ts";
 
 const folders = stepFolders();
 
@@ -42,9 +42,4 @@ const program = new Command("npm run scan:secrets --")
     process.exitCode = 1;
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  console.error(fail(error instanceof Error ? error.message : String(error)));
-  process.exit(error instanceof UsageError ? 2 : 1);
-}
+await runCommand(program);
