@@ -23,7 +23,7 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-quic",
 ];
-const WORKSHOP = fileURLToPath(new URL("../../workshop", import.meta.url));
+const LAUNCHER_DIR = fileURLToPath(new URL("../../launcher", import.meta.url));
 /** Beside the site's: the repository's .test-results/, which CI keeps. */
 const SCREENSHOTS = fileURLToPath(new URL("../../../.test-results", import.meta.url));
 /** Step 03's managed identity, and the vault it reads (seed.json). */
@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
       FORCE_COLOR: "0",
     };
     launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "03", "04"], {
-      cwd: WORKSHOP,
+      cwd: LAUNCHER_DIR,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });

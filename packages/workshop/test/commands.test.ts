@@ -37,18 +37,6 @@ afterAll(async () => {
 });
 
 describe("the learner's commands", { timeout: 60_000 }, () => {
-  it("npm start -- 01 3 --host 3=aks: prints a ready table with the time it took, the steps asked for and where they run", () => {
-    expect(launcher.output()).toMatch(/keyless is running \(ready in [\d.]+ s\)/);
-    expect(launcher.output()).toMatch(/step 01 +keys in code +http:\/\/localhost:\d+\/api\/v1\/getcode/);
-    expect(launcher.output()).toMatch(
-      /step 03 +Key Vault \+ managed identity, on Azure Kubernetes Service \(workload identity\) +http:\/\/localhost:\d+\/api\/v1\/getcode/,
-    );
-    expect(launcher.output()).toMatch(
-      /sandbox +AKS OIDC issuer +https:\/\/localhost:\d+\/[0-9a-f-]{36}\/[0-9a-f-]{36}\//,
-    );
-    expect(launcher.output()).not.toMatch(/step 02|step 04/);
-  });
-
   it("npm run doctor: checks Node, the sandbox and each step, and finds nothing to fix", async () => {
     const run = await command("commands/doctor.ts");
     expect(run.code, run.output).toBe(0);
@@ -97,15 +85,6 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     const run = await command(file, "--help");
     expect(run.code).toBe(0);
     expect(run.output).toMatch(/^Usage: npm (start|run \w+) --/m);
-  });
-
-  it("npm start -- --host: only a managed identity step, only a known host", async () => {
-    const step = await command("start.ts", "--host", "02=aks");
-    expect(step.code).not.toBe(0);
-    expect(step.output).toContain("step 02 has no managed identity to get from a host: only steps 03 and 04 do.");
-    const host = await command("start.ts", "--host", "03=heroku");
-    expect(host.code).not.toBe(0);
-    expect(host.output).toContain("the host one of app-service, functions, container-apps, vm, aks");
   });
 
   it("an unknown step is a clear usage error (exit 2)", async () => {

@@ -24,7 +24,7 @@ import {
 import { clientSecretUses } from "../src/exercises/grade.ts";
 import { compareRoles } from "../src/exercises/roles.ts";
 import { stepDir } from "../src/layout/stepFolders.ts";
-import { describeStartFailure, type WorkspaceAppState, type WorkspaceView } from "../src/workspaceApps.ts";
+import type { WorkspaceAppState, WorkspaceView } from "../src/running/workspaceControl.ts";
 
 const WORKSHOP = new URL("..", import.meta.url);
 
@@ -135,20 +135,6 @@ describe("the pieces the exercises are made of", () => {
       "src/other.ts:2",
       ".env:2",
     ]);
-  });
-
-  it("a start-up failure in one sentence: the app's own words, or Node's error with the file and line", () => {
-    const dir = "/home/learner/keyless/workspace/03-managed-identity";
-    expect(
-      describeStartFailure(
-        new Error(
-          "The step exited with 1 before listening:\nDid not start: Environment: AZURE_TENANT_ID is not set.\n",
-        ),
-        dir,
-      ),
-    ).toBe("Environment: AZURE_TENANT_ID is not set.");
-    const syntax = `The step exited with 1 before listening:\nfile://${dir}/src/config.ts:20\n  x: ,\n     ^\n\nSyntaxError [ERR_INVALID_TYPESCRIPT_SYNTAX]: Expression expected\n    at parseTypeScript (node:internal/modules/typescript:72:36)\n`;
-    expect(describeStartFailure(new Error(syntax), dir)).toBe("src/config.ts:20: SyntaxError: Expression expected");
   });
 
   it("roles: the lesson's at its scope or below are fine; another role, or a wider scope, is too wide", () => {

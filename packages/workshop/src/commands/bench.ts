@@ -16,9 +16,10 @@
  * work would skew every figure.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, constants, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { hasLoadAverage, stopSignals } from "@keyless/app-process";
 import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
 import { ENDPOINTS_FILE } from "../layout/repo.ts";
 import { bold, dim, fail, table } from "../terminal/ui.ts";
@@ -200,12 +201,12 @@ function printUnderLoad(
     "Queue Storage: enqueue straight to Azurite, and through the gateway",
     `(${requests} messages each way, ${concurrency} in flight, after ${warmup}; in rounds of Azurite, gateway, gateway, Azurite; the real QueueClient)`,
   );
-  const row = (what: string, figures: Measured | undefined) => [
+  const row = (what: string, figures: Measured) => [
     what,
-    rps(figures?.requestsPerSecond),
-    ms(figures ? percentile(figures.latencies, 0.5) : undefined),
-    ms(figures ? percentile(figures.latencies, 0.99) : undefined),
-    figures ? `${figures.ok}/${figures.latencies.length}` : "n/a",
+    rps(figures.requestsPerSecond),
+    ms(percentile(figures.latencies, 0.5)),
+    ms(percentile(figures.latencies, 0.99)),
+    `${figures.ok}/${figures.latencies.length}`,
   ];
   console.log(
     table([
@@ -215,13 +216,12 @@ function printUnderLoad(
       [
         "gateway / Azurite",
         ratio(result.enqueue.throughputRatio, 1),
-        ratio(percentile(gateway.latencies, 0.5), azurite ? percentile(azurite.latencies, 0.5) : undefined),
-        ratio(percentile(gateway.latencies, 0.99), azurite ? percentile(azurite.latencies, 0.99) : undefined),
+        ratio(percentile(gateway.latencies, 0.5), percentile(azurite.latencies, 0.5)),
+        ratio(percentile(gateway.latencies, 0.99), percentile(azurite.latencies, 0.99)),
         "",
       ],
     ]),
   );
-  if (!azurite) console.log(dim("  Azurite alone: n/a, its account key is read from /proc (Linux only)."));
 
   heading(
     "Token service and Key Vault calls during the measured load",
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   const load = loadavg()[0];
   console.log(
     dim(
-      `Measuring on ${availableParallelism()} cores${process.platform === "linux" || process.platform === "darwin" ? `, load ${load?.toFixed(1)}` : ""}; the targets are for 2 idle cores.`,
+      `Measuring on ${availableParallelism()} cores${hasLoadAverage() ? `, load ${load?.toFixed(1)}` : ""}; the targets are for 2 idle cores.`,
     ),
   );
 
@@ -381,8 +381,8 @@ async function main(): Promise<void> {
   );
 }
 
-// Ctrl-C: through exit, so that what was started (steps, Azurite, the temporary folder) goes too.
-process.on("SIGINT", () => process.exit(130));
+// Ctrl-C or a closing terminal: through exit, so that what was started (steps, Azurite, the temporary folder) goes too.
+for (const signal of stopSignals()) process.on(signal, () => process.exit(128 + (constants.signals[signal] ?? 0)));
 main().then(
   () => process.exit(0),
   (error: unknown) => {

@@ -5,6 +5,7 @@
  * that `npm start` is running. Either way it leaves the queue as it found it.
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
 import { STEPS, type StepNumber } from "@keyless/sandbox";
 import { runCheckpoint } from "../exercises/checkpoint.ts";
@@ -18,7 +19,7 @@ import { workspaceClient } from "../running/workspaceControl.ts";
 import { runCommand } from "../terminal/runCommand.ts";
 
 /** The learner has their own app for this step's exercise. */
-const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(`${workspaceAppDir(step)}/src`);
+const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(join(workspaceAppDir(step), "src"));
 
 const program = new Command("npm run check --")
   .description(

@@ -3,6 +3,7 @@
  * coloured unified diff with a summary of the files first.
  * `npm run diff -- --update-docs`: the same diffs, written into the lessons.
  */
+import { join } from "node:path";
 import { Command } from "commander";
 import { colorizeDiff, diffSources, summarizeDiff } from "../lessons/diff.ts";
 import { updateLessons } from "../lessons/lessonBlocks.ts";
@@ -34,7 +35,7 @@ const program = new Command("npm run diff --")
     ) => {
       if (options.updateDocs) {
         if (fromText !== undefined) throw new UsageError("--update-docs takes no steps: it updates every lesson.");
-        const changed = await updateLessons(`${REPO_ROOT}docs`, stepFolders());
+        const changed = await updateLessons(join(REPO_ROOT, "docs"), stepFolders());
         console.log(
           changed.length === 0
             ? "The lessons' diffs are up to date."
@@ -46,7 +47,7 @@ const program = new Command("npm run diff --")
         throw new UsageError("Name a step: npm run diff -- 02 03, or npm run diff -- 01 for step 01 to step 02.");
       const from = findStep(fromText);
       const to = toText === undefined ? nextStep(from.step) : findStep(toText);
-      const patch = await diffSources(`${from.dir}/src`, `${to.dir}/src`);
+      const patch = await diffSources(join(from.dir, "src"), join(to.dir, "src"));
       const changes = summarizeDiff(patch);
       console.log(
         bold(

@@ -4,10 +4,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import tls from "node:tls";
+import { join } from "node:path";
 import { Command } from "commander";
 import { STEPS } from "@keyless/sandbox";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
-import { portsInUse, whoHolds } from "../layout/ports.ts";
+import { whoHolds } from "@keyless/app-process";
+import { portsInUse } from "../layout/ports.ts";
 import { REPO_ROOT, SANDBOX_PORTS, stepPort } from "../layout/repo.ts";
 import { bold, fail, ok, warn } from "../terminal/ui.ts";
 import { runCommand } from "../terminal/runCommand.ts";
@@ -45,7 +47,7 @@ function checkNode(): Finding {
 }
 
 function checkInstall(): Finding {
-  return existsSync(`${REPO_ROOT}node_modules/@azure/identity`)
+  return existsSync(join(REPO_ROOT, "node_modules", "@azure", "identity"))
     ? { ok: true, text: "dependencies installed" }
     : { ok: false, text: "dependencies are missing", fix: "Run npm install in the repository's root folder." };
 }

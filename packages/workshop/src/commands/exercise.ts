@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
+import { join } from "node:path";
 import { Command } from "commander";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import { colorizeDiff, summarizeDiff } from "../lessons/diff.ts";
@@ -32,7 +33,7 @@ import { azLine, compareRoles, roleArgs } from "../exercises/roles.ts";
 import { findStep } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
 import { bold, dim, green, ok, red, warn } from "../terminal/ui.ts";
-import type { WorkspaceAppState } from "../workspaceApps.ts";
+import type { WorkspaceAppState } from "../running/workspaceControl.ts";
 import { workspaceClient } from "../running/workspaceControl.ts";
 import { runCommand } from "../terminal/runCommand.ts";
 
@@ -80,7 +81,7 @@ async function runningWorkshop(): Promise<RunningWorkshop | undefined> {
 
 async function start(exercise: Exercise): Promise<void> {
   const dir = workspaceAppDir(exercise.step);
-  if (existsSync(`${dir}/src`)) {
+  if (existsSync(join(dir, "src"))) {
     console.log(
       ok(
         `Exercise ${exercise.step} is already in ${shownPath(dir)}: your changes are kept (npm run exercise -- ${exercise.step} --reset starts over).`,
@@ -113,7 +114,7 @@ function printInstructions(exercise: Exercise): void {
   console.log(`\n${bold(`Exercise ${exercise.step} · ${exercise.title}`)}`);
   console.log(`  ${exercise.goal}`);
   console.log(`\n  ${bold("Open first:")}`);
-  for (const file of exercise.open) console.log(`    ${shownPath(`${dir}/${file}`)}`);
+  for (const file of exercise.open) console.log(`    ${shownPath(join(dir, file))}`);
   console.log(`\n  ${bold("To do:")}`);
   for (const [index, item] of exercise.todo.entries()) console.log(`    ${index + 1}. ${item}`);
   console.log(
@@ -134,7 +135,7 @@ function runningLine(app: WorkspaceAppState): string {
 /** The solution against the learner's code, and the roles the lesson grants; applied once confirmed. */
 async function solve(exercise: Exercise, yes: boolean): Promise<void> {
   const dir = workspaceAppDir(exercise.step);
-  if (!existsSync(`${dir}/src`))
+  if (!existsSync(join(dir, "src")))
     throw new UsageError(
       `You have no app for exercise ${exercise.step} yet: npm run exercise -- ${exercise.step} creates it.`,
     );
@@ -233,11 +234,15 @@ async function appState(exercise: Exercise, workshop: RunningWorkshop): Promise<
 function runAzCommands(commands: readonly string[][]): void {
   for (const args of commands) {
     console.log(`  $ ${azLine(args)}`);
-    const result = spawnSync(process.execPath, [`${REPO_ROOT}packages/sandbox/src/az/main.ts`, ...args], {
-      cwd: `${REPO_ROOT}packages/sandbox`,
-      env: process.env,
-      encoding: "utf8",
-    });
+    const result = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, "packages", "sandbox", "src", "az", "main.ts"), ...args],
+      {
+        cwd: join(REPO_ROOT, "packages", "sandbox"),
+        env: process.env,
+        encoding: "utf8",
+      },
+    );
     if (result.status !== 0) {
       const reason = (result.stderr || result.stdout || "").trim().split("\n")[0];
       throw new Error(`az failed: ${reason || `exit code ${result.status}`}`);

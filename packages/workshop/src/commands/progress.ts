@@ -3,6 +3,7 @@
  * progress, or passed (and when), read from `workspace/.progress.json`.
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
 import { STEPS } from "@keyless/sandbox";
 import { EXERCISE_STEPS, isExerciseStep, loadExercise, shownPath, workspaceAppDir } from "../exercises/exercises.ts";
@@ -42,7 +43,7 @@ function when(iso: string): string {
 }
 
 function describe(step: "02" | "03" | "04", entry: ExerciseProgress | undefined): string {
-  const exists = existsSync(`${workspaceAppDir(step)}/src`);
+  const exists = existsSync(join(workspaceAppDir(step), "src"));
   if (entry?.passedAt) {
     const solved = entry.solvedAt && entry.solvedAt < entry.passedAt ? " (after --solve)" : "";
     const since =

@@ -52,7 +52,7 @@ export interface Exercise {
 /** An app's files, by path relative to its folder (`src/config.ts`, `.env`). */
 export type Files = ReadonlyMap<string, string>;
 
-const EXERCISES_DIR = `${REPO_ROOT}packages/workshop/exercises`;
+const EXERCISES_DIR = join(REPO_ROOT, "packages", "workshop", "exercises");
 
 export const isExerciseStep = (step: string): step is ExerciseStep =>
   (EXERCISE_STEPS as readonly string[]).includes(step);
@@ -69,7 +69,7 @@ export function findExercise(text: string): Exercise {
 }
 
 export function loadExercise(step: ExerciseStep): Exercise {
-  const exercise = JSON.parse(readFileSync(`${EXERCISES_DIR}/${step}.json`, "utf8")) as Exercise;
+  const exercise = JSON.parse(readFileSync(join(EXERCISES_DIR, `${step}.json`), "utf8")) as Exercise;
   if (exercise.step !== step) throw new Error(`exercises/${step}.json says it is exercise ${exercise.step}.`);
   return exercise;
 }
@@ -79,7 +79,7 @@ export const workspaceAppName = (step: ExerciseStep) => `keyless-workspace-${ste
 
 /** The learner's app for an exercise: `workspace/03-managed-identity`, named like the step it becomes. */
 export function workspaceAppDir(step: ExerciseStep): string {
-  return `${WORKSPACE_DIR}/${findStep(step).name}`;
+  return join(WORKSPACE_DIR, findStep(step).name);
 }
 
 /** The folder as the learner types it: relative to the repository when inside it. */
@@ -90,7 +90,7 @@ export function shownPath(path: string): string {
 
 /** The exercises whose app exists in the workspace. */
 export function existingWorkspaceApps(): ExerciseStep[] {
-  return EXERCISE_STEPS.filter((step) => existsSync(`${workspaceAppDir(step)}/src`));
+  return EXERCISE_STEPS.filter((step) => existsSync(join(workspaceAppDir(step), "src")));
 }
 
 /** A folder's files under `src/`, by relative path. */
@@ -180,7 +180,8 @@ export function createWorkspaceApp(exercise: Exercise): string {
 function linkDependencies(): void {
   if (!relative(REPO_ROOT, WORKSPACE_DIR).startsWith("..")) return;
   const link = join(WORKSPACE_DIR, "node_modules");
-  if (!existsSync(link)) symlinkSync(`${REPO_ROOT}node_modules`, link, "dir");
+  // A junction on Windows, which any user may make (a symbolic link there takes an administrator); ignored elsewhere.
+  if (!existsSync(link)) symlinkSync(join(REPO_ROOT, "node_modules"), link, "junction");
 }
 
 /** Makes the app's source (and `.env`) exactly `files`: writes each one, deletes any other. */

@@ -19,7 +19,7 @@ import { checked, readProgress, updateProgress } from "./progressFile.ts";
 import { AZ, azLine, compareRoles, requiredRoles, roleArgs, scopeName, whyTooWide } from "./roles.ts";
 import { scanFiles } from "../secrets/scan.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
-import type { WorkspaceAppState, WorkspaceView } from "../workspaceApps.ts";
+import type { WorkspaceAppState, WorkspaceView } from "../running/workspaceControl.ts";
 import { workspaceClient, type WorkspaceClient } from "../running/workspaceControl.ts";
 
 /** One thing the grader checked: what it saw, and when it failed, what to change. */

@@ -4,6 +4,7 @@
  * alone, so it lasts as long as the learner's own work does.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { WORKSPACE_DIR } from "../layout/repo.ts";
 import type { ExerciseStep } from "./exercises.ts";
 
@@ -21,7 +22,7 @@ export interface ExerciseProgress {
 
 export type Progress = Partial<Record<ExerciseStep, ExerciseProgress>>;
 
-export const PROGRESS_FILE = `${WORKSPACE_DIR}/.progress.json`;
+export const PROGRESS_FILE = join(WORKSPACE_DIR, ".progress.json");
 
 export function readProgress(file = PROGRESS_FILE): Progress {
   try {

@@ -5,7 +5,7 @@
  * `npm run exercise -- 0N --solve` makes the identity's roles match them.
  */
 import type { Exercise, RoleGrant } from "./exercises.ts";
-import type { WorkspaceAppState, WorkspaceRole, WorkspaceView } from "../workspaceApps.ts";
+import type { WorkspaceAppState, WorkspaceRole, WorkspaceView } from "../running/workspaceControl.ts";
 
 /** How the lessons write a sandbox `az` command. */
 export const AZ = "npm run --silent az --";

@@ -1,4 +1,4 @@
-/** Whether a port is free before the launcher takes it, and what to tell the learner when it is not. */
+/** Whether a port is free before the launcher takes it (platform.ts in @keyless/app-process says how to find who holds it). */
 import { createServer } from "node:net";
 
 /** Tries to listen on the port: the only sure test. Both loopback and every address, as the steps listen on either. */
@@ -19,9 +19,4 @@ export async function portInUse(port: number): Promise<boolean> {
 export async function portsInUse(candidates: readonly number[]): Promise<number[]> {
   const busy = await Promise.all(candidates.map(async (port) => ((await portInUse(port)) ? port : undefined)));
   return busy.filter((port) => port !== undefined);
-}
-
-/** How to find out which program holds a port, on this system. */
-export function whoHolds(port: number): string {
-  return process.platform === "win32" ? `netstat -ano | findstr :${port}` : `lsof -i :${port}`;
 }

@@ -1,20 +1,24 @@
 import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import type { StepNumber } from "@keyless/sandbox";
 
 /** The repository's root folder. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
+/** npm start's launcher (packages/launcher): the file `npm start` runs, from the repository's root. */
+export const LAUNCHER = join(REPO_ROOT, "packages", "launcher", "src", "start.ts");
+
 /**
  * Where `npm start` writes what it serves, for the other commands: `.sandbox/endpoints.json`, or
  * the folder in KEYLESS_SANDBOX_DIR (tests run a second workshop there, as the `az` CLI allows too).
  */
-export const ENDPOINTS_FILE = `${process.env["KEYLESS_SANDBOX_DIR"] ?? `${REPO_ROOT}.sandbox`}/endpoints.json`;
+export const ENDPOINTS_FILE = join(process.env["KEYLESS_SANDBOX_DIR"] ?? join(REPO_ROOT, ".sandbox"), "endpoints.json");
 
 /**
  * Where `npm run exercise` puts the learner's own apps (`workspace/03-managed-identity`), git-ignored, or
  * the folder in KEYLESS_WORKSPACE_DIR (tests play a learner there, never in the real workspace).
  */
-export const WORKSPACE_DIR = (process.env["KEYLESS_WORKSPACE_DIR"] ?? `${REPO_ROOT}workspace`).replace(/\/+$/, "");
+export const WORKSPACE_DIR = resolve(process.env["KEYLESS_WORKSPACE_DIR"] ?? join(REPO_ROOT, "workspace"));
 
 /** The port `npm start` gives the learner's own app for an exercise: 3103 for exercise 03. */
 export function workspacePort(step: StepNumber): number {

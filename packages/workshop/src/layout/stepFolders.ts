@@ -1,4 +1,5 @@
 import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { REPO_ROOT } from "./repo.ts";
 import { UsageError } from "../terminal/usageError.ts";
 
@@ -15,10 +16,10 @@ export interface StepFolder {
   readonly dir: string;
 }
 
-export function stepFolders(stepsRoot = `${REPO_ROOT}steps`): StepFolder[] {
+export function stepFolders(stepsRoot = join(REPO_ROOT, "steps")): StepFolder[] {
   return readdirSync(stepsRoot, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && /^\d{2}-/.test(entry.name))
-    .map((entry) => ({ step: entry.name.slice(0, 2), name: entry.name, dir: `${stepsRoot}/${entry.name}` }))
+    .map((entry) => ({ step: entry.name.slice(0, 2), name: entry.name, dir: join(stepsRoot, entry.name) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

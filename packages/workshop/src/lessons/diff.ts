@@ -8,6 +8,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { styleText } from "node:util";
+import { join, relative } from "node:path";
 import { formatPatch, parsePatch, structuredPatch, type StructuredPatch } from "diff";
 import type { StepNumber } from "@keyless/sandbox";
 import { findStep } from "../layout/stepFolders.ts";
@@ -17,7 +18,7 @@ const CONTEXT_LINES = 3;
 
 /** The unified diff (git style, `a/src/...` and `b/src/...`) of step `a`'s source to step `b`'s. */
 export async function stepDiff(a: StepNumber, b: StepNumber): Promise<string> {
-  return diffSources(`${findStep(a).dir}/src`, `${findStep(b).dir}/src`);
+  return diffSources(join(findStep(a).dir, "src"), join(findStep(b).dir, "src"));
 }
 
 /** The unified diff of two source folders, every file: added, removed and changed. */
@@ -39,8 +40,8 @@ export async function filePatches(oldDir: string, newDir: string): Promise<FileP
   const files = [...new Set([...oldFiles, ...newFiles])].sort();
   const patches = await Promise.all(
     files.map(async (file) => {
-      const before = oldFiles.includes(file) ? await readFile(`${oldDir}/${file}`, "utf8") : undefined;
-      const after = newFiles.includes(file) ? await readFile(`${newDir}/${file}`, "utf8") : undefined;
+      const before = oldFiles.includes(file) ? await readFile(join(oldDir, file), "utf8") : undefined;
+      const after = newFiles.includes(file) ? await readFile(join(newDir, file), "utf8") : undefined;
       const patch = filePatch(`src/${file}`, before, after);
       return patch === undefined ? undefined : { file: `src/${file}`, patch };
     }),
@@ -96,7 +97,7 @@ function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .map((entry) => `${entry.parentPath}/${entry.name}`.slice(dir.length + 1).replaceAll("\\", "/"));
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).replaceAll("\\", "/"));
 }
 
 /** "start-up diagnostics (src/startupError.ts)": what the supporting files of a diff are for. */

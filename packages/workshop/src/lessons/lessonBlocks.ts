@@ -12,6 +12,7 @@
  * its own rendering in their place.
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describeSupporting, lessonDiff, summarizeDiff, type FilePatch } from "./diff.ts";
 import type { StepFolder } from "../layout/stepFolders.ts";
 
@@ -50,7 +51,7 @@ export async function generateBlock(
     const [from = "", to = ""] = args;
     const [before, after] = [find(from), find(to)];
     if (!before || !after) return `(step ${!before ? from : to} is not in this checkout yet)`;
-    const { taught, supporting } = await lessonDiff(`${before.dir}/src`, `${after.dir}/src`);
+    const { taught, supporting } = await lessonDiff(join(before.dir, "src"), join(after.dir, "src"));
     if (taught.length + supporting.length === 0) return `Steps ${from} and ${to} have the same source.`;
     const parts = [
       `What changes in \`src/\` from step ${from} to step ${to} (in your terminal: \`npm run diff -- ${from} ${to}\`): ${plusMinus(taught)}.`,
@@ -69,7 +70,7 @@ export async function generateBlock(
     const [step = "", path = ""] = args;
     const folder = find(step);
     if (!folder) return `(step ${step} is not in this checkout yet)`;
-    const file = `${folder.dir}/${path}`;
+    const file = join(folder.dir, path);
     if (!existsSync(file)) throw new Error(`keyless:file ${step} ${path}: there is no steps/${folder.name}/${path}.`);
     return `\`steps/${folder.name}/${path}\`:\n\n${fence(/\.(\w+)$/.exec(path)?.[1] ?? "text", readFileSync(file, "utf8"))}`;
   }
@@ -95,7 +96,7 @@ export async function updateBlocks(markdown: string, steps: readonly StepFolder[
 export async function staleLessons(docsDir: string, steps: readonly StepFolder[]): Promise<string[]> {
   const stale: string[] = [];
   for (const name of lessonFiles(docsDir)) {
-    const markdown = readFileSync(`${docsDir}/${name}`, "utf8");
+    const markdown = readFileSync(join(docsDir, name), "utf8");
     if ((await updateBlocks(markdown, steps)) !== markdown) stale.push(name);
   }
   return stale;
@@ -105,10 +106,10 @@ export async function staleLessons(docsDir: string, steps: readonly StepFolder[]
 export async function updateLessons(docsDir: string, steps: readonly StepFolder[]): Promise<string[]> {
   const changed: string[] = [];
   for (const name of lessonFiles(docsDir)) {
-    const markdown = readFileSync(`${docsDir}/${name}`, "utf8");
+    const markdown = readFileSync(join(docsDir, name), "utf8");
     const updated = await updateBlocks(markdown, steps);
     if (updated !== markdown) {
-      writeFileSync(`${docsDir}/${name}`, updated);
+      writeFileSync(join(docsDir, name), updated);
       changed.push(name);
     }
   }

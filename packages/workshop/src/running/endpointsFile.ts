@@ -1,12 +1,13 @@
 /**
  * `.sandbox/endpoints.json`: what the running `npm start` serves, for the other
- * commands. It exists only while `npm start` runs: the launcher removes it on
+ * commands (npm start's launcher writes it: packages/launcher, endpointsFile.ts).
+ * It exists only while `npm start` runs: the launcher removes it on
  * every way out it sees. When it cannot (it was killed with SIGKILL, the
  * machine lost power), the file names a launcher that is gone: the pid in it is
  * dead, or nothing answers on its control endpoint. Readers call that stale,
  * remove it, and say that the sandbox is not running.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
 import { isAlive } from "@keyless/sandbox/processes";
 
 /** The launcher's own fields, beside the sandbox's endpoints. */
@@ -54,22 +55,5 @@ export function removeIfUnchanged(file: string, text: string): void {
     if (readFileSync(file, "utf8") === text) unlinkSync(file);
   } catch {
     // already gone
-  }
-}
-
-/** Writes the file whole (a reader never sees half of it), readable by its owner only: it holds keys. */
-export function writeEndpointsFile(file: string, endpoints: Readonly<Record<string, unknown>>): void {
-  const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-  renameSync(partial, file);
-}
-
-/** Removes the file if this process wrote it. Synchronous: it also runs in `process.on("exit")`. */
-export function removeOwnEndpointsFile(file: string): void {
-  try {
-    const { pid } = JSON.parse(readFileSync(file, "utf8")) as LauncherFields;
-    if (pid === process.pid) unlinkSync(file);
-  } catch {
-    // gone already, or not ours
   }
 }

@@ -1,12 +1,53 @@
 /**
  * The learner's apps, the audit log and the queue, as the other commands
  * (`npm run check`, `npm run exercise`) reach them: through the running
- * `npm start`'s control endpoint (routes in workspaceApps.ts).
+ * `npm start`'s control endpoint (its routes: packages/launcher, learnerApps.ts).
  */
 import type { AuditEvent } from "@keyless/sandbox";
 import type { RunningWorkshop } from "./control.ts";
 import type { ExerciseStep } from "../exercises/exercises.ts";
-import type { WorkspaceAppState, WorkspaceView } from "../workspaceApps.ts";
+
+/** Who the learner's app is in the sandbox. */
+export interface WorkspaceIdentity {
+  /** keyless-workspace-sp (exercise 02) or the app's own name (its managed identity). */
+  readonly name: string;
+  readonly objectId: string;
+  readonly appId: string;
+  readonly kind: "service principal" | "managed identity";
+}
+
+export interface WorkspaceRole {
+  readonly role: string;
+  readonly scope: string;
+  /** Not in effect yet (the sandbox's propagation delay): from when. */
+  readonly effectiveFrom?: string;
+}
+
+/** One learner app, as the control endpoint tells the other commands. */
+export interface WorkspaceAppState {
+  readonly step: ExerciseStep;
+  /** The App Service app it runs as: keyless-workspace-03. */
+  readonly app: string;
+  readonly dir: string;
+  readonly status: "starting" | "running" | "failed" | "stopped";
+  readonly url?: string;
+  /** Why it did not start, in a sentence. */
+  readonly error?: string;
+  /** When the current run started. */
+  readonly startedAt?: string;
+  /** The audit log's last event before this run: the run's sign-ins and requests come after it. */
+  readonly auditAfter: number;
+  readonly identity: WorkspaceIdentity;
+  /** The identity's role assignments now. */
+  readonly roles: readonly WorkspaceRole[];
+}
+
+/** What every learner app shares: the resources the lessons grant roles on. */
+export interface WorkspaceView {
+  readonly apps: readonly WorkspaceAppState[];
+  readonly scopes: { readonly vault: string; readonly queue: string };
+  readonly queueName: string;
+}
 
 export interface WorkspaceClient {
   view(): Promise<WorkspaceView>;

@@ -6,12 +6,12 @@
  * key (here an Azure Functions key) has no shape a scanner can recognise.
  */
 import { readdirSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { createEngine } from "@secretlint/node";
 import { REPO_ROOT } from "../layout/repo.ts";
 import type { StepFolder } from "../layout/stepFolders.ts";
 
-export const SECRETLINT_CONFIG = `${REPO_ROOT}packages/workshop/.secretlintrc.json`;
+export const SECRETLINT_CONFIG = join(REPO_ROOT, "packages", "workshop", ".secretlintrc.json");
 
 /** Folders that hold installed or generated files, not the step's own. */
 const NOT_SOURCE = new Set(["node_modules", "dist", ".test-results", ".turbo"]);
@@ -80,7 +80,7 @@ function stepFiles(dir: string): string[] {
   const files: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (NOT_SOURCE.has(entry.name)) continue;
-    const path = `${dir}/${entry.name}`;
+    const path = join(dir, entry.name);
     if (entry.isDirectory()) files.push(...stepFiles(path));
     else if (entry.isFile()) files.push(path);
   }

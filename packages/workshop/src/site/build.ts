@@ -6,6 +6,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { REPO_ROOT } from "../layout/repo.ts";
 import { stepFolders } from "../layout/stepFolders.ts";
 import { expandDirectives } from "./directives.ts";
@@ -30,26 +31,26 @@ export interface BuiltSite {
 }
 
 export async function buildSite(options: SiteOptions = {}): Promise<BuiltSite> {
-  const outDir = options.outDir ?? `${REPO_ROOT}site`;
-  const lessons = readLessons(options.docsDir ?? `${REPO_ROOT}docs`);
+  const outDir = options.outDir ?? join(REPO_ROOT, "site");
+  const lessons = readLessons(options.docsDir ?? join(REPO_ROOT, "docs"));
   const steps = stepFolders(options.stepsDir);
 
-  mkdirSync(`${outDir}/assets`, { recursive: true });
+  mkdirSync(join(outDir, "assets"), { recursive: true });
   // Pages of lessons that were renamed or removed must not linger; api/ is typedoc's.
-  for (const name of readdirSync(outDir)) if (name.endsWith(".html")) rmSync(`${outDir}/${name}`);
+  for (const name of readdirSync(outDir)) if (name.endsWith(".html")) rmSync(join(outDir, name));
   const require = createRequire(import.meta.url);
-  copyFileSync(require.resolve("diff2html/bundles/css/diff2html.min.css"), `${outDir}/assets/diff2html.min.css`);
-  copyFileSync(new URL("site.css", import.meta.url), `${outDir}/assets/site.css`);
+  copyFileSync(require.resolve("diff2html/bundles/css/diff2html.min.css"), join(outDir, "assets", "diff2html.min.css"));
+  copyFileSync(new URL("site.css", import.meta.url), join(outDir, "assets", "site.css"));
 
   await Promise.all(
     lessons.map(async (lesson) => {
       const body = await expandDirectives(renderMarkdown(lesson.markdown), steps);
-      writeFileSync(`${outDir}/${lesson.href}`, page(lesson, body, lessons));
+      writeFileSync(join(outDir, lesson.href), page(lesson, body, lessons));
     }),
   );
   return {
     outDir,
     pages: lessons.map((lesson) => lesson.href),
-    hasApiReference: existsSync(`${outDir}/${API_REFERENCE}`),
+    hasApiReference: existsSync(join(outDir, API_REFERENCE)),
   };
 }

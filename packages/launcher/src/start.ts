@@ -4,17 +4,19 @@
  *
  * Nothing it starts outlives it, and `.sandbox/endpoints.json` exists only
  * while it runs:
- * - SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal closes), an uncaught error,
- *   and its parent going away (npm got SIGTERM) all take the same orderly stop:
- *   the file goes first, then the steps, the control endpoint and the sandbox.
- * - When it is killed outright (SIGKILL), its children end by themselves: each
- *   step through its lifeline (see contract-tests' stepLifeline.ts), Azurite by
- *   watching its parent. The file stays, but it names this process: the other
- *   commands see that it is gone and call the file stale.
+ * - Ctrl-C, its terminal closing, a `kill` (the signals stopSignals names for
+ *   this system), an uncaught error, and its parent going away (npm got
+ *   SIGTERM) all take the same orderly stop: the file goes first, then the
+ *   steps, the control endpoint and the sandbox.
+ * - When it is killed outright (SIGKILL, or any kill on Windows), its children
+ *   end by themselves: each step through its lifeline (see app-process'
+ *   stepLifeline.ts), Azurite by watching its parent. The file stays, but it
+ *   names this process: the other commands see that it is gone and call the
+ *   file stale.
  */
 import { dirname, join, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { SECRET_VARIABLES, startStep, type RunningStep } from "@keyless/contract-tests/start-step";
+import { SECRET_VARIABLES, startStep, stopSignals, whoHolds, type RunningStep } from "@keyless/app-process";
 import { startDashboard, telemetryEnvironment, type AppRun, type RunningDashboard } from "@keyless/dashboard";
 import {
   HOSTS,
@@ -27,25 +29,39 @@ import {
   type SandboxPorts,
   type StepNumber,
 } from "@keyless/sandbox";
-import { NotRunningError, reachRunningWorkshop, startControlServer, type ControlEndpoint } from "./running/control.ts";
-import { removeOwnEndpointsFile, writeEndpointsFile } from "./running/endpointsFile.ts";
-import { watchParent } from "./parentWatch.ts";
-import { portInUse, portsInUse, whoHolds } from "./layout/ports.ts";
 import {
   DASHBOARD_PORT,
   ENDPOINTS_FILE,
+  NotRunningError,
   REPO_ROOT,
   SANDBOX_PORTS,
   STEP_TIMEOUT_MS,
+  STEP_TITLES,
+  UsageError,
+  bold,
+  cyan,
+  dim,
+  fail,
+  green,
+  loadExercise,
+  parseStep,
+  portInUse,
+  portsInUse,
+  reachRunningWorkshop,
+  readableLogLine,
+  red,
+  shownPath,
+  stepDir,
   stepPort,
+  table,
   workspacePort,
-} from "./layout/repo.ts";
-import { stepDir } from "./layout/stepFolders.ts";
-import { STEP_TITLES, parseStep } from "./layout/steps.ts";
-import { UsageError } from "./terminal/usageError.ts";
-import { bold, cyan, dim, fail, green, readableLogLine, red, table, yellow } from "./terminal/ui.ts";
-import { WorkspaceApps, workspaceRoutes } from "./workspaceApps.ts";
-import { loadExercise, shownPath } from "./exercises/exercises.ts";
+  yellow,
+  type ControlEndpoint,
+} from "@keyless/workshop";
+import { startControlServer } from "./controlServer.ts";
+import { removeOwnEndpointsFile, writeEndpointsFile } from "./endpointsFile.ts";
+import { WorkspaceApps, workspaceRoutes } from "./learnerApps.ts";
+import { watchParent } from "./parentWatch.ts";
 
 type ServiceName = keyof SandboxPorts;
 /** The sandbox's services by the name of their port, in the learner's words. */
@@ -163,7 +179,7 @@ const askedSteps = new Set<StepNumber>();
 let workspace: WorkspaceApps | undefined;
 let stopping = false;
 
-/** Prints a line; a terminal that is gone (SIGHUP) or a closed pipe is no reason to fail. */
+/** Prints a line; a terminal that is gone (its window closed) or a closed pipe is no reason to fail. */
 function say(text: string, stream: NodeJS.WriteStream = process.stdout): void {
   try {
     stream.write(`${text}\n`);
@@ -197,7 +213,7 @@ async function shutDown(exitCode: number, { quiet = false } = {}): Promise<void>
 
 // Whatever happens from here on, the file goes and nothing started stays.
 process.on("exit", () => removeOwnEndpointsFile(ENDPOINTS_FILE));
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+for (const signal of stopSignals()) {
   // `on`, not `once`: a second signal while stopping must not kill the launcher half-way.
   process.on(signal, () => void shutDown(0));
 }

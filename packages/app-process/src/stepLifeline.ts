@@ -12,8 +12,12 @@
  *   parent, so a changed `process.ppid` means the starter is gone.
  *
  * Then the step gets SIGTERM, as App Service stops an app, and stops the way it
- * always does. Nothing here keeps the step alive or prints anything.
+ * always does (terminateSelf: on Windows, its SIGTERM handlers). Its stdin is
+ * also how a starter on Windows asks it to stop (askToStop in platform.ts).
+ * Nothing here keeps the step alive or prints anything.
  */
+import { terminateSelf } from "./platform.ts";
+
 const PARENT_VARIABLE = "KEYLESS_STEP_PARENT";
 const parent = Number(process.env[PARENT_VARIABLE]);
 
@@ -28,7 +32,7 @@ if (parent) {
     if (gone) return;
     gone = true;
     clearInterval(poll);
-    process.kill(process.pid, "SIGTERM");
+    terminateSelf();
   };
   const poll = setInterval(() => {
     if (process.ppid !== parent) starterGone();

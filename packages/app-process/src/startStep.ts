@@ -1,6 +1,13 @@
+/**
+ * Starts an app (a step, a learner's app, a benchmark's baseline) as its own
+ * process, the way App Service runs one: `node src/server.ts` in its folder,
+ * with the environment it is given and little else, ready once it prints
+ * "listening on <url>". It never outlives whoever started it (stepLifeline.ts).
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { askToStop, baseEnvironment } from "./platform.ts";
 
 /** The environment variables whose values are secrets: they must never show up in a response or a log. */
 export const SECRET_VARIABLES: readonly string[] = ["AZURE_CLIENT_SECRET", "IDENTITY_HEADER"];
@@ -8,6 +15,8 @@ export const SECRET_VARIABLES: readonly string[] = ["AZURE_CLIENT_SECRET", "IDEN
 export interface RunningStep {
   /** The step's base URL, e.g. http://localhost:41234 */
   readonly url: string;
+  /** Its process's id (for what the system says of it: memory, CPU time). */
+  readonly pid: number | undefined;
   /** Everything the step printed so far (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -16,7 +25,7 @@ export interface RunningStep {
 export interface StartStepOptions {
   /** The step's folder (holding src/server.ts). */
   readonly dir: string | URL;
-  /** The environment the step gets, on top of PATH and HOME only. */
+  /** The environment the step gets, on top of what Node needs to run (PATH and HOME; see baseEnvironment). */
   readonly env: Readonly<Record<string, string>>;
   /** How long to wait for "listening on". */
   readonly timeoutMs?: number;
@@ -53,8 +62,7 @@ function spawnStep(
   const child = spawn(process.execPath, ["src/server.ts"], {
     cwd,
     env: {
-      PATH: process.env["PATH"] ?? "",
-      HOME: process.env["HOME"] ?? "",
+      ...baseEnvironment(),
       PORT: "0",
       HOST: "127.0.0.1",
       ...env,
@@ -107,11 +115,12 @@ export async function startStep({ dir, env, timeoutMs = 30_000, onLine }: StartS
   });
   return {
     url,
+    pid: child.pid,
     output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");
-      child.kill("SIGTERM");
+      askToStop(child);
       await exited;
     },
   };

@@ -2,77 +2,48 @@
  * `npm start` leaves nothing behind: real launchers, real signals, real
  * faults. Each test starts its own workshop on free ports in a temporary
  * folder (KEYLESS_SANDBOX_DIR), so none collides with a learner's workshop or
- * with another test. Process trees are read from /proc (Linux only).
+ * with another test. Process trees are read as the bench reads them
+ * (@keyless/app-process); the signals sent exist on Linux and macOS only.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { processTree, readProcesses, type ProcessInfo } from "@keyless/app-process";
+import { isAlive } from "@keyless/sandbox/processes";
 import { afterEach, describe, expect, it } from "vitest";
 
-const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
+const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const FAULT = new URL("./fixtures/faultOnSignal.ts", import.meta.url).href;
-const onLinux = process.platform === "linux";
+/** Windows has no signals between processes (nor SIGHUP or SIGUSR2 to send): those tests are for Linux and macOS. */
+const withSignals = process.platform !== "win32";
+/** npm is a batch file on Windows, which only a shell runs. */
+const NPM = process.platform === "win32" ? { file: "npm.cmd", shell: true } : { file: "npm", shell: false };
 /** How long the children may take to notice that the launcher is gone: a bound against hangs, not a speed target. */
 const GONE_WITHIN_MS = 30_000;
 
-interface Proc {
-  readonly pid: number;
-  /** Start time in clock ticks since boot: tells a process from a later one with the same pid. */
-  readonly started: string;
-  readonly command: string;
+/** The processes of `tree` that still run: alive (not a zombie), and the same program (not a later one given its pid). */
+async function stillRunning(tree: readonly ProcessInfo[]): Promise<ProcessInfo[]> {
+  const alive = tree.filter((proc) => isAlive(proc.pid));
+  if (alive.length === 0) return [];
+  const now = new Map((await readProcesses(alive.map((proc) => proc.pid))).map((info) => [info.pid, info.command]));
+  return alive.filter((proc) => now.get(proc.pid) === proc.command);
 }
 
-function stat(pid: number): { ppid: number; state: string; started: string } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "", ppid: Number(fields[1]), started: fields[19] ?? "" };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A process and every process under it, now. */
-function processTree(root: number): Proc[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const info = stat(Number(entry));
-    if (info) children.set(info.ppid, [...(children.get(info.ppid) ?? []), Number(entry)]);
-  }
-  const tree: Proc[] = [];
-  const visit = (pid: number) => {
-    const info = stat(pid);
-    if (!info) return;
-    let command = "";
-    try {
-      command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
-    } catch {
-      // ended meanwhile
-    }
-    tree.push({ pid, started: info.started, command });
-    for (const child of children.get(pid) ?? []) visit(child);
-  };
-  visit(root);
-  return tree;
-}
-
-/** Still running: the same process (not a later one with its pid), and not a zombie waiting to be reaped. */
-function alive(proc: Proc): boolean {
-  const info = stat(proc.pid);
-  return info !== undefined && info.started === proc.started && info.state !== "Z";
-}
-
-async function survivorsAfter(tree: readonly Proc[], withinMs = GONE_WITHIN_MS): Promise<Proc[]> {
+async function survivorsAfter(tree: readonly ProcessInfo[], withinMs = GONE_WITHIN_MS): Promise<ProcessInfo[]> {
   const deadline = Date.now() + withinMs;
-  while (tree.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  return tree.filter(alive);
+  let survivors = await stillRunning(tree);
+  while (survivors.length > 0 && Date.now() < deadline) {
+    await sleep(100);
+    survivors = await stillRunning(tree);
+  }
+  return survivors;
 }
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -111,18 +82,21 @@ interface Launch {
 /** Starts a workshop: the launcher itself, or `npm start` from the repository's root as a learner runs it. */
 function launch(args: readonly string[], options: { viaNpm?: boolean; env?: Record<string, string> } = {}): Launch {
   const dir = stateDir();
+  // Its own process group on Linux and macOS, as a terminal gives it, so that a signal here is the test's alone
+  // (on Windows, detached would open a console window instead).
   const child = options.viaNpm
-    ? spawn("npm", ["start", "--", ...args], {
+    ? spawn(NPM.file, ["start", "--", ...args], {
         cwd: REPO_ROOT,
         env: environment(dir, options.env),
         stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
+        detached: withSignals,
+        shell: NPM.shell,
       })
     : spawn(process.execPath, ["src/start.ts", ...args], {
-        cwd: WORKSHOP,
+        cwd: LAUNCHER_DIR,
         env: environment(dir, options.env),
         stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
+        detached: withSignals,
       });
   let text = "";
   child.stdout?.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -134,11 +108,13 @@ function launch(args: readonly string[], options: { viaNpm?: boolean; env?: Reco
   });
   ready.catch(() => {});
   // Whatever a test leaves running, by pid: only what it started.
-  let tree: Proc[] = [];
-  const record = () => (tree = onLinux && child.pid ? processTree(child.pid) : []);
+  let tree: ProcessInfo[] = [];
+  const record = () => {
+    if (child.pid) void processTree(child.pid).then((found) => (tree = found.length > 0 ? found : tree));
+  };
   child.stdout?.on("data", record);
   cleanups.push(async () => {
-    for (const proc of tree.filter(alive)) process.kill(proc.pid, "SIGKILL");
+    for (const proc of await stillRunning(tree)) process.kill(proc.pid, "SIGKILL");
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGKILL");
       await exited;
@@ -148,9 +124,9 @@ function launch(args: readonly string[], options: { viaNpm?: boolean; env?: Reco
 }
 
 /** Ready, with a launcher, Azurite and the step in its process tree. */
-async function readyTree(started: Launch): Promise<Proc[]> {
+async function readyTree(started: Launch): Promise<ProcessInfo[]> {
   await started.ready;
-  const tree = processTree(started.child.pid ?? 0);
+  const tree = await processTree(started.child.pid ?? 0);
   expect(
     tree.some((proc) => proc.command.includes("src/start.ts")),
     JSON.stringify(tree),
@@ -175,9 +151,9 @@ interface Run {
 function npmRun(dir: string, script: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
-      "npm",
+      NPM.file,
       ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])],
-      { cwd: REPO_ROOT, env: environment(dir) },
+      { cwd: REPO_ROOT, env: environment(dir), shell: NPM.shell },
       (error, stdout, stderr) => {
         // npm's own warnings about this machine's npm configuration are not the command's output.
         const output = (stdout + stderr)
@@ -202,7 +178,7 @@ async function holdPort(): Promise<number> {
 const STALE =
   /the sandbox is not running \(an npm start that did not stop cleanly left its endpoints file behind; removed now\)/i;
 
-describe.skipIf(!onLinux)("the launcher stops everything it started", () => {
+describe.skipIf(!withSignals)("the launcher stops everything it started", () => {
   it.each(["SIGINT", "SIGTERM", "SIGHUP"] as const)(
     "%s to the launcher: every process it started ends, and endpoints.json is removed",
     async (signal) => {

@@ -7,61 +7,27 @@
  * sentence, and starts again at the next save.
  */
 import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
+import { join } from "node:path";
 import { parseEnv } from "node:util";
-import { SECRET_VARIABLES, startStep, type RunningStep } from "@keyless/contract-tests/start-step";
+import { SECRET_VARIABLES, startStep, whoHolds, type RunningStep } from "@keyless/app-process";
 import type { AuditEvent, Sandbox } from "@keyless/sandbox";
 import {
   EXERCISE_STEPS,
+  bold,
   existingWorkspaceApps,
+  green,
+  portInUse,
+  readableLogLine,
+  red,
   shownPath,
   workspaceAppDir,
   workspaceAppName,
+  yellow,
   type ExerciseStep,
-} from "./exercises/exercises.ts";
-import { portInUse, whoHolds } from "./layout/ports.ts";
-import { bold, green, readableLogLine, red, yellow } from "./terminal/ui.ts";
-
-/** Who the learner's app is in the sandbox. */
-export interface WorkspaceIdentity {
-  /** keyless-workspace-sp (exercise 02) or the app's own name (its managed identity). */
-  readonly name: string;
-  readonly objectId: string;
-  readonly appId: string;
-  readonly kind: "service principal" | "managed identity";
-}
-
-export interface WorkspaceRole {
-  readonly role: string;
-  readonly scope: string;
-  /** Not in effect yet (the sandbox's propagation delay): from when. */
-  readonly effectiveFrom?: string;
-}
-
-/** One learner app, as the control endpoint tells the other commands. */
-export interface WorkspaceAppState {
-  readonly step: ExerciseStep;
-  /** The App Service app it runs as: keyless-workspace-03. */
-  readonly app: string;
-  readonly dir: string;
-  readonly status: "starting" | "running" | "failed" | "stopped";
-  readonly url?: string;
-  /** Why it did not start, in a sentence. */
-  readonly error?: string;
-  /** When the current run started. */
-  readonly startedAt?: string;
-  /** The audit log's last event before this run: the run's sign-ins and requests come after it. */
-  readonly auditAfter: number;
-  readonly identity: WorkspaceIdentity;
-  /** The identity's role assignments now. */
-  readonly roles: readonly WorkspaceRole[];
-}
-
-/** What every learner app shares: the resources the lessons grant roles on. */
-export interface WorkspaceView {
-  readonly apps: readonly WorkspaceAppState[];
-  readonly scopes: { readonly vault: string; readonly queue: string };
-  readonly queueName: string;
-}
+  type WorkspaceAppState,
+  type WorkspaceIdentity,
+  type WorkspaceView,
+} from "@keyless/workshop";
 
 export interface WorkspaceAppsOptions {
   readonly sandbox: Sandbox;
@@ -185,7 +151,7 @@ class WorkspaceApp {
     await this.#running?.stop();
     this.#running = undefined;
     if (this.#stopped) return this.state();
-    if (!existsSync(`${this.#dir}/src`)) {
+    if (!existsSync(join(this.#dir, "src"))) {
       this.#fail(`Its folder ${shownPath(this.#dir)} is gone: npm run exercise -- ${this.#step} creates it again.`);
       return this.state();
     }
@@ -246,7 +212,7 @@ class WorkspaceApp {
    */
   #environment(port: number): Record<string, string> {
     const settings = this.#options.sandbox.appSettings(workspaceAppName(this.#step));
-    const dotenv = existsSync(`${this.#dir}/.env`) ? readDotenv(`${this.#dir}/.env`) : {};
+    const dotenv = existsSync(join(this.#dir, ".env")) ? readDotenv(join(this.#dir, ".env")) : {};
     const names = Object.keys(dotenv);
     if (names.length > 0)
       this.#options.say(
@@ -362,11 +328,23 @@ export function describeStartFailure(error: unknown, dir: string): string {
   return `it exited (code ${exit ?? "?"}) before listening${last ? `: ${last}` : ""}`;
 }
 
-/** The first place in the learner's own files that Node's message names: `src/server.ts:2`. */
+/**
+ * The first place in the learner's own files that Node's message names, as `src/server.ts:2`. Node names a
+ * file by its path (with `\` on Windows) or by its file:// URL (`/` everywhere, a space as %20).
+ */
 function locationIn(text: string, dir: string): string | undefined {
-  const escaped = dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const match = new RegExp(`(?:file://)?${escaped}/([^\\s:)]+):(\\d+)`).exec(text);
-  return match ? `${match[1]}:${match[2]}` : undefined;
+  const slashes = (path: string) => path.replaceAll("\\", "/");
+  const escaped = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const folder = slashes(dir).replace(/\/+$/, "");
+  const forms = [folder, encodeURI(folder)].map(escaped).join("|");
+  const match = new RegExp(`(?:${forms})/([^\\s:)]+):(\\d+)`).exec(slashes(text));
+  if (!match) return undefined;
+  const [, file = "", line = ""] = match;
+  try {
+    return `${decodeURI(file)}:${line}`;
+  } catch {
+    return `${file}:${line}`; // a path with a % that is no escape
+  }
 }
 
 /** The control endpoint's routes for the learner's apps, the audit log and the queue (for `npm run check` and `npm run exercise`). */
