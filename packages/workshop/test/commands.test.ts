@@ -75,18 +75,6 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     expect(run.output).toMatch(/back to its seed/);
   });
 
-  it.each([
-    ["commands/check.ts"],
-    ["commands/restart.ts"],
-    ["commands/reset.ts"],
-    ["commands/doctor.ts"],
-    ["start.ts"],
-  ])("%s --help explains itself", async (file) => {
-    const run = await command(file, "--help");
-    expect(run.code).toBe(0);
-    expect(run.output).toMatch(/^Usage: npm (start|run \w+) --/m);
-  });
-
   it("an unknown step is a clear usage error (exit 2)", async () => {
     const run = await command("commands/check.ts", "07");
     expect(run.code).toBe(2);
