@@ -88,9 +88,13 @@ export function stopTree(
   signal: NodeJS.Signals = "SIGTERM",
   platform: Platform = process.platform,
 ): void {
-  const [file, ...args] = (child.pid && treeKillCommand(child.pid, platform)) || [];
-  if (file) spawnSync(file, args, { stdio: "ignore", windowsHide: true });
-  else child.kill(signal);
+  const command = child.pid === undefined ? undefined : treeKillCommand(child.pid, platform);
+  if (!command) {
+    child.kill(signal);
+    return;
+  }
+  const [file = "", ...args] = command;
+  spawnSync(file, args, { stdio: "ignore", windowsHide: true });
 }
 
 /** How the learner finds out which program holds a port, on this system. */
@@ -123,6 +127,7 @@ export async function readProcesses(
   pids?: readonly number[],
   platform: Platform = process.platform,
 ): Promise<ProcessInfo[]> {
+  if (pids?.length === 0) return [];
   if (platform === "linux") return readProcTable(pids);
   const [file = "", ...args] = processListCommand(pids, platform);
   const stdout = await promisify(execFile)(file, args, { maxBuffer: 64 * 1024 * 1024, windowsHide: true }).then(
