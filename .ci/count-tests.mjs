@@ -1,4 +1,5 @@
-// Sums vitest's JSON reports (one per package, under .test-results/) into the line CI reads.
+// Sums vitest's JSON reports (one per package, under .test-results/, written as the shared vitest
+// configuration in packages/test-config says) into the line CI reads.
 // Plain JavaScript so that any Node runs it. Its argument is npm test's exit status: a failed run
 // whose failure left no report (a suite that could not start, a crashed task) still counts as failed.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -27,7 +28,10 @@ if (reports === 0) {
 const testStatus = Number(process.argv[2] ?? 0);
 if (testStatus !== 0 && failed === 0) {
   failed = 1;
-  console.error("npm test failed outside the counted tests: see its output above.");
+  // Lint (Biome), a type error, or a task that could not start: turbo's last lines name it ("Failed: //#lint").
+  console.error(
+    "npm test failed outside the counted tests (lint, types, or a task that did not start): see its output above.",
+  );
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,8 +1,13 @@
-import { configDefaults, defineConfig } from "vitest/config";
+import baseConfig from "@keyless/test-config";
+import { configDefaults, defineConfig, mergeConfig } from "vitest/config";
 
-export default defineConfig({
-  test: {
-    // Checkpoints run only through `npm run check`, against a running `npm start`.
-    exclude: [...configDefaults.exclude, "checkpoints/**"],
-  },
-});
+/** The configuration every package shares (packages/test-config), less the checkpoints. */
+export default mergeConfig(
+  baseConfig,
+  defineConfig({
+    test: {
+      // Checkpoints run only through `npm run check`, against a running `npm start`.
+      exclude: [...configDefaults.exclude, "checkpoints/**"],
+    },
+  }),
+);

@@ -1,6 +1,6 @@
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 import type { ContractTarget } from "./contract.ts";
-import { SECRET_VARIABLES, startStep } from "./startStep.ts";
+import { SECRET_VARIABLES, startStep } from "@keyless/app-process";
 
 /** The part of a running sandbox a step's contract run needs (kept structural: no dependency on the sandbox package). */
 export interface SandboxForSteps {

@@ -1,6 +1,7 @@
 /**
  * The one behaviour suite every step passes. A step's test starts the step
- * for real and hands the suite its URL and the third party it calls.
+ * for real (startStep, from @keyless/app-process, given here too) and hands
+ * the suite its URL and the third party it calls.
  */
 export { describeStepContract, CODE_PATTERN, type ContractTarget, type ThirdPartyControl } from "./contract.ts";
 export {
@@ -10,5 +11,5 @@ export {
   type RunningStep,
   type StartStepOptions,
   type FailedStart,
-} from "./startStep.ts";
+} from "@keyless/app-process";
 export { contractTargetInSandbox, type SandboxForSteps } from "./inSandbox.ts";

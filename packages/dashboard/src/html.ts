@@ -22,7 +22,7 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "'": "&#39;",
 };
 
-export function escape(value: unknown): string {
+export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
 }
 
@@ -32,7 +32,7 @@ function render(part: Part): string {
   if (part === null || part === undefined || part === false) return "";
   if (part instanceof Html) return part.toString();
   if (Array.isArray(part)) return part.map(render).join("");
-  return escape(part);
+  return escapeHtml(part);
 }
 
 /** `html\`<p>${text}</p>\``: text escaped, nested `html` kept; false, null and undefined render nothing. */

@@ -6,7 +6,7 @@
  * regions that changed since it was rendered.
  */
 import type { ServerResponse } from "node:http";
-import { escape } from "./html.ts";
+import { escapeHtml } from "./html.ts";
 import type { Region } from "./page.ts";
 
 /** Changes are gathered this long before the regions are rendered again: a burst of events is one update. */
@@ -56,7 +56,7 @@ export class LiveRegions {
 
   /** A sentence for screen readers (and the status line): a denial, an action's result. */
   announce(text: string): void {
-    this.#send("announce", escape(text));
+    this.#send("announce", escapeHtml(text));
   }
 
   /** A new SSE connection: what changed since `since` is sent at once. */

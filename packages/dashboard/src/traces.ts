@@ -132,8 +132,8 @@ export function buildTraces(
 ): Trace[] {
   const byTrace = new Map<string, { spans: TelemetrySpan[]; events: AuditEvent[] }>();
   const entry = (traceId: string) => {
-    let found = byTrace.get(traceId);
-    if (!found) byTrace.set(traceId, (found = { spans: [], events: [] }));
+    const found = byTrace.get(traceId) ?? { spans: [], events: [] };
+    byTrace.set(traceId, found);
     return found;
   };
   for (const span of spans) entry(span.traceId).spans.push(span);

@@ -23,7 +23,7 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-quic",
 ];
-const WORKSHOP = fileURLToPath(new URL("../../workshop", import.meta.url));
+const LAUNCHER_DIR = fileURLToPath(new URL("../../launcher", import.meta.url));
 /** Beside the site's: the repository's .test-results/, which CI keeps. */
 const SCREENSHOTS = fileURLToPath(new URL("../../../.test-results", import.meta.url));
 /** Step 03's managed identity, and the vault it reads (seed.json). */
@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
       FORCE_COLOR: "0",
     };
     launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "03", "04"], {
-      cwd: WORKSHOP,
+      cwd: LAUNCHER_DIR,
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -172,7 +172,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
   it("revoke step 03's role, restart it: the 403 with its explanation and the exact fix", async () => {
     await press(`[aria-label="Revoke Key Vault Secrets User on Key Vault keyless-kv from keyless-step-03"]`);
     await shows(result(), "Revoked Key Vault Secrets User from keyless-step-03");
-    await shows(page.locator("#principal-" + STEP_03), "no role");
+    await shows(page.locator(`#principal-${STEP_03}`), "no role");
     await press("#restart-keyless-step-03");
     await shows(result(), "keyless-step-03 did not start");
     const denied = page.locator("article.trace.failed").filter({ hasText: "keyless-step-03" }).first();
@@ -196,7 +196,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
     await page.selectOption("#grant-scope", { label: "Key Vault keyless-kv" });
     await press("#grant-submit");
     await shows(result(), "Granted Key Vault Secrets User to keyless-step-03 on Key Vault keyless-kv");
-    await shows(page.locator("#principal-" + STEP_03), "effective");
+    await shows(page.locator(`#principal-${STEP_03}`), "effective");
     await press("#restart-keyless-step-03");
     await shows(result(), /keyless-step-03 restarted: http:\/\/localhost:\d+/);
     await press("#call-keyless-step-03");

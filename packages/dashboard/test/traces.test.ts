@@ -18,7 +18,8 @@ const origins = {
 let clock = 1_800_000_000_000;
 
 function span(spanId: string, name: string, fields: Partial<TelemetrySpan> = {}): TelemetrySpan {
-  const startTime = (clock += 5);
+  clock += 5;
+  const startTime = clock;
   return {
     traceId: TRACE,
     spanId,
@@ -55,9 +56,10 @@ const fetchSpan = (spanId: string, parentSpanId: string, status: number) =>
   });
 let ids = 0;
 function event(spanId: string, fields: Partial<AuditEvent>): AuditEvent {
+  clock += 1;
   return {
     id: ++ids,
-    time: new Date((clock += 1)).toISOString(),
+    time: new Date(clock).toISOString(),
     category: "AuditEvent",
     operationName: "SecretGet",
     resultType: "Success",

@@ -121,7 +121,7 @@ export const storageShape: Shape = (answer, request) => {
   if (!/xml/i.test(contentTypeOf(answer)))
     problems.push(`content-type ${JSON.stringify(contentTypeOf(answer))}, not XML`);
   const text = answer.body.toString("utf8");
-  const code = /<Error>\s*<Code>([^<]+)<\/Code>\s*<Message>[^]*<\/Message>/.exec(text)?.[1];
+  const code = /<Error>\s*<Code>([^<]+)<\/Code>\s*<Message>[\s\S]*<\/Message>/.exec(text)?.[1];
   if (!code) problems.push(`a body without <Error><Code>…</Code><Message>: ${JSON.stringify(text.slice(0, 160))}`);
   else if (headerCode && code !== headerCode) problems.push(`<Code>${code}</Code> but x-ms-error-code ${headerCode}`);
   return problems;

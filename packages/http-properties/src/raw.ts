@@ -108,7 +108,7 @@ export function parseResponse(data: Buffer, method: string, ended: boolean): Omi
       const colon = line.indexOf(":");
       if (colon <= 0) continue;
       const name = line.slice(0, colon).trim().toLowerCase();
-      (headers[name] ??= []).push(line.slice(colon + 1).trim());
+      headers[name] = [...(headers[name] ?? []), line.slice(colon + 1).trim()];
     }
     const after = rest.subarray(headEnd + 4);
     if (status >= 100 && status < 200 && status !== 101) {

@@ -487,13 +487,11 @@ export async function keyVaultSurface(world: World): Promise<Surface> {
   );
   const restore = fc.oneof(
     fc.constant({ value: backup }),
-    fc
-      .tuple(fc.constantFrom("name", "versions", "format", "vault", "secret"), anything)
-      .map(([key, value]) => ({
-        value: Buffer.from(
-          JSON.stringify({ ...decoded, secret: { ...(decoded["secret"] as object), [key]: value } }),
-        ).toString("base64url"),
-      })),
+    fc.tuple(fc.constantFrom("name", "versions", "format", "vault", "secret"), anything).map(([key, value]) => ({
+      value: Buffer.from(
+        JSON.stringify({ ...decoded, secret: { ...(decoded["secret"] as object), [key]: value } }),
+      ).toString("base64url"),
+    })),
     fc.oneof(fc.string({ maxLength: 40 }), fc.base64String({ maxLength: 80 })).map((value) => ({ value })),
   );
   const body = fc

@@ -6,7 +6,7 @@
  */
 import { PROVIDERS } from "@keyless/sandbox";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startControlServer } from "../../workshop/src/control.ts";
+import { startControlServer } from "@keyless/launcher";
 import { checkSurface } from "../src/harness.ts";
 import { clusterIssuerSurface, containerAppsSurface, imdsSurface, telemetrySurface } from "../src/hostSurfaces.ts";
 import {

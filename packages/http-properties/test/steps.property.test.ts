@@ -23,18 +23,24 @@ const steps = new Map<string, RunningStepSurface>();
 
 beforeAll(async () => {
   world = await startWorld();
-  for (const running of await Promise.all(STEP_NUMBERS.map((step) => startStepIn(world, step, stepDir(step)))))
-    steps.set(running.step, running);
+  for (const surface of await Promise.all(STEP_NUMBERS.map((step) => startStepIn(world, step, stepDir(step)))))
+    steps.set(surface.step, surface);
 });
+/** A step this file started (beforeAll started them all). */
+function running(step: string): RunningStepSurface {
+  const found = steps.get(step);
+  if (!found) throw new Error(`Step ${step} did not start.`);
+  return found;
+}
 afterAll(async () => {
-  await Promise.all([...steps.values()].map((running) => running.stop()));
+  await Promise.all([...steps.values()].map((started) => started.stop()));
   await world?.stop();
 });
 
 describe("every step: no process ends, nothing hangs, no trace or secret, a 4xx changes nothing, errors as {error, hint}", () => {
   it.each(STEP_NUMBERS)(
     "step %s",
-    (step) => checkSurface(world, stepSurface(world, steps.get(step)!), RUNS_PER_STEP, BUDGET_MS),
+    (step) => checkSurface(world, stepSurface(world, running(step)), RUNS_PER_STEP, BUDGET_MS),
     TEST_TIMEOUT_MS,
   );
 });
@@ -51,7 +57,7 @@ describe("the steps: examples of what the properties found", () => {
     it(
       `step ${step} answers what Node's parser refuses, an unmet Expect, no Host and CONNECT in its {"error", "hint"} shape (they got Node's bare 400/417/431, or the connection closed or reset)`,
       async () => {
-        const host = new URL(steps.get(step)!.target.baseUrl).host;
+        const host = new URL(running(step).target.baseUrl).host;
         const cases = [
           bare(step, "GET", "/api/v1/getcode\u0001", [["Host", host]]),
           bare(step, "GET", "/api/v1/getcode", [
@@ -82,7 +88,7 @@ describe("the steps: examples of what the properties found", () => {
           body?: Buffer;
         }[]) {
           const request = { method, target, headers, ...(body ? { body } : {}) };
-          const outcome = await send({ port: Number(new URL(steps.get(step)!.target.baseUrl).port) }, request, 15_000);
+          const outcome = await send({ port: Number(new URL(running(step).target.baseUrl).port) }, request, 15_000);
           if (outcome.kind !== "answered") problems.push(`${method} ${JSON.stringify(target)}: ${outcome.kind}`);
           else
             problems.push(
@@ -100,7 +106,7 @@ describe("the steps: examples of what the properties found", () => {
     it(
       `step ${step} answers GET /api/v1/getcode before the bytes that follow it (Node's 400 for the trailing byte came first, while the code was issued${step === "04" ? " and queued" : ""})`,
       async () => {
-        const { baseUrl } = steps.get(step)!.target;
+        const { baseUrl } = running(step).target;
         const before = await world.sandbox.queue.count("code-requests");
         const outcome = await send(
           { port: Number(new URL(baseUrl).port) },

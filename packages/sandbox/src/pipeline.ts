@@ -24,7 +24,7 @@ import {
   tokenClaimsOf,
   uriWithoutQuery,
 } from "./audit/log.ts";
-import type { Authorizer, Principal, RbacDecision, TokenCheck, TokenValidator } from "./contracts.ts";
+import type { Authorizer, Principal, RbacDecision, TokenCheck } from "./contracts.ts";
 import type { ErrorAnswer } from "./http/host.ts";
 
 /** An answer, ready to write: JSON bodies as objects, XML and text as strings. */

@@ -35,11 +35,11 @@ function matches(patterns: readonly string[], action: string): boolean {
     if (lower === "*") return true;
     if (lower.endsWith("/*")) return wanted.startsWith(lower.slice(0, -1));
     // Azure's wildcards may stand mid-action too, as in Contributor's notActions.
-    if (lower.includes("*")) return new RegExp(`^${lower.split("*").map(escape).join("[^]*")}$`).test(wanted);
+    if (lower.includes("*")) return new RegExp(`^${lower.split("*").map(escapeRegExp).join("[^]*")}$`).test(wanted);
     return lower === wanted;
   });
 }
-const escape = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Whether a role grants an action. A data action (reading a secret, sending a message) is granted

@@ -104,7 +104,8 @@ describe("az role assignment list", () => {
 
 describe("az ad app credential reset", () => {
   it("replaces the app's client secret in the running sandbox and prints the new one as az does; npm run reset brings the seed's back", async () => {
-    const app = test.sandbox.directory.servicePrincipals[0]!;
+    const [app] = test.sandbox.directory.servicePrincipals;
+    if (!app) throw new Error("seed.json has no service principal.");
     const old = test.sandbox.stepEnvironment("02");
     expect((await getSecretInChild(old)).ok).toBe(true);
 

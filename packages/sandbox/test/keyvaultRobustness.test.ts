@@ -34,7 +34,7 @@ const call = (method: string, path: string, body?: unknown, headers: Record<stri
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
-const json = async (response: Response) => (await response.json()) as Record<string, any>;
+const json = async (response: Response) => (await response.json()) as Record<string, unknown>;
 
 /** Everything the vault holds, every version and attribute, to compare before and after a refusal. */
 const snapshot = () =>
@@ -151,11 +151,23 @@ describe("a refused restore stores nothing", () => {
     const blob = (await json(await call("POST", `/secrets/${name}/backup`)))["value"] as string;
     expect((await call("DELETE", `/secrets/${name}`)).status).toBe(200);
     expect((await call("DELETE", `/deletedsecrets/${name}`)).status).toBe(204);
-    return JSON.parse(Buffer.from(blob, "base64url").toString("utf8")) as {
-      secret: { name: string; versions: Record<string, unknown>[] };
-    };
+    return JSON.parse(Buffer.from(blob, "base64url").toString("utf8")) as Backup;
   }
   const encode = (backup: unknown) => ({ value: Buffer.from(JSON.stringify(backup)).toString("base64url") });
+  /** A backup of the two versions `backupOf` makes. */
+  type Version = Record<string, unknown>;
+  type Backup = { secret: { name: string; versions: [Version, Version] } };
+  /** The backup with some of its secret's fields replaced. */
+  const withSecret = (backup: Backup, fields: Record<string, unknown>) => ({
+    ...backup,
+    secret: { ...backup.secret, ...fields },
+  });
+  /** The backup with some of one version's fields replaced (an undefined field is left out, as JSON leaves it). */
+  const withVersion = (backup: Backup, index: 0 | 1, fields: Version) => {
+    const versions = [...backup.secret.versions];
+    versions[index] = { ...versions[index], ...fields };
+    return withSecret(backup, { versions });
+  };
 
   it("restores an untouched backup (the control)", async () => {
     const backup = await backupOf("restorable");
@@ -164,19 +176,19 @@ describe("a refused restore stores nothing", () => {
     expect(await json(await call("GET", "/secrets/restorable"))).toMatchObject({ value: "two" });
   });
 
-  it.each<[string, (backup: { secret: { name: string; versions: Record<string, unknown>[] } }) => unknown]>([
-    ["a version whose tags are nested", (b) => ((b.secret.versions[0]!["tags"] = { a: { b: "c" } }), b)],
-    ["a version whose value is a number", (b) => ((b.secret.versions[1]!["value"] = 42), b)],
-    ["a version over 25,600 characters", (b) => ((b.secret.versions[0]!["value"] = "x".repeat(25_601)), b)],
-    ["a version whose enabled is a string", (b) => ((b.secret.versions[0]!["enabled"] = "yes"), b)],
-    ["a version whose expiry is a fraction", (b) => ((b.secret.versions[0]!["expires"] = 1.25), b)],
-    ["a version without an id", (b) => (delete b.secret.versions[1]!["version"], b)],
-    ["two versions with one id", (b) => ((b.secret.versions[1]!["version"] = b.secret.versions[0]!["version"]), b)],
-    ["a version that is not an object", (b) => ((b.secret.versions[0] = "v" as never), b)],
-    ["no versions", (b) => ((b.secret.versions = []), b)],
-    ["versions that are not a list", (b) => ((b.secret.versions = { 0: b.secret.versions[0] } as never), b)],
-    ["a name a set refuses", (b) => ((b.secret.name = "bad_name"), b)],
-    ["a name of 128 characters", (b) => ((b.secret.name = "a".repeat(128)), b)],
+  it.each<[string, (backup: Backup) => unknown]>([
+    ["a version whose tags are nested", (b) => withVersion(b, 0, { tags: { a: { b: "c" } } })],
+    ["a version whose value is a number", (b) => withVersion(b, 1, { value: 42 })],
+    ["a version over 25,600 characters", (b) => withVersion(b, 0, { value: "x".repeat(25_601) })],
+    ["a version whose enabled is a string", (b) => withVersion(b, 0, { enabled: "yes" })],
+    ["a version whose expiry is a fraction", (b) => withVersion(b, 0, { expires: 1.25 })],
+    ["a version without an id", (b) => withVersion(b, 1, { version: undefined })],
+    ["two versions with one id", (b) => withVersion(b, 1, { version: b.secret.versions[0]["version"] })],
+    ["a version that is not an object", (b) => withSecret(b, { versions: ["v", b.secret.versions[1]] })],
+    ["no versions", (b) => withSecret(b, { versions: [] })],
+    ["versions that are not a list", (b) => withSecret(b, { versions: { 0: b.secret.versions[0] } })],
+    ["a name a set refuses", (b) => withSecret(b, { name: "bad_name" })],
+    ["a name of 128 characters", (b) => withSecret(b, { name: "a".repeat(128) })],
     ["no secret", () => ({ format: "keyless-sandbox-backup-1" })],
   ])("%s: 400, nothing stored", async (_, tamper) => {
     const backup = await backupOf("tampered");

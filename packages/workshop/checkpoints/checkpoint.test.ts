@@ -5,8 +5,8 @@
  */
 import { appendFileSync } from "node:fs";
 import { describeStepContract } from "@keyless/contract-tests";
-import { connectToRunningWorkshop } from "../src/control.ts";
-import { STEP_TIMEOUT_MS } from "../src/repo.ts";
+import { connectToRunningWorkshop } from "../src/running/control.ts";
+import { STEP_TIMEOUT_MS } from "../src/layout/repo.ts";
 
 const step = process.env["KEYLESS_CHECK_STEP"] ?? "01";
 const codesFile = process.env["KEYLESS_CHECK_CODES"];

@@ -1,3 +1,40 @@
-/** The learner's commands. Each is a file in this folder run by a root `npm run` script. */
-export { REPO_ROOT, ENDPOINTS_FILE, stepPort } from "./repo.ts";
-export { stepDir, stepFolders, findStep } from "./stepFolders.ts";
+/**
+ * The workshop: the learner's commands (`src/commands/`, one file per `npm run`
+ * script) and what they share. Other packages use this of it: npm start's
+ * launcher (packages/launcher) builds on it, the property suite reads the steps.
+ */
+// Where the repository keeps things, and the ports npm start uses.
+export {
+  DASHBOARD_PORT,
+  ENDPOINTS_FILE,
+  REPO_ROOT,
+  SANDBOX_PORTS,
+  STEP_TIMEOUT_MS,
+  stepPort,
+  workspacePort,
+} from "./layout/repo.ts";
+export { findStep, stepDir, stepFolders, type StepFolder } from "./layout/stepFolders.ts";
+export { STEP_TITLES, parseStep } from "./layout/steps.ts";
+export { portInUse, portsInUse } from "./layout/ports.ts";
+// The learner's own apps, one per exercise.
+export {
+  EXERCISE_STEPS,
+  existingWorkspaceApps,
+  loadExercise,
+  shownPath,
+  workspaceAppDir,
+  workspaceAppName,
+  type ExerciseStep,
+} from "./exercises/exercises.ts";
+// A running npm start, as the commands reach it: the endpoints file and the control endpoint's answers.
+export { NotRunningError, reachRunningWorkshop, type ControlEndpoint } from "./running/control.ts";
+export type { LauncherFields } from "./running/endpointsFile.ts";
+export type {
+  WorkspaceAppState,
+  WorkspaceIdentity,
+  WorkspaceRole,
+  WorkspaceView,
+} from "./running/workspaceControl.ts";
+// The terminal.
+export { UsageError } from "./terminal/usageError.ts";
+export { bold, cyan, dim, fail, green, ok, readableLogLine, red, table, warn, yellow } from "./terminal/ui.ts";

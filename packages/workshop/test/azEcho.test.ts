@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/repo.ts";
-import { stepFolders } from "../src/stepFolders.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
+import { stepFolders } from "../src/layout/stepFolders.ts";
 
 // No sandbox runs here: az answers "not running", after npm has (or has not) echoed the line.
 const empty = mkdtempSync(join(tmpdir(), "keyless-echo-"));

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LAUNCHER } from "../src/layout/repo.ts";
 
 const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
 const dirs: string[] = [];
@@ -36,7 +37,7 @@ function bench(args: readonly string[], dir = stateDir()): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["src/bench.ts", ...args],
+      ["src/commands/bench.ts", ...args],
       { cwd: WORKSHOP, env: environment(dir), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
@@ -54,7 +55,7 @@ const workshopDir = stateDir();
 
 beforeAll(async () => {
   realRun = bench(["--runs", "1", "--requests", "20", "--concurrency", "2", "--warmup", "5"]);
-  workshop = spawn(process.execPath, ["src/start.ts", "--free-ports", "01"], {
+  workshop = spawn(process.execPath, [LAUNCHER, "--free-ports", "01"], {
     cwd: WORKSHOP,
     env: environment(workshopDir),
     stdio: ["ignore", "pipe", "pipe"],

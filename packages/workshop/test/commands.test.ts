@@ -37,20 +37,8 @@ afterAll(async () => {
 });
 
 describe("the learner's commands", { timeout: 60_000 }, () => {
-  it("npm start -- 01 3 --host 3=aks: prints a ready table with the time it took, the steps asked for and where they run", () => {
-    expect(launcher.output()).toMatch(/keyless is running \(ready in [\d.]+ s\)/);
-    expect(launcher.output()).toMatch(/step 01 +keys in code +http:\/\/localhost:\d+\/api\/v1\/getcode/);
-    expect(launcher.output()).toMatch(
-      /step 03 +Key Vault \+ managed identity, on Azure Kubernetes Service \(workload identity\) +http:\/\/localhost:\d+\/api\/v1\/getcode/,
-    );
-    expect(launcher.output()).toMatch(
-      /sandbox +AKS OIDC issuer +https:\/\/localhost:\d+\/[0-9a-f-]{36}\/[0-9a-f-]{36}\//,
-    );
-    expect(launcher.output()).not.toMatch(/step 02|step 04/);
-  });
-
   it("npm run doctor: checks Node, the sandbox and each step, and finds nothing to fix", async () => {
-    const run = await command("doctor.ts");
+    const run = await command("commands/doctor.ts");
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/✔ Node v2\d/);
     expect(run.output).toMatch(/✔ token service answers over HTTPS with a trusted certificate/);
@@ -64,49 +52,31 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
   });
 
   it("npm run check -- 03: passes the checkpoint, in words", async () => {
-    const run = await command("check.ts", "03");
+    const run = await command("commands/check.ts", "03");
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/✔ Step 03 passes its checkpoint: \d+ of \d+ checks\./);
   });
 
   it("npm run check -- 02: says the step is not running and how to start it into the running workshop", async () => {
-    const run = await command("check.ts", "02");
+    const run = await command("commands/check.ts", "02");
     expect(run.code).toBe(2);
     expect(run.output).toMatch(/Step 02 is not running\. Start it with npm run restart -- 02, then check again\./);
   });
 
   it("npm run restart -- 03: restarts the step, keeping the sandbox's state", async () => {
-    const run = await command("restart.ts", "03");
+    const run = await command("commands/restart.ts", "03");
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/✔ Step 03 restarted: http:\/\/localhost:\d+\/api\/v1\/getcode/);
   });
 
   it("npm run reset: back to the seed", async () => {
-    const run = await command("reset.ts");
+    const run = await command("commands/reset.ts");
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/back to its seed/);
   });
 
-  it.each([["check.ts"], ["restart.ts"], ["reset.ts"], ["doctor.ts"], ["start.ts"]])(
-    "%s --help explains itself",
-    async (file) => {
-      const run = await command(file, "--help");
-      expect(run.code).toBe(0);
-      expect(run.output).toMatch(/^Usage: npm (start|run \w+) --/m);
-    },
-  );
-
-  it("npm start -- --host: only a managed identity step, only a known host", async () => {
-    const step = await command("start.ts", "--host", "02=aks");
-    expect(step.code).not.toBe(0);
-    expect(step.output).toContain("step 02 has no managed identity to get from a host: only steps 03 and 04 do.");
-    const host = await command("start.ts", "--host", "03=heroku");
-    expect(host.code).not.toBe(0);
-    expect(host.output).toContain("the host one of app-service, functions, container-apps, vm, aks");
-  });
-
   it("an unknown step is a clear usage error (exit 2)", async () => {
-    const run = await command("check.ts", "07");
+    const run = await command("commands/check.ts", "07");
     expect(run.code).toBe(2);
     expect(run.output).toContain("No step 07. Steps: 01, 02, 03, 04.");
   });
@@ -118,7 +88,7 @@ describe("without a running sandbox", () => {
     const run = await new Promise<Run>((resolve) => {
       execFile(
         process.execPath,
-        ["src/reset.ts"],
+        ["src/commands/reset.ts"],
         { cwd: WORKSHOP, env: { ...env, KEYLESS_SANDBOX_DIR: empty } },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
       );

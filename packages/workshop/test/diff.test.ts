@@ -3,9 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { colorizeDiff, diffSources, stepDiff, summarizeDiff } from "../src/diff.ts";
-import { REPO_ROOT } from "../src/repo.ts";
-import { findStep, stepFolders } from "../src/stepFolders.ts";
+import { colorizeDiff, diffSources, stepDiff, summarizeDiff } from "../src/lessons/diff.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
+import { findStep, stepFolders } from "../src/layout/stepFolders.ts";
 
 const step01 = findStep("01");
 const scratch = mkdtempSync(join(tmpdir(), "keyless-diff-"));
@@ -46,8 +46,9 @@ describe("the lesson diff", () => {
 
   it("compares only src/: every step that exists diffs against the next one", async () => {
     const folders = stepFolders();
-    for (const [index, folder] of folders.slice(1).entries()) {
-      const previous = folders[index]!;
+    for (const [index, previous] of folders.entries()) {
+      const folder = folders[index + 1];
+      if (!folder) continue;
       const patch = await diffSources(`${previous.dir}/src`, `${folder.dir}/src`);
       for (const change of summarizeDiff(patch)) expect(change.file).toMatch(/^src\//);
     }
@@ -82,7 +83,7 @@ function withoutColourSettings(extra: Record<string, string>): NodeJS.ProcessEnv
 
 describe("npm run diff", () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["src/cli/diff.ts", ...args], {
+    spawnSync(process.execPath, ["src/commands/diff.ts", ...args], {
       cwd: `${REPO_ROOT}packages/workshop`,
       encoding: "utf8",
       env: withoutColourSettings({ NO_COLOR: "1" }),

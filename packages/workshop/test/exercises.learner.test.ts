@@ -55,8 +55,8 @@ function run(file: string, args: readonly string[], cwd = WORKSHOP): Promise<Run
     });
   });
 }
-const exercise = (...args: string[]) => run("src/cli/exercise.ts", args);
-const check = (...args: string[]) => run("src/check.ts", args);
+const exercise = (...args: string[]) => run("src/commands/exercise.ts", args);
+const check = (...args: string[]) => run("src/commands/check.ts", args);
 const az = (...args: string[]) => run("src/az/main.ts", args, join(REPO_ROOT, "packages/sandbox"));
 const queueCount = async () =>
   (
@@ -306,7 +306,7 @@ describe("exercise 04: a queue message per code", () => {
 
 describe("after the exercises", () => {
   it("npm run progress: each lesson's state, kept in the workspace", async () => {
-    const progress = await run("src/cli/progress.ts", []);
+    const progress = await run("src/commands/progress.ts", []);
     expect(progress.code, progress.output).toBe(0);
     expect(progress.output).toMatch(/lesson 01 .*no exercise/);
     for (const step of ["02", "03", "04"])
@@ -321,7 +321,7 @@ describe("after the exercises", () => {
       `$ npm run --silent az -- role assignment delete --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
     );
     expect(readFileSync(join(appDir("03-managed-identity"), "src/config.ts"), "utf8")).toContain("🐨 Exercise 03");
-    expect((await run("src/cli/progress.ts", [])).output).toMatch(/lesson 03 .*in progress/);
+    expect((await run("src/commands/progress.ts", [])).output).toMatch(/lesson 03 .*in progress/);
   });
 
   it("the audit log holds no secret: no client secret, no key, no identity header", async () => {

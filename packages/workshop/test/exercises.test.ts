@@ -20,11 +20,11 @@ import {
   replaceFiles,
   solutionFiles,
   workspaceFiles,
-} from "../src/exercises.ts";
-import { clientSecretUses } from "../src/grade.ts";
-import { compareRoles } from "../src/roles.ts";
-import { stepDir } from "../src/stepFolders.ts";
-import { describeStartFailure, type WorkspaceAppState, type WorkspaceView } from "../src/workspaceApps.ts";
+} from "../src/exercises/exercises.ts";
+import { clientSecretUses } from "../src/exercises/grade.ts";
+import { compareRoles } from "../src/exercises/roles.ts";
+import { stepDir } from "../src/layout/stepFolders.ts";
+import type { WorkspaceAppState, WorkspaceView } from "../src/running/workspaceControl.ts";
 
 const WORKSHOP = new URL("..", import.meta.url);
 
@@ -137,20 +137,6 @@ describe("the pieces the exercises are made of", () => {
     ]);
   });
 
-  it("a start-up failure in one sentence: the app's own words, or Node's error with the file and line", () => {
-    const dir = "/home/learner/keyless/workspace/03-managed-identity";
-    expect(
-      describeStartFailure(
-        new Error(
-          "The step exited with 1 before listening:\nDid not start: Environment: AZURE_TENANT_ID is not set.\n",
-        ),
-        dir,
-      ),
-    ).toBe("Environment: AZURE_TENANT_ID is not set.");
-    const syntax = `The step exited with 1 before listening:\nfile://${dir}/src/config.ts:20\n  x: ,\n     ^\n\nSyntaxError [ERR_INVALID_TYPESCRIPT_SYNTAX]: Expression expected\n    at parseTypeScript (node:internal/modules/typescript:72:36)\n`;
-    expect(describeStartFailure(new Error(syntax), dir)).toBe("src/config.ts:20: SyntaxError: Expression expected");
-  });
-
   it("roles: the lesson's at its scope or below are fine; another role, or a wider scope, is too wide", () => {
     const exercise = loadExercise("04");
     const vault = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv";
@@ -199,20 +185,20 @@ describe("the commands", () => {
       );
     });
 
-  it.each([["src/cli/exercise.ts"], ["src/cli/progress.ts"]])("%s --help explains itself", async (file) => {
+  it.each([["src/commands/exercise.ts"], ["src/commands/progress.ts"]])("%s --help explains itself", async (file) => {
     const run = await command(file, "--help");
     expect(run.code).toBe(0);
     expect(run.output).toMatch(/^Usage: npm run (exercise|progress) --/m);
   });
 
   it("a step without an exercise is a usage error that names the exercises", async () => {
-    const run = await command("src/cli/exercise.ts", "01");
+    const run = await command("src/commands/exercise.ts", "01");
     expect(run.code).toBe(2);
     expect(run.output).toContain("Step 01 has no exercise: exercises are 02, 03, 04");
   });
 
   it("npm run progress with nothing started: every exercise not started, and the next one named", async () => {
-    const run = await command("src/cli/progress.ts");
+    const run = await command("src/commands/progress.ts");
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/lesson 02 .*not started: npm run exercise -- 02/);
     expect(run.output).toContain("Next: npm run exercise -- 02");

@@ -1,11 +1,12 @@
 /**
- * A second workshop for a test file: `npm start`'s launcher on free ports, with
- * the test's environment (its own KEYLESS_SANDBOX_DIR, so that it never meets a
- * learner's own workshop).
+ * A second workshop for a test file: `npm start`'s launcher (packages/launcher)
+ * on free ports, with the test's environment (its own KEYLESS_SANDBOX_DIR, so
+ * that it never meets a learner's own workshop).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { LAUNCHER } from "../src/layout/repo.ts";
 
 export const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
 
@@ -17,9 +18,9 @@ export interface LaunchedWorkshop {
   stop(): Promise<void>;
 }
 
-/** Starts `src/start.ts --free-ports <args>` and resolves once its ready table is printed. */
+/** Starts the launcher with `--free-ports <args>` and resolves once its ready table is printed. */
 export async function launchWorkshop(args: readonly string[], env: NodeJS.ProcessEnv): Promise<LaunchedWorkshop> {
-  const child = spawn(process.execPath, ["src/start.ts", "--free-ports", ...args], {
+  const child = spawn(process.execPath, [LAUNCHER, "--free-ports", ...args], {
     cwd: WORKSHOP,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -7,9 +7,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BLOCK, staleLessons, updateBlocks, updateLessons } from "../src/lessonBlocks.ts";
-import { REPO_ROOT } from "../src/repo.ts";
-import { findStep, stepFolders } from "../src/stepFolders.ts";
+import { BLOCK, staleLessons, updateBlocks, updateLessons } from "../src/lessons/lessonBlocks.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
+import { findStep, stepFolders } from "../src/layout/stepFolders.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "keyless-blocks-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

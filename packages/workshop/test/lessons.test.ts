@@ -5,7 +5,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/repo.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
 
 const HEADINGS = ["Goal", "Concept", "What changed", "Run", "Try it", "Verify", "Troubleshooting", "Next"];
 const lessons = readdirSync(`${REPO_ROOT}docs`).filter((name) => /^0[1-4]-.*\.md$/.test(name));
@@ -40,7 +40,7 @@ describe("the lessons", () => {
       expect(yours).toMatch(/^\s+✖ /m);
       expect(yours).toContain(`npm run exercise -- ${step} --solve`);
       // Only what the grader prints: every ✔/✖/! line quoted holds a piece of text from its source.
-      const pieces = ["grade.ts", "cli/exercise.ts"]
+      const pieces = ["exercises/grade.ts", "commands/exercise.ts"]
         .map((file) => readFileSync(`${REPO_ROOT}packages/workshop/src/${file}`, "utf8"))
         .flatMap((source) => [...source.matchAll(/`([^`]*)`|"([^"\n]*)"/g)])
         .flatMap((match) => (match[1] ?? match[2] ?? "").split(/\$\{[^}]*\}/))

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/repo.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
 
 interface LockedPackage {
   readonly version?: string;

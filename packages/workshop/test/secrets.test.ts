@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/repo.ts";
-import { scanFiles, scanSteps } from "../src/secrets.ts";
-import { findStep, stepFolders } from "../src/stepFolders.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
+import { scanFiles, scanSteps } from "../src/secrets/scan.ts";
+import { findStep, stepFolders } from "../src/layout/stepFolders.ts";
 
 const KEY_FILE = "src/thirdPartyKey.ts";
 const step01 = findStep("01");
@@ -73,7 +73,7 @@ describe("the secret scan", () => {
 
 describe("npm run scan:secrets", () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["src/cli/scanSecrets.ts", ...args], {
+    spawnSync(process.execPath, ["src/commands/scanSecrets.ts", ...args], {
       cwd: `${REPO_ROOT}packages/workshop`,
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1" },
@@ -91,7 +91,7 @@ describe("npm run scan:secrets", () => {
     const lesson = readFileSync(`${REPO_ROOT}docs/01-keys-in-code.md`, "utf8");
     const quoted = /npm run scan:secrets\n```[\s\S]*?```text\n([\s\S]*?)```/.exec(lesson)?.[1];
     expect(quoted, "lesson 01 quotes the scanner's output in a ```text block").toBeDefined();
-    expect(run().stdout).toContain(quoted!.trimEnd());
+    expect(run().stdout).toContain((quoted ?? "").trimEnd());
   });
 
   it("exits 0 when a step is clean, and 2 for a step that does not exist", () => {

@@ -2,10 +2,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/repo.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
 import { buildSite } from "../src/site/build.ts";
 import { readLessons, renderMarkdown, toHtmlLink } from "../src/site/lessons.ts";
-import { findStep } from "../src/stepFolders.ts";
+import { findStep } from "../src/layout/stepFolders.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "keyless-site-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/repo.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
 import { buildSite } from "../src/site/build.ts";
 import { API_REFERENCE } from "../src/site/layout.ts";
 import { readLessons } from "../src/site/lessons.ts";
@@ -91,7 +91,7 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
     it(`shows ${lesson.href}: its title, heading, navigation and diff`, async () => {
       const { page, problems } = await open(lesson.href);
       expect(await page.title()).toBe(`${lesson.title} · keyless`);
-      await expect.poll(() => page.locator("article h1").first().innerText()).toContain(lesson.title);
+      await expect.poll(() => page.locator("article h1").first().textContent()).toContain(lesson.title);
       const navLinks = await page
         .locator("nav.site-nav a")
         .evaluateAll((links) => links.map((link) => link.getAttribute("href")));
@@ -151,7 +151,8 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
 
   it("looks right in light and dark mode (screenshots in .test-results/)", async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const lesson = lessons.find((candidate) => /keyless:diff/.test(candidate.markdown)) ?? lessons[0]!;
+    const lesson = lessons.find((candidate) => /keyless:diff/.test(candidate.markdown)) ?? lessons[0];
+    if (!lesson) throw new Error("docs/ has no lesson to show.");
     const { page } = await open(lesson.href);
     await page.screenshot({ path: `${SCREENSHOTS}/site.png` });
     const diff = page.locator(".lesson-diff");

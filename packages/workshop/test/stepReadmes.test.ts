@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox, type StepNumber } from "@keyless/sandbox";
-import { stepFolders } from "../src/stepFolders.ts";
+import { stepFolders } from "../src/layout/stepFolders.ts";
 
-/** What `npm start` and its step launcher add to the sandbox's app settings (start.ts, contract-tests' startStep.ts). */
+/** What `npm start` and its step launcher add to the sandbox's app settings (packages/launcher's start.ts, packages/app-process' startStep.ts). */
 const LAUNCHER_VARIABLES = ["PORT", "HOST", "THIRD_PARTY_API_TIMEOUT_MS", "NODE_COMPILE_CACHE"];
 
 let sandbox: Sandbox;

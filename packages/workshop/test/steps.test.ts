@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { STEPS } from "@keyless/sandbox";
-import { filePatches } from "../src/diff.ts";
-import { stepDir, stepFolders } from "../src/stepFolders.ts";
+import { filePatches } from "../src/lessons/diff.ts";
+import { stepDir, stepFolders } from "../src/layout/stepFolders.ts";
 
 /**
  * Each step is a complete app, so files that do not take part in a lesson are
@@ -62,8 +62,9 @@ describe("steps share their unchanged files byte for byte", () => {
 
 describe("each lesson is small", () => {
   const folders = stepFolders();
-  for (const [index, folder] of folders.slice(1).entries()) {
-    const previous = folders[index]!;
+  for (const [index, previous] of folders.entries()) {
+    const folder = folders[index + 1];
+    if (!folder) continue;
     it(`step ${previous.step} to step ${folder.step} touches at most ${MAX_FILES_PER_LESSON} source files`, async () => {
       const files = (await filePatches(`${previous.dir}/src`, `${folder.dir}/src`)).map(({ file }) => file);
       expect(files.length, files.join(", ")).toBeLessThanOrEqual(MAX_FILES_PER_LESSON);

@@ -130,8 +130,11 @@ describe("the key from Key Vault", () => {
       const real = new SecretClient(hung.url, anyToken);
       let sdkRead: Promise<unknown> | undefined;
       const client = {
-        getSecret: (name: string, options?: GetSecretOptions) =>
-          vault.reads === 0 ? fake.getSecret(name, options) : (sdkRead = real.getSecret(name, options)),
+        getSecret: (name: string, options?: GetSecretOptions) => {
+          if (vault.reads === 0) return fake.getSecret(name, options);
+          sdkRead = real.getSecret(name, options);
+          return sdkRead;
+        },
       } as unknown as SecretClient;
       const key = await thirdPartyKeyFromKeyVault(client, "third-party-api-key");
       const error = await settledWithin(

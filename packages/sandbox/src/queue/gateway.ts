@@ -214,7 +214,7 @@ export function createGatewayHandler(
     return check;
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  function forward(req: IncomingMessage, res: ServerResponse, url: URL) {
     const backend = options.backend();
     if (!backend.available) return sendError(res, errors.serverBusy(req));
     const declared = Number(req.headers["content-length"] ?? 0);
@@ -284,7 +284,12 @@ export function createGatewayHandler(
       return;
     }
     const chunks: Buffer[] = [];
-    const collect = new Writable({ write: (chunk: Buffer, _encoding, done) => void (chunks.push(chunk), done()) });
+    const collect = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        chunks.push(chunk);
+        done();
+      },
+    });
     pipeline(req, limitBody(MAX_BODY_BYTES), collect, (error) => {
       if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE")
         return sendError(res, errors.requestBodyTooLarge(req));

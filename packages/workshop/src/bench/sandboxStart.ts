@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { startSandbox } from "@keyless/sandbox";
-import { treeRss } from "./proc.ts";
+import { treeRss } from "./resources.ts";
 
 const [stateDir, mode] = process.argv.slice(2);
 const started = performance.now();
@@ -14,7 +14,7 @@ const sandbox = await startSandbox({ stateDir, queue: mode === "queue", onEvent:
 const startMs = performance.now() - started;
 // Let start-up's garbage and Azurite's first answers settle.
 await sleep(300);
-const tree = treeRss(process.pid);
+const tree = await treeRss(process.pid);
 console.log(JSON.stringify({ startMs, ownMb: process.memoryUsage().rss / 1024 / 1024, treeMb: tree?.mb }));
 await sandbox.stop();
 process.exit(0);

@@ -8,10 +8,11 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startStepExpectingFailure } from "@keyless/contract-tests/start-step";
+import { startStepExpectingFailure, stopTree } from "@keyless/app-process";
 import { startSandbox } from "@keyless/sandbox";
-import { stepDir } from "../stepFolders.ts";
-import { treeRss } from "./proc.ts";
+import { LAUNCHER, REPO_ROOT } from "../layout/repo.ts";
+import { stepDir } from "../layout/stepFolders.ts";
+import { treeRss } from "./resources.ts";
 
 const WORKSHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -43,16 +44,17 @@ export async function startWorkshopOnce(
   options: { readonly liveView?: boolean } = {},
 ): Promise<WorkshopStart> {
   const started = performance.now();
-  // As `npm start` runs it: with the compile cache on (the repository's .sandbox/compile-cache, warm after the first start).
+  // As `npm start` runs it, from the repository's root: with the compile cache on (the repository's
+  // .sandbox/compile-cache, warm after the first start).
   const args = [
     "--import",
     "@keyless/sandbox/compile-cache",
-    "src/start.ts",
+    LAUNCHER,
     "--free-ports",
     ...(options.liveView === false ? ["--no-dashboard"] : []),
   ];
   const child = spawn(process.execPath, args, {
-    cwd: WORKSHOP_DIR,
+    cwd: REPO_ROOT,
     env: learnersEnvironment(stateDir),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -75,10 +77,11 @@ export async function startWorkshopOnce(
       throw new Error(`npm start is running, but a step did not start: ${/keyless is running[^\n]*/.exec(text)?.[0]}`);
     // Let start-up's garbage and the steps' first log lines settle before reading memory.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    return { readyMs, ownReadyMs, rss: treeRss(child.pid) };
+    return { readyMs, ownReadyMs, rss: await treeRss(child.pid) };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGINT");
+      // As Ctrl-C stops it (on Windows, with everything it started, at once).
+      stopTree(child, "SIGINT");
       await exited;
     }
   }

@@ -14,16 +14,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startStep, type RunningStep } from "@keyless/contract-tests/start-step";
+import { startStep, type RunningStep } from "@keyless/app-process";
 import { STEPS, startSandbox, type AuditEvent, type Sandbox, type StepNumber } from "@keyless/sandbox";
-import { STEP_TIMEOUT_MS } from "../repo.ts";
-import { stepDir } from "../stepFolders.ts";
+import { STEP_TIMEOUT_MS } from "../layout/repo.ts";
+import { stepDir } from "../layout/stepFolders.ts";
 import { LoadGenerator, merge, type LoadRequest, type LoadResult, type QueueTarget } from "./load.ts";
-import { childrenRunning, cpuMs, rssMb } from "./proc.ts";
+import { cpuMs, rssMb } from "./resources.ts";
 import { median } from "./stats.ts";
 
 /** The folder whose src/server.ts is the bare baseline. */
-const BASELINE_DIR = fileURLToPath(new URL("./baseline", import.meta.url));
+const BASELINE_DIR = fileURLToPath(new URL("baseline", import.meta.url));
 
 export interface LoadSettings {
   readonly requests: number;
@@ -46,10 +46,10 @@ export interface StepUnderLoad {
   readonly baseline: Measured;
   /** The step's throughput / its baseline's: the median of the rounds' ratios. */
   readonly throughputRatio: number;
-  /** Resident memory after the load, MB (Linux). */
+  /** Resident memory after the load, MB (undefined where the system does not say). */
   readonly rssMb: number | undefined;
   readonly baselineRssMb: number | undefined;
-  /** CPU time the server's process used per measured request, ms (Linux). */
+  /** CPU time the server's process used per measured request, ms (undefined where the system does not say). */
   readonly cpuMsPerRequest: number | undefined;
   readonly baselineCpuMsPerRequest: number | undefined;
   /** During the step's measured phases only. */
@@ -59,8 +59,8 @@ export interface StepUnderLoad {
 }
 
 export interface EnqueueFigures {
-  /** Straight to Azurite with the account key: undefined where the key cannot be read (not Linux). */
-  readonly azurite: Measured | undefined;
+  /** Straight to Azurite with the account key. */
+  readonly azurite: Measured;
   /** Through the gateway, with step 04's managed identity's token. */
   readonly gateway: Measured;
   /** gateway / Azurite throughput: the median of the rounds' ratios. */
@@ -155,14 +155,13 @@ class Pair {
   }
 }
 
-/** Starts a server as npm start starts a step, and finds its process (for its memory). */
+/** Starts a server as npm start starts a step. */
 async function startServer(
   dir: string,
   env: Record<string, string>,
 ): Promise<{ running: RunningStep; pid: number | undefined }> {
-  const before = new Set(childrenRunning("src/server.ts"));
   const running = await startStep({ dir, env, timeoutMs: 60_000 });
-  return { running, pid: childrenRunning("src/server.ts").find((pid) => !before.has(pid)) };
+  return { running, pid: running.pid };
 }
 
 export async function measureUnderLoad(
@@ -216,11 +215,11 @@ export async function measureUnderLoad(
         for (const [side, count, round] of phases(settings.requests)) {
           if (step === "04") await sandbox.queue.clear(queueName);
           const server = side === "measured" ? measured : baseline;
-          const cpuBefore = cpuMs(server.pid);
+          const cpuBefore = await cpuMs(server.pid);
           const request = getcode(server.running.url, count);
           // Only the step's own phases count: the baseline never calls the token service or Key Vault, but its queue client signs in as step 04 does.
           pair.add(side, round, await (side === "measured" ? counter.during(() => load(request)) : load(request)));
-          const cpuAfter = cpuMs(server.pid);
+          const cpuAfter = await cpuMs(server.pid);
           cpu[side] =
             cpuBefore === undefined || cpuAfter === undefined || cpu[side] === undefined
               ? undefined
@@ -236,8 +235,8 @@ export async function measureUnderLoad(
           measured: pair.merged("measured"),
           baseline: pair.merged("baseline"),
           throughputRatio: pair.throughputRatio(),
-          rssMb: rssMb(measured.pid),
-          baselineRssMb: rssMb(baseline.pid),
+          rssMb: await rssMb(measured.pid),
+          baselineRssMb: await rssMb(baseline.pid),
           cpuMsPerRequest: perRequest("measured"),
           baselineCpuMsPerRequest: perRequest("baseline"),
           calls: counter.take(),

@@ -1,16 +1,14 @@
 /**
  * Builds the documentation site in `site/`: every `docs/*.md` as a page with
  * a shared layout, the real step diffs rendered in it, and the API reference
- * that typedoc writes to `site/api/` (the `docs` script runs typedoc first).
- *
- *   node src/site/build.ts [--out <folder>]
+ * that typedoc writes to `site/api/` (`npm run docs`, commands/docs.ts, runs
+ * typedoc first).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { relative } from "node:path";
-import { parseArgs } from "node:util";
-import { REPO_ROOT } from "../repo.ts";
-import { stepFolders } from "../stepFolders.ts";
+import { join } from "node:path";
+import { REPO_ROOT } from "../layout/repo.ts";
+import { stepFolders } from "../layout/stepFolders.ts";
 import { expandDirectives } from "./directives.ts";
 import { API_REFERENCE, page } from "./layout.ts";
 import { readLessons, renderMarkdown } from "./lessons.ts";
@@ -33,35 +31,26 @@ export interface BuiltSite {
 }
 
 export async function buildSite(options: SiteOptions = {}): Promise<BuiltSite> {
-  const outDir = options.outDir ?? `${REPO_ROOT}site`;
-  const lessons = readLessons(options.docsDir ?? `${REPO_ROOT}docs`);
+  const outDir = options.outDir ?? join(REPO_ROOT, "site");
+  const lessons = readLessons(options.docsDir ?? join(REPO_ROOT, "docs"));
   const steps = stepFolders(options.stepsDir);
 
-  mkdirSync(`${outDir}/assets`, { recursive: true });
+  mkdirSync(join(outDir, "assets"), { recursive: true });
   // Pages of lessons that were renamed or removed must not linger; api/ is typedoc's.
-  for (const name of readdirSync(outDir)) if (name.endsWith(".html")) rmSync(`${outDir}/${name}`);
+  for (const name of readdirSync(outDir)) if (name.endsWith(".html")) rmSync(join(outDir, name));
   const require = createRequire(import.meta.url);
-  copyFileSync(require.resolve("diff2html/bundles/css/diff2html.min.css"), `${outDir}/assets/diff2html.min.css`);
-  copyFileSync(new URL("site.css", import.meta.url), `${outDir}/assets/site.css`);
+  copyFileSync(require.resolve("diff2html/bundles/css/diff2html.min.css"), join(outDir, "assets", "diff2html.min.css"));
+  copyFileSync(new URL("site.css", import.meta.url), join(outDir, "assets", "site.css"));
 
   await Promise.all(
     lessons.map(async (lesson) => {
       const body = await expandDirectives(renderMarkdown(lesson.markdown), steps);
-      writeFileSync(`${outDir}/${lesson.href}`, page(lesson, body, lessons));
+      writeFileSync(join(outDir, lesson.href), page(lesson, body, lessons));
     }),
   );
   return {
     outDir,
     pages: lessons.map((lesson) => lesson.href),
-    hasApiReference: existsSync(`${outDir}/${API_REFERENCE}`),
+    hasApiReference: existsSync(join(outDir, API_REFERENCE)),
   };
-}
-
-if (import.meta.main) {
-  const { values } = parseArgs({ options: { out: { type: "string" } } });
-  const started = performance.now();
-  const site = await buildSite({ outDir: values.out });
-  const where = relative(process.cwd(), site.outDir) || ".";
-  console.log(`Built ${site.pages.length} pages in ${Math.round(performance.now() - started)} ms: ${where}/index.html`);
-  if (!site.hasApiReference) console.warn(`No ${API_REFERENCE} yet: run typedoc first (npm run docs does).`);
 }

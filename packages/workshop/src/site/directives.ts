@@ -10,11 +10,12 @@
  * site replaces the whole block with its own rendering.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { html as diffToHtml } from "diff2html";
 import { ColorSchemeType } from "diff2html/lib/types.js";
-import { describeSupporting, lessonDiff, type FilePatch } from "../diff.ts";
-import { BLOCK } from "../lessonBlocks.ts";
-import type { StepFolder } from "../stepFolders.ts";
+import { describeSupporting, lessonDiff, type FilePatch } from "../lessons/diff.ts";
+import { BLOCK } from "../lessons/lessonBlocks.ts";
+import type { StepFolder } from "../layout/stepFolders.ts";
 
 export async function expandDirectives(html: string, steps: readonly StepFolder[]): Promise<string> {
   const replacements = await Promise.all(
@@ -38,7 +39,7 @@ async function expand(name: string, args: string[], steps: readonly StepFolder[]
 async function stepDiffHtml(from: string, to: string, steps: readonly StepFolder[]): Promise<string> {
   const [before, after] = [find(steps, from), find(steps, to)];
   if (!before || !after) return missingStep(!before ? from : to);
-  const { taught, supporting } = await lessonDiff(`${before.dir}/src`, `${after.dir}/src`);
+  const { taught, supporting } = await lessonDiff(join(before.dir, "src"), join(after.dir, "src"));
   const caption = `What changes in <code>src/</code> from step ${from} to step ${to}. In your terminal: <code>npm run diff -- ${from} ${to}</code>`;
   if (taught.length + supporting.length === 0)
     return `<p class="note">Steps ${from} and ${to} have the same source.</p>`;
@@ -60,7 +61,7 @@ async function stepDiffHtml(from: string, to: string, steps: readonly StepFolder
 function stepFileHtml(step: string, path: string, steps: readonly StepFolder[]): string {
   const folder = find(steps, step);
   if (!folder) return missingStep(step);
-  const file = `${folder.dir}/${path}`;
+  const file = join(folder.dir, path);
   if (!existsSync(file)) throw new Error(`keyless:file ${step} ${path}: there is no steps/${folder.name}/${path}.`);
   const language = /\.(\w+)$/.exec(path)?.[1] ?? "text";
   return (

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { Marked, type Tokens } from "marked";
 
 /** One page of the site, from one markdown file in `docs/`. */
@@ -23,7 +24,7 @@ export function readLessons(docsDir: string): Lesson[] {
     .filter((name) => name.endsWith(".md"))
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
     .map((source) => {
-      const markdown = readFileSync(`${docsDir}/${source}`, "utf8");
+      const markdown = readFileSync(join(docsDir, source), "utf8");
       const title = /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? source.replace(/\.md$/, "");
       const navTitle = source === "index.md" ? "Introduction" : title;
       return {

@@ -7,12 +7,10 @@ import type { Command } from "commander";
 import type { AdminPrincipal } from "../resources/admin.ts";
 import { ROLE_DEFINITIONS } from "../../registry.ts";
 import { findRoleIn, scopeCovers } from "../../roles.ts";
+import { azDate, type Run, usage } from "../../az/shell.ts";
 import type { RoleAssignment } from "./rbac.ts";
 
 const findRole = (nameOrId: string) => findRoleIn(ROLE_DEFINITIONS, nameOrId);
-import type { Connection } from "../../az/connection.ts";
-import { azDate, usage } from "../../az/shell.ts";
-import type { Run } from "../../az/shell.ts";
 
 type Assignment = RoleAssignment & { readonly principal?: AdminPrincipal };
 
@@ -50,10 +48,7 @@ function roleOrFail(role: string | undefined): string | undefined {
   return role;
 }
 
-async function assigneeOf(
-  connection: Connection,
-  options: { assignee?: string; assigneeObjectId?: string },
-): Promise<string | undefined> {
+async function assigneeOf(options: { assignee?: string; assigneeObjectId?: string }): Promise<string | undefined> {
   if (options.assignee && options.assigneeObjectId)
     throw usage("usage error: --assignee STRING | --assignee-object-id GUID");
   return options.assignee ?? options.assigneeObjectId;
@@ -80,7 +75,7 @@ export function register(az: Command, run: Run): void {
     .option("--description <text>", "description of the role assignment")
     .action((options: { assignee?: string; assigneeObjectId?: string; role: string; scope: string }) =>
       run(async (connection) => {
-        const assignee = await assigneeOf(connection, options);
+        const assignee = await assigneeOf(options);
         if (!assignee) throw usage("usage error: --assignee STRING | --assignee-object-id GUID");
         const role = roleOrFail(options.role);
         const created = await connection.admin<Assignment>("POST", "/role-assignments", {
@@ -111,7 +106,7 @@ export function register(az: Command, run: Run): void {
         ids?: string[];
       }) =>
         run(async (connection) => {
-          const assignee = await assigneeOf(connection, options);
+          const assignee = await assigneeOf(options);
           const role = roleOrFail(options.role);
           const scope =
             options.scope ??

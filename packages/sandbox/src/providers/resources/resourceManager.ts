@@ -146,16 +146,6 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
       },
     };
   };
-  const resourceGroupOf = () => {
-    const account = options.account();
-    return {
-      id: `/subscriptions/${account.subscription.id}/resourceGroups/${account.resourceGroup}`,
-      name: account.resourceGroup,
-      type: "Microsoft.Resources/resourceGroups",
-      location: account.location,
-      properties: { provisioningState: "Succeeded" },
-    };
-  };
   const isSubscription = (id: unknown) =>
     typeof id === "string" && id.toLowerCase() === options.account().subscription.id.toLowerCase();
 

@@ -1,0 +1,7 @@
+/**
+ * npm start's launcher (`src/start.ts`): the sandbox, the workshop's steps and
+ * the learner's own apps, run together; the other commands reach it through
+ * its control endpoint. Other packages use its control endpoint's server (the
+ * property suite checks every answer it gives).
+ */
+export { startControlServer, type ControlRoute, type LauncherView } from "./controlServer.ts";

@@ -1,0 +1,20 @@
+/** `npm run reset`: puts the running sandbox back to its seed (secrets, role assignments, keys, queue). */
+import { Command } from "commander";
+import { reachRunningWorkshop } from "../running/control.ts";
+import { ok } from "../terminal/ui.ts";
+import { runCommand } from "../terminal/runCommand.ts";
+
+const program = new Command("npm run reset --")
+  .description(
+    "Put the running sandbox back to its seed: secrets, role assignments, third-party keys and queue messages, as `npm start` provisioned them.",
+  )
+  .action(async () => {
+    await (await reachRunningWorkshop()).reset();
+    console.log(
+      ok(
+        "The sandbox is back to its seed (packages/sandbox/seed.json). Running steps keep their key in memory: restart them to re-read it.",
+      ),
+    );
+  });
+
+await runCommand(program);

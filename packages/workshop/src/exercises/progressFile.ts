@@ -1,0 +1,55 @@
+/**
+ * The learner's progress through the exercises, in `workspace/.progress.json`
+ * (git-ignored, beside their apps): `npm start` and `npm run reset` leave it
+ * alone, so it lasts as long as the learner's own work does.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { WORKSPACE_DIR } from "../layout/repo.ts";
+import type { ExerciseStep } from "./exercises.ts";
+
+export interface ExerciseProgress {
+  /** When `npm run exercise` created (or `--reset` re-created) the learner's app. */
+  readonly startedAt?: string;
+  /** When `npm run check` last graded it, and what it said. */
+  readonly checkedAt?: string;
+  readonly checkPassed?: boolean;
+  /** When it first passed its check since it was started. */
+  readonly passedAt?: string;
+  /** When `--solve` applied the solution: a pass after it is the solution's, not the learner's. */
+  readonly solvedAt?: string;
+}
+
+export type Progress = Partial<Record<ExerciseStep, ExerciseProgress>>;
+
+export const PROGRESS_FILE = join(WORKSPACE_DIR, ".progress.json");
+
+export function readProgress(file = PROGRESS_FILE): Progress {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Progress;
+  } catch {
+    return {};
+  }
+}
+
+/** Changes one exercise's entry; written whole, so a reader never sees half a file. */
+export function updateProgress(
+  step: ExerciseStep,
+  change: (entry: ExerciseProgress) => ExerciseProgress,
+  file = PROGRESS_FILE,
+): void {
+  const progress = readProgress(file);
+  progress[step] = change(progress[step] ?? {});
+  mkdirSync(WORKSPACE_DIR, { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(progress, null, 2)}\n`);
+  renameSync(partial, file);
+}
+
+/** Started, or started again: whatever happened before belongs to the earlier attempt. */
+export const started = (): ExerciseProgress => ({ startedAt: new Date().toISOString() });
+
+export function checked(entry: ExerciseProgress, passed: boolean): ExerciseProgress {
+  const now = new Date().toISOString();
+  return { ...entry, checkedAt: now, checkPassed: passed, ...(passed && !entry.passedAt ? { passedAt: now } : {}) };
+}

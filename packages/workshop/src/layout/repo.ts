@@ -1,0 +1,53 @@
+import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import type { StepNumber } from "@keyless/sandbox";
+
+/** The repository's root folder. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+/** npm start's launcher (packages/launcher): the file `npm start` runs, from the repository's root. */
+export const LAUNCHER = join(REPO_ROOT, "packages", "launcher", "src", "start.ts");
+
+/**
+ * Where `npm start` writes what it serves, for the other commands: `.sandbox/endpoints.json`, or
+ * the folder in KEYLESS_SANDBOX_DIR (tests run a second workshop there, as the `az` CLI allows too).
+ */
+export const ENDPOINTS_FILE = join(process.env["KEYLESS_SANDBOX_DIR"] ?? join(REPO_ROOT, ".sandbox"), "endpoints.json");
+
+/**
+ * Where `npm run exercise` puts the learner's own apps (`workspace/03-managed-identity`), git-ignored, or
+ * the folder in KEYLESS_WORKSPACE_DIR (tests play a learner there, never in the real workspace).
+ */
+export const WORKSPACE_DIR = resolve(process.env["KEYLESS_WORKSPACE_DIR"] ?? join(REPO_ROOT, "workspace"));
+
+/** The port `npm start` gives the learner's own app for an exercise: 3103 for exercise 03. */
+export function workspacePort(step: StepNumber): number {
+  return 3100 + Number(step);
+}
+
+/** The port `npm start` gives each step: 3001 for step 01, and so on. */
+export function stepPort(step: StepNumber): number {
+  return 3000 + Number(step);
+}
+
+/** The ports `npm start` gives the sandbox's services (tests use free ports instead). */
+export const SANDBOX_PORTS = {
+  thirdParty: 7071, // Azure Functions' local default
+  vault: 8443,
+  login: 8444,
+  queue: 8445,
+  identity: 8446,
+  management: 8447, // Resource Manager, for az
+  imds: 8449, // a VM's IMDS (169.254.169.254 on Azure), for --host 0N=vm
+  cluster: 8450, // the AKS cluster's OIDC issuer, for --host 0N=aks
+  containerApps: 42356, // Container Apps' identity endpoint, on its Azure port
+} as const;
+
+/**
+ * How long `npm start`'s steps wait for the third party (THIRD_PARTY_API_TIMEOUT_MS): 5 s, or
+ * KEYLESS_STEP_TIMEOUT_MS (tests shorten it: a checkpoint's "slower than the timeout" check waits that long).
+ */
+export const STEP_TIMEOUT_MS = Number(process.env["KEYLESS_STEP_TIMEOUT_MS"]) || 5000;
+
+/** The live view's port (npm start's dashboard): http://localhost:3000. */
+export const DASHBOARD_PORT = 3000;
