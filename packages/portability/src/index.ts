@@ -4,6 +4,7 @@
  */
 export { hasLfRule, LF_EVERYWHERE, lineEndingProblem } from "./lineEndings.ts";
 export { shellOnlyReasons } from "./npmScripts.ts";
+export { codeBlockUnder, npmCommandsOfScript } from "./readme.ts";
 export {
   parseEolEntry,
   REPO_ROOT,
@@ -13,3 +14,11 @@ export {
   trackedPaths,
   whyNoGit,
 } from "./repository.ts";
+export {
+  npmCommands,
+  parseWorkflow,
+  type Workflow,
+  type WorkflowJob,
+  type WorkflowStep,
+  workflowSchemaErrors,
+} from "./workflow.ts";
