@@ -4,6 +4,13 @@
  */
 export { hasLfRule, LF_EVERYWHERE, lineEndingProblem } from "./lineEndings.ts";
 export { shellOnlyReasons } from "./npmScripts.ts";
+export {
+  type DevContainer,
+  type LifecycleCommand,
+  type PortAttributes,
+  parseDevContainer,
+  specProblems,
+} from "./devContainer.ts";
 export { codeBlockUnder, npmCommandsOfScript } from "./readme.ts";
 export {
   parseEolEntry,
