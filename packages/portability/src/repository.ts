@@ -17,7 +17,12 @@ export function readRepoFile(path: string): string {
 }
 
 function git(args: readonly string[]): string {
-  return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync("git", args, {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /**
@@ -29,8 +34,10 @@ export function whyNoGit(): string | undefined {
     git(["rev-parse", "--is-inside-work-tree"]);
     return undefined;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "git is not installed" : "not a git checkout";
-    return `${reason}: the line-ending and tracked-file checks read what git stores`;
+    // git's own first line says which: "not a git repository", "detected dubious ownership"...
+    const said = String((error as { stderr?: unknown }).stderr ?? "").split("\n")[0];
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "git is not installed" : said || "git failed";
+    return `${reason} (the line-ending and tracked-file checks read what git stores)`;
   }
 }
 
