@@ -48,6 +48,7 @@ const SERVER_NAMES = [
   "*.queue.localhost",
   "*.blob.localhost",
   "*.azurewebsites.localhost",
+  "*.scm.azurewebsites.localhost",
 ];
 const SERVER_IPS = ["127.0.0.1", "::1"];
 

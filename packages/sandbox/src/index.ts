@@ -31,8 +31,10 @@ import { provision, provisionedOf } from "./provisioning.ts";
 import { ResourceManager } from "./arm/resourceManager.ts";
 import { ResourceStore } from "./arm/resourceStore.ts";
 import { settingsOf } from "./providers/web/resourceTypes.ts";
+import type { WebRunning } from "./providers/web/server.ts";
 import { PROVIDERS, RESOURCES } from "./registry.ts";
 import { Journal, type JournalSummary } from "./state/journal.ts";
+import { portsToUse, rememberPorts } from "./state/ports.ts";
 import { STATE_FILE, StateStore } from "./state/store.ts";
 import { loadSeed, type Seed } from "./seed.ts";
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
@@ -141,6 +143,10 @@ export interface Sandbox {
   readonly secrets: SecretStore;
   /** Resource Manager's control plane: every resource, through the same door as `az` and deployments. */
   readonly arm: ResourceManager;
+  /** App Service: where each site answers, what was deployed to it, and where the apps `npm start` runs listen. */
+  readonly web: WebRunning;
+  /** A site's URL, through App Service's front ends: `https://<site>.azurewebsites.localhost:<port>`. */
+  siteUrl(site: string): string;
   readonly certificates: Certificates;
   /** Every sign-in and every Key Vault and Queue Storage request, as Azure's logs show them. */
   readonly audit: AuditLog;
@@ -191,6 +197,25 @@ export function scopesOf(seed: Seed): SandboxScopes {
 /** The services a fault test can take down, by the names the tests know them by. */
 export type InterruptibleService = "entraId" | "managedIdentity" | "keyVault";
 
+/** The port each service listens on, by the name `SandboxPorts` gives it. */
+function portsOf(running: RunningProviders): Record<string, number> {
+  const portOf = (url: string | undefined) => (url && URL.canParse(url) ? Number(new URL(url).port) : 0);
+  const hosts = running["managed-identity"];
+  return {
+    thirdParty: running.web.api.port,
+    web: portOf(`https://${running.web.hostNameOf("any")}`),
+    login: portOf(running.entra.url),
+    management: portOf(running.resources.url),
+    identity: portOf(hosts.appService.endpoint),
+    containerApps: portOf(hosts.containerApps.endpoint),
+    imds: portOf(hosts.imds.address),
+    cluster: portOf(hosts.kubernetes.cluster.issuerUrl),
+    vault: portOf(running["key-vault"].urlOf("any")),
+    queue: portOf(running.storage.queue?.accountUrl),
+    telemetry: portOf(running.monitor.tracesUrl),
+  };
+}
+
 /** Starts every provider of the registry, in its order. */
 async function startProviders(context: ProviderContext): Promise<RunningProvider[]> {
   const started: RunningProvider[] = [];
@@ -233,6 +258,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(auditFile ? { file: auditFile } : {}),
   });
   const running = {} as RunningProviders;
+  const { ports, moved } = await portsToUse<SandboxPorts>(state, options.ports ?? {}, {
+    thirdParty: 0,
+    login: 0,
+    management: 0,
+    identity: 0,
+    vault: 0,
+    queue: 0,
+  });
   const resourceStore = new ResourceStore(state);
   const arm = new ResourceManager({
     state,
@@ -256,7 +289,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     directory,
     rbac,
     stateDir,
-    ports: { thirdParty: 0, login: 0, management: 0, identity: 0, vault: 0, queue: 0, ...options.ports },
+    ports,
     resources,
     addResource: (resource) => void (resources.includes(resource) || resources.push(resource)),
     authorityHost: () => running.entra.url,
@@ -269,10 +302,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     audit,
   };
   const started = await startProviders(context);
-  /** Empties the store (but for the tenant's signing keys) and provisions it anew. */
+  /** Empties the store (but for the tenant's signing keys and the services' ports: a reset changes neither) and provisions it anew. */
   const provisionAnew = async () => {
     try {
-      state.clearAll(["signingKeys"]);
+      state.clearAll(["signingKeys", "ports"]);
       rbac.reload();
       await provision(context);
     } finally {
@@ -281,6 +314,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       for (const instance of started) await instance.reload?.();
     }
   };
+  rememberPorts(state, portsOf(running));
+  for (const name of moved)
+    context.onEvent(
+      `The ${name} service's port was taken: it listens elsewhere now, and settings that name its old port are stale until npm run reset.`,
+    );
   // A new state store gets the provisioned state; a kept one keeps what callers changed since.
   if (!provisionedOf(context)) await provisionAnew();
   const queue = options.queue === false ? undefined : running.storage.queue;
@@ -371,6 +409,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     directory,
     secrets: running["key-vault"].secretsOf(seed.keyVault.name),
     arm,
+    web: running.web,
+    siteUrl: (site) => `https://${running.web.hostNameOf(site)}`,
     telemetry: running.monitor.spans,
     certificates: context.certificates,
     audit,

@@ -108,6 +108,8 @@ export interface SandboxPorts {
   readonly imds?: number;
   /** The AKS cluster's OIDC issuer; any free port when not given. */
   readonly cluster?: number;
+  /** App Service's front ends: every site, and its deployment service; any free port when not given. */
+  readonly web?: number;
 }
 
 /** The ARM resource ids of the sandbox's resources, for role assignment scopes. */

@@ -1,0 +1,111 @@
+/**
+ * Runs the code deployed to a site, as App Service's Node stack runs it: the
+ * package unpacked into its own folder, started with the site's settings and
+ * identity (what the platform gives it), restarted at each deployment. The
+ * apps' packages carry their code, not their dependencies: the sandbox lends
+ * them the workshop's installed ones, as Oryx would have installed them.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, normalize, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type RunningStep, startStep } from "@keyless/app-process";
+import { unzipSync } from "fflate";
+
+/** Where the workshop's dependencies are installed: what a deployed app imports. */
+const NODE_MODULES = fileURLToPath(new URL("../../../../../node_modules", import.meta.url));
+/** App Service's zip deploy takes packages up to 2 GB; a workshop app is a few kilobytes. */
+export const MAX_PACKAGE_BYTES = 64 * 1024 * 1024;
+
+/** Why a package cannot run, in words for the deployment log. */
+export class PackageError extends Error {
+  override name = "PackageError";
+}
+
+/** The files of a zip, checked: no path that climbs out of the folder, and the app's entry point there. */
+export function unpack(zip: Uint8Array): Map<string, Uint8Array> {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(zip);
+  } catch {
+    throw new PackageError("The package is not a zip file.");
+  }
+  const files = new Map<string, Uint8Array>();
+  for (const [name, content] of Object.entries(entries)) {
+    if (name.endsWith("/")) continue;
+    const path = normalize(name);
+    if (isAbsolute(path) || path.split(sep).includes("..") || path.startsWith(`node_modules${sep}`))
+      throw new PackageError(`The package holds a path the site cannot take: ${name.slice(0, 200)}.`);
+    files.set(path, content);
+  }
+  const manifest = files.get("package.json");
+  const start = manifest
+    ? (JSON.parse(Buffer.from(manifest).toString("utf8")) as { scripts?: { start?: string } }).scripts?.start
+    : undefined;
+  if (start !== "node src/server.ts" || !files.has(join("src", "server.ts")))
+    throw new PackageError(
+      "The package is not a Node app App Service can start: it needs a package.json whose start script is `node src/server.ts`, and src/server.ts (zip the step's folder, not the folder around it).",
+    );
+  return files;
+}
+
+export interface SiteRunnerOptions {
+  /** Where deployed packages are unpacked: `<stateDir>/sites`. */
+  readonly root: string;
+  /** The environment the platform gives a site: its settings, its identity, the sandbox's trust. */
+  readonly environmentOf: (site: string) => Record<string, string>;
+  /** A sentence for whoever runs the sandbox: a site started or failed. */
+  readonly onEvent: (text: string) => void;
+}
+
+export class SiteRunner {
+  readonly #options: SiteRunnerOptions;
+  readonly #running = new Map<string, { deployment: string; app: RunningStep; port: number }>();
+
+  constructor(options: SiteRunnerOptions) {
+    this.#options = options;
+  }
+
+  /** The port a site's deployed code listens on, when it runs. */
+  portOf(site: string): number | undefined {
+    return this.#running.get(site.toLowerCase())?.port;
+  }
+
+  /** Starts a deployment's package as the site's code, in place of what it ran before. */
+  async run(site: string, deployment: string, zip: Uint8Array): Promise<number> {
+    const files = unpack(zip);
+    const folder = join(this.#options.root, site.toLowerCase(), deployment);
+    rmSync(folder, { recursive: true, force: true });
+    for (const [path, content] of files) {
+      const target = join(folder, path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+    // A junction needs no administrator on Windows; elsewhere a directory link.
+    symlinkSync(NODE_MODULES, join(folder, "node_modules"), "junction");
+    await this.stop(site);
+    const app = await startStep({ dir: folder, env: this.#options.environmentOf(site) });
+    const port = Number(new URL(app.url).port);
+    this.#running.set(site.toLowerCase(), { deployment, app, port });
+    this.#options.onEvent(`${site} runs its deployed code (deployment ${deployment.slice(0, 8)}).`);
+    // Older deployments' folders go: the site runs only the latest.
+    const siteFolder = join(this.#options.root, site.toLowerCase());
+    for (const old of existsSync(siteFolder) ? readdirSync(siteFolder) : [])
+      if (old !== deployment) rmSync(join(siteFolder, old), { recursive: true, force: true });
+    return port;
+  }
+
+  async stop(site: string): Promise<void> {
+    const running = this.#running.get(site.toLowerCase());
+    this.#running.delete(site.toLowerCase());
+    await running?.app.stop();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#running.keys()].map((site) => this.stop(site)));
+  }
+
+  /** What a site's deployed code printed (App Service's log stream). */
+  logOf(site: string): string {
+    return this.#running.get(site.toLowerCase())?.app.output() ?? "";
+  }
+}
