@@ -16,7 +16,7 @@ import { createFrontDoor, frontDoorErrors, HOST_SUFFIX } from "./frontDoor.ts";
 import { FunctionKeys } from "./functionKeys.ts";
 import { SITE_TYPE, webTypes } from "./resourceTypes.ts";
 import { KUDU_FAILED, KUDU_SUCCESS, type SiteDeployment, SiteDeployments } from "./siteDeployments.ts";
-import { PackageError, SiteRunner } from "./siteRunner.ts";
+import { PackageError, SiteRunner, unpack } from "./siteRunner.ts";
 
 export interface WebRunning extends RunningProvider {
   readonly api: RunningThirdPartyApi;
@@ -98,40 +98,34 @@ export const server: ProviderServer = {
             name: context.directory.describe(deployer.objectId)?.displayName ?? deployer.objectId,
             objectId: deployer.objectId,
           };
-          let outcome: SiteDeployment;
           const id = randomUUID().replaceAll("-", "");
           try {
-            // Run first, then kept: a deployment is acknowledged (and run again after a restart) once its code started.
-            await runner.run(site.name, id, zip);
-            outcome = deployments.record(
-              id,
-              site.name,
-              zip,
-              {
-                status: KUDU_SUCCESS,
-                statusText: "Success",
-                message: "Deployed from a zip package.",
-              },
-              who,
-            );
+            unpack(zip);
           } catch (error) {
-            const message =
-              error instanceof PackageError
-                ? error.message
-                : `The app did not start: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}`;
-            outcome = deployments.record(
-              id,
-              site.name,
-              zip,
-              { status: KUDU_FAILED, statusText: "Failed", message },
-              who,
-            );
+            // A package App Service cannot take changes nothing: the site keeps what it runs.
+            if (!(error instanceof PackageError)) throw error;
+            return {
+              status: KUDU_FAILED,
+              status_text: "Failed",
+              message: error.message,
+              complete: true,
+              active: false,
+            };
           }
+          // Kept with its package, then run: acknowledged once kept, it runs again after a restart.
+          const outcome = deployments.record(
+            id,
+            site.name,
+            zip,
+            { status: KUDU_SUCCESS, statusText: "Success", message: "Deployed from a zip package." },
+            who,
+          );
+          await runLatest(site.name);
           context.audit.record({
             category: "AzureActivity",
             operationName: "Microsoft.Web/sites/publish/Action",
-            resultType: outcome.status === KUDU_SUCCESS ? "Success" : "Failure",
-            statusCode: outcome.status === KUDU_SUCCESS ? 200 : 400,
+            resultType: "Success",
+            statusCode: 200,
             caller: { objectId: deployer.objectId, ...(deployer.appId ? { appId: deployer.appId } : {}) },
             resource: site.id,
             properties: { activityCategory: "Administrative", deploymentId: outcome.id, deployer: who.name },
