@@ -166,6 +166,8 @@ export interface Sandbox {
   readonly cluster: KubernetesCluster;
   /** Where its state is kept (`state.db`), its CA, its audit log. */
   readonly stateDir: string;
+  /** Everything the sandbox keeps, row by row (for checks that a refused request changed nothing). */
+  stateSnapshot(): Record<string, unknown[]>;
   /** What callers changed since provisioning, by kind (what a reset would discard). */
   changes(): JournalSummary[];
   /** Back to the provisioned state, in one transaction: secrets, role assignments, keys; says what it discarded. */
@@ -426,6 +428,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     hostOf,
     cluster,
     changes: () => journal.summary(),
+    stateSnapshot: () => state.snapshot(),
     async reset() {
       // What callers changed since provisioning, said before it goes.
       const discarded = journal.summary();

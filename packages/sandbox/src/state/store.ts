@@ -128,6 +128,16 @@ export class StateStore {
     });
   }
 
+  /**
+   * Every row of every table, in a stable order: what the property suite compares before and after a
+   * refused request (a 4xx changes nothing, anywhere).
+   */
+  snapshot(): Record<string, unknown[]> {
+    return Object.fromEntries(
+      this.#tables.map((table) => [table, this.db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()]),
+    );
+  }
+
   /** A key-value collection of JSON documents: what most providers need. */
   collection<T>(name: string): Collection<T> {
     return new Collection<T>(this, name);
