@@ -1,9 +1,10 @@
 /**
  * Runs the code deployed to a site, as App Service's Node stack runs it: the
  * package unpacked into its own folder, started with the site's settings and
- * identity (what the platform gives it), restarted at each deployment. The
- * apps' packages carry their code, not their dependencies: the sandbox lends
- * them the workshop's installed ones, as Oryx would have installed them.
+ * identity (what the platform gives it), restarted at each deployment. A
+ * package that carries its dependencies (node_modules, as a pipeline builds
+ * it) runs with them; one that carries its code only is lent the workshop's
+ * installed ones, as Oryx would have installed them on Azure.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
@@ -33,7 +34,7 @@ export function unpack(zip: Uint8Array): Map<string, Uint8Array> {
   for (const [name, content] of Object.entries(entries)) {
     if (name.endsWith("/")) continue;
     const path = normalize(name);
-    if (isAbsolute(path) || path.split(sep).includes("..") || path.startsWith(`node_modules${sep}`))
+    if (isAbsolute(path) || path.split(sep).includes(".."))
       throw new PackageError(`The package holds a path the site cannot take: ${name.slice(0, 200)}.`);
     files.set(path, content);
   }
@@ -80,8 +81,9 @@ export class SiteRunner {
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, content);
     }
-    // A junction needs no administrator on Windows; elsewhere a directory link.
-    symlinkSync(NODE_MODULES, join(folder, "node_modules"), "junction");
+    // A package without its dependencies gets the workshop's (a junction needs no administrator on Windows).
+    if (![...files.keys()].some((path) => path.startsWith(`node_modules${sep}`)))
+      symlinkSync(NODE_MODULES, join(folder, "node_modules"), "junction");
     await this.stop(site);
     const app = await startStep({ dir: folder, env: this.#options.environmentOf(site) });
     const port = Number(new URL(app.url).port);
