@@ -11,6 +11,8 @@ import { AuditLog } from "./audit/log.ts";
 import { Directory } from "./providers/entra/directory.ts";
 import { identityEnvironment, type HostEndpoints, type HostName } from "./providers/managed-identity/hosts.ts";
 import { federatedCredentialsOf } from "./providers/entra/federation.ts";
+import { federatedCredentialsOfIdentity } from "./providers/managed-identity/federatedCredentials.ts";
+import { ResourceStore } from "./arm/resourceStore.ts";
 import type { KubernetesCluster } from "./providers/managed-identity/kubernetes.ts";
 import { TokenIssuer } from "./providers/entra/tokens.ts";
 import type { SecretStore } from "./providers/key-vault/store.ts";
@@ -125,6 +127,13 @@ export interface SandboxEndpoints {
   readonly telemetry: string;
   /** The other hosts' identity endpoints: Container Apps' IDENTITY_ENDPOINT, the VM's IMDS address, the AKS cluster's OIDC issuer. */
   readonly identityHosts: { readonly containerApps: string; readonly imds: string; readonly clusterIssuer: string };
+  /** Microsoft Graph: the cloud's microsoftGraphResourceId (and where Graph answers). */
+  readonly graph: string;
+  /**
+   * GitHub Actions' OIDC provider: its issuer (the sandbox's `https://token.actions.githubusercontent.com`, what a
+   * federated credential's issuer names), and where the pipeline runner registers its jobs, with its key.
+   */
+  readonly github: { readonly issuer: string; readonly runner: { readonly url: string; readonly key: string } };
 }
 
 export interface Sandbox {
@@ -277,6 +286,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       imds: identityHosts.imds.address,
       clusterIssuer: identityHosts.kubernetes.cluster.issuerUrl,
     },
+    graph: running.entra.graphUrl,
+    github: { issuer: running.github.issuer.url, runner: running.github.runner },
   };
   const hosts: HostEndpoints = {
     appService: identityHosts.appService.endpoint,
@@ -294,6 +305,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return step ? hostOf(step) : "app-service";
   };
   const cluster = identityHosts.kubernetes.cluster;
+  const armResources = new ResourceStore(state);
   const account = () => ({
     subscription: { id: seed.subscription.id, name: "keyless sandbox" },
     tenantId: seed.tenant.id,
@@ -320,11 +332,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       id: identity.resourceId,
       clientId: identity.appId,
       principalId: identity.objectId,
-      // The cluster's issuer URL in place of its name, as `az identity federated-credential list` shows it.
-      federatedIdentityCredentials: federatedCredentialsOf(identity.federatedIdentityCredentials, {
-        clusterIssuer: (name) => (cluster.name === name ? cluster.issuerUrl : undefined),
-        keysOf: () => undefined,
-      }).map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences })),
+      // The cluster's issuer URL in place of its name, as `az identity federated-credential list` shows it;
+      // those made through Resource Manager after the seed's.
+      federatedIdentityCredentials: federatedCredentialsOf(
+        [
+          ...identity.federatedIdentityCredentials,
+          ...federatedCredentialsOfIdentity(armResources, identity.resourceId),
+        ],
+        (name) => (cluster.name === name ? cluster.issuerUrl : undefined),
+      ).map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences })),
     })),
   });
   const interruptibles: Record<InterruptibleService, Interruptible> = {

@@ -106,6 +106,10 @@ export interface SandboxPorts {
   readonly imds?: number;
   /** The AKS cluster's OIDC issuer; any free port when not given. */
   readonly cluster?: number;
+  /** GitHub Actions' OIDC provider (the issuer workflows' tokens name); any free port when not given. */
+  readonly github?: number;
+  /** Microsoft Graph (app registrations, their federated credentials); any free port when not given. */
+  readonly graph?: number;
 }
 
 /** The ARM resource ids of the sandbox's resources, for role assignment scopes. */

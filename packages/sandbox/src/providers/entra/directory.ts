@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Seed, SeedFederatedCredential } from "../../seed.ts";
 import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
+import { AppRegistrations } from "./applications.ts";
 
 export interface DirectoryEntry {
   readonly objectId: string;
@@ -29,14 +30,24 @@ export interface UserAssignedIdentity extends DirectoryEntry {
   readonly federatedIdentityCredentials: readonly SeedFederatedCredential[];
 }
 
-/** An app registration's service principal, with its client secret. */
+/** An app registration's service principal, with its client secret ("" for one that has none: it signs in some other way). */
 export type ServicePrincipal = DirectoryEntry & { readonly secret: string };
 
 export class Directory {
   /** App registrations' service principals, each with its client secret (one: `az ad app credential reset` replaces it). */
   get servicePrincipals(): readonly ServicePrincipal[] {
-    // A secret reset since provisioning (az ad app credential reset) is kept in the state store.
-    return this.#servicePrincipals.map((sp) => ({
+    // Those made since (az ad sp create) have no secret; a secret reset since provisioning (az ad app credential reset)
+    // is kept in the state store.
+    const created = this.registrations.createdServicePrincipals().map(
+      ({ objectId, displayName, appId }): ServicePrincipal => ({
+        objectId,
+        displayName,
+        type: "ServicePrincipal",
+        appId,
+        secret: "",
+      }),
+    );
+    return [...this.#servicePrincipals, ...created].map((sp) => ({
       ...sp,
       secret: this.#resetSecrets?.get(sp.appId ?? "") ?? sp.secret,
     }));
@@ -44,6 +55,8 @@ export class Directory {
   readonly #servicePrincipals: readonly ServicePrincipal[];
   readonly #resetSecrets: Collection<string> | undefined;
   readonly #journal: Journal | undefined;
+  /** App registrations (Microsoft Graph's applications), their service principals and federated credentials. */
+  readonly registrations: AppRegistrations;
   /** The managed identities of the apps that have one, by app name. */
   readonly apps: ReadonlyMap<string, AppIdentity>;
   readonly users: readonly DirectoryEntry[];
@@ -55,6 +68,7 @@ export class Directory {
   constructor(seed: Seed, options: { state?: StateStore; journal?: Journal } = {}) {
     this.#resetSecrets = options.state?.collection<string>("clientSecrets");
     this.#journal = options.journal;
+    this.registrations = new AppRegistrations(seed, options);
     this.#servicePrincipals = seed.servicePrincipals.map((sp) => ({
       objectId: sp.objectId,
       displayName: sp.displayName,

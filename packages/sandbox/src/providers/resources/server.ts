@@ -45,6 +45,7 @@ export const server: ProviderServer = {
         appSettings: (app) => context.appSettings(app),
         functionKeys: context.running.web.functionKeys,
         audit: context.audit,
+        tokens: context.tokens.validator(),
       }),
     );
     let url = "";
@@ -55,6 +56,7 @@ export const server: ProviderServer = {
         account: () => context.account(),
         authorityHost: () => context.authorityHost(),
         url: () => url,
+        graphUrl: () => context.running.entra.graphUrl,
         issuer: context.tokens.issuer,
         domain: context.seed.users[0]?.userPrincipalName.split("@")[1] ?? "keyless.local",
       }),
