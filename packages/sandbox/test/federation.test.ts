@@ -15,7 +15,7 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResourceStore } from "../src/arm/resourceStore.ts";
 import { parseResourceId } from "../src/arm/resourceId.ts";
-import { startSandbox } from "../src/index.ts";
+import { explainDenial, isDenial, startSandbox } from "../src/index.ts";
 import { StateStore } from "../src/state/store.ts";
 import {
   FEDERATED_CREDENTIAL_TYPE,
@@ -216,6 +216,37 @@ describe("a deployer with a federated credential for one branch", () => {
     expect(String(issuer.body["error_description"])).toContain(
       `presented assertion issuer '${test.sandbox.cluster.issuerUrl}'`,
     );
+  });
+
+  it("explains each refusal with its fix: a pull request is not to be trusted; another branch's subject gets the exact credential", async () => {
+    const context = () => ({
+      now: Date.now(),
+      tenantId: test.sandbox.seed.tenant.id,
+      principals: test.sandbox.directory.all().map(({ objectId, displayName, type, appId }) => ({
+        objectId,
+        displayName,
+        type,
+        ...(appId ? { appId } : {}),
+      })),
+      assignments: test.sandbox.rbac.list(),
+    });
+    await exchange(
+      test,
+      deployer.app.appId,
+      await gitHubToken(test, { eventName: "pull_request", ref: "refs/pull/4/merge" }),
+    );
+    const pullRequest = lastSignIn(test);
+    if (!pullRequest) throw new Error("a sign-in was logged");
+    expect(isDenial(pullRequest)).toBe(true);
+    expect(explainDenial(pullRequest, context()).fix).toEqual({
+      text: `The token came from a pull request's job (repo:${REPOSITORY}:pull_request): no credential trusts pull requests, and none should, since anyone can open one. Deploy from a push to the branch the credential names.`,
+    });
+    await exchange(test, deployer.app.appId, await gitHubToken(test, { ref: "refs/heads/release" }));
+    const release = lastSignIn(test);
+    if (!release) throw new Error("a sign-in was logged");
+    expect(explainDenial(release, context()).fix).toMatchObject({
+      command: `az ad app federated-credential create --id ${deployer.app.appId} --parameters '{"name":"github-deploy","issuer":"${test.sandbox.endpoints.github.issuer}","subject":"repo:${REPOSITORY}:ref:refs/heads/release","audiences":["api://AzureADTokenExchange"]}'`,
+    });
   });
 
   it("names a subject that differs only by case (AADSTS7002138): subjects compare case included", async () => {
