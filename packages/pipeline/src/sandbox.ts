@@ -5,7 +5,7 @@
  * actions/setup-node installs) and the sandbox's `az` (what a GitHub-hosted
  * runner has preinstalled), so that every `run:` step runs as written.
  */
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import tls from "node:tls";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -93,6 +93,7 @@ export function azTool(dir: string): string {
 /** A folder holding the project's Node as `node`: what actions/setup-node puts first on PATH. */
 export function nodeTool(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  symlinkSync(process.execPath, join(dir, "node"));
+  // A second setup-node step in the job finds it there already.
+  if (!existsSync(join(dir, "node"))) symlinkSync(process.execPath, join(dir, "node"));
   return dir;
 }

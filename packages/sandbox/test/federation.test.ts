@@ -522,6 +522,73 @@ describe("a user-assigned identity's federated credential, through Resource Mana
   });
 });
 
+describe("az identity federated-credential create, through Resource Manager", () => {
+  let test: TestSandbox;
+  beforeAll(async () => {
+    test = await startTestSandbox({ queue: false });
+  });
+  afterAll(() => test?.stop());
+
+  it("creates, shows and deletes a user-assigned identity's credential with the Azure CLI's syntax", async (context) => {
+    const identity = test.sandbox.directory.userAssigned.get("keyless-id-04");
+    // The handler (federatedIdentityCredentialType) runs once Resource Manager routes the type to it.
+    const probe = await fetch(
+      `${test.sandbox.endpoints.resourceManager}${identity?.resourceId}/federatedIdentityCredentials/probe?api-version=2023-01-31`,
+      {
+        headers: {
+          authorization: `Bearer ${await test.sandbox.tokens.issue({ audience: "https://management.localhost", objectId: test.sandbox.seed.users[0]?.objectId ?? "" })}`,
+        },
+      },
+    );
+    if (probe.status === 404 && ((await probe.json()) as { error?: { code?: string } }).error?.code === "NotFound")
+      context.skip(
+        "Resource Manager does not route Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials yet",
+      );
+    const common = ["--identity-name", "keyless-id-04", "-g", "keyless-rg"];
+    const created = await azJson(
+      test.stateDir,
+      "identity",
+      "federated-credential",
+      "create",
+      "--name",
+      "github-main",
+      ...common,
+      "--issuer",
+      test.sandbox.endpoints.github.issuer,
+      "--subject",
+      MAIN,
+    );
+    expect(created).toMatchObject({
+      name: "github-main",
+      subject: MAIN,
+      audiences: [EXCHANGE],
+      resourceGroup: "keyless-rg",
+    });
+    expect(
+      await azJson(test.stateDir, "identity", "federated-credential", "show", "--name", "github-main", ...common),
+    ).toEqual(created);
+    const answer = await exchange(test, identity?.appId ?? "", await gitHubToken(test));
+    expect(answer.status).toBe(200);
+    expect(
+      (
+        await az(
+          test.stateDir,
+          "identity",
+          "federated-credential",
+          "delete",
+          "--name",
+          "github-main",
+          ...common,
+          "--yes",
+        )
+      ).code,
+    ).toBe(0);
+    expect((await exchange(test, identity?.appId ?? "", await gitHubToken(test))).body).toMatchObject({
+      error_codes: [700213],
+    });
+  });
+});
+
 describe("federated credentials survive a restart", () => {
   const freePort = () =>
     new Promise<number>((resolve) => {
