@@ -28,7 +28,7 @@ declare module "../../provider.ts" {
 
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<GitHubRunning> {
-    const issuer = await GitHubOidcIssuer.create();
+    const issuer = new GitHubOidcIssuer();
     const jobs = new WorkflowJobs();
     const key = randomBytes(24).toString("base64url");
     const service = await host(createGitHubService({ issuer, jobs, runnerKey: key }), {
