@@ -15,6 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { SandboxEndpoints } from "@keyless/sandbox";
 import { inputsOf, resolveAction } from "./actions/index.ts";
 import type { ActionContext, PlayedAction } from "./actions/action.ts";
@@ -101,6 +102,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   const failedNeed = Object.values(options.needs).some(
     (need) => need.result !== "success" && need.result !== "skipped",
   );
+  const failed = (): JobResult => ({ id, name, conclusion: "failure", outputs: {}, summary: "" });
   const skipped = (why: string): JobResult => {
     log.line(`Job ${id} (${name}): skipped: ${why}`);
     return { id, name, conclusion: "skipped", outputs: {}, summary: "" };
@@ -115,7 +117,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       );
   } catch (error) {
     log.error(`${id}: if: ${(error as Error).message}`);
-    return { id, name, conclusion: "failure", outputs: {}, summary: "" };
+    return failed();
   }
 
   log.line("");
@@ -130,7 +132,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       log.error(
         `${id}: ${key}: is not played by the rehearsal (${what} needs Docker or GitHub). Run this job on GitHub.`,
       );
-      return { id, name, conclusion: "failure", outputs: {}, summary: "" };
+      return failed();
     }
   }
   const runsOn = JSON.stringify(job["runs-on"] ?? "");
@@ -155,7 +157,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       log.error(
         `${id}: the job may ask GitHub for its token (id-token: write), and GitHub's provider is the sandbox's. ${SANDBOX_NOT_RUNNING}`,
       );
-      return { id, name, conclusion: "failure", outputs: {}, summary: "" };
+      return failed();
     }
     try {
       grant = await registerJob(options.sandbox, {
@@ -176,7 +178,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       });
     } catch (error) {
       log.error(`${id}: ${(error as Error).message}`);
-      return { id, name, conclusion: "failure", outputs: {}, summary: "" };
+      return failed();
     }
     log.mask(grant.requestToken);
   }
@@ -201,7 +203,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
           REQUESTS_CA_BUNDLE: options.sandbox.caBundle,
           SSL_CERT_FILE: options.sandbox.caBundle,
           CURL_CA_BUNDLE: options.sandbox.caBundle,
-          NODE_OPTIONS: `--import ${new URL(`file://${DNS_PRELOAD}`).href}`,
+          NODE_OPTIONS: `--import ${pathToFileURL(DNS_PRELOAD).href}`,
         }
       : {}),
   };
@@ -235,7 +237,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   } catch (error) {
     log.error(`${id}: env: ${(error as Error).message}`);
     if (grant && options.sandbox) await endJob(options.sandbox, grant);
-    return { id, name, conclusion: "failure", outputs: {}, summary: "" };
+    return failed();
   }
   const jobTimeout = minutes(job["timeout-minutes"]);
   const deadline = jobTimeout ? Date.now() + jobTimeout : undefined;
