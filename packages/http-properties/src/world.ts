@@ -57,6 +57,8 @@ export interface World {
   fullState(options?: { functionKeys?: boolean }): Promise<Record<string, unknown>>;
   /** Extra state to include (the launcher stub's calls). */
   addState(name: string, read: () => unknown): void;
+  /** One more secret no answer may carry (a token a surface was given when it was set up). */
+  addSecret(secret: string): void;
   stop(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     ...sandbox.directory.servicePrincipals.map((principal) => principal.secret),
     ...[...sandbox.directory.apps.values()].map((app) => app.identityHeader),
     sandbox.endpoints.admin.key,
+    sandbox.endpoints.github.runner.key,
     ...(accountKey ? [accountKey] : []),
     ...sandbox.seed.users.flatMap((user) => (user.password ? [user.password] : [])),
     // The IDENTITY_HEADER Container Apps gives each app that can run there.
@@ -234,6 +237,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
       return { ...base, queue, ...(names ? { functionKeyNames: names } : {}), thirdPartyListening: up };
     },
     addState: (name, read) => void extra.set(name, read),
+    addSecret: (secret) => void extraSecrets.push(secret),
     async stop() {
       await sandbox.stop();
       rmSync(stateDir, { recursive: true, force: true });

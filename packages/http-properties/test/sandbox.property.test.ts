@@ -8,6 +8,7 @@ import { PROVIDERS } from "@keyless/sandbox";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startControlServer } from "@keyless/launcher";
 import { checkSurface } from "../src/harness.ts";
+import { gitHubSurface, graphSurface } from "../src/federationSurfaces.ts";
 import { clusterIssuerSurface, containerAppsSurface, imdsSurface, telemetrySurface } from "../src/hostSurfaces.ts";
 import {
   controlSurface,
@@ -34,6 +35,8 @@ export const RUNS = {
   containerApps: 80,
   imds: 80,
   clusterIssuer: 50,
+  gitHub: 100,
+  graph: 100,
   telemetry: 80,
   thirdParty: 100,
   control: 100,
@@ -71,7 +74,8 @@ beforeEach(async () => {
 /** The surfaces below, by the resource provider (packages/sandbox/src/registry.ts) whose servers they fuzz. */
 const SURFACES_OF_PROVIDER: Readonly<Record<string, readonly string[]>> = {
   web: ["the third-party API"],
-  entra: ["Microsoft Entra ID"],
+  entra: ["Microsoft Entra ID", "Microsoft Graph"],
+  github: ["GitHub Actions' OIDC provider"],
   resources: ["Resource Manager (the admin API and its own)"],
   "managed-identity": [
     "the managed identity endpoint",
@@ -124,6 +128,16 @@ describe("every sandbox surface: no process ends, nothing hangs, no trace or sec
   it(
     "the AKS cluster's OIDC issuer",
     () => checkSurface(world, clusterIssuerSurface(world), RUNS.clusterIssuer, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "GitHub Actions' OIDC provider (the issuer's documents, a job's token request, the runner's registrations)",
+    async () => checkSurface(world, await gitHubSurface(world), RUNS.gitHub, BUDGET_MS),
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    "Microsoft Graph (app registrations, service principals, federated credentials)",
+    async () => checkSurface(world, await graphSurface(world), RUNS.graph, BUDGET_MS),
     TEST_TIMEOUT_MS,
   );
   it(

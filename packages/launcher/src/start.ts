@@ -75,6 +75,8 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   containerApps: "Container Apps identity endpoint",
   imds: "virtual machine's IMDS",
   cluster: "AKS OIDC issuer",
+  github: "GitHub Actions' OIDC provider",
+  graph: "Microsoft Graph",
 };
 const isService = (name: string): name is ServiceName => name in SERVICE_NAMES || name in SANDBOX_PORTS;
 const isStep = (name: string): name is StepNumber => (STEPS as readonly string[]).includes(name);

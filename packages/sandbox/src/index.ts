@@ -11,6 +11,7 @@ import { AuditLog } from "./audit/log.ts";
 import { Directory } from "./providers/entra/directory.ts";
 import { identityEnvironment, type HostEndpoints, type HostName } from "./providers/managed-identity/hosts.ts";
 import { federatedCredentialsOf } from "./providers/entra/federation.ts";
+import { ResourceStore } from "./arm/resourceStore.ts";
 import type { KubernetesCluster } from "./providers/managed-identity/kubernetes.ts";
 import { TokenIssuer } from "./providers/entra/tokens.ts";
 import type { SecretStore } from "./providers/key-vault/store.ts";
@@ -29,7 +30,6 @@ import type {
 } from "./provider.ts";
 import { provision, provisionedOf } from "./provisioning.ts";
 import { ResourceManager } from "./arm/resourceManager.ts";
-import { ResourceStore } from "./arm/resourceStore.ts";
 import { settingsOf } from "./providers/web/resourceTypes.ts";
 import type { WebRunning } from "./providers/web/server.ts";
 import { PROVIDERS, RESOURCES } from "./registry.ts";
@@ -130,6 +130,13 @@ export interface SandboxEndpoints {
   readonly telemetry: string;
   /** The other hosts' identity endpoints: Container Apps' IDENTITY_ENDPOINT, the VM's IMDS address, the AKS cluster's OIDC issuer. */
   readonly identityHosts: { readonly containerApps: string; readonly imds: string; readonly clusterIssuer: string };
+  /** Microsoft Graph: the cloud's microsoftGraphResourceId (and where Graph answers). */
+  readonly graph: string;
+  /**
+   * GitHub Actions' OIDC provider: its issuer (the sandbox's `https://token.actions.githubusercontent.com`, what a
+   * federated credential's issuer names), and where the pipeline runner registers its jobs, with its key.
+   */
+  readonly github: { readonly issuer: string; readonly runner: { readonly url: string; readonly key: string } };
 }
 
 export interface Sandbox {
@@ -344,6 +351,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       imds: identityHosts.imds.address,
       clusterIssuer: identityHosts.kubernetes.cluster.issuerUrl,
     },
+    graph: running.entra.graphUrl,
+    github: { issuer: running.github.issuer.url, runner: running.github.runner },
   };
   const hosts: HostEndpoints = {
     appService: identityHosts.appService.endpoint,
@@ -389,10 +398,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       clientId: identity.appId,
       principalId: identity.objectId,
       // The cluster's issuer URL in place of its name, as `az identity federated-credential list` shows it.
-      federatedIdentityCredentials: federatedCredentialsOf(identity.federatedIdentityCredentials, {
-        clusterIssuer: (name) => (cluster.name === name ? cluster.issuerUrl : undefined),
-        keysOf: () => undefined,
-      }).map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences })),
+      federatedIdentityCredentials: federatedCredentialsOf(identity.federatedIdentityCredentials, (name) =>
+        cluster.name === name ? cluster.issuerUrl : undefined,
+      ).map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences })),
     })),
   });
   const interruptibles: Record<InterruptibleService, Interruptible> = {

@@ -110,6 +110,10 @@ export interface SandboxPorts {
   readonly cluster?: number;
   /** App Service's front ends: every site, and its deployment service; any free port when not given. */
   readonly web?: number;
+  /** GitHub Actions' OIDC provider (the issuer workflows' tokens name); any free port when not given. */
+  readonly github?: number;
+  /** Microsoft Graph (app registrations, their federated credentials); any free port when not given. */
+  readonly graph?: number;
 }
 
 /** The ARM resource ids of the sandbox's resources, for role assignment scopes. */

@@ -8,6 +8,7 @@
 import type { AuditCategoryInfo, DenialWording, ProviderManifest } from "./provider.ts";
 import { authorization } from "./providers/authorization/index.ts";
 import { entra } from "./providers/entra/index.ts";
+import { github } from "./providers/github/index.ts";
 import { keyVault } from "./providers/key-vault/index.ts";
 import { managedIdentity } from "./providers/managed-identity/index.ts";
 import { monitor } from "./providers/monitor/index.ts";
@@ -20,6 +21,7 @@ export const PROVIDERS: readonly ProviderManifest[] = [
   web,
   entra,
   managedIdentity,
+  github,
   authorization,
   keyVault,
   storage,

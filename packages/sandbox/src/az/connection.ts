@@ -1,7 +1,8 @@
 /**
  * How the `az` CLI reaches the running sandbox: `<stateDir>/endpoints.json`,
  * written by `npm start` (`KEYLESS_SANDBOX_DIR` points elsewhere). Like
- * `az login`, it decides who the CLI acts as: the developer user of seed.json.
+ * `az login`, it decides who the CLI acts as: the developer user of seed.json,
+ * or the service principal `az login --service-principal` signed in (session.ts).
  */
 import { readFileSync, unlinkSync } from "node:fs";
 import tls from "node:tls";
@@ -13,6 +14,8 @@ import { MANAGEMENT_RESOURCE } from "../providers/resources/audiences.ts";
 // The vault lives at https://<name>.vault.localhost: resolve it as the steps do.
 import { isAlive } from "../processes.ts";
 import "../dnsPreload.mjs";
+import { servicePrincipalToken } from "./servicePrincipal.ts";
+import { AzProfile, type ServicePrincipalLogin } from "./session.ts";
 
 /** An error `az` prints as `ERROR: (code) message`. */
 export class AzError extends Error {
@@ -35,8 +38,12 @@ export interface Connection {
    */
   arm<T>(method: string, path: string, apiVersion: string, body?: unknown): Promise<T>;
   account(): Promise<AdminAccount>;
-  /** Like `az login`: tokens for the developer user, for any sandbox resource. */
+  /** Like `az login`: tokens for whoever is signed in (the developer user, or a service principal), for any sandbox resource. */
   readonly credential: TokenCredential;
+  /** Where the login is kept (AZURE_CONFIG_DIR, or `azure/` in the state folder). */
+  readonly profile: AzProfile;
+  /** The service principal `az login --service-principal` signed in; undefined when az acts as the developer. */
+  readonly login: ServicePrincipalLogin | undefined;
 }
 
 /** No sandbox to talk to: exit code 1, like every error az reports (a stale file is named, and removed). */
@@ -78,10 +85,18 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
   // The CLI trusts the sandbox's CA as the steps do (they through NODE_EXTRA_CA_CERTS), only in this process.
   tls.setDefaultCACertificates([...tls.getCACertificates("default"), readFileSync(endpoints.caFile, "utf8")]);
 
+  const profile = AzProfile.of(dir);
+  const login = profile.login();
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    // A signed-in service principal's requests carry its token: the sandbox then acts as it, with its roles only.
+    const acting = login
+      ? {
+          authorization: `Bearer ${(await servicePrincipalToken(endpoints, login, MANAGEMENT_RESOURCE, profile)).accessToken}`,
+        }
+      : {};
     const response = await fetch(`${endpoints.admin.url}${path}`, {
       method,
-      headers: { "content-type": "application/json", "x-keyless-admin-key": endpoints.admin.key },
+      headers: { "content-type": "application/json", "x-keyless-admin-key": endpoints.admin.key, ...acting },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     }).catch((error: unknown) => {
       // Nothing listens where the file says: the npm start that wrote it is gone (its pid taken by another process since).
@@ -104,6 +119,10 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
   const credential: TokenCredential = {
     async getToken(scopes, options): Promise<AccessToken> {
       const resource = (Array.isArray(scopes) ? scopes[0] : scopes) ?? "";
+      if (login) {
+        const token = await servicePrincipalToken(endpoints, login, resource, profile);
+        return { token: token.accessToken, expiresOnTimestamp: token.expiresOn * 1000, tokenType: "Bearer" };
+      }
       const token = await admin<{ accessToken: string; expiresOn: number }>("POST", "/developer-token", {
         resource,
         ...(options?.tenantId ? { tenant: options.tenantId } : {}),
@@ -136,5 +155,7 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
     arm,
     account: () => (account ??= admin<AdminAccount>("GET", "/account")),
     credential,
+    profile,
+    login,
   };
 }

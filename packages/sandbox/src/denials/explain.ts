@@ -444,6 +444,7 @@ function signIn(event: AuditEvent, who: string): Verdict {
     AADSTS500011: {
       text: "No such resource in the tenant: ask for a token for the service's resource (its scope is <resource>/.default).",
     },
+    ...federatedFixes(event, appId),
   };
   return {
     ...none,
@@ -453,5 +454,46 @@ function signIn(event: AuditEvent, who: string): Verdict {
     fix: fixes[code] ?? {
       text: "Check the credential's settings: the tenant, the client id and its secret, or the managed identity's endpoint and header.",
     },
+  };
+}
+
+/**
+ * The fixes of a refused federated sign-in, from what the assertion said (the sign-in log keeps its issuer and
+ * subject): the credential to write, or why not to write one (a pull request's job should not deploy).
+ */
+function federatedFixes(event: AuditEvent, appId: string | undefined): Record<string, Explanation["fix"]> {
+  const subject = event.properties?.["assertionSubject"] ?? "<subject>";
+  const issuer = event.properties?.["assertionIssuer"] ?? "<issuer>";
+  const id = appId ?? "<client id>";
+  const create = `az ad app federated-credential create --id ${id} --parameters '${JSON.stringify({
+    name: "github-deploy",
+    issuer,
+    subject,
+    audiences: ["api://AzureADTokenExchange"],
+  })}'`;
+  return {
+    AADSTS700213: subject.endsWith(":pull_request")
+      ? {
+          text: `The token came from a pull request's job (${subject}): no credential trusts pull requests, and none should, since anyone can open one. Deploy from a push to the branch the credential names.`,
+        }
+      : {
+          text: `No federated credential names the subject ${subject}: the credential's subject must be exactly the one the job's token states (the branch it runs on, or its environment).`,
+          command: create,
+        },
+    AADSTS7002138: {
+      text: `A credential's subject differs from ${subject} only by case: subjects compare case included. Write it exactly as the token states it.`,
+    },
+    AADSTS700212: {
+      text: "No federated credential names the token's audience: azure/login asks for api://AzureADTokenExchange (its audience input), and the credential's audiences must be exactly that.",
+    },
+    AADSTS700211: {
+      text: `No federated credential trusts the issuer ${issuer}: a credential's issuer must be exactly the token's iss.`,
+      command: create,
+    },
+    AADSTS7000229: {
+      text: "The application has no service principal in this tenant yet: az ad app create makes none.",
+      command: `az ad sp create --id ${id}`,
+    },
+    AADSTS700024: { text: "The federated token has expired (a GitHub job's lives five minutes): get a new one." },
   };
 }

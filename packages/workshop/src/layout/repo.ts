@@ -40,6 +40,8 @@ export const SANDBOX_PORTS = {
   management: 8447, // Resource Manager, for az
   imds: 8449, // a VM's IMDS (169.254.169.254 on Azure), for --host 0N=vm
   cluster: 8450, // the AKS cluster's OIDC issuer, for --host 0N=aks
+  github: 8451, // GitHub Actions' OIDC provider: its URL is the issuer a federated credential names, so it must not move
+  graph: 8452, // Microsoft Graph (az ad app, az ad sp)
   containerApps: 42356, // Container Apps' identity endpoint, on its Azure port
 } as const;
 

@@ -7,7 +7,10 @@
  */
 import type { Command } from "commander";
 import type { AdminPrincipal } from "../resources/admin.ts";
+import { AzError } from "../../az/connection.ts";
 import type { Run } from "../../az/shell.ts";
+import { registerApplications } from "./azApplications.ts";
+import { registerLogin } from "./azLogin.ts";
 
 /** az's local-time `expiresOn`: "2026-01-02 10:20:30.000000". */
 const localDateTime = (epochSeconds: number) => {
@@ -24,6 +27,12 @@ export function register(az: Command, run: Run): void {
     .description("Get the details of a subscription.")
     .action(() =>
       run(async (connection) => {
+        // A service principal's login: what az keeps in its profile.
+        if (connection.login) {
+          const current = connection.profile.subscriptions().find((subscription) => subscription.isDefault);
+          if (!current) throw new AzError(undefined, "Please run 'az login' to setup account.");
+          return { ...current };
+        }
         const details = await connection.account();
         return {
           environmentName: "AzureCloud",
@@ -53,6 +62,19 @@ export function register(az: Command, run: Run): void {
             usage: true,
           });
         const resource = options.resource ?? options.scope?.[0] ?? "https://management.azure.com";
+        if (connection.login) {
+          const token = await connection.credential.getToken(resource);
+          const current = connection.profile.subscriptions().find((subscription) => subscription.isDefault);
+          const expiresOn = Math.floor((token?.expiresOnTimestamp ?? 0) / 1000);
+          return {
+            accessToken: token?.token ?? "",
+            expiresOn: localDateTime(expiresOn),
+            expires_on: expiresOn,
+            subscription: current?.id ?? "",
+            tenant: current?.tenantId ?? "",
+            tokenType: "Bearer",
+          };
+        }
         const token = await connection.admin<{
           accessToken: string;
           expiresOn: number;
@@ -73,10 +95,11 @@ export function register(az: Command, run: Run): void {
       }),
     );
 
+  registerLogin(az, account, run);
+
   const ad = az.command("ad").description("Manage Microsoft Entra ID (formerly Azure Active Directory) entities.");
-  ad.command("sp")
-    .description("Manage Microsoft Entra service principals.")
-    .command("list")
+  const sp = ad.command("sp").description("Manage Microsoft Entra service principals.");
+  sp.command("list")
     .description("List service principals (app registrations and managed identities).")
     .option("--display-name <name>", "object's display name or its prefix")
     .option("--all", "list all entities")
@@ -102,8 +125,9 @@ export function register(az: Command, run: Run): void {
           }));
       }),
     );
-  ad.command("app")
-    .description("Manage Microsoft Entra applications.")
+  const app = ad.command("app").description("Manage Microsoft Entra applications.");
+  registerApplications(app, sp, run);
+  app
     .command("credential")
     .description("Manage an application's password or certificate credentials.")
     .command("reset")

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Seed, SeedFederatedCredential } from "../../seed.ts";
 import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
+import { AppRegistrations } from "./applications.ts";
 
 export interface DirectoryEntry {
   readonly objectId: string;
@@ -29,7 +30,7 @@ export interface UserAssignedIdentity extends DirectoryEntry {
   readonly federatedIdentityCredentials: readonly SeedFederatedCredential[];
 }
 
-/** An app registration's service principal, with its client secret. */
+/** An app registration's service principal, with its client secret ("" for one that has none: it signs in some other way). */
 export type ServicePrincipal = DirectoryEntry & { readonly secret: string };
 
 /** A managed identity as the directory keeps it: the service principal Azure creates for a resource's identity. */
@@ -50,8 +51,18 @@ export interface ManagedIdentityRecord {
 export class Directory {
   /** App registrations' service principals, each with its client secret (one: `az ad app credential reset` replaces it). */
   get servicePrincipals(): readonly ServicePrincipal[] {
-    // A secret reset since provisioning (az ad app credential reset) is kept in the state store.
-    return this.#servicePrincipals.map((sp) => ({
+    // Those made since (az ad sp create) have no secret; a secret reset since provisioning (az ad app credential reset)
+    // is kept in the state store.
+    const created = this.registrations.createdServicePrincipals().map(
+      ({ objectId, displayName, appId }): ServicePrincipal => ({
+        objectId,
+        displayName,
+        type: "ServicePrincipal",
+        appId,
+        secret: "",
+      }),
+    );
+    return [...this.#servicePrincipals, ...created].map((sp) => ({
       ...sp,
       secret: this.#resetSecrets?.get(sp.appId ?? "") ?? sp.secret,
     }));
@@ -67,12 +78,15 @@ export class Directory {
   readonly #seeded: readonly ManagedIdentityRecord[];
   /** Each app's IDENTITY_HEADER: App Service makes one each time the app starts, and it is a secret. */
   readonly #headers = new Map<string, string>();
+  /** App registrations (Microsoft Graph's applications), their service principals and federated credentials. */
+  readonly registrations: AppRegistrations;
   readonly users: readonly DirectoryEntry[];
 
   constructor(seed: Seed, options: { state?: StateStore; journal?: Journal } = {}) {
     this.#resetSecrets = options.state?.collection<string>("clientSecrets");
     this.#managed = options.state?.collection<ManagedIdentityRecord>("managedIdentities");
     this.#journal = options.journal;
+    this.registrations = new AppRegistrations(seed, options);
     this.#servicePrincipals = seed.servicePrincipals.map((sp) => ({
       objectId: sp.objectId,
       displayName: sp.displayName,

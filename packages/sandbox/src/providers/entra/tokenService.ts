@@ -72,6 +72,8 @@ interface SignIn {
   /** Which sign-in log, and how the client proved itself: a client secret unless said otherwise. */
   readonly category?: AuditCategory;
   readonly clientCredentialType?: CredentialKind;
+  /** A federated sign-in's details: the assertion's issuer and subject, the credential that matched. */
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 const refused = (status: number, body: object, caller?: AuditCaller): SignIn => ({
@@ -79,6 +81,21 @@ const refused = (status: number, body: object, caller?: AuditCaller): SignIn => 
   body,
   ...(caller ? { caller } : {}),
 });
+
+/**
+ * AADSTS7000229: the client id names an application that has no service principal in this tenant
+ * (`az ad app create` without `az ad sp create`); undefined when it names no application at all.
+ */
+export function missingServicePrincipal(directory: Directory, clientId: string, tenantId: string) {
+  const application = directory.registrations.find(clientId);
+  if (!application || application.appId !== clientId.toLowerCase()) return undefined;
+  return entraError(
+    "invalid_client",
+    7000229,
+    `The client application ${application.appId} is missing service principal in the tenant ${tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
+    `az ad sp create --id ${application.appId}`,
+  );
+}
 
 /** A token's `uti`: how the sign-in log names the token without holding it. */
 export function tokenIdOf(token: string): string | undefined {
@@ -187,7 +204,7 @@ export function createTokenService({
         ),
       );
     }
-    // A client assertion instead of a secret: workload identity federation (see workloadIdentity.ts).
+    // A client assertion instead of a secret: workload identity federation (see federation.ts).
     if (
       federation &&
       (body.values["client_assertion"] !== undefined || body.values["client_assertion_type"] !== undefined)
@@ -197,13 +214,26 @@ export function createTokenService({
     const clientId = body.values["client_id"] ?? "";
     const servicePrincipal = directory.servicePrincipalByClientId(clientId);
     if (!servicePrincipal) {
+      const missing = missingServicePrincipal(directory, clientId, issuer.tenantId);
+      if (missing) return refused(400, missing, { appId: clientId.slice(0, 64) });
       const description = `Application with identifier '${clientId}' was not found in the directory '${issuer.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`;
       return refused(400, entraError("unauthorized_client", 700016, description, "check AZURE_CLIENT_ID"), {
         appId: clientId.slice(0, 64),
       });
     }
     const caller = { objectId: servicePrincipal.objectId, appId: clientId };
-    if (!secretsEqual(body.values["client_secret"] ?? "", servicePrincipal.secret)) {
+    if (body.values["client_secret"] === undefined)
+      return refused(
+        400,
+        entraError(
+          "invalid_client",
+          7000216,
+          "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+        ),
+        caller,
+      );
+    // An app registration without a secret (a keyless one: it signs in with federated credentials) matches none.
+    if (servicePrincipal.secret === "" || !secretsEqual(body.values["client_secret"], servicePrincipal.secret)) {
       const description = `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`;
       return refused(401, entraError("invalid_client", 7000215, description, "check AZURE_CLIENT_SECRET"), caller);
     }
@@ -244,6 +274,7 @@ export function createTokenService({
       ...(signIn.resource ? { resource: signIn.resource } : {}),
       ...(signIn.tokenId ? { uniqueTokenIdentifier: signIn.tokenId } : {}),
       ...(signIn.status !== 200 ? failureOf(signIn.body) : {}),
+      ...(signIn.properties ? { properties: signIn.properties } : {}),
       requestUri: uriWithoutQuery(req.originalUrl),
       httpMethod: "POST",
       durationMs: Math.round(performance.now() - started),

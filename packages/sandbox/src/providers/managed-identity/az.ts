@@ -6,9 +6,31 @@
 import type { Command } from "commander";
 import type { AdminAccount, AdminUserAssignedIdentity } from "../resources/admin.ts";
 import type { Connection } from "../../az/connection.ts";
+import { arm } from "../../az/rest.ts";
 import type { Run } from "../../az/shell.ts";
 
 const IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities";
+/** What the Azure CLI sends for federated identity credentials. */
+const FEDERATED_API_VERSION = "2023-01-31";
+
+/** An ARM federated identity credential, as `az identity federated-credential show` flattens it. */
+function flattened(resource: {
+  id: string;
+  name: string;
+  type: string;
+  properties?: { issuer?: string; subject?: string; audiences?: string[] };
+}) {
+  return {
+    audiences: resource.properties?.audiences ?? [],
+    id: resource.id,
+    issuer: resource.properties?.issuer ?? "",
+    name: resource.name,
+    resourceGroup: resource.id.split("/")[4] ?? "",
+    subject: resource.properties?.subject ?? "",
+    systemData: null,
+    type: resource.type,
+  };
+}
 
 async function identities(
   connection: Connection,
@@ -91,6 +113,77 @@ export function register(az: Command, run: Run): void {
   const federated = group
     .command("federated-credential")
     .description("Manage federated identity credentials under user assigned identities.");
+  federated
+    .command("create")
+    .description("Create a federated identity credential under an existing user assigned identity.")
+    .requiredOption("-n, --name <name>", "the name of the federated identity credential resource")
+    .requiredOption("--identity-name <name>", "the name of the identity resource")
+    .requiredOption("-g, --resource-group <group>", "name of resource group")
+    .requiredOption("--issuer <url>", "the openId connect metadata URL of the issuer of the identity provider")
+    .requiredOption(
+      "--subject <subject>",
+      "the sub value in the token sent to Azure AD for getting the user-assigned identity token",
+    )
+    .option("--audiences <audiences...>", "the aud value in the token sent to Azure", ["api://AzureADTokenExchange"])
+    .action(
+      (options: {
+        name: string;
+        identityName: string;
+        resourceGroup: string;
+        issuer: string;
+        subject: string;
+        audiences: string[];
+      }) =>
+        run(async (connection) => {
+          const { found } = await identity(connection, options.identityName, options.resourceGroup);
+          const created = await arm<Parameters<typeof flattened>[0]>(
+            connection,
+            "PUT",
+            `${found.id}/federatedIdentityCredentials/${encodeURIComponent(options.name)}`,
+            FEDERATED_API_VERSION,
+            { properties: { issuer: options.issuer, subject: options.subject, audiences: options.audiences } },
+          );
+          return flattened(created);
+        }),
+    );
+  federated
+    .command("show")
+    .description("Show a federated identity credential under an existing user assigned identity.")
+    .requiredOption("-n, --name <name>", "the name of the federated identity credential resource")
+    .requiredOption("--identity-name <name>", "the name of the identity resource")
+    .requiredOption("-g, --resource-group <group>", "name of resource group")
+    .action((options: { name: string; identityName: string; resourceGroup: string }) =>
+      run(async (connection) => {
+        const { found } = await identity(connection, options.identityName, options.resourceGroup);
+        return flattened(
+          await arm(
+            connection,
+            "GET",
+            `${found.id}/federatedIdentityCredentials/${encodeURIComponent(options.name)}`,
+            FEDERATED_API_VERSION,
+          ),
+        );
+      }),
+    );
+  federated
+    .command("delete")
+    .description("Delete a federated identity credential under an existing user assigned identity.")
+    .requiredOption("-n, --name <name>", "the name of the federated identity credential resource")
+    .requiredOption("--identity-name <name>", "the name of the identity resource")
+    .requiredOption("-g, --resource-group <group>", "name of resource group")
+    .option("-y, --yes", "do not prompt for confirmation")
+    .action((options: { name: string; identityName: string; resourceGroup: string }) =>
+      run(async (connection) => {
+        const { found } = await identity(connection, options.identityName, options.resourceGroup);
+        await arm(
+          connection,
+          "DELETE",
+          `${found.id}/federatedIdentityCredentials/${encodeURIComponent(options.name)}`,
+          FEDERATED_API_VERSION,
+        );
+        return undefined;
+      }),
+    );
   federated
     .command("list")
     .description("List all federated identity credentials under an existing user assigned identity.")

@@ -9,7 +9,9 @@ import express, { type ErrorRequestHandler, type Express, type Request, type Res
 import type { Directory, DirectoryEntry } from "../entra/directory.ts";
 import { entraError, unknownResourceError } from "../entra/errors.ts";
 import { failureOf, resourceOfScope, tokenIdOf } from "../entra/tokenService.ts";
-import { armAnswer, resourceManagerErrors } from "../../arm/errors.ts";
+import { armAnswer, authorizationFailed, resourceManagerErrors } from "../../arm/errors.ts";
+import type { Principal, TokenValidator } from "../../contracts.ts";
+import { MANAGEMENT_RESOURCE } from "./audiences.ts";
 import { AUDIT_CATEGORIES, isAuditCategory, uriWithoutQuery, type AuditLog } from "../../audit/log.ts";
 import type { FunctionKeys } from "../web/functionKeys.ts";
 import type { TokenIssuer } from "../entra/tokens.ts";
@@ -76,6 +78,11 @@ export interface AdminOptions {
   readonly functionKeys: FunctionKeys;
   /** Sign-ins are recorded here, and `az` reads it back. */
   readonly audit?: AuditLog;
+  /**
+   * Validates the token of a service principal the sandbox's `az` signed in (`az login --service-principal`):
+   * its requests carry it, and the admin API then acts as that principal, with its roles only.
+   */
+  readonly tokens?: TokenValidator;
 }
 
 /** A principal as Microsoft Graph lists it, with the kind `az ad sp list` shows. */
@@ -119,6 +126,20 @@ export function createAdminApi(options: AdminOptions): Express {
     }
     next();
   });
+  // A service principal signed in with `az login`: the admin API acts as it (its roles decide), never as the developer.
+  app.use(async (req, res, next) => {
+    if (req.headers.authorization === undefined) return next();
+    const check = await options.tokens?.validate(req.headers.authorization, MANAGEMENT_RESOURCE);
+    if (!check?.ok)
+      return armError(
+        res,
+        401,
+        "InvalidAuthenticationToken",
+        "The access token is invalid: sign in again with az login.",
+      );
+    res.locals["actingAs"] = check.principal;
+    next();
+  });
   app.use(express.json());
   app.use(wholeRequestsOnly(resourceManagerErrors));
 
@@ -152,12 +173,23 @@ export function createAdminApi(options: AdminOptions): Express {
    */
   const activity = (req: Request, operationName: string, resource: string, properties: Record<string, string>) => {
     const user = directory.users[0];
+    // A service principal signed in with az login, or else the developer.
+    const principal = req.res?.locals["actingAs"] as Principal | undefined;
+    const caller = principal
+      ? {
+          objectId: principal.objectId,
+          ...(principal.appId ? { appId: principal.appId } : {}),
+          type: "ServicePrincipal" as const,
+        }
+      : user
+        ? { objectId: user.objectId, type: "User" as const }
+        : undefined;
     options.audit?.record({
       category: "AzureActivity",
       operationName,
       resultType: "Success",
       statusCode: req.method === "POST" ? 201 : 200,
-      ...(user ? { caller: { objectId: user.objectId, type: "User" as const } } : {}),
+      ...(caller ? { caller } : {}),
       resource,
       properties: { activityCategory: "Administrative", ...properties },
       requestUri: uriWithoutQuery(req.originalUrl),
@@ -175,6 +207,31 @@ export function createAdminApi(options: AdminOptions): Express {
   const functionKeyId = (name: string) =>
     `/subscriptions/${account().subscription.id}/resourceGroups/${account().resourceGroup}/providers/Microsoft.Web/sites/keyless-third-party/functions/RandomNumber/keys/${name}`;
 
+  /** The service principal `az login` signed in, when the request is its (undefined: the developer's own az). */
+  const actingAs = (res: Response) => res.locals["actingAs"] as Principal | undefined;
+  /** Whether the caller may do `action` at `scope`: the developer may; a signed-in principal when its roles grant it (else 403). */
+  const permits = (res: Response, action: string, scope: string): boolean => {
+    const principal = actingAs(res);
+    if (!principal || rbac.isAllowed(principal, action, scope)) return true;
+    const answer = authorizationFailed(principal.objectId, action, scope);
+    res.status(answer.status).json(answer.body);
+    return false;
+  };
+  /** What only the developer's own az does (the sandbox's own commands, Graph's secrets): a 403 for a signed-in principal. */
+  const developerOnly = (res: Response, what: string): boolean => {
+    const principal = actingAs(res);
+    if (!principal) return true;
+    armError(
+      res,
+      403,
+      "AuthorizationFailed",
+      `The client '${principal.appId ?? principal.objectId}' with object id '${principal.objectId}' cannot ${what}: only the developer can (az logout first).`,
+    );
+    return false;
+  };
+  const siteScope = (name: string) =>
+    `/subscriptions/${account().subscription.id}/resourceGroups/${account().resourceGroup}/providers/Microsoft.Web/sites/${name}`;
+
   const stringField = (req: Request, name: string) => {
     const value = (req.body as Record<string, unknown> | undefined)?.[name] ?? req.query[name];
     return typeof value === "string" && value !== "" ? value : undefined;
@@ -182,6 +239,7 @@ export function createAdminApi(options: AdminOptions): Express {
 
   // `az login`, for the one developer of the sandbox: a token as the learner, for a resource.
   app.post("/developer-token", async (req, res) => {
+    if (!developerOnly(res, "get the developer's token")) return;
     const user = directory.users[0];
     const tenant = stringField(req, "tenant");
     const resource = resourceOfScope(stringField(req, "resource") ?? "");
@@ -252,6 +310,7 @@ export function createAdminApi(options: AdminOptions): Express {
 
   // `az webapp config appsettings list`: an app's settings, the identity's header or the client secret included.
   app.get("/webapps/:name/appsettings", (req, res) => {
+    if (!permits(res, "Microsoft.Web/sites/config/list/action", siteScope(req.params.name))) return;
     try {
       res.json(
         Object.entries(options.appSettings(req.params.name)).map(([name, value]) => ({
@@ -291,6 +350,7 @@ export function createAdminApi(options: AdminOptions): Express {
     const role = stringField(req, "role") ?? "";
     const scope = stringField(req, "scope") ?? "";
     if (!principal) return armError(res, 400, "PrincipalNotFound", principalNotFound(assignee));
+    if (!permits(res, "Microsoft.Authorization/roleAssignments/write", scope)) return;
     if (!scope.toLowerCase().startsWith(`/subscriptions/${account().subscription.id}`)) {
       return armError(
         res,
@@ -329,6 +389,14 @@ export function createAdminApi(options: AdminOptions): Express {
         "Specify --ids, or at least one of --assignee, --role and --scope: without a filter every role assignment would be deleted.",
       );
     }
+    if (
+      !permits(
+        res,
+        "Microsoft.Authorization/roleAssignments/delete",
+        scope ?? `/subscriptions/${account().subscription.id}`,
+      )
+    )
+      return;
     try {
       const removed = rbac.remove({
         ...(principal ? { principalId: principal.objectId } : {}),
@@ -352,6 +420,8 @@ export function createAdminApi(options: AdminOptions): Express {
 
   // `az ad app credential reset --id <appId>` (Graph's addPassword, the old secrets removed): the new secret, once.
   app.post("/applications/:appId/reset-password", (req, res) => {
+    if (!developerOnly(res, "reset an application's secret (Graph gives a service principal no such permission here)"))
+      return;
     const secret = directory.resetSecret(req.params.appId);
     if (!secret) {
       return armError(
@@ -365,9 +435,11 @@ export function createAdminApi(options: AdminOptions): Express {
   });
 
   app.get("/function-keys", (_req, res) => {
+    if (!permits(res, "Microsoft.Web/sites/host/listkeys/action", siteScope("keyless-third-party"))) return;
     res.json(options.functionKeys.list());
   });
   app.put("/function-keys/:name", (req, res) => {
+    if (!permits(res, "Microsoft.Web/sites/host/functionKeys/write", siteScope("keyless-third-party"))) return;
     const value = (req.body as { value?: unknown } | undefined)?.value;
     if (typeof value !== "string" || value.length < 16) {
       armError(res, 400, "BadRequest", "A function key value must be a string of at least 16 characters.");
@@ -380,6 +452,7 @@ export function createAdminApi(options: AdminOptions): Express {
     res.json({ name: req.params.name, value });
   });
   app.delete("/function-keys/:name", (req, res) => {
+    if (!permits(res, "Microsoft.Web/sites/host/functionKeys/delete", siteScope("keyless-third-party"))) return;
     try {
       if (options.functionKeys.delete(req.params.name)) {
         res.json({ deleted: req.params.name });
@@ -393,6 +466,7 @@ export function createAdminApi(options: AdminOptions): Express {
   });
 
   app.post("/reset", async (_req, res) => {
+    if (!developerOnly(res, "reset the sandbox")) return;
     const report = await reset();
     res.json({ reset: true, discarded: report.discarded });
   });

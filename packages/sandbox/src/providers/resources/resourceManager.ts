@@ -39,6 +39,8 @@ export interface ResourceManagerOptions {
   readonly authorityHost: () => string;
   /** `https://localhost:<port>`: this service, once it listens. */
   readonly url: () => string;
+  /** `https://localhost:<port>`: Microsoft Graph, the cloud's microsoftGraphResourceId (what `az ad` commands call). */
+  readonly graphUrl?: () => string;
   readonly issuer: string;
   /** The tenant's domain, as `GET /tenants` names it. */
   readonly domain: string;
@@ -70,6 +72,8 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
   // the newer versions answer a list of clouds, as management.azure.com does.
   app.get("/metadata/endpoints", (req: Request, res: Response) => {
     const authority = `${options.authorityHost()}/adfs`;
+    // With its trailing slash, as the Azure CLI's clouds have it: its Graph client asks tokens for `<it>.default`.
+    const graph = options.graphUrl ? `${options.graphUrl()}/` : undefined;
     const version = typeof req.query["api-version"] === "string" ? req.query["api-version"] : "";
     if (version === "" || version === "1.0" || version === "2015-01-01") {
       res.json({
@@ -77,6 +81,7 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
         graphEndpoint: "https://graph.localhost/",
         portalEndpoint: "",
         authentication: { loginEndpoint: authority, audiences: [`${MANAGEMENT_RESOURCE}/`] },
+        ...(graph ? { microsoftGraphResourceId: graph } : {}),
       });
       return;
     }
@@ -91,6 +96,7 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
           identityProvider: "ADFS",
         },
         suffixes: { keyVaultDns: "vault.localhost" },
+        ...(graph ? { microsoftGraphResourceId: graph } : {}),
       },
     ]);
   });

@@ -73,6 +73,7 @@ export const server: ProviderServer = {
         appSettings: (app) => context.appSettings(app),
         functionKeys: context.running.web.functionKeys,
         audit: context.audit,
+        tokens: context.tokens.validator(),
       }),
     );
     app.use(
@@ -82,6 +83,7 @@ export const server: ProviderServer = {
         account: () => context.account(),
         authorityHost: () => context.authorityHost(),
         url: () => url,
+        graphUrl: () => context.running.entra.graphUrl,
         issuer: context.tokens.issuer,
         domain: context.seed.users[0]?.userPrincipalName.split("@")[1] ?? "keyless.local",
         arm: context.arm,
