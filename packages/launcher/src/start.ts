@@ -77,6 +77,7 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   cluster: "AKS OIDC issuer",
   github: "GitHub Actions' OIDC provider",
   graph: "Microsoft Graph",
+  web: "App Service front ends",
 };
 const isService = (name: string): name is ServiceName => name in SERVICE_NAMES || name in SANDBOX_PORTS;
 const isStep = (name: string): name is StepNumber => (STEPS as readonly string[]).includes(name);
@@ -356,7 +357,21 @@ function sandboxPortsBusy(ports: Partial<SandboxPorts>, busy: readonly number[])
     : `Ports ${named.join(", ")} are in use by other programs (${whoHolds(first)} shows which): stop them, then npm start again.`;
 }
 
-function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<RunningStep> {
+/** A step's app, started as its site's code: App Service's front ends reach it at the site's URL too. */
+async function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<RunningStep> {
+  const site = `keyless-step-${step}`;
+  const started = await startStepProcess(sandbox, step);
+  sandbox.web.setBackend(site, Number(new URL(started.url).port));
+  return {
+    ...started,
+    stop: async () => {
+      sandbox.web.setBackend(site, undefined);
+      await started.stop();
+    },
+  };
+}
+
+function startStepProcess(sandbox: Sandbox, step: StepNumber): Promise<RunningStep> {
   const prefix = cyan(`[${step}]`);
   const port = portOf(step);
   return startStep({

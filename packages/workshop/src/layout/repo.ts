@@ -42,6 +42,7 @@ export const SANDBOX_PORTS = {
   cluster: 8450, // the AKS cluster's OIDC issuer, for --host 0N=aks
   github: 8451, // GitHub Actions' OIDC provider: its URL is the issuer a federated credential names, so it must not move
   graph: 8452, // Microsoft Graph (az ad app, az ad sp)
+  web: 8453, // App Service's front ends: https://<site>.azurewebsites.localhost:8453, and each site's deployment service
   containerApps: 42356, // Container Apps' identity endpoint, on its Azure port
 } as const;
 
