@@ -4,6 +4,7 @@
  * Vault, Queue Storage and the third party) and tells each step the
  * environment App Service would give it. The steps' code never knows.
  */
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureCertificates, type Certificates } from "./ca.ts";
 import { AuditLog } from "./audit/log.ts";
@@ -27,6 +28,7 @@ import {
   type ServiceContext,
 } from "./services.ts";
 import { loadSeed, type Seed } from "./seed.ts";
+import { STATE_FILE, StateStore } from "./state/store.ts";
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 
 export type { Seed } from "./seed.ts";
@@ -64,20 +66,17 @@ export type StepNumber = (typeof STEPS)[number];
 export interface SandboxOptions {
   /** Ports to listen on; 0 (the default) picks free ones. */
   readonly ports?: Partial<SandboxPorts>;
-  /** Where the CA is kept (`<stateDir>/ca`). Defaults to `<repo>/.sandbox`. */
+  /** Where the CA (`<stateDir>/ca`) and the state (`<stateDir>/state.db`) are kept. Defaults to `<repo>/.sandbox`. */
   readonly stateDir?: string;
   readonly seed?: Seed;
   /** New and deleted role assignments take effect only after this delay, as on Azure. */
   readonly roleAssignmentDelayMs?: number;
   readonly tokenLifetimeSeconds?: number;
-  /** Start Queue Storage (Azurite behind its gateway): true by default. Tests that need no queue start about ten times faster. */
+  /** Start Queue Storage: true by default. */
   readonly queue?: boolean;
-  /**
-   * Return before Azurite is up (default: wait). `npm start` starts the steps meanwhile and
-   * awaits `ready`; until then Queue Storage answers 503 ServerBusy, as Azure does when unavailable.
-   */
+  /** Return before Queue Storage is ready (default: wait). It starts in-process, ready when it listens: both are the same. */
   readonly waitForQueue?: boolean;
-  /** Told when a service goes down or comes back (Azurite restarted), in a sentence: `npm start` prints it. */
+  /** Told when a service goes down or comes back, in a sentence: `npm start` prints it. */
   readonly onEvent?: (text: string) => void;
   /** Where the audit log is appended, one JSON line an event: `<stateDir>/audit.jsonl` by default; false keeps it in memory only. */
   readonly auditFile?: string | false;
@@ -190,6 +189,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const rbac = new RoleAssignments(options.roleAssignmentDelayMs ?? 0);
   seedRoleAssignments(seed, directory, rbac);
   const running: Partial<Record<keyof typeof SERVICES, RunningService>> = {};
+  const state = StateStore.open(join(stateDir, STATE_FILE));
   const auditFile = options.auditFile ?? `${stateDir}/audit.jsonl`;
   // This sandbox's audiences: the registry's, and those services add once they listen.
   const resources = [...RESOURCES];
@@ -208,6 +208,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     directory,
     rbac,
     stateDir,
+    state,
     ports: { thirdParty: 0, login: 0, management: 0, identity: 0, vault: 0, queue: 0, ...options.ports },
     resources,
     addResource: (resource) => void (resources.includes(resource) || resources.push(resource)),
@@ -219,7 +220,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     running: running as RunningServices,
     audit,
   };
-  // Each service in the registry's order; Queue Storage returns before Azurite is up (see `ready`).
+  // Each service in the registry's order.
   for (const [name, service] of Object.entries(SERVICES) as [
     keyof typeof SERVICES,
     (typeof SERVICES)[keyof typeof SERVICES],
@@ -334,6 +335,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     startService: (name) => services[name].bringBack(),
     async stop() {
       await Promise.all(Object.values(running).map((service) => service.stop()));
+      state.close();
       await audit.close();
     },
   };

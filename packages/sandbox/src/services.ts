@@ -30,6 +30,7 @@ import { STORAGE_RESOURCE, startQueueService, type QueueService } from "./queue/
 import { QUEUE_ROLES } from "./queue/roles.ts";
 import type { RoleAssignments, RoleDefinition } from "./rbac.ts";
 import type { Seed } from "./seed.ts";
+import type { StateStore } from "./state/store.ts";
 import { SpanStore, collectorErrors, createCollector } from "./telemetry/collector.ts";
 
 /** The ports the services listen on (0: any free port). */
@@ -68,6 +69,8 @@ export interface ServiceContext {
   readonly directory: Directory;
   readonly rbac: RoleAssignments;
   readonly stateDir: string;
+  /** The sandbox's state (`<stateDir>/state.db`): what a service keeps there outlives a restart and a kill. */
+  readonly state: StateStore;
   readonly ports: SandboxPorts;
   /** Every resource a token can be asked for: the audiences of the services below (and those `addResource` adds). */
   readonly resources: readonly string[];
@@ -391,12 +394,12 @@ const keyVault = {
   },
 } satisfies SandboxService;
 
-/** Queue Storage: Azurite behind a gateway that checks tokens and roles as Azure does. */
+/** Queue Storage: its queues in the state store, behind a gateway that checks tokens and roles as Azure does. */
 const queueStorage = {
   name: "Azure Queue Storage",
   resource: STORAGE_RESOURCE,
   roles: QUEUE_ROLES,
-  async start(context: ServiceContext): Promise<{ queue: QueueService } & RunningService> {
+  async start(context: ServiceContext): Promise<{ queue: QueueService } & RunningService & Interruptible> {
     const { seed } = context;
     const queue = await startQueueService({
       certificates: context.certificates,
@@ -406,12 +409,17 @@ const queueStorage = {
       account: seed.storage.account,
       queues: seed.storage.queues,
       authority: () => `${context.authorityHost()}/${seed.tenant.id}`,
+      state: context.state,
       port: context.ports.queue,
-      compileCacheDir: `${context.stateDir}/compile-cache`,
-      onEvent: (text) => context.onEvent(text),
       audit: context.audit,
     });
-    return { queue, reset: () => queue.reset(), stop: () => queue.stop() };
+    return {
+      queue,
+      reset: () => queue.reset(),
+      stop: () => queue.stop(),
+      takeDown: () => queue.takeDown(),
+      bringBack: () => queue.bringBack(),
+    };
   },
 } satisfies SandboxService;
 
@@ -466,7 +474,7 @@ export type RunningServices = {
   readonly [Name in keyof typeof SERVICES]: Awaited<ReturnType<(typeof SERVICES)[Name]["start"]>>;
 };
 
-/** The services a fault test can take down: Microsoft Entra ID, the managed identity endpoint, Key Vault. */
+/** The services a fault test can take down: Microsoft Entra ID, the managed identity endpoint, Key Vault, Queue Storage. */
 export type InterruptibleService = {
   [Name in keyof RunningServices]: RunningServices[Name] extends Interruptible ? Name : never;
 }[keyof RunningServices];

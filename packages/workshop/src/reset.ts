@@ -1,11 +1,11 @@
-/** `npm run reset`: puts the running sandbox back to its seed (secrets, role assignments, keys, queue). */
+/** `npm run reset`: puts the running sandbox back to its seed (secrets, role assignments, keys, queues). */
 import { Command } from "commander";
 import { NotRunningError, reachRunningWorkshop } from "./control.ts";
 import { fail, ok } from "./ui.ts";
 
 const program = new Command("npm run reset --")
   .description(
-    "Put the running sandbox back to its seed: secrets, role assignments, third-party keys and queue messages, as `npm start` provisioned them.",
+    "Put the running sandbox back to its seed: secrets, role assignments, third-party keys and Queue Storage (the seed's queues, empty), as `npm start` provisioned them.",
   )
   .action(async () => {
     await (await reachRunningWorkshop()).reset();
