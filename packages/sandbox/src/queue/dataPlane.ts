@@ -1,14 +1,16 @@
 /**
  * Queue Storage's data plane: each operation of its REST API, from a request
  * that the gateway has authenticated and authorized to Azure's answer. Every
- * check comes before the change (a refused request changes nothing), and
- * every change is one transaction of the store, committed before the answer.
+ * check comes before the change (a refused request changes nothing), and each
+ * operation runs whole in a transaction of the state store (groupCommit.ts),
+ * committed before its answer.
  */
 import type { IncomingMessage } from "node:http";
 import * as bodies from "./bodies.ts";
 import * as errors from "./errors.ts";
 import { LIMITS, type Message } from "./model.ts";
 import type { OperationName } from "./operations.ts";
+import type { GroupCommit } from "./groupCommit.ts";
 import { integerParameter, metadataOf, optionalParameter, Refusal, requiredParameter } from "./parameters.ts";
 import type { QueueStore } from "./store.ts";
 import { rfc1123 } from "./xml.ts";
@@ -32,8 +34,20 @@ export interface Answer {
   readonly body?: string;
 }
 
+/**
+ * Runs an operation: its answer once its change is committed, a `Refusal` (nothing changed), or undefined when
+ * `stillWanted` said no as its turn came (the caller gone, Queue Storage taken down): then nothing ran.
+ */
+export type RunOperation = (
+  name: Exclude<OperationName, "Preflight Request">,
+  request: OperationRequest,
+  stillWanted: () => boolean,
+) => Promise<Answer | undefined>;
+
 export interface DataPlaneOptions {
   readonly store: QueueStore;
+  /** Where the operations' transactions are committed, several to a sync. */
+  readonly commits: GroupCommit;
   readonly account: string;
   /** `https://127.0.0.1:<port>/<account>/`, what List Queues names as its ServiceEndpoint. */
   readonly serviceEndpoint: () => string;
@@ -52,7 +66,7 @@ function checkSize(req: IncomingMessage, text: string | undefined): void {
     refuse(errors.requestBodyTooLarge(req, LIMITS.messageBytes));
 }
 
-export function createDataPlane(options: DataPlaneOptions): (name: OperationName, request: OperationRequest) => Answer {
+export function createDataPlane(options: DataPlaneOptions): RunOperation {
   const { store } = options;
   const clock = options.clock ?? Date.now;
   /** What a continuation marker names: `/<account>/<queue>` as Azure writes it, or any text as a name to start at. */
@@ -205,10 +219,8 @@ export function createDataPlane(options: DataPlaneOptions): (name: OperationName
     },
   };
 
-  return (name, request) => {
-    if (name === "Preflight Request") throw new Error("A preflight request is answered by the gateway's CORS.");
-    return operations[name](request);
-  };
+  return (name, request, stillWanted) =>
+    options.commits.run(() => (stillWanted() ? operations[name](request) : undefined));
 }
 
 /** What Delete Message and Update Message found: the message, or Azure's reason why not. */

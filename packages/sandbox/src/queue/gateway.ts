@@ -31,7 +31,7 @@ import {
 import type { Authorizer, Principal, TokenCheck, TokenProblem, TokenValidator } from "../contracts.ts";
 import { sendError } from "../http/host.ts";
 import { corsHeaders, preflight } from "./cors.ts";
-import type { Answer, OperationRequest } from "./dataPlane.ts";
+import type { Answer, RunOperation } from "./dataPlane.ts";
 import * as errors from "./errors.ts";
 import type { CorsRule } from "./model.ts";
 import { pathParts, queueOperation, type OperationName, type QueueOperation } from "./operations.ts";
@@ -72,8 +72,8 @@ export interface GatewayOptions {
   readonly accountScope: string;
   /** Where Storage tells a caller without a token to get one. */
   readonly authority: () => string;
-  /** Runs an authorized operation: Azure's answer, or a `Refusal`. */
-  readonly run: (name: Exclude<OperationName, "Preflight Request">, request: OperationRequest) => Answer;
+  /** Runs an authorized operation: Azure's answer once its change is committed, or a `Refusal`. */
+  readonly run: RunOperation;
   /** The account's CORS rules, now. */
   readonly corsRules: () => readonly CorsRule[];
   readonly availability: () => QueueAvailability;
@@ -265,19 +265,24 @@ export function createGatewayHandler(
       const availability = options.availability();
       if (availability === "down") return void res.destroy();
       if (availability === "stopped") return sendError(res, errors.serverBusy(req));
-      const [, queue = "", , messageId = ""] = pathParts(url.pathname) ?? [];
-      try {
-        if (name === "Preflight Request") {
-          const answer = preflight(req, options.corsRules());
-          return answer.ok
-            ? respond(req, res, { status: 200, headers: answer.headers })
-            : sendError(res, answer.answer);
-        }
-        respond(req, res, options.run(name, { req, query: url.searchParams, queue, messageId, body, secondary }));
-      } catch (error) {
-        if (error instanceof Refusal) return sendError(res, error.answer);
-        throw error;
+      if (name === "Preflight Request") {
+        const answer = preflight(req, options.corsRules());
+        return answer.ok ? respond(req, res, { status: 200, headers: answer.headers }) : sendError(res, answer.answer);
       }
+      const [, queue = "", , messageId = ""] = pathParts(url.pathname) ?? [];
+      const request = { req, query: url.searchParams, queue, messageId, body, secondary };
+      const stillWanted = () => !res.destroyed && options.availability() !== "down";
+      options.run(name, request, stillWanted).then(
+        (answer) => (answer ? respond(req, res, answer) : res.destroy()),
+        (error: unknown) => {
+          if (error instanceof Refusal) return sendError(res, error.answer);
+          // One line for whoever runs the sandbox, as the host writes it; the caller learns no more than "internal error".
+          console.error(
+            `sandbox: Queue Storage failed on ${req.method} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          sendError(res, errors.internalError(req));
+        },
+      );
     });
   }
 

@@ -12,6 +12,7 @@ import type { StateStore } from "../state/store.ts";
 import { createDataPlane } from "./dataPlane.ts";
 import { queueErrors } from "./errors.ts";
 import { createGatewayHandler, type QueueAvailability, type QueueDelay } from "./gateway.ts";
+import { GroupCommit } from "./groupCommit.ts";
 import { LIMITS } from "./model.ts";
 import { QueueStore, type QueueSnapshot } from "./store.ts";
 
@@ -80,6 +81,7 @@ export interface QueueService {
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
   const store = new QueueStore(options.state, options.clock);
   store.ensureQueues(options.queues);
+  const commits = new GroupCommit(options.state);
   let delay: QueueDelay | undefined;
   let state: QueueAvailability = "running";
   let accountUrl = "";
@@ -93,6 +95,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       authority: options.authority,
       run: createDataPlane({
         store,
+        commits,
         account: options.account,
         serviceEndpoint: () => `${accountUrl}/`,
         ...(options.clock ? { clock: options.clock } : {}),
@@ -157,6 +160,8 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     async stop() {
       state = "down";
       await gateway.close();
+      // What waits for its turn runs no more (Queue Storage is down): the group goes before the store can close.
+      commits.flush();
     },
   };
   return service;
