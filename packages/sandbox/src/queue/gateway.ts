@@ -30,6 +30,7 @@ import {
 } from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenProblem, TokenValidator } from "../contracts.ts";
 import { sendError } from "../http/host.ts";
+import { MAX_TOKEN_LIFETIME_SECONDS } from "../identity/tokens.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import type { Answer, RunOperation } from "./dataPlane.ts";
 import * as errors from "./errors.ts";
@@ -194,12 +195,30 @@ export function createGatewayHandler(
         ? `${options.accountScope}/queueServices/default`
         : `${options.accountScope}/queueServices/default/queues/${target.queue}`;
 
+  /**
+   * Tokens already validated, each until it expires (at most five minutes): checking a signature is the costliest
+   * step of a request, and a client sends the same token for an hour. Azure's front ends cache them too.
+   */
+  const validated = new Map<string, { readonly principal: Principal; readonly until: number }>();
+  function remember(authorization: string, principal: Principal, claims: TokenClaims | undefined): void {
+    const seconds = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value * 1000 : 0);
+    const until = Math.min(
+      seconds(claims?.exp),
+      seconds(claims?.iat) + MAX_TOKEN_LIFETIME_SECONDS * 1000,
+      Date.now() + 5 * 60_000,
+    );
+    if (validated.size >= 1000) validated.clear();
+    validated.set(authorization, { principal, until });
+  }
+
   /** Any audience Azure accepts; a refusal names the Storage resource, the one the SDKs ask for. */
-  async function authenticate(authorization: string): Promise<TokenCheck> {
-    const check = await options.tokens.validate(authorization, STORAGE_RESOURCE);
-    if (!check.ok && check.problem === "audience" && check.found !== undefined && audiences.includes(check.found)) {
-      return options.tokens.validate(authorization, check.found);
-    }
+  async function authenticate(authorization: string, claims: TokenClaims | undefined): Promise<TokenCheck> {
+    const known = validated.get(authorization);
+    if (known && Date.now() < known.until) return { ok: true, principal: known.principal };
+    let check = await options.tokens.validate(authorization, STORAGE_RESOURCE);
+    if (!check.ok && check.problem === "audience" && check.found !== undefined && audiences.includes(check.found))
+      check = await options.tokens.validate(authorization, check.found);
+    if (check.ok) remember(authorization, check.principal, claims);
     return check;
   }
 
@@ -326,8 +345,8 @@ export function createGatewayHandler(
     if (usesAccountKey(req, url)) return sendError(res, errors.keyBasedAuthenticationNotPermitted(req));
     if (!req.headers.authorization)
       return sendError(res, errors.noAuthenticationInformation(req, options.authority(), STORAGE_RESOURCE));
-    const check = await authenticate(req.headers.authorization);
     const tokenClaims = tokenClaimsOf(req.headers.authorization);
+    const check = await authenticate(req.headers.authorization, tokenClaims);
     if (tokenClaims) seen.tokenClaims = tokenClaims;
     if (!check.ok) seen.tokenProblem = check.problem;
     if (!check.ok)
