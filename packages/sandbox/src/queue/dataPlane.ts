@@ -6,6 +6,7 @@
  * committed before its answer.
  */
 import type { IncomingMessage } from "node:http";
+import type { ErrorAnswer } from "../http/host.ts";
 import * as bodies from "./bodies.ts";
 import * as errors from "./errors.ts";
 import { LIMITS, type Message } from "./model.ts";
@@ -54,11 +55,12 @@ export interface DataPlaneOptions {
   readonly clock?: () => number;
 }
 
-const refuse = (answer: ReturnType<typeof errors.queueNotFound>): never => {
+const refuse = (answer: ErrorAnswer): never => {
   throw new Refusal(answer);
 };
 
-const visibility = (max = LIMITS.maxVisibilitySeconds) => ({ min: 0, max });
+/** Put Message and Update Message take a visibility timeout from 0 (visible at once) to 7 days. */
+const VISIBILITY = { min: 0, max: LIMITS.maxVisibilitySeconds } as const;
 
 /** A message's text as Azure measures it: UTF-8 bytes, at most 64 KB. */
 function checkSize(req: IncomingMessage, text: string | undefined): void {
@@ -150,7 +152,7 @@ export function createDataPlane(options: DataPlaneOptions): RunOperation {
     "Put Message": ({ req, query, queue, body }) => {
       const text = bodies.readMessage(body)?.text ?? refuse(errors.invalidXmlDocument(req));
       checkSize(req, text);
-      const visibilityTimeout = integerParameter(req, query, "visibilitytimeout", visibility()) ?? 0;
+      const visibilityTimeout = integerParameter(req, query, "visibilitytimeout", VISIBILITY) ?? 0;
       const ttl = integerParameter(req, query, "messagettl", { min: -1, max: 2 ** 31 - 1 });
       if (ttl === 0)
         refuse(
@@ -207,7 +209,7 @@ export function createDataPlane(options: DataPlaneOptions): RunOperation {
       const text =
         body.length === 0 ? undefined : (bodies.readMessage(body) ?? refuse(errors.invalidXmlDocument(req))).text;
       checkSize(req, text);
-      const visibilityTimeout = integerParameter(req, query, "visibilitytimeout", { ...visibility(), required: true });
+      const visibilityTimeout = integerParameter(req, query, "visibilitytimeout", { ...VISIBILITY, required: true });
       const updated = messageChanged(
         req,
         store.updateMessage(queue, messageId, popReceipt, { visibilityTimeoutSeconds: visibilityTimeout ?? 0, text }),
