@@ -5,6 +5,7 @@
  * per-message operation cost the same whatever the queue's depth.
  */
 import { describe, expect, it } from "vitest";
+import { GroupCommit } from "../src/queue/groupCommit.ts";
 import { QueueStore } from "../src/queue/store.ts";
 import { StateStore } from "../src/state/store.ts";
 
@@ -149,6 +150,38 @@ describe("the same cost at any depth", () => {
       expect(plans[name]).toMatch(/USING INDEX queue_messages_by_visibility/);
     expect(plans["expire"]).toMatch(/USING COVERING INDEX queue_messages_by_expiry/);
     expect(plans["message"]).toMatch(/USING INDEX queue_messages_by_id/);
+  });
+});
+
+describe("operations that arrive together (group commit)", () => {
+  it("share one commit: one that throws takes back only its own part, and is the only one rejected", async () => {
+    const state = StateStore.open(":memory:");
+    const store = new QueueStore(state);
+    store.ensureQueues(["work"]);
+    const commits = new GroupCommit(state);
+    const put = (text: string) => store.putMessage("work", { text, visibilityTimeoutSeconds: 0, ttlSeconds: 60 });
+    const outcomes = await Promise.allSettled([
+      commits.run(() => put("first")),
+      commits.run(() => {
+        put("half-done");
+        throw new Error("refused");
+      }),
+      commits.run(() => put("last")),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(store.messages("work").map((message) => message.text)).toEqual(["first", "last"]);
+    expect(store.queue("work")?.messageCount).toBe(2);
+  });
+
+  it("runs each change inside a transaction, and settles it once that transaction is committed", async () => {
+    const state = StateStore.open(":memory:");
+    const commits = new GroupCommit(state);
+    let inside = false;
+    const value = await commits.run(() => {
+      inside = state.db.isTransaction;
+      return 42;
+    });
+    expect([value, inside, state.db.isTransaction]).toEqual([42, true, false]);
   });
 });
 
