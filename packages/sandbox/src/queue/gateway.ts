@@ -17,7 +17,7 @@
  * the host name: `https://<account>.queue.core.windows.net/<queue>`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Transform, Writable, finished, pipeline } from "node:stream";
+import { finished } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   authorizationOf,
@@ -132,41 +132,25 @@ function metadataNamesValid(req: IncomingMessage): boolean {
 const versionValid = (version: string | string[] | undefined) =>
   version === undefined || (typeof version === "string" && /^\d{4}-\d{2}-\d{2}$/.test(version));
 
-/** Counts a body as it streams, and fails it once it is larger than Azure accepts. */
-function limitBody(maxBytes: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      callback(seen > maxBytes ? Object.assign(new Error("body too large"), { code: "BODY_TOO_LARGE" }) : null, chunk);
-    },
-  });
-}
-
-/** Calls `then` with the request's whole body once it has arrived; a request cut short gets nothing (the host answers it, or the caller is gone). */
+/**
+ * Calls `then` with the request's whole body once it has arrived; a request cut short gets nothing (the host answers
+ * it, or the caller is gone). A body larger than Azure reads is read to its end, unkept, and refused (413).
+ */
 function wholeBody(req: IncomingMessage, res: ServerResponse, keep: boolean, then: (body: Buffer) => void): void {
-  if (!keep) {
-    req.resume();
-    finished(req, (error) => {
-      if (!error) then(Buffer.alloc(0));
-    });
-    return;
-  }
-  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+  if (keep && Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
     sendError(res, errors.requestBodyTooLarge(req));
     return;
   }
   const chunks: Buffer[] = [];
-  const collect = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
+  let bytes = 0;
+  req.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (keep && bytes <= MAX_BODY_BYTES) chunks.push(chunk);
   });
-  pipeline(req, limitBody(MAX_BODY_BYTES), collect, (error) => {
-    if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE")
-      sendError(res, errors.requestBodyTooLarge(req));
-    else if (!error) then(Buffer.concat(chunks));
+  finished(req, (error) => {
+    if (error) return;
+    if (bytes > MAX_BODY_BYTES && keep) sendError(res, errors.requestBodyTooLarge(req));
+    else then(keep ? Buffer.concat(chunks) : Buffer.alloc(0));
   });
 }
 
