@@ -83,7 +83,7 @@ function health(sandbox: Sandbox, available: boolean): void {
 }
 
 export async function stopQueue(sandbox: Sandbox): Promise<ActionResult> {
-  await sandbox.queue.stopBackend();
+  sandbox.queue.setAvailable(false);
   health(sandbox, false);
   return done(
     "Queue Storage stopped: its gateway answers 503 ServerBusy, and step 04 issues no code until it is back.",
@@ -91,7 +91,7 @@ export async function stopQueue(sandbox: Sandbox): Promise<ActionResult> {
 }
 
 export async function startQueue(sandbox: Sandbox): Promise<ActionResult> {
-  await sandbox.queue.startBackend();
+  sandbox.queue.setAvailable(true);
   health(sandbox, true);
   return done("Queue Storage started.");
 }

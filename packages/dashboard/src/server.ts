@@ -114,7 +114,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   async function queueView(): Promise<views.QueueView> {
     let state: string;
     try {
-      state = sandbox.queue.backendState;
+      state = sandbox.queue.state;
     } catch {
       return { name: queueName, state: "not started" };
     }

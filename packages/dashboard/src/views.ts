@@ -367,7 +367,7 @@ export function hiddenValue(name: string): Html {
 
 export function queueRegion(queue: QueueView, context: ViewContext): Html {
   const running = queue.state === "running";
-  return html`<p>Queue Storage (Azurite behind the sandbox's gateway): <span class="badge ${running ? "allowed" : "denied"}" id="queue-state">${queue.state}</span>
+  return html`<p>Queue Storage: <span class="badge ${running ? "allowed" : "denied"}" id="queue-state">${queue.state}</span>
   ${actionForm(context, running ? "/actions/queue/stop" : "/actions/queue/start", html``, html`<button type="submit" id="${running ? "queue-stop" : "queue-start"}">${running ? "Stop Queue Storage" : "Start Queue Storage"}</button>`)}</p>
 <p>Queue <strong>${queue.name}</strong>: <span id="queue-count">${queue.count ?? "?"}</span> messages${queue.messages && queue.count !== undefined && queue.count > queue.messages.length ? html` <span class="muted">(the first ${queue.messages.length} shown)</span>` : ""}.</p>
 ${

@@ -3,8 +3,8 @@
  * request and checks:
  *
  * 1. No process ends: no uncaught error in this process (where the sandbox
- *    runs), Azurite and every step still alive (same pid), and the surface
- *    still answers a known-good request.
+ *    runs), Queue Storage still serving, every step still alive (same pid),
+ *    and the surface still answers a known-good request.
  * 2. No request hangs: each gets an answer, or has its connection closed,
  *    within REQUEST_TIMEOUT_MS. A closed connection without an answer counts
  *    only for a request the client truncated (a body shorter than its

@@ -11,7 +11,6 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
-import { QueueServiceClient, StorageSharedKeyCredential } from "@azure/storage-queue";
 import { SignJWT, generateKeyPair } from "jose";
 import { startSandbox, type Sandbox, type SandboxOptions } from "@keyless/sandbox";
 // The vault's URL is https://keyless-kv.vault.localhost:<port>, as in the steps.
@@ -44,9 +43,9 @@ export interface World {
   secrets(): string[];
   /** Paths of this machine no answer may name. */
   readonly paths: readonly string[];
-  /** Problems with the processes: this one's uncaught errors, Azurite gone or replaced, a step gone. */
+  /** Problems with the processes: this one's uncaught errors, Queue Storage no longer serving, a step gone. */
   processProblems(): string[];
-  /** Processes to watch besides Azurite (the steps), by name. */
+  /** Processes to watch (the steps), by name. */
   watch(name: string, pid: number): void;
   /** The sandbox's state: vault (every version, deleted secrets), role assignments, third-party keys and fault. */
   state(): Promise<Record<string, unknown>>;
@@ -107,16 +106,6 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
   // In this process only: what NODE_EXTRA_CA_CERTS does for a step.
   tls.setDefaultCACertificates([...tls.getCACertificates("default"), sandbox.certificates.caPem]);
   const queueOn = options.queue !== false;
-  const azuritePid = queueOn ? sandbox.queue.backendPid : undefined;
-  // Azurite's account key, made per run: the gateway signs with it, and no answer may show it.
-  const accountKey = queueOn ? sandbox.queue.backendKey : undefined;
-  const account = sandbox.seed.storage.account;
-  const queues = () =>
-    new QueueServiceClient(
-      `http://127.0.0.1:${sandbox.queue.backendPort}/${account}`,
-      new StorageSharedKeyCredential(account, accountKey ?? ""),
-      { retryOptions: { maxTries: 1 } },
-    );
   const watched = new Map<string, number>();
   const extra = new Map<string, () => unknown>();
   const fixedSecrets = [
@@ -125,7 +114,6 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     ...[...sandbox.directory.apps.values()].map((app) => app.identityHeader),
     sandbox.endpoints.admin.key,
     sandbox.endpoints.github.runner.key,
-    ...(accountKey ? [accountKey] : []),
     ...sandbox.seed.users.flatMap((user) => (user.password ? [user.password] : [])),
     // The IDENTITY_HEADER Container Apps gives each app that can run there.
     ...(["03", "04"] as const).flatMap((step) => {
@@ -147,53 +135,11 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
       ...Object.fromEntries([...extra].map(([name, read]) => [name, read()])),
     });
 
-  /** Queue Storage as Azurite holds it, read with the account key (not through the gateway, whose roles a request may have changed). */
-  async function queueState(): Promise<unknown> {
-    if (!queueOn) return undefined;
-    const service = queues();
-    const items: { name: string; metadata?: Record<string, string> }[] = [];
-    const [{ cors, queueAnalyticsLogging, hourMetrics, minuteMetrics }] = await Promise.all([
-      service.getProperties(),
-      (async () => {
-        for await (const item of service.listQueues({ includeMetadata: true })) items.push(item);
-      })(),
-    ]);
-    const listed = await Promise.all(
-      items.map(async (item) => {
-        const queue = service.getQueueClient(item.name);
-        // A queue listed and then gone (a delete still under way in Azurite) is read as gone.
-        const read = await Promise.all([
-          queue.getProperties(),
-          queue.peekMessages({ numberOfMessages: 32 }),
-          queue.getAccessPolicy(),
-        ]).catch((error: { statusCode?: number }) => {
-          if (error.statusCode === 404) return undefined;
-          throw error;
-        });
-        if (!read) return [item.name, { gone: true }] as const;
-        const [properties, peeked, acl] = read;
-        const messages = peeked.peekedMessageItems.map(({ messageId, messageText, dequeueCount, expiresOn }) => ({
-          messageId,
-          messageText,
-          dequeueCount,
-          expiresOn: expiresOn.toISOString(),
-        }));
-        return [
-          item.name,
-          {
-            metadata: item.metadata ?? {},
-            count: properties.approximateMessagesCount,
-            messages,
-            acl: acl.signedIdentifiers,
-          },
-        ] as const;
-      }),
-    );
-    return {
-      queues: Object.fromEntries(listed),
-      properties: { cors, queueAnalyticsLogging, hourMetrics, minuteMetrics },
-    };
-  }
+  /**
+   * Queue Storage as its store holds it (queues, metadata, ACLs, every message with its dequeue count, pop receipt and
+   * visibility, the service properties), read directly: not through the gateway, whose roles a request may have changed.
+   */
+  const queueState = async (): Promise<unknown> => (queueOn ? structuredClone(sandbox.queue.snapshot()) : undefined);
 
   const adminUrl = sandbox.endpoints.admin.url;
   const functionKeyNames = async () => {
@@ -216,12 +162,7 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     paths: [stateDir, REPO_ROOT, process.cwd(), homedir()].filter((path) => path.length > 1),
     processProblems() {
       const problems = crashes.splice(0);
-      if (queueOn) {
-        const pid = sandbox.queue.backendPid;
-        if (pid !== azuritePid) problems.push(`Azurite was replaced (pid ${azuritePid} → ${pid}): it ended`);
-        else if (!pid || !alive(pid)) problems.push(`Azurite (pid ${pid}) is gone`);
-        else if (sandbox.queue.backendState !== "running") problems.push(`Azurite is ${sandbox.queue.backendState}`);
-      }
+      if (queueOn && sandbox.queue.state !== "running") problems.push(`Queue Storage is ${sandbox.queue.state}`);
       for (const [name, pid] of watched) if (!alive(pid)) problems.push(`${name} (pid ${pid}) is gone`);
       return problems;
     },

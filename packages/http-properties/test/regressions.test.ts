@@ -161,7 +161,7 @@ describe("every sandbox service answers, in its own shape, what Node would have 
   });
 });
 
-describe("Queue Storage: the gateway forwards only what Azurite and its signature agree on", () => {
+describe("Queue Storage: what once broke it, when Azurite ran behind the gateway, stays fixed", () => {
   it.each(["?a=%c3", "/%ff?comp=list"])(
     "a target that does not percent-decode (%s): 400 InvalidUri, not a 500",
     async (suffix) => {
@@ -182,7 +182,7 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     "comp=list&hasOwnProperty=1e9",
     "comp=list&constructor=1",
   ])(
-    "?%s: answered as Queue Storage answers ?comp=list (the gateway's signature was refused, or Azurite failed: 500)",
+    "?%s: answered as Queue Storage answers ?comp=list (once: the gateway's signature was refused, or Azurite failed: 500)",
     async (query) => {
       const storage = await answer(queue, {
         method: "GET",
@@ -220,7 +220,7 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     expect(await world.sandbox.queue.peekAll("code-requests")).toEqual(["kept"]);
   });
 
-  it("a caller gone before Azurite answers: nothing thrown (piping into its closed response ended the process)", async () => {
+  it("a caller gone before Queue Storage answers: nothing thrown (piping into its closed response once ended the process)", async () => {
     world.sandbox.queue.setDelay({ ms: 300 });
     try {
       const socket = connect(
@@ -264,7 +264,7 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     },
   );
 
-  it("a message whose XML nests 2,000 deep: 400 InvalidXmlDocument, not Azurite's 500", async () => {
+  it("a message whose XML nests 2,000 deep: 400 InvalidXmlDocument (Azurite answered 500)", async () => {
     const body = Buffer.from(`<QueueMessage>${"<a>".repeat(2000)}${"</a>".repeat(2000)}</QueueMessage>`);
     const storage = await answer(queue, {
       method: "POST",
@@ -341,7 +341,7 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
   });
 
   it.each(["//devstoreaccount1//code-requests//messages", "/devstoreaccount1?comp=LIST"])(
-    "what Azurite refuses without an error code (%s) arrives in Storage's shape",
+    "what Azurite refused without an error code (%s) is refused in Storage's shape",
     async (target) => {
       const storage = await answer(queue, { method: "GET", target, headers: queueHeaders() });
       expect(storage.status).toBeGreaterThanOrEqual(400);
@@ -349,7 +349,7 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     },
   );
 
-  it("headers up to Azure's 64 KB reach Azurite (whose own limit was Node's 16 KB: a bare 431)", async () => {
+  it("headers up to Azure's 64 KB are served (Azurite's limit was Node's 16 KB: a bare 431)", async () => {
     const storage = await answer(queue, {
       method: "GET",
       target: "/devstoreaccount1?comp=list",
@@ -362,7 +362,7 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
     ["OPTIONS", "/devstoreaccount1/code-requests/messages"],
     ["DELETE", "/devstoreaccount1/no-such-queue"],
   ])(
-    "%s with a 1 MB body: Azurite's answer, not 503 ServerBusy (the answer was lost while the body was still being sent)",
+    "%s with a 1 MB body: Queue Storage's answer, not 503 ServerBusy (the answer was lost while the body was still being sent)",
     async (method, target) => {
       const body = Buffer.alloc(1_000_000, "m");
       for (let attempt = 0; attempt < 3; attempt += 1) {

@@ -105,7 +105,7 @@ describe("every sandbox surface: no process ends, nothing hangs, no trace or sec
     TEST_TIMEOUT_MS,
   );
   it(
-    "Queue Storage (the gateway in front of Azurite)",
+    "Queue Storage",
     async () => checkSurface(world, await queueSurface(world), RUNS.queue, BUDGET_MS),
     TEST_TIMEOUT_MS,
   );

@@ -10,9 +10,10 @@
  *   steps, the control endpoint and the sandbox.
  * - When it is killed outright (SIGKILL, or any kill on Windows), its children
  *   end by themselves: each step through its lifeline (see app-process'
- *   stepLifeline.ts), Azurite by watching its parent. The file stays, but it
- *   names this process: the other commands see that it is gone and call the
- *   file stale.
+ *   stepLifeline.ts). The file stays, but it names this process: the other
+ *   commands see that it is gone and call the file stale. The sandbox's state
+ *   (`.sandbox/state.db`) is as it was at the last change: every change is
+ *   committed before it is answered.
  */
 import { dirname, join, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -210,7 +211,7 @@ async function shutDown(exitCode: number, { quiet = false } = {}): Promise<void>
     dashboard?.stop(),
     sandboxStarting?.then((sandbox) => sandbox.stop()),
   ]);
-  // Steps still starting are killed by startStep's exit hook, Azurite by the sandbox's.
+  // Steps still starting are killed by startStep's exit hook.
   process.exit(exitCode);
 }
 
@@ -260,9 +261,7 @@ async function main(): Promise<void> {
     roleAssignmentDelayMs: roleDelaySeconds * 1000,
     // Where each step's app runs: App Service unless --host says otherwise.
     hosts: options.host,
-    // The steps start while Azurite does; none of them touches Storage before its first request.
-    waitForQueue: false,
-    // Azurite went down or came back: the learner sees it as it happens.
+    // A service went down or came back: the learner sees it as it happens.
     onEvent: (text) => console.log(`${dim("[sandbox]")} ${text}`),
   });
   const sandbox = await sandboxStarting;

@@ -83,20 +83,17 @@ export type StepNumber = (typeof STEPS)[number];
 export interface SandboxOptions {
   /** Ports to listen on; 0 (the default) picks free ones. */
   readonly ports?: Partial<SandboxPorts>;
-  /** Where the CA is kept (`<stateDir>/ca`). Defaults to `<repo>/.sandbox`. */
+  /** Where the CA (`<stateDir>/ca`) and the state (`<stateDir>/state.db`) are kept. Defaults to `<repo>/.sandbox`. */
   readonly stateDir?: string;
   readonly seed?: Seed;
   /** New and deleted role assignments take effect only after this delay, as on Azure. */
   readonly roleAssignmentDelayMs?: number;
   readonly tokenLifetimeSeconds?: number;
-  /** Start Queue Storage (Azurite behind its gateway): true by default. Tests that need no queue start about ten times faster. */
+  /** Start Queue Storage: true by default. */
   readonly queue?: boolean;
-  /**
-   * Return before Azurite is up (default: wait). `npm start` starts the steps meanwhile and
-   * awaits `ready`; until then Queue Storage answers 503 ServerBusy, as Azure does when unavailable.
-   */
+  /** Return before Queue Storage is ready (default: wait). It starts in-process, ready when it listens: both are the same. */
   readonly waitForQueue?: boolean;
-  /** Told when a service goes down or comes back (Azurite restarted), in a sentence: `npm start` prints it. */
+  /** Told when a service goes down or comes back, in a sentence: `npm start` prints it. */
   readonly onEvent?: (text: string) => void;
   /** Where the audit log is appended, one JSON line an event: `<stateDir>/audit.jsonl` by default; false keeps it in memory only. */
   readonly auditFile?: string | false;
@@ -204,7 +201,7 @@ export function scopesOf(seed: Seed): SandboxScopes {
 }
 
 /** The services a fault test can take down, by the names the tests know them by. */
-export type InterruptibleService = "entraId" | "managedIdentity" | "keyVault";
+export type InterruptibleService = "entraId" | "managedIdentity" | "keyVault" | "queueStorage";
 
 /** The port each service listens on, by the name `SandboxPorts` gives it. */
 function portsOf(running: RunningProviders): Record<string, number> {
@@ -407,6 +404,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     entraId: running.entra,
     managedIdentity: identityHosts.appService,
     keyVault: running["key-vault"],
+    queueStorage: running.storage.queue ?? { takeDown: async () => {}, bringBack: async () => {} },
   };
 
   const sandbox: Sandbox = {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { QueueClient } from "@azure/storage-queue";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { STORAGE_RESOURCE, VAULT_RESOURCE, vaultResourceOf, type AuditEvent } from "../src/index.ts";
 import { az, getSecretInChild, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
@@ -181,9 +181,10 @@ describe("what the log never holds, and where it is kept", () => {
     for (const secret of secrets) expect(everything).not.toContain(secret);
     expect(everything).not.toMatch(/eyJ[\w-]+\.eyJ/);
 
-    const lines = readFileSync(join(test.stateDir, "audit.jsonl"), "utf8").trim().split("\n");
-    expect(lines.length).toBe(test.sandbox.audit.list().length);
-    expect((JSON.parse(lines[0] ?? "{}") as AuditEvent).id).toBe(1);
+    // The file is written a tenth of a second at a time: it catches up with the log in memory.
+    const lines = () => readFileSync(join(test.stateDir, "audit.jsonl"), "utf8").trim().split("\n");
+    await vi.waitFor(() => expect(lines().length).toBe(test.sandbox.audit.list().length), { timeout: 5000 });
+    expect((JSON.parse(lines()[0] ?? "{}") as AuditEvent).id).toBe(1);
 
     const listed = await az(test.stateDir, "sandbox", "audit", "list", "--caller", "keyless-step-03", "--last", "3");
     expect(listed.code).toBe(0);

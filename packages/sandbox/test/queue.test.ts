@@ -1,8 +1,13 @@
 /**
  * Queue Storage through the gateway: the real @azure/storage-queue client,
  * unchanged, works for every operation when a role allows it; tokens are
- * checked like Key Vault checks them; roles really grant or deny.
+ * checked like Key Vault checks them; roles really grant or deny; no port of
+ * the sandbox takes a forged token; and the sandbox's own readers (graders,
+ * the live view) never receive a message.
  */
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,10 +18,17 @@ import { startTestSandbox, type TestSandbox } from "./helpers.ts";
 let test: TestSandbox;
 beforeAll(async () => {
   test = await startTestSandbox();
+  // A principal that is Storage Queue Data Contributor on the account, and nothing else: the role the tests grade.
+  test.sandbox.rbac.add(
+    { principalId: contributor(), role: "Storage Queue Data Contributor", scope: test.sandbox.scopes.storageAccount },
+    { immediately: true },
+  );
 }, 30_000);
 afterAll(() => test.stop());
 
-const developer = () => test.sandbox.directory.users[0]?.objectId ?? "";
+const contributor = () =>
+  test.sandbox.directory.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.objectId ?? "";
+const developer = contributor;
 const stepFour = () => test.sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "";
 
 /** A credential for one principal: what DefaultAzureCredential would hand the client. */
@@ -271,9 +283,9 @@ describe("Azure RBAC for queues", () => {
     }
   });
 
-  it("answers 503 ServerBusy while the queues are down, and serves again after, messages kept", async () => {
+  it("answers 503 ServerBusy while Storage is unavailable (the live view's Stop), and serves again after, messages kept", async () => {
     await queueClient("code-requests", stepFour()).sendMessage("before");
-    await test.sandbox.queue.stopBackend();
+    test.sandbox.queue.setAvailable(false);
     try {
       const error = denied(
         await queueClient("code-requests", stepFour())
@@ -283,7 +295,7 @@ describe("Azure RBAC for queues", () => {
       expect(error.statusCode).toBe(503);
       expect(error.code).toBe("ServerBusy");
     } finally {
-      await test.sandbox.queue.startBackend();
+      test.sandbox.queue.setAvailable(true);
     }
     await queueClient("code-requests", stepFour()).sendMessage("after");
     expect(await test.sandbox.queue.drain("code-requests")).toEqual(["before", "after"]);
@@ -303,3 +315,125 @@ describe("a slow Queue Storage, for lessons and graders", () => {
     expect(await test.sandbox.queue.drain("code-requests")).toEqual(["slow"]);
   });
 });
+
+describe("no way round the gateway", () => {
+  const unsigned = (claims: object) =>
+    `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.`;
+
+  it("refuses a forged token on every port the sandbox's process listens on", {
+    skip: process.platform !== "linux",
+  }, async () => {
+    const claims = (aud: string) => ({
+      aud,
+      iss: test.sandbox.tokens.issuer,
+      oid: developer(),
+      tid: test.sandbox.seed.tenant.id,
+      exp: Math.floor(Date.now() / 1000) + 600,
+    });
+    const ports = listeningPorts(process.pid);
+    expect(ports).toContain(Number(new URL(test.sandbox.queue.accountUrl).port));
+    await queueClient("code-requests").sendMessage("secret message");
+    try {
+      for (const port of ports) {
+        for (const [path, token] of [
+          ["/devstoreaccount1/code-requests/messages?peekonly=true", unsigned(claims(STORAGE_RESOURCE))],
+          ["/devstoreaccount1?comp=list", unsigned(claims(STORAGE_RESOURCE))],
+          ["/secrets/third-party-api-key?api-version=7.4", unsigned(claims("https://vault.localhost"))],
+        ] as const) {
+          const answer = await answerOf(port, path, token);
+          expect(answer === undefined || answer.status >= 400, `port ${port} ${path}: ${answer?.status}`).toBe(true);
+          expect(answer?.body ?? "").not.toContain("secret message");
+        }
+      }
+    } finally {
+      await test.sandbox.queue.clear("code-requests");
+    }
+  });
+});
+
+describe("the sandbox's own readers, as graders and the live view use them", () => {
+  it("peekAll, peek, count, snapshot and removeWhere never change a message's dequeue count, pop receipt or visibility", async () => {
+    const queue = queueClient("code-requests");
+    await queue.clearMessages();
+    await queue.sendMessage("kept");
+    await queue.sendMessage("hidden", { visibilityTimeout: 120 });
+    await queue.sendMessage("graded");
+    const [received] = (await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 }))
+      .receivedMessageItems;
+    expect(received?.messageText).toBe("kept");
+    const stored = () => test.sandbox.queue.snapshot().queues.find((item) => item.name === "code-requests")?.messages;
+    const before = stored();
+
+    expect(await test.sandbox.queue.peekAll("code-requests")).toEqual(["kept", "hidden", "graded"]);
+    expect((await test.sandbox.queue.peek("code-requests")).map((message) => message.messageText)).toEqual(["graded"]);
+    expect(await test.sandbox.queue.count("code-requests")).toBe(3);
+    expect(stored()).toEqual(before);
+    expect(await test.sandbox.queue.removeWhere("code-requests", (text) => text === "graded")).toEqual(["graded"]);
+    expect(stored()).toEqual(before?.filter((message) => message.text !== "graded"));
+
+    // What a learner then sees: the message nobody else received was received once, by its one receiver.
+    await queue.updateMessage(received?.messageId ?? "", received?.popReceipt ?? "", undefined, 0);
+    const [seen] = (await queue.peekMessages()).peekedMessageItems;
+    expect([seen?.messageText, seen?.dequeueCount]).toEqual(["kept", 1]);
+    expect(await test.sandbox.queue.drain("code-requests")).toEqual(["kept", "hidden"]);
+  });
+});
+
+/** The TCP ports a process listens on, from /proc (Linux): every socket inode it holds, matched with the kernel's LISTEN table. */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // state 0A is LISTEN; field 9 is the inode
+      if (fields[3] === "0A" && inodes.has(fields[9] ?? ""))
+        ports.add(Number.parseInt(fields[1]?.split(":")[1] ?? "0", 16));
+    }
+  }
+  return [...ports];
+}
+
+/** What a port answers (HTTPS first, then plain HTTP), or undefined when it speaks neither. */
+async function answerOf(
+  port: number,
+  path: string,
+  token: string,
+): Promise<{ status: number; body: string } | undefined> {
+  const headers = {
+    authorization: `Bearer ${token}`,
+    "x-ms-version": "2025-11-05",
+    host: `keyless-kv.vault.localhost:${port}`,
+  };
+  for (const send of [httpsRequest, httpRequest]) {
+    const answer = await new Promise<{ status: number; body: string } | undefined>((resolve) => {
+      const call = send(
+        { host: "127.0.0.1", port, path, headers, timeout: 5000, rejectUnauthorized: false },
+        (response) => {
+          let body = "";
+          response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      call.once("timeout", () => call.destroy());
+      call.once("error", () => resolve(undefined));
+      call.end();
+    });
+    if (answer !== undefined) return answer;
+  }
+  return undefined;
+}

@@ -9,7 +9,7 @@ import { startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;
 beforeAll(async () => {
-  test = await startTestSandbox({ queue: false });
+  test = await startTestSandbox();
 });
 afterAll(() => test.stop());
 
@@ -20,6 +20,7 @@ function probes(): Record<InterruptibleService, string> {
     entraId: `${endpoints.authorityHost}/${seed.tenant.alias}/.well-known/openid-configuration`,
     managedIdentity: endpoints.identityEndpoint,
     keyVault: `${endpoints.keyVaultUrl}/secrets?api-version=7.4`,
+    queueStorage: `${test.sandbox.queue.accountUrl}?comp=list`,
   };
 }
 
@@ -32,7 +33,7 @@ const statusOf = (url: string) =>
   );
 
 describe("one service down at a time", () => {
-  for (const name of ["entraId", "managedIdentity", "keyVault"] as const) {
+  for (const name of ["entraId", "managedIdentity", "keyVault", "queueStorage"] as const) {
     it(`${name}: refused while down, the others answering; back on the same port`, async () => {
       const urls = probes();
       const before = await statusOf(urls[name]);

@@ -54,7 +54,7 @@ let workshop: ChildProcess | undefined;
 const workshopDir = stateDir();
 
 beforeAll(async () => {
-  realRun = bench(["--runs", "1", "--requests", "20", "--concurrency", "2", "--warmup", "5"]);
+  realRun = bench(["--runs", "1", "--requests", "20", "--concurrency", "2", "--warmup", "5", "--depths", "0,50"]);
   workshop = spawn(process.execPath, [LAUNCHER, "--free-ports", "01"], {
     cwd: WORKSHOP,
     env: environment(workshopDir),
@@ -87,7 +87,7 @@ describe("npm run bench", () => {
   it("--help explains each option and the targets, and exits 0", async () => {
     const run = await bench(["--help"]);
     expect(run.code, run.output).toBe(0);
-    for (const option of ["--runs <n>", "--requests <n>", "--concurrency <n>", "--warmup <n>"])
+    for (const option of ["--runs <n>", "--requests <n>", "--concurrency <n>", "--warmup <n>", "--depths <list>"])
       expect(run.output).toContain(option);
     expect(run.output).toMatch(/Targets \(on 2 idle cores\)/);
   });
@@ -97,6 +97,13 @@ describe("npm run bench", () => {
     expect(run.code, run.output).toBe(2);
     expect(lines(run.output), run.output).toHaveLength(1);
     expect(run.output).toMatch(/--requests/);
+  });
+
+  it("--depths 0,lots is a usage error: one line, exit code 2", async () => {
+    const run = await bench(["--depths", "0,lots"]);
+    expect(run.code, run.output).toBe(2);
+    expect(lines(run.output), run.output).toHaveLength(1);
+    expect(run.output).toMatch(/--depths/);
   });
 
   it("--runs 0 is a usage error: one line, exit code 2", async () => {
@@ -120,9 +127,9 @@ describe("npm run bench", () => {
     expect(run.code, run.output).toBe(0);
     for (const heading of [
       "getcode under load: each step beside its bare baseline",
-      "Queue Storage: enqueue straight to Azurite, and through the gateway",
+      "Queue Storage: enqueue through the sandbox, beside Azurite alone, by depth",
       "Token service and Key Vault calls during the measured load",
-      "Sandbox start, with and without Azurite",
+      "Sandbox start, with and without Queue Storage",
       "npm start: the launcher",
       "Start-up failures",
     ]) {
@@ -134,7 +141,11 @@ describe("npm run bench", () => {
     );
     for (const step of ["01", "02", "03", "04"])
       expect(run.output).toMatch(new RegExp(`\\n +${step} .*[\\d.]+× +≥ 0\\.[68]× +(met|NOT MET)`));
-    expect(run.output).toMatch(/gateway \/ Azurite +[\d.]+×/);
+    // A row per depth: the sandbox's msg/s beside Azurite's, their ratio, and the cost beside the first depth's.
+    for (const depth of ["0", "50"])
+      expect(run.output).toMatch(new RegExp(`\\n +${depth} +\\d+ +\\d+ +[\\d.]+× +[\\d.]+ +[\\d.]+×`));
+    expect(run.output).toMatch(/sandbox enqueues at depth 0 +\d+ msg\/s +≥ 1000 +(met|NOT MET)/);
+    expect(run.output).toMatch(/sandbox cost at depth 50 \/ at 0 +[\d.]+× +≤ 1\.5× +(met|NOT MET)/);
     expect(run.output).toMatch(/with \/ without +[\d.]+×/);
     expect(run.output).toMatch(/≤ 1500 +(met|NOT MET)/);
     expect(run.output).not.toMatch(/\n\s+at .+:\d+:\d+/);

@@ -1,16 +1,18 @@
 /**
  * The fault suite, under load. While a dozen callers keep asking step 04 for
  * codes, each fault that really happens to what it depends on is injected, then
- * cleared: Azurite killed or hung, the token service down, Key Vault down during
- * a key rotation, the third party slow, down, refusing the key, failing or
- * answering garbage. For each one:
+ * cleared: Queue Storage down (connections refused) or unavailable (503
+ * ServerBusy), the token service down, Key Vault down during a key rotation,
+ * the third party slow, down, refusing the key, failing or answering garbage.
+ * For each one:
  *
  * - callers get 200 or the step's own JSON error (502, 503 or 504), with no
  *   stack trace, no path and no secret;
  * - no request hangs (each has a client-side guard);
  * - every code answered 200 is in the queue, once, and the queue holds nothing
- *   else; only when Azurite dies mid-send can a message be stored whose caller
- *   got a 503 ("in doubt"), never more than there were requests in flight;
+ *   else; only when Queue Storage goes down mid-send can a message be stored
+ *   whose caller got a 503 ("in doubt"), never more than there were requests
+ *   in flight;
  * - once the fault is cleared, the same step process issues codes again, and
  *   every code is queued exactly once.
  *
@@ -284,76 +286,53 @@ const between = (calls: readonly Call[], from: number, to: number) =>
 
 const statusesOf = (calls: readonly Call[]) => [...new Set(calls.map((call) => call.status))];
 
-async function until(condition: () => boolean, what: string, timeoutMs = RECOVERY_GUARD_MS): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Azurite's process id: there must be one (a signal to pid 0 would go to this whole process group). */
-function azuritePid(): number {
-  const pid = sandbox.queue.backendPid;
-  if (!pid) throw new Error(`Azurite has no process (${sandbox.queue.backendState}).`);
-  return pid;
-}
-
-const azuriteBack = (old: number) => () =>
-  sandbox.queue.backendState === "running" &&
-  sandbox.queue.backendPid !== undefined &&
-  sandbox.queue.backendPid !== old;
-
 describe("step 04 under load, one fault at a time", () => {
-  it("Azurite killed (SIGKILL) mid-load: 503 meanwhile; no 200 lost; in-doubt messages at most the requests in flight", async () => {
+  it("Queue Storage taken down mid-load (connections refused): 503 with a hint meanwhile; no 200 lost; in-doubt messages at most the requests in flight", async () => {
     let inFlight = 0;
+    let during: Call[] = [];
     const outcome = await underLoad(async (load) => {
-      const killed = azuritePid();
       inFlight = load.inFlight;
-      const injected = performance.now();
-      process.kill(killed, "SIGKILL");
-      await until(azuriteBack(killed), "the supervisor to start Azurite again");
-      return { recoverFrom: injected };
+      await sandbox.stopService("queueStorage");
+      try {
+        const down = performance.now();
+        // Down for real: the queue's port refuses connections.
+        await expect(fetch(sandbox.queue.accountUrl)).rejects.toThrow();
+        await load.until(() => load.count(down, 503) >= CALLERS, "callers to meet the outage", RECOVERY_GUARD_MS);
+        during = between(load.calls, down, performance.now());
+      } finally {
+        await sandbox.startService("queueStorage");
+      }
+      return { recoverFrom: performance.now() };
     });
-    report("Azurite SIGKILL", outcome, `, in flight at the kill ${inFlight}`);
+    report(
+      "Queue Storage down",
+      outcome,
+      `, in flight when it went ${inFlight}, during the outage ${countsByStatus(during)}`,
+    );
     expectRecovered(outcome, QUEUE_DOWN);
-    expect(
-      outcome.calls.some((call) => call.status === 503),
-      "callers met the outage",
-    ).toBe(true);
+    expect(statusesOf(during)).toEqual([503]);
     expect(outcome.reconciled.messages).toBe(outcome.issued + outcome.reconciled.inDoubt);
     expect(outcome.reconciled.inDoubt).toBeLessThanOrEqual(inFlight);
   });
 
-  it("Azurite hung (SIGSTOP) mid-load: 503 until the supervisor restarts it; no 200 lost; in-doubt messages at most the requests in flight", {
-    skip: process.platform === "win32",
-  }, async () => {
-    let inFlight = 0;
-    let hung = 0;
-    try {
-      const outcome = await underLoad(async (load) => {
-        hung = azuritePid();
-        inFlight = load.inFlight;
-        const injected = performance.now();
-        process.kill(hung, "SIGSTOP");
-        await until(azuriteBack(hung), "the supervisor to replace the hung Azurite");
-        return { recoverFrom: injected };
-      });
-      report("Azurite SIGSTOP", outcome, `, in flight at the stop ${inFlight}`);
-      expectRecovered(outcome, QUEUE_DOWN);
-      expect(
-        outcome.calls.some((call) => call.status === 503),
-        "callers met the outage",
-      ).toBe(true);
-      expect(outcome.reconciled.messages).toBe(outcome.issued + outcome.reconciled.inDoubt);
-      expect(outcome.reconciled.inDoubt).toBeLessThanOrEqual(inFlight);
-    } finally {
+  it("Queue Storage unavailable mid-load (503 ServerBusy, as the live view's Stop makes it): 503 with a hint meanwhile; exactly one message per 200", async () => {
+    let during: Call[] = [];
+    const outcome = await underLoad(async (load) => {
+      sandbox.queue.setAvailable(false);
       try {
-        if (hung) process.kill(hung, "SIGCONT");
-      } catch {
-        // already gone: the supervisor killed it
+        const stopped = performance.now();
+        await load.until(() => load.count(stopped, 503) >= CALLERS, "callers to meet the outage", RECOVERY_GUARD_MS);
+        during = between(load.calls, stopped, performance.now());
+      } finally {
+        sandbox.queue.setAvailable(true);
       }
-    }
+      return { recoverFrom: performance.now() };
+    });
+    report("Queue Storage unavailable", outcome, `, during the outage ${countsByStatus(during)}`);
+    expectRecovered(outcome, QUEUE_DOWN);
+    expect(statusesOf(during)).toEqual([503]);
+    // A refusal changes nothing: no message is in doubt.
+    expectExact(outcome);
   });
 
   it("the token service down once tokens are cached: every caller still gets a code", async () => {

@@ -123,12 +123,12 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
 
   it("answers 503 and issues no code while the queue service is down, and recovers without a restart", async () => {
     const before = await getCodes(20);
-    await sandbox.queue.stopBackend();
+    await sandbox.stopService("queueStorage");
     let during: Answer[];
     try {
       during = await getCodes(20);
     } finally {
-      await sandbox.queue.startBackend();
+      await sandbox.startService("queueStorage");
     }
     const after = await getCodes(20);
 
@@ -136,6 +136,7 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
     for (const answer of during) {
       expect(answer.body.code).toBeUndefined();
       expect(answer.body.error).toBe("Could not queue your code, so none was issued.");
+      expect(answer.body.hint).toMatch(/Queue Storage/);
     }
     expect(after.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     const issued = [...before, ...after].filter((answer) => answer.status === 200).map((answer) => answer.body.code);

@@ -15,6 +15,30 @@ export const STORAGE_SERVER = "Windows-Azure-Queue/1.0 Microsoft-HTTPAPI/2.0";
 
 const escapeXml = (text: string) => text.replace(/[<>&]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c] ?? c);
 
+/** The elements Azure adds after an error's message to say what exactly was wrong. */
+const details = (fields: Readonly<Record<string, string>>) =>
+  Object.entries(fields)
+    .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+    .join("");
+
+/**
+ * What every answer of Queue Storage says about itself: its request id, the version it answered in, its server, and
+ * the caller's own request id (x-ms-client-request-id) back, as Azure echoes it.
+ */
+export function answerHeaders(req: IncomingMessage | undefined, requestId = randomUUID()): Record<string, string> {
+  const version = req?.headers["x-ms-version"];
+  const clientRequestId = req?.headers["x-ms-client-request-id"];
+  return {
+    server: STORAGE_SERVER,
+    "x-ms-request-id": requestId,
+    "x-ms-version": typeof version === "string" && /^[\w-]{1,32}$/.test(version) ? version : DEFAULT_VERSION,
+    // Only what a header may hold: Node parsed it from one, but a value is checked again before it is written.
+    ...(typeof clientRequestId === "string" && /^[\t\x20-\x7e\x80-\xff]*$/.test(clientRequestId)
+      ? { "x-ms-client-request-id": clientRequestId }
+      : {}),
+  };
+}
+
 function storageError(
   req: IncomingMessage | undefined,
   status: number,
@@ -24,15 +48,12 @@ function storageError(
   headers: Record<string, string> = {},
 ): ErrorAnswer {
   const requestId = randomUUID();
-  const version = req?.headers["x-ms-version"];
   return {
     status,
     headers: {
       "content-type": "application/xml",
-      server: STORAGE_SERVER,
+      ...answerHeaders(req, requestId),
       "x-ms-error-code": code,
-      "x-ms-request-id": requestId,
-      "x-ms-version": typeof version === "string" && /^[\w-]{1,32}$/.test(version) ? version : DEFAULT_VERSION,
       ...headers,
     },
     body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${escapeXml(message)}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message>${extra}</Error>`,
@@ -61,12 +82,14 @@ export const invalidResourceName = (req: IncomingMessage, account: string) =>
     `The specified resource name is not valid here: the account is ${account}.`,
   );
 
-export const requestBodyTooLarge = (req?: IncomingMessage) =>
+/** A body larger than Azure reads (`maxLimit`: the largest message, in bytes, when it was a message that was too large). */
+export const requestBodyTooLarge = (req?: IncomingMessage, maxLimit?: number) =>
   storageError(
     req,
     413,
     "RequestBodyTooLarge",
     "The request body is too large and exceeds the maximum permissible limit.",
+    maxLimit === undefined ? "" : details({ MaxLimit: String(maxLimit) }),
   );
 
 export const invalidHeaderValue = (
@@ -80,12 +103,55 @@ export const invalidHeaderValue = (
     `The value for one of the HTTP headers is not in the correct format: ${detail}.`,
   );
 
-export const invalidQueryParameterValue = (req?: IncomingMessage) =>
+/** A query parameter Azure cannot read, with which one and why when it is one parameter's fault. */
+export const invalidQueryParameterValue = (
+  req?: IncomingMessage,
+  parameter?: { readonly name: string; readonly value: string; readonly reason: string },
+) =>
   storageError(
     req,
     400,
     "InvalidQueryParameterValue",
     "Value for one of the query parameters specified in the request URI is invalid.",
+    parameter
+      ? details({ QueryParameterName: parameter.name, QueryParameterValue: parameter.value, Reason: parameter.reason })
+      : "",
+  );
+
+export const outOfRangeQueryParameterValue = (
+  req: IncomingMessage | undefined,
+  parameter: { readonly name: string; readonly value: string; readonly min: number; readonly max: number },
+) =>
+  storageError(
+    req,
+    400,
+    "OutOfRangeQueryParameterValue",
+    "One of the query parameters specified in the request URI is outside the permissible range.",
+    details({
+      QueryParameterName: parameter.name,
+      QueryParameterValue: parameter.value,
+      MinimumAllowed: String(parameter.min),
+      MaximumAllowed: String(parameter.max),
+    }),
+  );
+
+export const missingRequiredQueryParameter = (req: IncomingMessage | undefined, name: string) =>
+  storageError(
+    req,
+    400,
+    "MissingRequiredQueryParameter",
+    "A query parameter that's mandatory for this request is not specified.",
+    details({ QueryParameterName: name }),
+  );
+
+/** A header Azure cannot read, named with the value it got. */
+export const invalidHeaderValueOf = (req: IncomingMessage, name: string, value: string) =>
+  storageError(
+    req,
+    400,
+    "InvalidHeaderValue",
+    "The value for one of the HTTP headers is not in the correct format.",
+    details({ HeaderName: name, HeaderValue: value }),
   );
 
 export const invalidMetadata = (req?: IncomingMessage) =>
@@ -96,21 +162,75 @@ export const invalidMetadata = (req?: IncomingMessage) =>
     "The metadata specified is invalid. It has characters that are not permitted.",
   );
 
+export const metadataTooLarge = (req?: IncomingMessage) =>
+  storageError(req, 400, "MetadataTooLarge", "The size of the specified metadata exceeds the maximum size permitted.");
+
 export const invalidXmlDocument = (req?: IncomingMessage) =>
   storageError(req, 400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
 
+// Queue Storage's own codes (Azure's table "Queue Storage error codes"), and the queue names it refuses.
+
+export const queueNotFound = (req: IncomingMessage) =>
+  storageError(req, 404, "QueueNotFound", "The specified queue does not exist.");
+
+export const queueAlreadyExists = (req: IncomingMessage) =>
+  storageError(req, 409, "QueueAlreadyExists", "The specified queue already exists.");
+
+export const messageNotFound = (req: IncomingMessage) =>
+  storageError(req, 404, "MessageNotFound", "The specified message does not exist.");
+
+export const popReceiptMismatch = (req: IncomingMessage) =>
+  storageError(
+    req,
+    400,
+    "PopReceiptMismatch",
+    "The specified pop receipt did not match the pop receipt for a dequeued message.",
+  );
+
+/** A queue name outside 3 to 63 characters. */
+export const outOfRangeInput = (req: IncomingMessage) =>
+  storageError(req, 400, "OutOfRangeInput", "The specified resource name length is not within the permissible limits.");
+
+/** A queue name with characters Azure does not take (anything but a-z, 0-9 and single hyphens inside). */
+export const invalidQueueName = (req: IncomingMessage) =>
+  storageError(req, 400, "InvalidResourceName", "The specified resource name contains invalid characters.");
+
+/** Get Queue Service Stats on the primary endpoint: Azure serves it on the secondary one only. */
+export const statsOnPrimary = (req: IncomingMessage) =>
+  storageError(
+    req,
+    400,
+    "InvalidQueryParameterValue",
+    "Value for one of the query parameters specified in the request URI is invalid.",
+    details({
+      QueryParameterName: "comp",
+      QueryParameterValue: "stats",
+      Reason: "The service statistics are served on the account's secondary endpoint only.",
+    }),
+  );
+
+// CORS, as Azure answers a browser's preflight request (OPTIONS).
+
+export const corsHeaderMissing = (req: IncomingMessage, header: string) =>
+  storageError(
+    req,
+    400,
+    "InvalidHeaderValue",
+    "A required CORS header is not present.",
+    details({ MessageDetails: `The required CORS header ${header} is missing.` }),
+  );
+
+export const corsPreflightFailure = (req: IncomingMessage) =>
+  storageError(
+    req,
+    403,
+    "CorsPreflightFailure",
+    "CORS not enabled or no matching rule found for this request.",
+    details({ MessageDetails: "No CORS rule matches this request." }),
+  );
+
 export const unsupportedHttpVerb = (req?: IncomingMessage) =>
   storageError(req, 405, "UnsupportedHttpVerb", "The resource doesn't support specified Http Verb.");
-
-/** What Azurite refused without an error code of its own: Azure's code for that status. */
-export function backendRefusal(req: IncomingMessage, status: number): ErrorAnswer {
-  if (status === 404) return storageError(req, 404, "ResourceNotFound", "The specified resource does not exist.");
-  if (status === 405) return unsupportedHttpVerb(req);
-  if (status === 413) return requestBodyTooLarge(req);
-  if (status === 431) return invalidHeaderValue(req);
-  if (status >= 500) return internalError(req);
-  return storageError(req, status, "InvalidInput", "One of the request inputs is not valid.");
-}
 
 export const requestTimeout = () =>
   storageError(undefined, 408, "OperationTimedOut", "The client did not send its whole request in time.");

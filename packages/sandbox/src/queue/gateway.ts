@@ -1,21 +1,23 @@
 /**
- * The front door of the sandbox's Queue Storage: it does what Azure does and
- * Azurite doesn't. A request goes through, in order:
- * 1. the request target: it must name this account;
- * 2. authentication: a valid Microsoft Entra token (signature, issuer, tenant,
+ * The front door of the sandbox's Queue Storage: the request pipeline, read
+ * top to bottom. A request goes through, in order:
+ * 1. the request target: it must name this account and one of Queue Storage's
+ *    operations (operations.ts), with a valid queue name;
+ * 2. a browser's CORS preflight is answered here, without credentials;
+ * 3. authentication: a valid Microsoft Entra token (signature, issuer, tenant,
  *    audience, lifetime, checked as Key Vault checks it); account keys and SAS
  *    are refused, as on an account with key access disabled;
- * 3. the operation table (operations.ts): which data actions the operation needs;
- * 4. RBAC: a role assignment that grants them on the queue or above;
- * 5. Azurite, with the request signed by the gateway's own account key, the
- *    answer streamed back untouched.
+ * 4. RBAC: a role assignment that grants the operation's data actions on the
+ *    queue or above;
+ * 5. the operation itself (dataPlane.ts), once the whole request has arrived,
+ *    its change committed before the answer.
  *
- * Its URLs are IP-style, the account in the path as with Azurite:
+ * Its URLs are IP-style, the account in the path:
  * `https://127.0.0.1:<port>/<account>/<queue>`; on Azure the account is in
  * the host name: `https://<account>.queue.core.windows.net/<queue>`.
  */
-import { request as httpRequest, type Agent, type IncomingMessage, type ServerResponse } from "node:http";
-import { Transform, Writable, finished, pipeline } from "node:stream";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { finished } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   authorizationOf,
@@ -27,20 +29,22 @@ import {
   type TokenClaims,
 } from "../audit/log.ts";
 import type { Authorizer, Principal, TokenCheck, TokenProblem, TokenValidator } from "../contracts.ts";
-import { MAX_HEADER_BYTES, sendError } from "../http/host.ts";
+import { sendError } from "../http/host.ts";
+import { MAX_TOKEN_LIFETIME_SECONDS } from "../providers/entra/tokens.ts";
+import { corsHeaders, preflight } from "./cors.ts";
+import type { Answer, RunOperation } from "./dataPlane.ts";
 import * as errors from "./errors.ts";
-import { queueOperation, type QueueOperation } from "./operations.ts";
-import type { SignedHeaders } from "./sharedKey.ts";
+import type { CorsRule } from "./model.ts";
+import { pathParts, queueOperation, type OperationName, type QueueOperation } from "./operations.ts";
+import { Refusal } from "./parameters.ts";
 import { STORAGE_RESOURCE } from "./roles.ts";
 
 export { STORAGE_RESOURCE } from "./roles.ts";
 
 /** Azure Storage's application id in Microsoft Entra ID: Azure accepts it as an audience too. */
 const STORAGE_APP_ID = "e406a681-f3d4-42a8-90b6-c2b029497af1";
-/** Azure's largest request to Queue Storage is a 64 KB message; anything much larger is refused before it reaches Azurite. */
+/** Azure's largest request to Queue Storage is a 64 KB message (larger once XML-escaped); anything much larger is refused unread. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** An Azurite that has not answered by then is taken for unavailable: the caller gets 503 ServerBusy and may retry. */
-const BACKEND_TIMEOUT_MS = 10_000;
 
 /**
  * The audiences Azure Storage accepts for an account's queues: the Storage
@@ -52,19 +56,14 @@ export function storageAudiences(account: string): readonly string[] {
   return [STORAGE_RESOURCE, `${STORAGE_RESOURCE}/`, STORAGE_APP_ID, endpoint, `${endpoint}/`];
 }
 
-/** A slow Queue Storage, for lessons and graders: allowed requests wait this long before they reach Azurite (only this caller's, when one is named). */
+/** A slow Queue Storage, for lessons and graders: allowed requests wait this long before they run (only this caller's, when one is named). */
 export interface QueueDelay {
   readonly ms: number;
   readonly principalId?: string;
 }
 
-/** Where the gateway sends allowed requests: Azurite, while it is up. */
-export interface Backend {
-  readonly port: number;
-  readonly available: boolean;
-  /** Signs a request for Azurite with the account key. */
-  sign(method: string, url: string, headers: Readonly<Record<string, string | string[] | undefined>>): SignedHeaders;
-}
+/** Whether Queue Storage serves: running; stopped (up, but answering 503 ServerBusy, as Azure does when Storage is unavailable); down (connections refused). */
+export type QueueAvailability = "running" | "stopped" | "down";
 
 export interface GatewayOptions {
   readonly account: string;
@@ -74,21 +73,31 @@ export interface GatewayOptions {
   readonly accountScope: string;
   /** Where Storage tells a caller without a token to get one. */
   readonly authority: () => string;
-  readonly backend: () => Backend;
-  /** Connections to Azurite, kept alive between requests. */
-  readonly agent: Agent;
+  /** Runs an authorized operation: Azure's answer once its change is committed, or a `Refusal`. */
+  readonly run: RunOperation;
+  /** The account's CORS rules, now. */
+  readonly corsRules: () => readonly CorsRule[];
+  readonly availability: () => QueueAvailability;
   /** Where each request is recorded, as Storage's StorageQueueLogs would show it. */
   readonly audit?: AuditSink;
   /** A delay to add now, if any. */
   readonly delay?: () => QueueDelay | undefined;
 }
 
-/** The methods Queue Storage serves: any other is refused before it reaches Azurite. */
+/** The methods Queue Storage serves: any other is refused before anything else. */
 const QUEUE_VERBS = new Set(["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]);
+
+/** The operations that take a body; any other's is read and dropped. */
+const WITH_BODY = new Set<OperationName>([
+  "Put Message",
+  "Update Message",
+  "Set Queue ACL",
+  "Set Queue Service Properties",
+]);
 
 /**
  * The request target as a URL, or undefined when it does not parse as one (`//[`, a full URL, `*`) or does not
- * percent-decode (`?a=%c3`: the signature covers the decoded query, and Azure answers InvalidUri).
+ * percent-decode (`?a=%c3`: Azure answers InvalidUri).
  */
 function parseTarget(target: string | undefined): URL | undefined {
   if (!target?.startsWith("/")) return undefined;
@@ -101,57 +110,10 @@ function parseTarget(target: string | undefined): URL | undefined {
   }
 }
 
-/** The query parameters Queue Storage reads. Azure ignores any other; so does the gateway, which does not forward them. */
-const QUEUE_PARAMETERS = new Set([
-  "comp",
-  "restype",
-  "prefix",
-  "marker",
-  "maxresults",
-  "include",
-  "timeout",
-  "numofmessages",
-  "visibilitytimeout",
-  "messagettl",
-  "popreceipt",
-  "peekonly",
-]);
-
-/**
- * The query as the gateway forwards and signs it: only Queue Storage's parameters, each once (its first value, the one
- * the operation was authorized for), percent-encoded one way (a space as %20, never +), none without a value. Sent as
- * they came, `?x=` or `?a=b+c` made Azurite refuse the gateway's own signature (the Storage SDK's signer leaves out
- * empty values and reads + as itself; Azurite does neither), and `?hasOwnProperty=1` made Azurite fail.
- */
-function forwardedQuery(parameters: URLSearchParams): string {
-  const kept = [...QUEUE_PARAMETERS].flatMap((name) => {
-    const value = parameters.get(name);
-    return value ? [`${name}=${encodeURIComponent(value)}`] : [];
-  });
-  return kept.length > 0 ? `?${kept.join("&")}` : "";
-}
-
-/**
- * Whether a target is one Queue Storage has: `/<account>`, `/<account>/<queue>`, `/<account>/<queue>/messages[/<id>]`,
- * with a comp (and restype) that fits that level. Azurite picks its operation by comp and restype whatever the path,
- * while the gateway authorizes by the path: `PUT /<account>/<queue>?restype=service&comp=properties` was authorized as
- * Create Queue and ran as Set Queue Service Properties, so whoever may write one queue could change the account's CORS.
- */
-function targetMisfit(url: URL): "path" | "query" | undefined {
-  const [, queue, messages, messageId, ...more] = url.pathname.split("/").filter(Boolean);
-  if (
-    more.length > 0 ||
-    (messages !== undefined && messages !== "messages") ||
-    (messageId !== undefined && messages === undefined)
-  )
-    return "path";
-  const comp = url.searchParams.get("comp")?.toLowerCase();
-  const restype = url.searchParams.get("restype")?.toLowerCase();
-  const fits = !queue
-    ? (comp === undefined || ["list", "properties", "stats"].includes(comp)) &&
-      (restype === undefined || restype === "service")
-    : restype === undefined && (comp === undefined || (!messages && ["metadata", "acl"].includes(comp)));
-  return fits ? undefined : "query";
+/** Azure's queue names: 3 to 63 characters of a-z, 0-9 and hyphens, no hyphen first, last or twice in a row. */
+function queueNameProblem(name: string): "length" | "characters" | undefined {
+  if (name.length < 3 || name.length > 63) return "length";
+  return /^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) ? undefined : "characters";
 }
 
 /** Account keys and SAS tokens: what an account with key access disabled refuses. */
@@ -159,39 +121,51 @@ function usesAccountKey(req: IncomingMessage, url: URL): boolean {
   return /^SharedKey(Lite)?\s/i.test(req.headers.authorization ?? "") || url.searchParams.has("sig");
 }
 
-/** Queue Storage's bodies are shallow XML (a message, an ACL, the service's properties); Azurite's parser fails (500) on deep nesting. */
-const MAX_XML_DEPTH = 32;
-
-/** How deep the elements of an XML text nest (an estimate that never undercounts: comments and CDATA are read as text). */
-export function xmlDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  for (const [, closing, selfClosing] of text.matchAll(/<(\/)?[A-Za-z_][^<>]*?(\/)?>/g)) {
-    if (closing) depth = Math.max(0, depth - 1);
-    else if (!selfClosing) deepest = Math.max(deepest, ++depth);
-  }
-  return deepest;
-}
-
-/**
- * Azure takes metadata (`x-ms-meta-<name>`) only when each name is a C# identifier. Azurite takes
- * any name, and then fails on every queue listing that shows it (a name is an XML element there).
- */
+/** Azure takes metadata (`x-ms-meta-<name>`) only when each name is a C# identifier (it is an XML element in a listing). */
 function metadataNamesValid(req: IncomingMessage): boolean {
   return Object.keys(req.headers).every(
     (header) => !header.startsWith("x-ms-meta-") || /^[a-z_][a-z0-9_]*$/.test(header.slice("x-ms-meta-".length)),
   );
 }
 
-/** Counts a body as it streams, and fails it once it is larger than Azure accepts. */
-function limitBody(maxBytes: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      callback(seen > maxBytes ? Object.assign(new Error("body too large"), { code: "BODY_TOO_LARGE" }) : null, chunk);
-    },
+/** A service version is a date (`2025-11-05`): anything else is a header Azure cannot read. */
+const versionValid = (version: string | string[] | undefined) =>
+  version === undefined || (typeof version === "string" && /^\d{4}-\d{2}-\d{2}$/.test(version));
+
+/**
+ * Calls `then` with the request's whole body once it has arrived; a request cut short gets nothing (the host answers
+ * it, or the caller is gone). A body larger than Azure reads is read to its end, unkept, and refused (413).
+ */
+function wholeBody(req: IncomingMessage, res: ServerResponse, keep: boolean, then: (body: Buffer) => void): void {
+  if (keep && Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+    sendError(res, errors.requestBodyTooLarge(req));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  req.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (keep && bytes <= MAX_BODY_BYTES) chunks.push(chunk);
   });
+  finished(req, (error) => {
+    if (error) return;
+    if (bytes > MAX_BODY_BYTES && keep) sendError(res, errors.requestBodyTooLarge(req));
+    else then(keep ? Buffer.concat(chunks) : Buffer.alloc(0));
+  });
+}
+
+/** Writes a success: Azure's own headers, the operation's, an XML body when there is one (HEAD: the headers alone). */
+function respond(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+  const body = answer.body ?? "";
+  const headers = {
+    ...errors.answerHeaders(req),
+    ...answer.headers,
+    ...(answer.body !== undefined ? { "content-type": "application/xml" } : {}),
+    "content-length": String(Buffer.byteLength(body)),
+  };
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.writeHead(answer.status);
+  res.end(body);
 }
 
 export function createGatewayHandler(
@@ -205,100 +179,31 @@ export function createGatewayHandler(
         ? `${options.accountScope}/queueServices/default`
         : `${options.accountScope}/queueServices/default/queues/${target.queue}`;
 
-  /** Any audience Azure accepts; a refusal names the Storage resource, the one the SDKs ask for. */
-  async function authenticate(authorization: string): Promise<TokenCheck> {
-    const check = await options.tokens.validate(authorization, STORAGE_RESOURCE);
-    if (!check.ok && check.problem === "audience" && check.found !== undefined && audiences.includes(check.found)) {
-      return options.tokens.validate(authorization, check.found);
-    }
-    return check;
+  /**
+   * Tokens already validated, each until it expires (at most five minutes): checking a signature is the costliest
+   * step of a request, and a client sends the same token for an hour. Azure's front ends cache them too.
+   */
+  const validated = new Map<string, { readonly principal: Principal; readonly until: number }>();
+  function remember(authorization: string, principal: Principal, claims: TokenClaims | undefined): void {
+    const seconds = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value * 1000 : 0);
+    const until = Math.min(
+      seconds(claims?.exp),
+      seconds(claims?.iat) + MAX_TOKEN_LIFETIME_SECONDS * 1000,
+      Date.now() + 5 * 60_000,
+    );
+    if (validated.size >= 1000) validated.clear();
+    validated.set(authorization, { principal, until });
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, url: URL) {
-    const backend = options.backend();
-    if (!backend.available) return sendError(res, errors.serverBusy(req));
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > MAX_BODY_BYTES) return sendError(res, errors.requestBodyTooLarge(req));
-    const path = `${url.pathname}${forwardedQuery(url.searchParams)}`;
-    // Only Put Message, Update Message and the settings (ACLs, service properties) take a body. Any other's is not
-    // forwarded: Azurite answers a CORS preflight and closes the connection while a body is still on its way, and the
-    // gateway lost the answer (a 503 ServerBusy for a refused preflight with a large body).
-    const withBody = req.method === "PUT" || req.method === "POST";
-    const {
-      authorization: _token,
-      host: _host,
-      "content-length": _length,
-      "transfer-encoding": _encoding,
-      ...bodiless
-    } = req.headers;
-    /** Sends the request to Azurite, with its whole body (read first: a body Azurite cannot parse is refused here). */
-    const send = (body?: Buffer) => {
-      const headers = body ? { ...bodiless, "content-length": String(body.length) } : bodiless;
-      const signed = backend.sign(req.method ?? "GET", `http://127.0.0.1:${backend.port}${path}`, headers);
-      const upstream = httpRequest(
-        // Azurite echoes x-ms-client-request-id: its answer's headers can be as large as the request's (Node reads 16 KB by default, and a 30 KB id was a 503).
-        {
-          host: "127.0.0.1",
-          port: backend.port,
-          method: req.method,
-          path,
-          headers: { ...headers, ...signed },
-          agent: options.agent,
-          timeout: BACKEND_TIMEOUT_MS,
-          maxHeaderSize: 2 * MAX_HEADER_BYTES,
-        },
-        (answer) => {
-          // The caller may be gone by the time Azurite answers (it gave up waiting, or sent half a request and closed):
-          // piping into its closed response threw, uncaught, and ended the sandbox's process.
-          if (res.destroyed) {
-            answer.resume();
-            return;
-          }
-          // Azurite refusing the gateway's own signature would be the sandbox's fault, never the caller's.
-          if (
-            answer.statusCode === 403 &&
-            /^Authoriz|^Authentication/.test(String(answer.headers["x-ms-error-code"]))
-          ) {
-            answer.resume();
-            console.error(`sandbox: Queue Storage refused the gateway's signature for ${req.method} ${url.pathname}`);
-            return sendError(res, errors.internalError(req));
-          }
-          // Azurite refuses some requests without Storage's error (a path it cannot route, a CORS preflight it turns down): the caller gets Storage's shape all the same.
-          const status = answer.statusCode ?? 502;
-          if (status >= 400 && answer.headers["x-ms-error-code"] === undefined) {
-            answer.resume();
-            return sendError(res, errors.backendRefusal(req, status));
-          }
-          res.writeHead(status, { ...answer.headers, server: errors.STORAGE_SERVER });
-          pipeline(answer, res, () => {});
-        },
-      );
-      upstream.once("timeout", () => upstream.destroy());
-      upstream.once("error", () => sendError(res, errors.serverBusy(req)));
-      upstream.end(body);
-    };
-    if (!withBody) {
-      // Acted on once it has arrived whole, its body unread: a request cut short is refused (400), and must change nothing.
-      req.resume();
-      finished(req, (error) => error || send());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    const collect = new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        chunks.push(chunk);
-        done();
-      },
-    });
-    pipeline(req, limitBody(MAX_BODY_BYTES), collect, (error) => {
-      if ((error as NodeJS.ErrnoException | undefined)?.code === "BODY_TOO_LARGE")
-        return sendError(res, errors.requestBodyTooLarge(req));
-      // A request cut short: the caller is gone, or will be told by the host.
-      if (error) return;
-      const body = Buffer.concat(chunks);
-      if (xmlDepth(body.toString("utf8")) > MAX_XML_DEPTH) return sendError(res, errors.invalidXmlDocument(req));
-      send(body);
-    });
+  /** Any audience Azure accepts; a refusal names the Storage resource, the one the SDKs ask for. */
+  async function authenticate(authorization: string, claims: TokenClaims | undefined): Promise<TokenCheck> {
+    const known = validated.get(authorization);
+    if (known && Date.now() < known.until) return { ok: true, principal: known.principal };
+    let check = await options.tokens.validate(authorization, STORAGE_RESOURCE);
+    if (!check.ok && check.problem === "audience" && check.found !== undefined && audiences.includes(check.found))
+      check = await options.tokens.validate(authorization, check.found);
+    if (check.ok) remember(authorization, check.principal, claims);
+    return check;
   }
 
   /** Azure allows an operation when one of its sets of actions is granted whole; the log shows the set that decided. */
@@ -352,39 +257,96 @@ export function createGatewayHandler(
     });
   }
 
+  /**
+   * Runs the operation once its request has arrived whole, if Queue Storage still serves and the caller still waits:
+   * a request that never got its answer then changed nothing, as far as it is up to the sandbox.
+   */
+  function run(req: IncomingMessage, res: ServerResponse, operation: QueueOperation, url: URL, secondary: boolean) {
+    const name = operation.name;
+    wholeBody(req, res, WITH_BODY.has(name), (body) => {
+      if (res.destroyed) return;
+      const availability = options.availability();
+      if (availability === "down") return void res.destroy();
+      if (availability === "stopped") return sendError(res, errors.serverBusy(req));
+      if (name === "Preflight Request") {
+        const answer = preflight(req, options.corsRules());
+        return answer.ok ? respond(req, res, { status: 200, headers: answer.headers }) : sendError(res, answer.answer);
+      }
+      const [, queue = "", , messageId = ""] = pathParts(url.pathname) ?? [];
+      const request = { req, query: url.searchParams, queue, messageId, body, secondary };
+      const stillWanted = () => !res.destroyed && options.availability() !== "down";
+      options.run(name, request, stillWanted).then(
+        (answer) => (answer ? respond(req, res, answer) : res.destroy()),
+        (error: unknown) => {
+          if (error instanceof Refusal) return sendError(res, error.answer);
+          // One line for whoever runs the sandbox, as the host writes it; the caller learns no more than "internal error".
+          console.error(
+            `sandbox: Queue Storage failed on ${req.method} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          sendError(res, errors.internalError(req));
+        },
+      );
+    });
+  }
+
   return async (req, res) => {
     const started = performance.now();
     const seen: Seen = {};
     res.on("finish", () => record(req, res, started, seen));
+    // Queue Storage taken down: whatever reached it as it went is not answered.
+    if (options.availability() === "down") return void res.destroy();
+
+    // 1. The target: this account, one of Queue Storage's operations, a queue name Azure takes.
     const url = parseTarget(req.url);
-    if (!url) return sendError(res, errors.invalidUri(req));
-    const [account] = url.pathname.split("/").filter(Boolean);
-    if (account !== options.account) return sendError(res, errors.invalidResourceName(req, options.account));
+    const parts = url && pathParts(url.pathname);
+    if (!url || !parts) return sendError(res, errors.invalidUri(req));
+    const [account = "", queue] = parts;
+    const secondary = account === `${options.account}-secondary`;
+    if (account !== options.account && !secondary)
+      return sendError(res, errors.invalidResourceName(req, options.account));
     if (!QUEUE_VERBS.has(req.method ?? "")) return sendError(res, errors.unsupportedHttpVerb(req));
-    const misfit = targetMisfit(url);
-    if (misfit)
-      return sendError(res, misfit === "path" ? errors.invalidUri(req) : errors.invalidQueryParameterValue(req));
-    // A browser's CORS preflight carries no credentials: Azure answers it anonymously.
-    if (req.method === "OPTIONS") return forward(req, res, url);
+    const operation = queueOperation(req.method ?? "GET", url.pathname, url.searchParams);
+    if (operation === "path") return sendError(res, errors.invalidUri(req));
+    if (operation === "query") return sendError(res, errors.invalidQueryParameterValue(req));
+    if (operation === "verb") return sendError(res, errors.unsupportedHttpVerb(req));
+    seen.operation = operation;
+    // The secondary endpoint serves the replication's statistics, and nothing else here.
+    if (secondary && operation.name !== "Get Queue Service Stats")
+      return sendError(res, errors.invalidResourceName(req, options.account));
+    const nameProblem = queue === undefined ? undefined : queueNameProblem(queue);
+    if (nameProblem)
+      return sendError(res, nameProblem === "length" ? errors.outOfRangeInput(req) : errors.invalidQueueName(req));
+    if (!versionValid(req.headers["x-ms-version"]))
+      return sendError(res, errors.invalidHeaderValueOf(req, "x-ms-version", String(req.headers["x-ms-version"])));
+    // A browser's request from an allowed origin can read every answer from here on, refusals included.
+    if (req.headers.origin !== undefined)
+      for (const [header, value] of Object.entries(corsHeaders(req, options.corsRules()))) res.setHeader(header, value);
+
+    // 2. A browser's CORS preflight carries no credentials: Azure answers it anonymously.
+    if (operation.name === "Preflight Request") return run(req, res, operation, url, secondary);
+
+    // 3. Authentication: Microsoft Entra tokens only.
     if (usesAccountKey(req, url)) return sendError(res, errors.keyBasedAuthenticationNotPermitted(req));
     if (!req.headers.authorization)
       return sendError(res, errors.noAuthenticationInformation(req, options.authority(), STORAGE_RESOURCE));
-    const check = await authenticate(req.headers.authorization);
     const tokenClaims = tokenClaimsOf(req.headers.authorization);
+    const check = await authenticate(req.headers.authorization, tokenClaims);
     if (tokenClaims) seen.tokenClaims = tokenClaims;
     if (!check.ok) seen.tokenProblem = check.problem;
     if (!check.ok)
       return sendError(res, errors.invalidAuthenticationInfo(req, check, options.authority(), STORAGE_RESOURCE));
     seen.principal = check.principal;
-    const operation = queueOperation(req.method ?? "GET", url.pathname, url.searchParams);
-    seen.operation = operation;
+
+    // 4. Azure RBAC.
     const { allowed, ...authorization } = authorize(check.principal, operation);
     seen.authorization = authorization;
     if (!allowed) return sendError(res, errors.authorizationPermissionMismatch(req));
     if (!metadataNamesValid(req)) return sendError(res, errors.invalidMetadata(req));
+
+    // 5. The operation, after the delay a lesson asked for.
     const delay = options.delay?.();
     if (delay && (!delay.principalId || delay.principalId === check.principal.objectId))
       await sleep(Math.min(delay.ms, 30_000));
-    forward(req, res, url);
+    run(req, res, operation, url, secondary);
   };
 }

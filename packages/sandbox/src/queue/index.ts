@@ -1,19 +1,23 @@
 /**
- * Queue Storage in the sandbox: Azurite (the queues) behind a gateway (Azure's
- * token and role checks). `startQueueService` starts both and creates the
- * seed's queues.
+ * Queue Storage in the sandbox: its data plane (dataPlane.ts) behind a gateway
+ * that checks tokens and roles as Azure does (gateway.ts), its queues and
+ * messages in the sandbox's state store (store.ts), where they outlive a
+ * restart and a kill. `startQueueService` listens and creates the seed's
+ * queues that are missing.
  */
-import { Agent } from "node:http";
-import { QueueServiceClient, StorageSharedKeyCredential } from "@azure/storage-queue";
 import type { AuditSink } from "../audit/log.ts";
 import type { Authorizer, TokenValidator } from "../contracts.ts";
 import { host } from "../http/host.ts";
-import { Azurite, type AzuriteState } from "./azurite.ts";
+import type { StateStore } from "../state/store.ts";
+import { createDataPlane } from "./dataPlane.ts";
 import { queueErrors } from "./errors.ts";
-import { createGatewayHandler, type QueueDelay } from "./gateway.ts";
-import { sharedKeySigner } from "./sharedKey.ts";
+import { createGatewayHandler, type QueueAvailability, type QueueDelay } from "./gateway.ts";
+import { GroupCommit } from "./groupCommit.ts";
+import { LIMITS } from "./model.ts";
+import { QueueStore, type QueueSnapshot } from "./store.ts";
 
-export { STORAGE_RESOURCE, storageAudiences, type QueueDelay } from "./gateway.ts";
+export { STORAGE_RESOURCE, storageAudiences, type QueueAvailability, type QueueDelay } from "./gateway.ts";
+export type { QueueSnapshot } from "./store.ts";
 
 export interface QueueServiceOptions {
   readonly certificates: { readonly certPem: string; readonly keyPem: string };
@@ -21,13 +25,15 @@ export interface QueueServiceOptions {
   readonly rbac: Authorizer;
   readonly accountScope: string;
   readonly account: string;
+  /** The seed's queues: created at start when missing, and what `reset` leaves. */
   readonly queues: readonly string[];
   readonly authority: () => string;
+  /** Where the queues and messages are kept (`<stateDir>/state.db`): the caller opens it, and closes it after `stop`. */
+  readonly state: StateStore;
   readonly port?: number;
-  readonly compileCacheDir?: string;
-  /** Told when Azurite goes down or comes back. */
-  readonly onEvent?: (event: string) => void;
   readonly audit?: AuditSink;
+  /** Now, in milliseconds: tests move it to expire messages. */
+  readonly clock?: () => number;
 }
 
 /** A message as Peek Messages shows it. */
@@ -41,54 +47,44 @@ export interface PeekedMessage {
 export interface QueueService {
   /** `https://127.0.0.1:<port>/<account>` */
   readonly accountUrl: string;
-  /** Settles when Azurite is up and the seed's queues exist; until then the gateway answers 503 ServerBusy. */
+  /** Settled once Queue Storage answers and the seed's queues exist: at once, since it starts in-process. */
   readonly ready: Promise<void>;
-  /** Azurite's state: running, or down (and being restarted), or stopped on purpose. */
-  readonly backendState: AzuriteState;
-  /** Azurite's process id, for fault tests (kill it, stop it) and the benchmark. */
-  readonly backendPid: number | undefined;
-  /** Azurite's own port (loopback), for tests that prove it refuses everyone but the gateway. */
-  readonly backendPort: number;
-  /**
-   * This run's account key, which Azurite takes and the gateway signs with:
-   * for in-process measurements (the benchmark's "Azurite alone"). Never
-   * written anywhere, never served.
-   */
-  readonly backendKey: string;
+  /** Whether it serves: running, stopped (503 ServerBusy, from the live view), or down (taken down by a fault test). */
+  readonly state: QueueAvailability;
   queueUrl(name: string): string;
-  /** Makes allowed requests wait before they reach the queues (a slow Storage); null ends it. */
+  /** Makes allowed requests wait before they run (a slow Storage); null ends it. */
   setDelay(delay: QueueDelay | null): void;
-  /** Stops Azurite only: the gateway stays up and answers 503, as Azure does when Storage is unavailable. */
-  stopBackend(): Promise<void>;
-  startBackend(): Promise<void>;
-  /** Receives and deletes every message of a queue, returning their texts (for tests and benchmarks). */
+  /** Storage unavailable (false): the gateway answers every allowed request 503 ServerBusy, as Azure does, until true. */
+  setAvailable(available: boolean): void;
+  /** For fault tests: stops listening (callers get "connection refused"), every queue and message kept. */
+  takeDown(): Promise<void>;
+  /** Listens again, on the same port, after `takeDown`. */
+  bringBack(): Promise<void>;
+  /** Deletes every message of a queue, returning their texts in the order they were put (for tests and benchmarks). */
   drain(queue: string): Promise<string[]>;
-  /** Every message of a queue, without receiving it (for tests). */
+  /** Every message of a queue, visible or not, without receiving it (for tests and graders). */
   peekAll(queue: string): Promise<string[]>;
   /** The first messages of a queue (at most 32), as Peek Messages shows them, without touching them: for the live view. */
   peek(queue: string, count?: number): Promise<PeekedMessage[]>;
-  /** Deletes the messages whose text `matches`, leaving every other one in the queue; returns the texts deleted (graders clean up after themselves). */
+  /** Deletes the messages whose text `matches`, leaving every other one as it was; returns the texts deleted (graders clean up after themselves). */
   removeWhere(queue: string, matches: (text: string) => boolean): Promise<string[]>;
   /** Azure's approximate message count. */
   count(queue: string): Promise<number>;
   clear(queue: string): Promise<void>;
-  /** Empties the seed's queues and creates any that are missing. */
+  /** Everything Queue Storage holds, as stored: for checks that a refused request changed nothing. */
+  snapshot(): QueueSnapshot;
+  /** Back to the seed: its queues, empty; every other queue, and the account's settings, gone. */
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
-  const azurite = new Azurite({
-    account: options.account,
-    ...(options.compileCacheDir ? { compileCacheDir: options.compileCacheDir } : {}),
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-  });
-  const azuriteStarting = azurite.start();
-  // One pool of kept-alive connections to Azurite, on loopback.
-  const agent = new Agent({ keepAlive: true });
-  const sign = sharedKeySigner(options.account, azurite.key);
-  const credential = new StorageSharedKeyCredential(options.account, azurite.key);
+  const store = new QueueStore(options.state, options.clock);
+  store.ensureQueues(options.queues);
+  const commits = new GroupCommit(options.state);
   let delay: QueueDelay | undefined;
+  let state: QueueAvailability = "running";
+  let accountUrl = "";
 
   const gateway = await host(
     createGatewayHandler({
@@ -97,8 +93,15 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       rbac: options.rbac,
       accountScope: options.accountScope,
       authority: options.authority,
-      backend: () => ({ port: azurite.port, available: azurite.available, sign }),
-      agent,
+      run: createDataPlane({
+        store,
+        commits,
+        account: options.account,
+        serviceEndpoint: () => `${accountUrl}/`,
+        ...(options.clock ? { clock: options.clock } : {}),
+      }),
+      corsRules: () => store.serviceProperties().cors,
+      availability: () => state,
       ...(options.audit ? { audit: options.audit } : {}),
       delay: () => delay,
     }),
@@ -109,93 +112,56 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       ...(options.port ? { port: options.port } : {}),
     },
   );
-  const accountUrl = `https://127.0.0.1:${gateway.port}/${options.account}`;
+  accountUrl = `https://127.0.0.1:${gateway.port}/${options.account}`;
 
-  /** The sandbox's own calls go straight to Azurite with the account key, not through RBAC: they are the platform, not a user. */
-  const queueClient = (name: string) =>
-    new QueueServiceClient(`http://127.0.0.1:${azurite.port}/${options.account}`, credential, {
-      retryOptions: { maxTries: 1 },
-    }).getQueueClient(name);
-
-  /**
-   * Goes through every message of a queue: each one received (invisible for a moment), deleted when `remove`
-   * says so, and the others made visible again. Returns the texts removed and kept, in the queue's order.
-   */
-  async function sweep(
-    queue: string,
-    remove: (text: string) => boolean,
-  ): Promise<{ removed: string[]; kept: string[] }> {
-    const client = queueClient(queue);
-    const removed: string[] = [];
-    const kept: { messageId: string; popReceipt: string; messageText: string }[] = [];
-    for (;;) {
-      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
-      if (receivedMessageItems.length === 0) break;
-      for (const message of receivedMessageItems) {
-        if (remove(message.messageText)) {
-          await client.deleteMessage(message.messageId, message.popReceipt);
-          removed.push(message.messageText);
-        } else kept.push(message);
-      }
-    }
-    for (const message of kept) await client.updateMessage(message.messageId, message.popReceipt, undefined, 0);
-    return { removed, kept: kept.map((message) => message.messageText) };
-  }
-
-  // Azurite comes up while the caller goes on (the steps start meanwhile); `ready` says when.
-  const ready = azuriteStarting.then(() => service.reset());
-  ready.catch(() => {}); // reported to whoever awaits `ready`, not as an unhandled rejection
+  // The sandbox's own readers act on the store, as the platform: no token, no RBAC, and never a receive.
   const service: QueueService = {
-    ready,
+    ready: Promise.resolve(),
     accountUrl,
-    get backendState() {
-      return azurite.state;
+    get state() {
+      return state;
     },
-    get backendPid() {
-      return azurite.pid;
-    },
-    get backendPort() {
-      return azurite.port;
-    },
-    backendKey: azurite.key,
     queueUrl: (name) => `${accountUrl}/${name}`,
     setDelay(next) {
       delay = next ?? undefined;
     },
-    stopBackend: () => azurite.stop(),
-    startBackend: () => azurite.start(),
-    drain: async (queue) => (await sweep(queue, () => true)).removed,
-    // Peek shows at most 32: a sweep that removes nothing shows them all.
-    peekAll: async (queue) => (await sweep(queue, () => false)).kept,
-    removeWhere: async (queue, matches) => (await sweep(queue, matches)).removed,
-    async peek(queue, count = 32) {
-      const { peekedMessageItems } = await queueClient(queue).peekMessages({
-        numberOfMessages: Math.min(32, Math.max(1, count)),
-      });
-      return peekedMessageItems.map((message) => ({
+    setAvailable(available) {
+      if (state !== "down") state = available ? "running" : "stopped";
+    },
+    async takeDown() {
+      state = "down";
+      await gateway.close();
+    },
+    async bringBack() {
+      await gateway.reopen();
+      state = "running";
+    },
+    drain: async (queue) => store.removeMessages(queue, () => true).map((message) => message.text),
+    peekAll: async (queue) => store.messages(queue).map((message) => message.text),
+    removeWhere: async (queue, matches) => store.removeMessages(queue, matches).map((message) => message.text),
+    async peek(queue, count = LIMITS.maxMessagesPerCall) {
+      return store.visibleMessages(queue, Math.min(LIMITS.maxMessagesPerCall, Math.max(1, count))).map((message) => ({
         messageId: message.messageId,
-        messageText: message.messageText,
-        insertedOn: message.insertedOn.toISOString(),
+        messageText: message.text,
+        insertedOn: new Date(message.insertedOn).toISOString(),
         dequeueCount: message.dequeueCount,
       }));
     },
-    async count(queue) {
-      return (await queueClient(queue).getProperties()).approximateMessagesCount ?? 0;
-    },
+    count: async (queue) => store.queue(queue)?.messageCount ?? 0,
     async clear(queue) {
-      await queueClient(queue).clearMessages();
+      store.clearMessages(queue);
     },
+    snapshot: () => store.snapshot(),
     async reset() {
       delay = undefined;
-      for (const queue of options.queues) {
-        const client = queueClient(queue);
-        await client.createIfNotExists();
-        await client.clearMessages();
-      }
+      if (state === "stopped") state = "running";
+      store.reset(options.queues);
     },
     async stop() {
-      await Promise.all([gateway.close(), azurite.dispose()]);
-      agent.destroy();
+      state = "down";
+      await gateway.close();
+      // What waits for its turn runs no more (Queue Storage is down): the group goes before the store can close.
+      commits.flush();
     },
   };
   return service;

@@ -53,7 +53,7 @@ export async function drive(count: number, concurrency: number, send: () => Prom
   return { latencies, seconds: (performance.now() - started) / 1000, ok };
 }
 
-/** Where enqueue load goes: straight to Azurite with the account key, or through the gateway with a token. */
+/** Where enqueue load goes: Azurite alone with the account key, or the sandbox's Queue Storage with a managed identity's token. */
 export type QueueTarget =
   | {
       readonly kind: "accountKey";

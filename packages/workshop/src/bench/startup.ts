@@ -1,7 +1,7 @@
 /**
  * Start-up figures: `npm start` as a learner runs it (time to its ready table,
  * memory of its whole process tree), the sandbox alone with and without
- * Azurite, and how long a step that cannot start takes to say why.
+ * Queue Storage, and how long a step that cannot start takes to say why.
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -34,7 +34,7 @@ export interface WorkshopStart {
   readonly readyMs: number;
   /** What the launcher itself prints ("ready in 1.2 s"): from its first line of code, without Node's own start. */
   readonly ownReadyMs: number;
-  /** Resident memory of the launcher and every process under it (sandbox, Azurite, the steps). */
+  /** Resident memory of the launcher and every process under it (the sandbox runs in it; the steps). */
   readonly rss: { readonly mb: number; readonly processes: number } | undefined;
 }
 
@@ -89,13 +89,11 @@ export async function startWorkshopOnce(
 
 export interface SandboxStart {
   readonly startMs: number;
-  /** The sandbox's own process. */
+  /** The sandbox's process. */
   readonly ownMb: number;
-  /** With Azurite, when it runs (Linux only). */
-  readonly treeMb: number | undefined;
 }
 
-/** One sandbox start in a process of its own (sandboxStart.ts): with Azurite (the default), or startSandbox({ queue: false }). */
+/** One sandbox start in a process of its own (sandboxStart.ts): with Queue Storage (the default), or startSandbox({ queue: false }). */
 export async function startSandboxOnce(stateDir: string, queue: boolean): Promise<SandboxStart> {
   const { stdout } = await promisify(execFile)(
     process.execPath,

@@ -1,26 +1,24 @@
 /**
- * getcode under load, each step beside its bare baseline, and Queue Storage's
- * enqueues with and without the gateway: one sandbox, started here, on free
- * ports, as npm start starts it; each step and each baseline in a process of
- * its own, started as npm start starts a step.
- *
- * Each pair is measured in rounds of A B B A (baseline, step, step, baseline)
- * after a warm-up of both, so that a machine that speeds up or slows down
- * during the pair, or that is busy with something else now and then, favours
- * neither; the throughput ratio is the median of the rounds' ratios. Step 04 and the enqueue runs
- * start each phase on an empty queue: Azurite saves its whole message index on
- * every change, so a longer queue is a slower one.
+ * getcode under load, each step beside its bare baseline, and Queue Storage
+ * beside Azurite alone (queue.ts): one sandbox, started here, on free ports,
+ * as npm start starts it; each step and each baseline in a process of its
+ * own, started as npm start starts a step. Each pair is measured in rounds of
+ * A B B A (pairs.ts). Step 04 starts each phase on an empty queue, so that the
+ * queue's count after a phase is the messages that phase sent.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startStep, type RunningStep } from "@keyless/app-process";
-import { STEPS, startSandbox, type AuditEvent, type Sandbox, type StepNumber } from "@keyless/sandbox";
+import { STEPS, startSandbox, type StepNumber } from "@keyless/sandbox";
 import { STEP_TIMEOUT_MS } from "../layout/repo.ts";
 import { stepDir } from "../layout/stepFolders.ts";
-import { LoadGenerator, merge, type LoadRequest, type LoadResult, type QueueTarget } from "./load.ts";
+import { LoadGenerator, type LoadRequest } from "./load.ts";
+import { CallCounter, Pair, phases, type Calls, type Measured, type Side } from "./pairs.ts";
 import { cpuMs, rssMb } from "./resources.ts";
-import { median } from "./stats.ts";
+import { measureQueue, type QueueFigures } from "./queue.ts";
+
+export type { Calls, Measured } from "./pairs.ts";
 
 /** The folder whose src/server.ts is the bare baseline. */
 const BASELINE_DIR = fileURLToPath(new URL("baseline", import.meta.url));
@@ -29,15 +27,9 @@ export interface LoadSettings {
   readonly requests: number;
   readonly concurrency: number;
   readonly warmup: number;
+  /** Queue Storage's depths to measure enqueues at. */
+  readonly depths: readonly number[];
   readonly stateDir: string;
-}
-
-export type Measured = ReturnType<typeof merge>;
-
-/** Calls to the token service and to Key Vault, counted from the sandbox's audit log while counting is on. */
-export interface Calls {
-  readonly tokenService: number;
-  readonly keyVault: number;
 }
 
 export interface StepUnderLoad {
@@ -46,10 +38,10 @@ export interface StepUnderLoad {
   readonly baseline: Measured;
   /** The step's throughput / its baseline's: the median of the rounds' ratios. */
   readonly throughputRatio: number;
-  /** Resident memory after the load, MB (undefined where the system does not say). */
+  /** Resident memory after the load, MB (Linux). */
   readonly rssMb: number | undefined;
   readonly baselineRssMb: number | undefined;
-  /** CPU time the server's process used per measured request, ms (undefined where the system does not say). */
+  /** CPU time the server's process used per measured request, ms (Linux). */
   readonly cpuMsPerRequest: number | undefined;
   readonly baselineCpuMsPerRequest: number | undefined;
   /** During the step's measured phases only. */
@@ -58,104 +50,7 @@ export interface StepUnderLoad {
   readonly queued?: number;
 }
 
-export interface EnqueueFigures {
-  /** Straight to Azurite with the account key. */
-  readonly azurite: Measured;
-  /** Through the gateway, with step 04's managed identity's token. */
-  readonly gateway: Measured;
-  /** gateway / Azurite throughput: the median of the rounds' ratios. */
-  readonly throughputRatio: number | undefined;
-  /** During the gateway's measured phases. */
-  readonly calls: Calls;
-}
-
-/** Counts token-service sign-ins and Key Vault requests from the audit log, while on. */
-class CallCounter {
-  #on = false;
-  tokenService = 0;
-  keyVault = 0;
-  constructor(sandbox: Sandbox) {
-    sandbox.audit.subscribe((event: AuditEvent) => {
-      if (!this.#on) return;
-      if (
-        event.category === "ServicePrincipalSignInLogs" ||
-        event.category === "ManagedIdentitySignInLogs" ||
-        event.category === "SignInLogs"
-      )
-        this.tokenService++;
-      if (event.category === "AuditEvent") this.keyVault++;
-    });
-  }
-  async during<T>(work: () => Promise<T>): Promise<T> {
-    this.#on = true;
-    try {
-      return await work();
-    } finally {
-      this.#on = false;
-    }
-  }
-  take(): Calls {
-    const calls = { tokenService: this.tokenService, keyVault: this.keyVault };
-    this.tokenService = 0;
-    this.keyVault = 0;
-    return calls;
-  }
-}
-
-type Side = "baseline" | "measured";
-
-/** How many rounds of A B B A a pair is measured in. */
-const ROUNDS = 8;
-
-/**
- * The phases of a pair, [side, requests, round]: ROUNDS rounds of baseline, measured,
- * measured, baseline, each side's requests split evenly across its phases. Short,
- * interleaved phases give both sides the same share of whatever else the machine does
- * meanwhile.
- */
-function phases(requests: number): [Side, number, number][] {
-  const pieces = 2 * ROUNDS;
-  const size = (index: number) => Math.floor(requests / pieces) + (index < requests % pieces ? 1 : 0);
-  const order: [Side, number, number][] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const [first, second] = [size(2 * round), size(2 * round + 1)];
-    order.push(
-      ["baseline", first, round],
-      ["measured", first, round],
-      ["measured", second, round],
-      ["baseline", second, round],
-    );
-  }
-  return order.filter(([, count]) => count > 0);
-}
-
-/** A pair's phases as they are measured, by side and round. */
-class Pair {
-  readonly #phases: { side: Side; round: number; result: LoadResult }[] = [];
-  add(side: Side, round: number, result: LoadResult): void {
-    this.#phases.push({ side, round, result });
-  }
-  merged(side: Side): Measured {
-    return merge(this.#phases.filter((phase) => phase.side === side).map((phase) => phase.result));
-  }
-  /**
-   * measured / baseline throughput, round by round, and the median of those: a burst of
-   * other work on the machine during one round moves that round's ratio, not the median.
-   */
-  throughputRatio(): number {
-    const ratios: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const of = (side: Side) =>
-        this.#phases.filter((phase) => phase.round === round && phase.side === side).map((phase) => phase.result);
-      const [measured, baseline] = [of("measured"), of("baseline")];
-      if (measured.length > 0 && baseline.length > 0)
-        ratios.push(merge(measured).requestsPerSecond / merge(baseline).requestsPerSecond);
-    }
-    return median(ratios);
-  }
-}
-
-/** Starts a server as npm start starts a step. */
+/** Starts a server as npm start starts a step, and its process (for its memory). */
 async function startServer(
   dir: string,
   env: Record<string, string>,
@@ -166,7 +61,7 @@ async function startServer(
 
 export async function measureUnderLoad(
   settings: LoadSettings,
-): Promise<{ steps: StepUnderLoad[]; enqueue: EnqueueFigures }> {
+): Promise<{ steps: StepUnderLoad[]; queue: QueueFigures }> {
   const { stateDir } = settings;
   const sandbox = await startSandbox({ stateDir, onEvent: () => {} });
   const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
@@ -247,51 +142,9 @@ export async function measureUnderLoad(
       }
     }
     await sandbox.queue.clear(queueName);
-    return { steps, enqueue: await measureEnqueue(sandbox, queueName, settings, load, counter) };
+    return { steps, queue: await measureQueue(sandbox, queueName, settings, load, counter) };
   } finally {
     await generator.close();
     await sandbox.stop();
   }
-}
-
-/** Enqueues straight to Azurite (the account key) and through the gateway (a token), in rounds of A B B A. */
-async function measureEnqueue(
-  sandbox: Sandbox,
-  queueName: string,
-  settings: LoadSettings,
-  load: (request: LoadRequest) => Promise<LoadResult>,
-  counter: CallCounter,
-): Promise<EnqueueFigures> {
-  const { account } = sandbox.seed.storage;
-  const direct: QueueTarget = {
-    kind: "accountKey",
-    accountUrl: `http://127.0.0.1:${sandbox.queue.backendPort}/${account}`,
-    account,
-    key: sandbox.queue.backendKey,
-    queue: queueName,
-  };
-  const gateway: QueueTarget = { kind: "managedIdentity", queueUrl: sandbox.endpoints.queueUrl ?? "" };
-  const enqueue = (target: QueueTarget, count: number): LoadRequest => ({
-    kind: "enqueue",
-    target,
-    count,
-    concurrency: settings.concurrency,
-  });
-  if (settings.warmup > 0) {
-    await load(enqueue(direct, settings.warmup));
-    await load(enqueue(gateway, settings.warmup));
-  }
-  const pair = new Pair();
-  for (const [side, count, round] of phases(settings.requests)) {
-    await sandbox.queue.clear(queueName);
-    if (side === "baseline") pair.add(side, round, await load(enqueue(direct, count)));
-    else pair.add(side, round, await counter.during(() => load(enqueue(gateway, count))));
-  }
-  await sandbox.queue.clear(queueName);
-  return {
-    azurite: pair.merged("baseline"),
-    gateway: pair.merged("measured"),
-    throughputRatio: pair.throughputRatio(),
-    calls: counter.take(),
-  };
 }

@@ -1,4 +1,4 @@
-/** `npm run reset`: puts the running sandbox back to its seed (secrets, role assignments, keys, queue). */
+/** `npm run reset`: puts the running sandbox back to its seed (secrets, role assignments, keys, queues). */
 import { Command } from "commander";
 import { reachRunningWorkshop } from "../running/control.ts";
 import { ok } from "../terminal/ui.ts";
@@ -6,7 +6,7 @@ import { runCommand } from "../terminal/runCommand.ts";
 
 const program = new Command("npm run reset --")
   .description(
-    "Put the running sandbox back to its seed: secrets, role assignments, third-party keys and queue messages, as `npm start` provisioned them.",
+    "Put the running sandbox back to its seed: secrets, role assignments, third-party keys and Queue Storage (the seed's queues, empty), as `npm start` provisioned them.",
   )
   .action(async () => {
     await (await reachRunningWorkshop()).reset();

@@ -1,6 +1,11 @@
-/** Queue Storage, behind a gateway that checks tokens and roles as Azure does, and its accounts and queues as resources. */
+/**
+ * Queue Storage: its queues and messages in the state store, behind a gateway
+ * that checks tokens and roles as Azure does; and storage accounts and queues
+ * as Resource Manager's resources, the same queues seen from the control plane.
+ */
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
 import { type QueueService, startQueueService } from "../../queue/index.ts";
+import { QueueStore } from "../../queue/store.ts";
 import { storageTypes } from "./resourceTypes.ts";
 
 export interface StorageRunning extends RunningProvider {
@@ -27,28 +32,21 @@ export const server: ProviderServer = {
           account: seed.storage.account,
           queues: seed.storage.queues,
           authority: () => `${context.authorityHost()}/${seed.tenant.id}`,
+          state: context.state,
           port: context.ports.queue,
-          compileCacheDir: `${context.stateDir}/compile-cache`,
-          onEvent: (text) => context.onEvent(text),
           audit: context.audit,
         });
-    // The queues Resource Manager knows of, by account (the data plane creates its seed's own).
-    const names = context.state.collection<true>("queueNames");
-    const key = (account: string, name: string) => `${account}/${name}`.toLowerCase();
+    // The queues Resource Manager sees are the data plane's own, in the same store.
+    const store = new QueueStore(context.state);
     context.arm.register(
       ...storageTypes({
         resources: context.resourceStore,
         queueEndpoint: (account) => `${queue?.accountUrl.replace(/\/[^/]*$/, "") ?? "https://127.0.0.1"}/${account}/`,
         queues: {
-          create: (account, name) => names.put(key(account, name), true),
-          delete: (account, name) => void names.delete(key(account, name)),
-          exists: (account, name) => names.has(key(account, name)),
-          list: (account) =>
-            names
-              .entries()
-              .map(([name]) => name)
-              .filter((name) => name.startsWith(`${account.toLowerCase()}/`))
-              .map((name) => name.slice(account.length + 1)),
+          create: (_account, name, metadata) => void store.createQueue(name, Object.entries(metadata)),
+          delete: (_account, name) => void store.deleteQueue(name),
+          exists: (_account, name) => store.queue(name) !== undefined,
+          list: () => store.listQueues({ prefix: "", from: "", limit: 5000 }).queues.map((queue) => queue.name),
         },
       }),
     );
