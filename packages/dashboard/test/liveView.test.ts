@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { managedIdentityIdsOf } from "@keyless/sandbox";
 
 const CHROMIUM = process.env["KEYLESS_CHROMIUM"] ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -26,10 +27,10 @@ const CHROMIUM_ARGS = [
 const LAUNCHER_DIR = fileURLToPath(new URL("../../launcher", import.meta.url));
 /** Beside the site's: the repository's .test-results/, which CI keeps. */
 const SCREENSHOTS = fileURLToPath(new URL("../../../.test-results", import.meta.url));
-/** Step 03's managed identity, and the vault it reads (seed.json). */
-const STEP_03 = "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e";
-const VAULT =
-  "/subscriptions/7d3e1c6a-8b1f-4c2d-9e0a-1f2b3c4d5e6f/resourceGroups/keyless-rg/providers/Microsoft.KeyVault/vaults/keyless-kv";
+/** Step 03's managed identity (its ids derive from its site), and the vault it reads (infra/sandbox.parameters.json). */
+const GROUP = "/subscriptions/7d3e1c6a-8b1f-4c2d-9e0a-1f2b3c4d5e6f/resourceGroups/keyless-rg";
+const STEP_03 = managedIdentityIdsOf(`${GROUP}/providers/Microsoft.Web/sites/keyless-step-03`).objectId;
+const VAULT = `${GROUP}/providers/Microsoft.KeyVault/vaults/keyless-kv`;
 
 const hasChromium = existsSync(CHROMIUM);
 const missing = `no Chromium at ${CHROMIUM}: install it with apt-get install chromium (or set KEYLESS_CHROMIUM)`;

@@ -75,6 +75,7 @@ export {
 export type { SandboxPorts, SandboxScopes, ResetReport } from "./provider.ts";
 export type { JournalSummary } from "./state/journal.ts";
 export { PROVIDERS } from "./registry.ts";
+export { managedIdentityIdsOf } from "./providers/entra/directory.ts";
 
 /** The workshop's steps, by number. */
 export const STEPS = ["01", "02", "03", "04"] as const;

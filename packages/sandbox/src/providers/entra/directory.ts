@@ -253,6 +253,14 @@ export class Directory {
   }
 }
 
+/**
+ * The ids of a resource's managed identity, derived from its resource id: the same after a
+ * redeployment or a reset (Azure makes new ones; the sandbox keeps them stable for the lessons).
+ */
+export function managedIdentityIdsOf(resourceId: string): { objectId: string; appId: string } {
+  return { objectId: derivedGuid(resourceId, "principal"), appId: derivedGuid(resourceId, "client") };
+}
+
 /** A GUID derived from a resource id: a managed identity keeps its ids across redeployments of its resource. */
 function derivedGuid(resourceId: string, role: string): string {
   const hex = createHash("sha1").update(`${resourceId.toLowerCase()}\n${role}`).digest("hex");
