@@ -1,6 +1,6 @@
 /**
  * App Service's part of the sandbox: its resource types (plans, sites and
- * their settings, identities and keys), and the scenario's third party, an
+ * their settings, identities, host keys; functions and their keys), and the scenario's third party, an
  * Azure Function that wants its key in `x-functions-key`, served over HTTPS at
  * its function app's host name, with the keys Azure Functions keeps (in the
  * state store, so a rotation outlives a restart).
@@ -8,6 +8,8 @@
 import { startThirdPartyApi, type RunningThirdPartyApi } from "@keyless/third-party-api";
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
 import { FunctionKeys } from "./functionKeys.ts";
+import { functionTypes } from "./functionTypes.ts";
+import { THIRD_PARTY_APP, THIRD_PARTY_FUNCTION } from "./thirdParty.ts";
 import { webTypes } from "./resourceTypes.ts";
 
 export interface WebRunning extends RunningProvider {
@@ -23,8 +25,6 @@ declare module "../../provider.ts" {
   }
 }
 
-/** The function app the third party runs as: the name the lessons and the template's sandbox parameters give it. */
-export const THIRD_PARTY_APP = "keyless-third-party";
 const HOST_SUFFIX = "azurewebsites.localhost";
 
 export const server: ProviderServer = {
@@ -48,6 +48,11 @@ export const server: ProviderServer = {
         tenantId: context.seed.tenant.id,
         hostNameOf,
         thirdParty: { name: THIRD_PARTY_APP, keys: functionKeys, issued: context.seed.thirdParty.keys },
+      }),
+      ...functionTypes({
+        resources: context.resourceStore,
+        thirdParty: { name: THIRD_PARTY_APP, functionName: THIRD_PARTY_FUNCTION, keys: functionKeys },
+        hostNameOf,
       }),
     );
     return {
