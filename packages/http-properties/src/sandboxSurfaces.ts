@@ -8,7 +8,13 @@
  * authentication into the operations.
  */
 import fc from "fast-check";
-import { MANAGEMENT_RESOURCE, STORAGE_RESOURCE, VAULT_RESOURCE } from "@keyless/sandbox";
+import {
+  MANAGEMENT_RESOURCE,
+  STORAGE_RESOURCE,
+  THIRD_PARTY_APP,
+  THIRD_PARTY_FUNCTION,
+  VAULT_RESOURCE,
+} from "@keyless/sandbox";
 import { RANDOM_NUMBER_PATH } from "@keyless/third-party-api";
 import { badAuthorization, form, httpRequest, utf8, weighted, type Header } from "./arbitraries.ts";
 import {
@@ -757,21 +763,6 @@ export function resourceManagerSurface(world: World): Surface {
   const principals = [
     ...sandbox.directory.all().flatMap((entry) => [entry.objectId, entry.displayName, entry.appId ?? ""]),
   ].filter(Boolean);
-  const keyName = fc.oneof(
-    fc.constantFrom(
-      "default",
-      "key2",
-      "rotated",
-      "__proto__",
-      "constructor",
-      "toString",
-      "hasOwnProperty",
-      "%00",
-      "%zz",
-      "a%2Fb",
-    ),
-    fc.string({ minLength: 1, maxLength: 12 }).map(encodeURIComponent),
-  );
   const filter = fc.oneof(
     weighted(4, fc.constant("")),
     weighted(
@@ -779,7 +770,8 @@ export function resourceManagerSurface(world: World): Surface {
       fc.constantFrom("?assignee=learner@keyless.local", "?role=Reader", "?id=x", "?resource=https://vault.localhost"),
     ),
   );
-  /** The admin API's routes (what the sandbox's az calls), and a few it does not have. */
+  const apps = fc.constantFrom("keyless-step-03", "keyless-workspace-02", "nope", "__proto__", "%00", "a%2Fb");
+  /** The admin API's routes (what the sandbox's az and the live view call), and a few it does not have (any more). */
   const operations = fc
     .tuple(
       fc.oneof(
@@ -789,30 +781,28 @@ export function resourceManagerSurface(world: World): Surface {
             ["GET", "/account"],
             ["GET", "/principals"],
             ["GET", "/role-assignments"],
-            ["GET", "/function-keys"],
+            ["GET", "/audit"],
           ),
         ),
         weighted(
-          4,
-          fc.constantFrom<[string, string]>(
-            ["POST", "/developer-token"],
-            ["POST", "/role-assignments"],
-            ["DELETE", "/role-assignments"],
-          ),
+          2,
+          apps.map((app): [string, string] => ["GET", `/webapps/${app}/environment`]),
         ),
-        weighted(
-          3,
-          fc
-            .tuple(fc.constantFrom("PUT", "DELETE"), keyName)
-            .map(([m, n]): [string, string] => [m, `/function-keys/${n}`]),
-        ),
+        weighted(3, fc.constant<[string, string]>(["POST", "/developer-token"])),
         weighted(1, fc.constant<[string, string]>(["POST", "/reset"])),
         weighted(
           1,
           fc
             .tuple(
               fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"),
-              fc.constantFrom("/unknown", "", "/account/x", "/function-keys/a/b"),
+              fc.constantFrom(
+                "/unknown",
+                "",
+                "/account/x",
+                "/role-assignments",
+                "/function-keys/default",
+                "/webapps/keyless-step-03/appsettings",
+              ),
             )
             .map(([m, p]): [string, string] => [m, p]),
         ),
@@ -882,8 +872,9 @@ export function resourceManagerSurface(world: World): Surface {
     }),
     shape: armShape,
     no5xx: true,
-    // The admin API lists and sets the third party's function keys: it exists to show them to the key's holder.
-    mayDisclose: (_answer, request) => /^\/_sandbox\/function-keys/i.test(pathOf(request)),
+    // An app's environment holds its identity's header or its client secret: the admin API shows it to the key's holder.
+    mayDisclose: (answer, request) =>
+      answer.status < 300 && /^\/_sandbox\/webapps\/[^/]+\/environment$/i.test(pathOf(request)),
     state: () => world.fullState({ functionKeys: true }),
     knownGood: () =>
       expectStatus(
@@ -930,6 +921,19 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
       ),
     fc.constantFrom("/providers", "/subscriptions/x/y/z", "//subscriptions"),
   );
+  // The third party's function keys, through Resource Manager (`az functionapp function keys …`).
+  const functionPath = `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}`;
+  const keyName = fc.oneof(
+    fc.constantFrom("default", "key2", "rotated", "__proto__", "constructor", "toString", "%00", "%zz", "a%2Fb"),
+    fc.string({ minLength: 1, maxLength: 12 }).map(encodeURIComponent),
+  );
+  const functionKeys = fc.oneof(
+    fc
+      .tuple(fc.constantFrom("PUT", "DELETE", "GET"), keyName)
+      .map(([method, name]): [string, string] => [method, `${functionPath}/keys/${name}`]),
+    fc.constant<[string, string]>(["POST", `${functionPath}/listkeys`]),
+    fc.constant<[string, string]>(["POST", `${functionPath.replace(THIRD_PARTY_FUNCTION, "Nope")}/listkeys`]),
+  );
   const operations = fc.oneof(
     weighted(
       1,
@@ -952,6 +956,12 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
         .tuple(fc.constantFrom("PUT", "POST", "DELETE", "PATCH"), path, apiVersion)
         .map(([m, p, version]): readonly [string, string] => [m, `${p}?api-version=${version}`]),
     ),
+    weighted(
+      2,
+      fc
+        .tuple(functionKeys, apiVersion)
+        .map(([[m, p], version]): readonly [string, string] => [m, `${p}?api-version=${version}`]),
+    ),
   );
   return {
     name: "Resource Manager (ARM API)",
@@ -972,12 +982,21 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
           1,
           fc.jsonValue({ maxDepth: 3 }).map((value) => utf8(JSON.stringify(value))),
         ),
+        weighted(
+          1,
+          fc
+            .oneof(fc.string({ minLength: 16, maxLength: 40 }), fc.string({ maxLength: 15 }), fc.constant(undefined))
+            .map((value) => utf8(JSON.stringify({ properties: { value } }))),
+        ),
         weighted(3, fc.constant(undefined)),
       ),
       contentType: "application/json",
     }),
     shape: azureErrorShape,
     no5xx: true,
+    // A function's keys are what `listkeys` returns, and a key set answers with its value: to the Owner who asked.
+    mayDisclose: (answer, request) =>
+      answer.status < 300 && /\/functions\/[^/]+\/(listkeys|keys\/[^/]+)$/i.test(pathOf(request)),
     state: () => world.fullState({ functionKeys: true }),
     knownGood: () =>
       expectStatus(

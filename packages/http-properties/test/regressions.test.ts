@@ -5,7 +5,13 @@
  */
 import { connect } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
-import { STORAGE_RESOURCE, VAULT_RESOURCE } from "@keyless/sandbox";
+import {
+  MANAGEMENT_RESOURCE,
+  STORAGE_RESOURCE,
+  THIRD_PARTY_APP,
+  THIRD_PARTY_FUNCTION,
+  VAULT_RESOURCE,
+} from "@keyless/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { azureErrorShape, emptyBodyShape, entraShape, storageShape } from "../src/checks.ts";
 import { send, type Answer, type Endpoint, type RawRequest } from "../src/raw.ts";
@@ -379,38 +385,44 @@ describe("Queue Storage: the gateway forwards only what Azurite and its signatur
   );
 });
 
-describe("the admin API's function keys", () => {
-  const key = () => world.sandbox.endpoints.admin.key;
-  const headers = (): [string, string][] => [
+describe("the function keys, through Resource Manager", () => {
+  const fn = () =>
+    `${world.sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}`;
+  const headers = async (): Promise<[string, string][]> => [
     ["Host", `localhost:${admin.port}`],
-    ["x-keyless-admin-key", key()],
+    [
+      "Authorization",
+      `Bearer ${await world.sandbox.tokens.issue({ audience: MANAGEMENT_RESOURCE, objectId: world.sandbox.directory.users[0]?.objectId ?? "" })}`,
+    ],
     ["Connection", "close"],
     ["Content-Type", "application/json"],
   ];
 
-  it("refuses in Resource Manager's shape, which az prints (it printed 'HTTP 400')", async () => {
-    const body = Buffer.from(JSON.stringify({ value: "short" }));
+  it("refuses a short key in Resource Manager's shape, which az prints (it printed 'HTTP 400')", async () => {
+    const before = world.sandbox.thirdParty.keys();
+    const body = Buffer.from(JSON.stringify({ properties: { value: "short" } }));
+    const target = `${fn()}/keys/rotated?api-version=2024-11-01`;
     const refused = await answer(admin, {
       method: "PUT",
-      target: "/_sandbox/function-keys/rotated",
-      headers: [...headers(), ["Content-Length", String(body.length)]],
+      target,
+      headers: [...(await headers()), ["Content-Length", String(body.length)]],
       body,
     });
     expect(refused.status).toBe(400);
-    expect(azureErrorShape(refused, { method: "PUT", target: "/", headers: [] })).toEqual([]);
+    expect(azureErrorShape(refused, { method: "PUT", target, headers: [] })).toEqual([]);
+    expect(world.sandbox.thirdParty.keys()).toEqual(before);
   });
 
   it.each(["toString", "constructor", "__proto__", "hasOwnProperty"])(
-    "%s is no function key: 404, not 200 'deleted'",
+    "%s is no function key: deleting it deletes nothing (204), it is not 200 'deleted'",
     async (name) => {
       const before = world.sandbox.thirdParty.keys();
-      const refused = await answer(admin, {
+      const deleted = await answer(admin, {
         method: "DELETE",
-        target: `/_sandbox/function-keys/${name}`,
-        headers: headers(),
+        target: `${fn()}/keys/${name}?api-version=2024-11-01`,
+        headers: await headers(),
       });
-      expect(refused.status).toBe(404);
-      expect(azureErrorShape(refused, { method: "DELETE", target: "/", headers: [] })).toEqual([]);
+      expect(deleted.status).toBe(204);
       expect(world.sandbox.thirdParty.keys()).toEqual(before);
     },
   );
