@@ -9,6 +9,7 @@
 import type { QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import type { Command } from "commander";
 import type { Connection } from "./connection.ts";
+import { ACCOUNT_MODEL, asModel, ENDPOINTS_MODEL } from "./models.ts";
 import { type Run, usage } from "./shell.ts";
 
 const date = (value: Date | undefined) => (value ? value.toISOString().replace(/\.\d+Z$/, "+00:00") : null);
@@ -121,26 +122,18 @@ interface StorageAccount {
 /** The account as az prints the SDK's model: its properties flattened, `supportsHttpsTrafficOnly` named as the SDK names it. */
 function accountJson(account: StorageAccount) {
   const { supportsHttpsTrafficOnly, primaryEndpoints, ...properties } = account.properties ?? {};
-  return {
+  return asModel(ACCOUNT_MODEL, {
     ...properties,
-    enableHttpsTrafficOnly: supportsHttpsTrafficOnly ?? null,
+    enableHttpsTrafficOnly: supportsHttpsTrafficOnly,
     id: account.id,
-    kind: account.kind ?? null,
-    location: account.location ?? null,
+    kind: account.kind,
+    location: account.location,
     name: account.name,
-    primaryEndpoints: {
-      blob: null,
-      dfs: null,
-      file: null,
-      queue: null,
-      table: null,
-      web: null,
-      ...(primaryEndpoints ?? {}),
-    },
-    sku: account.sku ?? null,
-    tags: account.tags ?? {},
+    primaryEndpoints: asModel(ENDPOINTS_MODEL, (primaryEndpoints ?? {}) as Record<string, unknown>),
+    sku: account.sku ? asModel(["name", "tier"], account.sku) : null,
+    tags: account.tags,
     type: account.type,
-  };
+  });
 }
 
 /**

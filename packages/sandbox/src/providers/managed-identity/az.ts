@@ -33,8 +33,7 @@ const identityJson = (identity: Resource) => ({
   location: identity.location ?? null,
   name: identity.name,
   principalId: identity.properties?.["principalId"] ?? null,
-  systemData: null,
-  tags: identity.tags ?? {},
+  tags: identity.tags ?? null,
   tenantId: identity.properties?.["tenantId"] ?? null,
   type: identity.type,
 });
@@ -46,7 +45,6 @@ const credentialJson = (credential: Resource) => ({
   issuer: credential.properties?.["issuer"] ?? null,
   name: credential.name,
   subject: credential.properties?.["subject"] ?? null,
-  systemData: null,
   type: credential.type,
 });
 

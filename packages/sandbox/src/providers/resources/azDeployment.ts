@@ -17,7 +17,8 @@ import type { Command } from "commander";
 import type { Connection } from "../../az/connection.ts";
 import { AzError } from "../../az/connection.ts";
 import { checkMissing, deploymentNameOf, processParameters, readTemplate } from "../../az/deploymentParameters.ts";
-import { azDate, groupScope, type Run, usage } from "../../az/shell.ts";
+import { errorModel } from "../../az/models.ts";
+import { azDate, groupScope, type Run } from "../../az/shell.ts";
 import { formatWhatIf, type ResourceChange } from "../../az/whatIfFormat.ts";
 
 /** Microsoft.Resources' api-version the commands send (what Azure CLI 2.5x and later send). */
@@ -87,9 +88,7 @@ function prepare(options: DeploymentOptions): { name: string; properties: Record
   if (options.templateUri)
     throw new Error("This sandbox deploys a local --template-file: a --template-uri would need the internet.");
   if (!options.templateFile)
-    throw usage(
-      "incorrect usage: Chose only one of --template-file FILE | --template-uri URI | --template-spec ID to pass in",
-    );
+    throw new Error("incorrect usage: Chose only one of --template-file FILE | --template-uri URI");
   const { text, parameters: declarations } = readTemplate(options.templateFile);
   const parameters = processParameters(declarations, options.parameters ?? []);
   checkMissing(declarations, parameters, options.prompt === false);
@@ -124,7 +123,7 @@ function deploymentJson(deployment: Deployment, validated = false) {
       debugSetting: null,
       dependencies: properties["dependencies"] ?? [],
       duration: properties["duration"] ?? null,
-      error: properties["error"] ?? null,
+      error: errorModel(properties["error"]),
       mode: properties["mode"] ?? null,
       onErrorDeployment: null,
       outputResources: properties["outputResources"] ?? null,

@@ -8,6 +8,7 @@
  */
 import type { Command } from "commander";
 import type { Connection } from "../../az/connection.ts";
+import { asModel, IDENTITY_MODEL, SKU_MODEL } from "../../az/models.ts";
 import { confirm, groupScope, type Run, usage } from "../../az/shell.ts";
 
 /** Microsoft.Resources' api-version the commands send (what Azure CLI 2.5x and later send). */
@@ -42,14 +43,14 @@ const resourceJson = (resource: Resource, listed = false) => ({
   ...(listed ? { changedTime: null, createdTime: null, provisioningState: null } : {}),
   extendedLocation: null,
   id: resource.id,
-  identity: resource.identity ?? null,
+  identity: resource.identity ? asModel(IDENTITY_MODEL, resource.identity) : null,
   kind: resource.kind ?? null,
   location: resource.location ?? null,
   managedBy: resource.managedBy ?? null,
   name: resource.name,
   plan: null,
   properties: resource.properties ?? null,
-  sku: resource.sku ?? null,
+  sku: resource.sku ? asModel(SKU_MODEL, resource.sku) : null,
   tags: resource.tags ?? null,
   type: resource.type,
 });

@@ -9,6 +9,7 @@
  *   PUT  {site}/config/appsettings
  */
 import type { Command } from "commander";
+import { asModel, SITE_MODEL } from "../../az/models.ts";
 import { groupScope, type Run, usage } from "../../az/shell.ts";
 import { registerFunctionApp } from "./azFunctionApp.ts";
 import { siteId, WEB_API } from "./azSite.ts";
@@ -25,22 +26,22 @@ interface Site {
 }
 
 /**
- * A site as `az webapp show` prints it: the SDK's model, its properties flattened, the plan's id
- * named `appServicePlanId` (az renames `serverFarmId`).
+ * A site as az prints the SDK's Site model: its properties flattened, the plan's id named
+ * `appServicePlanId` (az renames `serverFarmId`).
  */
-function siteJson(site: Site): Record<string, unknown> & { name: string; resourceGroup?: string } {
+function siteJson(site: Site): Record<string, unknown> & { name?: unknown; resourceGroup?: string } {
   const { serverFarmId, ...properties } = site.properties ?? {};
-  return {
+  return asModel(SITE_MODEL, {
     ...properties,
-    appServicePlanId: serverFarmId ?? null,
+    appServicePlanId: serverFarmId,
     id: site.id,
-    identity: site.identity ?? null,
-    kind: site.kind ?? null,
-    location: site.location ?? null,
+    identity: site.identity,
+    kind: site.kind,
+    location: site.location,
     name: site.name,
-    tags: site.tags ?? null,
+    tags: site.tags,
     type: site.type,
-  };
+  });
 }
 
 const target = (command: Command) =>
@@ -53,11 +54,17 @@ export function registerWebApp(az: Command, run: Run): void {
 
   target(webapp.command("show").description("Get the details of a web app.")).action(
     (options: { name: string; resourceGroup: string }) =>
-      run(async (connection) =>
-        siteJson(
-          await connection.arm<Site>("GET", await siteId(connection, options.resourceGroup, options.name), WEB_API),
-        ),
-      ),
+      run(async (connection) => {
+        // As az does: the site, then its configuration (`config/web`); the sandbox publishes over no FTP.
+        const id = await siteId(connection, options.resourceGroup, options.name);
+        const site = await connection.arm<Site>("GET", id, WEB_API);
+        const config = await connection.arm<{ properties?: Record<string, unknown> }>(
+          "GET",
+          `${id}/config/web`,
+          WEB_API,
+        );
+        return { ...siteJson(site), ftpPublishingUrl: null, siteConfig: config.properties ?? null };
+      }),
   );
 
   webapp

@@ -213,7 +213,15 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
       resources.put(kept, id.parent ?? "");
       return kept;
     },
-    get: (id) => resources.get(id.id),
+    // `config/web` is the site's configuration, as its `siteConfig` holds it (what `az webapp show` reads), settings aside.
+    get: (id) => {
+      const stored = resources.get(id.id);
+      if (stored || id.name.toLowerCase() !== "web") return stored;
+      const site = resources.get(id.parent ?? "");
+      if (!site) return undefined;
+      const { appSettings: _names, ...siteConfig } = record(site.properties?.["siteConfig"]);
+      return envelope(id, {}, siteConfig);
+    },
     list: (parent) => resources.children(parent, SETTINGS_TYPE),
     actions: {
       // `POST …/config/appsettings/list`: the settings, values and all (az webapp config appsettings list).
