@@ -119,8 +119,8 @@ export function armRoutes(
             res.json(deployments.status(status[1] ?? "", caller));
             return;
           }
-          const id = parseResourceId(path);
-          if (id && arm.handlerOf(id.type)) {
+          // A resource's id (a type no provider serves is ARM's NoRegisteredProviderFound), else a collection.
+          if (parseResourceId(path)) {
             res.json(arm.get(path, caller, apiVersion));
             return;
           }
