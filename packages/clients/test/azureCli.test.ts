@@ -3,10 +3,13 @@
  * reads the cloud's endpoints from the sandbox's Resource Manager, then `az
  * login` signs in as a service principal and as the learner (username and
  * password, then refresh tokens), and the workshop's commands run: tokens,
- * Queue Storage with `--auth-mode login`, `az rest`, resource groups. Every
- * sign-in and data request is checked in the audit log.
+ * Queue Storage with `--auth-mode login`, `az rest`, resource groups, and
+ * infra/main.json validated, what-if'd and deployed. Every sign-in and data
+ * request is checked in the audit log, and the sandbox's own az is checked to
+ * print what the real one prints.
  */
-import { pathToFileURL } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { MANAGEMENT_RESOURCE, vaultResourceOf, type AuditEvent } from "@keyless/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -34,6 +37,10 @@ const resolution = python.ok
   : { ok: false as const, reason: `cannot tell whether ${vaultHost} resolves: ${python.reason}` };
 const vaultIt = resolution.ok || REQUIRED ? it : it.skip;
 const CLOUD = "keyless-sandbox";
+/** The template the sandbox is provisioned with, its parameters, and the sandbox's own az. */
+const TEMPLATE_FILE = fileURLToPath(new URL("../../../infra/main.json", import.meta.url));
+const PARAMETERS_FILE = fileURLToPath(new URL("../../../infra/sandbox.parameters.json", import.meta.url));
+const SANDBOX_AZ = fileURLToPath(new URL("../../sandbox/src/az/main.ts", import.meta.url));
 
 clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
   let test: TestSandbox;
@@ -317,6 +324,114 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     const missing = await az("group", "show", "--name", "no-such-group");
     expect(missing.result.code).not.toBe(0);
     expect(missing.result.stderr).toContain("ResourceGroupNotFound");
+  });
+
+  /** infra/main.json with the sandbox's parameters, and what a pipeline passes at deploy time. */
+  const infra = (...more: string[]) => {
+    const { parameters } = JSON.parse(readFileSync(PARAMETERS_FILE, "utf8")) as {
+      parameters: Record<string, { value: unknown }>;
+    };
+    const secret =
+      test.sandbox.directory.servicePrincipals.find((sp) => sp.appId === parameters["step02ClientId"]?.value)?.secret ??
+      "";
+    return {
+      secret,
+      args: [
+        "-g",
+        test.sandbox.seed.subscription.resourceGroup,
+        "--template-file",
+        TEMPLATE_FILE,
+        "--parameters",
+        `@${PARAMETERS_FILE}`,
+        `step02ClientSecret=${secret}`,
+        `aksOidcIssuerUrl=${test.sandbox.endpoints.identityHosts.clusterIssuer}`,
+        ...more,
+      ],
+    };
+  };
+  /** Runs the sandbox's own az, as a learner's `npm run az -- …` does. */
+  const sandboxAz = (...args: string[]) => {
+    const stateDir = test.sandbox.stateDir;
+    writeFileSync(join(stateDir, "endpoints.json"), JSON.stringify(test.sandbox.endpoints), { mode: 0o600 });
+    return run(process.execPath, [SANDBOX_AZ, ...args], {
+      PATH: process.env["PATH"] ?? "",
+      KEYLESS_SANDBOX_DIR: stateDir,
+    });
+  };
+
+  it("az deployment group validate and create: infra/main.json into the sandbox it provisioned, as the learner, as on Azure", async () => {
+    const { args, secret } = infra();
+    const validated = await az("deployment", "group", "validate", ...args);
+    expectOk(validated.result);
+    expect(validated.json()).toMatchObject({
+      properties: { provisioningState: "Succeeded", validatedResources: expect.arrayContaining([]) },
+    });
+    expect(validated.result.stdout).not.toContain(secret);
+
+    const created = await az("deployment", "group", "create", "-n", "from-the-real-az", ...args);
+    expectOk(created.result);
+    expect(created.json()).toMatchObject({
+      name: "from-the-real-az",
+      properties: { provisioningState: "Succeeded", parameters: { step02ClientSecret: { type: "SecureString" } } },
+    });
+    expect(created.result.stdout).not.toContain(secret);
+    expect(of(created.events, "AzureActivity")).toContainEqual(
+      expect.objectContaining({
+        operationName: "Microsoft.Resources/deployments/write",
+        caller: expect.objectContaining({ objectId: learner().objectId }),
+      }),
+    );
+  });
+
+  it("az deployment group what-if: all no change, printed exactly as the sandbox's own az prints it; a changed parameter a modify", async () => {
+    const { args, secret } = infra();
+    const real = await run(cli.ok ? cli.path : "az", ["deployment", "group", "what-if", ...args], env());
+    expectOk(real);
+    expect(real.stdout).toMatch(/\nResource changes: \d+ no change, 3 to ignore\.\n$/);
+    expect(real.stdout).toContain("  = Microsoft.KeyVault/vaults/keyless-kv [2026-02-01]");
+    expect(real.stdout).not.toContain(secret);
+    const ours = await sandboxAz("deployment", "group", "what-if", ...args);
+    expect(ours.stdout).toBe(real.stdout);
+
+    const changed = await run(
+      cli.ok ? cli.path : "az",
+      ["deployment", "group", "what-if", ...infra("aksOidcIssuerUrl=https://issuer.example/changed/").args],
+      env(),
+    );
+    expectOk(changed);
+    expect(changed.stdout).toContain('=> "https://issuer.example/changed/"');
+    expect(changed.stdout).toMatch(/\nResource changes: 2 to modify, \d+ no change, 3 to ignore\.\n$/);
+  });
+
+  it("az deployment group validate of a broken template: Resource Manager's InvalidTemplate, the file's line, as the sandbox's az prints it", async () => {
+    const file = join(test.folder("templates"), "broken.json");
+    writeFileSync(
+      file,
+      [
+        "{",
+        '  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",',
+        '  "contentVersion": "1.0.0.0",',
+        '  "resources": [',
+        '    { "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "apiVersion": "2023-01-31", "name": "[noSuchFunction(\'x\')]", "location": "westeurope" }',
+        "  ]",
+        "}",
+      ].join("\n"),
+    );
+    const args = [
+      "deployment",
+      "group",
+      "validate",
+      "-g",
+      test.sandbox.seed.subscription.resourceGroup,
+      "--template-file",
+      file,
+    ];
+    const refused = await az(...args);
+    expect(refused.result.code).toBe(1);
+    expect(refused.result.stderr).toMatch(
+      /^ERROR: \{"code": "InvalidTemplate", "message": "Deployment template validation failed: 'The template resource '\[noSuchFunction\('x'\)\]' at line '5' and column '5' is not valid/,
+    );
+    expect((await sandboxAz(...args, "--output", "json")).stderr).toBe(refused.result.stderr);
   });
 
   it("the JavaScript SDK's DefaultAzureCredential signs in as the developer through the real az (AzureCliCredential)", async () => {

@@ -1,15 +1,15 @@
 /**
  * The lessons' actions, each made the way it is made on Azure and recorded
  * where Azure records it:
- * - grant and revoke a role: Resource Manager (`az role assignment create|delete`), the Activity log;
+ * - grant and revoke a role: Resource Manager's REST API as `az role assignment create|delete` calls it, the Activity log;
  * - rotate the third party's key, the Azure Functions way: a new function key (Activity log), the vault
  *   secret set to it as the developer (a sign-in, then Key Vault's SecretSet), the old key deleted;
  * - stop and start Queue Storage: a Resource Health event in the Activity log;
  * - reveal a secret: a SecretGet by the developer, in Key Vault's AuditEvent.
  */
-import { randomBytes } from "node:crypto";
-import type { Sandbox } from "@keyless/sandbox";
-import { admin, vaultAsDeveloper } from "./sandboxCalls.ts";
+import { randomBytes, randomUUID } from "node:crypto";
+import { type Sandbox, THIRD_PARTY_APP, THIRD_PARTY_FUNCTION } from "@keyless/sandbox";
+import { armAsDeveloper, vaultAsDeveloper } from "./sandboxCalls.ts";
 import { scopeName } from "./views.ts";
 
 export interface ActionResult {
@@ -17,6 +17,11 @@ export interface ActionResult {
   /** One sentence for the status line. */
   readonly message: string;
 }
+
+/** The api-versions the Azure CLI sends: Microsoft.Authorization's, Microsoft.Web's. */
+const AUTHORIZATION_API = "2022-04-01";
+const WEB_API = "2024-11-01";
+const ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments";
 
 const done = (message: string): ActionResult => ({ ok: true, message });
 const failed = (message: string): ActionResult => ({ ok: false, message });
@@ -27,22 +32,29 @@ export async function grant(
 ): Promise<ActionResult> {
   const { assignee = "", role = "", scope = "" } = form;
   const principal = sandbox.directory.find(assignee);
-  if (!principal || !role || !scope) return failed("Choose who, which role and on what.");
-  const created = await admin<{ effectiveFrom: number }>(sandbox, "POST", "/role-assignments", {
-    assignee: principal.objectId,
-    role,
-    scope,
+  const definition = sandbox.rbac.findRole(role);
+  if (!principal || !definition || !scope) return failed("Choose who, which role and on what.");
+  // As az does: a new GUID names the assignment, the role by its definition's id.
+  const name = randomUUID();
+  await armAsDeveloper(sandbox, "PUT", `${scope}/${ASSIGNMENTS}/${name}`, AUTHORIZATION_API, {
+    properties: {
+      roleDefinitionId: `${sandbox.scopes.subscription}/providers/Microsoft.Authorization/roleDefinitions/${definition.id}`,
+      principalId: principal.objectId,
+      principalType: principal.type === "User" ? "User" : "ServicePrincipal",
+    },
   });
-  const propagating = created.effectiveFrom > Date.now();
+  // When it counts is the sandbox's own knowledge (Azure's propagation, which no API shows).
+  const effectiveFrom = sandbox.rbac.get(name)?.effectiveFrom ?? 0;
+  const propagating = effectiveFrom > Date.now();
   return done(
-    `Granted ${role} to ${principal.displayName} on ${scopeName(sandbox, scope)}${propagating ? `: it takes effect at ${new Date(created.effectiveFrom).toLocaleTimeString("en-GB", { hour12: false })}, once propagated` : ""}.`,
+    `Granted ${definition.name} to ${principal.displayName} on ${scopeName(sandbox, scope)}${propagating ? `: it takes effect at ${new Date(effectiveFrom).toLocaleTimeString("en-GB", { hour12: false })}, once propagated` : ""}.`,
   );
 }
 
 export async function revoke(sandbox: Sandbox, form: { id?: string }): Promise<ActionResult> {
   const assignment = sandbox.rbac.list().find((candidate) => candidate.id === form.id);
   if (!assignment) return failed("That role assignment is gone already.");
-  await admin(sandbox, "DELETE", "/role-assignments", { id: assignment.id });
+  await armAsDeveloper(sandbox, "DELETE", `${assignment.scope}/${ASSIGNMENTS}/${assignment.id}`, AUTHORIZATION_API);
   const who = sandbox.directory.describe(assignment.principalId)?.displayName ?? assignment.principalId;
   return done(`Revoked ${assignment.roleDefinitionName} from ${who} on ${scopeName(sandbox, assignment.scope)}.`);
 }
@@ -50,13 +62,23 @@ export async function revoke(sandbox: Sandbox, form: { id?: string }): Promise<A
 /** The Azure Functions way: add the new key, move the callers (the vault secret), delete the old key. Both keys work in between. */
 export async function rotateKey(sandbox: Sandbox): Promise<ActionResult> {
   const secretName = Object.keys(sandbox.seed.keyVault.secrets)[0] ?? "third-party-api-key";
-  const before = Object.keys(await admin<Record<string, string>>(sandbox, "GET", "/function-keys"));
+  // `az functionapp function keys list|set|delete`, through Resource Manager.
+  const fn = `${sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}`;
+  const listed = await armAsDeveloper<{ properties: Record<string, string> }>(
+    sandbox,
+    "POST",
+    `${fn}/listkeys`,
+    WEB_API,
+  );
+  const before = Object.keys(listed.properties);
   const name = `key-${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}`;
   const value = randomBytes(40).toString("base64");
-  await admin(sandbox, "PUT", `/function-keys/${encodeURIComponent(name)}`, { value });
+  await armAsDeveloper(sandbox, "PUT", `${fn}/keys/${encodeURIComponent(name)}`, WEB_API, {
+    properties: { name, value },
+  });
   const saved = await vaultAsDeveloper<{ id: string }>(sandbox, "PUT", `/secrets/${secretName}`, { value });
   for (const old of before.filter((key) => key !== name))
-    await admin(sandbox, "DELETE", `/function-keys/${encodeURIComponent(old)}`);
+    await armAsDeveloper(sandbox, "DELETE", `${fn}/keys/${encodeURIComponent(old)}`, WEB_API);
   return done(
     `Rotated: new function key ${name}; ${secretName} is now version ${saved.id.split("/").at(-1)?.slice(0, 8) ?? ""}…; deleted ${before.join(", ") || "no old key"}. The apps' next call reads the vault again.`,
   );

@@ -1,12 +1,12 @@
 /**
  * The live view's calls to the sandbox, made the way `az` makes them, so
- * that each is recorded where Azure records it: Resource Manager for role
- * assignments and function keys (the Activity log), and Key Vault's data
- * plane as the developer, with a token from `az login`'s sign-in (Entra ID's
- * sign-in log, then Key Vault's AuditEvent).
+ * that each is recorded where Azure records it: Resource Manager's REST API
+ * for role assignments and function keys (the Activity log), and Key Vault's
+ * data plane, each as the developer with a token from `az login`'s sign-in
+ * (Entra ID's sign-in log, then Key Vault's AuditEvent).
  */
 import { request } from "node:https";
-import { VAULT_RESOURCE, type Sandbox } from "@keyless/sandbox";
+import { MANAGEMENT_RESOURCE, VAULT_RESOURCE, type Sandbox } from "@keyless/sandbox";
 /** Key Vault's REST API version the calls use. */
 const API_VERSION = "7.6";
 
@@ -76,17 +76,37 @@ function call<T>(sandbox: Sandbox, { url, method, headers = {}, body }: Call): P
   });
 }
 
-/** Resource Manager's admin API, as the sandbox's `az` calls it. */
-export function admin<T>(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<T> {
+/** The sandbox's admin API, as the sandbox's `az` calls it: here only for `az login`'s token. */
+function admin<T>(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<T> {
   const { url, key } = sandbox.endpoints.admin;
   return call<T>(sandbox, { url: `${url}${path}`, method, headers: { "x-keyless-admin-key": key }, body });
 }
 
+/** A token as the developer for a resource, as `az login` gets one: a sign-in in Entra ID's log. */
+const developerToken = async (sandbox: Sandbox, resource: string) =>
+  (await admin<{ accessToken: string }>(sandbox, "POST", "/developer-token", { resource })).accessToken;
+
+/** Resource Manager's REST API as the developer, as `az role assignment create` calls it: the Activity log records it. */
+export async function armAsDeveloper<T>(
+  sandbox: Sandbox,
+  method: string,
+  path: string,
+  apiVersion: string,
+  body?: unknown,
+): Promise<T> {
+  const accessToken = await developerToken(sandbox, MANAGEMENT_RESOURCE);
+  const separator = path.includes("?") ? "&" : "?";
+  return call<T>(sandbox, {
+    url: `${sandbox.endpoints.resourceManager}${path}${separator}api-version=${apiVersion}`,
+    method,
+    headers: { authorization: `Bearer ${accessToken}` },
+    body,
+  });
+}
+
 /** Key Vault's data plane as the developer: a token from `az login` (a sign-in), then the request (an AuditEvent). */
 export async function vaultAsDeveloper<T>(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<T> {
-  const { accessToken } = await admin<{ accessToken: string }>(sandbox, "POST", "/developer-token", {
-    resource: VAULT_RESOURCE,
-  });
+  const accessToken = await developerToken(sandbox, VAULT_RESOURCE);
   const separator = path.includes("?") ? "&" : "?";
   return call<T>(sandbox, {
     url: `${sandbox.endpoints.keyVaultUrl}${path}${separator}api-version=${API_VERSION}`,

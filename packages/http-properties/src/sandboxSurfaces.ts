@@ -8,7 +8,13 @@
  * authentication into the operations.
  */
 import fc from "fast-check";
-import { MANAGEMENT_RESOURCE, STORAGE_RESOURCE, VAULT_RESOURCE } from "@keyless/sandbox";
+import {
+  MANAGEMENT_RESOURCE,
+  STORAGE_RESOURCE,
+  THIRD_PARTY_APP,
+  THIRD_PARTY_FUNCTION,
+  VAULT_RESOURCE,
+} from "@keyless/sandbox";
 import { RANDOM_NUMBER_PATH } from "@keyless/third-party-api";
 import { badAuthorization, form, httpRequest, utf8, weighted, type Header } from "./arbitraries.ts";
 import {
@@ -744,8 +750,10 @@ export async function queueSurface(world: World): Promise<Surface> {
 
 /** The admin API answers in ARM's shape, except `az login`'s token, refused as Microsoft Entra ID refuses one. */
 const armShape: Shape = (answer, request) => {
+  // The target as given, or in absolute form (`https://host/_sandbox/developer-token`), which Express routes alike.
   const target = String(request.target);
-  if (/^\/_sandbox\/developer-token/i.test(target) && answer.status === 400 && /"error":"/.test(text(answer)))
+  const tokenRequest = [target, pathOf(request)].some((path) => /^\/_sandbox\/developer-token/i.test(path));
+  if (tokenRequest && answer.status === 400 && /"error":"/.test(text(answer)))
     return entraShape(answer, request);
   return azureErrorShape(answer, request);
 };
@@ -757,21 +765,6 @@ export function resourceManagerSurface(world: World): Surface {
   const principals = [
     ...sandbox.directory.all().flatMap((entry) => [entry.objectId, entry.displayName, entry.appId ?? ""]),
   ].filter(Boolean);
-  const keyName = fc.oneof(
-    fc.constantFrom(
-      "default",
-      "key2",
-      "rotated",
-      "__proto__",
-      "constructor",
-      "toString",
-      "hasOwnProperty",
-      "%00",
-      "%zz",
-      "a%2Fb",
-    ),
-    fc.string({ minLength: 1, maxLength: 12 }).map(encodeURIComponent),
-  );
   const filter = fc.oneof(
     weighted(4, fc.constant("")),
     weighted(
@@ -779,7 +772,8 @@ export function resourceManagerSurface(world: World): Surface {
       fc.constantFrom("?assignee=learner@keyless.local", "?role=Reader", "?id=x", "?resource=https://vault.localhost"),
     ),
   );
-  /** The admin API's routes (what the sandbox's az calls), and a few it does not have. */
+  const apps = fc.constantFrom("keyless-step-03", "keyless-workspace-02", "nope", "__proto__", "%00", "a%2Fb");
+  /** The admin API's routes (what the sandbox's az and the live view call), and a few it does not have (any more). */
   const operations = fc
     .tuple(
       fc.oneof(
@@ -789,30 +783,28 @@ export function resourceManagerSurface(world: World): Surface {
             ["GET", "/account"],
             ["GET", "/principals"],
             ["GET", "/role-assignments"],
-            ["GET", "/function-keys"],
+            ["GET", "/audit"],
           ),
         ),
         weighted(
-          4,
-          fc.constantFrom<[string, string]>(
-            ["POST", "/developer-token"],
-            ["POST", "/role-assignments"],
-            ["DELETE", "/role-assignments"],
-          ),
+          2,
+          apps.map((app): [string, string] => ["GET", `/webapps/${app}/environment`]),
         ),
-        weighted(
-          3,
-          fc
-            .tuple(fc.constantFrom("PUT", "DELETE"), keyName)
-            .map(([m, n]): [string, string] => [m, `/function-keys/${n}`]),
-        ),
+        weighted(3, fc.constant<[string, string]>(["POST", "/developer-token"])),
         weighted(1, fc.constant<[string, string]>(["POST", "/reset"])),
         weighted(
           1,
           fc
             .tuple(
               fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"),
-              fc.constantFrom("/unknown", "", "/account/x", "/function-keys/a/b"),
+              fc.constantFrom(
+                "/unknown",
+                "",
+                "/account/x",
+                "/role-assignments",
+                "/function-keys/default",
+                "/webapps/keyless-step-03/appsettings",
+              ),
             )
             .map(([m, p]): [string, string] => [m, p]),
         ),
@@ -882,8 +874,9 @@ export function resourceManagerSurface(world: World): Surface {
     }),
     shape: armShape,
     no5xx: true,
-    // The admin API lists and sets the third party's function keys: it exists to show them to the key's holder.
-    mayDisclose: (_answer, request) => /^\/_sandbox\/function-keys/i.test(pathOf(request)),
+    // An app's environment holds its identity's header or its client secret: the admin API shows it to the key's holder.
+    mayDisclose: (answer, request) =>
+      answer.status < 300 && /^\/_sandbox\/webapps\/[^/]+\/environment$/i.test(pathOf(request)),
     state: () => world.fullState({ functionKeys: true }),
     knownGood: () =>
       expectStatus(
@@ -917,18 +910,37 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
     weighted(6, fc.constantFrom(group, group.toUpperCase())),
     weighted(1, fc.string({ maxLength: 12 }).map(encodeURIComponent)),
   );
-  const path = fc.oneof(
-    fc.constantFrom("/tenants", "/subscriptions"),
-    subscriptionId.map((id) => `/subscriptions/${id}`),
-    subscriptionId.map((id) => `/subscriptions/${id}/resourcegroups`),
-    fc.tuple(subscriptionId, groupName).map(([id, name]) => `/subscriptions/${id}/resourceGroups/${name}`),
+  /** The paths a request may name; writes never name the workshop's own group (deleting it is a 2xx that ends the run's world). */
+  const pathIn = (groups: fc.Arbitrary<string>) =>
+    fc.oneof(
+      fc.constantFrom("/tenants", "/subscriptions"),
+      subscriptionId.map((id) => `/subscriptions/${id}`),
+      subscriptionId.map((id) => `/subscriptions/${id}/resourcegroups`),
+      fc.tuple(subscriptionId, groups).map(([id, name]) => `/subscriptions/${id}/resourceGroups/${name}`),
+      fc
+        .tuple(subscriptionId, groups)
+        .map(
+          ([id, name]) =>
+            `/subscriptions/${id}/resourceGroups/${name}/providers/Microsoft.KeyVault/vaults/${sandbox.seed.keyVault.name}`,
+        ),
+      fc.constantFrom("/providers", "/subscriptions/x/y/z", "//subscriptions"),
+    );
+  const path = pathIn(groupName);
+  const otherGroup = fc
+    .oneof(fc.constantFrom("lesson-rg", "other-rg"), fc.string({ maxLength: 12 }).map(encodeURIComponent))
+    .filter((name) => name.toLowerCase() !== group.toLowerCase());
+  // The third party's function keys, through Resource Manager (`az functionapp function keys …`).
+  const functionPath = `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}`;
+  const keyName = fc.oneof(
+    fc.constantFrom("default", "key2", "rotated", "__proto__", "constructor", "toString", "%00", "%zz", "a%2Fb"),
+    fc.string({ minLength: 1, maxLength: 12 }).map(encodeURIComponent),
+  );
+  const functionKeys = fc.oneof(
     fc
-      .tuple(subscriptionId, groupName)
-      .map(
-        ([id, name]) =>
-          `/subscriptions/${id}/resourceGroups/${name}/providers/Microsoft.KeyVault/vaults/${sandbox.seed.keyVault.name}`,
-      ),
-    fc.constantFrom("/providers", "/subscriptions/x/y/z", "//subscriptions"),
+      .tuple(fc.constantFrom("PUT", "DELETE", "GET"), keyName)
+      .map(([method, name]): [string, string] => [method, `${functionPath}/keys/${name}`]),
+    fc.constant<[string, string]>(["POST", `${functionPath}/listkeys`]),
+    fc.constant<[string, string]>(["POST", `${functionPath.replace(THIRD_PARTY_FUNCTION, "Nope")}/listkeys`]),
   );
   const operations = fc.oneof(
     weighted(
@@ -949,8 +961,14 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
     weighted(
       1,
       fc
-        .tuple(fc.constantFrom("PUT", "POST", "DELETE", "PATCH"), path, apiVersion)
+        .tuple(fc.constantFrom("PUT", "POST", "DELETE", "PATCH"), pathIn(otherGroup), apiVersion)
         .map(([m, p, version]): readonly [string, string] => [m, `${p}?api-version=${version}`]),
+    ),
+    weighted(
+      2,
+      fc
+        .tuple(functionKeys, apiVersion)
+        .map(([[m, p], version]): readonly [string, string] => [m, `${p}?api-version=${version}`]),
     ),
   );
   return {
@@ -972,12 +990,21 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
           1,
           fc.jsonValue({ maxDepth: 3 }).map((value) => utf8(JSON.stringify(value))),
         ),
+        weighted(
+          1,
+          fc
+            .oneof(fc.string({ minLength: 16, maxLength: 40 }), fc.string({ maxLength: 15 }), fc.constant(undefined))
+            .map((value) => utf8(JSON.stringify({ properties: { value } }))),
+        ),
         weighted(3, fc.constant(undefined)),
       ),
       contentType: "application/json",
     }),
     shape: azureErrorShape,
     no5xx: true,
+    // A function's keys are what `listkeys` returns, and a key set answers with its value: to the Owner who asked.
+    mayDisclose: (answer, request) =>
+      answer.status < 300 && /\/functions\/[^/]+\/(listkeys|keys\/[^/]+)$/i.test(pathOf(request)),
     state: () => world.fullState({ functionKeys: true }),
     knownGood: () =>
       expectStatus(
@@ -993,6 +1020,8 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
 export function thirdPartySurface(world: World): Surface {
   const { sandbox } = world;
   const port = portOf(sandbox.endpoints.thirdPartyApi);
+  // Served over HTTPS at its function app's host name, as Azure Functions is.
+  const hostname = new URL(sandbox.endpoints.thirdPartyApi).hostname;
   const key = () => sandbox.thirdParty.keys()[0] ?? "";
   const validKey = fc.constant(null).map(() => key());
   const path = fc.oneof(
@@ -1012,12 +1041,12 @@ export function thirdPartySurface(world: World): Surface {
   );
   return {
     name: "third-party API",
-    endpoint: { port },
+    endpoint: { port, tls: { servername: hostname } },
     requests: httpRequest({
       methods: ["GET", "GET", "POST", "PUT"],
       targets: fc.tuple(path, code).map(([p, c]) => `${p}${c}`),
       queryNames: ["code", "value"],
-      host: `localhost:${port}`,
+      host: `${hostname}:${port}`,
       ...credentials(
         "x-functions-key",
         validKey,

@@ -12,7 +12,13 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { SignJWT, generateKeyPair } from "jose";
-import { startSandbox, type Sandbox, type SandboxOptions } from "@keyless/sandbox";
+import {
+  startSandbox,
+  THIRD_PARTY_APP,
+  THIRD_PARTY_FUNCTION,
+  type Sandbox,
+  type SandboxOptions,
+} from "@keyless/sandbox";
 // The vault's URL is https://keyless-kv.vault.localhost:<port>, as in the steps.
 import "@keyless/sandbox/dns-preload";
 
@@ -141,13 +147,12 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
    */
   const queueState = async (): Promise<unknown> => (queueOn ? structuredClone(sandbox.queue.snapshot()) : undefined);
 
-  const adminUrl = sandbox.endpoints.admin.url;
-  const functionKeyNames = async () => {
-    const response = await fetch(`${adminUrl}/function-keys`, {
-      headers: { "x-keyless-admin-key": sandbox.endpoints.admin.key },
-    });
-    return Object.keys((await response.json()) as Record<string, string>).sort();
-  };
+  // The function's keys as Resource Manager lists them (`listkeys`), read in this process as the sandbox itself.
+  const functionId = `${sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}`;
+  const functionKeyNames = async () =>
+    Object.keys(
+      (sandbox.arm.invoke(functionId, "listkeys", undefined) as { properties: Record<string, string> }).properties,
+    ).sort();
 
   return {
     sandbox,

@@ -5,7 +5,13 @@
  */
 import { connect } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
-import { STORAGE_RESOURCE, VAULT_RESOURCE } from "@keyless/sandbox";
+import {
+  MANAGEMENT_RESOURCE,
+  STORAGE_RESOURCE,
+  THIRD_PARTY_APP,
+  THIRD_PARTY_FUNCTION,
+  VAULT_RESOURCE,
+} from "@keyless/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { azureErrorShape, emptyBodyShape, entraShape, storageShape } from "../src/checks.ts";
 import { send, type Answer, type Endpoint, type RawRequest } from "../src/raw.ts";
@@ -19,6 +25,8 @@ let admin: Endpoint;
 let thirdParty: Endpoint;
 let vaultToken: string;
 let queueToken: string;
+/** A queue's writer and nothing more: Storage Queue Data Contributor on the one queue. */
+let writerToken: string;
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -29,10 +37,20 @@ beforeAll(async () => {
   queue = { port: portOf(sandbox.endpoints.queueUrl ?? ""), tls: { servername: "localhost" } };
   entra = { port: portOf(sandbox.endpoints.authorityHost), tls: { servername: "localhost" } };
   admin = { port: portOf(sandbox.endpoints.admin.url), tls: { servername: "localhost" } };
-  thirdParty = { port: portOf(sandbox.endpoints.thirdPartyApi) };
+  thirdParty = {
+    port: portOf(sandbox.endpoints.thirdPartyApi),
+    tls: { servername: new URL(sandbox.endpoints.thirdPartyApi).hostname },
+  };
   const learner = sandbox.directory.users[0]?.objectId ?? "";
   vaultToken = await sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: learner });
   queueToken = await sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: learner });
+  // The learner is Owner, which may set the account's service properties (queueServices/write), as on Azure.
+  const writer = sandbox.directory.servicePrincipals[0]?.objectId ?? "";
+  sandbox.rbac.add(
+    { principalId: writer, role: "Storage Queue Data Contributor", scope: sandbox.scopes.queue("code-requests") },
+    { immediately: true },
+  );
+  writerToken = await sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: writer });
 });
 afterAll(() => world?.stop());
 
@@ -255,7 +273,12 @@ describe("Queue Storage: what once broke it, when Azurite ran behind the gateway
       const storage = await answer(queue, {
         method,
         target,
-        headers: [...queueHeaders(), ["Content-Length", String(cors.length)]],
+        headers: [
+          ...queueHeaders().map(([name, value]): [string, string] =>
+            name === "Authorization" ? [name, `Bearer ${writerToken}`] : [name, value],
+          ),
+          ["Content-Length", String(cors.length)],
+        ],
         body: Buffer.from(cors),
       });
       expect(storage.status).toBe(status);
@@ -379,38 +402,44 @@ describe("Queue Storage: what once broke it, when Azurite ran behind the gateway
   );
 });
 
-describe("the admin API's function keys", () => {
-  const key = () => world.sandbox.endpoints.admin.key;
-  const headers = (): [string, string][] => [
+describe("the function keys, through Resource Manager", () => {
+  const fn = () =>
+    `${world.sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}`;
+  const headers = async (): Promise<[string, string][]> => [
     ["Host", `localhost:${admin.port}`],
-    ["x-keyless-admin-key", key()],
+    [
+      "Authorization",
+      `Bearer ${await world.sandbox.tokens.issue({ audience: MANAGEMENT_RESOURCE, objectId: world.sandbox.directory.users[0]?.objectId ?? "" })}`,
+    ],
     ["Connection", "close"],
     ["Content-Type", "application/json"],
   ];
 
-  it("refuses in Resource Manager's shape, which az prints (it printed 'HTTP 400')", async () => {
-    const body = Buffer.from(JSON.stringify({ value: "short" }));
+  it("refuses a short key in Resource Manager's shape, which az prints (it printed 'HTTP 400')", async () => {
+    const before = world.sandbox.thirdParty.keys();
+    const body = Buffer.from(JSON.stringify({ properties: { value: "short" } }));
+    const target = `${fn()}/keys/rotated?api-version=2024-11-01`;
     const refused = await answer(admin, {
       method: "PUT",
-      target: "/_sandbox/function-keys/rotated",
-      headers: [...headers(), ["Content-Length", String(body.length)]],
+      target,
+      headers: [...(await headers()), ["Content-Length", String(body.length)]],
       body,
     });
     expect(refused.status).toBe(400);
-    expect(azureErrorShape(refused, { method: "PUT", target: "/", headers: [] })).toEqual([]);
+    expect(azureErrorShape(refused, { method: "PUT", target, headers: [] })).toEqual([]);
+    expect(world.sandbox.thirdParty.keys()).toEqual(before);
   });
 
   it.each(["toString", "constructor", "__proto__", "hasOwnProperty"])(
-    "%s is no function key: 404, not 200 'deleted'",
+    "%s is no function key: deleting it deletes nothing (204), it is not 200 'deleted'",
     async (name) => {
       const before = world.sandbox.thirdParty.keys();
-      const refused = await answer(admin, {
+      const deleted = await answer(admin, {
         method: "DELETE",
-        target: `/_sandbox/function-keys/${name}`,
-        headers: headers(),
+        target: `${fn()}/keys/${name}?api-version=2024-11-01`,
+        headers: await headers(),
       });
-      expect(refused.status).toBe(404);
-      expect(azureErrorShape(refused, { method: "DELETE", target: "/", headers: [] })).toEqual([]);
+      expect(deleted.status).toBe(204);
       expect(world.sandbox.thirdParty.keys()).toEqual(before);
     },
   );

@@ -77,6 +77,8 @@ const SURFACES_OF_PROVIDER: Readonly<Record<string, readonly string[]>> = {
   entra: ["Microsoft Entra ID", "Microsoft Graph"],
   github: ["GitHub Actions' OIDC provider"],
   resources: ["Resource Manager (the admin API and its own)"],
+  // Its role assignments and definitions are Resource Manager's resources, tried there.
+  authorization: ["Resource Manager (the admin API and its own)"],
   "managed-identity": [
     "the managed identity endpoint",
     "the Container Apps identity endpoint",

@@ -49,14 +49,20 @@ export interface TokenValidator {
   validate(authorization: string | undefined, audience: string): Promise<TokenCheck>;
 }
 
+/**
+ * Which of a role's lists an action is checked against: `dataActions` (a secret read, a message
+ * sent) or `actions` (Resource Manager's control plane). Left out, the action's name decides.
+ */
+export type ActionKind = "data" | "control";
+
 export interface Authorizer {
   /**
    * Azure RBAC: true when a role assignment at `scope` or above (a prefix of it)
    * grants `principal` a role whose data actions include `dataAction`.
    */
-  isAllowed(principal: Principal, dataAction: string, scope: string): boolean;
+  isAllowed(principal: Principal, dataAction: string, scope: string, kind?: ActionKind): boolean;
   /** The same decision, with the assignment that made it (or one still propagating), for the audit log. */
-  decide(principal: Principal, dataAction: string, scope: string): RbacDecision;
+  decide(principal: Principal, dataAction: string, scope: string, kind?: ActionKind): RbacDecision;
 }
 
 /** A role assignment: a principal holds a role at a scope (Microsoft.Authorization/roleAssignments). */

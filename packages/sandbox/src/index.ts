@@ -8,10 +8,9 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ensureCertificates, type Certificates } from "./ca.ts";
 import { AuditLog } from "./audit/log.ts";
+import { ResourceStore } from "./arm/resourceStore.ts";
 import { Directory } from "./providers/entra/directory.ts";
 import { identityEnvironment, type HostEndpoints, type HostName } from "./providers/managed-identity/hosts.ts";
-import { federatedCredentialsOf } from "./providers/entra/federation.ts";
-import { ResourceStore } from "./arm/resourceStore.ts";
 import type { KubernetesCluster } from "./providers/managed-identity/kubernetes.ts";
 import { TokenIssuer } from "./providers/entra/tokens.ts";
 import type { SecretStore } from "./providers/key-vault/store.ts";
@@ -76,6 +75,7 @@ export type { SandboxPorts, SandboxScopes, ResetReport } from "./provider.ts";
 export type { JournalSummary } from "./state/journal.ts";
 export { PROVIDERS } from "./registry.ts";
 export { managedIdentityIdsOf } from "./providers/entra/directory.ts";
+export { THIRD_PARTY_APP, THIRD_PARTY_FUNCTION } from "./providers/web/thirdParty.ts";
 
 /** The workshop's steps, by number. */
 export const STEPS = ["01", "02", "03", "04"] as const;
@@ -369,37 +369,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return step ? hostOf(step) : "app-service";
   };
   const cluster = identityHosts.kubernetes.cluster;
+  /** The profile `az login` keeps: who the developer is, and their subscription. */
   const account = () => ({
     subscription: { id: seed.subscription.id, name: "keyless sandbox" },
     tenantId: seed.tenant.id,
     tenantAlias: seed.tenant.alias,
-    resourceGroup: seed.subscription.resourceGroup,
-    location: seed.subscription.location,
     user: { name: directory.users[0]?.displayName ?? "", objectId: directory.users[0]?.objectId ?? "" },
-    vault: { name: seed.keyVault.name, id: context.scopes.vault, url: endpoints.keyVaultUrl },
-    storageAccount: { name: seed.storage.account, id: context.scopes.storageAccount },
-    webApps: seed.apps.map((app) => {
-      const identity = directory.apps.get(app.name);
-      const userAssigned = directory.userAssignedOf(app.name).map((attached) => attached.resourceId);
-      return {
-        name: app.name,
-        step: app.step,
-        principalId: identity?.objectId ?? "",
-        clientId: identity?.appId ?? "",
-        ...(app.signsInAs ? { signsInAs: app.signsInAs } : {}),
-        ...(userAssigned.length > 0 ? { userAssignedIdentities: userAssigned } : {}),
-      };
-    }),
-    userAssignedIdentities: [...directory.userAssigned.values()].map((identity) => ({
-      name: identity.displayName,
-      id: identity.resourceId,
-      clientId: identity.appId,
-      principalId: identity.objectId,
-      // The cluster's issuer URL in place of its name, as `az identity federated-credential list` shows it.
-      federatedIdentityCredentials: federatedCredentialsOf(identity.federatedIdentityCredentials, (name) =>
-        cluster.name === name ? cluster.issuerUrl : undefined,
-      ).map(({ name, issuer, subject, audiences }) => ({ name, issuer, subject, audiences })),
-    })),
   });
   const interruptibles: Record<InterruptibleService, Interruptible> = {
     entraId: running.entra,

@@ -66,7 +66,7 @@ export async function provision(context: ProviderContext): Promise<Provisioned> 
   arm.put(scopes.resourceGroup, { location: seed.subscription.location }, undefined);
   const parameters = JSON.parse(readFileSync(PARAMETERS_FILE, "utf8")) as { parameters: Record<string, unknown> };
   const step02 = directory.servicePrincipals.find((sp) => sp.appId === parameterValue(parameters, "step02ClientId"));
-  const deployment = await running.resources.deployments.create(
+  const { deployment } = await running.resources.deployments.create(
     `${scopes.resourceGroup}/providers/Microsoft.Resources/deployments/${DEPLOYMENT_NAME}`,
     {
       properties: {

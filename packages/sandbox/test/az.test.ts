@@ -1,7 +1,7 @@
 /**
  * The sandbox's `az`: Azure CLI syntax, output shapes and exit codes (0 ok,
- * 1 service error as `ERROR: (Code) Message`, 2 usage error), run as a
- * separate process against a started sandbox.
+ * 1 error as `ERROR: (Code) Message`, 2 usage error, 3 a service's 404, as az's
+ * ResourceNotFoundError), run as a separate process against a started sandbox.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -114,9 +114,9 @@ describe("az keyvault", () => {
     expect(vaultId.stdout).toBe(`${test.sandbox.scopes.vault}\n`);
   });
 
-  it("prints the vault's error as az does, exit code 1", async () => {
+  it("prints the vault's error as az does: exit code 3 for a 404, 1 for the others", async () => {
     const missing = await run("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "nope");
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(
       /^ERROR: \(SecretNotFound\) A secret with \(name\/id\) nope was not found in this key vault\./,
     );
@@ -143,12 +143,14 @@ describe("az keyvault", () => {
 describe("az role assignment", () => {
   it("create, list and delete print Azure CLI's shapes", async () => {
     const scope = `${test.sandbox.scopes.vault}/secrets/lesson`;
+    // As az resolves an assignee in Graph: a service principal by its name, its appId (not its display name).
+    const step03 = test.sandbox.directory.apps.get("keyless-step-03")?.appId ?? "";
     const created = await json(
       "role",
       "assignment",
       "create",
       "--assignee",
-      "keyless-step-03",
+      step03,
       "--role",
       "Key Vault Secrets Officer",
       "--scope",
@@ -195,25 +197,29 @@ describe("az role assignment", () => {
     ]);
     // Like az: without --all or --scope, only assignments at the subscription itself.
     expect((bySubscription as { roleDefinitionName: string }[]).map((a) => a.roleDefinitionName)).toEqual(["Owner"]);
-    const again = await run(
+    // Resource Manager refuses the same assignment again (409 RoleAssignmentExists); az answers the one there is.
+    const again = await json(
       "role",
       "assignment",
       "create",
       "--assignee",
-      "keyless-step-03",
+      step03,
       "--role",
       "Key Vault Secrets Officer",
       "--scope",
       scope,
     );
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain("ERROR: (RoleAssignmentExists) The role assignment already exists.");
+    expect(again).toMatchObject({
+      id: (created as { id: string }).id,
+      roleDefinitionName: "Key Vault Secrets Officer",
+      principalName: step03,
+    });
     const deleted = await run(
       "role",
       "assignment",
       "delete",
       "--assignee",
-      "keyless-step-03",
+      step03,
       "--role",
       "Key Vault Secrets Officer",
       "--scope",
@@ -221,6 +227,30 @@ describe("az role assignment", () => {
     );
     expect(deleted).toMatchObject({ code: 0, stdout: "" });
     expect(await json("role", "assignment", "list", "--scope", scope)).toEqual([]);
+    const none = await run("role", "assignment", "delete", "--assignee", step03, "--scope", scope);
+    expect(none).toMatchObject({ code: 1, stderr: "ERROR: No matched assignments were found to delete\n" });
+  });
+
+  it("refuses a scope that does not exist, with Resource Manager's ResourceNotFound; nothing is assigned", async () => {
+    const before = test.sandbox.rbac.list().length;
+    const typo = `${test.sandbox.scopes.resourceGroup}/providers/Microsoft.KeyVault/vaults/keyless-kvv`;
+    const refused = await run(
+      "role",
+      "assignment",
+      "create",
+      "--assignee",
+      test.sandbox.seed.servicePrincipals[0]?.appId ?? "",
+      "--role",
+      "Key Vault Secrets User",
+      "--scope",
+      typo,
+    );
+    // az's exit code for a 404 (ResourceNotFoundError) is 3.
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toBe(
+      "ERROR: (ResourceNotFound) The Resource 'Microsoft.KeyVault/vaults/keyless-kvv' under resource group 'keyless-rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix\nCode: ResourceNotFound\nMessage: The Resource 'Microsoft.KeyVault/vaults/keyless-kvv' under resource group 'keyless-rg' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix\n",
+    );
+    expect(test.sandbox.rbac.list().length).toBe(before);
   });
 
   it("names an unknown role or principal like az", async () => {
@@ -230,7 +260,7 @@ describe("az role assignment", () => {
         "assignment",
         "create",
         "--assignee",
-        "keyless-app-sp",
+        test.sandbox.seed.servicePrincipals[0]?.appId ?? "",
         "--role",
         "Key Vault Secret User",
         "--scope",
@@ -249,10 +279,12 @@ describe("az role assignment", () => {
       ),
     ]);
     expect(role).toMatchObject({ code: 1, stderr: "ERROR: Role 'Key Vault Secret User' doesn't exist.\n" });
-    expect(principal.code).toBe(1);
-    expect(principal.stderr).toContain(
-      "ERROR: (PrincipalNotFound) Cannot find user or service principal in graph database for 'nobody@keyless.local'.",
-    );
+    // az resolves the assignee in Microsoft Graph before it calls Resource Manager: its own words, no code.
+    expect(principal).toMatchObject({
+      code: 1,
+      stderr:
+        "ERROR: Cannot find user or service principal in graph database for 'nobody@keyless.local'. If the assignee is an appId, make sure the corresponding service principal is created with 'az ad sp create --id nobody@keyless.local'.\n",
+    });
   });
 });
 
@@ -326,8 +358,8 @@ describe("az identity: user-assigned identities and their federated credentials"
       name: "keyless-id-03",
       principalId: identity?.objectId,
       resourceGroup: "keyless-rg",
-      systemData: null,
-      tags: {},
+      // As az 2.45 prints the identity: no systemData in its model, null tags when it has none.
+      tags: null,
       tenantId: test.sandbox.seed.tenant.id,
       type: "Microsoft.ManagedIdentity/userAssignedIdentities",
     });
@@ -335,7 +367,7 @@ describe("az identity: user-assigned identities and their federated credentials"
       ["keyless-id-03", "keyless-id-04"],
     );
     const missing = await run("identity", "show", "-n", "keyless-id-99", "-g", "keyless-rg");
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^ERROR: \(ResourceNotFound\) /);
   });
 
@@ -361,7 +393,8 @@ describe("az identity: user-assigned identities and their federated credentials"
   });
 
   it("role assignment list --assignee: a user-assigned identity is a principal too", async () => {
-    const rows = (await json("role", "assignment", "list", "--assignee", "keyless-id-03", "--all")) as {
+    const clientId = test.sandbox.directory.userAssigned.get("keyless-id-03")?.appId ?? "";
+    const rows = (await json("role", "assignment", "list", "--assignee", clientId, "--all")) as {
       principalName: string;
       roleDefinitionName: string;
     }[];
@@ -375,7 +408,7 @@ describe("az identity: user-assigned identities and their federated credentials"
 });
 
 describe("az webapp: what App Service gives each app", () => {
-  it("config appsettings list: the app's settings, its identity's header included, in az's shape", async () => {
+  it("config appsettings list: the app's own settings, in az's shape; App Service's run-time variables are not among them", async () => {
     const settings = (await json(
       "webapp",
       "config",
@@ -388,8 +421,13 @@ describe("az webapp: what App Service gives each app", () => {
     )) as { name: string; slotSetting: boolean; value: string }[];
     const byName = Object.fromEntries(settings.map(({ name, value }) => [name, value]));
     expect(settings.every((setting) => setting.slotSetting === false)).toBe(true);
-    expect(byName).toEqual(test.sandbox.appSettings("keyless-workspace-03"));
-    expect(byName["IDENTITY_HEADER"]).toBe(test.sandbox.directory.apps.get("keyless-workspace-03")?.identityHeader);
+    const site = `${test.sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/keyless-workspace-03`;
+    expect(byName).toEqual(
+      (test.sandbox.arm.invoke(`${site}/config/appsettings`, "list", undefined) as { properties: object }).properties,
+    );
+    expect(byName).toMatchObject({ KEY_VAULT_URL: `${test.sandbox.endpoints.keyVaultUrl}/` });
+    // On Azure too: the platform gives the app IDENTITY_ENDPOINT and IDENTITY_HEADER when it starts, not as settings.
+    expect(byName["IDENTITY_HEADER"]).toBeUndefined();
     expect(byName["AZURE_CLIENT_SECRET"]).toBeUndefined();
     const step02 = (await json(
       "webapp",
@@ -419,7 +457,7 @@ describe("az webapp: what App Service gives each app", () => {
       "--resource-group",
       "keyless-rg",
     );
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/^ERROR: \(ResourceNotFound\) The Resource 'Microsoft.Web\/sites\/nope'/);
   });
 
@@ -456,6 +494,51 @@ describe("az usage", () => {
     expect(missing.stderr).toContain("ERROR: the following arguments are required: --vault-name");
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--assignee");
+  });
+
+  it("each command on Resource Manager answers --help, exit 0, with nothing running", async () => {
+    const commands = [
+      "role assignment create",
+      "role assignment list",
+      "role assignment delete",
+      "identity show",
+      "identity list",
+      "identity create",
+      "identity delete",
+      "identity federated-credential list",
+      "identity federated-credential show",
+      "identity federated-credential create",
+      "identity federated-credential delete",
+      "webapp show",
+      "webapp list",
+      "webapp identity show",
+      "webapp config appsettings list",
+      "webapp config appsettings set",
+      "functionapp function keys list",
+      "functionapp function keys set",
+      "functionapp function keys delete",
+      "storage account show",
+      "keyvault show",
+      "group show",
+      "group list",
+      "group create",
+      "group delete",
+      "group exists",
+      "resource show",
+      "resource list",
+      "deployment group create",
+      "deployment group validate",
+      "deployment group what-if",
+      "deployment group show",
+      "deployment group list",
+      "deployment operation group list",
+    ];
+    const answers = await Promise.all(
+      commands.map((command) => az(join(test.stateDir, "nowhere"), ...command.split(" "), "--help")),
+    );
+    expect(
+      answers.map((answer, index) => [commands[index], answer.code, answer.stdout.startsWith("Usage: az ")]),
+    ).toEqual(commands.map((command) => [command, 0, true]));
   });
 
   it("says how to start the sandbox when it is not running", async () => {

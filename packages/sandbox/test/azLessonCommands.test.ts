@@ -1,8 +1,8 @@
 /**
  * The `az` commands the lessons suggest beyond the ones they run step by
  * step: `az storage queue create` (the fix for a missing queue), `az storage
- * account show` (whose id is the scope of a role on one queue) and `az ad app
- * credential reset` (the fix for an expired client secret). Real syntax, real
+ * account show` (Resource Manager's account, whose id is the scope of a role on
+ * one queue) and `az ad app credential reset` (the fix for an expired client secret). Real syntax, real
  * output shapes, and a real change in the running sandbox.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,9 +42,13 @@ describe("az storage", () => {
     expect(`${id.stdout.trim()}/queueServices/default/queues/code-requests`).toBe(
       test.sandbox.scopes.queue("code-requests"),
     );
+    // Without -g, az looks the account up among the subscription's, and says so in its own words (exit 2).
     const missing = await run("storage", "account", "show", "--name", "nosuchaccount");
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(
+    expect(missing).toMatchObject({ code: 2, stderr: "ERROR: Storage account 'nosuchaccount' not found.\n" });
+    // With -g, Resource Manager's 404 (exit 3).
+    const inGroup = await run("storage", "account", "show", "--name", "nosuchaccount", "-g", "keyless-rg");
+    expect(inGroup.code).toBe(3);
+    expect(inGroup.stderr).toMatch(
       /^ERROR: \(ResourceNotFound\) The Resource 'Microsoft\.Storage\/storageAccounts\/nosuchaccount'/,
     );
   });

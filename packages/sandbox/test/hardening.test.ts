@@ -10,6 +10,7 @@ import { connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MANAGEMENT_RESOURCE } from "../src/index.ts";
 import { startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;
@@ -147,10 +148,10 @@ describe("the admin API (Resource Manager)", () => {
     });
 
   it("checks its key before it reads a body: malformed JSON without the key is a 401, with it ARM's 400, never a stack", async () => {
-    const without = await admin("POST", "/role-assignments", { body: "{not json" });
+    const without = await admin("POST", "/developer-token", { body: "{not json" });
     expect(without.status).toBe(401);
     expect(await without.json()).toMatchObject({ error: { code: "AuthenticationFailed" } });
-    const withKey = await admin("POST", "/role-assignments", {
+    const withKey = await admin("POST", "/developer-token", {
       key: test.sandbox.endpoints.admin.key,
       body: "{not json",
     });
@@ -160,16 +161,27 @@ describe("the admin API (Resource Manager)", () => {
     expect(text).not.toMatch(NO_STACK);
   });
 
-  it("refuses to delete role assignments without a filter, as az does, and deletes nothing", async () => {
+  it("changes no role assignment any more: that is Resource Manager's, whose DELETE takes one assignment's id", async () => {
     const before = test.sandbox.rbac.list().length;
-    for (const body of [undefined, "{}", '{"assignee":"","role":""}']) {
-      const response = await admin("DELETE", "/role-assignments", {
-        key: test.sandbox.endpoints.admin.key,
-        ...(body !== undefined ? { body } : {}),
-      });
-      expect(response.status, String(body)).toBe(400);
-      expect(await response.json()).toMatchObject({ error: { code: "MissingFilter" } });
+    const key = test.sandbox.endpoints.admin.key;
+    for (const [method, body] of [
+      ["POST", '{"assignee":"learner@keyless.local","role":"Owner","scope":"/"}'],
+      ["DELETE", "{}"],
+    ] as const) {
+      const response = await admin(method, "/role-assignments", { key, body });
+      expect(response.status, method).toBe(404);
+      expect(await response.json()).toMatchObject({ error: { code: "NotFound" } });
     }
+    const token = await test.sandbox.tokens.issue({
+      audience: MANAGEMENT_RESOURCE,
+      objectId: test.sandbox.directory.users[0]?.objectId ?? "",
+    });
+    const collection = await fetch(
+      `${test.sandbox.endpoints.resourceManager}${test.sandbox.scopes.subscription}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01`,
+      { method: "DELETE", headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(collection.status).toBe(400);
+    expect(await collection.json()).toMatchObject({ error: { code: "InvalidResourceId" } });
     expect(test.sandbox.rbac.list().length).toBe(before);
   });
 });

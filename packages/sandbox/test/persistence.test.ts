@@ -12,7 +12,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Sandbox, startSandbox } from "../src/index.ts";
+import { randomUUID } from "node:crypto";
+import {
+  MANAGEMENT_RESOURCE,
+  type Sandbox,
+  scopesOf,
+  startSandbox,
+  THIRD_PARTY_APP,
+  THIRD_PARTY_FUNCTION,
+} from "../src/index.ts";
+import { loadSeed } from "../src/seed.ts";
 import { az, azJson } from "./helpers.ts";
 import "../src/dnsPreload.mjs";
 
@@ -50,7 +59,7 @@ describe("a restart keeps what callers changed", () => {
       "assignment",
       "create",
       "--assignee",
-      "keyless-workspace-03",
+      sandbox.directory.apps.get("keyless-workspace-03")?.appId ?? "",
       "--role",
       "Key Vault Secrets User",
       "--scope",
@@ -127,35 +136,57 @@ describe("a kill at any moment loses nothing acknowledged and applies nothing tw
         headers: { "content-type": "application/json", "x-keyless-admin-key": endpoints.admin.key },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-    const token = (await (await admin("POST", "/developer-token", { resource: "https://vault.localhost" })).json()) as {
-      accessToken: string;
-    };
-    const account = (await (await admin("GET", "/account")).json()) as {
-      vault: { id: string };
-      webApps: { name: string; principalId: string }[];
-    };
-    const principal = account.webApps.find((app) => app.name === "keyless-workspace-03")?.principalId ?? "";
+    const tokenFor = async (resource: string) =>
+      ((await (await admin("POST", "/developer-token", { resource })).json()) as { accessToken: string }).accessToken;
+    const [vaultToken, armToken] = await Promise.all([
+      tokenFor("https://vault.localhost"),
+      tokenFor(MANAGEMENT_RESOURCE),
+    ]);
+    // Resource Manager's REST API, as az calls it.
+    const arm = (method: string, path: string, apiVersion: string, body?: unknown) =>
+      fetch(`${endpoints.resourceManager}${path}?api-version=${apiVersion}`, {
+        method,
+        headers: { authorization: `Bearer ${armToken}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const scopes = scopesOf(loadSeed());
+    const site = (await (
+      await arm("GET", `${scopes.resourceGroup}/providers/Microsoft.Web/sites/keyless-workspace-03`, "2024-11-01")
+    ).json()) as { identity: { principalId: string } };
+    const principal = site.identity.principalId;
+    const functionKeys = `${scopes.resourceGroup}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}/keys`;
 
     // Each change is named for its number: what is acknowledged can be found again, once.
     const acknowledged = { secrets: new Set<number>(), roles: new Set<number>(), keys: new Set<number>() };
     const change = async (index: number) => {
       const kind = index % 3;
+      // A role on one secret: the one the change before made (Resource Manager refuses a scope that does not exist).
+      const target = kind === 1 ? index - 1 : index;
       const response =
         kind === 0
           ? await fetch(`${endpoints.keyVaultUrl}/secrets/kill-${index}?api-version=7.6`, {
               method: "PUT",
-              headers: { authorization: `Bearer ${token.accessToken}`, "content-type": "application/json" },
+              headers: { authorization: `Bearer ${vaultToken}`, "content-type": "application/json" },
               body: JSON.stringify({ value: `value-${index}` }),
             })
           : kind === 1
-            ? await admin("POST", "/role-assignments", {
-                assignee: principal,
-                role: "Key Vault Secrets User",
-                scope: `${account.vault.id}/secrets/kill-${index}`,
-              })
-            : await admin("PUT", `/function-keys/kill-${index}`, { value: `function-key-value-${index}` });
+            ? await arm(
+                "PUT",
+                `${scopes.vault}/secrets/kill-${target}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+                "2022-04-01",
+                {
+                  properties: {
+                    roleDefinitionId: `${scopes.subscription}/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6`,
+                    principalId: principal,
+                    principalType: "ServicePrincipal",
+                  },
+                },
+              )
+            : await arm("PUT", `${functionKeys}/kill-${index}`, "2024-11-01", {
+                properties: { name: `kill-${index}`, value: `function-key-value-${index}` },
+              });
       if (response.ok)
-        (kind === 0 ? acknowledged.secrets : kind === 1 ? acknowledged.roles : acknowledged.keys).add(index);
+        (kind === 0 ? acknowledged.secrets : kind === 1 ? acknowledged.roles : acknowledged.keys).add(target);
     };
     let next = 0;
     const writers = Array.from({ length: 4 }, async () => {
@@ -197,10 +228,8 @@ describe("a kill at any moment loses nothing acknowledged and applies nothing tw
   });
 });
 
-/** The function keys by name, as `az functionapp function keys list` shows them. */
+/** The function keys by name, as `az functionapp function keys list` shows them (Resource Manager's `listkeys`). */
 async function keyNames(sandbox: Sandbox): Promise<Record<string, string>> {
-  const response = await fetch(`${sandbox.endpoints.admin.url}/function-keys`, {
-    headers: { "x-keyless-admin-key": sandbox.endpoints.admin.key },
-  });
-  return (await response.json()) as Record<string, string>;
+  const fn = `${sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}`;
+  return (sandbox.arm.invoke(fn, "listkeys", undefined) as { properties: Record<string, string> }).properties;
 }

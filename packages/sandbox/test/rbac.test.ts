@@ -38,7 +38,7 @@ describe("Key Vault denies without a role", () => {
           "assignment",
           "delete",
           "--assignee",
-          "keyless-app-sp",
+          sp.appId,
           "--role",
           "Key Vault Secrets User",
           "--scope",

@@ -26,7 +26,7 @@ export const resourceManagerErrors: ServiceErrors = {
     armAnswer(
       404,
       "NotFound",
-      `The sandbox's Resource Manager has no ${req.method} ${path(req)}: it serves subscriptions, tenants and resource groups (and /_sandbox for its own az).`,
+      `The sandbox's Resource Manager has no ${req.method} ${path(req)}: it serves tenants, subscriptions, and the resources of its providers in them (az resource list shows them).`,
     ),
   badRequest: (reason) =>
     reason === "body" || reason === "bodyTooLarge"

@@ -15,7 +15,7 @@
 import type { AuditSink } from "../audit/log.ts";
 import type { Authorizer, Principal } from "../contracts.ts";
 import type { StateStore } from "../state/store.ts";
-import { type ResourceId, parseResourceId } from "./resourceId.ts";
+import { type ResourceId, parseResourceId, sameResource } from "./resourceId.ts";
 import { type ArmResource, ArmFailure, type ResourceBody, type ResourceTypeHandler } from "./resourceType.ts";
 
 export interface ResourceManagerOptions {
@@ -32,6 +32,8 @@ export type Caller = Principal | undefined;
 const notFound = (id: ResourceId) => {
   if (id.type === "Microsoft.Resources/resourceGroups")
     return new ArmFailure(404, "ResourceGroupNotFound", `Resource group '${id.name.slice(0, 90)}' could not be found.`);
+  if (id.type.toLowerCase() === "microsoft.resources/deployments")
+    return new ArmFailure(404, "DeploymentNotFound", `Deployment '${id.name.slice(0, 64)}' could not be found.`);
   const where = id.resourceGroup ? ` under resource group '${id.resourceGroup}'` : "";
   return new ArmFailure(
     404,
@@ -95,10 +97,18 @@ export class ResourceManager {
     return this.#handler(parsed).get(parsed);
   }
 
+  /** The resource as a deployment wrote it (see `asDeployed`), for a what-if's comparison; undefined when it does not exist. */
+  findAsDeployed(id: string): ArmResource | undefined {
+    const parsed = this.parse(id);
+    const handler = this.#handler(parsed);
+    const found = handler.get(parsed);
+    return found && handler.asDeployed ? handler.asDeployed(found) : found;
+  }
+
   get(id: string, caller: Caller, apiVersion = ""): ArmResource {
     const parsed = this.parse(id);
     const handler = this.#handler(parsed);
-    this.#authorize(caller, `${parsed.type}/read`, parsed.id);
+    this.authorize(caller, `${parsed.type}/read`, parsed.id);
     this.#checkApiVersion(handler, apiVersion);
     const found = handler.get(parsed);
     if (!found) throw notFound(parsed);
@@ -108,7 +118,7 @@ export class ResourceManager {
   /** The resources of a type under a parent (a resource group, a vault). */
   list(parent: string, type: string, caller: Caller): ArmResource[] {
     const handler = this.#handler({ id: parent, type, names: [], name: "" });
-    this.#authorize(caller, `${handler.type}/read`, parent);
+    this.authorize(caller, `${handler.type}/read`, parent);
     return handler.list(parent);
   }
 
@@ -119,12 +129,35 @@ export class ResourceManager {
     return found;
   }
 
-  /** Every resource of every type under a parent (`az resource list -g`). */
-  listAll(parent: string, caller: Caller): ArmResource[] {
-    this.#authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/resources/read", parent);
+  /** Whether a resource exists, as `HEAD {id}` answers it (`az group exists`): the caller must be allowed to read it. */
+  checkExistence(id: string, caller: Caller): boolean {
+    const parsed = this.parse(id);
+    const handler = this.#handler(parsed);
+    this.authorize(caller, `${parsed.type}/read`, parsed.id);
+    return handler.get(parsed) !== undefined;
+  }
+
+  /**
+   * The resources in a resource group, or in every group of a subscription, as ARM lists them
+   * (`az resource list`, what-if's "to ignore"): each a resource of its own, directly in its group.
+   * A child (a vault's secret) is listed with its parent, an extension resource (a role assignment)
+   * with what it extends, neither on its own.
+   */
+  listAll(scope: string, caller: Caller): ArmResource[] {
+    this.authorize(caller, "Microsoft.Resources/subscriptions/resourceGroups/resources/read", scope);
+    const parsed = this.parse(scope);
+    const groups =
+      parsed.type === "Microsoft.Resources/subscriptions"
+        ? (this.handlerOf("Microsoft.Resources/resourceGroups")?.list(parsed.id) ?? []).map((group) => group.id)
+        : [parsed.id];
+    return groups.flatMap((group) => this.#inGroup(group).filter((resource) => isTopLevelIn(group, resource.id)));
+  }
+
+  /** Every resource of every type a group's listing finds: its own, and those extending what is in it. */
+  #inGroup(group: string): ArmResource[] {
     return [...this.#types.values()]
       .filter((handler) => !handler.type.startsWith("Microsoft.Resources/"))
-      .flatMap((handler) => handler.list(parent));
+      .flatMap((handler) => handler.list(group));
   }
 
   put(id: string, body: ResourceBody, caller: Caller, apiVersion = ""): { resource: ArmResource; created: boolean } {
@@ -132,13 +165,19 @@ export class ResourceManager {
     const handler = this.#handler(parsed);
     this.#checkApiVersion(handler, apiVersion);
     this.#checkParents(parsed);
-    this.#authorize(caller, `${parsed.type}/write`, parsed.id);
+    this.authorize(caller, `${parsed.type}/write`, parsed.id);
     const { state } = this.#options;
     const outcome = state.transaction(() => {
       const created = handler.get(parsed) === undefined;
       return { resource: handler.put({ id: parsed, body, apiVersion, ...(caller ? { caller } : {}) }), created };
     });
-    this.#activity(caller, `${parsed.type}/write`, parsed.id, outcome.created ? 201 : 200);
+    this.#activity(
+      caller,
+      `${parsed.type}/write`,
+      parsed.id,
+      outcome.created ? 201 : 200,
+      handler.activity?.(outcome.resource),
+    );
     return outcome;
   }
 
@@ -146,14 +185,31 @@ export class ResourceManager {
     const parsed = this.parse(id);
     const handler = this.#handler(parsed);
     this.#checkApiVersion(handler, apiVersion);
-    this.#authorize(caller, `${parsed.type}/delete`, parsed.id);
+    this.authorize(caller, `${parsed.type}/delete`, parsed.id);
     if (!handler.delete) throw new ArmFailure(405, "MethodNotAllowed", `A ${parsed.type} cannot be deleted.`);
     const remove = handler.delete.bind(handler);
-    const deleted = this.#options.state.transaction(() =>
-      remove({ id: parsed, apiVersion, ...(caller ? { caller } : {}) }),
-    );
-    if (deleted) this.#activity(caller, `${parsed.type}/delete`, parsed.id, 200);
+    const details = this.#details(handler, parsed);
+    const deleted = this.#options.state.transaction(() => {
+      if (parsed.type === "Microsoft.Resources/resourceGroups") this.#emptyGroup(parsed.id, caller, apiVersion);
+      return remove({ id: parsed, apiVersion, ...(caller ? { caller } : {}) });
+    });
+    if (deleted) this.#activity(caller, `${parsed.type}/delete`, parsed.id, 200, details);
     return deleted;
+  }
+
+  /**
+   * A group's deletion deletes what is in it, as on Azure: each resource through its own type (a
+   * site's identity leaves the directory), the role assignments on them too, the deepest first.
+   */
+  #emptyGroup(group: string, caller: Caller, apiVersion: string): void {
+    const inside = this.#inGroup(group)
+      .filter((resource) => resource.id.toLowerCase().startsWith(`${group.toLowerCase()}/`))
+      .sort((a, b) => b.id.length - a.id.length);
+    for (const resource of inside) {
+      const id = parseResourceId(resource.id);
+      const handler = id ? this.handlerOf(id.type) : undefined;
+      if (id && handler?.delete && handler.get(id)) handler.delete({ id, apiVersion, ...(caller ? { caller } : {}) });
+    }
   }
 
   /** A POST action on a resource (`listKeys`, `config/appsettings/list`), as ARM and a template's `list*()` call it. */
@@ -163,7 +219,7 @@ export class ResourceManager {
     const run = handler.actions?.[action] ?? handler.actions?.[action.toLowerCase()];
     if (!run)
       throw new ArmFailure(404, "InvalidResourceType", `The resource type '${parsed.type}' has no action '${action}'.`);
-    this.#authorize(caller, `${parsed.type}/${action}/action`, parsed.id);
+    this.authorize(caller, `${parsed.type}/${action}/action`, parsed.id);
     return this.#options.state.transaction(() =>
       run({ id: parsed, apiVersion, ...(body !== undefined ? { body } : {}), ...(caller ? { caller } : {}) }),
     );
@@ -203,9 +259,9 @@ export class ResourceManager {
   }
 
   /** Control-plane RBAC: ARM's AuthorizationFailed names the caller, the action and the scope. */
-  #authorize(caller: Caller, action: string, scope: string): void {
+  authorize(caller: Caller, action: string, scope: string): void {
     if (!caller) return;
-    if (this.#options.rbac.isAllowed(caller, action, scope)) return;
+    if (this.#options.rbac.isAllowed(caller, action, scope, "control")) return;
     throw new ArmFailure(
       403,
       "AuthorizationFailed",
@@ -213,8 +269,25 @@ export class ResourceManager {
     );
   }
 
-  /** The Activity log: every change a caller made through Resource Manager. */
-  #activity(caller: Caller, operationName: string, resource: string, statusCode: number): void {
+  /** What the Activity log says of a resource about to change (read before a deletion takes it away). */
+  #details(handler: ResourceTypeHandler, id: ResourceId): Readonly<Record<string, string>> | undefined {
+    if (!handler.activity) return undefined;
+    const found = handler.get(id);
+    return found ? handler.activity(found) : undefined;
+  }
+
+  /** The Activity log: every change a caller made through Resource Manager (a deployment's too). */
+  recordActivity(caller: Caller, operationName: string, resource: string, statusCode: number): void {
+    this.#activity(caller, operationName, resource, statusCode);
+  }
+
+  #activity(
+    caller: Caller,
+    operationName: string,
+    resource: string,
+    statusCode: number,
+    details?: Readonly<Record<string, string>>,
+  ): void {
     if (!caller) return;
     this.#options.audit?.record({
       category: "AzureActivity",
@@ -226,7 +299,15 @@ export class ResourceManager {
         ...(caller.appId ? { appId: caller.appId } : {}),
       },
       resource,
-      properties: { activityCategory: "Administrative" },
+      properties: { activityCategory: "Administrative", ...details },
     });
   }
+}
+
+/** Whether a resource is one of a group's own: `{group}/providers/{namespace}/{type}/{name}`, nothing deeper. */
+function isTopLevelIn(group: string, id: string): boolean {
+  const parsed = parseResourceId(id);
+  return (
+    parsed !== undefined && !parsed.extends && parsed.names.length === 1 && sameResource(parsed.parent ?? "", group)
+  );
 }

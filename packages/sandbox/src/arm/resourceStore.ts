@@ -10,7 +10,7 @@
  * data plane) run in the same transaction.
  */
 import type { StateStore } from "../state/store.ts";
-import type { ResourceId } from "./resourceId.ts";
+import { parseResourceId, type ResourceId } from "./resourceId.ts";
 import type { ArmResource, ControlRequest, ResourceBody, ResourceTypeHandler } from "./resourceType.ts";
 
 const key = (id: string) => id.replace(/\/+$/, "").toLowerCase();
@@ -97,6 +97,8 @@ export interface StoredTypeOptions {
 export function storedType(resources: ResourceStore, options: StoredTypeOptions): ResourceTypeHandler {
   const show = options.show ?? ((resource: ArmResource) => resource);
   const parentOf = (id: ResourceId) => id.parent ?? "";
+  /** `Microsoft.Web/sites`, not `Microsoft.Web/sites/config`: a type that lives in a group, not in another resource. */
+  const isOwnType = options.type.split("/").length === 2;
   return {
     type: options.type,
     ...(options.apiVersions ? { apiVersions: options.apiVersions } : {}),
@@ -111,7 +113,12 @@ export function storedType(resources: ResourceStore, options: StoredTypeOptions)
       return found ? show(found) : undefined;
     },
     list(parent) {
-      return resources.children(parent, options.type).map(show);
+      // A subscription lists the resources of a group's own type in every group (`az identity list` with no -g).
+      const bySubscription = parseResourceId(parent)?.type === "Microsoft.Resources/subscriptions" && isOwnType;
+      const found = bySubscription
+        ? resources.ofType(options.type).filter((resource) => resource.id.toLowerCase().startsWith(`${key(parent)}/`))
+        : resources.children(parent, options.type);
+      return found.map(show);
     },
     delete(request) {
       const found = resources.get(request.id.id);

@@ -32,15 +32,29 @@ export interface ResourceBody {
   readonly properties?: Readonly<Record<string, unknown>>;
 }
 
-/** A control-plane failure, in ARM's words: `{"error": {"code", "message"}}` with its status. */
+/** What some of ARM's errors carry beside their code and message: a template error's position, a deployment's causes. */
+export interface ArmErrorExtras {
+  readonly target?: string;
+  readonly details?: readonly unknown[];
+  readonly additionalInfo?: readonly unknown[];
+}
+
+/** A control-plane failure, in ARM's words: `{"error": {"code", "message", …}}` with its status. */
 export class ArmFailure extends Error {
   override name = "ArmFailure";
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  readonly extras: ArmErrorExtras;
+  constructor(status: number, code: string, message: string, extras: ArmErrorExtras = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.extras = extras;
+  }
+
+  /** The `error` member of ARM's answer. */
+  body(): { code: string; message: string } & ArmErrorExtras {
+    return { code: this.code, message: this.message, ...this.extras };
   }
 }
 
@@ -75,4 +89,15 @@ export interface ResourceTypeHandler {
    * `validate`).
    */
   readonly actions?: Readonly<Record<string, (request: ControlRequest & { readonly body?: unknown }) => unknown>>;
+  /**
+   * The resource as a template deployment wrote it, with what a GET leaves out but the deployment
+   * set (a site's `siteConfig.appSettings`, kept in its `config/appsettings`): what a what-if
+   * compares the template with, so that a template redeployed is no change. Never what a GET shows.
+   */
+  asDeployed?(resource: ArmResource): ArmResource;
+  /**
+   * What the Activity log says of a change to one, beside its id (a role assignment's role and
+   * principal): never a secret value.
+   */
+  activity?(resource: ArmResource): Readonly<Record<string, string>>;
 }

@@ -17,26 +17,44 @@ import "../dnsPreload.mjs";
 import { servicePrincipalToken } from "./servicePrincipal.ts";
 import { AzProfile, type ServicePrincipalLogin } from "./session.ts";
 
-/** An error `az` prints as `ERROR: (code) message`. */
+/**
+ * An error `az` prints as `ERROR: (code) message`; a service's (`status` given) with its
+ * `Code:` and `Message:` lines too, and exit code 3 for a 404, as az does.
+ */
 export class AzError extends Error {
   override name = "AzError";
   readonly code: string | undefined;
-  constructor(code: string | undefined, message: string) {
+  readonly status: number | undefined;
+  constructor(code: string | undefined, message: string, status?: number) {
     super(message);
     this.code = code;
+    this.status = status;
   }
+}
+
+/** Resource Manager's answer as it came: its status, headers and text (a deployment's error is printed raw). */
+export interface ArmAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
 }
 
 export const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../../.sandbox", import.meta.url));
 
 export interface Connection {
   readonly endpoints: SandboxEndpoints;
+  /** The sandbox's own API, for what Azure has no REST API for here (`az login`'s token, the audit log, Graph's stand-in). */
   admin<T>(method: string, path: string, body?: unknown): Promise<T>;
   /**
-   * Resource Manager's REST API, as the real az calls it: `path` is a resource id (and action), with
-   * the signed-in developer's token for the management resource. ARM's errors throw as az prints them.
+   * Resource Manager's REST API, as the real az calls it: `path` is a resource id (and action, and
+   * query), with the signed-in developer's token for the management resource. ARM's errors throw as
+   * az prints them.
    */
   arm<T>(method: string, path: string, apiVersion: string, body?: unknown): Promise<T>;
+  /** The same request, answered whatever its status; a string body is sent as it is (az's inline template). */
+  armRequest(method: string, path: string, apiVersion: string, body?: unknown): Promise<ArmAnswer>;
+  /** The subscription az is signed in to (what `az login` keeps in its profile). */
+  subscriptionId(): Promise<string>;
   account(): Promise<AdminAccount>;
   /** Like `az login`: tokens for whoever is signed in (the developer user, or a service principal), for any sandbox resource. */
   readonly credential: TokenCredential;
@@ -116,6 +134,19 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
   };
 
   let account: Promise<AdminAccount> | undefined;
+  const accountOnce = (): Promise<AdminAccount> => (account ??= admin<AdminAccount>("GET", "/account"));
+  /** One sign-in per resource and process, as az keeps its tokens. */
+  const tokens = new Map<string, Promise<DeveloperToken>>();
+  const developerToken = (resource: string, tenant?: string): Promise<DeveloperToken> => {
+    const key = `${resource}|${tenant ?? ""}`;
+    let token = tokens.get(key);
+    if (!token) {
+      token = admin<DeveloperToken>("POST", "/developer-token", { resource, ...(tenant ? { tenant } : {}) });
+      tokens.set(key, token);
+      token.catch(() => tokens.delete(key));
+    }
+    return token;
+  };
   const credential: TokenCredential = {
     async getToken(scopes, options): Promise<AccessToken> {
       const resource = (Array.isArray(scopes) ? scopes[0] : scopes) ?? "";
@@ -123,39 +154,61 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
         const token = await servicePrincipalToken(endpoints, login, resource, profile);
         return { token: token.accessToken, expiresOnTimestamp: token.expiresOn * 1000, tokenType: "Bearer" };
       }
-      const token = await admin<{ accessToken: string; expiresOn: number }>("POST", "/developer-token", {
-        resource,
-        ...(options?.tenantId ? { tenant: options.tenantId } : {}),
-      });
+      const token = await developerToken(resource, options?.tenantId);
       return { token: token.accessToken, expiresOnTimestamp: token.expiresOn * 1000, tokenType: "Bearer" };
     },
   };
-  const arm = async <T>(method: string, path: string, apiVersion: string, body?: unknown): Promise<T> => {
-    const token = await credential.getToken(MANAGEMENT_RESOURCE);
+  const armRequest = async (method: string, path: string, apiVersion: string, body?: unknown): Promise<ArmAnswer> => {
+    // Whoever is signed in: the developer, or the service principal `az login --service-principal` kept.
+    const accessToken = (await credential.getToken(MANAGEMENT_RESOURCE))?.token ?? "";
     const url = new URL(path, endpoints.resourceManager);
     url.searchParams.set("api-version", apiVersion);
     const response = await fetch(url, {
       method,
-      headers: { authorization: `Bearer ${token?.token ?? ""}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     }).catch(() => {
       throw notRunning();
     });
-    const text = await response.text();
-    const answer = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!response.ok) {
-      const failure = (answer as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new AzError(failure?.code, failure?.message ?? `HTTP ${response.status}`);
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  };
+  const arm = async <T>(method: string, path: string, apiVersion: string, body?: unknown): Promise<T> => {
+    const answer = await armRequest(method, path, apiVersion, body);
+    const parsed = parseJson(answer.text);
+    if (answer.status >= 400) {
+      const failure = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new AzError(failure?.code, failure?.message ?? `HTTP ${answer.status}`, answer.status);
     }
-    return answer as T;
+    return parsed as T;
   };
   return {
     endpoints,
     admin,
     arm,
-    account: () => (account ??= admin<AdminAccount>("GET", "/account")),
+    armRequest,
+    // A service principal's subscription is the sandbox's one subscription, as `az login` lists it.
+    subscriptionId: async () =>
+      login ? (await accountOnce()).subscription.id : (await developerToken(MANAGEMENT_RESOURCE)).subscription,
+    account: accountOnce,
     credential,
     profile,
     login,
   };
+}
+
+/** A body as JSON, or undefined when there is none (or it is not JSON: then the status speaks). */
+function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the sandbox's `az login` stand-in answers: a token as the developer, and their subscription. */
+interface DeveloperToken {
+  readonly accessToken: string;
+  readonly expiresOn: number;
+  readonly tenant: string;
+  readonly subscription: string;
 }

@@ -6,7 +6,7 @@
  */
 import { Command, type CommanderError } from "commander";
 import { AzError, connect } from "./connection.ts";
-import { format, query } from "./output.ts";
+import { format, query, withResourceGroups } from "./output.ts";
 import { PROVIDERS } from "../registry.ts";
 import { registerSandbox } from "./sandboxCommands.ts";
 import type { Run } from "./shell.ts";
@@ -21,7 +21,7 @@ const az = new Command("az")
 
 const run: Run = async (work, view) => {
   const options = az.opts<{ output: string; query?: string }>();
-  const result = await work(connect());
+  const result = withResourceGroups(await work(connect()));
   const shown =
     options.query && result !== undefined
       ? query(result, options.query)
@@ -67,25 +67,30 @@ function configure(command: Command): void {
 }
 configure(az);
 
-/** Service errors as az prints them: `ERROR: (Code) Message`, exit code 1. */
+/**
+ * Errors as az prints them: `ERROR: (Code) Message`, and for a service's answer its `Code:` and
+ * `Message:` lines. Exit code 2 for usage, 3 for a service's 404 (az's ResourceNotFoundError), else 1.
+ */
 function fail(error: unknown): never {
-  // The SDK's RestError carries the service's body as `details` (innerError, in its casing).
+  // The SDK's RestError carries the service's body as `details` (innerError, in its casing) and its `statusCode`.
   const failure = error as {
     code?: unknown;
     usage?: boolean;
+    statusCode?: number;
     details?: { error?: { code?: string; message?: string; innerError?: { code?: string } } };
   };
   const service = failure.details?.error;
+  const status = error instanceof AzError ? error.status : failure.statusCode;
   const code =
     service?.code ?? (typeof failure.code === "string" && !/^E[A-Z]+$/.test(failure.code) ? failure.code : undefined);
   const message = service?.message ?? (error instanceof Error ? error.message : String(error));
   const inner = service?.innerError?.code;
   const lines = [`ERROR: ${code ? `(${code}) ` : ""}${message}`];
-  if (code && service) lines.push(`Code: ${code}`, `Message: ${message}`);
+  if (code && (service || status !== undefined)) lines.push(`Code: ${code}`, `Message: ${message}`);
   if (inner) lines.push(`Inner error: {\n    "code": "${inner}"\n}`);
   if (az.opts()["debug"] && error instanceof Error && !(error instanceof AzError)) lines.push(error.stack ?? "");
   process.stderr.write(`${lines.join("\n")}\n`);
-  process.exit(failure.usage ? 2 : 1);
+  process.exit(failure.usage ? 2 : status === 404 ? 3 : 1);
 }
 
 if (process.argv.length <= 2) {

@@ -74,9 +74,33 @@ export function query(result: unknown, expression: string): unknown {
   return value;
 }
 
+/** Members in alphabetical order at every depth, as az prints JSON (knack's `sort_keys=True`). */
+function sorted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sorted);
+  if (isScalar(value)) return value;
+  const entries = Object.entries(value as Row).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([key, item]) => [key, sorted(item)]));
+}
+
+/**
+ * az's transform of every result: an object whose `id` names a resource in a resource group gets
+ * `resourceGroup`, at any depth (azure-cli's `_add_resource_group`).
+ */
+export function withResourceGroups(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withResourceGroups);
+  if (isScalar(value)) return value;
+  const object = value as Row;
+  const added = Object.fromEntries(Object.entries(object).map(([key, item]) => [key, withResourceGroups(item)]));
+  const hasGroup = Object.keys(object).some((key) => key.toLowerCase() === "resourcegroup");
+  // az reads the group from parts 3 and 4 and the name from part 8: a group's own id gets none.
+  const parts = typeof object["id"] === "string" ? object["id"].split("/") : [];
+  const group = parts[3]?.toLowerCase() === "resourcegroups" && parts.length > 8 ? parts[4] : undefined;
+  return !hasGroup && group ? { ...added, resourceGroup: group } : added;
+}
+
 export function format(result: unknown, output: string): string | undefined {
   if (result === undefined || output === "none") return undefined;
   if (output === "tsv") return toTsv(result);
   if (output === "table") return toTable(result);
-  return JSON.stringify(result, null, 2);
+  return JSON.stringify(sorted(result), null, 2);
 }

@@ -37,13 +37,38 @@ function asLines(settings: readonly { name: string; value: string }[], format: s
   return settings.map(line).join("\n");
 }
 
-/** The object id of an app's identity (its managed identity, or the service principal it signs in as), or of a principal named directly. */
+/** Microsoft.Web's api-version the lookups below send. */
+const WEB_API = "2024-11-01";
+
+interface Site {
+  readonly id: string;
+  readonly name: string;
+  readonly identity?: { readonly principalId?: string };
+}
+
+/**
+ * Who an app signs in as, read from Resource Manager as on Azure: its managed identity, or the
+ * service principal whose client id its settings hold (AZURE_CLIENT_ID); or a principal named directly.
+ */
 async function principalOf(connection: Connection, app: string): Promise<AdminPrincipal> {
   const principals = await connection.admin<AdminPrincipal[]>("GET", "/principals");
-  const webApp = (await connection.account()).webApps.find(
-    (candidate) => candidate.name.toLowerCase() === app.toLowerCase(),
+  const subscription = `/subscriptions/${await connection.subscriptionId()}`;
+  const { value: sites } = await connection.arm<{ value: Site[] }>(
+    "GET",
+    `${subscription}/providers/Microsoft.Web/sites`,
+    WEB_API,
   );
-  const wanted = (webApp?.principalId || webApp?.signsInAs || app).toLowerCase();
+  const site = sites.find((candidate) => candidate.name.toLowerCase() === app.toLowerCase());
+  const settings = site
+    ? (
+        await connection.arm<{ properties: Record<string, string> }>(
+          "POST",
+          `${site.id}/config/appsettings/list`,
+          WEB_API,
+        )
+      ).properties
+    : {};
+  const wanted = (site?.identity?.principalId || settings["AZURE_CLIENT_ID"] || app).toLowerCase();
   const found = principals.find(
     (principal) =>
       principal.objectId === wanted || principal.appId === wanted || principal.displayName.toLowerCase() === wanted,
@@ -61,6 +86,7 @@ export async function denialsOf(connection: Connection, app: string, last: numbe
   const principal = await principalOf(connection, app);
   const [events, assignments, principals, account] = await Promise.all([
     connection.admin<AuditEvent[]>("GET", "/audit?last=10000"),
+    // RBAC as the sandbox keeps it: with when each assignment takes effect, which Azure never shows.
     connection.admin<RoleAssignment[]>("GET", "/role-assignments"),
     connection.admin<AdminPrincipal[]>("GET", "/principals"),
     connection.account(),
@@ -83,10 +109,12 @@ export function registerSandbox(az: Command, run: Run): void {
     .option("--format <format>", "sh (export lines), dotenv (a .env file) or powershell", "sh")
     .action((options: { name: string; format: string }) =>
       run(async (connection) => {
-        const settings = await connection.admin<{ name: string; value: string }[]>(
+        // What the app runs with: its settings, and what App Service's platform adds at run time (no ARM API shows those).
+        const environment = await connection.admin<Record<string, string>>(
           "GET",
-          `/webapps/${encodeURIComponent(options.name)}/appsettings`,
+          `/webapps/${encodeURIComponent(options.name)}/environment`,
         );
+        const settings = Object.entries(environment).map(([name, value]) => ({ name, value }));
         process.stdout.write(`${asLines(settings, options.format)}\n`);
         return undefined;
       }),

@@ -3,13 +3,14 @@
  * create|delete|exists|list`, through the sandbox's Queue Storage gateway as
  * the signed-in developer: the real protocol, so the developer's own role
  * assignment (Storage Queue Data Contributor) applies. `az storage account
- * show` describes the account, for its resource id: the scope of a role
- * assignment on one queue is that id plus `/queueServices/default/queues/<name>`.
+ * show` asks Resource Manager for the account, for its resource id: the scope
+ * of a role assignment on one queue is that id plus `/queueServices/default/queues/<name>`.
  */
 import type { QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import type { Command } from "commander";
 import type { Connection } from "./connection.ts";
-import type { Run } from "./shell.ts";
+import { ACCOUNT_MODEL, asModel, ENDPOINTS_MODEL } from "./models.ts";
+import { type Run, usage } from "./shell.ts";
 
 const date = (value: Date | undefined) => (value ? value.toISOString().replace(/\.\d+Z$/, "+00:00") : null);
 
@@ -104,7 +105,41 @@ export function register(az: Command, run: Run): void {
   );
 }
 
-/** `az storage account show`: the account as Resource Manager describes it (the fields lessons use, in az's order). */
+/** Microsoft.Storage's api-version `az storage account` sends. */
+const STORAGE_API = "2023-05-01";
+
+interface StorageAccount {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly kind?: string;
+  readonly location?: string;
+  readonly sku?: Record<string, unknown>;
+  readonly tags?: Record<string, string>;
+  readonly properties?: Record<string, unknown>;
+}
+
+/** The account as az prints the SDK's model: its properties flattened, `supportsHttpsTrafficOnly` named as the SDK names it. */
+function accountJson(account: StorageAccount) {
+  const { supportsHttpsTrafficOnly, primaryEndpoints, ...properties } = account.properties ?? {};
+  return asModel(ACCOUNT_MODEL, {
+    ...properties,
+    enableHttpsTrafficOnly: supportsHttpsTrafficOnly,
+    id: account.id,
+    kind: account.kind,
+    location: account.location,
+    name: account.name,
+    primaryEndpoints: asModel(ENDPOINTS_MODEL, (primaryEndpoints ?? {}) as Record<string, unknown>),
+    sku: account.sku ? asModel(["name", "tier"], account.sku) : null,
+    tags: account.tags,
+    type: account.type,
+  });
+}
+
+/**
+ * `az storage account show`: the account as Resource Manager describes it (its id is the base of a
+ * queue's scope). Without `-g`, az finds the account's group by listing the subscription's accounts.
+ */
 function registerAccount(storage: Command, run: Run): void {
   storage
     .command("account")
@@ -115,38 +150,23 @@ function registerAccount(storage: Command, run: Run): void {
     .option("-g, --resource-group <group>", "name of resource group")
     .action((options: { name: string; resourceGroup?: string }) =>
       run(async (connection) => {
-        const account = await connection.account();
-        const wrongGroup =
-          options.resourceGroup !== undefined &&
-          options.resourceGroup.toLowerCase() !== account.resourceGroup.toLowerCase();
-        if (options.name !== account.storageAccount.name || wrongGroup) {
-          throw Object.assign(
-            new Error(
-              `The Resource 'Microsoft.Storage/storageAccounts/${options.name}' under resource group '${options.resourceGroup ?? account.resourceGroup}' was not found. The sandbox's account is ${account.storageAccount.name}.`,
+        const subscription = `/subscriptions/${await connection.subscriptionId()}`;
+        if (options.resourceGroup)
+          return accountJson(
+            await connection.arm<StorageAccount>(
+              "GET",
+              `${subscription}/resourceGroups/${options.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${options.name}`,
+              STORAGE_API,
             ),
-            { code: "ResourceNotFound" },
           );
-        }
-        const queueEndpoint = connection.endpoints.queueUrl?.replace(/[^/]+$/, "") ?? null;
-        return {
-          accessTier: "Hot",
-          allowBlobPublicAccess: false,
-          // Like an account with key access disabled: only Microsoft Entra tokens get in.
-          allowSharedKeyAccess: false,
-          id: account.storageAccount.id,
-          kind: "StorageV2",
-          location: account.location,
-          minimumTlsVersion: "TLS1_2",
-          name: account.storageAccount.name,
-          primaryEndpoints: { blob: null, dfs: null, file: null, queue: queueEndpoint, table: null, web: null },
-          primaryLocation: account.location,
-          provisioningState: "Succeeded",
-          resourceGroup: account.resourceGroup,
-          sku: { name: "Standard_LRS", tier: "Standard" },
-          statusOfPrimary: "available",
-          tags: {},
-          type: "Microsoft.Storage/storageAccounts",
-        };
+        const { value } = await connection.arm<{ value: StorageAccount[] }>(
+          "GET",
+          `${subscription}/providers/Microsoft.Storage/storageAccounts`,
+          STORAGE_API,
+        );
+        const found = value.find((account) => account.name === options.name);
+        if (!found) throw usage(`Storage account '${options.name}' not found.`);
+        return accountJson(found);
       }),
     );
 }

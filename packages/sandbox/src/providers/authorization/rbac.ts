@@ -9,7 +9,7 @@
  * writer), so that every request's RBAC check costs no disk read.
  */
 import { randomUUID } from "node:crypto";
-import type { Authorizer, Principal, RbacDecision, RoleAssignment } from "../../contracts.ts";
+import type { ActionKind, Authorizer, Principal, RbacDecision, RoleAssignment } from "../../contracts.ts";
 
 export type { RbacDecision, RoleAssignment } from "../../contracts.ts";
 import { findRoleIn, isDataAction, roleGrants, scopeCovers, type RoleDefinition } from "../../roles.ts";
@@ -166,8 +166,8 @@ export class RoleAssignments implements Authorizer {
     this.#assignments = this.#stored?.values() ?? [];
   }
 
-  isAllowed(principal: Principal, action: string, scope: string): boolean {
-    return this.decide(principal, action, scope).allowed;
+  isAllowed(principal: Principal, action: string, scope: string, kind?: ActionKind): boolean {
+    return this.decide(principal, action, scope, kind).allowed;
   }
 
   /**
@@ -175,9 +175,11 @@ export class RoleAssignments implements Authorizer {
    * action, or, for a denial, one that would grant it but has not taken
    * effect yet (Azure's propagation delay).
    */
-  decide(principal: Principal, action: string, scope: string): RbacDecision {
+  decide(principal: Principal, action: string, scope: string, given?: ActionKind): RbacDecision {
     const now = Date.now();
-    const kind = isDataAction(this.#roles, action) ? "data" : "control";
+    // Resource Manager says its actions are control-plane ones: `Microsoft.KeyVault/vaults/write` is,
+    // though Key Vault Administrator's data actions (`Microsoft.KeyVault/vaults/*`) would match it.
+    const kind = given ?? (isDataAction(this.#roles, action) ? "data" : "control");
     const granting = this.#assignments.filter((assignment) => {
       if (assignment.principalId !== principal.objectId || !scopeCovers(assignment.scope, scope)) return false;
       const role = this.findRole(assignment.roleDefinitionId);

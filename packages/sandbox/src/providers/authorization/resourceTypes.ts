@@ -22,6 +22,8 @@ export interface AuthorizationTypesOptions {
   readonly tenantId: string;
   /** Who an object id is, when the directory knows it. */
   readonly principalType: (objectId: string) => "User" | "ServicePrincipal" | undefined;
+  /** A principal's display name, for the Activity log. */
+  readonly principalName?: (objectId: string) => string | undefined;
 }
 
 /** The scope a role assignment's id names: what comes before its `/providers/Microsoft.Authorization`. */
@@ -121,6 +123,19 @@ export function authorizationTypes(options: AuthorizationTypesOptions): Resource
         .map(show),
     delete({ id }) {
       return at(id) !== undefined && rbac.remove({ id: id.name }).length > 0;
+    },
+    // Who got which role where, and from when it counts (Azure's propagation delay), as the live view shows it.
+    activity: (resource): Record<string, string> => {
+      const assignment = rbac.get(resource.name);
+      return assignment
+        ? {
+            roleDefinitionName: assignment.roleDefinitionName,
+            principalId: assignment.principalId,
+            principalName: options.principalName?.(assignment.principalId) ?? "",
+            scope: assignment.scope,
+            effectiveFrom: new Date(assignment.effectiveFrom).toISOString(),
+          }
+        : {};
     },
   };
 

@@ -13,6 +13,7 @@ export const server: ProviderServer = {
           const found = context.directory.describe(objectId);
           return found ? (found.type === "User" ? "User" : "ServicePrincipal") : undefined;
         },
+        principalName: (objectId) => context.directory.describe(objectId)?.displayName,
       }),
     );
     return { stop: async () => {} };

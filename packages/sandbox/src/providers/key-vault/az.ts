@@ -1,7 +1,8 @@
 /**
  * `az keyvault …`: the Key Vault data plane through the real protocol (the
  * same SecretClient the steps use, with the developer's token), so a learner
- * who lacks a role gets the vault's own 403, exactly as on Azure.
+ * who lacks a role gets the vault's own 403, exactly as on Azure; and `az
+ * keyvault show`, the vault as Resource Manager holds it (its id is a role's scope).
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -44,6 +45,29 @@ const secretItemJson = (properties: SecretProperties) => ({
   tags: properties.tags ?? null,
 });
 
+/** Microsoft.KeyVault's api-version `az keyvault show` sends. */
+const VAULT_API = "2023-07-01";
+
+interface Vault {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly location?: string;
+  readonly tags?: Record<string, string>;
+  readonly properties?: Record<string, unknown>;
+}
+
+/** `az keyvault show`'s shape: the vault as Resource Manager answers it. */
+const vaultJson = (vault: Vault) => ({
+  id: vault.id,
+  location: vault.location ?? null,
+  name: vault.name,
+  properties: vault.properties ?? {},
+  systemData: null,
+  tags: vault.tags ?? {},
+  type: vault.type,
+});
+
 const vaultUrlOf = (connection: Connection, vaultName: string) => {
   const url = new URL(connection.endpoints.keyVaultUrl);
   url.hostname = url.hostname.replace(/^[^.]+/, vaultName.toLowerCase());
@@ -75,30 +99,29 @@ export function register(az: Command, run: Run): void {
     .description("Show details of a Vault.")
     .requiredOption("-n, --name <name>", "name of the Vault")
     .option("-g, --resource-group <group>", "name of the resource group")
-    .action((options: { name: string }) =>
+    .action((options: { name: string; resourceGroup?: string }) =>
       run(async (connection) => {
-        const account = await connection.account();
-        if (account.vault.name.toLowerCase() !== options.name.toLowerCase()) {
+        // Resource Manager's vault, found in its group or, as az does without -g, among the subscription's vaults.
+        const subscription = `/subscriptions/${await connection.subscriptionId()}`;
+        if (options.resourceGroup)
+          return vaultJson(
+            await connection.arm<Vault>(
+              "GET",
+              `${subscription}/resourceGroups/${options.resourceGroup}/providers/Microsoft.KeyVault/vaults/${options.name}`,
+              VAULT_API,
+            ),
+          );
+        const { value } = await connection.arm<{ value: Vault[] }>(
+          "GET",
+          `${subscription}/providers/Microsoft.KeyVault/vaults`,
+          VAULT_API,
+        );
+        const found = value.find((vault) => vault.name.toLowerCase() === options.name.toLowerCase());
+        if (!found)
           throw Object.assign(new Error(`The Vault '${options.name}' not found within subscription.`), {
             code: "ResourceNotFound",
           });
-        }
-        return {
-          id: account.vault.id,
-          location: account.location,
-          name: account.vault.name,
-          properties: {
-            enableRbacAuthorization: true,
-            enableSoftDelete: true,
-            softDeleteRetentionInDays: 90,
-            sku: { family: "A", name: "standard" },
-            tenantId: account.tenantId,
-            vaultUri: `${account.vault.url}/`,
-          },
-          resourceGroup: account.resourceGroup,
-          tags: {},
-          type: "Microsoft.KeyVault/vaults",
-        };
+        return vaultJson(found);
       }),
     );
 

@@ -1,7 +1,17 @@
 /**
- * The sandbox's own admin API, for its `az` CLI: it stands in for Azure
- * Resource Manager and Microsoft Graph (role assignments, identities, the
- * vault's resource) and for `az login` (a token for the developer user).
+ * The sandbox's own admin API, for its `az` CLI and the live view: what has no
+ * Azure REST API here. Every resource goes through Resource Manager's REST API
+ * (arm/routes.ts), as the real az calls it; what stays here is
+ *
+ * - `az login`: a token for the developer user (`/developer-token`), and the
+ *   profile it keeps (`/account`: `az account show`);
+ * - Microsoft Graph's stand-in: the directory's principals (`/principals`) and
+ *   `az ad app credential reset` (`/applications/{appId}/reset-password`);
+ * - the sandbox's own views, which Azure never shows: the audit log (`/audit`),
+ *   RBAC with its propagation (`GET /role-assignments`), the environment App
+ *   Service's platform gives an app at run time (`/webapps/{name}/environment`),
+ *   and `npm run reset` (`/reset`).
+ *
  * Guarded by a random key that only `.sandbox/endpoints.json` (mode 0600) holds.
  */
 import { secretsEqual, wholeRequestsOnly } from "../../http/host.ts";
@@ -9,58 +19,22 @@ import express, { type ErrorRequestHandler, type Express, type Request, type Res
 import type { Directory, DirectoryEntry } from "../entra/directory.ts";
 import { entraError, unknownResourceError } from "../entra/errors.ts";
 import { failureOf, resourceOfScope, tokenIdOf } from "../entra/tokenService.ts";
-import { armAnswer, authorizationFailed, resourceManagerErrors } from "../../arm/errors.ts";
+import { armAnswer, resourceManagerErrors } from "../../arm/errors.ts";
 import type { Principal, TokenValidator } from "../../contracts.ts";
 import { MANAGEMENT_RESOURCE } from "./audiences.ts";
-import { AUDIT_CATEGORIES, isAuditCategory, uriWithoutQuery, type AuditLog } from "../../audit/log.ts";
-import type { FunctionKeys } from "../web/functionKeys.ts";
+import { AUDIT_CATEGORIES, isAuditCategory, type AuditLog } from "../../audit/log.ts";
 import type { TokenIssuer } from "../entra/tokens.ts";
-import {
-  RoleAssignmentExistsError,
-  RoleNotFoundError,
-  type RoleAssignment,
-  type RoleAssignments,
-} from "../authorization/rbac.ts";
+import type { RoleAssignments } from "../authorization/rbac.ts";
 
 /** The Azure CLI's own, well-known application id: tokens `az` gets carry it as `appid`. */
 export const AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
-/** What `az account show`, `az keyvault show` and `az webapp identity show` describe. */
+/** What `az account show` and `az ad signed-in-user show` describe: the profile `az login` keeps. */
 export interface AdminAccount {
   readonly subscription: { readonly id: string; readonly name: string };
   readonly tenantId: string;
   readonly tenantAlias: string;
-  readonly resourceGroup: string;
-  readonly location: string;
   readonly user: { readonly name: string; readonly objectId: string };
-  readonly vault: { readonly name: string; readonly id: string; readonly url: string };
-  readonly storageAccount: { readonly name: string; readonly id: string };
-  /** App Service apps: "" ids for an app without a managed identity. */
-  readonly webApps: readonly {
-    readonly name: string;
-    readonly step: string;
-    readonly principalId: string;
-    readonly clientId: string;
-    readonly signsInAs?: string;
-    readonly userAssignedIdentities?: readonly string[];
-  }[];
-  /** User-assigned managed identities (`az identity show`), with their federated identity credentials, issuers resolved. */
-  readonly userAssignedIdentities?: readonly AdminUserAssignedIdentity[];
-}
-
-/** A user-assigned managed identity as `az identity show` and `az identity federated-credential list` describe it. */
-export interface AdminUserAssignedIdentity {
-  readonly name: string;
-  /** Its ARM resource id. */
-  readonly id: string;
-  readonly clientId: string;
-  readonly principalId: string;
-  readonly federatedIdentityCredentials: readonly {
-    readonly name: string;
-    readonly issuer: string;
-    readonly subject: string;
-    readonly audiences: readonly string[];
-  }[];
 }
 
 export interface AdminOptions {
@@ -72,10 +46,8 @@ export interface AdminOptions {
   readonly account: () => AdminAccount;
   /** Back to the provisioned state: what it discarded. */
   readonly reset: () => Promise<{ readonly discarded: readonly unknown[] }>;
-  /** An app's application settings; throws AppNotFoundError for an unknown app. */
-  readonly appSettings: (app: string) => Record<string, string>;
-  /** The third party's function keys (the Azure Functions host's key store). */
-  readonly functionKeys: FunctionKeys;
+  /** An app's environment as its host gives it at run time (settings and platform variables); throws AppNotFoundError for an unknown app. */
+  readonly environment: (app: string) => Record<string, string>;
   /** Sign-ins are recorded here, and `az` reads it back. */
   readonly audit?: AuditLog;
   /**
@@ -105,9 +77,6 @@ const armErrorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) =
   const answer = refused ? resourceManagerErrors.badRequest("body", req) : resourceManagerErrors.internal(req);
   res.status(answer.status).json(answer.body);
 };
-
-const principalNotFound = (assignee: string) =>
-  `Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created with 'az ad sp create --id ${assignee}'.`;
 
 export function createAdminApi(options: AdminOptions): Express {
   const { key, issuer, directory, rbac, resources, account, reset } = options;
@@ -166,57 +135,8 @@ export function createAdminApi(options: AdminOptions): Express {
     ...assignment,
     principal: principalOf(assignment.principalId),
   });
-  /**
-   * The Activity log, where Azure records every change made through Resource Manager: who (the
-   * developer, as `az` signs in), what (the operation and the resource) and its details, never a
-   * secret value.
-   */
-  const activity = (req: Request, operationName: string, resource: string, properties: Record<string, string>) => {
-    const user = directory.users[0];
-    // A service principal signed in with az login, or else the developer.
-    const principal = req.res?.locals["actingAs"] as Principal | undefined;
-    const caller = principal
-      ? {
-          objectId: principal.objectId,
-          ...(principal.appId ? { appId: principal.appId } : {}),
-          type: "ServicePrincipal" as const,
-        }
-      : user
-        ? { objectId: user.objectId, type: "User" as const }
-        : undefined;
-    options.audit?.record({
-      category: "AzureActivity",
-      operationName,
-      resultType: "Success",
-      statusCode: req.method === "POST" ? 201 : 200,
-      ...(caller ? { caller } : {}),
-      resource,
-      properties: { activityCategory: "Administrative", ...properties },
-      requestUri: uriWithoutQuery(req.originalUrl),
-      httpMethod: req.method,
-    });
-  };
-  const assignmentId = (assignment: RoleAssignment) =>
-    `${assignment.scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.id}`;
-  const assignmentDetails = (assignment: RoleAssignment) => ({
-    roleDefinitionName: assignment.roleDefinitionName,
-    principalId: assignment.principalId,
-    principalName: directory.describe(assignment.principalId)?.displayName ?? "",
-    scope: assignment.scope,
-  });
-  const functionKeyId = (name: string) =>
-    `/subscriptions/${account().subscription.id}/resourceGroups/${account().resourceGroup}/providers/Microsoft.Web/sites/keyless-third-party/functions/RandomNumber/keys/${name}`;
-
   /** The service principal `az login` signed in, when the request is its (undefined: the developer's own az). */
   const actingAs = (res: Response) => res.locals["actingAs"] as Principal | undefined;
-  /** Whether the caller may do `action` at `scope`: the developer may; a signed-in principal when its roles grant it (else 403). */
-  const permits = (res: Response, action: string, scope: string): boolean => {
-    const principal = actingAs(res);
-    if (!principal || rbac.isAllowed(principal, action, scope)) return true;
-    const answer = authorizationFailed(principal.objectId, action, scope);
-    res.status(answer.status).json(answer.body);
-    return false;
-  };
   /** What only the developer's own az does (the sandbox's own commands, Graph's secrets): a 403 for a signed-in principal. */
   const developerOnly = (res: Response, what: string): boolean => {
     const principal = actingAs(res);
@@ -229,8 +149,6 @@ export function createAdminApi(options: AdminOptions): Express {
     );
     return false;
   };
-  const siteScope = (name: string) =>
-    `/subscriptions/${account().subscription.id}/resourceGroups/${account().resourceGroup}/providers/Microsoft.Web/sites/${name}`;
 
   const stringField = (req: Request, name: string) => {
     const value = (req.body as Record<string, unknown> | undefined)?.[name] ?? req.query[name];
@@ -308,24 +226,19 @@ export function createAdminApi(options: AdminOptions): Express {
     );
   });
 
-  // `az webapp config appsettings list`: an app's settings, the identity's header or the client secret included.
-  app.get("/webapps/:name/appsettings", (req, res) => {
-    if (!permits(res, "Microsoft.Web/sites/config/list/action", siteScope(req.params.name))) return;
+  // `az sandbox app-env`: what an app runs with. App Service's platform adds IDENTITY_ENDPOINT and IDENTITY_HEADER at run
+  // time (and the sandbox its CA and *.localhost): no ARM API shows them, so this one does.
+  app.get("/webapps/:name/environment", (req, res) => {
+    if (!developerOnly(res, "read an app's run-time environment (the sandbox's own command)")) return;
     try {
-      res.json(
-        Object.entries(options.appSettings(req.params.name)).map(([name, value]) => ({
-          name,
-          slotSetting: false,
-          value,
-        })),
-      );
+      res.json(options.environment(req.params.name));
     } catch (error) {
       if (error instanceof Error && error.name === "AppNotFoundError") {
         return armError(
           res,
           404,
           "ResourceNotFound",
-          `The Resource 'Microsoft.Web/sites/${req.params.name.slice(0, 64)}' under resource group '${account().resourceGroup}' was not found.`,
+          `The Resource 'Microsoft.Web/sites/${req.params.name.slice(0, 64)}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
         );
       }
       throw error;
@@ -340,82 +253,10 @@ export function createAdminApi(options: AdminOptions): Express {
     res.json(principals());
   });
 
+  // `az sandbox denials`: RBAC as the sandbox keeps it, with when each assignment takes effect (its propagation),
+  // which no Azure API shows. Changes go through Resource Manager.
   app.get("/role-assignments", (_req, res) => {
     res.json(rbac.list().map(withPrincipal));
-  });
-
-  app.post("/role-assignments", (req, res) => {
-    const assignee = stringField(req, "assignee") ?? "";
-    const principal = directory.find(assignee);
-    const role = stringField(req, "role") ?? "";
-    const scope = stringField(req, "scope") ?? "";
-    if (!principal) return armError(res, 400, "PrincipalNotFound", principalNotFound(assignee));
-    if (!permits(res, "Microsoft.Authorization/roleAssignments/write", scope)) return;
-    if (!scope.toLowerCase().startsWith(`/subscriptions/${account().subscription.id}`)) {
-      return armError(
-        res,
-        400,
-        "InvalidScope",
-        `The scope '${scope}' is not valid: it must be inside /subscriptions/${account().subscription.id}.`,
-      );
-    }
-    try {
-      const created = rbac.add({ principalId: principal.objectId, principalType: principal.type, role, scope });
-      res.status(201).json(withPrincipal(created));
-      activity(req, "Microsoft.Authorization/roleAssignments/write", assignmentId(created), {
-        ...assignmentDetails(created),
-        effectiveFrom: new Date(created.effectiveFrom).toISOString(),
-      });
-    } catch (error) {
-      if (error instanceof RoleNotFoundError) return armError(res, 404, "RoleDefinitionDoesNotExist", error.message);
-      if (error instanceof RoleAssignmentExistsError) return armError(res, 409, "RoleAssignmentExists", error.message);
-      throw error;
-    }
-  });
-
-  app.delete("/role-assignments", (req, res) => {
-    const assignee = stringField(req, "assignee");
-    const principal = assignee ? directory.find(assignee) : undefined;
-    if (assignee && !principal) return armError(res, 400, "PrincipalNotFound", principalNotFound(assignee));
-    const role = stringField(req, "role");
-    const scope = stringField(req, "scope");
-    const id = stringField(req, "id");
-    // As `az role assignment delete` does: no filter would delete every assignment, so it is refused.
-    if (!principal && !role && !scope && !id) {
-      return armError(
-        res,
-        400,
-        "MissingFilter",
-        "Specify --ids, or at least one of --assignee, --role and --scope: without a filter every role assignment would be deleted.",
-      );
-    }
-    if (
-      !permits(
-        res,
-        "Microsoft.Authorization/roleAssignments/delete",
-        scope ?? `/subscriptions/${account().subscription.id}`,
-      )
-    )
-      return;
-    try {
-      const removed = rbac.remove({
-        ...(principal ? { principalId: principal.objectId } : {}),
-        ...(role ? { role } : {}),
-        ...(scope ? { scope } : {}),
-        ...(id ? { id } : {}),
-      });
-      res.json(removed.map(withPrincipal));
-      for (const assignment of removed)
-        activity(
-          req,
-          "Microsoft.Authorization/roleAssignments/delete",
-          assignmentId(assignment),
-          assignmentDetails(assignment),
-        );
-    } catch (error) {
-      if (error instanceof RoleNotFoundError) return armError(res, 404, "RoleDefinitionDoesNotExist", error.message);
-      throw error;
-    }
   });
 
   // `az ad app credential reset --id <appId>` (Graph's addPassword, the old secrets removed): the new secret, once.
@@ -432,37 +273,6 @@ export function createAdminApi(options: AdminOptions): Express {
       );
     }
     res.json({ appId: req.params.appId.toLowerCase(), password: secret, tenant: issuer.tenantId });
-  });
-
-  app.get("/function-keys", (_req, res) => {
-    if (!permits(res, "Microsoft.Web/sites/host/listkeys/action", siteScope("keyless-third-party"))) return;
-    res.json(options.functionKeys.list());
-  });
-  app.put("/function-keys/:name", (req, res) => {
-    if (!permits(res, "Microsoft.Web/sites/host/functionKeys/write", siteScope("keyless-third-party"))) return;
-    const value = (req.body as { value?: unknown } | undefined)?.value;
-    if (typeof value !== "string" || value.length < 16) {
-      armError(res, 400, "BadRequest", "A function key value must be a string of at least 16 characters.");
-      return;
-    }
-    options.functionKeys.set(req.params.name, value);
-    activity(req, "Microsoft.Web/sites/functions/keys/write", functionKeyId(req.params.name), {
-      keyName: req.params.name,
-    });
-    res.json({ name: req.params.name, value });
-  });
-  app.delete("/function-keys/:name", (req, res) => {
-    if (!permits(res, "Microsoft.Web/sites/host/functionKeys/delete", siteScope("keyless-third-party"))) return;
-    try {
-      if (options.functionKeys.delete(req.params.name)) {
-        res.json({ deleted: req.params.name });
-        activity(req, "Microsoft.Web/sites/functions/keys/delete", functionKeyId(req.params.name), {
-          keyName: req.params.name,
-        });
-      } else armError(res, 404, "NotFound", `No function key named ${req.params.name}.`);
-    } catch (error) {
-      armError(res, 400, "BadRequest", (error as Error).message);
-    }
   });
 
   app.post("/reset", async (_req, res) => {

@@ -10,6 +10,8 @@
  * created. What is kept is the deployment's record (never its secure
  * parameters: the engine scrubs them) and its operations.
  */
+import { randomInt } from "node:crypto";
+import { TemplateText } from "../../arm/requestBody.ts";
 import type { ResourceManager } from "../../arm/resourceManager.ts";
 import { parseResourceId } from "../../arm/resourceId.ts";
 import type { ResourceStore } from "../../arm/resourceStore.ts";
@@ -39,14 +41,26 @@ export interface DeploymentsOptions {
   readonly environment: () => JsonObject;
 }
 
-/** A template error or a host refusal, as Resource Manager answers it. */
+/** A template error or a host refusal, as Resource Manager answers it (a template error with its position). */
 export function armFailureOf(error: unknown): unknown {
   if (error instanceof TemplateError) {
-    const body = error.toArmError();
-    return new ArmFailure(400, body.code, body.message);
+    const { code, message, ...extras } = error.toArmError();
+    return new ArmFailure(400, code, message, extras);
   }
   if (error instanceof HostError) return new ArmFailure(error.status, error.code, error.message);
   return error;
+}
+
+/** The template as the engine reads it: the text it was sent as (its positions the request's), or a value. */
+function templateOf(template: unknown): unknown {
+  if (template instanceof TemplateText) return template.text;
+  if (typeof template === "string")
+    throw new ArmFailure(
+      400,
+      "InvalidTemplate",
+      "Deployment template validation failed: 'The template must be a JSON object'.",
+    );
+  return template;
 }
 
 /** The deployment's request, from a PUT or POST body: `{properties: {mode, template, parameters}}`. */
@@ -65,7 +79,7 @@ function requestOf(body: unknown): DeploymentRequest {
       "The request content was invalid: 'properties.template' is required.",
     );
   return {
-    template: properties["template"],
+    template: templateOf(properties["template"]),
     ...(properties["parameters"] !== undefined ? { parameters: properties["parameters"] } : {}),
     ...(typeof properties["mode"] === "string" ? { mode: properties["mode"] } : {}),
   };
@@ -73,10 +87,24 @@ function requestOf(body: unknown): DeploymentRequest {
 
 export interface Deployments {
   readonly handlers: ResourceTypeHandler[];
-  /** Deploys a template into a group, as `az deployment group create` does: what the deployment's GET then shows. */
-  create(id: string, body: unknown, caller: Principal | undefined): Promise<ArmResource>;
+  /**
+   * Deploys a template into a group, as `az deployment group create` does: what the deployment's GET
+   * then shows, whether it is new, and the id of the operation a client polls.
+   */
+  create(
+    id: string,
+    body: unknown,
+    caller: Principal | undefined,
+  ): Promise<{ deployment: ArmResource; created: boolean; operation: string }>;
+  /** `POST …/deployments/{name}/validate`: the plan, checked whole, changing nothing. */
+  validate(id: string, body: unknown, caller: Principal | undefined): unknown;
   /** `POST …/deployments/{name}/whatIf`: what the deployment would change, changing nothing. */
   whatIf(id: string, body: unknown, caller: Principal | undefined): Promise<unknown>;
+  /**
+   * `GET …/deployments/{name}/operationStatuses/{id}`: where its latest run stands, `{status, error}`.
+   * A deployment runs before its PUT answers, so every operation id of it has the same status.
+   */
+  status(id: string, caller: Principal | undefined): { status: string; error?: unknown };
 }
 
 export function deployments(options: DeploymentsOptions): Deployments {
@@ -113,7 +141,9 @@ export function deployments(options: DeploymentsOptions): Deployments {
         arm.handlerOf(type)
           ? undefined
           : `The sandbox has no resource provider for '${type}' (it serves ${arm.types.join(", ")}).`,
-      get: (resourceId) => wrap(() => arm.find(resourceId) as JsonObject | undefined),
+      // A what-if compares with the resources as deployed (a site's inline settings included).
+      get: (resourceId) =>
+        wrap(() => (readOnly ? arm.findAsDeployed(resourceId) : arm.find(resourceId)) as JsonObject | undefined),
       put: (resource) =>
         wrap(() => {
           if (readOnly) throw new ArmFailure(400, "InvalidOperation", "A what-if changes nothing.");
@@ -134,15 +164,6 @@ export function deployments(options: DeploymentsOptions): Deployments {
     get: (id) => resources.get(id.id),
     list: (parent) => resources.children(parent, DEPLOYMENT_TYPE),
     delete: ({ id }) => resources.delete(id.id),
-    actions: {
-      validate: ({ id, body, caller }) => {
-        try {
-          return validate(requestOf(body), hostFor(id.id, caller));
-        } catch (error) {
-          throw armFailureOf(error);
-        }
-      },
-    },
   };
 
   const operationsType: ResourceTypeHandler = {
@@ -160,6 +181,7 @@ export function deployments(options: DeploymentsOptions): Deployments {
       const parsed = arm.parse(id);
       if (parsed.type.toLowerCase() !== DEPLOYMENT_TYPE.toLowerCase())
         throw new ArmFailure(400, "InvalidResourceType", `${id} is not a deployment.`);
+      arm.authorize(caller, `${DEPLOYMENT_TYPE}/write`, parsed.id);
       const request = requestOf(body);
       const host = hostFor(parsed.id, caller);
       let outcome: Awaited<ReturnType<typeof deploy>>;
@@ -168,20 +190,61 @@ export function deployments(options: DeploymentsOptions): Deployments {
       } catch (error) {
         throw armFailureOf(error);
       }
+      const created = resources.get(parsed.id) === undefined;
       const record = outcome.deployment as unknown as ArmResource;
+      // A deployment of the same name replaces the one before, operations and all.
+      resources.delete(parsed.id);
       resources.put(record, parsed.parent ?? "");
       for (const operation of outcome.operations) {
         const operationId = parseResourceId(String(operation["id"] ?? ""));
         if (operationId) resources.put({ ...(operation as unknown as ArmResource), type: OPERATIONS_TYPE }, parsed.id);
       }
-      return record;
+      arm.recordActivity(caller, `${DEPLOYMENT_TYPE}/write`, parsed.id, created ? 201 : 200);
+      return { deployment: record, created, operation: operationNumber() };
     },
-    async whatIf(id, body, caller) {
+    validate(id, body, caller) {
+      const parsed = arm.parse(id);
+      arm.authorize(caller, `${DEPLOYMENT_TYPE}/validate/action`, parsed.id);
       try {
-        return await whatIf(requestOf(body), hostFor(arm.parse(id).id, caller, true));
+        return validate(requestOf(body), hostFor(parsed.id, caller));
       } catch (error) {
         throw armFailureOf(error);
       }
     },
+    async whatIf(id, body, caller) {
+      const parsed = arm.parse(id);
+      arm.authorize(caller, `${DEPLOYMENT_TYPE}/whatIf/action`, parsed.id);
+      let result: Awaited<ReturnType<typeof whatIf>>;
+      try {
+        result = await whatIf(requestOf(body), hostFor(parsed.id, caller, true));
+      } catch (error) {
+        throw armFailureOf(error);
+      }
+      // `--result-format ResourceIdOnly`: which resources change and how, not their contents.
+      const settings = (body as { properties?: { whatIfSettings?: { resultFormat?: unknown } } } | undefined)
+        ?.properties?.whatIfSettings;
+      if (String(settings?.resultFormat ?? "").toLowerCase() !== "resourceidonly") return result;
+      return {
+        ...result,
+        properties: {
+          changes: result.properties.changes.map(({ resourceId, changeType, unsupportedReason }) => ({
+            resourceId,
+            changeType,
+            ...(unsupportedReason ? { unsupportedReason } : {}),
+          })),
+        },
+      };
+    },
+    status(id, caller) {
+      const deployment = arm.get(id, caller);
+      const properties = (deployment.properties ?? {}) as { provisioningState?: string; error?: unknown };
+      return {
+        status: properties.provisioningState ?? "Succeeded",
+        ...(properties.error !== undefined ? { error: properties.error } : {}),
+      };
+    },
   };
 }
+
+/** An operation's id as ARM writes them: twenty digits. */
+const operationNumber = () => `0858${randomInt(10 ** 7, 10 ** 8)}${randomInt(10 ** 7, 10 ** 8)}`;

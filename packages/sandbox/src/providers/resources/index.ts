@@ -17,5 +17,6 @@ export const resources: ProviderManifest = {
       description: "the Activity log: changes to resources (role assignments, keys, deployments) and their health",
     },
   ],
+  az: () => import("./az.ts"),
   server: () => import("./server.ts"),
 };

@@ -186,8 +186,9 @@ export function createResourceManager(options: ResourceManagerOptions): Express 
   });
 
   // Every resource, whatever its provider: resource groups, vaults, sites, role assignments, deployments.
+  // Bodies are read as text: ARM reads JSON leniently, and the Azure CLI sends templates as their own text (requestBody.ts).
   app.use(
-    express.json({ limit: "4mb" }),
+    express.text({ type: () => true, limit: "4mb" }),
     wholeRequestsOnly(errors.resourceManagerErrors),
     armRoutes(options.arm, options.deployments),
   );

@@ -1,10 +1,10 @@
 /**
- * Azure Resource Manager: what the real Azure CLI needs to sign in and run the
- * workshop's commands (resourceManager.ts: the cloud's endpoints, tenants,
- * subscriptions, resource groups), behind tokens for the management resource;
- * and under /_sandbox, the sandbox's own `az`'s admin API (role assignments, the
- * identities, the developer's `az login` token, the third party's function
- * keys), guarded by a random key only `.sandbox/endpoints.json` holds.
+ * Azure Resource Manager: the cloud's endpoints, tenants, subscriptions and
+ * every resource of every provider (resourceManager.ts, arm/routes.ts), behind
+ * tokens for the management resource, for the real Azure CLI and the sandbox's
+ * own alike; and under /_sandbox, the admin API for what has no Azure REST API
+ * here (the developer's `az login` token, Graph's stand-in, the audit log, a
+ * reset: admin.ts), guarded by a random key only `.sandbox/endpoints.json` holds.
  */
 import { randomBytes } from "node:crypto";
 import express from "express";
@@ -70,8 +70,7 @@ export const server: ProviderServer = {
         resources: context.resources,
         account: () => context.account(),
         reset: () => context.resetAll(),
-        appSettings: (app) => context.appSettings(app),
-        functionKeys: context.running.web.functionKeys,
+        environment: (app) => context.appSettings(app),
         audit: context.audit,
         tokens: context.tokens.validator(),
       }),

@@ -1,31 +1,47 @@
 /**
- * `az webapp identity show` and `az webapp config appsettings list`: an App
- * Service app's managed identity (the id lessons grant roles to) and its
- * application settings, which is all an app of any language needs to run as
- * that app in the sandbox.
+ * `az webapp show|list`, `az webapp identity show` and `az webapp config
+ * appsettings list|set`: an App Service app as Resource Manager serves it, its
+ * managed identity (the id lessons grant roles to) and its application
+ * settings:
+ *
+ *   GET  {group}/providers/Microsoft.Web/sites/{name}
+ *   POST {site}/config/appsettings/list      (the values: an action, which Readers do not have)
+ *   PUT  {site}/config/appsettings
  */
 import type { Command } from "commander";
-import type { AdminAccount } from "../resources/admin.ts";
-import type { Connection } from "../../az/connection.ts";
+import { asModel, SITE_MODEL } from "../../az/models.ts";
+import { groupScope, type Run, usage } from "../../az/shell.ts";
 import { registerFunctionApp } from "./azFunctionApp.ts";
-import { type Run, usage } from "../../az/shell.ts";
+import { siteId, WEB_API } from "./azSite.ts";
 
-/** The Microsoft.Web api-version the commands call (what Azure CLI 2.6x sends). */
-const WEB_API = "2024-11-01";
+interface Site {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly kind?: string;
+  readonly location?: string;
+  readonly tags?: Record<string, string>;
+  readonly identity?: { readonly type?: string } & Record<string, unknown>;
+  readonly properties?: Record<string, unknown>;
+}
 
-type WebApp = AdminAccount["webApps"][number];
-
-const notFound = (name: string, group: string) =>
-  Object.assign(
-    new Error(`The Resource 'Microsoft.Web/sites/${name}' under resource group '${group}' was not found.`),
-    { code: "ResourceNotFound" },
-  );
-
-async function findApp(connection: Connection, name: string, group: string): Promise<WebApp> {
-  const details = await connection.account();
-  const app = details.webApps.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
-  if (!app || details.resourceGroup.toLowerCase() !== group.toLowerCase()) throw notFound(name, group);
-  return app;
+/**
+ * A site as az prints the SDK's Site model: its properties flattened, the plan's id named
+ * `appServicePlanId` (az renames `serverFarmId`).
+ */
+function siteJson(site: Site): Record<string, unknown> & { name?: unknown; resourceGroup?: string } {
+  const { serverFarmId, ...properties } = site.properties ?? {};
+  return asModel(SITE_MODEL, {
+    ...properties,
+    appServicePlanId: serverFarmId,
+    id: site.id,
+    identity: site.identity,
+    kind: site.kind,
+    location: site.location,
+    name: site.name,
+    tags: site.tags,
+    type: site.type,
+  });
 }
 
 const target = (command: Command) =>
@@ -36,6 +52,56 @@ const target = (command: Command) =>
 export function registerWebApp(az: Command, run: Run): void {
   const webapp = az.command("webapp").description("Manage web apps.");
 
+  target(webapp.command("show").description("Get the details of a web app.")).action(
+    (options: { name: string; resourceGroup: string }) =>
+      run(async (connection) => {
+        // As az does: the site, then its configuration (`config/web`); the sandbox publishes over no FTP.
+        const id = await siteId(connection, options.resourceGroup, options.name);
+        const site = await connection.arm<Site>("GET", id, WEB_API);
+        const config = await connection.arm<{ properties?: Record<string, unknown> }>(
+          "GET",
+          `${id}/config/web`,
+          WEB_API,
+        );
+        return { ...siteJson(site), ftpPublishingUrl: null, siteConfig: config.properties ?? null };
+      }),
+  );
+
+  webapp
+    .command("list")
+    .description("List web apps (function apps are listed by az functionapp list).")
+    .option("-g, --resource-group <group>", "name of resource group; the whole subscription when not given")
+    .action((options: { resourceGroup?: string }) =>
+      run(
+        async (connection) => {
+          const subscriptionId = await connection.subscriptionId();
+          const scope = options.resourceGroup
+            ? groupScope(subscriptionId, options.resourceGroup)
+            : `/subscriptions/${subscriptionId}`;
+          const { value } = await connection.arm<{ value: Site[] }>(
+            "GET",
+            `${scope}/providers/Microsoft.Web/sites`,
+            WEB_API,
+          );
+          // As az does: a function app is a site too, but not a web app.
+          return value.filter((site) => !(site.kind ?? "").toLowerCase().includes("function")).map(siteJson);
+        },
+        {
+          table: (rows) =>
+            (rows as ReturnType<typeof siteJson>[]).map((row) => ({
+              Name: row.name,
+              Location: row["location"],
+              State: row["state"],
+              ResourceGroup: row.resourceGroup,
+              DefaultHostName: row["defaultHostName"],
+              AppServicePlan: String(row["appServicePlanId"] ?? "")
+                .split("/")
+                .at(-1),
+            })),
+        },
+      ),
+    );
+
   target(
     webapp
       .command("identity")
@@ -44,26 +110,18 @@ export function registerWebApp(az: Command, run: Run): void {
       .description("Display the managed service identity of a web app."),
   ).action((options: { name: string; resourceGroup: string }) =>
     run(async (connection) => {
-      const app = await findApp(connection, options.name, options.resourceGroup);
-      // An app without a managed identity has none to show: az prints nothing.
-      if (!app.principalId && !app.userAssignedIdentities?.length) return undefined;
-      const account = await connection.account();
-      // User-assigned identities by resource id, each with its client and principal ids.
-      const userAssigned = Object.fromEntries(
-        (app.userAssignedIdentities ?? []).map((id) => {
-          const identity = account.userAssignedIdentities?.find((candidate) => candidate.id === id);
-          return [id, { clientId: identity?.clientId ?? "", principalId: identity?.principalId ?? "" }];
-        }),
+      const site = await connection.arm<Site>(
+        "GET",
+        await siteId(connection, options.resourceGroup, options.name),
+        WEB_API,
       );
-      const kinds = [
-        ...(app.principalId ? ["SystemAssigned"] : []),
-        ...(Object.keys(userAssigned).length > 0 ? ["UserAssigned"] : []),
-      ];
+      // An app without a managed identity has none to show: az prints nothing.
+      if (!site.identity || (site.identity.type ?? "None") === "None") return undefined;
       return {
-        principalId: app.principalId || null,
-        tenantId: account.tenantId,
-        type: kinds.join(", "),
-        userAssignedIdentities: Object.keys(userAssigned).length > 0 ? userAssigned : null,
+        principalId: site.identity["principalId"] ?? null,
+        tenantId: site.identity["tenantId"] ?? null,
+        type: site.identity.type,
+        userAssignedIdentities: site.identity["userAssignedIdentities"] ?? null,
       };
     }),
   );
@@ -73,17 +131,19 @@ export function registerWebApp(az: Command, run: Run): void {
     .description("Configure a web app.")
     .command("appsettings")
     .description("Configure web app settings.");
-  registerAppSettingsSet(appsettings, run);
   target(appsettings.command("list").description("Get the details of a web app's settings.")).action(
     (options: { name: string; resourceGroup: string }) =>
       run(async (connection) => {
-        const app = await findApp(connection, options.name, options.resourceGroup);
-        return connection.admin<{ name: string; slotSetting: boolean; value: string }[]>(
-          "GET",
-          `/webapps/${encodeURIComponent(app.name)}/appsettings`,
+        const site = await siteId(connection, options.resourceGroup, options.name);
+        const settings = await connection.arm<{ properties: Record<string, string> }>(
+          "POST",
+          `${site}/config/appsettings/list`,
+          WEB_API,
         );
+        return Object.entries(settings.properties).map(([name, value]) => ({ name, slotSetting: false, value }));
       }),
   );
+  registerAppSettingsSet(appsettings, run);
 }
 
 /** `az webapp config appsettings set`: the settings merged into the app's, through Resource Manager (which restarts it on Azure). */
@@ -95,8 +155,7 @@ function registerAppSettingsSet(appsettings: Command, run: Run): void {
       .requiredOption("--settings <settings...>", "space-separated app settings in a format of `<name>=<value>`"),
   ).action((options: { name: string; resourceGroup: string; settings: string[] }) =>
     run(async (connection) => {
-      const account = await connection.account();
-      const site = `/subscriptions/${account.subscription.id}/resourceGroups/${options.resourceGroup}/providers/Microsoft.Web/sites/${options.name}`;
+      const site = await siteId(connection, options.resourceGroup, options.name);
       const current = await connection.arm<{ properties: Record<string, string> }>(
         "POST",
         `${site}/config/appsettings/list`,

@@ -73,7 +73,8 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
     });
     if (!kinds.includes("systemassigned")) {
       directory.removeManagedIdentity(id.id);
-      if (!kinds.includes("userassigned")) return type === "None" || type === "" ? undefined : { type: "None" };
+      // No identity: none to show, or `{type: "None"}` when the PUT said so (a template redeployed compares the same).
+      if (!kinds.includes("userassigned")) return body.identity === undefined ? undefined : { type: "None" };
     }
     const system = kinds.includes("systemassigned")
       ? directory.putManagedIdentity({
@@ -133,13 +134,15 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
           ),
         );
       }
-      const { appSettings: _settings, ...kept } = siteConfig;
+      // The names of settings given inline are kept (their values live in config/appsettings): what-if's view below.
+      const { appSettings: inline, ...kept } = siteConfig;
+      const inlineNames = Array.isArray(inline) ? Object.keys(settingsFromArray(inline)).map((name) => ({ name })) : [];
       return envelope(
         id,
         { ...body, ...(identity ? { identity } : { identity: undefined }) },
         {
           ...properties,
-          siteConfig: kept,
+          siteConfig: { ...kept, ...(inlineNames.length > 0 ? { appSettings: inlineNames } : {}) },
           state: "Running",
           enabled: true,
           httpsOnly: properties["httpsOnly"] ?? false,
@@ -148,12 +151,15 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
       );
     },
     // Its host name carries the port the sandbox serves it on, which a restart may change.
+    // Its settings are not shown, as on Azure: reading them is `config/appsettings/list`, an action Readers lack.
     show: (site) => {
       const hostName = options.hostNameOf(site.name);
+      const { appSettings: _names, ...siteConfig } = record(site.properties?.["siteConfig"]);
       return {
         ...site,
         properties: {
           ...site.properties,
+          siteConfig,
           defaultHostName: hostName,
           hostNames: [hostName],
           enabledHostNames: [hostName],
@@ -165,6 +171,21 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
       resources.delete(settingsId(site.id));
     },
   });
+
+  /** A site as a template deploys it: the settings it was given inline, with their values now (what-if compares this). */
+  const sitesAsDeployed: ResourceTypeHandler = {
+    ...sites,
+    asDeployed: (site) => {
+      const names = record(record(resources.get(site.id)?.properties)["siteConfig"])["appSettings"];
+      if (!Array.isArray(names)) return site;
+      const values = settingsOf(resources, site.id);
+      const appSettings = names
+        .map((entry) => String(record(entry)["name"]))
+        .map((name) => ({ name, value: values[name] ?? "" }));
+      const siteConfig = { ...record(site.properties?.["siteConfig"]), appSettings };
+      return { ...site, properties: { ...site.properties, siteConfig } };
+    },
+  };
 
   const siteOf = (id: ResourceId) => {
     const site = resources.get(id.parent ?? "");
@@ -192,7 +213,15 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
       resources.put(kept, id.parent ?? "");
       return kept;
     },
-    get: (id) => resources.get(id.id),
+    // `config/web` is the site's configuration, as its `siteConfig` holds it (what `az webapp show` reads), settings aside.
+    get: (id) => {
+      const stored = resources.get(id.id);
+      if (stored || id.name.toLowerCase() !== "web") return stored;
+      const site = resources.get(id.parent ?? "");
+      if (!site) return undefined;
+      const { appSettings: _names, ...siteConfig } = record(site.properties?.["siteConfig"]);
+      return envelope(id, {}, siteConfig);
+    },
     list: (parent) => resources.children(parent, SETTINGS_TYPE),
     actions: {
       // `POST …/config/appsettings/list`: the settings, values and all (az webapp config appsettings list).
@@ -237,7 +266,7 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
       },
     },
   };
-  return [plans, sites, config, policies, host];
+  return [plans, sitesAsDeployed, config, policies, host];
 }
 
 /** A site's application settings, as `config/appsettings` holds them. */

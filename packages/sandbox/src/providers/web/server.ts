@@ -1,6 +1,6 @@
 /**
  * App Service's part of the sandbox: its resource types (plans, sites and
- * their settings, identities and keys); the front ends that answer for every
+ * their settings, identities, host keys; functions and their keys); the front ends that answer for every
  * site at `https://<site>.azurewebsites.localhost:<port>`, with each site's
  * deployment service (zip deployments, kept in the state store, the latest
  * run by the sandbox); and the scenario's third party, an Azure Function that
@@ -17,6 +17,8 @@ import { FunctionKeys } from "./functionKeys.ts";
 import { SITE_TYPE, webTypes } from "./resourceTypes.ts";
 import { KUDU_FAILED, KUDU_SUCCESS, type SiteDeployment, SiteDeployments } from "./siteDeployments.ts";
 import { PackageError, SiteRunner, unpack } from "./siteRunner.ts";
+import { functionTypes } from "./functionTypes.ts";
+import { THIRD_PARTY_APP, THIRD_PARTY_FUNCTION } from "./thirdParty.ts";
 
 export interface WebRunning extends RunningProvider {
   readonly api: RunningThirdPartyApi;
@@ -39,9 +41,6 @@ declare module "../../provider.ts" {
     readonly web: WebRunning;
   }
 }
-
-/** The function app the third party runs as: the name the lessons and the template's sandbox parameters give it. */
-export const THIRD_PARTY_APP = "keyless-third-party";
 
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<WebRunning> {
@@ -148,6 +147,11 @@ export const server: ProviderServer = {
         tenantId: context.seed.tenant.id,
         hostNameOf,
         thirdParty: { name: THIRD_PARTY_APP, keys: functionKeys, issued: context.seed.thirdParty.keys },
+      }),
+      ...functionTypes({
+        resources: context.resourceStore,
+        thirdParty: { name: THIRD_PARTY_APP, functionName: THIRD_PARTY_FUNCTION, keys: functionKeys },
+        hostNameOf,
       }),
     );
 
