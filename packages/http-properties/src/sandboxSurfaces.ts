@@ -753,8 +753,7 @@ const armShape: Shape = (answer, request) => {
   // The target as given, or in absolute form (`https://host/_sandbox/developer-token`), which Express routes alike.
   const target = String(request.target);
   const tokenRequest = [target, pathOf(request)].some((path) => /^\/_sandbox\/developer-token/i.test(path));
-  if (tokenRequest && answer.status === 400 && /"error":"/.test(text(answer)))
-    return entraShape(answer, request);
+  if (tokenRequest && answer.status === 400 && /"error":"/.test(text(answer))) return entraShape(answer, request);
   return azureErrorShape(answer, request);
 };
 
