@@ -13,7 +13,7 @@ import { timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { finished } from "node:stream";
 import { STATUS_CODES } from "node:http";
 
@@ -234,23 +234,45 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
   );
   // A TLS handshake that fails (a client that does not trust the CA, plain HTTP on an HTTPS port) is the client's problem.
   server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
+  const sockets = trackSockets(server);
   server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   return {
     server,
     port,
-    close: () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      return closed;
-    },
+    close: () => closeEveryConnection(server, sockets),
     reopen: async () => {
       if (server.listening) return;
       server.listen(port, "127.0.0.1");
       await once(server, "listening");
     },
   };
+}
+
+/**
+ * Every socket a server accepted and that is still open, from its first byte: the raw TCP socket, which
+ * `closeAllConnections` does not know while it is not an HTTP connection (yet, or any more): a TLS handshake
+ * never finished (Node waits 120 s for it), a CONNECT answered on the socket, a request Node could not parse.
+ */
+export function trackSockets(server: NetServer): ReadonlySet<Socket> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+/**
+ * Stops listening and ends every connection at once, whatever state a client left it in: a stop never waits
+ * for a client (a half-open socket would hold it until the server's own timeouts, minutes for some).
+ */
+export function closeEveryConnection(server: Server, sockets: ReadonlySet<Socket>): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  for (const socket of sockets) socket.destroy();
+  return closed;
 }
 
 /** A service a fault test can take down and bring back, its state and port kept. */
