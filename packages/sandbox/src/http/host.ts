@@ -33,6 +33,11 @@ export interface ServiceErrors {
   badRequest(reason: BadRequestReason, req?: IncomingMessage): ErrorAnswer;
   /** Something failed inside the sandbox: the caller learns no more than that. */
   internal(req: IncomingMessage): ErrorAnswer;
+  /**
+   * For a service that answers to this machine only (`localOnly`): a request named for another host (421), or
+   * sent by another site's page (403). A generic answer when the service has no words of its own.
+   */
+  notLocal?(req: IncomingMessage, what: "host" | "origin"): ErrorAnswer;
 }
 
 /**
@@ -50,6 +55,14 @@ export interface HostOptions {
   /** TLS, for every service but the ones Azure serves over plain HTTP on the app's own machine. */
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly port?: number;
+  /**
+   * Answers only requests named for this machine (`Host: localhost:<port>`, `127.0.0.1:<port>`, `[::1]:<port>`)
+   * and sent by no other site (an `Origin` header, which browsers add, naming one of those or absent), whatever
+   * credentials they carry: a web page the learner opens can neither rebind its own name to this port nor
+   * send it a request from its own origin. For the services only this machine's programs call (the launcher's
+   * control endpoint, the telemetry collector).
+   */
+  readonly localOnly?: boolean;
 }
 
 export interface HostedService {
@@ -165,6 +178,31 @@ export function wholeRequestsOnly(
   };
 }
 
+/** What a local-only service answers a foreign request when it has no words of its own. */
+const NOT_LOCAL: Record<"host" | "origin", ErrorAnswer> = {
+  host: { status: 421, body: "This service answers to localhost only." },
+  origin: { status: 403, body: "This service takes no request from a web page of another site." },
+};
+
+/** The names this machine's programs call a loopback service by, with its port. */
+function localNames(server: Server): string[] {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`];
+}
+
+/** Why a request is not this machine's own: a Host naming another (DNS rebinding), or another site's Origin. */
+function notLocal(req: IncomingMessage, server: Server): "host" | "origin" | undefined {
+  const names = localNames(server);
+  if (!names.includes((req.headers.host ?? "").toLowerCase())) return "host";
+  const origin = req.headers.origin;
+  if (origin === undefined) return undefined;
+  const parsed = URL.parse(origin);
+  return parsed && /^https?:$/.test(parsed.protocol) && names.includes(parsed.host.toLowerCase())
+    ? undefined
+    : "origin";
+}
+
 /** Starts a service on loopback. Nothing a client sends can end the process or leave a request unanswered. */
 export async function host(handler: Handler, options: HostOptions): Promise<HostedService> {
   const { errors, name } = options;
@@ -192,6 +230,10 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
     if (encoding !== undefined && !/(^|,)\s*chunked\s*$/i.test(encoding)) {
       res.setHeader("connection", "close");
       return sendError(res, errors.badRequest("header", req));
+    }
+    if (options.localOnly) {
+      const refusal = notLocal(req, server);
+      if (refusal) return sendError(res, errors.notLocal?.(req, refusal) ?? NOT_LOCAL[refusal]);
     }
     const done = (error?: unknown) =>
       error === undefined ? sendError(res, errors.notFound(req)) : failed(req, res, error);
