@@ -367,7 +367,9 @@ function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<Running
       NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache"),
     }),
     onLine: (line) => {
-      if (line.trim()) say(`${prefix} ${readableLogLine(line)}`);
+      // The step's own "Did not start: ..." is said once, where its failure is reported: the ready table, or
+      // the line npm run restart gets.
+      if (line.trim() && !STEP_VERDICT.test(line)) say(`${prefix} ${readableLogLine(line)}`);
     },
   }).catch((error: unknown) => {
     // Taken between the check and the step's own listen: say it in the launcher's words (PORT is not the learner's to set here).
@@ -562,10 +564,13 @@ function firstLine(error: unknown): string {
   return text.split("\n").find((line) => line.trim()) ?? "unknown error";
 }
 
+/** The one line a step prints when it cannot start (see each step's server.ts). */
+const STEP_VERDICT = /^Did not start[:.]/;
+
 function lastLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const lines = text.split("\n").filter((line) => line.trim());
-  return lines.findLast((line) => /^Did not start[:.]/.test(line)) ?? lines.at(-1) ?? "did not start";
+  return lines.findLast((line) => STEP_VERDICT.test(line)) ?? lines.at(-1) ?? "did not start";
 }
 
 main().catch((error: unknown) => {
