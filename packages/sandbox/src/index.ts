@@ -81,7 +81,7 @@ export type StepNumber = (typeof STEPS)[number];
 export interface SandboxOptions {
   /** Ports to listen on; 0 (the default) picks free ones. */
   readonly ports?: Partial<SandboxPorts>;
-  /** Where the CA is kept (`<stateDir>/ca`). Defaults to `<repo>/.sandbox`. */
+  /** Where its state is kept (`state.db`, the CA, the audit log): the folder in KEYLESS_SANDBOX_DIR, else `<repo>/.sandbox`, as npm start and az read it. */
   readonly stateDir?: string;
   readonly seed?: Seed;
   /** New and deleted role assignments take effect only after this delay, as on Azure. */
@@ -171,7 +171,8 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../.sandbox", import.meta.url));
+const DEFAULT_STATE_DIR =
+  process.env["KEYLESS_SANDBOX_DIR"] ?? fileURLToPath(new URL("../../../.sandbox", import.meta.url));
 /** Plain JavaScript, so that any Node (20 too) can load it from NODE_OPTIONS. */
 const DNS_PRELOAD = fileURLToPath(new URL("./dnsPreload.mjs", import.meta.url));
 

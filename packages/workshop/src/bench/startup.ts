@@ -18,12 +18,15 @@ const WORKSHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * This process's environment as a learner's terminal has it: without what npm put there for
- * `npm run bench` (the launcher would take npm's process for its own and watch it).
+ * `npm run bench` (the launcher would take npm's process for its own and watch it), and with a
+ * workspace of its own, empty: the bench measures the four steps, never the learner's own apps
+ * (which npm start would start too, and which would not start in the bench's new sandbox).
  */
 function learnersEnvironment(stateDir: string): NodeJS.ProcessEnv {
   return {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
     KEYLESS_SANDBOX_DIR: stateDir,
+    KEYLESS_WORKSPACE_DIR: join(stateDir, "no-workspace"),
     NO_COLOR: "1",
     FORCE_COLOR: "0",
   };
