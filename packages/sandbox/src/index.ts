@@ -72,6 +72,7 @@ export {
 } from "./denials/explain.ts";
 export type { SandboxPorts, SandboxScopes, ResetReport } from "./provider.ts";
 export type { JournalSummary } from "./state/journal.ts";
+export { discardState, type DiscardedState } from "./state/discard.ts";
 export { PROVIDERS } from "./registry.ts";
 
 /** The workshop's steps, by number. */
