@@ -15,7 +15,7 @@ import type { AuditEvent } from "@keyless/sandbox";
 import { runCheckpoint, type VitestReport } from "./checkpoint.ts";
 import type { RunningWorkshop } from "../running/control.ts";
 import { EXERCISE_STEPS, shownPath, workspaceAppDir, workspaceFiles, type Exercise } from "./exercises.ts";
-import { checked, readProgress, updateProgress } from "./progressFile.ts";
+import { checked, codeDigest, readProgress, updateProgress } from "./progressFile.ts";
 import { AZ, azLine, compareRoles, requiredRoles, roleArgs, scopeName, whyTooWide } from "./roles.ts";
 import { scanFiles } from "../secrets/scan.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
@@ -61,8 +61,15 @@ function print(finding: Finding): void {
   for (const line of finding.hint ?? []) console.log(`      ${line}`);
 }
 
-/** Grades the learner's app for an exercise; true when it passes. */
-export async function gradeExercise(exercise: Exercise, workshop: RunningWorkshop): Promise<boolean> {
+/**
+ * Grades the learner's app for an exercise; true when it passes. `alone`: the only thing this run checks, so it
+ * ends with what to do next (a run of several ends with its own count instead).
+ */
+export async function gradeExercise(
+  exercise: Exercise,
+  workshop: RunningWorkshop,
+  { alone = true }: { readonly alone?: boolean } = {},
+): Promise<boolean> {
   const client = workspaceClient(workshop);
   const dir = workspaceAppDir(exercise.step);
   console.log(`Checking exercise ${exercise.step} (${exercise.title}): your app in ${shownPath(dir)} ...`);
@@ -72,6 +79,8 @@ export async function gradeExercise(exercise: Exercise, workshop: RunningWorksho
     print(finding);
   };
   const grading = new Grading(exercise, workshop, client, dir);
+  // The code this check grades, as it is now: a save during the check is the next check's.
+  const graded = codeDigest(workspaceFiles(dir));
 
   for (const finding of await grading.staticChecks()) note(finding);
   const app = await client.start(exercise.step);
@@ -97,18 +106,20 @@ export async function gradeExercise(exercise: Exercise, workshop: RunningWorksho
 
   const failed = findings.filter((finding) => !finding.ok).length;
   const passed = failed === 0;
-  updateProgress(exercise.step, (entry) => checked(entry, passed));
+  updateProgress(exercise.step, (entry) => checked(entry, passed, graded));
   if (passed) {
     console.log(ok(bold(`Exercise ${exercise.step} passes: ${findings.length} of ${findings.length} checks.`)));
     const progress = readProgress();
     const next = EXERCISE_STEPS.find((step) => !progress[step]?.passedAt);
-    console.log(
-      dim(
-        next
-          ? `  Next: npm run exercise -- ${next}. npm run progress shows where you are.`
-          : "  Every exercise passes: npm run progress shows them all.",
-      ),
-    );
+    // This check's verdict is about this exercise only: whether the others still pass, progress says.
+    if (alone)
+      console.log(
+        dim(
+          next
+            ? `  Next: npm run exercise -- ${next}. npm run progress shows where you are.`
+            : "  You have passed every exercise once: npm run progress shows whether each still passes.",
+        ),
+      );
   } else {
     console.log(
       fail(bold(`Exercise ${exercise.step} is not done yet: ${failed} of ${findings.length} checks failed.`)),
