@@ -63,6 +63,16 @@ describe("step 02 start-up failures", () => {
     );
   });
 
+  it("names an Entra ID it cannot reach in words, never the identity library's bare code and link", async () => {
+    const result = await start({ AZURE_AUTHORITY_HOST: "https://127.0.0.1:1" });
+    expectOneClearLine(
+      result,
+      /Could not reach Microsoft Entra ID at https:\/\/127\.0\.0\.1:1 to sign in \((network_error|endpoints_resolution_error)\)/,
+      /check AZURE_AUTHORITY_HOST/,
+    );
+    expect(result.output).not.toContain("aka.ms/msal");
+  });
+
   it("names a missing secret and the az command that creates it", async () => {
     expectOneClearLine(
       await start({ THIRD_PARTY_API_SECRET_NAME: "no-such-secret" }),
