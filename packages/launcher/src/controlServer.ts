@@ -13,8 +13,8 @@ import { host, secretsEqual, sendError, type ErrorAnswer, type ServiceErrors } f
 import type { ControlEndpoint } from "@keyless/workshop";
 import { z } from "zod";
 
-/** A refusal the caller caused: answered 400 with its reason. */
-class BadControlRequest extends Error {}
+/** A refusal the caller caused: answered 400 with its reason (a route throws it before it changes anything). */
+export class BadControlRequest extends Error {}
 
 /** The body as JSON (at most 1 MB), or a BadControlRequest. */
 async function readJson(request: IncomingMessage): Promise<unknown> {

@@ -25,10 +25,12 @@ export function whatFailsNow(
 ): string[] {
   const reasons: string[] = [];
   if (!app) return ["npm start does not run your app (npm run exercise -- 0N starts it)".replace("0N", exercise.step)];
-  const { missing, tooWide } = compareRoles(exercise, app, view);
+  const { missing, tooWide, misScoped } = compareRoles(exercise, app, view);
   for (const wanted of missing)
     reasons.push(`its identity (${app.identity.name}) lacks ${wanted.role} on ${scopeName(wanted.scope)}`);
   for (const held of tooWide) reasons.push(`its identity holds ${held.role} on ${scopeName(held.scope)} too`);
+  for (const { held } of misScoped)
+    reasons.push(`its identity holds ${held.role} on ${held.scope}, beside the lesson's resource`);
   if (app.status === "failed") reasons.push(`your app does not start: ${app.error ?? "no reason given"}`);
   else if (app.status !== "running") reasons.push(`your app is ${app.status}`);
   if (entry.passedCode && entry.passedCode !== codeDigest(workspaceFiles(workspaceAppDir(exercise.step))))
