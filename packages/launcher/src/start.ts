@@ -115,6 +115,13 @@ function parseHost(
   return { ...previous, [step]: host };
 }
 
+/**
+ * On Azure a deleted secret takes a few seconds to show under deletedsecrets, a recovered one to show again
+ * under secrets; the SDKs' pollers (and az) wait. npm start makes the sandbox take as long, so that code which
+ * calls the REST API itself meets the wait here too (lesson 02, Try it).
+ */
+const KEY_VAULT_TRANSITION_SECONDS = 3;
+
 const program = new Command("npm start --")
   .description("Start the sandbox (Azure, offline) and the workshop's steps. Ctrl-C stops everything.")
   .argument("[steps...]", `steps to run (${STEPS.join(" ")}); all when omitted`)
@@ -122,6 +129,11 @@ const program = new Command("npm start --")
     "--role-delay <seconds>",
     "make every role change (a new assignment, and a deleted one) take effect only after this delay, as on Azure",
     "0",
+  )
+  .option(
+    "--vault-delay <seconds>",
+    "how long deleting and recovering a Key Vault secret take, as on Azure (az and the SDKs wait for it)",
+    String(KEY_VAULT_TRANSITION_SECONDS),
   )
   .option("--no-dashboard", `no live view (http://localhost:${DASHBOARD_PORT}), and the apps not traced`)
   .addOption(
@@ -145,6 +157,7 @@ const program = new Command("npm start --")
 program.parse(process.argv);
 const options = program.opts<{
   roleDelay: string;
+  vaultDelay: string;
   dashboard: boolean;
   freePorts?: boolean;
   port: Record<string, number>;
@@ -240,6 +253,9 @@ async function main(): Promise<void> {
   const roleDelaySeconds = Number(options.roleDelay);
   if (!Number.isFinite(roleDelaySeconds) || roleDelaySeconds < 0)
     throw new UsageError("--role-delay takes a number of seconds.");
+  const vaultDelaySeconds = Number(options.vaultDelay);
+  if (!Number.isFinite(vaultDelaySeconds) || vaultDelaySeconds < 0 || vaultDelaySeconds > 60)
+    throw new UsageError("--vault-delay takes a number of seconds, from 0 to 60.");
 
   await refuseIfRunning();
   const ports = sandboxPorts();
@@ -255,6 +271,7 @@ async function main(): Promise<void> {
     ports,
     stateDir: dirname(ENDPOINTS_FILE),
     roleAssignmentDelayMs: roleDelaySeconds * 1000,
+    keyVaultTransitionDelayMs: vaultDelaySeconds * 1000,
     // Where each step's app runs: App Service unless --host says otherwise.
     hosts: options.host,
     // The steps start while Azurite does; none of them touches Storage before its first request.

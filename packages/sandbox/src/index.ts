@@ -87,6 +87,11 @@ export interface SandboxOptions {
   readonly seed?: Seed;
   /** New and deleted role assignments take effect only after this delay, as on Azure. */
   readonly roleAssignmentDelayMs?: number;
+  /**
+   * How long deleting and recovering a Key Vault secret take, in every vault (0, the default: at once). On
+   * Azure a few seconds, which the SDKs' pollers and `az` wait out (see SecretStore.transitionDelayMs).
+   */
+  readonly keyVaultTransitionDelayMs?: number;
   readonly tokenLifetimeSeconds?: number;
   /** Start Queue Storage (Azurite behind its gateway): true by default. Tests that need no queue start about ten times faster. */
   readonly queue?: boolean;
@@ -271,6 +276,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     audit,
   };
   const started = await startProviders(context);
+  running["key-vault"].transitionDelayMs = options.keyVaultTransitionDelayMs ?? 0;
   /** Empties the store (but for the tenant's signing keys) and provisions it anew. */
   const provisionAnew = async () => {
     try {

@@ -81,6 +81,19 @@ describe("step 02 start-up failures", () => {
     );
   });
 
+  it("names a deleted secret's way back: recover it (creating it again is refused while it is deleted)", async () => {
+    sandbox.secrets.delete("third-party-api-key");
+    try {
+      expectOneClearLine(
+        await start({}),
+        /no secret named third-party-api-key/,
+        /if it was deleted, recover it: az keyvault secret recover --vault-name keyless-kv --name third-party-api-key$/,
+      );
+    } finally {
+      sandbox.secrets.recover("third-party-api-key");
+    }
+  });
+
   it("names an unreachable vault", async () => {
     expectOneClearLine(
       await start({ KEY_VAULT_URL: "https://keyless-kv.vault.localhost:1" }),

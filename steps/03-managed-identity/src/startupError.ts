@@ -77,7 +77,7 @@ function describeKeyVaultAnswer(status: number, text: string, env: NodeJS.Proces
     return `The app's identity may not read secrets in this vault (403 ForbiddenByRbac). Grant it a role: az role assignment create --assignee ${caller} --role "Key Vault Secrets User" --scope ${vault} (new role assignments can take a few minutes to apply).`;
   }
   if (status === 404) {
-    return `Key Vault has no secret named ${secretName} (THIRD_PARTY_API_SECRET_NAME). Create it: az keyvault secret set --vault-name ${vaultName(env)} --name ${secretName} --value <the third party's key>`;
+    return `Key Vault has no secret named ${secretName} (THIRD_PARTY_API_SECRET_NAME). Create it: az keyvault secret set --vault-name ${vaultName(env)} --name ${secretName} --value <the third party's key>; or, if it was deleted, recover it: az keyvault secret recover --vault-name ${vaultName(env)} --name ${secretName}`;
   }
   if (status === 401) return `Key Vault rejected the app's token: ${firstLine(text)}`;
   return `Key Vault answered ${status}: ${firstLine(text)}`;

@@ -89,7 +89,10 @@ describe("step 03: a managed identity, no secret anywhere", () => {
       }),
       timeoutMs: 30_000,
     });
-    expectOneClearLine(result, /^Did not start: Could not reach Microsoft Entra ID at https:\/\/127\.0\.0\.1:1 to sign in/);
+    expectOneClearLine(
+      result,
+      /^Did not start: Could not reach Microsoft Entra ID at https:\/\/127\.0\.0\.1:1 to sign in/,
+    );
     expect(result.output).not.toContain("aka.ms/msal");
   });
 
