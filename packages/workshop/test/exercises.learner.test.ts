@@ -399,7 +399,10 @@ describe("exercise 04: a queue message per code", () => {
     expect(await queueCount()).toBe(before);
   });
 
-  it("a wrong solution, a refused send answered 500: the check refuses one send on purpose and wants the lesson's 503", async () => {
+  // Two checks in turn: their hang guard is the sum of theirs.
+  it("a wrong solution, a refused send answered 500: the check refuses one send on purpose and wants the lesson's 503", {
+    timeout: 180_000,
+  }, async () => {
     const queue = join(appDir("04-queue"), "src", "queue.ts");
     const solved = readFileSync(queue, "utf8");
     edit("04-queue", "src/queue.ts", (text) => text.replace(/throw new HttpError\(503, \{[^}]*\}\);/, "throw error;"));
@@ -464,7 +467,7 @@ describe("the next day: npm start again, check everything, reset", () => {
   const progress = () => run("src/commands/progress.ts", []);
   const reset = () => run("src/commands/reset.ts", []);
 
-  it("a restart keeps the learner's work: every app of theirs starts, progress and check still pass", async () => {
+  it("a restart keeps the learner's work: every app of theirs starts again", { timeout: 180_000 }, async () => {
     const solved = await exercise("03", "--solve", "--yes");
     expect(solved.code, solved.output).toBe(0);
     expect((await check("03")).code).toBe(0);
@@ -475,6 +478,12 @@ describe("the next day: npm start again, check everything, reset", () => {
     expect(started).not.toMatch(/ForbiddenByRbac|Caller is not authorized/);
     for (const step of ["02", "03", "04"])
       expect(started).toMatch(new RegExp(`yours ${step} .* http://localhost:\\d+/api/v1/getcode`));
+  });
+
+  // Three apps graded in turn: their hang guard is the sum of theirs.
+  it("after the restart, progress says every exercise passes, and check with no step passes them all", {
+    timeout: 240_000,
+  }, async () => {
     const now = await progress();
     expect(now.code, now.output).toBe(0);
     for (const step of ["02", "03", "04"])
@@ -489,7 +498,9 @@ describe("the next day: npm start again, check everything, reset", () => {
     );
   });
 
-  it("check with no step: each verdict is this run's, and its last line counts them; progress names what fails now", async () => {
+  it("check with no step: each verdict is this run's, and its last line counts them; progress names what fails now", {
+    timeout: 240_000,
+  }, async () => {
     const removed = await az(
       "role",
       "assignment",

@@ -5,6 +5,8 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -32,6 +34,40 @@ function learnersEnvironment(stateDir: string): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * The sandbox keeps its state between starts, and with it the URLs it provisioned, ports and all, as
+ * npm start's fixed ports allow: the bench's npm starts share one state folder, so they share the
+ * sandbox's ports too (chosen free once), as a learner's starts do.
+ */
+const sandboxPorts = new Map<string, Promise<string[]>>();
+function sandboxPortsOf(stateDir: string): Promise<string[]> {
+  let ports = sandboxPorts.get(stateDir);
+  if (!ports) {
+    ports = freePortArgs(["thirdParty", "vault", "login", "queue", "identity", "management"]);
+    sandboxPorts.set(stateDir, ports);
+  }
+  return ports;
+}
+
+/** `--port name=<a free port>` for each name, as the launcher takes them. */
+async function freePortArgs(names: readonly string[]): Promise<string[]> {
+  const servers = await Promise.all(
+    names.map(async () => {
+      const server = createServer().listen(0, "127.0.0.1");
+      await once(server, "listening");
+      return server;
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return names.flatMap((name, index) => ["--port", `${name}=${ports[index]}`]);
+}
+
+/** A state folder of its own inside the bench's, for a sandbox that must not meet another's kept state. */
+export function ownStateDir(stateDir: string, name: string): string {
+  return mkdtempSync(join(stateDir, `${name}-`));
+}
+
 export interface WorkshopStart {
   /** From spawning the launcher to its ready table. */
   readonly readyMs: number;
@@ -54,6 +90,7 @@ export async function startWorkshopOnce(
     "@keyless/sandbox/compile-cache",
     LAUNCHER,
     "--free-ports",
+    ...(await sandboxPortsOf(stateDir)),
     ...(options.liveView === false ? ["--no-dashboard"] : []),
   ];
   const child = spawn(process.execPath, args, {
@@ -120,7 +157,8 @@ export interface FailedStart {
 
 /** Each start-up failure the lessons provoke: how long until the step exits with its one line. */
 export async function timeStartupFailures(stateDir: string): Promise<FailedStart[]> {
-  const sandbox = await startSandbox({ stateDir, queue: false, onEvent: () => {} });
+  // Its own state: it takes roles away and gives them back, and its ports are its own.
+  const sandbox = await startSandbox({ stateDir: ownStateDir(stateDir, "failures"), queue: false, onEvent: () => {} });
   const withoutRole = (step: "02" | "03") => {
     const principalId =
       step === "02"

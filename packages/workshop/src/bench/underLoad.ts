@@ -20,6 +20,7 @@ import { STEP_TIMEOUT_MS } from "../layout/repo.ts";
 import { stepDir } from "../layout/stepFolders.ts";
 import { LoadGenerator, merge, type LoadRequest, type LoadResult, type QueueTarget } from "./load.ts";
 import { cpuMs, rssMb } from "./resources.ts";
+import { ownStateDir } from "./startup.ts";
 import { median } from "./stats.ts";
 
 /** The folder whose src/server.ts is the bare baseline. */
@@ -168,7 +169,8 @@ export async function measureUnderLoad(
   settings: LoadSettings,
 ): Promise<{ steps: StepUnderLoad[]; enqueue: EnqueueFigures }> {
   const { stateDir } = settings;
-  const sandbox = await startSandbox({ stateDir, onEvent: () => {} });
+  // Its own state: the npm starts' kept one names their ports, not this sandbox's.
+  const sandbox = await startSandbox({ stateDir: ownStateDir(stateDir, "load"), onEvent: () => {} });
   const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
   const step04 = sandbox.stepEnvironment("04");
   const generator = new LoadGenerator({
