@@ -26,8 +26,8 @@ const CHROMIUM_ARGS = [
 const LAUNCHER_DIR = fileURLToPath(new URL("../../launcher", import.meta.url));
 /** Beside the site's: the repository's .test-results/, which CI keeps. */
 const SCREENSHOTS = fileURLToPath(new URL("../../../.test-results", import.meta.url));
-/** Step 03's managed identity, and the vault it reads (seed.json). */
-const STEP_03 = "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e";
+/** Step 03's managed identity (its id derived from the app's resource id, the same in every sandbox), and the vault it reads. */
+const STEP_03 = "84320315-683a-4b1a-88c9-30d44f1d43c2";
 const VAULT =
   "/subscriptions/7d3e1c6a-8b1f-4c2d-9e0a-1f2b3c4d5e6f/resourceGroups/keyless-rg/providers/Microsoft.KeyVault/vaults/keyless-kv";
 
