@@ -13,8 +13,8 @@ import { host, secretsEqual, sendError, type ErrorAnswer, type ServiceErrors } f
 import type { ControlEndpoint } from "@keyless/workshop";
 import { z } from "zod";
 
-/** A refusal the caller caused: answered 400 with its reason. */
-class BadControlRequest extends Error {}
+/** A refusal the caller caused: answered 400 with its reason (a route throws it before it changes anything). */
+export class BadControlRequest extends Error {}
 
 /** The body as JSON (at most 1 MB), or a BadControlRequest. */
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -62,6 +62,11 @@ const controlErrors: ServiceErrors = {
   notFound: () => answer(404, "No such route."),
   badRequest: () => answer(400, "The request could not be read."),
   internal: () => answer(500, "The launcher failed on this request; it goes on."),
+  // Its token or not: a web page the learner opens may neither rebind a name to it nor call it from its own site.
+  notLocal: (_request, what) =>
+    what === "host"
+      ? answer(421, "The control endpoint answers to localhost only.")
+      : answer(403, "The control endpoint takes no request from a web page."),
 };
 
 /** What the control endpoint may read from the launcher: each step's output and its secrets. */
@@ -118,7 +123,7 @@ export async function startControlServer(
         throw error;
       }
     },
-    { name: "the launcher's control endpoint", errors: controlErrors },
+    { name: "the launcher's control endpoint", errors: controlErrors, localOnly: true },
   );
   return {
     url: `http://127.0.0.1:${control.port}`,

@@ -11,11 +11,14 @@ import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { SECRET_VARIABLES, startStep, whoHolds, type RunningStep } from "@keyless/app-process";
 import type { AuditEvent, Sandbox } from "@keyless/sandbox";
+import { BadControlRequest } from "./controlServer.ts";
 import {
   EXERCISE_STEPS,
   bold,
   existingWorkspaceApps,
+  explainStartFailure,
   green,
+  loadExercise,
   portInUse,
   readableLogLine,
   red,
@@ -199,8 +202,11 @@ class WorkspaceApp {
   #fail(reason: string): void {
     this.#status = "failed";
     this.#error = reason;
+    // A failure the lesson foresees is said in the exercise's words: the app's own (the previous step's) may say the opposite.
+    const foreseen = explainStartFailure(loadExercise(this.#step), reason);
+    const said = foreseen ? `${foreseen.says} ${foreseen.fix}` : reason;
     this.#options.say(
-      `${this.#prefix} ${red(`did not start: ${reason}`)} ${bold(`Save a file to try again; npm run check -- ${this.#step} says what to change.`)}`,
+      `${this.#prefix} ${red(`did not start: ${said}`)} ${bold(`Save a file to try again; npm run check -- ${this.#step} says what to change.`)}`,
     );
     this.#options.onChange?.();
   }
@@ -218,7 +224,11 @@ class WorkspaceApp {
       this.#options.say(
         `${this.#prefix} .env sets ${names.join(", ")} (sandbox only: on App Service these would be app settings)`,
       );
-    const env = { ...settings, ...dotenv, ...this.#options.env, PORT: String(port) };
+    const env: Record<string, string> = { ...settings, ...dotenv, ...this.#options.env, PORT: String(port) };
+    // A client secret signs in at Microsoft Entra ID, the public cloud's unless AZURE_AUTHORITY_HOST names another:
+    // here the sandbox's, as the sandbox gives every app whose settings hold a secret (a .env can bring one).
+    if (env["AZURE_CLIENT_SECRET"] && !env["AZURE_AUTHORITY_HOST"])
+      env["AZURE_AUTHORITY_HOST"] = this.#options.sandbox.endpoints.authorityHost;
     return this.#options.traced?.(workspaceAppName(this.#step), env) ?? env;
   }
 
@@ -250,6 +260,7 @@ class WorkspaceApp {
       role: assignment.roleDefinitionName,
       scope: assignment.scope,
       ...(assignment.effectiveFrom > now ? { effectiveFrom: new Date(assignment.effectiveFrom).toISOString() } : {}),
+      scopeExists: sandbox.arm.exists(assignment.scope),
     }));
     return {
       step: this.#step,
@@ -372,6 +383,27 @@ export function workspaceRoutes(
       sandbox.queue.setDelay(
         delay?.ms ? { ms: delay.ms, ...(delay.principalId ? { principalId: delay.principalId } : {}) } : null,
       );
+      return {};
+    },
+    // Refuses one identity's data requests at one scope for a moment (a deny assignment): the grader sees what the
+    // learner's app answers when Azure refuses it. It ends by itself within a minute if the grader goes away.
+    "POST /rbac/deny": (body) => {
+      const { principalId, scope, ms } = (body ?? {}) as { principalId?: unknown; scope?: unknown; ms?: unknown };
+      if (typeof principalId !== "string" || typeof scope !== "string" || !/^\/subscriptions\//i.test(scope))
+        throw new BadControlRequest("The body is not what this route takes: a principalId and a scope.");
+      const forMs = typeof ms === "number" && Number.isInteger(ms) && ms > 0 ? Math.min(ms, 60_000) : 30_000;
+      const deny = sandbox.rbac.deny({
+        principalId,
+        scope,
+        ms: forMs,
+        description: "npm run check refuses your app's requests here for a moment, to see what your app answers then.",
+      });
+      return { id: deny.id };
+    },
+    "POST /rbac/deny/remove": (body) => {
+      const id = (body as { id?: unknown } | undefined)?.id;
+      if (typeof id !== "string") throw new BadControlRequest("The body is not what this route takes: an id.");
+      sandbox.rbac.removeDeny(id);
       return {};
     },
     // Removes the messages that carry these codes, and only those: how many each had.

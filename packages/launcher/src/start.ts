@@ -119,6 +119,13 @@ function parseHost(
   return { ...previous, [step]: host };
 }
 
+/**
+ * On Azure a deleted secret takes a few seconds to show under deletedsecrets, a recovered one to show again
+ * under secrets; the SDKs' pollers (and az) wait. npm start makes the sandbox take as long, so that code which
+ * calls the REST API itself meets the wait here too (lesson 02, Try it).
+ */
+const KEY_VAULT_TRANSITION_SECONDS = 3;
+
 const program = new Command("npm start --")
   .description("Start the sandbox (Azure, offline) and the workshop's steps. Ctrl-C stops everything.")
   .argument("[steps...]", `steps to run (${STEPS.join(" ")}); all when omitted`)
@@ -126,6 +133,11 @@ const program = new Command("npm start --")
     "--role-delay <seconds>",
     "make every role change (a new assignment, and a deleted one) take effect only after this delay, as on Azure",
     "0",
+  )
+  .option(
+    "--vault-delay <seconds>",
+    "how long deleting and recovering a Key Vault secret take, as on Azure (az and the SDKs wait for it)",
+    String(KEY_VAULT_TRANSITION_SECONDS),
   )
   .option("--no-dashboard", `no live view (http://localhost:${DASHBOARD_PORT}), and the apps not traced`)
   .addOption(
@@ -149,6 +161,7 @@ const program = new Command("npm start --")
 program.parse(process.argv);
 const options = program.opts<{
   roleDelay: string;
+  vaultDelay: string;
   dashboard: boolean;
   freePorts?: boolean;
   port: Record<string, number>;
@@ -244,6 +257,9 @@ async function main(): Promise<void> {
   const roleDelaySeconds = Number(options.roleDelay);
   if (!Number.isFinite(roleDelaySeconds) || roleDelaySeconds < 0)
     throw new UsageError("--role-delay takes a number of seconds.");
+  const vaultDelaySeconds = Number(options.vaultDelay);
+  if (!Number.isFinite(vaultDelaySeconds) || vaultDelaySeconds < 0 || vaultDelaySeconds > 60)
+    throw new UsageError("--vault-delay takes a number of seconds, from 0 to 60.");
 
   await refuseIfRunning();
   const ports = sandboxPorts();
@@ -259,6 +275,7 @@ async function main(): Promise<void> {
     ports,
     stateDir: dirname(ENDPOINTS_FILE),
     roleAssignmentDelayMs: roleDelaySeconds * 1000,
+    keyVaultTransitionDelayMs: vaultDelaySeconds * 1000,
     // Where each step's app runs: App Service unless --host says otherwise.
     hosts: options.host,
     // A service went down or came back: the learner sees it as it happens.
@@ -383,7 +400,9 @@ function startStepProcess(sandbox: Sandbox, step: StepNumber): Promise<RunningSt
       NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache"),
     }),
     onLine: (line) => {
-      if (line.trim()) say(`${prefix} ${readableLogLine(line)}`);
+      // The step's own "Did not start: ..." is said once, where its failure is reported: the ready table, or
+      // the line npm run restart gets.
+      if (line.trim() && !STEP_VERDICT.test(line)) say(`${prefix} ${readableLogLine(line)}`);
     },
   }).catch((error: unknown) => {
     // Taken between the check and the step's own listen: say it in the launcher's words (PORT is not the learner's to set here).
@@ -578,10 +597,13 @@ function firstLine(error: unknown): string {
   return text.split("\n").find((line) => line.trim()) ?? "unknown error";
 }
 
+/** The one line a step prints when it cannot start (see each step's server.ts). */
+const STEP_VERDICT = /^Did not start[:.]/;
+
 function lastLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const lines = text.split("\n").filter((line) => line.trim());
-  return lines.findLast((line) => /^Did not start[:.]/.test(line)) ?? lines.at(-1) ?? "did not start";
+  return lines.findLast((line) => STEP_VERDICT.test(line)) ?? lines.at(-1) ?? "did not start";
 }
 
 main().catch((error: unknown) => {

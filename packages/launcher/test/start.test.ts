@@ -77,6 +77,14 @@ describe("npm start's options", () => {
     const run = await start("--help");
     expect(run.code).toBe(0);
     expect(run.output).toMatch(/^Usage: npm start --/m);
+    // Deleting and recovering a Key Vault secret take a few seconds, as on Azure (lesson 02, Try it 5).
+    expect(run.output).toMatch(/--vault-delay <seconds>[\s\S]*?\(default: "3"\)/);
+  });
+
+  it("--vault-delay: seconds from 0 to 60", async () => {
+    const run = await start("--vault-delay", "soon");
+    expect(run.code).toBe(2);
+    expect(run.output).toContain("--vault-delay takes a number of seconds, from 0 to 60.");
   });
 
   it("--host: only a managed identity step, only a known host", async () => {

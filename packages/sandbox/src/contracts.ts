@@ -82,9 +82,26 @@ export interface RoleAssignment {
   readonly effectiveUntil?: number;
 }
 
+/**
+ * A deny assignment (Microsoft.Authorization/denyAssignments): it blocks data actions at a scope for one
+ * principal, whatever role grants them, as Azure's deny assignments do. The sandbox makes one only for a
+ * moment, in memory: a grader refusing an app's requests on purpose, to see what the app answers then.
+ */
+export interface DenyAssignment {
+  readonly id: string;
+  readonly principalId: string;
+  readonly scope: string;
+  /** Why, in a sentence: the audit log and the live view show it. */
+  readonly description: string;
+  /** When it ends by itself (epoch ms), if no one removes it first. */
+  readonly until: number;
+}
+
 /** What Azure RBAC decided, and which assignment made it so. */
 export interface RbacDecision {
   readonly allowed: boolean;
+  /** For a denial: the deny assignment that blocked it, whatever role grants it. */
+  readonly denied?: DenyAssignment;
   /** The assignment that grants the action (it may be deleted and still in effect, until its deletion propagates). */
   readonly assignment?: RoleAssignment;
   /** For a denial: an assignment that grants the action once it takes effect. */

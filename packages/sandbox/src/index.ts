@@ -73,6 +73,7 @@ export {
 } from "./denials/explain.ts";
 export type { SandboxPorts, SandboxScopes, ResetReport } from "./provider.ts";
 export type { JournalSummary } from "./state/journal.ts";
+export { discardState, type DiscardedState } from "./state/discard.ts";
 export { PROVIDERS } from "./registry.ts";
 export { managedIdentityIdsOf } from "./providers/entra/directory.ts";
 export { THIRD_PARTY_APP, THIRD_PARTY_FUNCTION } from "./providers/web/thirdParty.ts";
@@ -84,11 +85,16 @@ export type StepNumber = (typeof STEPS)[number];
 export interface SandboxOptions {
   /** Ports to listen on; 0 (the default) picks free ones. */
   readonly ports?: Partial<SandboxPorts>;
-  /** Where the CA (`<stateDir>/ca`) and the state (`<stateDir>/state.db`) are kept. Defaults to `<repo>/.sandbox`. */
+  /** Where its state is kept (`state.db`, the CA, the audit log): the folder in KEYLESS_SANDBOX_DIR, else `<repo>/.sandbox`, as npm start and az read it. */
   readonly stateDir?: string;
   readonly seed?: Seed;
   /** New and deleted role assignments take effect only after this delay, as on Azure. */
   readonly roleAssignmentDelayMs?: number;
+  /**
+   * How long deleting and recovering a Key Vault secret take, in every vault (0, the default: at once). On
+   * Azure a few seconds, which the SDKs' pollers and `az` wait out (see SecretStore.transitionDelayMs).
+   */
+  readonly keyVaultTransitionDelayMs?: number;
   readonly tokenLifetimeSeconds?: number;
   /** Start Queue Storage: true by default. */
   readonly queue?: boolean;
@@ -184,7 +190,8 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../.sandbox", import.meta.url));
+const DEFAULT_STATE_DIR =
+  process.env["KEYLESS_SANDBOX_DIR"] ?? fileURLToPath(new URL("../../../.sandbox", import.meta.url));
 /** Plain JavaScript, so that any Node (20 too) can load it from NODE_OPTIONS. */
 const DNS_PRELOAD = fileURLToPath(new URL("./dnsPreload.mjs", import.meta.url));
 
@@ -309,6 +316,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     audit,
   };
   const started = await startProviders(context);
+  running["key-vault"].transitionDelayMs = options.keyVaultTransitionDelayMs ?? 0;
   /** Empties the store (but for the tenant's signing keys and the services' ports: a reset changes neither) and provisions it anew. */
   const provisionAnew = async () => {
     try {

@@ -151,3 +151,45 @@ describe("az ad app credential reset", () => {
     expect(refused.stdout).toBe("");
   });
 });
+
+describe("az keyvault secret delete and recover, as lesson 02 runs them, with Azure's few seconds", () => {
+  let slow: TestSandbox;
+  beforeAll(async () => {
+    slow = await startTestSandbox({ queue: false, keyVaultTransitionDelayMs: 1500 });
+  });
+  afterAll(() => slow.stop());
+  const vault = ["--vault-name", "keyless-kv"];
+  const name = ["--name", "third-party-api-key"];
+
+  it("delete waits until the secret is deleted, its name stays taken, and recover waits until it is back", async () => {
+    const deleted = await azJson(slow.stateDir, "keyvault", "secret", "delete", ...vault, ...name);
+    expect(deleted).toMatchObject({
+      name: "third-party-api-key",
+      recoveryId: expect.stringContaining("/deletedsecrets/"),
+    });
+    // Done when az answers: the deleted secret is listed at once, the secret is gone.
+    const listed = (await azJson(slow.stateDir, "keyvault", "secret", "list-deleted", ...vault)) as { name: string }[];
+    expect(listed.map((secret) => secret.name)).toContain("third-party-api-key");
+    const shown = await az(slow.stateDir, "keyvault", "secret", "show", ...vault, ...name);
+    expect(shown.stderr).toMatch(/^ERROR: \(SecretNotFound\) /);
+    const again = await az(slow.stateDir, "keyvault", "secret", "set", ...vault, ...name, "--value", "x");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^ERROR: \(Conflict\) Secret third-party-api-key is currently in a deleted but recoverable state/,
+    );
+    await azJson(slow.stateDir, "keyvault", "secret", "recover", ...vault, ...name);
+    const back = await az(
+      slow.stateDir,
+      "keyvault",
+      "secret",
+      "show",
+      ...vault,
+      ...name,
+      "--query",
+      "name",
+      "-o",
+      "tsv",
+    );
+    expect(back.stdout.trim()).toBe("third-party-api-key");
+  });
+});

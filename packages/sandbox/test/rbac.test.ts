@@ -301,3 +301,37 @@ describe("reset", () => {
     expect(refused.status).toBe(401);
   });
 });
+
+describe("a deny assignment", () => {
+  it("refuses one principal's data actions at its scope whatever its roles, is logged as such, and ends", async () => {
+    const { sandbox } = test;
+    await sandbox.reset();
+    expect((await client.getSecret("third-party-api-key")).value).toBeTruthy();
+    const deny = sandbox.rbac.deny({
+      principalId: sp.objectId,
+      scope: vaultScope(),
+      description: "a test refusing reads on purpose.",
+      ms: 60_000,
+    });
+    const refused = (await client.getSecret("third-party-api-key").catch((caught: unknown) => caught)) as {
+      statusCode: number;
+    };
+    expect(refused.statusCode).toBe(403);
+    const logged = sandbox.audit.list({}).findLast((event) => event.operationName === "SecretGet");
+    expect(logged?.authorization).toMatchObject({
+      decision: "Denied",
+      denyAssignment: "a test refusing reads on purpose.",
+    });
+    // Another principal, and a control-plane action, are not its business.
+    const other = { objectId: "00000000-0000-0000-0000-000000000001", tenantId: sandbox.seed.tenant.id };
+    expect(sandbox.rbac.decide(other, "Microsoft.KeyVault/vaults/secrets/getSecret/action", vaultScope()).denied).toBe(
+      undefined,
+    );
+    sandbox.rbac.removeDeny(deny.id);
+    expect((await client.getSecret("third-party-api-key")).value).toBeTruthy();
+    // One that ends by itself.
+    sandbox.rbac.deny({ principalId: sp.objectId, scope: vaultScope(), description: "a moment.", ms: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await client.getSecret("third-party-api-key")).value).toBeTruthy();
+  });
+});

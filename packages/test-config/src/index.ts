@@ -3,6 +3,7 @@
  * `vitest.config.ts` re-exports it (or merges its own options into it with
  * vitest's `mergeConfig`), and its `test` script is plain `vitest run`.
  */
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -16,5 +17,7 @@ export default defineConfig({
     // "N passed, N failed" (.ci/count-tests.mjs reads <package>/.test-results/vitest.json).
     reporters: ["default", "json"],
     outputFile: { json: ".test-results/vitest.json" },
+    // No test meets the learner's own workspace/ or running npm start (src/isolate.ts).
+    setupFiles: [fileURLToPath(new URL("./isolate.ts", import.meta.url))],
   },
 });

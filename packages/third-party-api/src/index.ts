@@ -175,7 +175,15 @@ export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Pr
       .on("connect", (_request, socket) => refuse(socket))
       // A client that does not trust the certificate, or speaks plain HTTP to it, is its own problem.
       .on("tlsClientError", (_error: Error, socket: Duplex) => socket.destroy());
-  let server = serve();
+  // Every socket accepted and still open, from its first byte: a stop ends them all, whatever state a client
+  // left one in (a TLS handshake never finished holds `server.close()` for 120 s; closeAllConnections knows it not).
+  const sockets = new Set<Duplex>();
+  const tracked = (created: Server) =>
+    created.on("connection", (socket: Duplex) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+    });
+  let server = tracked(serve());
   const port = await listen(server, options.port ?? 0, host);
   let listening = true;
 
@@ -188,11 +196,12 @@ export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Pr
       listening = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       await closed;
     },
     async start() {
       if (listening) return;
-      server = serve();
+      server = tracked(serve());
       await listen(server, port, host);
       listening = true;
     },

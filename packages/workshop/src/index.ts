@@ -20,6 +20,7 @@ export { portInUse, portsInUse } from "./layout/ports.ts";
 export {
   EXERCISE_STEPS,
   existingWorkspaceApps,
+  explainStartFailure,
   loadExercise,
   shownPath,
   workspaceAppDir,

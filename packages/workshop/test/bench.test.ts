@@ -1,8 +1,10 @@
 /**
  * `npm run bench`, as a learner runs it: what it does, never how fast. Its
  * options are checked, it refuses to run beside a running npm start, and a
- * tiny real run prints every section with its ratios. Each run has its own
- * temporary KEYLESS_SANDBOX_DIR, so none meets a learner's workshop.
+ * tiny real run prints every section with its ratios, run by a learner who
+ * has solved every exercise (their apps never enter the bench's workshop).
+ * Each run has its own temporary KEYLESS_SANDBOX_DIR, so none meets a
+ * learner's workshop.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -12,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAUNCHER } from "../src/layout/repo.ts";
+import { solvedWorkspace } from "./solvedWorkspace.ts";
 
 const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
 const dirs: string[] = [];
@@ -20,10 +23,11 @@ const stateDir = () => {
   dirs.push(dir);
   return dir;
 };
-/** A learner's terminal: without what an outer npm put there for its own script. */
-const environment = (dir: string) => ({
+/** A learner's terminal: without what an outer npm put there for its own script; their workspace, when given. */
+const environment = (dir: string, workspace?: string) => ({
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
   KEYLESS_SANDBOX_DIR: dir,
+  ...(workspace ? { KEYLESS_WORKSPACE_DIR: workspace } : {}),
   NO_COLOR: "1",
   FORCE_COLOR: "0",
 });
@@ -33,12 +37,12 @@ interface Run {
   readonly output: string;
 }
 
-function bench(args: readonly string[], dir = stateDir()): Promise<Run> {
+function bench(args: readonly string[], dir = stateDir(), workspace?: string): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ["src/commands/bench.ts", ...args],
-      { cwd: WORKSHOP, env: environment(dir), maxBuffer: 16 * 1024 * 1024 },
+      { cwd: WORKSHOP, env: environment(dir, workspace), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
       },
@@ -54,7 +58,14 @@ let workshop: ChildProcess | undefined;
 const workshopDir = stateDir();
 
 beforeAll(async () => {
-  realRun = bench(["--runs", "1", "--requests", "20", "--concurrency", "2", "--warmup", "5", "--depths", "0,50"]);
+  // Run by a learner who has solved every exercise: their apps are theirs, not the bench's to start.
+  const learner = await solvedWorkspace();
+  dirs.push(learner);
+  realRun = bench(
+    ["--runs", "1", "--requests", "20", "--concurrency", "2", "--warmup", "5", "--depths", "0,50"],
+    stateDir(),
+    learner,
+  );
   workshop = spawn(process.execPath, [LAUNCHER, "--free-ports", "01"], {
     cwd: WORKSHOP,
     env: environment(workshopDir),

@@ -69,10 +69,34 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
     expect(run.output).toMatch(/✔ Step 03 restarted: http:\/\/localhost:\d+\/api\/v1\/getcode/);
   });
 
-  it("npm run reset: back to the seed", async () => {
+  it("npm run reset: back to what infra/main.json provisions, saying what it discards", async () => {
+    const az = (...args: string[]) =>
+      new Promise<Run>((resolve) => {
+        execFile(
+          process.execPath,
+          ["src/az/main.ts", ...args],
+          { cwd: join(WORKSHOP, "../sandbox"), env },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+        );
+      });
+    const set = await az(
+      "keyvault",
+      "secret",
+      "set",
+      "--vault-name",
+      "keyless-kv",
+      "--name",
+      "lesson-note",
+      "--value",
+      "x",
+    );
+    expect(set.code, set.output).toBe(0);
     const run = await command("commands/reset.ts");
     expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/back to its seed/);
+    expect(run.output).toContain("✔ The running sandbox is back to what infra/main.json provisions.");
+    expect(run.output).toMatch(/1 × secret version set: lesson-note in keyless-kv/);
+    const again = await command("commands/reset.ts");
+    expect(again.output).toContain("Nothing was changed since it was provisioned: nothing was discarded.");
   });
 
   it("an unknown step is a clear usage error (exit 2)", async () => {
@@ -88,7 +112,7 @@ describe("without a running sandbox", () => {
     const run = await new Promise<Run>((resolve) => {
       execFile(
         process.execPath,
-        ["src/commands/reset.ts"],
+        ["src/commands/restart.ts", "01"],
         { cwd: WORKSHOP, env: { ...env, KEYLESS_SANDBOX_DIR: empty } },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
       );
@@ -98,5 +122,22 @@ describe("without a running sandbox", () => {
     expect(run.output).toContain(
       "The sandbox is not running: start it in another terminal with npm start, then try again.",
     );
+  });
+});
+
+describe("npm run reset without npm start", () => {
+  it("with no saved state: nothing to reset", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "keyless-none-"));
+    const run = await new Promise<Run>((resolve) => {
+      execFile(
+        process.execPath,
+        ["src/commands/reset.ts"],
+        { cwd: WORKSHOP, env: { ...env, KEYLESS_SANDBOX_DIR: empty } },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+    rmSync(empty, { recursive: true, force: true });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/✔ Nothing to reset: .* holds no saved state; npm start provisions it\./);
   });
 });

@@ -46,6 +46,23 @@ describe("npm run doctor", { timeout: 60_000 }, () => {
     expect(run.output.trimEnd().split("\n").at(-1)).toMatch(/^\d+ things? to fix: .*the sandbox is not running/);
   });
 
+  it("with the sandbox stopped: checks every port npm start takes, the live view's and your apps' too, naming each", async () => {
+    // The live view's port and exercise 03's: held here for the test (or already held by something else, which does as well).
+    for (const port of [3000, 3103]) {
+      const holder: Server = createServer();
+      const held = await new Promise<boolean>((resolve) => {
+        holder.once("error", () => resolve(false));
+        holder.listen(port, "127.0.0.1", () => resolve(true));
+      });
+      if (held) cleanups.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+    }
+    const run = await doctor(scratch());
+    expect(run.code).toBe(1);
+    const inUse = run.output.split("\n").find((line) => /ports in use:/.test(line)) ?? "";
+    expect(inUse, run.output).toContain("3000 (the live view)");
+    expect(inUse, run.output).toContain("3103 (your app for exercise 03)");
+  });
+
   it("with a step that did not start: names the step and npm run restart, not npm start", async () => {
     // Step 01's port is taken, so npm start runs without it.
     const holder: Server = createServer();

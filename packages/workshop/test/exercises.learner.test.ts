@@ -3,12 +3,18 @@
  * -- --free-ports`) with its own sandbox folder and its own workspace folder,
  * never the real `workspace/`: the untouched problem fails with its hint, a
  * known wrong solution fails with its own hint, the solution passes, the queue
- * is left as the check found it, and the audit log holds no secret.
+ * is left as the check found it, and the audit log holds no secret. Then the
+ * next day: npm start again (on the same ports, as npm start's own are fixed)
+ * keeps the learner's work, progress and check still pass, check with no step
+ * counts this run's verdicts only, and reset (running or not) says what it
+ * discards while progress says what fails now.
  *
  * The tests run in order and build on each other, as a learner's session does.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,14 +37,29 @@ const env = {
 
 const SEED = JSON.parse(readFileSync(join(REPO_ROOT, "packages/sandbox/seed.json"), "utf8")) as {
   subscription: { id: string };
-  apps: { name: string; identity?: { principalId: string } }[];
   servicePrincipals: { displayName: string; objectId: string; secret: string }[];
 };
 const RG = `/subscriptions/${SEED.subscription.id}/resourceGroups/keyless-rg`;
 const VAULT = `${RG}/providers/Microsoft.KeyVault/vaults/keyless-kv`;
 const ACCOUNT = `${RG}/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`;
 const QUEUE = `${ACCOUNT}/queueServices/default/queues/code-requests`;
-const principalOf = (app: string) => SEED.apps.find((candidate) => candidate.name === app)?.identity?.principalId ?? "";
+/** An app's managed identity, as the lessons find it: `az webapp identity show` (its id is derived from the app's resource id). */
+const principalOf = async (app: string) =>
+  (
+    await az(
+      "webapp",
+      "identity",
+      "show",
+      "--name",
+      app,
+      "--resource-group",
+      "keyless-rg",
+      "--query",
+      "principalId",
+      "-o",
+      "tsv",
+    )
+  ).output.trim();
 const WORKSPACE_SP = SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.objectId ?? "";
 
 let launcher: LaunchedWorkshop;
@@ -79,9 +100,25 @@ function edit(app: string, file: string, change: (text: string) => string): void
   writeFileSync(path, after);
 }
 
+/** The sandbox's ports, the same for every npm start of this learner: npm start's own are fixed too. */
+let ports: string[] = [];
+async function freePorts(names: readonly string[]): Promise<string[]> {
+  const servers = await Promise.all(
+    names.map(async () => {
+      const server = createServer().listen(0, "127.0.0.1");
+      await once(server, "listening");
+      return server;
+    }),
+  );
+  const found = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return names.flatMap((name, index) => ["--port", `${name}=${found[index]}`]);
+}
+
 beforeAll(async () => {
+  ports = await freePorts(["thirdParty", "vault", "login", "queue", "identity", "management"]);
   // Step 04 as the reference step: its checkpoint must leave the queue as it found it too.
-  launcher = await launchWorkshop(["04"], env);
+  launcher = await launchWorkshop(["04", ...ports], env);
 }, 120_000);
 
 afterAll(async () => {
@@ -113,6 +150,41 @@ describe("exercise 02: the key in Key Vault", () => {
     expect(graded.output).toContain("✖ Exercise 02 is not done yet");
   });
 
+  it("the change written as the 🐨 say, the role not granted yet: the app says why in step 02's one line, with the az fix", async () => {
+    const solution = join(REPO_ROOT, "steps/02-key-vault/src");
+    for (const file of ["thirdPartyKey.ts", "config.ts"])
+      writeFileSync(join(appDir("02-key-vault"), "src", file), readFileSync(join(solution, file), "utf8"));
+    // server.ts as the 🐨 say: step 01's, with the sign-in and the read; its catch calls describeStartupError(error).
+    writeFileSync(
+      join(appDir("02-key-vault"), "src", "server.ts"),
+      readFileSync(join(solution, "server.ts"), "utf8").replace(
+        "describeStartupError(error, process.env)",
+        "describeStartupError(error)",
+      ),
+    );
+    const graded = await check("02");
+    expect(graded.code, graded.output).toBe(1);
+    expect(graded.output).toMatch(
+      /✖ At \d\d:\d\d:\d\d Key Vault refused your app's identity \(keyless-workspace-sp, its service principal\) with 403 ForbiddenByRbac/,
+    );
+    const said = launcher
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("[workspace 02]"));
+    expect(
+      said.some((line) =>
+        /did not start: The app's identity may not read secrets in this vault \(403 ForbiddenByRbac\)\. Grant it a role: az role assignment create/.test(
+          line,
+        ),
+      ),
+      said.join("\n"),
+    ).toBe(true);
+    expect(launcher.output()).not.toContain("Unexpected start-up failure");
+    expect(launcher.output()).not.toMatch(
+      /^\[workspace 02\] (Caller|If role|Caller:|Action:|Resource:|Assignment:|Vault:)/m,
+    );
+  });
+
   it("--solve applies the step and the role, printing the az command; then the check passes", async () => {
     const solved = await exercise("02", "--solve", "--yes");
     expect(solved.code, solved.output).toBe(0);
@@ -128,8 +200,15 @@ describe("exercise 02: the key in Key Vault", () => {
 });
 
 describe("exercise 03: managed identity", () => {
-  it("the untouched problem does not start, and the check says the client secret must go", async () => {
-    expect((await exercise("03")).code).toBe(0);
+  it("the untouched problem does not start, and every word about it points to the managed identity", async () => {
+    const created = await exercise("03");
+    expect(created.code).toBe(0);
+    expect(created.output).toContain(
+      "! Your app does not start yet: it requires AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, which App Service does not set for an app that signs in with its managed identity.",
+    );
+    expect(created.output).not.toContain("Set it and start again");
+    expect(launcher.output()).toMatch(/\[workspace 03\] did not start: it requires AZURE_TENANT_ID/);
+    expect(launcher.output()).not.toMatch(/\[workspace 03\].*Set it and start again/);
     const graded = await check("03");
     expect(graded.code, graded.output).toBe(1);
     expect(graded.output).toMatch(/✖ src\/config\.ts:\d+ still needs a client secret \(AZURE_CLIENT_SECRET\)/);
@@ -142,14 +221,35 @@ describe("exercise 03: managed identity", () => {
     edit("03-managed-identity", "src/config.ts", (text) =>
       text.replace(/^\s*AZURE_(TENANT_ID|CLIENT_ID|CLIENT_SECRET): .*\n/gm, ""),
     );
-    // The settings of exercise 02's app, as `az sandbox app-env` prints them for a .env file.
-    const dotenv = await az("sandbox", "app-env", "--name", "keyless-workspace-02", "--format", "dotenv");
-    writeFileSync(join(appDir("03-managed-identity"), ".env"), dotenv.output);
+    // As lesson 03 says: step 02's three AZURE_* settings, read with az webapp config appsettings list, in a .env.
+    const listed = JSON.parse(
+      (
+        await az(
+          "webapp",
+          "config",
+          "appsettings",
+          "list",
+          "--name",
+          "keyless-step-02",
+          "--resource-group",
+          "keyless-rg",
+        )
+      ).output,
+    ) as { name: string; value: string }[];
+    const three = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"];
+    const dotenv = listed.filter((setting) => three.includes(setting.name));
+    expect(dotenv.map((setting) => setting.name).sort()).toEqual([...three].sort());
+    writeFileSync(
+      join(appDir("03-managed-identity"), ".env"),
+      dotenv.map((setting) => `${setting.name}=${setting.value}\n`).join(""),
+    );
     const graded = await check("03");
     expect(graded.code, graded.output).toBe(1);
+    // It works, so the sandbox saw how it signed in: never "network_error" and a docs link.
     expect(graded.output).toMatch(
-      /✖ Your app signed in with a client secret at \d\d:\d\d:\d\d, as keyless-workspace-sp; step 03 wants its managed identity\./,
+      /✖ Your app signed in with a client secret at \d\d:\d\d:\d\d, as keyless-app-sp; step 03 wants its managed identity\./,
     );
+    expect(graded.output).not.toContain("network_error");
     expect(graded.output).toContain("Remove AZURE_CLIENT_SECRET (and AZURE_CLIENT_ID, AZURE_TENANT_ID) from .env");
     expect(graded.output).toMatch(/✖ \.env:\d+ still needs a client secret/);
   });
@@ -163,7 +263,7 @@ describe("exercise 03: managed identity", () => {
       SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.secret ?? "?",
     );
     expect(solved.output).toContain(
-      `$ npm run --silent az -- role assignment create --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
+      `$ npm run --silent az -- role assignment create --assignee ${await principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
     );
     const graded = await check("03");
     expect(graded.code, graded.output).toBe(0);
@@ -172,7 +272,11 @@ describe("exercise 03: managed identity", () => {
 });
 
 describe("exercise 04: a queue message per code", () => {
-  const identity = principalOf("keyless-workspace-04");
+  let identity = "";
+  beforeAll(async () => {
+    identity = await principalOf("keyless-workspace-04");
+    expect(identity).toMatch(/^[0-9a-f-]{36}$/);
+  });
 
   it("the untouched problem does not start: its identity may not read the vault, and the hint names the exact grant", async () => {
     expect((await exercise("04")).code).toBe(0);
@@ -295,6 +399,26 @@ describe("exercise 04: a queue message per code", () => {
     expect(await queueCount()).toBe(before);
   });
 
+  // Two checks in turn: their hang guard is the sum of theirs.
+  it("a wrong solution, a refused send answered 500: the check refuses one send on purpose and wants the lesson's 503", {
+    timeout: 180_000,
+  }, async () => {
+    const queue = join(appDir("04-queue"), "src", "queue.ts");
+    const solved = readFileSync(queue, "utf8");
+    edit("04-queue", "src/queue.ts", (text) => text.replace(/throw new HttpError\(503, \{[^}]*\}\);/, "throw error;"));
+    const graded = await check("04");
+    writeFileSync(queue, solved);
+    expect(graded.code, graded.output).toBe(1);
+    expect(graded.output).toContain(
+      `✖ When Queue Storage refused your app's send (the check refused it on purpose), your app answered 500 "Something went wrong on our side.". The lesson answers 503, with no code and a hint that says why.`,
+    );
+    const again = await check("04");
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toMatch(
+      /✔ When Queue Storage refused your app's send \(the check refused it on purpose\), your app answered 503 with no code, and a hint: The app's identity may not send messages to the queue/,
+    );
+  });
+
   it("npm run check -- 04 --reference checks step 04 itself, and leaves the queue as it found it", async () => {
     const before = await queueCount();
     const graded = await check("04", "--reference");
@@ -318,7 +442,7 @@ describe("after the exercises", () => {
     const reset = await exercise("03", "--reset", "--yes");
     expect(reset.code, reset.output).toBe(0);
     expect(reset.output).toContain(
-      `$ npm run --silent az -- role assignment delete --assignee ${principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
+      `$ npm run --silent az -- role assignment delete --assignee ${await principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
     );
     expect(readFileSync(join(appDir("03-managed-identity"), "src/config.ts"), "utf8")).toContain("🐨 Exercise 03");
     expect((await run("src/commands/progress.ts", [])).output).toMatch(/lesson 03 .*in progress/);
@@ -336,5 +460,107 @@ describe("after the exercises", () => {
     const log = readFileSync(join(stateDir, "audit.jsonl"), "utf8");
     expect(log.split("\n").length).toBeGreaterThan(100);
     for (const secret of all) expect(log).not.toContain(secret);
+  });
+});
+
+describe("the next day: npm start again, check everything, reset", () => {
+  const progress = () => run("src/commands/progress.ts", []);
+  const reset = () => run("src/commands/reset.ts", []);
+
+  it("a restart keeps the learner's work: every app of theirs starts again", { timeout: 180_000 }, async () => {
+    const solved = await exercise("03", "--solve", "--yes");
+    expect(solved.code, solved.output).toBe(0);
+    expect((await check("03")).code).toBe(0);
+    await launcher.stop();
+    launcher = await launchWorkshop(["04", ...ports], env);
+    const started = launcher.output();
+    expect(started).not.toContain("did not start");
+    expect(started).not.toMatch(/ForbiddenByRbac|Caller is not authorized/);
+    for (const step of ["02", "03", "04"])
+      expect(started).toMatch(new RegExp(`yours ${step} .* http://localhost:\\d+/api/v1/getcode`));
+  });
+
+  // Three apps graded in turn: their hang guard is the sum of theirs.
+  it("after the restart, progress says every exercise passes, and check with no step passes them all", {
+    timeout: 240_000,
+  }, async () => {
+    const now = await progress();
+    expect(now.code, now.output).toBe(0);
+    for (const step of ["02", "03", "04"])
+      expect(now.output).toMatch(
+        new RegExp(`lesson ${step} .*passed today \\d\\d:\\d\\d.*; nothing it rests on has changed since`),
+      );
+    expect(now.output).toContain("Every exercise passes.");
+    const all = await check();
+    expect(all.code, all.output).toBe(0);
+    expect(all.output.trimEnd().split("\n").at(-1)).toBe(
+      "✔ All 3 pass: your app for exercise 02, your app for exercise 03, your app for exercise 04.",
+    );
+  });
+
+  it("check with no step: each verdict is this run's, and its last line counts them; progress names what fails now", {
+    timeout: 240_000,
+  }, async () => {
+    const removed = await az(
+      "role",
+      "assignment",
+      "delete",
+      "--assignee",
+      WORKSPACE_SP,
+      "--role",
+      "Key Vault Secrets User",
+      "--scope",
+      VAULT,
+      "-o",
+      "none",
+    );
+    expect(removed.code, removed.output).toBe(0);
+    const all = await check();
+    expect(all.code, all.output).toBe(1);
+    expect(all.output).toContain("✖ Exercise 02 is not done yet");
+    expect(all.output).toMatch(/✔ Exercise 03 passes/);
+    // Never the earlier passes' word against this run's verdict.
+    expect(all.output).not.toMatch(/Every exercise passes|passed every exercise/);
+    expect(all.output.trimEnd().split("\n").at(-1)).toBe("✖ 1 of 3 do not pass: your app for exercise 02.");
+    const now = await progress();
+    expect(now.output).toMatch(
+      /lesson 02 .*passed today \d\d:\d\d.*; fails now: the last check, today \d\d:\d\d, did not pass; its identity \(keyless-workspace-sp\) lacks Key Vault Secrets User on the vault keyless-kv/,
+    );
+    expect(now.output).not.toContain("Every exercise passes.");
+    expect(now.output).toContain("Every exercise passed once; npm run check -- 02 grades it again.");
+  });
+
+  it("npm run reset says what it discards; progress then says what fails now", async () => {
+    const done = await reset();
+    expect(done.code, done.output).toBe(0);
+    expect(done.output).toContain("✔ The running sandbox is back to what infra/main.json provisions.");
+    expect(done.output).toMatch(/\d+ × role assignment created: .*Key Vault Secrets User for keyless-workspace-0\d/);
+    expect(done.output).toMatch(/\d+ × role assignment deleted: Key Vault Secrets User for keyless-workspace-sp/);
+    expect(done.output).toContain(
+      "Your apps for exercise 02, 03, 04 lost the roles you granted their identities: npm run progress says what passes now.",
+    );
+    const now = await progress();
+    for (const [step, identity] of [
+      ["03", "keyless-workspace-03"],
+      ["04", "keyless-workspace-04"],
+    ])
+      expect(now.output).toMatch(
+        new RegExp(
+          `lesson ${step} .*passed today .*fails now: its identity \\(${identity}\\) lacks Key Vault Secrets User`,
+        ),
+      );
+  });
+
+  it("npm run reset with npm start stopped deletes the saved state and says what it held", async () => {
+    const regranted = await exercise("03", "--solve", "--yes");
+    expect(regranted.code, regranted.output).toBe(0);
+    await launcher.stop();
+    const done = await reset();
+    expect(done.code, done.output).toBe(0);
+    expect(done.output).toMatch(/✔ npm start is not running: its saved state \(.*state\.db\) is deleted/);
+    expect(done.output).toMatch(/1 × role assignment created: Key Vault Secrets User for keyless-workspace-03 on …/);
+    expect(existsSync(join(stateDir, "state.db"))).toBe(false);
+    const now = await progress();
+    expect(now.output).toMatch(/lesson 03 .*passed today \d\d:\d\d.*; now: not known, npm start is not running/);
   });
 });

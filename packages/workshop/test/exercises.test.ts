@@ -21,8 +21,8 @@ import {
   solutionFiles,
   workspaceFiles,
 } from "../src/exercises/exercises.ts";
-import { clientSecretUses } from "../src/exercises/grade.ts";
-import { compareRoles } from "../src/exercises/roles.ts";
+import { clientSecretUses, misScopedFinding } from "../src/exercises/grade.ts";
+import { compareRoles, misScopedText } from "../src/exercises/roles.ts";
 import { stepDir } from "../src/layout/stepFolders.ts";
 import type { WorkspaceAppState, WorkspaceView } from "../src/running/workspaceControl.ts";
 
@@ -49,13 +49,16 @@ afterAll(() => {
 describe.each(EXERCISE_STEPS)("exercise %s", (step) => {
   const exercise = loadExercise(step);
 
-  it("starts from the previous step with comment lines added, and nothing else changed", () => {
+  it("starts from the previous step with comment lines added and the files it gives taken whole from the step, nothing else changed", () => {
     const previous = stepSource(exercise.from);
+    const solution = stepSource(step);
+    const given = new Map((exercise.given ?? []).map((file) => [file, solution.get(file) ?? ""] as const));
+    const start = new Map([...previous, ...given]);
     const problem = problemFiles(exercise);
-    expect([...problem.keys()].sort()).toEqual([...previous.keys()].sort());
+    expect([...problem.keys()].sort()).toEqual([...start.keys()].sort());
     let added = 0;
     for (const [file, text] of problem) {
-      const before = previous.get(file) ?? "";
+      const before = start.get(file) ?? "";
       const lines = structuredPatch(file, file, before, text).hunks.flatMap((hunk) => hunk.lines);
       const changed = lines.filter((line) => line.startsWith("+") || line.startsWith("-"));
       for (const line of changed) {
@@ -83,6 +86,33 @@ describe.each(EXERCISE_STEPS)("exercise %s", (step) => {
     writeFileSync(join(dir, "src", "mine.ts"), "export const mine = 1;\n");
     replaceFiles(dir, solutionFiles(exercise));
     expect(workspaceFiles(dir)).toEqual(stepSource(step));
+  });
+
+  it("speaks at its first runs as the step does: the step's own start-up error handling", () => {
+    // A missing role at the first run is one line with the az fix, never "Unexpected start-up failure" and 7 raw lines.
+    expect(problemFiles(exercise).get("src/startupError.ts")).toBe(stepSource(step).get("src/startupError.ts"));
+  });
+
+  it("leaves no hole in its hints: each setting the step adds is given with its schema, each dependency with its shape", () => {
+    const hints = exercise.instructions.flatMap((instruction) => instruction.lines).join("\n");
+    const settings = (from: string) =>
+      new Set(
+        [...(stepSource(from).get("src/config.ts") ?? "").matchAll(/^\s+([A-Z][A-Z0-9_]+): z\./gm)].map((m) => m[1]),
+      );
+    const before = settings(exercise.from);
+    for (const name of settings(step))
+      if (!before.has(name)) expect(hints, `the schema of ${name}`).toContain(`${name}: z.`);
+    const dependencies = (from: string) =>
+      new Set(
+        [
+          ...(
+            /interface AppDependencies \{([^}]*)\}/.exec(stepSource(from).get("src/app.ts") ?? "")?.[1] ?? ""
+          ).matchAll(/readonly (\w+):/g),
+        ].map((m) => m[1]),
+      );
+    const had = dependencies(exercise.from);
+    for (const name of dependencies(step))
+      if (!had.has(name)) expect(hints, `the shape of ${name}`).toMatch(new RegExp(`${name}: \\{ \\w+\\(`));
   });
 
   it("grants roles the sandbox knows, on the vault or the queue", () => {
@@ -152,7 +182,7 @@ describe("the pieces the exercises are made of", () => {
       ]),
       view,
     );
-    expect(exact).toEqual({ missing: [], tooWide: [] });
+    expect(exact).toEqual({ missing: [], tooWide: [], misScoped: [] });
     const wide = compareRoles(
       exercise,
       app([
@@ -167,6 +197,45 @@ describe("the pieces the exercises are made of", () => {
       "Storage Queue Data Contributor",
     ]);
     expect(wide.missing).toEqual([{ role: "Storage Queue Data Message Sender", scope: queue }]);
+  });
+});
+
+describe("a role the lesson gives, assigned beside its resource", () => {
+  const exercise = loadExercise("03");
+  const vault = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/keyless-kv";
+  const typo = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/keyless-kvv";
+  const view: WorkspaceView = { apps: [], scopes: { vault, queue: `${vault}/q` }, queueName: "q" };
+  const app = (roles: WorkspaceAppState["roles"]) => ({ roles }) as WorkspaceAppState;
+
+  it("is named as mis-scoped, not as too wide: on a scope that names nothing (a typo), or on another resource", () => {
+    const typed = compareRoles(
+      exercise,
+      app([{ role: "Key Vault Secrets User", scope: typo, scopeExists: false }]),
+      view,
+    );
+    expect(typed.tooWide).toEqual([]);
+    expect(typed.missing).toEqual([{ role: "Key Vault Secrets User", scope: vault }]);
+    expect(typed.misScoped).toHaveLength(1);
+    const [found] = typed.misScoped;
+    expect(found && misScopedText(found)).toBe(
+      `Key Vault Secrets User is assigned on ${typo}, which is not the vault keyless-kv: no resource has that id (a typo?). A role counts on its scope and below it only.`,
+    );
+    const identity = { name: "keyless-workspace-03", objectId: "oid", appId: "", kind: "managed identity" } as const;
+    const finding = misScopedFinding(identity, typed.misScoped);
+    expect(finding.ok).toBe(false);
+    expect(finding.hint).toEqual([
+      "Grant it where it counts, and delete the one that grants nothing:",
+      `  npm run --silent az -- role assignment create --assignee oid --role "Key Vault Secrets User" --scope ${vault}`,
+      `  npm run --silent az -- role assignment delete --assignee oid --role "Key Vault Secrets User" --scope ${typo}`,
+    ]);
+    const elsewhere = compareRoles(
+      exercise,
+      app([{ role: "Key Vault Secrets User", scope: "/subscriptions/s/resourceGroups/other", scopeExists: true }]),
+      view,
+    );
+    expect(elsewhere.misScoped.map(({ held }) => held.scope)).toEqual(["/subscriptions/s/resourceGroups/other"]);
+    const [other] = elsewhere.misScoped;
+    expect(other && misScopedText(other)).not.toContain("typo");
   });
 });
 

@@ -3,7 +3,7 @@
  * script) explains itself with --help, and exits 0, without a running sandbox.
  */
 import { execFile } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -23,5 +23,18 @@ describe("every command's --help", () => {
     });
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/^Usage: npm run [\w:]+ --/m);
+  });
+});
+
+describe("npm run check with no step named", () => {
+  it("is described the same in its --help and in lesson 05, which says what it does", async () => {
+    const help = await new Promise<string>((resolve) => {
+      execFile(process.execPath, ["check.ts", "--help"], { cwd: COMMANDS }, (_error, stdout) => resolve(stdout));
+    });
+    const lesson = readFileSync(fileURLToPath(new URL("../../../docs/05-wrap-up.md", import.meta.url)), "utf8");
+    const flat = (text: string) => text.replace(/\s+/g, " ");
+    const said = /With no step named, [^\n]*(\n[^\n]+)*/.exec(lesson)?.[0] ?? "";
+    expect(said, "lesson 05 says what npm run check does with no step").not.toBe("");
+    expect(flat(help)).toContain(flat(said));
   });
 });

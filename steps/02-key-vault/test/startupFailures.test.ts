@@ -63,12 +63,35 @@ describe("step 02 start-up failures", () => {
     );
   });
 
+  it("names an Entra ID it cannot reach in words, never the identity library's bare code and link", async () => {
+    const result = await start({ AZURE_AUTHORITY_HOST: "https://127.0.0.1:1" });
+    expectOneClearLine(
+      result,
+      /Could not reach Microsoft Entra ID at https:\/\/127\.0\.0\.1:1 to sign in \((network_error|endpoints_resolution_error)\)/,
+      /check AZURE_AUTHORITY_HOST/,
+    );
+    expect(result.output).not.toContain("aka.ms/msal");
+  });
+
   it("names a missing secret and the az command that creates it", async () => {
     expectOneClearLine(
       await start({ THIRD_PARTY_API_SECRET_NAME: "no-such-secret" }),
       /no secret named no-such-secret/,
       /az keyvault secret set --vault-name keyless-kv --name no-such-secret/,
     );
+  });
+
+  it("names a deleted secret's way back: recover it (creating it again is refused while it is deleted)", async () => {
+    sandbox.secrets.delete("third-party-api-key");
+    try {
+      expectOneClearLine(
+        await start({}),
+        /no secret named third-party-api-key/,
+        /if it was deleted, recover it: az keyvault secret recover --vault-name keyless-kv --name third-party-api-key$/,
+      );
+    } finally {
+      sandbox.secrets.recover("third-party-api-key");
+    }
   });
 
   it("names an unreachable vault", async () => {

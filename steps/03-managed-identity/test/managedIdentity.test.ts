@@ -77,6 +77,25 @@ describe("step 03: a managed identity, no secret anywhere", () => {
     expectOneClearLine(result, /IDENTITY_ENDPOINT/);
   });
 
+  it("given a service principal's settings with no reachable Entra ID: words and the fix, never the identity library's bare code and link", async () => {
+    // Step 02's AZURE_* copied without AZURE_AUTHORITY_HOST, on a machine that cannot reach the public cloud's.
+    const result = await startStepExpectingFailure({
+      dir,
+      env: withEnv({
+        AZURE_TENANT_ID: "adfs",
+        AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000001",
+        AZURE_CLIENT_SECRET: "not-a-real-one",
+        AZURE_AUTHORITY_HOST: "https://127.0.0.1:1",
+      }),
+      timeoutMs: 30_000,
+    });
+    expectOneClearLine(
+      result,
+      /^Did not start: Could not reach Microsoft Entra ID at https:\/\/127\.0\.0\.1:1 to sign in/,
+    );
+    expect(result.output).not.toContain("aka.ms/msal");
+  });
+
   it("is refused a token with another app's identity header", async () => {
     const result = await startStepExpectingFailure({
       dir,

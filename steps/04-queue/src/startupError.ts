@@ -6,7 +6,7 @@ import { ConfigError } from "./config.ts";
  * and never a secret. Most failures here are lessons about identity and
  * access, so each answer names the fix (often the `az` command).
  */
-export function describeStartupError(error: unknown, env: NodeJS.ProcessEnv): string {
+export function describeStartupError(error: unknown, env: NodeJS.ProcessEnv = process.env): string {
   if (error instanceof ConfigError) return `${error.message} Set it and start again.`;
   const { code, statusCode, name } = error as { code?: unknown; statusCode?: unknown; name?: unknown };
   if (code === "EADDRINUSE") return "The port is already in use: stop the other process, or set PORT to a free port.";
@@ -15,7 +15,7 @@ export function describeStartupError(error: unknown, env: NodeJS.ProcessEnv): st
     return `Could not reach Key Vault or get a token for it within seconds: check that KEY_VAULT_URL (${env["KEY_VAULT_URL"]}) is reachable and that the app can get a token for its managed identity (on App Service, from IDENTITY_ENDPOINT).`;
   }
   if (error instanceof AggregateAuthenticationError) return describeStartupError(error.errors.at(-1), env);
-  if (error instanceof AuthenticationError) return describeSignInError(error);
+  if (error instanceof AuthenticationError) return describeSignInError(error, env);
   if (error instanceof CredentialUnavailableError) return describeNoIdentity(error);
   if (name === "RestError" && typeof statusCode === "number")
     return describeKeyVaultAnswer(statusCode, message(error), env);
@@ -24,8 +24,29 @@ export function describeStartupError(error: unknown, env: NodeJS.ProcessEnv): st
 }
 
 /** The managed identity endpoint, or Microsoft Entra ID behind it, refused a token: its own words say why. */
-function describeSignInError(error: AuthenticationError): string {
-  return `Could not get a token for Key Vault: ${firstLine(error.errorResponse.errorDescription || error.message)}`;
+function describeSignInError(error: AuthenticationError, env: NodeJS.ProcessEnv): string {
+  const description = error.errorResponse.errorDescription ?? "";
+  return (
+    describeLibraryFailure(description, env) ??
+    `Could not get a token for Key Vault: ${firstLine(description || error.message)}`
+  );
+}
+
+/** Where the identity library signs in when AZURE_AUTHORITY_HOST is not set. */
+const PUBLIC_CLOUD_AUTHORITY = "https://login.microsoftonline.com";
+
+/**
+ * The identity library (MSAL) failed before Microsoft Entra ID answered: it gives a code and a link, no
+ * words ("network_error: See https://aka.ms/msal.js.errors#network_error for details"). Say what it means.
+ */
+function describeLibraryFailure(description: string, env: NodeJS.ProcessEnv): string | undefined {
+  const code = /^(\w+): See https:\/\/aka\.ms\/msal/.exec(description)?.[1];
+  if (!code) return undefined;
+  const authority = env["AZURE_AUTHORITY_HOST"] || PUBLIC_CLOUD_AUTHORITY;
+  if (/^(network_error|endpoints_resolution_error|openid_config_error|untrusted_authority)$/.test(code)) {
+    return `Could not reach Microsoft Entra ID at ${authority} to sign in (${code}): check AZURE_AUTHORITY_HOST (unset, it is ${PUBLIC_CLOUD_AUTHORITY}, the public cloud's), AZURE_TENANT_ID and the network.`;
+  }
+  return `The identity library could not sign in before Microsoft Entra ID answered (${code}): check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_AUTHORITY_HOST.`;
 }
 
 /** No credential in the chain could get a token: none was configured, or the managed identity endpoint said no. */
@@ -56,7 +77,7 @@ function describeKeyVaultAnswer(status: number, text: string, env: NodeJS.Proces
     return `The app's identity may not read secrets in this vault (403 ForbiddenByRbac). Grant it a role: az role assignment create --assignee ${caller} --role "Key Vault Secrets User" --scope ${vault} (new role assignments can take a few minutes to apply).`;
   }
   if (status === 404) {
-    return `Key Vault has no secret named ${secretName} (THIRD_PARTY_API_SECRET_NAME). Create it: az keyvault secret set --vault-name ${vaultName(env)} --name ${secretName} --value <the third party's key>`;
+    return `Key Vault has no secret named ${secretName} (THIRD_PARTY_API_SECRET_NAME). Create it: az keyvault secret set --vault-name ${vaultName(env)} --name ${secretName} --value <the third party's key>; or, if it was deleted, recover it: az keyvault secret recover --vault-name ${vaultName(env)} --name ${secretName}`;
   }
   if (status === 401) return `Key Vault rejected the app's token: ${firstLine(text)}`;
   return `Key Vault answered ${status}: ${firstLine(text)}`;

@@ -59,6 +59,8 @@ export interface AuthorizationDecision {
   readonly roleAssignmentScope?: string;
   /** A denial's assignment that would grant it once it takes effect (Azure's propagation), and when. */
   readonly propagatingUntil?: string;
+  /** A denial by a deny assignment: why it was made. */
+  readonly denyAssignment?: string;
 }
 
 export interface AuditEvent {
@@ -204,6 +206,7 @@ export function authorizationOf(decision: RbacDecision, action: string, scope: s
           propagatingUntil: new Date(pending.effectiveFrom).toISOString(),
         }
       : {}),
+    ...(decision.denied ? { denyAssignment: decision.denied.description } : {}),
   };
 }
 

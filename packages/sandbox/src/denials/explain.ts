@@ -16,6 +16,8 @@ import { CLOCK_SKEW_SECONDS } from "../providers/entra/tokens.ts";
 
 /** What kind of denial, in the order a learner meets them. */
 export type DenialKind =
+  /** A deny assignment blocked it, whatever role grants it. */
+  | "denyAssignment"
   /** No role assignment grants the action anywhere. */
   | "noRole"
   /** A role that grants it is assigned, but at a scope that does not cover the resource. */
@@ -359,6 +361,17 @@ function forbidden(event: AuditEvent, context: DenialContext, who: string, calle
   const what = `${action.split("/").slice(-2).join("/")} on ${shortScope(resource)}`;
   const common = { action, resource, grantingRoles: granting.map((role) => role.name), assignments };
 
+  // A deny assignment outranks every role: nothing to grant, it is meant.
+  if (authorization?.denyAssignment)
+    return {
+      ...common,
+      kind: "denyAssignment",
+      title: `A deny assignment refused ${who} ${what}, whatever its roles: ${authorization.denyAssignment}`,
+      reasons: [
+        `A deny assignment blocks ${action} at ${shortScope(resource)} for ${who}, even where a role grants it.`,
+      ],
+      fix: { text: "Nothing to change: it ends by itself." },
+    };
   // Azure's answer named an assignment still propagating when the request came.
   const pendingUntil = authorization?.propagatingUntil;
   if (pendingUntil) {

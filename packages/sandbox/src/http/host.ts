@@ -13,7 +13,7 @@ import { timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { finished } from "node:stream";
 import { STATUS_CODES } from "node:http";
 
@@ -33,6 +33,11 @@ export interface ServiceErrors {
   badRequest(reason: BadRequestReason, req?: IncomingMessage): ErrorAnswer;
   /** Something failed inside the sandbox: the caller learns no more than that. */
   internal(req: IncomingMessage): ErrorAnswer;
+  /**
+   * For a service that answers to this machine only (`localOnly`): a request named for another host (421), or
+   * sent by another site's page (403). A generic answer when the service has no words of its own.
+   */
+  notLocal?(req: IncomingMessage, what: "host" | "origin"): ErrorAnswer;
 }
 
 /**
@@ -50,6 +55,14 @@ export interface HostOptions {
   /** TLS, for every service but the ones Azure serves over plain HTTP on the app's own machine. */
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly port?: number;
+  /**
+   * Answers only requests named for this machine (`Host: localhost:<port>`, `127.0.0.1:<port>`, `[::1]:<port>`)
+   * and sent by no other site (an `Origin` header, which browsers add, naming one of those or absent), whatever
+   * credentials they carry: a web page the learner opens can neither rebind its own name to this port nor
+   * send it a request from its own origin. For the services only this machine's programs call (the launcher's
+   * control endpoint, the telemetry collector).
+   */
+  readonly localOnly?: boolean;
 }
 
 export interface HostedService {
@@ -165,6 +178,31 @@ export function wholeRequestsOnly(
   };
 }
 
+/** What a local-only service answers a foreign request when it has no words of its own. */
+const NOT_LOCAL: Record<"host" | "origin", ErrorAnswer> = {
+  host: { status: 421, body: "This service answers to localhost only." },
+  origin: { status: 403, body: "This service takes no request from a web page of another site." },
+};
+
+/** The names this machine's programs call a loopback service by, with its port. */
+function localNames(server: Server): string[] {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`];
+}
+
+/** Why a request is not this machine's own: a Host naming another (DNS rebinding), or another site's Origin. */
+function notLocal(req: IncomingMessage, server: Server): "host" | "origin" | undefined {
+  const names = localNames(server);
+  if (!names.includes((req.headers.host ?? "").toLowerCase())) return "host";
+  const origin = req.headers.origin;
+  if (origin === undefined) return undefined;
+  const parsed = URL.parse(origin);
+  return parsed && /^https?:$/.test(parsed.protocol) && names.includes(parsed.host.toLowerCase())
+    ? undefined
+    : "origin";
+}
+
 /** Starts a service on loopback. Nothing a client sends can end the process or leave a request unanswered. */
 export async function host(handler: Handler, options: HostOptions): Promise<HostedService> {
   const { errors, name } = options;
@@ -192,6 +230,10 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
     if (encoding !== undefined && !/(^|,)\s*chunked\s*$/i.test(encoding)) {
       res.setHeader("connection", "close");
       return sendError(res, errors.badRequest("header", req));
+    }
+    if (options.localOnly) {
+      const refusal = notLocal(req, server);
+      if (refusal) return sendError(res, errors.notLocal?.(req, refusal) ?? NOT_LOCAL[refusal]);
     }
     const done = (error?: unknown) =>
       error === undefined ? sendError(res, errors.notFound(req)) : failed(req, res, error);
@@ -234,23 +276,45 @@ export async function host(handler: Handler, options: HostOptions): Promise<Host
   );
   // A TLS handshake that fails (a client that does not trust the CA, plain HTTP on an HTTPS port) is the client's problem.
   server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
+  const sockets = trackSockets(server);
   server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   return {
     server,
     port,
-    close: () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      return closed;
-    },
+    close: () => closeEveryConnection(server, sockets),
     reopen: async () => {
       if (server.listening) return;
       server.listen(port, "127.0.0.1");
       await once(server, "listening");
     },
   };
+}
+
+/**
+ * Every socket a server accepted and that is still open, from its first byte: the raw TCP socket, which
+ * `closeAllConnections` does not know while it is not an HTTP connection (yet, or any more): a TLS handshake
+ * never finished (Node waits 120 s for it), a CONNECT answered on the socket, a request Node could not parse.
+ */
+export function trackSockets(server: NetServer): ReadonlySet<Socket> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+/**
+ * Stops listening and ends every connection at once, whatever state a client left it in: a stop never waits
+ * for a client (a half-open socket would hold it until the server's own timeouts, minutes for some).
+ */
+export function closeEveryConnection(server: Server, sockets: ReadonlySet<Socket>): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  for (const socket of sockets) socket.destroy();
+  return closed;
 }
 
 /** A service a fault test can take down and bring back, its state and port kept. */

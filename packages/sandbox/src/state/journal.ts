@@ -4,6 +4,7 @@
  * that it never claims a change that did not happen, nor misses one that did.
  * `npm run reset` reads it to say what it discards; nothing else depends on it.
  */
+import type { DatabaseSync } from "node:sqlite";
 import type { StateStore } from "./store.ts";
 
 export interface JournalSummary {
@@ -14,11 +15,25 @@ export interface JournalSummary {
   readonly examples: readonly string[];
 }
 
+/**
+ * Every kind of change a journal holds, in the order each first happened: read from any connection to a
+ * state database, a read-only one too (`discardState` reads a store no sandbox has open).
+ */
+export function journalSummary(db: DatabaseSync): JournalSummary[] {
+  const kinds = db
+    .prepare("SELECT kind, count(*) AS count, min(seq) AS first FROM journal GROUP BY kind ORDER BY first")
+    .all() as { kind: string; count: number }[];
+  const examples = db.prepare("SELECT detail FROM journal WHERE kind = ? ORDER BY seq DESC LIMIT 3");
+  return kinds.map(({ kind, count }) => ({
+    kind,
+    count: Number(count),
+    examples: (examples.all(kind) as { detail: string }[]).map((row) => row.detail),
+  }));
+}
+
 export class Journal {
   readonly #store: StateStore;
   readonly #append;
-  readonly #summary;
-  readonly #examples;
 
   constructor(store: StateStore) {
     this.#store = store;
@@ -27,10 +42,6 @@ export class Journal {
       ["CREATE INDEX journal_by_kind ON journal (kind, seq)"],
     );
     this.#append = store.db.prepare("INSERT INTO journal (at, kind, detail) VALUES (?, ?, ?)");
-    this.#summary = store.db.prepare(
-      "SELECT kind, count(*) AS count, min(seq) AS first FROM journal GROUP BY kind ORDER BY first",
-    );
-    this.#examples = store.db.prepare("SELECT detail FROM journal WHERE kind = ? ORDER BY seq DESC LIMIT 3");
   }
 
   /** Records one change; call it inside the change's own transaction. */
@@ -45,10 +56,6 @@ export class Journal {
 
   /** Every kind of change since provisioning, in the order each first happened. */
   summary(): JournalSummary[] {
-    return (this.#summary.all() as { kind: string; count: number }[]).map(({ kind, count }) => ({
-      kind,
-      count: Number(count),
-      examples: (this.#examples.all(kind) as { detail: string }[]).map((row) => row.detail),
-    }));
+    return journalSummary(this.#store.db);
   }
 }

@@ -5,6 +5,8 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -18,15 +20,52 @@ const WORKSHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * This process's environment as a learner's terminal has it: without what npm put there for
- * `npm run bench` (the launcher would take npm's process for its own and watch it).
+ * `npm run bench` (the launcher would take npm's process for its own and watch it), and with a
+ * workspace of its own, empty: the bench measures the four steps, never the learner's own apps
+ * (which npm start would start too, and which would not start in the bench's new sandbox).
  */
 function learnersEnvironment(stateDir: string): NodeJS.ProcessEnv {
   return {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
     KEYLESS_SANDBOX_DIR: stateDir,
+    KEYLESS_WORKSPACE_DIR: join(stateDir, "no-workspace"),
     NO_COLOR: "1",
     FORCE_COLOR: "0",
   };
+}
+
+/**
+ * The sandbox keeps its state between starts, and with it the URLs it provisioned, ports and all, as
+ * npm start's fixed ports allow: the bench's npm starts share one state folder, so they share the
+ * sandbox's ports too (chosen free once), as a learner's starts do.
+ */
+const sandboxPorts = new Map<string, Promise<string[]>>();
+function sandboxPortsOf(stateDir: string): Promise<string[]> {
+  let ports = sandboxPorts.get(stateDir);
+  if (!ports) {
+    ports = freePortArgs(["thirdParty", "vault", "login", "queue", "identity", "management"]);
+    sandboxPorts.set(stateDir, ports);
+  }
+  return ports;
+}
+
+/** `--port name=<a free port>` for each name, as the launcher takes them. */
+async function freePortArgs(names: readonly string[]): Promise<string[]> {
+  const servers = await Promise.all(
+    names.map(async () => {
+      const server = createServer().listen(0, "127.0.0.1");
+      await once(server, "listening");
+      return server;
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return names.flatMap((name, index) => ["--port", `${name}=${ports[index]}`]);
+}
+
+/** A state folder of its own inside the bench's, for a sandbox that must not meet another's kept state. */
+export function ownStateDir(stateDir: string, name: string): string {
+  return mkdtempSync(join(stateDir, `${name}-`));
 }
 
 export interface WorkshopStart {
@@ -51,6 +90,7 @@ export async function startWorkshopOnce(
     "@keyless/sandbox/compile-cache",
     LAUNCHER,
     "--free-ports",
+    ...(await sandboxPortsOf(stateDir)),
     ...(options.liveView === false ? ["--no-dashboard"] : []),
   ];
   const child = spawn(process.execPath, args, {
@@ -115,7 +155,8 @@ export interface FailedStart {
 
 /** Each start-up failure the lessons provoke: how long until the step exits with its one line. */
 export async function timeStartupFailures(stateDir: string): Promise<FailedStart[]> {
-  const sandbox = await startSandbox({ stateDir, queue: false, onEvent: () => {} });
+  // Its own state: it takes roles away and gives them back, and its ports are its own.
+  const sandbox = await startSandbox({ stateDir: ownStateDir(stateDir, "failures"), queue: false, onEvent: () => {} });
   const withoutRole = (step: "02" | "03") => {
     const principalId =
       step === "02"

@@ -17,6 +17,7 @@ import { LoadGenerator, type LoadRequest } from "./load.ts";
 import { CallCounter, Pair, phases, type Calls, type Measured, type Side } from "./pairs.ts";
 import { cpuMs, rssMb } from "./resources.ts";
 import { measureQueue, type QueueFigures } from "./queue.ts";
+import { ownStateDir } from "./startup.ts";
 
 export type { Calls, Measured } from "./pairs.ts";
 
@@ -63,7 +64,8 @@ export async function measureUnderLoad(
   settings: LoadSettings,
 ): Promise<{ steps: StepUnderLoad[]; queue: QueueFigures }> {
   const { stateDir } = settings;
-  const sandbox = await startSandbox({ stateDir, onEvent: () => {} });
+  // Its own state: the npm starts' kept one names their ports, not this sandbox's.
+  const sandbox = await startSandbox({ stateDir: ownStateDir(stateDir, "load"), onEvent: () => {} });
   const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
   const step04 = sandbox.stepEnvironment("04");
   const generator = new LoadGenerator({

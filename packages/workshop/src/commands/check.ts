@@ -3,6 +3,8 @@
  * for exercise 03 (`npm run exercise -- 03`), it grades that app in words
  * (grade.ts); otherwise it runs the shared contract suite against the step
  * that `npm start` is running. Either way it leaves the queue as it found it.
+ * With no step named, it checks each step npm start runs, and says at the end
+ * how many pass: from this run's verdicts, never from an earlier pass.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -21,15 +23,19 @@ import { runCommand } from "../terminal/runCommand.ts";
 /** The learner has their own app for this step's exercise. */
 const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(join(workspaceAppDir(step), "src"));
 
+/** What `npm run check` does with no step named: said once, here, for --help; lesson 05 quotes it word for word. */
+const NO_STEP_NAMED =
+  "With no step named, it checks each step npm start runs, one after the other, as npm run check -- 0N checks it: your own app for an exercise you have started, the workshop's step otherwise; its last line says how many pass.";
+
 const program = new Command("npm run check --")
   .description(
-    "Check a lesson: run the step's contract tests against the running sandbox (start it first with npm start).",
+    `Check a lesson against the running sandbox (start it first with npm start): your own app for its exercise if you have one (npm run exercise -- 0N), graded in words; otherwise the step npm start runs, against its contract tests. ${NO_STEP_NAMED}`,
   )
-  .argument("[steps...]", `the steps to check (${STEPS.join(", ")}); every running step when omitted`)
+  .argument("[steps...]", `the steps to check (${STEPS.join(", ")}); each one npm start runs when omitted`)
   .option("--reference", "check the workshop's own step even when you have an app for its exercise")
   .addHelpText(
     "after",
-    "\nExamples:\n  npm run check -- 03               your app for exercise 03 if you have one (npm run exercise -- 03), else step 03\n  npm run check -- 03 --reference   step 03 itself\n  npm run check\n",
+    "\nExamples:\n  npm run check -- 03               your app for exercise 03 if you have one (npm run exercise -- 03), else step 03\n  npm run check -- 03 --reference   step 03 itself\n  npm run check                     each step npm start runs, then how many pass\n",
   )
   .showHelpAfterError()
   .action(async (texts: string[], options: { reference?: boolean }) => {
@@ -41,14 +47,27 @@ const program = new Command("npm run check --")
     // npm start runs, so the step is started into it, not with a second npm start (its ports are taken).
     if (steps.length === 0)
       throw new UsageError("No step is running. Start one with npm run restart -- 01 (any step), then check again.");
+    const results: { what: string; passed: boolean }[] = [];
     for (const step of steps) {
+      if (steps.length > 1 && results.length > 0) console.log("");
       if (isExerciseStep(step) && yours(step)) {
-        if (!(await gradeExercise(loadExercise(step), workshop))) process.exitCode = 1;
-      } else await checkStep(step, workshop);
+        const passed = await gradeExercise(loadExercise(step), workshop, { alone: steps.length === 1 });
+        results.push({ what: `your app for exercise ${step}`, passed });
+      } else results.push({ what: `step ${step}`, passed: await checkStep(step, workshop) });
     }
+    if (results.some((result) => !result.passed)) process.exitCode = 1;
+    if (results.length < 2) return;
+    // One last line for the whole run, from this run's verdicts only.
+    const failed = results.filter((result) => !result.passed).map((result) => result.what);
+    console.log(
+      failed.length === 0
+        ? `\n${ok(bold(`All ${results.length} pass: ${results.map((result) => result.what).join(", ")}.`))}`
+        : `\n${fail(bold(`${failed.length} of ${results.length} do not pass: ${failed.join(", ")}.`))}`,
+    );
   });
 
-async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<void> {
+/** Runs the step's contract tests against the step npm start runs: true when it passes. */
+async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<boolean> {
   const url = workshop.endpoints.steps[step];
   if (!url)
     throw new UsageError(`Step ${step} is not running. Start it with npm run restart -- ${step}, then check again.`);
@@ -60,7 +79,7 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<v
   const loadError = report.testResults.find((file) => file.message)?.message;
   if (report.numFailedTests === 0 && !loadError && total > 0) {
     console.log(ok(`${bold(`Step ${step} passes its checkpoint`)}: ${total} of ${total} checks.`));
-    return;
+    return true;
   }
   if (total === 0) {
     // No check ran: never "0 of 0 checks failed". Most likely npm start stopped meanwhile.
@@ -79,7 +98,7 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<v
     console.log(dim(`    ${(result.failureMessages[0] ?? "").split("\n")[0]}`));
   }
   console.log(dim("\n  The lesson's Troubleshooting section explains the usual causes."));
-  process.exitCode = 1;
+  return false;
 }
 
 await runCommand(program);

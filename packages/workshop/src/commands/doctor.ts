@@ -10,7 +10,8 @@ import { STEPS } from "@keyless/sandbox";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import { whoHolds } from "@keyless/app-process";
 import { portsInUse } from "../layout/ports.ts";
-import { REPO_ROOT, SANDBOX_PORTS, stepPort } from "../layout/repo.ts";
+import { DASHBOARD_PORT, REPO_ROOT, SANDBOX_PORTS, stepPort, workspacePort } from "../layout/repo.ts";
+import { EXERCISE_STEPS } from "../exercises/exercises.ts";
 import { bold, fail, ok, warn } from "../terminal/ui.ts";
 import { runCommand } from "../terminal/runCommand.ts";
 
@@ -52,14 +53,25 @@ function checkInstall(): Finding {
     : { ok: false, text: "dependencies are missing", fix: "Run npm install in the repository's root folder." };
 }
 
+/** Every port npm start listens on, with what listens there: from the same functions npm start reads them from. */
+function workshopPorts(): { port: number; what: string }[] {
+  return [
+    { port: DASHBOARD_PORT, what: "the live view" },
+    ...STEPS.map((step) => ({ port: stepPort(step), what: `step ${step}` })),
+    ...EXERCISE_STEPS.map((step) => ({ port: workspacePort(step), what: `your app for exercise ${step}` })),
+    ...Object.entries(SANDBOX_PORTS).map(([service, port]) => ({ port, what: `the sandbox's ${service}` })),
+  ];
+}
+
 async function checkPorts(): Promise<Finding> {
-  const ports = [...STEPS.map(stepPort), ...Object.values(SANDBOX_PORTS)];
-  const busy = await portsInUse(ports);
-  if (busy.length === 0) return { ok: true, text: `ports free: ${ports.join(", ")}` };
+  const ports = workshopPorts();
+  const busy = new Set(await portsInUse(ports.map(({ port }) => port)));
+  if (busy.size === 0) return { ok: true, text: `ports free: ${ports.map(({ port }) => port).join(", ")}` };
+  const named = ports.filter(({ port }) => busy.has(port)).map(({ port, what }) => `${port} (${what})`);
   return {
     ok: false,
-    text: `ports in use: ${busy.join(", ")}`,
-    fix: `Stop what uses them (${whoHolds(busy[0] ?? 0)} shows which), or an old npm start.`,
+    text: `ports in use: ${named.join(", ")}`,
+    fix: `Stop what uses them (${whoHolds([...busy][0] ?? 0)} shows which), or an old npm start.`,
   };
 }
 

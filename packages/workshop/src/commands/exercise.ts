@@ -17,6 +17,7 @@ import {
   EXERCISE_STEPS,
   createWorkspaceApp,
   diffFiles,
+  explainStartFailure,
   findExercise,
   loadExercise,
   maskDotenv,
@@ -129,7 +130,10 @@ function runningLine(app: WorkspaceAppState): string {
     return ok(
       `Your app runs at ${green(`${app.url}/api/v1/getcode`)} (npm start restarts it each time you save; its lines there begin with [workspace ${app.step}]).`,
     );
-  return `${warn(`Your app does not start yet: ${app.error ?? "no reason given"}`)}\n  ${dim(`That is where the exercise begins. npm start restarts it each time you save; npm run check -- ${app.step} says what to change.`)}`;
+  // A failure the lesson foresees, in the exercise's words: the app's own may say the opposite of the lesson.
+  const foreseen = explainStartFailure(loadExercise(app.step), app.error);
+  const why = foreseen ? `${foreseen.says} ${foreseen.fix}` : (app.error ?? "no reason given");
+  return `${warn(`Your app does not start yet: ${why}`)}\n  ${dim(`That is where the exercise begins. npm start restarts it each time you save; npm run check -- ${app.step} says what to change.`)}`;
 }
 
 /** The solution against the learner's code, and the roles the lesson grants; applied once confirmed. */
@@ -214,10 +218,12 @@ async function reset(exercise: Exercise, yes: boolean): Promise<void> {
 async function roleChanges(exercise: Exercise, workshop: RunningWorkshop): Promise<string[][]> {
   const view = await workspaceClient(workshop).view();
   const state = await appState(exercise, workshop);
-  const { missing, tooWide } = compareRoles(exercise, state, view);
+  const { missing, tooWide, misScoped } = compareRoles(exercise, state, view);
   return [
     ...missing.map((wanted) => roleArgs("create", state.identity.objectId, wanted.role, wanted.scope)),
-    ...tooWide.map((held) => roleArgs("delete", state.identity.objectId, held.role, held.scope)),
+    ...[...tooWide, ...misScoped.map(({ held }) => held)].map((held) =>
+      roleArgs("delete", state.identity.objectId, held.role, held.scope),
+    ),
   ];
 }
 

@@ -47,6 +47,43 @@ export interface Exercise {
   /** What the lesson grants the app's identity: the grader allows exactly these (or narrower scopes). */
   readonly roles: readonly RoleGrant[];
   readonly instructions: readonly Instruction[];
+  /**
+   * Files of the exercise's own step the learner is given whole: not the lesson, but what makes the problem's
+   * first runs speak as the step does (its start-up error handling, which names the `az` fix of a refusal).
+   */
+  readonly given?: readonly string[];
+  /** What the exercise says when the learner's app fails to start in a way the lesson foresees. */
+  readonly startFailures?: readonly StartFailure[];
+  /** Refusals by Azure the lesson teaches the app to answer: the grader makes each happen, and grades the answer. */
+  readonly refusals?: readonly Refusal[];
+}
+
+/**
+ * A refusal the lesson teaches the app to answer (Queue Storage refusing a send: 503, no code, a hint). The
+ * grader makes Azure refuse the app's identity at the scope for one call (a deny assignment), and grades it.
+ */
+export interface Refusal {
+  /** Where Azure refuses the app's identity: the vault or the queue. */
+  readonly scope: RoleScope;
+  /** What is refused, in the learner's words: "Queue Storage refused your app's send". */
+  readonly what: string;
+  /** The status the lesson answers with; its body carries an error and a hint, and no code. */
+  readonly status: number;
+  /** What to change when the answer is not the lesson's. */
+  readonly fix: string;
+}
+
+/**
+ * A start-up failure the lesson foresees, in the exercise's words: the app's own line (that of the step it
+ * starts from) can say the opposite of the lesson ("AZURE_CLIENT_SECRET is not set ... Set it").
+ */
+export interface StartFailure {
+  /** A regular expression over the app's "Did not start" line; its first group names what `{matched}` lists. */
+  readonly match: string;
+  /** What it means, in the exercise's words; `{matched}` is every first group found, comma-separated. */
+  readonly says: string;
+  /** What to do. */
+  readonly fix: string;
 }
 
 /** An app's files, by path relative to its folder (`src/config.ts`, `.env`). */
@@ -138,9 +175,31 @@ export function applyInstructions(files: Files, instructions: readonly Instructi
   return result;
 }
 
-/** Where the learner starts: the previous step's source with the instructions in it. */
+/** Where the learner starts: the previous step's source, the files given from the step, and the instructions. */
 export function problemFiles(exercise: Exercise): Map<string, string> {
-  return applyInstructions(sourceFiles(findStep(exercise.from).dir), exercise.instructions);
+  const files = sourceFiles(findStep(exercise.from).dir);
+  const solution = solutionFiles(exercise);
+  for (const file of exercise.given ?? []) {
+    const text = solution.get(file);
+    if (text === undefined)
+      throw new Error(`exercises/${exercise.step}.json gives ${file}, which step ${exercise.step} does not have.`);
+    files.set(file, text);
+  }
+  return applyInstructions(files, exercise.instructions);
+}
+
+/** The exercise's words for a start-up failure it foresees (`error`: the app's own sentence), or nothing. */
+export function explainStartFailure(
+  exercise: Exercise,
+  error: string | undefined,
+): { says: string; fix: string } | undefined {
+  if (!error) return undefined;
+  for (const failure of exercise.startFailures ?? []) {
+    const found = [...error.matchAll(new RegExp(failure.match, "g"))].map((match) => match[1] ?? match[0]);
+    if (found.length === 0) continue;
+    return { says: failure.says.replace("{matched}", [...new Set(found)].join(", ")), fix: failure.fix };
+  }
+  return undefined;
 }
 
 /** The solution: the step's own source. */

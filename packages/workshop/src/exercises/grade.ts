@@ -14,12 +14,29 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditEvent } from "@keyless/sandbox";
 import { runCheckpoint, type VitestReport } from "./checkpoint.ts";
 import type { RunningWorkshop } from "../running/control.ts";
-import { EXERCISE_STEPS, shownPath, workspaceAppDir, workspaceFiles, type Exercise } from "./exercises.ts";
-import { checked, readProgress, updateProgress } from "./progressFile.ts";
-import { AZ, azLine, compareRoles, requiredRoles, roleArgs, scopeName, whyTooWide } from "./roles.ts";
+import {
+  EXERCISE_STEPS,
+  explainStartFailure,
+  shownPath,
+  workspaceAppDir,
+  workspaceFiles,
+  type Exercise,
+} from "./exercises.ts";
+import { checked, codeDigest, readProgress, updateProgress } from "./progressFile.ts";
+import {
+  AZ,
+  azLine,
+  compareRoles,
+  misScopedText,
+  requiredRoles,
+  roleArgs,
+  scopeName,
+  whyTooWide,
+  type MisScoped,
+} from "./roles.ts";
 import { scanFiles } from "../secrets/scan.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
-import type { WorkspaceAppState, WorkspaceView } from "../running/workspaceControl.ts";
+import type { WorkspaceAppState, WorkspaceIdentity, WorkspaceView } from "../running/workspaceControl.ts";
 import { workspaceClient, type WorkspaceClient } from "../running/workspaceControl.ts";
 
 /** One thing the grader checked: what it saw, and when it failed, what to change. */
@@ -61,8 +78,15 @@ function print(finding: Finding): void {
   for (const line of finding.hint ?? []) console.log(`      ${line}`);
 }
 
-/** Grades the learner's app for an exercise; true when it passes. */
-export async function gradeExercise(exercise: Exercise, workshop: RunningWorkshop): Promise<boolean> {
+/**
+ * Grades the learner's app for an exercise; true when it passes. `alone`: the only thing this run checks, so it
+ * ends with what to do next (a run of several ends with its own count instead).
+ */
+export async function gradeExercise(
+  exercise: Exercise,
+  workshop: RunningWorkshop,
+  { alone = true }: { readonly alone?: boolean } = {},
+): Promise<boolean> {
   const client = workspaceClient(workshop);
   const dir = workspaceAppDir(exercise.step);
   console.log(`Checking exercise ${exercise.step} (${exercise.title}): your app in ${shownPath(dir)} ...`);
@@ -72,6 +96,8 @@ export async function gradeExercise(exercise: Exercise, workshop: RunningWorksho
     print(finding);
   };
   const grading = new Grading(exercise, workshop, client, dir);
+  // The code this check grades, as it is now: a save during the check is the next check's.
+  const graded = codeDigest(workspaceFiles(dir));
 
   for (const finding of await grading.staticChecks()) note(finding);
   const app = await client.start(exercise.step);
@@ -89,6 +115,8 @@ export async function gradeExercise(exercise: Exercise, workshop: RunningWorksho
       for (const finding of await grading.auditChecks(app, view)) note(finding);
       if (exercise.step === "04" && findings.every((finding) => finding.ok))
         for (const finding of await grading.queueOrder(app, view)) note(finding);
+      if (findings.every((finding) => finding.ok))
+        for (const finding of await grading.refusals(app, view)) note(finding);
       if (findings.every((finding) => finding.ok)) note(await grading.contract(app));
       else console.log(dim("  (The contract checks over HTTP run once these pass.)"));
     }
@@ -97,18 +125,20 @@ export async function gradeExercise(exercise: Exercise, workshop: RunningWorksho
 
   const failed = findings.filter((finding) => !finding.ok).length;
   const passed = failed === 0;
-  updateProgress(exercise.step, (entry) => checked(entry, passed));
+  updateProgress(exercise.step, (entry) => checked(entry, passed, graded));
   if (passed) {
     console.log(ok(bold(`Exercise ${exercise.step} passes: ${findings.length} of ${findings.length} checks.`)));
     const progress = readProgress();
     const next = EXERCISE_STEPS.find((step) => !progress[step]?.passedAt);
-    console.log(
-      dim(
-        next
-          ? `  Next: npm run exercise -- ${next}. npm run progress shows where you are.`
-          : "  Every exercise passes: npm run progress shows them all.",
-      ),
-    );
+    // This check's verdict is about this exercise only: whether the others still pass, progress says.
+    if (alone)
+      console.log(
+        dim(
+          next
+            ? `  Next: npm run exercise -- ${next}. npm run progress shows where you are.`
+            : "  You have passed every exercise once: npm run progress shows whether each still passes.",
+        ),
+      );
   } else {
     console.log(
       fail(bold(`Exercise ${exercise.step} is not done yet: ${failed} of ${findings.length} checks failed.`)),
@@ -213,16 +243,8 @@ class Grading {
     const explained = this.#explainDenials(events, app, view);
     if (explained) return explained;
     const error = app.error ?? "no reason given";
-    const missing = CLIENT_SECRET_SETTINGS.filter((name) => new RegExp(`\\b${name} is not set`).test(error));
-    if (this.#step !== "02" && missing.length > 0) {
-      return {
-        ok: false,
-        text: `Your app did not start: it requires ${missing.join(", ")}, which App Service does not set for an app that signs in with its managed identity.`,
-        hint: [
-          `Delete ${missing.length === 1 ? "it" : "them"} from src/config.ts (the 🐨 there). Don't put them in a .env either: the point is that there is no secret.`,
-        ],
-      };
-    }
+    const foreseen = explainStartFailure(this.#exercise, error);
+    if (foreseen) return { ok: false, text: `Your app did not start: ${foreseen.says}`, hint: [foreseen.fix] };
     const secretSignIn = events.find(
       (event) => event.clientCredentialType === "clientSecret" && event.resultType === "Failure",
     );
@@ -267,6 +289,20 @@ class Grading {
         hint: [`Wait until then, and check again (the check restarts your app).`],
       };
     }
+    // The lesson's role, assigned beside the resource (another one, or a typo): say so, it looks granted.
+    const beside = compareRoles(this.#exercise, app, view).misScoped.find(
+      ({ wanted }) => wanted.role === role && wanted.scope === scope,
+    );
+    if (beside)
+      return {
+        ok: false,
+        text: `At ${at(denied.time)} ${isVault ? "Key Vault" : "Queue Storage"} refused your app's identity (${app.identity.name}, its ${app.identity.kind}) with ${[denied.statusCode, denied.errorCode].filter(Boolean).join(" ")}: ${misScopedText(beside)}`,
+        hint: [
+          `Grant it ${role} on ${scopeName(scope)}, and delete the one beside it:`,
+          `  ${azLine(roleArgs("create", app.identity.objectId, role, scope))}`,
+          `  ${azLine(roleArgs("delete", app.identity.objectId, beside.held.role, beside.held.scope))}`,
+        ],
+      };
     return {
       ok: false,
       text: `At ${at(denied.time)} ${isVault ? "Key Vault" : "Queue Storage"} refused your app's identity (${app.identity.name}, its ${app.identity.kind}) with ${[denied.statusCode, denied.errorCode].filter(Boolean).join(" ")}: it has no role that may ${what}.`,
@@ -437,8 +473,9 @@ class Grading {
     }
 
     // Under which roles.
-    const { missing, tooWide } = compareRoles(this.#exercise, app, view);
+    const { missing, tooWide, misScoped } = compareRoles(this.#exercise, app, view);
     const required = requiredRoles(this.#exercise, view);
+    if (misScoped.length > 0) findings.push(misScopedFinding(identity, misScoped));
     if (tooWide.length > 0) {
       findings.push({
         ok: false,
@@ -450,7 +487,7 @@ class Grading {
           ...missing.map((wanted) => `  ${azLine(roleArgs("create", identity.objectId, wanted.role, wanted.scope))}`),
         ],
       });
-    } else if (missing.length === 0) {
+    } else if (missing.length === 0 && misScoped.length === 0) {
       findings.push({
         ok: true,
         text: `Its roles are the lesson's, no wider: ${required.map((wanted) => `${wanted.role} on ${scopeName(wanted.scope)}`).join(", ")}.`,
@@ -572,6 +609,39 @@ class Grading {
     return findings;
   }
 
+  /**
+   * Each refusal the lesson teaches the app to answer (the exercise's `refusals`): Azure refuses the app's
+   * identity for one call, on purpose, and the answer must be the lesson's: its status, an error and a hint,
+   * and no code.
+   */
+  async refusals(app: WorkspaceAppState, view: WorkspaceView): Promise<Finding[]> {
+    const findings: Finding[] = [];
+    for (const refusal of this.#exercise.refusals ?? []) {
+      const denied = await this.#client.deny(app.identity.objectId, view.scopes[refusal.scope]);
+      let answer: CallResult;
+      try {
+        answer = await this.#call(app);
+      } finally {
+        await this.#client.endDeny(denied);
+      }
+      const lessons = answer.status === refusal.status && !answer.code && answer.error && answer.hint;
+      if (lessons) {
+        findings.push({
+          ok: true,
+          text: `When ${refusal.what} (the check refused it on purpose), your app answered ${answer.status} with no code, and a hint: ${answer.hint}`,
+        });
+        continue;
+      }
+      const said = `${answer.status || "nothing"}${answer.error ? ` "${answer.error}"` : ""}${answer.code ? `, and issued ${answer.code}` : ""}`;
+      findings.push({
+        ok: false,
+        text: `When ${refusal.what} (the check refused it on purpose), your app answered ${said}. The lesson answers ${refusal.status}, with no code and a hint that says why.`,
+        hint: [refusal.fix],
+      });
+    }
+    return findings;
+  }
+
   /** The contract every step keeps, over HTTP; for exercise 04 also one message per code it issued. */
   async contract(app: WorkspaceAppState): Promise<Finding> {
     const { report, codes } = await runCheckpoint({
@@ -618,6 +688,21 @@ class Grading {
   async cleanUp(): Promise<void> {
     if (this.#codes.length > 0) await this.#client.removeCodes(this.#codes.splice(0));
   }
+}
+
+/** The lesson's roles assigned beside their resource: each named, and the commands that move them where they count. */
+export function misScopedFinding(identity: WorkspaceIdentity, misScoped: readonly MisScoped[]): Finding {
+  return {
+    ok: false,
+    text: `Your app's identity (${identity.name}) has a role the lesson gives it, but not where the lesson gives it: ${misScoped.map(misScopedText).join(" ")}`,
+    hint: [
+      "Grant it where it counts, and delete the one that grants nothing:",
+      ...misScoped.flatMap(({ held, wanted }) => [
+        `  ${azLine(roleArgs("create", identity.objectId, wanted.role, wanted.scope))}`,
+        `  ${azLine(roleArgs("delete", identity.objectId, held.role, held.scope))}`,
+      ]),
+    ],
+  };
 }
 
 /** The failed assertions of a vitest report, each in one line. */

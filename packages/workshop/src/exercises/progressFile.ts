@@ -3,6 +3,7 @@
  * (git-ignored, beside their apps): `npm start` and `npm run reset` leave it
  * alone, so it lasts as long as the learner's own work does.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { WORKSPACE_DIR } from "../layout/repo.ts";
@@ -18,6 +19,8 @@ export interface ExerciseProgress {
   readonly passedAt?: string;
   /** When `--solve` applied the solution: a pass after it is the solution's, not the learner's. */
   readonly solvedAt?: string;
+  /** A digest of the app's files (its source and .env) at its last passing check: `npm run progress` tells when they changed since. */
+  readonly passedCode?: string;
 }
 
 export type Progress = Partial<Record<ExerciseStep, ExerciseProgress>>;
@@ -49,7 +52,21 @@ export function updateProgress(
 /** Started, or started again: whatever happened before belongs to the earlier attempt. */
 export const started = (): ExerciseProgress => ({ startedAt: new Date().toISOString() });
 
-export function checked(entry: ExerciseProgress, passed: boolean): ExerciseProgress {
+/** A check's verdict: `code` is the digest of the files it graded (see `codeDigest`). */
+export function checked(entry: ExerciseProgress, passed: boolean, code?: string): ExerciseProgress {
   const now = new Date().toISOString();
-  return { ...entry, checkedAt: now, checkPassed: passed, ...(passed && !entry.passedAt ? { passedAt: now } : {}) };
+  return {
+    ...entry,
+    checkedAt: now,
+    checkPassed: passed,
+    ...(passed && !entry.passedAt ? { passedAt: now } : {}),
+    ...(passed && code ? { passedCode: code } : {}),
+  };
+}
+
+/** A short digest of an app's files, by path: equal digests, the same code and settings. */
+export function codeDigest(files: ReadonlyMap<string, string>): string {
+  const hash = createHash("sha256");
+  for (const [path, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${path}\0${text}\0`);
+  return hash.digest("hex").slice(0, 16);
 }

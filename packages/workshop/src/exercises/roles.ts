@@ -26,19 +26,46 @@ export function requiredRoles(exercise: Exercise, view: WorkspaceView): Required
   return exercise.roles.map((grant: RoleGrant) => ({ role: grant.role, scope: view.scopes[grant.scope] }));
 }
 
-/** Which lesson roles the identity lacks, and which of its roles go beyond them (a wider role, or a wider scope). */
+/**
+ * Which lesson roles the identity lacks; which of its roles go beyond them (another role, or the lesson's at a
+ * wider scope); and which are the lesson's role on a scope beside the lesson's (another resource, or an id that
+ * names none: a typo), which grant the app nothing it needs.
+ */
 export function compareRoles(
   exercise: Exercise,
   app: WorkspaceAppState,
   view: WorkspaceView,
-): { missing: RequiredRole[]; tooWide: WorkspaceRole[] } {
+): { missing: RequiredRole[]; tooWide: WorkspaceRole[]; misScoped: MisScoped[] } {
   const required = requiredRoles(exercise, view);
+  const sameRole = (held: WorkspaceRole, wanted: RequiredRole) => held.role.toLowerCase() === wanted.role.toLowerCase();
   const fits = (held: WorkspaceRole, wanted: RequiredRole) =>
-    held.role.toLowerCase() === wanted.role.toLowerCase() && scopeCovers(wanted.scope, held.scope);
+    sameRole(held, wanted) && scopeCovers(wanted.scope, held.scope);
+  const beside = (held: WorkspaceRole) =>
+    required.find(
+      (wanted) =>
+        sameRole(held, wanted) && !scopeCovers(wanted.scope, held.scope) && !scopeCovers(held.scope, wanted.scope),
+    );
+  const extra = app.roles.filter((held) => !required.some((wanted) => fits(held, wanted)));
   return {
     missing: required.filter((wanted) => !app.roles.some((held) => fits(held, wanted))),
-    tooWide: app.roles.filter((held) => !required.some((wanted) => fits(held, wanted))),
+    tooWide: extra.filter((held) => !beside(held)),
+    misScoped: extra.flatMap((held) => {
+      const wanted = beside(held);
+      return wanted ? [{ held, wanted }] : [];
+    }),
   };
+}
+
+/** The lesson's role, held on a scope beside the lesson's: what was meant, and what was done. */
+export interface MisScoped {
+  readonly held: WorkspaceRole;
+  readonly wanted: RequiredRole;
+}
+
+/** A mis-scoped assignment in a sentence: where it is, where it should be, and whether its scope exists at all. */
+export function misScopedText({ held, wanted }: MisScoped): string {
+  const nothingThere = held.scopeExists === false ? ": no resource has that id (a typo?)" : "";
+  return `${held.role} is assigned on ${held.scope}, which is not ${scopeName(wanted.scope)}${nothingThere}. A role counts on its scope and below it only.`;
 }
 
 /** The arguments of `az role assignment create|delete` for one assignment. */

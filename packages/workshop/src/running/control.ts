@@ -5,6 +5,7 @@
  * fail on purpose for a checkpoint, restart a step, read a step's logs.
  */
 import type { ThirdPartyControl } from "@keyless/contract-tests";
+import type { ResetReport } from "@keyless/sandbox";
 import { ENDPOINTS_FILE } from "../layout/repo.ts";
 import { readEndpointsFile, removeIfUnchanged, type LauncherFields } from "./endpointsFile.ts";
 
@@ -21,7 +22,8 @@ export interface RunningWorkshop {
   readonly thirdParty: ThirdPartyControl;
   /** Settles when the launcher answers; NotRunningError when it does not. */
   ping(): Promise<void>;
-  reset(): Promise<void>;
+  /** The sandbox back to what infra/main.json provisions: what it discarded, by kind of change. */
+  reset(): Promise<ResetReport>;
   secrets(): Promise<readonly string[]>;
   logs(step: string): Promise<string>;
   restart(step: string): Promise<{ url?: string; error?: string }>;
@@ -73,7 +75,7 @@ export function connectToRunningWorkshop(file = ENDPOINTS_FILE): RunningWorkshop
       start: async () => void (await call("POST", "/third-party/start")),
     },
     ping: async () => void (await call("GET", "/ping", undefined, PING_TIMEOUT_MS)),
-    reset: async () => void (await call("POST", "/reset")),
+    reset: async () => (await call("POST", "/reset")) as ResetReport,
     secrets: async () => ((await call("GET", "/secrets")) as { secrets: string[] }).secrets,
     logs: async (step) => ((await call("GET", `/logs/${step}`)) as { logs: string }).logs,
     restart: async (step) => (await call("POST", `/steps/${step}/restart`)) as { url?: string; error?: string },

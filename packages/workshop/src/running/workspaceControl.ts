@@ -21,6 +21,8 @@ export interface WorkspaceRole {
   readonly scope: string;
   /** Not in effect yet (the sandbox's propagation delay): from when. */
   readonly effectiveFrom?: string;
+  /** Whether a resource has the scope's id: false for an assignment to a scope that names nothing (a typo). */
+  readonly scopeExists?: boolean;
 }
 
 /** One learner app, as the control endpoint tells the other commands. */
@@ -58,6 +60,10 @@ export interface WorkspaceClient {
   audit(after: number): Promise<AuditEvent[]>;
   /** Holds one principal's queue requests this long (null: no longer). */
   setQueueDelay(delay: { ms: number; principalId: string } | null): Promise<void>;
+  /** Refuses one identity's data requests at a scope for a moment (a deny assignment): its id, to end it. */
+  deny(principalId: string, scope: string): Promise<string>;
+  /** Ends a refusal `deny` began. */
+  endDeny(id: string): Promise<void>;
   /** Removes the queue messages that carry these codes: how many each had. */
   removeCodes(codes: readonly string[]): Promise<Record<string, number>>;
 }
@@ -82,6 +88,9 @@ export function workspaceClient(workshop: RunningWorkshop): WorkspaceClient {
     logs: async (step) => (await request<{ logs: string }>("GET", `/workspace/${step}/logs`)).logs,
     audit: async (after) => (await request<{ events: AuditEvent[] }>("GET", `/audit?after=${after}`)).events,
     setQueueDelay: async (delay) => void (await request("PUT", "/queue/delay", delay ?? {})),
+    deny: async (principalId, scope) =>
+      (await request<{ id: string }>("POST", "/rbac/deny", { principalId, scope, ms: 30_000 })).id,
+    endDeny: async (id) => void (await request("POST", "/rbac/deny/remove", { id })),
     removeCodes: async (codes) =>
       (await request<{ counts: Record<string, number> }>("POST", "/queue/remove-codes", { codes })).counts,
   };

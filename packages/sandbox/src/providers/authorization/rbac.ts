@@ -9,9 +9,16 @@
  * writer), so that every request's RBAC check costs no disk read.
  */
 import { randomUUID } from "node:crypto";
-import type { ActionKind, Authorizer, Principal, RbacDecision, RoleAssignment } from "../../contracts.ts";
+import type {
+  ActionKind,
+  Authorizer,
+  DenyAssignment,
+  Principal,
+  RbacDecision,
+  RoleAssignment,
+} from "../../contracts.ts";
 
-export type { RbacDecision, RoleAssignment } from "../../contracts.ts";
+export type { DenyAssignment, RbacDecision, RoleAssignment } from "../../contracts.ts";
 import { findRoleIn, isDataAction, roleGrants, scopeCovers, type RoleDefinition } from "../../roles.ts";
 import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
@@ -42,6 +49,8 @@ export class RoleAssignments implements Authorizer {
   readonly #nameOf: (principalId: string) => string | undefined;
   /** Simulates Azure's propagation time: 0 makes every change count at once. */
   delayMs: number;
+  /** Deny assignments, in memory only: each for a moment (see DenyAssignment). */
+  #denies: DenyAssignment[] = [];
 
   /**
    * `roles`: every built-in role the providers bring. `state`: where the
@@ -166,6 +175,27 @@ export class RoleAssignments implements Authorizer {
     this.#assignments = this.#stored?.values() ?? [];
   }
 
+  /**
+   * Blocks one principal's data actions at a scope (and below) for at most `ms`, whatever its roles: a
+   * deny assignment, as Azure has them. Not kept in the state, nor journaled: it is no caller's change.
+   */
+  deny(assignment: { principalId: string; scope: string; description: string; ms: number }): DenyAssignment {
+    const created: DenyAssignment = {
+      id: randomUUID(),
+      principalId: assignment.principalId,
+      scope: assignment.scope,
+      description: assignment.description,
+      until: Date.now() + assignment.ms,
+    };
+    this.#denies = [...this.#denies.filter((deny) => deny.until > Date.now()), created];
+    return created;
+  }
+
+  /** Ends a deny assignment before its time. */
+  removeDeny(id: string): void {
+    this.#denies = this.#denies.filter((deny) => deny.id !== id && deny.until > Date.now());
+  }
+
   isAllowed(principal: Principal, action: string, scope: string, kind?: ActionKind): boolean {
     return this.decide(principal, action, scope, kind).allowed;
   }
@@ -180,6 +210,14 @@ export class RoleAssignments implements Authorizer {
     // Resource Manager says its actions are control-plane ones: `Microsoft.KeyVault/vaults/write` is,
     // though Key Vault Administrator's data actions (`Microsoft.KeyVault/vaults/*`) would match it.
     const kind = given ?? (isDataAction(this.#roles, action) ? "data" : "control");
+    const denied = this.#denies.find(
+      (deny) =>
+        kind === "data" &&
+        deny.until > now &&
+        deny.principalId === principal.objectId &&
+        scopeCovers(deny.scope, scope),
+    );
+    if (denied) return { allowed: false, denied };
     const granting = this.#assignments.filter((assignment) => {
       if (assignment.principalId !== principal.objectId || !scopeCovers(assignment.scope, scope)) return false;
       const role = this.findRole(assignment.roleDefinitionId);

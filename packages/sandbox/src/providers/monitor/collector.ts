@@ -278,6 +278,11 @@ export const collectorErrors: ServiceErrors = {
       ? status(413, "The batch is too large.")
       : status(400, "The request could not be read as an OTLP/JSON ExportTraceServiceRequest."),
   internal: () => status(500, "The collector failed to take the batch."),
+  // Only this machine's apps send spans: a web page may not inject any into the live view.
+  notLocal: (_req, what) =>
+    what === "host"
+      ? status(421, "The collector answers to localhost only.")
+      : status(403, "The collector takes no spans from a web page."),
 };
 
 /** The collector's HTTP API: OTLP/HTTP with JSON encoding. */

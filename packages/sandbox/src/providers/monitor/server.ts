@@ -38,6 +38,7 @@ export const server: ProviderServer = {
       name: "OpenTelemetry collector",
       errors: collectorErrors,
       port: context.ports.telemetry ?? 0,
+      localOnly: true,
     });
     return {
       spans,

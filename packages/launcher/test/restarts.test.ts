@@ -1,0 +1,117 @@
+/**
+ * A step that cannot start is said once: at `npm start` in the ready table,
+ * at `npm run restart` in the line the restart prints, never also as the
+ * step's own "Did not start" echoed above it. Two workshops in turn on one
+ * state folder and the same ports, as two `npm start`s on a learner's machine:
+ * the sandbox keeps what the first one changed (step 02's role, deleted).
+ */
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
+const SANDBOX_DIR = fileURLToPath(new URL("../../sandbox", import.meta.url));
+const stateDir = mkdtempSync(join(tmpdir(), "keyless-restarts-"));
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+  KEYLESS_SANDBOX_DIR: stateDir,
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+};
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+/** Free ports for the sandbox's services, the same for both workshops: npm start's own ports are fixed too. */
+async function freePorts(names: readonly string[]): Promise<string[]> {
+  const servers = await Promise.all(
+    names.map(async () => {
+      const server = createServer().listen(0, "127.0.0.1");
+      await once(server, "listening");
+      return server;
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return names.flatMap((name, index) => ["--port", `${name}=${ports[index]}`]);
+}
+
+/** A workshop running step 02, until stopped; its output so far. */
+async function launch(ports: readonly string[]) {
+  const child = spawn(process.execPath, ["src/start.ts", "--free-ports", ...ports, "--no-dashboard", "02"], {
+    cwd: LAUNCHER_DIR,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Ctrl-C stops everything")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+  return {
+    output: () => output,
+    async stop() {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+function az(...args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["src/az/main.ts", ...args], { cwd: SANDBOX_DIR, env }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+    );
+  });
+}
+
+/** How many lines say why step 02 could not read its key. */
+const sayings = (output: string) => output.split("\n").filter((line) => /may not read secrets/.test(line)).length;
+
+describe("a step that cannot start is said once", () => {
+  it("by npm run restart, and by the next npm start's ready table", async () => {
+    const ports = await freePorts(["thirdParty", "vault", "login", "queue", "identity", "management"]);
+    const first = await launch(ports);
+    try {
+      const { control } = JSON.parse(readFileSync(join(stateDir, "endpoints.json"), "utf8")) as {
+        control: { url: string; token: string };
+      };
+      const vault = (await az("keyvault", "show", "--name", "keyless-kv", "--query", "id", "-o", "tsv")).output.trim();
+      const deleted = await az(
+        "role",
+        "assignment",
+        "delete",
+        "--assignee",
+        "keyless-app-sp",
+        "--role",
+        "Key Vault Secrets User",
+        "--scope",
+        vault,
+      );
+      expect(deleted.code, deleted.output).toBe(0);
+      const restarted = (await (
+        await fetch(`${control.url}/steps/02/restart`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${control.token}` },
+        })
+      ).json()) as { error?: string };
+      expect(restarted.error).toMatch(/may not read secrets in this vault/);
+      expect(sayings(first.output()), first.output()).toBe(1);
+    } finally {
+      await first.stop();
+    }
+    // The role stays deleted (the sandbox keeps its state): the next start cannot start step 02 either.
+    const second = await launch(ports);
+    await second.stop();
+    expect(second.output()).toMatch(/step 02 .*✖ Did not start: The app's identity may not read secrets/);
+    expect(sayings(second.output()), second.output()).toBe(1);
+  });
+});

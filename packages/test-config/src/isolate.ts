@@ -1,0 +1,16 @@
+/**
+ * Runs before every test file, in its own process: the learner's own folders
+ * are out of reach. Whatever the learner has done (solved exercises in
+ * `workspace/`, an `npm start` running on `.sandbox/`), it never makes a test
+ * fail, and no test grades, starts or resets it. Each test file gets an empty
+ * workspace and an empty sandbox folder of its own, which every command and
+ * launcher it runs inherits; a test that plays a learner passes its own.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const own = mkdtempSync(join(tmpdir(), "keyless-test-"));
+process.env["KEYLESS_WORKSPACE_DIR"] = join(own, "workspace");
+process.env["KEYLESS_SANDBOX_DIR"] = join(own, "sandbox");
+process.once("exit", () => rmSync(own, { recursive: true, force: true }));

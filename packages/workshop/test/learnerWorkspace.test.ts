@@ -1,0 +1,68 @@
+/**
+ * A learner's work never makes a test fail: no test reads, grades or starts
+ * the learner's `workspace/` (nor reaches their running npm start). Every test
+ * file runs with folders of its own (packages/test-config, isolate.ts), which
+ * every command and launcher it runs inherits. Proven with a workspace that
+ * holds exercises 02 to 04 solved, handed to the tests as the learner's: the
+ * commands' checkpoint tests, which once graded the learner's app for 03 and
+ * found step 02 "running" (the learner's app), still pass. (The bench's own
+ * run has such a workspace too: bench.test.ts.)
+ */
+import { execFile } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, WORKSPACE_DIR } from "../src/layout/repo.ts";
+import { WORKSHOP } from "./launch.ts";
+import { solvedWorkspace } from "./solvedWorkspace.ts";
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a learner's work never reaches a test", () => {
+  it("each test file has a workspace of its own, empty, outside the repository", () => {
+    expect(process.env["KEYLESS_WORKSPACE_DIR"]).toBe(WORKSPACE_DIR);
+    expect(relative(tmpdir(), WORKSPACE_DIR).startsWith("..")).toBe(false);
+    expect(relative(REPO_ROOT, WORKSPACE_DIR).startsWith("..")).toBe(true);
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(WORKSPACE_DIR);
+    } catch {
+      // not even made yet
+    }
+    expect(entries).toEqual([]);
+  });
+
+  it("with exercises 02 to 04 solved in the learner's workspace, the check tests still pass", async () => {
+    const learner = await solvedWorkspace();
+    made.push(learner);
+    expect(readdirSync(learner)).toEqual(expect.arrayContaining(["02-key-vault", "03-managed-identity", "04-queue"]));
+    const report = join(learner, "report.json");
+    const run = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          join(REPO_ROOT, "node_modules/vitest/vitest.mjs"),
+          "run",
+          "test/commands.test.ts",
+          "-t",
+          "npm run check",
+          "--reporter=default",
+          `--outputFile.json=${report}`,
+        ],
+        // The learner's workspace in the environment, as the default `workspace/` folder would be found.
+        {
+          cwd: WORKSHOP,
+          env: { ...process.env, KEYLESS_WORKSPACE_DIR: learner, NO_COLOR: "1", FORCE_COLOR: "0" },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/Tests +\d+ passed/);
+  }, 240_000);
+});
