@@ -18,6 +18,9 @@ import express, { type ErrorRequestHandler, type Express } from "express";
 /** The function's route, as `func new --name RandomNumber` would create it. */
 export const RANDOM_NUMBER_PATH = "/api/RandomNumber";
 
+/** How long a refused connection may stay open for the client to read the answer and close it. */
+const REFUSED_SOCKET_GRACE_MS = 5_000;
+
 /** A fault to inject, so tests and lessons can see how callers cope. */
 export type ThirdPartyFault =
   | { readonly kind: "status"; readonly status: number }
@@ -164,10 +167,18 @@ export async function startThirdPartyApi(options: StartThirdPartyApiOptions): Pr
   const host = options.host ?? "127.0.0.1";
   // What Node cannot even parse (a bad request line, headers too large) gets an empty 400, as from Azure's front end;
   // so does CONNECT, which Node would otherwise answer by closing the connection.
-  const refuse = (socket: Duplex) =>
-    socket.writable
-      ? socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-      : socket.destroy();
+  //
+  // Node reports a request it could not parse once more for every chunk of it that arrives after: the first answer
+  // stands. Destroying the socket then would reset it while the client is still sending, and the client would lose
+  // the answer; ended, it closes when the client does, or after a grace period for one that never does.
+  const refused = new WeakSet<Duplex>();
+  const refuse = (socket: Duplex) => {
+    if (refused.has(socket)) return;
+    refused.add(socket);
+    if (!socket.writable) return socket.destroy();
+    socket.end("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    globalThis.setTimeout(() => socket.destroy(), REFUSED_SOCKET_GRACE_MS).unref();
+  };
   const settings = { maxHeaderSize: 64 * 1024, headersTimeout: 20_000, requestTimeout: 30_000 };
   const serve = () =>
     (options.tls ? createHttpsServer({ ...settings, ...options.tls }, app) : createServer(settings, app))
