@@ -85,12 +85,16 @@ describe("a step that cannot start is said once", () => {
         control: { url: string; token: string };
       };
       const vault = (await az("keyvault", "show", "--name", "keyless-kv", "--query", "id", "-o", "tsv")).output.trim();
+      // As the real az, --assignee takes the service principal's appId (or object id), not its display name.
+      const appId = (
+        await az("ad", "sp", "list", "--display-name", "keyless-app-sp", "--query", "[0].appId", "-o", "tsv")
+      ).output.trim();
       const deleted = await az(
         "role",
         "assignment",
         "delete",
         "--assignee",
-        "keyless-app-sp",
+        appId,
         "--role",
         "Key Vault Secrets User",
         "--scope",
