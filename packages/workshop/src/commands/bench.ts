@@ -119,11 +119,13 @@ async function refuseIfRunning(): Promise<void> {
   try {
     await reachRunningWorkshop(ENDPOINTS_FILE);
   } catch (error) {
-    if (error instanceof NotRunningError && error.reason !== "unresponsive") return;
+    if (error instanceof NotRunningError && (error.reason === "none" || error.reason === "stale")) return;
     if (error instanceof NotRunningError) {
       console.error(
         fail(
-          "npm start is running, but paused (it does not answer): resume it with fg and stop it with Ctrl-C, then run npm run bench again.",
+          error.reason === "unresponsive"
+            ? "npm start is running, but paused (it does not answer): resume it with fg and stop it with Ctrl-C, then run npm run bench again."
+            : `npm start is running: stop it with Ctrl-C, then run npm run bench again. (${error.message})`,
         ),
       );
       process.exit(2);

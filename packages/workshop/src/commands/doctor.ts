@@ -154,7 +154,7 @@ const program = new Command("npm run doctor --")
     }
     if (workshop) {
       findings.push({ ok: true, text: "the sandbox is running (npm start)" }, ...(await checkRunning(workshop)));
-    } else if (notRunning?.reason === "unresponsive") {
+    } else if (notRunning?.reason === "unresponsive" || notRunning?.reason === "unreachable") {
       findings.push({ ok: false, text: notRunning.message });
     } else {
       const stale =

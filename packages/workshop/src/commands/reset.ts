@@ -82,7 +82,7 @@ async function runningWorkshop(): Promise<RunningWorkshop | undefined> {
   try {
     return await reachRunningWorkshop();
   } catch (error) {
-    if (error instanceof NotRunningError && error.reason !== "unresponsive") return undefined;
+    if (error instanceof NotRunningError && (error.reason === "none" || error.reason === "stale")) return undefined;
     throw error;
   }
 }

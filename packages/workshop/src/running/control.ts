@@ -49,19 +49,29 @@ export function connectToRunningWorkshop(file = ENDPOINTS_FILE): RunningWorkshop
     // Not a launcher's file (a sandbox's own, from its tests): no control endpoint to use.
     throw new NotRunningError("none");
   }
-  const call = async (method: string, path: string, body?: unknown, timeoutMs?: number): Promise<unknown> => {
-    const response = await fetch(`${endpoints.control.url}${path}`, {
+  const send = (method: string, path: string, body?: unknown, timeoutMs?: number) =>
+    fetch(`${endpoints.control.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${endpoints.control.token}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
       ...(timeoutMs ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
-    }).catch((error: unknown) => {
-      if (error instanceof DOMException && error.name === "TimeoutError") throw new NotRunningError("unresponsive");
-      if ((error as { cause?: { code?: string } }).cause?.code !== "ECONNREFUSED") throw new NotRunningError("none");
-      // Nothing listens where the file says: the launcher that wrote it is gone (its pid taken by another process since).
-      removeIfUnchanged(file, found.text);
-      throw new NotRunningError("stale");
     });
+  const call = async (method: string, path: string, body?: unknown, timeoutMs?: number): Promise<unknown> => {
+    const response = await send(method, path, body, timeoutMs)
+      // A kept-alive connection the launcher closed just as this request went out fails before the launcher saw
+      // the request: once more, on a new connection.
+      .catch((error: unknown) => {
+        if (isTimeout(error) || causeCode(error) === "ECONNREFUSED") throw error;
+        return send(method, path, body, timeoutMs);
+      })
+      .catch((error: unknown) => {
+        if (isTimeout(error)) throw new NotRunningError("unresponsive");
+        const code = causeCode(error);
+        if (code !== "ECONNREFUSED") throw new NotRunningError("unreachable", code);
+        // Nothing listens where the file says: the launcher that wrote it is gone (its pid taken by another process since).
+        removeIfUnchanged(file, found.text);
+        throw new NotRunningError("stale");
+      });
     if (!response.ok) throw new Error(`The running sandbox answered ${response.status} to ${method} ${path}.`);
     return response.json();
   };
@@ -91,8 +101,18 @@ export async function reachRunningWorkshop(file = ENDPOINTS_FILE): Promise<Runni
   return workshop;
 }
 
+function isTimeout(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "TimeoutError";
+}
+
+/** What the network said (`ECONNRESET`, undici's `UND_ERR_SOCKET`), when fetch failed below HTTP. */
+function causeCode(error: unknown): string | undefined {
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
 /** Why there is no sandbox to talk to. */
-export type NotRunningReason = "none" | "stale" | "unresponsive";
+export type NotRunningReason = "none" | "stale" | "unresponsive" | "unreachable";
 
 const NOT_RUNNING: Record<NotRunningReason, string> = {
   none: "The sandbox is not running: start it in another terminal with npm start, then try again.",
@@ -100,13 +120,15 @@ const NOT_RUNNING: Record<NotRunningReason, string> = {
     "The sandbox is not running (an npm start that did not stop cleanly left its endpoints file behind; removed now): start it in another terminal with npm start, then try again.",
   unresponsive:
     "The sandbox does not answer: if npm start is paused (Ctrl-Z), resume it with fg; otherwise stop it (Ctrl-C) and start it again.",
+  unreachable:
+    "The connection to npm start's control endpoint failed twice: if npm start is still running, try again; if it keeps failing, stop it (Ctrl-C) and start it again.",
 };
 
 export class NotRunningError extends Error {
   override name = "NotRunningError";
   readonly reason: NotRunningReason;
-  constructor(reason: NotRunningReason = "none") {
-    super(NOT_RUNNING[reason]);
+  constructor(reason: NotRunningReason = "none", code?: string) {
+    super(code ? NOT_RUNNING[reason].replace("failed twice", `failed twice (${code})`) : NOT_RUNNING[reason]);
     this.reason = reason;
   }
 }
