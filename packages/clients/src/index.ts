@@ -40,7 +40,7 @@ export function systemPath(): string[] {
     .filter((folder) => folder !== "" && !folder.split(/[\\/]/).includes("node_modules"));
 }
 
-function onPath(name: string): string | undefined {
+export function onPath(name: string): string | undefined {
   const names = process.platform === "win32" ? [`${name}.cmd`, `${name}.exe`] : [name];
   for (const folder of systemPath()) {
     for (const candidate of names.map((file) => join(folder, file))) {
