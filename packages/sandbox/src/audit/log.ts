@@ -15,19 +15,15 @@ import { dirname } from "node:path";
 import { decodeJwt } from "jose";
 import type { TokenProblem } from "../contracts.ts";
 import type { RbacDecision } from "../contracts.ts";
-import { AUDIT_CATEGORY_INFO } from "../registry.ts";
 
 /**
  * Which Azure log an event belongs to: each provider declares the logs it
- * writes (its manifest's `auditCategories`), and the registry lists them all:
- * SignInLogs, ServicePrincipalSignInLogs, ManagedIdentitySignInLogs,
- * AuditEvent (Key Vault), StorageQueueLogs, AzureActivity (the Activity log).
+ * writes (its manifest's `auditCategories`), and the registry lists them all
+ * (AUDIT_CATEGORY_INFO): SignInLogs, ServicePrincipalSignInLogs,
+ * ManagedIdentitySignInLogs, AuditEvent (Key Vault), StorageQueueLogs,
+ * AzureActivity (the Activity log). The log is given them when it is made.
  */
-export const AUDIT_CATEGORIES: readonly string[] = AUDIT_CATEGORY_INFO.map((category) => category.name);
 export type AuditCategory = string;
-
-/** Whether a name is one of the audit log's categories. */
-export const isAuditCategory = (name: string): name is AuditCategory => AUDIT_CATEGORIES.includes(name);
 
 /** How a caller proved who it is: sign-in logs' clientCredentialType (plus the developer's own sign-in). */
 export type CredentialKind =
@@ -224,8 +220,16 @@ export class AuditLog implements AuditSink {
   #nextId = 1;
 
   /** `file`: where to append each event as a JSON line (`.sandbox/audit.jsonl`); none keeps it in memory only. */
-  constructor(options: { readonly lookup: CallerLookup; readonly file?: string }) {
+  /** The categories its events may have, in the order a learner meets them. */
+  readonly categories: readonly AuditCategory[];
+
+  constructor(options: {
+    readonly lookup: CallerLookup;
+    readonly categories: readonly AuditCategory[];
+    readonly file?: string;
+  }) {
     this.#lookup = options.lookup;
+    this.categories = options.categories;
     if (options.file) {
       mkdirSync(dirname(options.file), { recursive: true });
       this.#file = createWriteStream(options.file, { flags: "a", mode: 0o600 });

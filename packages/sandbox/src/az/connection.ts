@@ -9,28 +9,16 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { AdminAccount } from "../providers/resources/admin.ts";
-import type { SandboxEndpoints } from "../index.ts";
+import type { SandboxEndpoints } from "../endpoints.ts";
 import { MANAGEMENT_RESOURCE } from "../providers/resources/audiences.ts";
 // The vault lives at https://<name>.vault.localhost: resolve it as the steps do.
 import { isAlive } from "../processes.ts";
 import "../dnsPreload.mjs";
+import { AzError } from "./azError.ts";
 import { servicePrincipalToken } from "./servicePrincipal.ts";
-import { AzProfile, type ServicePrincipalLogin } from "./session.ts";
 
-/**
- * An error `az` prints as `ERROR: (code) message`; a service's (`status` given) with its
- * `Code:` and `Message:` lines too, and exit code 3 for a 404, as az does.
- */
-export class AzError extends Error {
-  override name = "AzError";
-  readonly code: string | undefined;
-  readonly status: number | undefined;
-  constructor(code: string | undefined, message: string, status?: number) {
-    super(message);
-    this.code = code;
-    this.status = status;
-  }
-}
+export { AzError } from "./azError.ts";
+import { AzProfile, type ServicePrincipalLogin } from "./session.ts";
 
 /** Resource Manager's answer as it came: its status, headers and text (a deployment's error is printed raw). */
 export interface ArmAnswer {

@@ -6,7 +6,8 @@
  */
 import type { Command } from "commander";
 import type { AdminPrincipal } from "../providers/resources/admin.ts";
-import { AUDIT_CATEGORIES, type AuditEvent } from "../audit/log.ts";
+import type { AuditEvent } from "../audit/log.ts";
+import { AUDIT_CATEGORY_INFO } from "../registry.ts";
 import { explainDenial, isDenial, type Explanation } from "../denials/explain.ts";
 import type { RoleAssignment } from "../contracts.ts";
 import type { Connection } from "./connection.ts";
@@ -150,7 +151,10 @@ export function registerSandbox(az: Command, run: Run): void {
     .command("list")
     .description("List audit events, newest last. On Azure: Entra ID sign-in logs and the services' diagnostic logs.")
     .option("--caller <name>", "only this caller: display name, client id or object id")
-    .option("--category <category>", `only this log: ${AUDIT_CATEGORIES.join(", ")}`)
+    .option(
+      "--category <category>",
+      `only this log: ${AUDIT_CATEGORY_INFO.map((category) => category.name).join(", ")}`,
+    )
     .option("--last <n>", "at most the last n events", "50")
     .action((options: { caller?: string; category?: string; last: string }) =>
       run(

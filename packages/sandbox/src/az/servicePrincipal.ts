@@ -5,8 +5,8 @@
  * client assertion) or its client secret, for one resource at a time; each
  * token kept in the profile until shortly before it expires.
  */
-import type { SandboxEndpoints } from "../index.ts";
-import { AzError } from "./connection.ts";
+import type { SandboxEndpoints } from "../endpoints.ts";
+import { AzError } from "./azError.ts";
 import type { AzProfile, ServicePrincipalLogin } from "./session.ts";
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

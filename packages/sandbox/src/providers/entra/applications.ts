@@ -18,7 +18,9 @@ const nameBasedGuid = (...parts: string[]) => guid(parts);
 import type { Seed } from "../../seed.ts";
 import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
-import { GraphFailure, checkFederatedCredential } from "./graphErrors.ts";
+import { GraphFailure, checkFederatedCredential, type FederatedIdentityCredential } from "./graphErrors.ts";
+
+export type { FederatedIdentityCredential } from "./graphErrors.ts";
 
 /** An application object, with the properties `az ad app show` prints that the sandbox knows. */
 export interface Application {
@@ -37,16 +39,6 @@ export interface ApplicationServicePrincipal {
   readonly appId: string;
   readonly displayName: string;
   readonly createdDateTime: string;
-}
-
-/** A federated identity credential of an application, as Graph shows it. */
-export interface FederatedIdentityCredential {
-  readonly id: string;
-  readonly name: string;
-  readonly issuer: string;
-  readonly subject: string;
-  readonly audiences: readonly string[];
-  readonly description: string | null;
 }
 
 /** An application may hold this many federated identity credentials (Entra ID's limit). */

@@ -27,7 +27,7 @@ import type { SeedFederatedCredential } from "../../seed.ts";
 import type { Directory, UserAssignedIdentity } from "./directory.ts";
 import { entraError, unknownResourceError } from "./errors.ts";
 import { CLOCK_SKEW_SECONDS, type TokenIssuer } from "./tokens.ts";
-import { missingServicePrincipal, resourceOfScope, tokenIdOf } from "./tokenService.ts";
+import { missingServicePrincipal, resourceOfScope, tokenIdOf } from "./tokenRequests.ts";
 
 /** The only client assertion type Entra ID takes: a JWT. */
 export const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

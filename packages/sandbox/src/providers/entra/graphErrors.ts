@@ -6,7 +6,16 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { ErrorAnswer, ServiceErrors } from "../../http/host.ts";
-import type { FederatedIdentityCredential } from "./applications.ts";
+
+/** A federated identity credential of an application, as Graph shows it. */
+export interface FederatedIdentityCredential {
+  readonly id: string;
+  readonly name: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly audiences: readonly string[];
+  readonly description: string | null;
+}
 
 /** A refusal in Graph's words, thrown by the registrations and answered by the Graph service. */
 export class GraphFailure extends Error {

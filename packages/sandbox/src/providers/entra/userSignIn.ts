@@ -14,7 +14,7 @@ import { secretsEqual } from "../../http/host.ts";
 import type { Request, Response } from "express";
 import { traceContext, uriWithoutQuery, type AuditRecord, type AuditSink } from "../../audit/log.ts";
 import { entraError, unknownResourceError } from "./errors.ts";
-import { failureOf, formParameters, resourceOfScope, tokenIdOf } from "./tokenService.ts";
+import { failureOf, formParameters, resourceOfScope, tokenIdOf } from "./tokenRequests.ts";
 import type { TokenIssuer } from "./tokens.ts";
 
 /** The Azure CLI's and Azure PowerShell's client ids: public clients that may sign a user in with a password. */

@@ -11,7 +11,7 @@ import type { Directory, DirectoryEntry } from "../entra/directory.ts";
 import { secretsEqual, type ErrorAnswer, type ServiceErrors } from "../../http/host.ts";
 import type { TokenIssuer } from "../entra/tokens.ts";
 import { recordManagedIdentitySignIn, selectIdentity } from "./hostIdentity.ts";
-import { resourceOfScope, tokenIdOf } from "../entra/tokenService.ts";
+import { resourceOfScope, tokenIdOf } from "../entra/tokenRequests.ts";
 
 /** App Service's error shape: {"statusCode", "message", "correlationId"}; MSAL shows the message. */
 const failure = (statusCode: number, message: string): ErrorAnswer & { body: object } => ({

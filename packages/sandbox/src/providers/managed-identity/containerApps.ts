@@ -13,7 +13,7 @@ import type { Directory } from "../entra/directory.ts";
 import { secretsEqual, type ErrorAnswer, type ServiceErrors } from "../../http/host.ts";
 import { apiVersionAtLeast, recordManagedIdentitySignIn, selectIdentity, type HostIdentity } from "./hostIdentity.ts";
 import type { TokenIssuer } from "../entra/tokens.ts";
-import { resourceOfScope, tokenIdOf } from "../entra/tokenService.ts";
+import { resourceOfScope, tokenIdOf } from "../entra/tokenRequests.ts";
 
 /** Container Apps' token errors: App Service's shape, {"statusCode", "message", "correlationId"}. */
 const failure = (statusCode: number, message: string) => ({ statusCode, message, correlationId: randomUUID() });

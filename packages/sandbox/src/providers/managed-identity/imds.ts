@@ -18,7 +18,7 @@ import type { ErrorAnswer, ServiceErrors } from "../../http/host.ts";
 import { unknownResourceError } from "../entra/errors.ts";
 import { apiVersionAtLeast, recordManagedIdentitySignIn, selectIdentity, type HostIdentity } from "./hostIdentity.ts";
 import type { TokenIssuer } from "../entra/tokens.ts";
-import { resourceOfScope, tokenIdOf } from "../entra/tokenService.ts";
+import { resourceOfScope, tokenIdOf } from "../entra/tokenRequests.ts";
 
 /** The path of the token endpoint, after the IMDS address. */
 export const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";

@@ -18,11 +18,11 @@ import { secretsEqual, wholeRequestsOnly } from "../../http/host.ts";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import type { Directory, DirectoryEntry } from "../entra/directory.ts";
 import { entraError, unknownResourceError } from "../entra/errors.ts";
-import { failureOf, resourceOfScope, tokenIdOf } from "../entra/tokenService.ts";
+import { failureOf, resourceOfScope, tokenIdOf } from "../entra/tokenRequests.ts";
 import { armAnswer, resourceManagerErrors } from "../../arm/errors.ts";
 import type { Principal, TokenValidator } from "../../contracts.ts";
 import { MANAGEMENT_RESOURCE } from "./audiences.ts";
-import { AUDIT_CATEGORIES, isAuditCategory, type AuditLog } from "../../audit/log.ts";
+import type { AuditLog } from "../../audit/log.ts";
 import type { TokenIssuer } from "../entra/tokens.ts";
 import type { RoleAssignments } from "../authorization/rbac.ts";
 
@@ -212,8 +212,9 @@ export function createAdminApi(options: AdminOptions): Express {
         "last must be a whole number from 1 to 10000, and after an event id.",
       );
     }
-    if (category !== undefined && !isAuditCategory(category)) {
-      return armError(res, 400, "InvalidParameter", `category must be one of ${AUDIT_CATEGORIES.join(", ")}.`);
+    const categories = options.audit?.categories ?? [];
+    if (category !== undefined && !categories.includes(category)) {
+      return armError(res, 400, "InvalidParameter", `category must be one of ${categories.join(", ")}.`);
     }
     const caller = stringField(req, "caller");
     res.json(
