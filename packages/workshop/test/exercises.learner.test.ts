@@ -18,10 +18,14 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+// Each test is a learner's turn: several npm commands, an app restarted, a check that drives it. Under a
+// busy CI machine one turn took 60 s (the shared hang guard); this guard is for a hang, not for speed.
+vi.setConfig({ testTimeout: 180_000 });
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-learner-sandbox-"));
 const workspaceDir = mkdtempSync(join(tmpdir(), "keyless-learner-workspace-"));
 const env = {
