@@ -143,6 +143,11 @@ describe("npm run check -- --url", { timeout: 120_000 }, () => {
     });
   });
 
+  it("is the deploy workflow's smoke test, word for word", () => {
+    const workflow = readFileSync(join(WORKSHOP, "../../.github/workflows/deploy.yml"), "utf8");
+    expect(workflow).toMatch(/^\s+run: npm run check -- --url "\$\{\{[^}]+\}\}"$/m);
+  });
+
   it("takes an address alone: anything else is a usage error (exit 2)", async () => {
     const notUrl = await check(["--url", "keyless-step-04"]);
     expect(notUrl.code).toBe(2);
