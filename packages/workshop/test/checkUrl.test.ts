@@ -79,7 +79,7 @@ describe("npm run check -- --url", { timeout: 120_000 }, () => {
     expect(refused.output).toMatch(
       /✖ The TLS handshake with keyless-step-04\.azurewebsites\.localhost failed: Node does not trust its certificate \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/,
     );
-    expect(refused.output).toContain(`NODE_EXTRA_CA_CERTS=.sandbox/ca/ca.crt npm run check -- --url ${step04}/`);
+    expect(refused.output).toContain(`NODE_EXTRA_CA_CERTS=.sandbox/ca/ca.crt npm run check -- --url ${step04}\n`);
     expectNoStackTrace(refused.output);
   });
 
@@ -103,6 +103,10 @@ describe("npm run check -- --url", { timeout: 120_000 }, () => {
     expect(refused.code).toBe(1);
     expect(refused.output).toContain(`✖ Cannot reach 127.0.0.1:${port}: nothing listens there (connection refused).`);
     expectNoStackTrace(refused.output);
+
+    const blocked = await check(["--url", "https://127.0.0.1:1"]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.output).toContain("✖ Cannot reach 127.0.0.1:1: Node's fetch refuses port 1, as browsers do.");
 
     // .invalid never resolves (RFC 6761).
     const nowhere = await check(["--url", "https://keyless-nowhere.invalid"]);

@@ -42,7 +42,7 @@ const SANDBOX_CA = ".sandbox/ca/ca.crt";
 /** What to do about a certificate Node refused: nothing to set on Azure; the sandbox's CA for a sandbox address. */
 function certificateAdvice(url: URL): string {
   if (url.hostname === "localhost" || url.hostname.endsWith(".localhost"))
-    return `This is a sandbox address: Node trusts the sandbox's certificates as the steps do, through NODE_EXTRA_CA_CERTS. Run NODE_EXTRA_CA_CERTS=${SANDBOX_CA} npm run check -- --url ${url.href}`;
+    return `This is a sandbox address: Node trusts the sandbox's certificates as the steps do, through NODE_EXTRA_CA_CERTS. Run NODE_EXTRA_CA_CERTS=${SANDBOX_CA} npm run check -- --url ${url.href.replace(/\/$/, "")}`;
   return "An app on Azure (https://<app>.azurewebsites.net) has a certificate Node trusts as it is: there is nothing to set. If a proxy between you and Azure re-signs HTTPS (a company network), put its CA certificate in NODE_EXTRA_CA_CERTS.";
 }
 
@@ -71,6 +71,11 @@ export function unreachable(url: URL, error: unknown): Error {
   if (code === "EPROTO" || code.startsWith("ERR_SSL") || code.startsWith("ERR_TLS"))
     return new Error(
       `The TLS handshake with ${where} failed (${code}: ${detail.split("\n")[0]}). If the app serves plain HTTP there, use http:// in the URL.`,
+    );
+  // fetch refuses the ports browsers block (1, 22, 25, ...) before connecting: "bad port".
+  if (detail === "bad port")
+    return new Error(
+      `Cannot reach ${where}: Node's fetch refuses port ${url.port}, as browsers do. Use the app's own port.`,
     );
   return new Error(
     `Cannot reach ${where}: ${code ? `${code}, ` : ""}${detail.split("\n")[0]}. Check the address, and that the app runs.`,
