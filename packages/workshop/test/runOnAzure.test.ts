@@ -78,7 +78,7 @@ describe("docs/run-on-azure.md", () => {
     for (const block of blocks.filter((candidate) => candidate.kind !== "both"))
       expect(block.why.length, block.code).toBeGreaterThan(10);
     expect(markdown).toContain("https://azure.microsoft.com/pricing/calculator/");
-    expect(markdown).toMatch(/quoted here on \d{4}-\d{2}-\d{2}/);
+    expect(markdown).toMatch(/written down on \d{4}-\d{2}-\d{2}/);
     for (const sku of ["Basic B1", "Standard", "Standard_LRS", "Consumption"]) expect(markdown).toContain(sku);
   });
 
