@@ -10,10 +10,16 @@ export interface ThirdPartyControl {
   start(): Promise<void>;
 }
 
-/** What the suite needs from a running step and the world around it. */
-export interface ContractTarget {
-  /** The running step's base URL. */
+/** What the checks any deployment answers need: its URL alone (an app on Azure, or anywhere). */
+export interface DeployedApp {
+  /** The app's base URL, e.g. https://<app>.azurewebsites.net. */
   readonly baseUrl: string;
+  /** Told each code the suite was issued: a checkpoint removes their queue messages afterwards. */
+  onCode?(code: string): void;
+}
+
+/** What the whole suite needs from a running step and the world around it. */
+export interface ContractTarget extends DeployedApp {
   /** The third party the step calls, so the suite can make it fail. */
   readonly thirdParty: ThirdPartyControl;
   /** The step's THIRD_PARTY_API_TIMEOUT_MS. */
@@ -23,8 +29,6 @@ export interface ContractTarget {
   /** What the step has logged so far. */
   logs(): string | Promise<string>;
   stop(): Promise<void>;
-  /** Told each code the suite was issued: a checkpoint removes their queue messages afterwards. */
-  onCode?(code: string): void;
 }
 
 export const CODE_PATTERN = /^[A-Za-z]{3}-(\d{1,4})-[A-Za-z]{3}$/;
@@ -42,29 +46,53 @@ interface Answer {
  * file calls this with a function that starts the step and its world.
  */
 export function describeStepContract(title: string, start: () => Promise<ContractTarget>): void {
+  describeContract(title, { world: start });
+}
+
+/**
+ * The same suite against an app that runs elsewhere (`npm run check -- --url`):
+ * every check its URL alone can answer. The checks that make the third party
+ * fail on purpose, or read the app's logs and the third party's key, need the
+ * sandbox's world: they are listed, skipped.
+ */
+export function describeDeployedContract(title: string, start: () => Promise<DeployedApp>): void {
+  describeContract(title, { app: start });
+}
+
+function describeContract(
+  title: string,
+  start: { readonly world: () => Promise<ContractTarget> } | { readonly app: () => Promise<DeployedApp> },
+): void {
   describe(`${title}: the contract every step keeps`, () => {
-    let target: ContractTarget;
+    let app: DeployedApp;
+    let world: ContractTarget | undefined;
     const seen: string[] = [];
+    /** A check that controls the third party or reads the logs: it runs only when the suite has the world, else it is listed, skipped. */
+    const withWorld = (name: string, check: (target: ContractTarget) => Promise<void>) => {
+      if ("world" in start) it(name, () => check(world as ContractTarget));
+      else it.skip(name, () => undefined);
+    };
 
     beforeAll(async () => {
-      target = await start();
+      if ("world" in start) app = world = await start.world();
+      else app = await start.app();
     }, 30_000);
 
     afterAll(async () => {
-      await target?.stop();
+      await world?.stop();
     });
 
     afterEach(async () => {
       // Put the third party back the way it was, whatever the test did to it.
-      await target.thirdParty.setFault(null);
-      await target.thirdParty.start();
+      await world?.thirdParty.setFault(null);
+      await world?.thirdParty.start();
     });
 
     async function get(path: string, init?: RequestInit): Promise<Answer> {
-      const response = await fetch(new URL(path, target.baseUrl), init);
+      const response = await fetch(new URL(path, app.baseUrl), init);
       const text = await response.text();
       seen.push(text, JSON.stringify([...response.headers]));
-      if (response.ok && target.onCode) {
+      if (response.ok && app.onCode) {
         const code = (() => {
           try {
             return (JSON.parse(text) as { code?: unknown }).code;
@@ -72,7 +100,7 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
             return undefined;
           }
         })();
-        if (typeof code === "string") target.onCode(code);
+        if (typeof code === "string") app.onCode?.(code);
       }
       return {
         status: response.status,
@@ -126,7 +154,7 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
       expect(new Set(answers.map((answer) => answer.json<{ code: string }>().code)).size).toBe(50);
     });
 
-    it("answers 502 with the upstream status when the third party fails (500)", async () => {
+    withWorld("answers 502 with the upstream status when the third party fails (500)", async (target) => {
       await target.thirdParty.setFault({ kind: "status", status: 500 });
       const answer = await get("/api/v1/getcode");
       expect(answer.status).toBe(502);
@@ -135,7 +163,7 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
       expect(body.upstreamStatus).toBe(500);
     });
 
-    it("answers 502 with upstream status 401 when the third party rejects the key", async () => {
+    withWorld("answers 502 with upstream status 401 when the third party rejects the key", async (target) => {
       const keys = await target.thirdParty.keys();
       await target.thirdParty.setKeys(["a-key-nobody-has"]);
       try {
@@ -149,16 +177,19 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
       }
     });
 
-    it("answers 502 with a clear message when the third party is down, and recovers when it is back", async () => {
-      await target.thirdParty.stop();
-      const answer = await get("/api/v1/getcode");
-      expect(answer.status).toBe(502);
-      expect(expectErrorBody(answer).error).toMatch(/reach the third-party API/);
-      await target.thirdParty.start();
-      expect((await get("/api/v1/getcode")).status).toBe(200);
-    });
+    withWorld(
+      "answers 502 with a clear message when the third party is down, and recovers when it is back",
+      async (target) => {
+        await target.thirdParty.stop();
+        const answer = await get("/api/v1/getcode");
+        expect(answer.status).toBe(502);
+        expect(expectErrorBody(answer).error).toMatch(/reach the third-party API/);
+        await target.thirdParty.start();
+        expect((await get("/api/v1/getcode")).status).toBe(200);
+      },
+    );
 
-    it("answers 504 when the third party is slower than the timeout", async () => {
+    withWorld("answers 504 when the third party is slower than the timeout", async (target) => {
       await target.thirdParty.setFault({ kind: "delay", ms: target.timeoutMs + 1000 });
       const answer = await get("/api/v1/getcode");
       expect(answer.status).toBe(504);
@@ -182,7 +213,7 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
       }
     });
 
-    it("issues no code for HEAD: the step logs none", async () => {
+    withWorld("issues no code for HEAD: the step logs none", async (target) => {
       const issued = async () => ((await target.logs()).match(/issued a code/g) ?? []).length;
       const before = await issued();
       expect((await get("/api/v1/getcode", { method: "HEAD" })).status).toBe(405);
@@ -199,7 +230,7 @@ export function describeStepContract(title: string, start: () => Promise<Contrac
       expectErrorBody(answer);
     });
 
-    it("never shows the third-party key in a response or a log line", async () => {
+    withWorld("never shows the third-party key in a response or a log line", async (target) => {
       expect(seen.length).toBeGreaterThan(10);
       const everything = seen.join("\n") + (await target.logs());
       for (const secret of target.secrets) expect(everything).not.toContain(secret);

@@ -3,7 +3,14 @@
  * for real (startStep, from @keyless/app-process, given here too) and hands
  * the suite its URL and the third party it calls.
  */
-export { describeStepContract, CODE_PATTERN, type ContractTarget, type ThirdPartyControl } from "./contract.ts";
+export {
+  describeStepContract,
+  describeDeployedContract,
+  CODE_PATTERN,
+  type ContractTarget,
+  type DeployedApp,
+  type ThirdPartyControl,
+} from "./contract.ts";
 export {
   SECRET_VARIABLES,
   startStep,

@@ -11,6 +11,10 @@ import { PROVIDERS } from "../registry.ts";
 import { registerSandbox } from "./sandboxCommands.ts";
 import type { Run } from "./shell.ts";
 
+// `npm run az -- …` runs this in packages/sandbox: a file argument (`--template-file infra/main.json`,
+// `--parameters @credential.json`) is the learner's, relative to where they typed the command (INIT_CWD).
+if (process.env["npm_lifecycle_event"] === "az" && process.env["INIT_CWD"]) process.chdir(process.env["INIT_CWD"]);
+
 const az = new Command("az")
   .description("Azure CLI, for the keyless sandbox: the commands the workshop uses, with Azure CLI syntax and output.")
   .option("-o, --output <format>", "output format: json, jsonc, tsv, table, none", "json")
@@ -19,7 +23,15 @@ const az = new Command("az")
   .option("--debug", "show the full error")
   .helpCommand(false);
 
+/**
+ * KEYLESS_AZ_SYNTAX_ONLY=1: parse the command line as usual (an unknown command or option, a required
+ * one missing: az's usage error, exit 2) and stop there, before any request. How the docs' Azure-only
+ * commands (`az group delete` of a real group) are checked without being run.
+ */
+const SYNTAX_ONLY = process.env["KEYLESS_AZ_SYNTAX_ONLY"] === "1";
+
 const run: Run = async (work, view) => {
+  if (SYNTAX_ONLY) return;
   const options = az.opts<{ output: string; query?: string }>();
   const result = withResourceGroups(await work(connect()));
   const shown =

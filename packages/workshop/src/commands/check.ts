@@ -5,6 +5,8 @@
  * that `npm start` is running. Either way it leaves the queue as it found it.
  * With no step named, it checks each step npm start runs, and says at the end
  * how many pass: from this run's verdicts, never from an earlier pass.
+ * With --url, it checks an app anywhere, a deployed one on Azure, by its
+ * address alone (deployed/checkUrl.ts): no npm start needed.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +21,7 @@ import { UsageError } from "../terminal/usageError.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
 import { workspaceClient } from "../running/workspaceControl.ts";
 import { runCommand } from "../terminal/runCommand.ts";
+import { checkUrl } from "../deployed/checkUrl.ts";
 
 /** The learner has their own app for this step's exercise. */
 const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(join(workspaceAppDir(step), "src"));
@@ -33,12 +36,22 @@ const program = new Command("npm run check --")
   )
   .argument("[steps...]", `the steps to check (${STEPS.join(", ")}); each one npm start runs when omitted`)
   .option("--reference", "check the workshop's own step even when you have an app for its exercise")
+  .option(
+    "--url <url>",
+    "check the app at this address instead, e.g. a deployed one (https://<app>.azurewebsites.net), against every contract check its URL alone can answer; needs no npm start",
+  )
   .addHelpText(
     "after",
-    "\nExamples:\n  npm run check -- 03               your app for exercise 03 if you have one (npm run exercise -- 03), else step 03\n  npm run check -- 03 --reference   step 03 itself\n  npm run check                     each step npm start runs, then how many pass\n",
+    "\nExamples:\n  npm run check -- 03               your app for exercise 03 if you have one (npm run exercise -- 03), else step 03\n  npm run check -- 03 --reference   step 03 itself\n  npm run check                     each step npm start runs, then how many pass\n  npm run check -- --url https://<app>.azurewebsites.net   an app on Azure (docs/run-on-azure.md)\n",
   )
   .showHelpAfterError()
-  .action(async (texts: string[], options: { reference?: boolean }) => {
+  .action(async (texts: string[], options: { reference?: boolean; url?: string }) => {
+    if (options.url !== undefined) {
+      if (texts.length > 0 || options.reference)
+        throw new UsageError("--url checks the one app at that address: name no step and no --reference with it.");
+      if (!(await checkUrl(options.url))) process.exitCode = 1;
+      return;
+    }
     const steps = texts.map(parseStep);
     // First of all, a sandbox that answers: a file left by an npm start that is gone is named, never checked.
     const workshop = await reachRunningWorkshop();

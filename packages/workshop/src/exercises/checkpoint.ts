@@ -23,6 +23,13 @@ export interface CheckpointTarget {
   readonly url?: string;
   /** The control endpoint's route for the app's logs, e.g. /workspace/03/logs. */
   readonly logsPath?: string;
+  /**
+   * Which suite: `checkpoint` (the default) runs it all against an app of the running sandbox; `deployed`
+   * runs the checks its URL alone can answer, against an app anywhere (`npm run check -- --url`).
+   */
+  readonly suite?: "checkpoint" | "deployed";
+  /** More environment for the suite's process (NODE_OPTIONS' preload that resolves `*.localhost`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface CheckpointRun {
@@ -47,6 +54,8 @@ export async function runCheckpoint(target: CheckpointTarget): Promise<Checkpoin
         "checkpoints/vitest.config.ts",
         "--reporter=json",
         `--outputFile=${output}`,
+        // A filter on the file's path: each suite is one file of checkpoints/.
+        `checkpoints/${target.suite ?? "checkpoint"}.test.ts`,
       ],
       {
         cwd: workshopDir,
@@ -56,6 +65,7 @@ export async function runCheckpoint(target: CheckpointTarget): Promise<Checkpoin
           KEYLESS_CHECK_CODES: codesFile,
           ...(target.url ? { KEYLESS_CHECK_URL: target.url } : {}),
           ...(target.logsPath ? { KEYLESS_CHECK_LOGS: target.logsPath } : {}),
+          ...target.env,
         },
         stdio: "ignore",
       },

@@ -4,6 +4,7 @@
  * their publishing policies, and a function app's host keys (`listKeys`, what
  * a template reads the third party's key with).
  */
+import { randomBytes } from "node:crypto";
 import { parseResourceId, type ResourceId } from "../../arm/resourceId.ts";
 import { envelope, type ResourceStore, storedType } from "../../arm/resourceStore.ts";
 import { type ArmResource, ArmFailure, type ResourceBody, type ResourceTypeHandler } from "../../arm/resourceType.ts";
@@ -134,6 +135,13 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
           ),
         );
       }
+      // Any other new function app: its host makes a `default` function key when it first starts, as Azure
+      // Functions' does (random, 56 characters of base64), kept with the app and read back by listKeys only.
+      if (isFunctionApp && !previous && id.name.toLowerCase() !== options.thirdParty.name.toLowerCase()) {
+        const hostId = parseResourceId(`${id.id}/host/default`);
+        const keys = { functionKeys: { default: randomBytes(40).toString("base64") } };
+        if (hostId) resources.put(envelope(hostId, {}, keys), id.id);
+      }
       // The names of settings given inline are kept (their values live in config/appsettings): what-if's view below.
       const { appSettings: inline, ...kept } = siteConfig;
       const inlineNames = Array.isArray(inline) ? Object.keys(settingsFromArray(inline)).map((name) => ({ name })) : [];
@@ -262,7 +270,8 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
         if (!(site.kind ?? "").toLowerCase().includes("functionapp"))
           throw new ArmFailure(400, "BadRequest", `${site.name} is not a function app: it has no host keys.`);
         const isThirdParty = site.name.toLowerCase() === options.thirdParty.name.toLowerCase();
-        return { masterKey: null, functionKeys: isThirdParty ? options.thirdParty.keys.list() : {}, systemKeys: {} };
+        const kept = record(record(resources.get(`${site.id}/host/default`)?.properties)["functionKeys"]);
+        return { masterKey: null, functionKeys: isThirdParty ? options.thirdParty.keys.list() : kept, systemKeys: {} };
       },
     },
   };
