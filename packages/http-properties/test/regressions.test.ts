@@ -655,7 +655,9 @@ describe("App Service's SCM site", () => {
   it("a target of //: no route of the SCM site, 404 in App Service's words (new URL threw, and the front end answered 500)", async () => {
     const outcome = await publish("//", zipSync({}));
     expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(404);
-    expect(outcome.kind === "answered" && outcome.body.toString("utf8")).toMatch(/^404 Not Found: this SCM site serves/);
+    expect(outcome.kind === "answered" && outcome.body.toString("utf8")).toMatch(
+      /^404 Not Found: this SCM site serves/,
+    );
     expect(world.processProblems()).toEqual([]);
   });
 

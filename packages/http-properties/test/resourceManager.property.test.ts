@@ -14,14 +14,15 @@ import { checkSurface } from "../src/harness.ts";
 import { startWorld, type World } from "../src/world.ts";
 
 /**
- * Requests per surface. Resources by id: about four per type and kind of id (existing, scratch copy, near miss,
- * listing) over the 20 types. Deployments: each valid one deploys the whole template (about 30 resources), the
- * slowest request of the suite: a third of them are PUT, validate or what-if of a template. The front ends: a zip
- * deployment that passes starts a process, so the valid package is one body in ten.
+ * Requests per surface, about five seconds each (the file runs beside the others, whose sandbox file takes a minute).
+ * Resources by id: 150, so that each of the 20 registered types is tried a few times in each of its roles (an
+ * existing id, a scratch copy, a near miss, a listing's parent). Deployments: 60, each a valid one deploying the
+ * whole template (about 30 resources) or checking it (validate, what-if), the others refused at some depth. The front
+ * ends: 60; a zip deployment that passes starts a process, so the valid package is one body in ten.
  */
 export const RUNS = {
-  armResources: 100,
-  deployments: 40,
+  armResources: 150,
+  deployments: 60,
   frontDoor: 60,
 } as const;
 /** The hang guards (see sandbox.property.test.ts). */
