@@ -282,11 +282,18 @@ export async function armResourcesSurface(world: World): Promise<Surface> {
     ),
     shape: azureErrorShape,
     no5xx: true,
-    // A POST action's answer is what it lists (a site's settings, a function's keys), and a key set answers with its
-    // value: to the Owner who asked, as on Azure.
-    mayDisclose: (answer, request) =>
-      answer.status < 300 &&
-      (String(request.method).toUpperCase() === "POST" || /\/functions\/[^/]+\/keys\/[^/]+$/i.test(pathOf(request))),
+    // A POST action's answer is what it lists (a site's settings, a function's keys); a key set, and settings written
+    // (PUT or PATCH, Update Application Settings), answer with their values: to the Owner who wrote them, as on Azure.
+    mayDisclose: (answer, request) => {
+      const method = String(request.method).toUpperCase();
+      const path = pathOf(request);
+      return (
+        answer.status < 300 &&
+        (method === "POST" ||
+          /\/functions\/[^/]+\/keys\/[^/]+$/i.test(path) ||
+          ((method === "PUT" || method === "PATCH") && /\/config\/appsettings$/i.test(path)))
+      );
+    },
     state: () => world.fullState({ functionKeys: true }),
     knownGood: () =>
       expectStatus(
