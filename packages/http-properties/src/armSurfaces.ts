@@ -471,16 +471,11 @@ export async function deploymentsSurface(world: World): Promise<Surface> {
     .tuple(
       name,
       version,
-      fc.constantFrom(
-        "PUT",
-        "PUT",
-        "validate",
-        "whatIf",
-        "GET",
-        "GET operations",
-        "GET operationStatuses",
-        "DELETE",
-        "GET list",
+      // What reaches the template engine (a deployment, its validation, its what-if) most, then what reads it back.
+      fc.oneof(
+        weighted(4, fc.constant("PUT")),
+        weighted(2, fc.constantFrom("validate", "whatIf")),
+        weighted(1, fc.constantFrom("GET", "GET operations", "GET operationStatuses", "DELETE", "GET list")),
       ),
     )
     .map(([n, v, what]): Operation => {
