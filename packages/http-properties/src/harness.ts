@@ -47,6 +47,13 @@ export interface Surface {
   readonly mayDisclose?: (answer: Answer, request: RawRequest) => boolean;
   /** The state a refused request must not change. */
   state(): Promise<unknown>;
+  /**
+   * What this surface promises beyond the five properties (a deployment's secure parameters never shown), checked
+   * after each request: the problems found.
+   */
+  readonly promises?: (outcome: Outcome, request: RawRequest) => Promise<string[]> | string[];
+  /** Called before each request is sent (a promise's bookkeeping: where the audit log stood). */
+  readonly beforeEach?: () => void;
   /** Throws unless the surface answers a request that should succeed. */
   knownGood(): Promise<void>;
 }
@@ -110,6 +117,7 @@ export async function checkOne(
   // What surfaced since the last request was checked (an error thrown once its answer was out) is told apart.
   const earlier = world.processProblems().map((problem) => `after the previous request: ${problem}`);
   const before = await surface.state();
+  surface.beforeEach?.();
   const outcome = await send(surface.endpoint, request, REQUEST_TIMEOUT_MS);
   // Let what the request set off asynchronously (a rejected promise, a late callback) surface now.
   await new Promise((resolve) => setImmediate(resolve));
@@ -148,6 +156,7 @@ export async function checkOne(
       problems.push(...differences(before, after).map((change) => `a ${status} changed the state: ${change}`));
     }
   }
+  problems.push(...((await surface.promises?.(outcome, request)) ?? []));
   problems.push(...world.processProblems());
   try {
     await surface.knownGood();

@@ -257,7 +257,11 @@ export function telemetrySurface(world: World): Surface {
   const { sandbox } = world;
   const traces = new URL(sandbox.endpoints.telemetry);
   const hex = (length: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`));
-  const anyJson = fc.jsonValue({ maxDepth: 3 });
+  // JSON whose objects name the methods String() and Number() call: `{"toString": false}` once made the collector a 500.
+  const anyJson = fc.oneof(
+    weighted(4, fc.jsonValue({ maxDepth: 3 })),
+    weighted(1, fc.constantFrom({ toString: false }, { valueOf: null, toString: null }, [{ toString: 1 }])),
+  );
   const value = fc.oneof(
     fc.string({ maxLength: 20 }).map((stringValue) => ({ stringValue })),
     fc.integer().map((intValue) => ({ intValue: String(intValue) })),

@@ -32,7 +32,7 @@ import { forgedTokens, type World } from "./world.ts";
 
 const portOf = (url: string) => Number(new URL(url).port);
 /** The path a server reads from a request target, as a URL parser normalizes it (query and dot segments left out). */
-const pathOf = (request: RawRequest) => {
+export const pathOf = (request: RawRequest) => {
   try {
     return new URL(String(request.target), "http://surface").pathname;
   } catch {
@@ -41,7 +41,7 @@ const pathOf = (request: RawRequest) => {
 };
 
 /** Credentials in one header: valid ones, and wrong ones (missing, the header twice, a wrong value). */
-function credentials(
+export function credentials(
   name: string,
   valid: fc.Arbitrary<string>,
   wrong: fc.Arbitrary<string | Buffer>,

@@ -53,7 +53,10 @@ export interface World {
   processProblems(): string[];
   /** Processes to watch (the steps), by name. */
   watch(name: string, pid: number): void;
-  /** The sandbox's state: vault (every version, deleted secrets), role assignments, third-party keys and fault. */
+  /**
+   * The sandbox's state: vault (every version, deleted secrets), role assignments, third-party keys and fault, and
+   * every row of its state store.
+   */
   state(): Promise<Record<string, unknown>>;
   /**
    * The same, with Queue Storage (queues, metadata, counts, messages, ACLs, service properties), whether the third
@@ -138,6 +141,9 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
       vault: { secrets: sandbox.secrets.list(), deleted: sandbox.secrets.listDeleted() },
       roleAssignments: sandbox.rbac.list(),
       thirdParty: { keys: sandbox.thirdParty.keys(), fault: sandbox.thirdParty.fault() },
+      // Every row the state store holds (resources, deployments, identities, site deployments, the journal):
+      // whatever table a surface could touch, not only those read above.
+      store: sandbox.stateSnapshot(),
       ...Object.fromEntries([...extra].map(([name, read]) => [name, read()])),
     });
 

@@ -4,6 +4,7 @@
  * produce on a given run.
  */
 import { connect } from "node:tls";
+import { zipSync } from "fflate";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   MANAGEMENT_RESOURCE,
@@ -487,5 +488,208 @@ describe("the third party", () => {
     expect(world.sandbox.thirdParty.fault()).toEqual({ kind: "status", status: 503 });
     world.sandbox.thirdParty.setFault(null);
     expect(world.sandbox.thirdParty.fault()).toBeNull();
+  });
+});
+
+describe("the OpenTelemetry collector", () => {
+  it.each([
+    ["a span whose name is an object", { name: { toString: false } }],
+    ["a span whose kind is an object", { kind: { valueOf: null, toString: null } }],
+    ["a span whose status code is an object", { status: { code: { toString: false } } }],
+    ["an event whose name is an object", { events: [{ name: { toString: false } }] }],
+    ["an attribute whose intValue is an object", { attributes: [{ key: "a", value: { intValue: { toString: 1 } } }] }],
+  ])("takes %s, which String() or Number() threw on (a 500)", async (_, fields) => {
+    const telemetry = new URL(world.sandbox.endpoints.telemetry);
+    const body = Buffer.from(
+      JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: "service.name", value: { stringValue: "regression" } }] },
+            scopeSpans: [{ spans: [{ traceId: "1".repeat(32), spanId: "2".repeat(16), name: "GET", ...fields }] }],
+          },
+        ],
+      }),
+    );
+    const outcome = await send(
+      { port: Number(telemetry.port) },
+      {
+        method: "POST",
+        target: telemetry.pathname,
+        headers: [
+          ["Host", telemetry.host],
+          ["Content-Type", "application/json"],
+          ["Content-Length", String(body.length)],
+          ["Connection", "close"],
+        ],
+        body,
+      },
+      15_000,
+    );
+    expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(200);
+    expect(world.processProblems()).toEqual([]);
+  });
+});
+
+describe("the admin API's developer token", () => {
+  /** `az login`'s token request, with the request target as a path or in absolute form (as a proxy sends it). */
+  const request = (target: string, tenant: string) => {
+    const body = Buffer.from(JSON.stringify({ resource: "https://vault.localhost", tenant }));
+    return answer(admin, {
+      method: "POST",
+      target,
+      headers: [
+        ["Host", `localhost:${admin.port}`],
+        ["x-keyless-admin-key", world.sandbox.endpoints.admin.key],
+        ["Content-Type", "application/json"],
+        ["Content-Length", String(body.length)],
+        ["Connection", "close"],
+      ],
+      body,
+    });
+  };
+  const forms = () => ["/_sandbox/developer-token", `https://localhost:${admin.port}/_sandbox/developer-token`];
+
+  it("refuses an unknown tenant in Entra ID's shape, whether its target is a path or absolute", async () => {
+    for (const target of forms()) {
+      const refused = await request(target, "no-such-tenant");
+      expect(refused.status, target).toBe(400);
+      expect(entraShape(refused, { method: "POST", target, headers: [] }), target).toEqual([]);
+    }
+  });
+
+  it("answers a token in the same shape in both forms", async () => {
+    const keys = await Promise.all(
+      forms().map(async (target) => {
+        const given = await request(target, world.sandbox.seed.tenant.id);
+        expect(given.status, target).toBe(200);
+        return Object.keys(JSON.parse(given.body.toString("utf8")) as object).sort();
+      }),
+    );
+    expect(keys[1]).toEqual(keys[0]);
+  });
+});
+
+describe("Resource Manager, by id", () => {
+  const ownerHeaders = async (): Promise<[string, string][]> => [
+    ["Host", `localhost:${admin.port}`],
+    [
+      "Authorization",
+      `Bearer ${await world.sandbox.tokens.issue({ audience: MANAGEMENT_RESOURCE, objectId: world.sandbox.directory.users[0]?.objectId ?? "" })}`,
+    ],
+    ["Connection", "close"],
+    ["Content-Type", "application/json"],
+  ];
+  const site = (name: string) => `${world.sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/${name}`;
+
+  it("a site whose kind is a list: 400 InvalidRequestContent, nothing changed (a 500: the provider called toLowerCase on it)", async () => {
+    const before = world.sandbox.stateSnapshot();
+    const body = Buffer.from(JSON.stringify({ location: "westeurope", kind: [], properties: {} }));
+    const target = `${site("regression-site")}?api-version=2023-01-01`;
+    const refused = await answer(admin, {
+      method: "PUT",
+      target,
+      headers: [...(await ownerHeaders()), ["Content-Length", String(body.length)]],
+      body,
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body.toString("utf8"))).toMatchObject({ error: { code: "InvalidRequestContent" } });
+    expect(world.sandbox.stateSnapshot()).toEqual(before);
+  });
+
+  it("a site's settings are read by name, their values only through the list action (a GET showed step 02's client secret)", async () => {
+    const settings = `${site("keyless-step-02")}/config/appsettings`;
+    const secret = world.sandbox.appSettings("keyless-step-02")["AZURE_CLIENT_SECRET"] ?? "";
+    expect(secret).not.toBe("");
+    const read = await answer(admin, {
+      method: "GET",
+      target: `${settings}?api-version=2023-01-01`,
+      headers: await ownerHeaders(),
+    });
+    expect(read.status).toBe(200);
+    expect(read.body.toString("utf8")).not.toContain(secret);
+    expect(JSON.parse(read.body.toString("utf8"))).toMatchObject({ properties: { AZURE_CLIENT_SECRET: null } });
+    const listed = await answer(admin, {
+      method: "POST",
+      target: `${settings}/list?api-version=2023-01-01`,
+      headers: [...(await ownerHeaders()), ["Content-Length", "0"]],
+    });
+    expect(JSON.parse(listed.body.toString("utf8"))).toMatchObject({ properties: { AZURE_CLIENT_SECRET: secret } });
+  });
+});
+
+describe("App Service's SCM site", () => {
+  const scm = () => {
+    const url = new URL(world.sandbox.siteUrl("keyless-step-01"));
+    return {
+      endpoint: { port: Number(url.port), tls: { servername: "keyless-step-01.scm.azurewebsites.localhost" } },
+      host: `keyless-step-01.scm.azurewebsites.localhost:${url.port}`,
+    };
+  };
+  const publish = async (target: string, body: Uint8Array, halfClose = false, length = body.length) => {
+    const { endpoint, host } = scm();
+    const token = await world.sandbox.tokens.issue({
+      audience: MANAGEMENT_RESOURCE,
+      objectId: world.sandbox.directory.users[0]?.objectId ?? "",
+    });
+    return send(
+      endpoint,
+      {
+        method: "POST",
+        target,
+        headers: [
+          ["Host", host],
+          ["Authorization", `Bearer ${token}`],
+          ["Content-Type", "application/zip"],
+          ["Content-Length", String(length)],
+          ["Connection", "close"],
+        ],
+        body: Buffer.from(body),
+        ...(halfClose ? { halfClose } : {}),
+      },
+      15_000,
+    );
+  };
+  const text = (value: string) => new TextEncoder().encode(value);
+  const server = text('console.log("listening on http://127.0.0.1:1");');
+
+  it("a target of //: no route of the SCM site, 404 in App Service's words (new URL threw, and the front end answered 500)", async () => {
+    const outcome = await publish("//", zipSync({}));
+    expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(404);
+    expect(outcome.kind === "answered" && outcome.body.toString("utf8")).toMatch(
+      /^404 Not Found: this SCM site serves/,
+    );
+    expect(world.processProblems()).toEqual([]);
+  });
+
+  it.each([
+    ["a package.json that is not JSON", zipSync({ "package.json": text("{"), "src/server.ts": server })],
+    ["a package.json that is null", zipSync({ "package.json": text("null"), "src/server.ts": server })],
+  ])("%s: Kudu's failed status (JSON.parse threw: a 500)", async (_, zip) => {
+    const outcome = await publish("/api/publish?type=zip", zip);
+    expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(400);
+    expect(outcome.kind === "answered" && JSON.parse(outcome.body.toString("utf8"))).toMatchObject({ status: 3 });
+    expect(world.processProblems()).toEqual([]);
+  });
+
+  it("a package whose content no longer matches its CRC-32 is refused, and nothing is deployed (it deployed, and the site ran no code)", async () => {
+    const zip = Buffer.from(
+      zipSync(
+        { "package.json": text(JSON.stringify({ scripts: { start: "node src/server.ts" } })), "src/server.ts": server },
+        { level: 0 },
+      ),
+    );
+    // A byte of src/server.ts's stored content: "console" becomes "donsole".
+    zip[zip.indexOf("console")] = "d".charCodeAt(0);
+    const before = world.sandbox.web.deploymentsOf("keyless-step-01").length;
+    const outcome = await publish("/api/zipdeploy", zip);
+    expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(400);
+    expect(outcome.kind === "answered" && outcome.body.toString("utf8")).toMatch(/CRC-32/);
+    expect(world.sandbox.web.deploymentsOf("keyless-step-01").length).toBe(before);
+  });
+
+  it("a package cut short by its client: 400, and no service failure reported (reading it threw 'aborted')", async () => {
+    const outcome = await publish("/api/zipdeploy", zipSync({}), true, 1000);
+    expect(outcome.kind === "answered" ? outcome.status : outcome.kind).toBe(400);
+    expect(world.processProblems()).toEqual([]);
   });
 });

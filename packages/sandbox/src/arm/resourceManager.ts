@@ -164,6 +164,7 @@ export class ResourceManager {
     const parsed = this.parse(id);
     const handler = this.#handler(parsed);
     this.#checkApiVersion(handler, apiVersion);
+    checkEnvelope(body);
     this.#checkParents(parsed);
     this.authorize(caller, `${parsed.type}/write`, parsed.id);
     const { state } = this.#options;
@@ -301,6 +302,46 @@ export class ResourceManager {
       resource,
       properties: { activityCategory: "Administrative", ...details },
     });
+  }
+}
+
+/** What each member of a resource's envelope must be, as ARM deserializes a PUT (null: not given). */
+const ENVELOPE: Readonly<Record<string, "string" | "object" | "tags">> = {
+  location: "string",
+  kind: "string",
+  tags: "tags",
+  sku: "object",
+  identity: "object",
+  properties: "object",
+};
+
+/**
+ * ARM reads a PUT's envelope into its types before any provider sees it: a `kind` that is a list, `tags` whose values
+ * are objects, `properties` that is a string are InvalidRequestContent, as ARM words it (every handler may then rely
+ * on the types `ResourceBody` names).
+ */
+function checkEnvelope(body: ResourceBody): void {
+  const isObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
+  for (const [member, kind] of Object.entries(ENVELOPE)) {
+    const value = (body as Record<string, unknown>)[member];
+    if (value === undefined || value === null) continue;
+    const fits =
+      kind === "string"
+        ? typeof value === "string"
+        : kind === "object"
+          ? isObject(value)
+          : isObject(value) && Object.values(value as object).every((tag) => typeof tag === "string");
+    if (!fits) {
+      const path =
+        kind === "tags" && isObject(value)
+          ? `tags.${Object.keys(value as object).find((key) => typeof (value as Record<string, unknown>)[key] !== "string")}`
+          : member;
+      throw new ArmFailure(
+        400,
+        "InvalidRequestContent",
+        `The request content was invalid and could not be deserialized: 'Error converting value to type '${kind === "object" ? "Object" : "String"}'. Path '${path.slice(0, 128)}'.'.`,
+      );
+    }
   }
 }
 

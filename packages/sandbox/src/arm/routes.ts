@@ -149,10 +149,13 @@ export function armRoutes(
             return;
           }
           const given = record(body.value) as ResourceBody;
-          const merged =
-            req.method === "PATCH"
-              ? (merge(record(arm.get(path, caller, apiVersion)), record(given)) as ResourceBody)
-              : given;
+          // A PATCH merges over the resource as it is kept (a GET leaves out what only an action shows: settings' values).
+          const current = () => {
+            // The caller must be allowed to read it, and it must exist (ResourceNotFound otherwise).
+            arm.get(path, caller, apiVersion);
+            return arm.findAsDeployed(path);
+          };
+          const merged = req.method === "PATCH" ? (merge(record(current()), record(given)) as ResourceBody) : given;
           const { resource, created } = arm.put(path, merged, caller, apiVersion);
           res.status(created ? 201 : 200).json(resource);
           return;

@@ -163,12 +163,22 @@ const arrayOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : [
 /** Strings longer than this are cut: a span attribute is a label, not a document. */
 const MAX_TEXT = 2000;
 
+/**
+ * A text a client sent, or "": `String()` of an object calls its `toString`, which a JSON body may have made anything
+ * (`{"toString": false}` threw, and the collector answered 500).
+ */
+const textOf = (value: unknown): string =>
+  typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : "";
+/** A number a client sent, as a number or a string of one; NaN for anything else (`Number()` of an object may throw too). */
+const numberOf = (value: unknown): number =>
+  typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
+
 function scalar(value: OtlpValue | undefined): string | number | boolean | undefined {
   if (!value) return undefined;
   if (typeof value.stringValue === "string") return value.stringValue.slice(0, MAX_TEXT);
   if (typeof value.boolValue === "boolean") return value.boolValue;
-  if (value.intValue !== undefined && Number.isFinite(Number(value.intValue))) return Number(value.intValue);
-  if (value.doubleValue !== undefined && Number.isFinite(Number(value.doubleValue))) return Number(value.doubleValue);
+  if (Number.isFinite(numberOf(value.intValue))) return numberOf(value.intValue);
+  if (Number.isFinite(numberOf(value.doubleValue))) return numberOf(value.doubleValue);
   return undefined;
 }
 
@@ -213,7 +223,7 @@ export function spansOf(body: unknown): TelemetrySpan[] {
     const resource = attributesOf(
       isObject(resourceSpans["resource"]) ? resourceSpans["resource"]["attributes"] : undefined,
     );
-    const service = String(resource["service.name"] ?? "unknown_service");
+    const service = textOf(resource["service.name"]) || "unknown_service";
     for (const scopeSpans of arrayOf(resourceSpans["scopeSpans"])) {
       if (!isObject(scopeSpans)) continue;
       const scope =
@@ -227,13 +237,13 @@ export function spansOf(body: unknown): TelemetrySpan[] {
         if (!traceId || !spanId) continue;
         const parentSpanId = idOf(span["parentSpanId"], 8);
         const status = isObject(span["status"]) ? span["status"] : {};
-        const code = Number(status["code"] ?? 0);
+        const code = numberOf(status["code"] ?? 0);
         spans.push({
           traceId,
           spanId,
           ...(parentSpanId ? { parentSpanId } : {}),
-          name: String(span["name"] ?? "").slice(0, 256),
-          kind: KINDS[Number(span["kind"] ?? 0)] ?? "unspecified",
+          name: textOf(span["name"]).slice(0, 256),
+          kind: KINDS[numberOf(span["kind"] ?? 0)] ?? "unspecified",
           service,
           scope,
           startTime: millis(span["startTimeUnixNano"]),
@@ -249,7 +259,7 @@ export function spansOf(body: unknown): TelemetrySpan[] {
             .slice(0, 32)
             .filter(isObject)
             .map((event) => ({
-              name: String(event["name"] ?? ""),
+              name: textOf(event["name"]),
               time: millis(event["timeUnixNano"]),
               attributes: attributesOf(event["attributes"]),
             })),

@@ -62,15 +62,30 @@ function addressOf(req: IncomingMessage): { site: string; scm: boolean } | undef
   return undefined;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/**
+ * The request's target as a URL: a path (`//` and all: `new URL("//", base)` reads it as a host, and throws), or the
+ * absolute form a proxy sends; undefined when it is neither.
+ */
+function targetOf(target: string): URL | undefined {
+  const url = target.startsWith("/") ? `https://scm${target}` : target;
+  return URL.canParse(url) ? new URL(url) : undefined;
+}
+
+/** The package a request carries: too large for App Service, or cut short (its client gone before the end). */
+async function readBody(req: IncomingMessage): Promise<Buffer | "tooLarge" | "cutShort"> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PACKAGE_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_PACKAGE_BYTES) return "tooLarge";
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    // The client closed the connection before its body's end (Node's "aborted"): the package never arrived.
+    return "cutShort";
   }
-  return Buffer.concat(chunks);
+  return req.complete ? Buffer.concat(chunks) : "cutShort";
 }
 
 export function createFrontDoor(options: FrontDoorOptions) {
@@ -85,7 +100,8 @@ export function createFrontDoor(options: FrontDoorOptions) {
 
   /** The SCM endpoint: who may deploy, and the deployment itself. */
   const scm = async (req: IncomingMessage, res: ServerResponse, site: { id: string; name: string }) => {
-    const url = new URL(req.url ?? "/", "https://scm");
+    const url = targetOf(req.url ?? "/");
+    if (!url) return sendError(res, frontDoorErrors.badRequest("target", req));
     const authorization = req.headers.authorization ?? "";
     const unauthorized = (why: string) =>
       sendError(res, text(401, `401 Unauthorized: ${why}`, { "www-authenticate": 'Bearer realm="scm"' }));
@@ -126,8 +142,8 @@ export function createFrontDoor(options: FrontDoorOptions) {
         ),
       );
     const zip = await readBody(req);
-    if (!zip) return sendError(res, text(413, "413 Request Entity Too Large"));
-    if (!req.complete) return sendError(res, text(400, "400 Bad Request: the package was cut short."));
+    if (zip === "tooLarge") return sendError(res, text(413, "413 Request Entity Too Large"));
+    if (zip === "cutShort") return sendError(res, text(400, "400 Bad Request: the package was cut short."));
     const status = await options.deploy(site, zip, caller);
     json(res, (status as { status?: number }).status === 4 ? 200 : 400, status);
   };

@@ -202,6 +202,19 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
     return site;
   };
 
+  /**
+   * A settings section as a read shows it: the names of the settings, not their values (one holds step 02's client
+   * secret). Reading needs `Microsoft.Web/sites/config/read`, which a Reader has; the values are the `list` action's,
+   * which it has not, as on Azure.
+   */
+  const withoutValues = (section: ArmResource): ArmResource =>
+    section.name.toLowerCase() === "appsettings"
+      ? {
+          ...section,
+          properties: Object.fromEntries(Object.keys(record(section.properties)).map((name) => [name, null])),
+        }
+      : section;
+
   /** `config/appsettings` (and the other config sections, kept as given). */
   const config: ResourceTypeHandler = {
     type: SETTINGS_TYPE,
@@ -224,13 +237,16 @@ export function webTypes(options: WebTypesOptions): ResourceTypeHandler[] {
     // `config/web` is the site's configuration, as its `siteConfig` holds it (what `az webapp show` reads), settings aside.
     get: (id) => {
       const stored = resources.get(id.id);
-      if (stored || id.name.toLowerCase() !== "web") return stored;
+      if (stored) return withoutValues(stored);
+      if (id.name.toLowerCase() !== "web") return undefined;
       const site = resources.get(id.parent ?? "");
       if (!site) return undefined;
       const { appSettings: _names, ...siteConfig } = record(site.properties?.["siteConfig"]);
       return envelope(id, {}, siteConfig);
     },
-    list: (parent) => resources.children(parent, SETTINGS_TYPE),
+    list: (parent) => resources.children(parent, SETTINGS_TYPE).map(withoutValues),
+    // A what-if compares a template's settings with the values, which a GET leaves out.
+    asDeployed: (resource) => resources.get(resource.id) ?? resource,
     actions: {
       // `POST …/config/appsettings/list`: the settings, values and all (az webapp config appsettings list).
       list: ({ id }) => {

@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { crc32 } from "node:zlib";
 import { type RunningStep, startStep } from "@keyless/app-process";
 import { unzipSync } from "fflate";
 
@@ -30,6 +31,10 @@ export function unpack(zip: Uint8Array): Map<string, Uint8Array> {
   } catch {
     throw new PackageError("The package is not a zip file.");
   }
+  // fflate does not check the entries' CRC-32: a package damaged on its way is refused as the zip it no longer is.
+  const checksums = checksumsOf(zip);
+  if (Object.entries(entries).some(([name, content]) => checksums.has(name) && checksums.get(name) !== crc32(content)))
+    throw new PackageError("The package is not a zip file: an entry's CRC-32 does not match its content.");
   const files = new Map<string, Uint8Array>();
   for (const [name, content] of Object.entries(entries)) {
     if (name.endsWith("/")) continue;
@@ -38,15 +43,47 @@ export function unpack(zip: Uint8Array): Map<string, Uint8Array> {
       throw new PackageError(`The package holds a path the site cannot take: ${name.slice(0, 200)}.`);
     files.set(path, content);
   }
-  const manifest = files.get("package.json");
-  const start = manifest
-    ? (JSON.parse(Buffer.from(manifest).toString("utf8")) as { scripts?: { start?: string } }).scripts?.start
-    : undefined;
+  const start = startScriptOf(files.get("package.json"));
   if (start !== "node src/server.ts" || !files.has(join("src", "server.ts")))
     throw new PackageError(
       "The package is not a Node app App Service can start: it needs a package.json whose start script is `node src/server.ts`, and src/server.ts (zip the step's folder, not the folder around it).",
     );
   return files;
+}
+
+/** The start script a package.json names: undefined when it is not JSON, or names none. */
+function startScriptOf(manifest: Uint8Array | undefined): unknown {
+  if (!manifest) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(manifest).toString("utf8")) as unknown;
+    const scripts =
+      typeof parsed === "object" && parsed !== null ? (parsed as { scripts?: unknown }).scripts : undefined;
+    return typeof scripts === "object" && scripts !== null ? (scripts as { start?: unknown }).start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Each entry's CRC-32, from the zip's central directory (PKWARE's APPNOTE 4.3.12): the end of central directory
+ * record (signature 0x06054b50, within the last 64 KB) gives where the directory starts and how many entries it
+ * holds; each entry (0x02014b50) its CRC-32 at offset 16 and its name at 46. fflate read the same directory to unzip.
+ */
+function checksumsOf(zip: Uint8Array): Map<string, number> {
+  const bytes = Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
+  const checksums = new Map<string, number>();
+  let end = bytes.length - 22;
+  while (end >= Math.max(0, bytes.length - 22 - 0xffff) && bytes.readUInt32LE(end) !== 0x06054b50) end -= 1;
+  if (end < 0 || end < bytes.length - 22 - 0xffff) return checksums;
+  let at = bytes.readUInt32LE(end + 16);
+  for (let entry = bytes.readUInt16LE(end + 10); entry > 0 && at + 46 <= bytes.length; entry -= 1) {
+    if (bytes.readUInt32LE(at) !== 0x02014b50) break;
+    const nameLength = bytes.readUInt16LE(at + 28);
+    const name = bytes.subarray(at + 46, at + 46 + nameLength).toString("utf8");
+    checksums.set(name, bytes.readUInt32LE(at + 16));
+    at += 46 + nameLength + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+  }
+  return checksums;
 }
 
 export interface SiteRunnerOptions {
