@@ -83,6 +83,14 @@ afterAll(async () => {
 });
 
 describe("exercise 05: ship it without a secret", () => {
+  it("Run: the workshop's workflow on a branch it does not deploy from runs nothing, as the lesson shows", async () => {
+    const run = lesson.slice(lesson.indexOf("## Run"), lesson.indexOf("## Try it"));
+    const [command, said] = [...run.matchAll(/```(?:sh|text)\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
+    const refused = await bash(command ?? "");
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain((said ?? "").trim());
+  });
+
   it("the lesson's commands are the ones run here: six blocks in Your turn", () => {
     expect(blocks).toHaveLength(6);
     expect(blocks[0]).toBe("npm run exercise -- 05\n");
