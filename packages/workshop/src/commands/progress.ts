@@ -57,10 +57,12 @@ const program = new Command("npm run progress --")
     console.log(table(rows));
     const next = exerciseSteps().find((step) => !progress[step]?.passedAt);
     const broken = [...failsNow].filter(([, reasons]) => reasons.length > 0).map(([step]) => step);
+    const regrade = `${broken.map((step) => `npm run check -- ${step}`).join(" and ")} ${broken.length === 1 ? "grades it" : "grade them"} again.`;
+    // What to do next, and what fails now: a learner ahead of an exercise that broke is told both.
     const summary = next
-      ? `Next: npm run exercise -- ${next} (${loadExercise(next).title}).`
+      ? `Next: npm run exercise -- ${next} (${loadExercise(next).title})${broken.length > 0 ? `; ${regrade}` : "."}`
       : broken.length > 0
-        ? `Every exercise passed once; ${broken.map((step) => `npm run check -- ${step}`).join(" and ")} ${broken.length === 1 ? "grades it" : "grade them"} again.`
+        ? `Every exercise passed once; ${regrade}`
         : view
           ? "Every exercise passes."
           : "Every exercise passed once; start npm start to see whether each still does.";
