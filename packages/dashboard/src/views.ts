@@ -188,6 +188,10 @@ function nodeView(node: TraceNode, trace: Trace, context: ViewContext): Html {
 </li>`;
 }
 
+/** An app with no identity of its own and no service principal's secret: its key is written in its code (step 01). */
+const keyInCode = (app: { identity?: unknown; signsInAs?: string } | undefined) =>
+  app !== undefined && !app.identity && !app.signsInAs;
+
 export function traceView(trace: Trace, context: ViewContext): Html {
   const outcome =
     trace.status !== undefined
@@ -209,7 +213,7 @@ export function traceView(trace: Trace, context: ViewContext): Html {
     <p class="summary">${outcome} <span>${ms(trace.durationMs)}</span> <time datetime="${new Date(trace.start).toISOString()}">${time(trace.start)}</time> <span class="muted">Key Vault reads: <span class="vault-reads">${trace.vaultReads}</span></span> <code class="muted trace-id">trace ${trace.traceId.slice(0, 8)}</code></p>
   </header>
   ${rotationNote(trace)}
-  ${tokens.length > 0 ? html`<ul class="tokens">${tokens}</ul>` : trace.audit.length === 0 && !trace.background ? html`<p class="muted">No call to Azure in this request: ${context.sandbox.seed.apps.find((app) => app.name === trace.app)?.step === "01" ? "the key is written in the app's code" : "the app uses the key it read from Key Vault at start-up, kept in memory"}.</p>` : ""}
+  ${tokens.length > 0 ? html`<ul class="tokens">${tokens}</ul>` : trace.audit.length === 0 && !trace.background ? html`<p class="muted">No call to Azure in this request: ${keyInCode(context.sandbox.seed.apps.find((app) => app.name === trace.app)) ? "the key is written in the app's code" : "the app uses the key it read from Key Vault at start-up, kept in memory"}.</p>` : ""}
   <ol class="tree">${trace.roots.map((node) => nodeView(node, trace, context))}</ol>
 </article>`;
 }

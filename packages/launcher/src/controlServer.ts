@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Sandbox } from "@keyless/sandbox";
 import { host, secretsEqual, sendError, type ErrorAnswer, type ServiceErrors } from "@keyless/sandbox/host";
-import type { ControlEndpoint } from "@keyless/workshop";
+import { stepFolders, type ControlEndpoint } from "@keyless/workshop";
 import { z } from "zod";
 
 /** A refusal the caller caused: answered 400 with its reason (a route throws it before it changes anything). */
@@ -87,6 +87,8 @@ export async function startControlServer(
   launcher: LauncherView,
 ): Promise<ControlEndpoint & { stop(): Promise<void> }> {
   const token = randomBytes(24).toString("base64url");
+  // The steps of this checkout, found from their folders: a step added is served without a change here.
+  const stepNumbers = stepFolders().map((folder) => folder.step);
   const routes: Record<string, ControlRoute> = {
     "GET /ping": () => ({ pid: process.pid }),
     "GET /third-party/keys": () => ({ keys: sandbox.thirdParty.keys() }),
@@ -99,12 +101,8 @@ export async function startControlServer(
       count: await sandbox.queue.count(sandbox.seed.storage.queues[0] ?? "code-requests"),
     }),
     "GET /secrets": () => ({ secrets: launcher.secrets() }),
-    ...Object.fromEntries(
-      ["01", "02", "03", "04"].map((step) => [`GET /logs/${step}`, () => ({ logs: launcher.logs(step) })]),
-    ),
-    ...Object.fromEntries(
-      ["01", "02", "03", "04"].map((step) => [`POST /steps/${step}/restart`, () => launcher.restart(step)]),
-    ),
+    ...Object.fromEntries(stepNumbers.map((step) => [`GET /logs/${step}`, () => ({ logs: launcher.logs(step) })])),
+    ...Object.fromEntries(stepNumbers.map((step) => [`POST /steps/${step}/restart`, () => launcher.restart(step)])),
     ...launcher.routes,
   };
   // Through the sandbox's host: whatever a request holds, it is answered in this endpoint's shape, and the launcher goes on.

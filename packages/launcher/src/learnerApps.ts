@@ -13,12 +13,12 @@ import { SECRET_VARIABLES, startStep, whoHolds, type RunningStep } from "@keyles
 import type { AuditEvent, Sandbox } from "@keyless/sandbox";
 import { BadControlRequest } from "./controlServer.ts";
 import {
-  EXERCISE_STEPS,
+  appExerciseSteps,
   bold,
   existingWorkspaceApps,
   explainStartFailure,
   green,
-  loadExercise,
+  loadAppExercise,
   portInUse,
   readableLogLine,
   red,
@@ -203,7 +203,7 @@ class WorkspaceApp {
     this.#status = "failed";
     this.#error = reason;
     // A failure the lesson foresees is said in the exercise's words: the app's own (the previous step's) may say the opposite.
-    const foreseen = explainStartFailure(loadExercise(this.#step), reason);
+    const foreseen = explainStartFailure(loadAppExercise(this.#step), reason);
     const said = foreseen ? `${foreseen.says} ${foreseen.fix}` : reason;
     this.#options.say(
       `${this.#prefix} ${red(`did not start: ${said}`)} ${bold(`Save a file to try again; npm run check -- ${this.#step} says what to change.`)}`,
@@ -367,7 +367,7 @@ export function workspaceRoutes(
   return {
     "GET /workspace": () => apps.view(),
     ...Object.fromEntries(
-      EXERCISE_STEPS.flatMap((step) => [
+      appExerciseSteps().flatMap((step) => [
         [`POST /workspace/${step}/start`, () => apps.start(step)],
         [`GET /workspace/${step}/logs`, () => ({ logs: apps.logs(step) })],
       ]),

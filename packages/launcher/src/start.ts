@@ -451,7 +451,7 @@ async function startLiveView(
               const error = url ? undefined : errors.get(step);
               return {
                 app: `keyless-step-${step}`,
-                step,
+                step: step as string,
                 title: STEP_TITLES[step],
                 ...(url ? { url } : {}),
                 state: (url ? "running" : error ? "did not start" : "not running") as AppRun["state"],

@@ -8,7 +8,7 @@
  * sets them on GitHub.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { gitFacts } from "./repository.ts";
 import { runWorkflow } from "./runner.ts";
@@ -100,8 +100,17 @@ const program = new Command("pipeline")
         process.stderr.write("\npipeline: cancelling (the post steps clean up; Ctrl-C again to leave now)\n");
         controller.abort();
       });
+      const file = workflowFile(workspace, name);
+      // A copy kept elsewhere (a learner's, in workspace/) runs as if it were in .github/workflows, where GitHub reads it.
+      const inWorkflows = /^\.github\/workflows\/[^/]+\.ya?ml$/.test(relative(workspace, file).split("\\").join("/"));
+      const workflowPath = inWorkflows || !/\.ya?ml$/.test(file) ? undefined : `.github/workflows/${basename(file)}`;
+      if (workflowPath)
+        process.stdout.write(
+          `The rehearsal runs ${relative(workspace, file)} as ${workflowPath}, where GitHub would read it.\n`,
+        );
       const result = await runWorkflow({
-        workflowFile: workflowFile(workspace, name),
+        workflowFile: file,
+        ...(workflowPath ? { workflowPath } : {}),
         workspace,
         stateDir,
         event: options.event,

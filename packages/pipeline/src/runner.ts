@@ -19,8 +19,13 @@ import { whyNotTriggered, type EventName } from "./triggers.ts";
 import { loadWorkflow, WorkflowError, type Workflow } from "./workflow.ts";
 
 export interface RunOptions {
-  /** The workflow file's absolute path, inside `workspace`'s `.github/workflows`. */
+  /** The workflow file's absolute path, inside `workspace`'s `.github/workflows` unless `workflowPath` is given. */
   readonly workflowFile: string;
+  /**
+   * The path GitHub would know the workflow by (`.github/workflows/deploy.yml`), when the file is a copy kept
+   * elsewhere (a learner's, in `workspace/`): it is run as if it were there.
+   */
+  readonly workflowPath?: string;
   /** GITHUB_WORKSPACE: the working tree, as it is. */
   readonly workspace: string;
   /** The sandbox's state folder (its endpoints.json; the run's folders). */
@@ -97,7 +102,8 @@ function nextRunNumber(stateDir: string, workflowPath: string): number {
 
 export async function runWorkflow(options: RunOptions): Promise<RunResult> {
   const log = new RunLog(options.write ?? ((line) => process.stdout.write(`${line}\n`)));
-  const workflowPath = relative(options.workspace, options.workflowFile).split("\\").join("/");
+  const file = relative(options.workspace, options.workflowFile).split("\\").join("/");
+  const workflowPath = options.workflowPath ?? file;
   const refused = (message: string): RunResult => {
     log.error(message);
     return { conclusion: "refused", runId: "", runNumber: "", jobs: [], log: log.lines };
@@ -204,6 +210,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
   log.line(`${facts.workflowName} #${runNumber}: ${conclusion}`);
   const record: Record<string, Value> = {
     workflow: workflowPath,
+    // The file that ran, when it is a copy run as the workflow (a learner's): what a grader reads.
+    ...(file !== workflowPath ? { file } : {}),
     event: options.event,
     ref: refOf(facts),
     repository: options.repository,

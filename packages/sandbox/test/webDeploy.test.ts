@@ -5,13 +5,13 @@
  * role that may publish, never basic auth (the template turns it off); kept
  * across a restart, gone at a reset.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MANAGEMENT_RESOURCE, type Sandbox, startSandbox } from "../src/index.ts";
-import { startTestSandbox, type TestSandbox } from "./helpers.ts";
+import { az, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 const STEP_01 = fileURLToPath(new URL("../../../steps/01-keys-in-code", import.meta.url));
 
@@ -123,6 +123,84 @@ describe("a zip deployment", () => {
     expect(broken.status).toBe(400);
     expect(JSON.parse(broken.text)).toMatchObject({ status: 3, message: expect.stringMatching(/package\.json/) });
     expect((await fetch(`${sandbox.siteUrl("keyless-step-01")}/api/v1/getcode`)).status).toBe(200);
+  });
+});
+
+describe("az webapp deploy --type zip", () => {
+  // Step 01's package on step 02's site: the deployments test below counts step 01's site's own.
+  it("sends the package to the site's deployment service with the signed-in identity's Entra token", async () => {
+    const { sandbox, stateDir } = test;
+    const file = join(stateDir, "app.zip");
+    writeFileSync(file, packageOf(STEP_01));
+    const group = sandbox.seed.subscription.resourceGroup;
+    const deployed = await az(
+      stateDir,
+      "webapp",
+      "deploy",
+      "-g",
+      group,
+      "-n",
+      "keyless-step-02",
+      "--src-path",
+      file,
+      "--type",
+      "zip",
+    );
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stderr).toContain("Deployment has completed successfully");
+    expect(JSON.parse(deployed.stdout)).toMatchObject({ status: 4, complete: true, deployer: "learner@keyless.local" });
+    expect((await fetch(`${sandbox.siteUrl("keyless-step-02")}/api/v1/getcode`)).status).toBe(200);
+  });
+
+  it("says what the deployment service answered when it refuses, and takes zip packages only", async () => {
+    const { sandbox, stateDir } = test;
+    const group = sandbox.seed.subscription.resourceGroup;
+    const file = join(stateDir, "broken.zip");
+    writeFileSync(file, zipSync({ "readme.txt": new TextEncoder().encode("not an app") }));
+    const broken = await az(
+      stateDir,
+      "webapp",
+      "deploy",
+      "-g",
+      group,
+      "-n",
+      "keyless-step-01",
+      "--src-path",
+      file,
+      "--type",
+      "zip",
+    );
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(
+      /^ERROR: An error occured during deployment\. Status Code: 400, Details: .*package\.json/m,
+    );
+    const war = await az(
+      stateDir,
+      "webapp",
+      "deploy",
+      "-g",
+      group,
+      "-n",
+      "keyless-step-01",
+      "--src-path",
+      file,
+      "--type",
+      "war",
+    );
+    expect(war.code).toBe(2);
+    const missing = await az(
+      stateDir,
+      "webapp",
+      "deploy",
+      "-g",
+      group,
+      "-n",
+      "keyless-step-01",
+      "--src-path",
+      join(stateDir, "none.zip"),
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("is not a valid local file path");
   });
 });
 

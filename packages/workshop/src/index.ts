@@ -15,12 +15,15 @@ export {
 } from "./layout/repo.ts";
 export { findStep, stepDir, stepFolders, type StepFolder } from "./layout/stepFolders.ts";
 export { STEP_TITLES, parseStep } from "./layout/steps.ts";
+export { lessonName, lessons, type LessonEntry } from "./layout/lessons.ts";
 export { portInUse, portsInUse } from "./layout/ports.ts";
 // The learner's own apps, one per exercise.
 export {
-  EXERCISE_STEPS,
+  appExerciseSteps,
   existingWorkspaceApps,
   explainStartFailure,
+  exerciseSteps,
+  loadAppExercise,
   loadExercise,
   shownPath,
   workspaceAppDir,

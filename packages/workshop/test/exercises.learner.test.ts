@@ -439,7 +439,8 @@ describe("after the exercises", () => {
     expect(progress.output).toMatch(/lesson 01 .*no exercise/);
     for (const step of ["02", "03", "04"])
       expect(progress.output).toMatch(new RegExp(`lesson ${step} .*passed today \\d\\d:\\d\\d \\(after --solve\\)`));
-    expect(progress.output).toContain("Every exercise passes.");
+    // Exercises 02 to 04 pass; 05, a deployment, is next.
+    expect(progress.output).toContain("Next: npm run exercise -- 05 (ship it without a secret).");
   });
 
   it("--reset starts over: the problem's code again, and no role left for the identity", async () => {
@@ -485,7 +486,7 @@ describe("the next day: npm start again, check everything, reset", () => {
   });
 
   // Three apps graded in turn: their hang guard is the sum of theirs.
-  it("after the restart, progress says every exercise passes, and check with no step passes them all", {
+  it("after the restart, progress says exercises 02 to 04 pass (05 is next), and check with no step passes them all", {
     timeout: 240_000,
   }, async () => {
     const now = await progress();
@@ -494,7 +495,7 @@ describe("the next day: npm start again, check everything, reset", () => {
       expect(now.output).toMatch(
         new RegExp(`lesson ${step} .*passed today \\d\\d:\\d\\d.*; nothing it rests on has changed since`),
       );
-    expect(now.output).toContain("Every exercise passes.");
+    expect(now.output).toContain("Next: npm run exercise -- 05 (ship it without a secret).");
     const all = await check();
     expect(all.code, all.output).toBe(0);
     expect(all.output.trimEnd().split("\n").at(-1)).toBe(
@@ -531,7 +532,9 @@ describe("the next day: npm start again, check everything, reset", () => {
       /lesson 02 .*passed today \d\d:\d\d.*; fails now: the last check, today \d\d:\d\d, did not pass; its identity \(keyless-workspace-sp\) lacks Key Vault Secrets User on the vault keyless-kv/,
     );
     expect(now.output).not.toContain("Every exercise passes.");
-    expect(now.output).toContain("Every exercise passed once; npm run check -- 02 grades it again.");
+    expect(now.output).toContain(
+      "Next: npm run exercise -- 05 (ship it without a secret); npm run check -- 02 grades it again.",
+    );
   });
 
   it("npm run reset says what it discards; progress then says what fails now", async () => {

@@ -11,10 +11,12 @@ import { join } from "node:path";
 import { structuredPatch } from "diff";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  EXERCISE_STEPS,
+  appExerciseSteps,
   applyInstructions,
-  diffFiles,
+  exerciseSteps,
   loadExercise,
+  diffFiles,
+  loadAppExercise,
   maskDotenv,
   problemFiles,
   replaceFiles,
@@ -23,6 +25,7 @@ import {
 } from "../src/exercises/exercises.ts";
 import { clientSecretUses, misScopedFinding } from "../src/exercises/grade.ts";
 import { compareRoles, misScopedText } from "../src/exercises/roles.ts";
+import { lessons } from "../src/layout/lessons.ts";
 import { stepDir } from "../src/layout/stepFolders.ts";
 import type { WorkspaceAppState, WorkspaceView } from "../src/running/workspaceControl.ts";
 
@@ -46,8 +49,8 @@ afterAll(() => {
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each(EXERCISE_STEPS)("exercise %s", (step) => {
-  const exercise = loadExercise(step);
+describe.each(appExerciseSteps())("exercise %s", (step) => {
+  const exercise = loadAppExercise(step);
 
   it("starts from the previous step with comment lines added and the files it gives taken whole from the step, nothing else changed", () => {
     const previous = stepSource(exercise.from);
@@ -168,7 +171,7 @@ describe("the pieces the exercises are made of", () => {
   });
 
   it("roles: the lesson's at its scope or below are fine; another role, or a wider scope, is too wide", () => {
-    const exercise = loadExercise("04");
+    const exercise = loadAppExercise("04");
     const vault = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv";
     const account = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a";
     const queue = `${account}/queueServices/default/queues/q`;
@@ -201,7 +204,7 @@ describe("the pieces the exercises are made of", () => {
 });
 
 describe("a role the lesson gives, assigned beside its resource", () => {
-  const exercise = loadExercise("03");
+  const exercise = loadAppExercise("03");
   const vault = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/keyless-kv";
   const typo = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/keyless-kvv";
   const view: WorkspaceView = { apps: [], scopes: { vault, queue: `${vault}/q` }, queueName: "q" };
@@ -263,7 +266,7 @@ describe("the commands", () => {
   it("a step without an exercise is a usage error that names the exercises", async () => {
     const run = await command("src/commands/exercise.ts", "01");
     expect(run.code).toBe(2);
-    expect(run.output).toContain("Step 01 has no exercise: exercises are 02, 03, 04");
+    expect(run.output).toContain("Lesson 01 has no exercise: exercises are 02, 03, 04, 05");
   });
 
   it("npm run progress with nothing started: every exercise not started, and the next one named", async () => {
@@ -271,5 +274,59 @@ describe("the commands", () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/lesson 02 .*not started: npm run exercise -- 02/);
     expect(run.output).toContain("Next: npm run exercise -- 02");
+  });
+});
+
+describe("a lesson is one folder: its exercise is found, and its data is checked when read", () => {
+  it("the exercises are the exercises/NN.json files, each a lesson of docs/", () => {
+    expect(exerciseSteps()).toEqual(["02", "03", "04", "05"]);
+    expect(appExerciseSteps()).toEqual(["02", "03", "04"]);
+    const numbers = lessons().map((lesson) => lesson.number);
+    for (const step of exerciseSteps()) expect(numbers).toContain(step);
+    expect(lessons().find((lesson) => lesson.number === "05")).toMatchObject({
+      name: "05-ship-it",
+      hasExercise: true,
+    });
+    expect(lessons().find((lesson) => lesson.number === "05")?.step).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "a field missing",
+      { step: "07", kind: "app", title: "t", goal: "g", open: [], todo: ["x"] },
+      "exercises/07.json: from: ",
+    ],
+    [
+      "a field of the wrong shape",
+      {
+        step: "07",
+        kind: "app",
+        from: "06",
+        signIn: "managedIdentity",
+        title: "t",
+        goal: "g",
+        open: [],
+        todo: ["x"],
+        roles: [{ role: "Owner", scope: "subscription" }],
+        instructions: [],
+      },
+      "exercises/07.json: roles.0.scope: ",
+    ],
+    ["a kind no grader knows", { step: "07", kind: "quiz" }, "exercises/07.json: kind: "],
+    ["a field no grader reads", { step: "07", kind: "pipeline", typo: 1 }, "exercises/07.json: "],
+  ])("%s is named by file and field", (_what, data, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "keyless-exercise-data-"));
+    temporary.push(dir);
+    writeFileSync(join(dir, "07.json"), JSON.stringify(data));
+    expect(() => loadExercise("07", dir)).toThrow(message);
+  });
+
+  it("an exercise that says it is another is refused, and so is JSON that does not parse", () => {
+    const dir = mkdtempSync(join(tmpdir(), "keyless-exercise-data-"));
+    temporary.push(dir);
+    writeFileSync(join(dir, "08.json"), readFileSync(new URL("../exercises/03.json", import.meta.url), "utf8"));
+    expect(() => loadExercise("08", dir)).toThrow("exercises/08.json: step: it says it is exercise 03.");
+    writeFileSync(join(dir, "09.json"), "{ not json");
+    expect(() => loadExercise("09", dir)).toThrow(/^exercises\/09\.json cannot be read as JSON: /);
   });
 });

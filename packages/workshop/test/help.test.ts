@@ -27,14 +27,14 @@ describe("every command's --help", () => {
 });
 
 describe("npm run check with no step named", () => {
-  it("is described the same in its --help and in lesson 05, which says what it does", async () => {
+  it("is described the same in its --help and in lesson 06 (the wrap-up), which says what it does", async () => {
     const help = await new Promise<string>((resolve) => {
       execFile(process.execPath, ["check.ts", "--help"], { cwd: COMMANDS }, (_error, stdout) => resolve(stdout));
     });
-    const lesson = readFileSync(fileURLToPath(new URL("../../../docs/05-wrap-up.md", import.meta.url)), "utf8");
+    const lesson = readFileSync(fileURLToPath(new URL("../../../docs/06-wrap-up.md", import.meta.url)), "utf8");
     const flat = (text: string) => text.replace(/\s+/g, " ");
     const said = /With no step named, [^\n]*(\n[^\n]+)*/.exec(lesson)?.[0] ?? "";
-    expect(said, "lesson 05 says what npm run check does with no step").not.toBe("");
+    expect(said, "lesson 06 says what npm run check does with no step").not.toBe("");
     expect(flat(help)).toContain(flat(said));
   });
 });

@@ -121,6 +121,17 @@ export function registerSandbox(az: Command, run: Run): void {
       }),
     );
   sandbox
+    .command("github-issuer")
+    .description(
+      "The issuer of the tokens the sandbox's GitHub provider signs for a rehearsal's jobs: what a federated credential names. On GitHub: https://token.actions.githubusercontent.com.",
+    )
+    .action(() =>
+      run(async (connection) => {
+        process.stdout.write(`${connection.endpoints.github.issuer}\n`);
+        return undefined;
+      }),
+    );
+  sandbox
     .command("denials")
     .description(
       "The latest denials of an app, explained: Azure's error, the token's claims that mattered, the action needed, the roles that grant it, the assignment missing or still propagating (and when it takes effect), and the az command that fixes it. On Azure: the sign-in and diagnostic logs, read by you.",

@@ -158,10 +158,12 @@ export async function timeStartupFailures(stateDir: string): Promise<FailedStart
   // Its own state: it takes roles away and gives them back, and its ports are its own.
   const sandbox = await startSandbox({ stateDir: ownStateDir(stateDir, "failures"), queue: false, onEvent: () => {} });
   const withoutRole = (step: "02" | "03") => {
+    // Who the step's app signs in as: the service principal its settings name, or its own managed identity.
+    const app = sandbox.seed.apps.find((candidate) => candidate.name === `keyless-step-${step}`);
     const principalId =
-      step === "02"
-        ? (sandbox.directory.servicePrincipals[0]?.objectId ?? "")
-        : (sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "");
+      (app?.signsInAs
+        ? sandbox.directory.servicePrincipals.find((sp) => sp.displayName === app.signsInAs)?.objectId
+        : sandbox.directory.apps.get(`keyless-step-${step}`)?.objectId) ?? "";
     return {
       before: () =>
         void sandbox.rbac.remove({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }),

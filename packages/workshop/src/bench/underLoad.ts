@@ -109,8 +109,10 @@ export async function measureUnderLoad(
         const pair = new Pair();
         const cpu: Record<Side, number | undefined> = { baseline: 0, measured: 0 };
         let queued = 0;
+        // A step whose settings name a queue sends to it: its queue is emptied before each phase, and counted.
+        const queues = "STORAGE_QUEUE_URL" in env;
         for (const [side, count, round] of phases(settings.requests)) {
-          if (step === "04") await sandbox.queue.clear(queueName);
+          if (queues) await sandbox.queue.clear(queueName);
           const server = side === "measured" ? measured : baseline;
           const cpuBefore = await cpuMs(server.pid);
           const request = getcode(server.running.url, count);
@@ -121,7 +123,7 @@ export async function measureUnderLoad(
             cpuBefore === undefined || cpuAfter === undefined || cpu[side] === undefined
               ? undefined
               : cpu[side] + cpuAfter - cpuBefore;
-          if (step === "04" && side === "measured") queued += await sandbox.queue.count(queueName);
+          if (queues && side === "measured") queued += await sandbox.queue.count(queueName);
         }
         const perRequest = (side: Side) => {
           const total = cpu[side];
@@ -137,7 +139,7 @@ export async function measureUnderLoad(
           cpuMsPerRequest: perRequest("measured"),
           baselineCpuMsPerRequest: perRequest("baseline"),
           calls: counter.take(),
-          ...(step === "04" ? { queued } : {}),
+          ...(queues ? { queued } : {}),
         });
       } finally {
         await Promise.all([measured.running.stop(), baseline.running.stop()]);

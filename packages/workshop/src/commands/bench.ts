@@ -166,7 +166,7 @@ function printUnderLoad(
   );
   const throughput = [["step", "", "req/s", "bare req/s", "ratio", "target", "", "200s"]];
   for (const { step, measured, baseline, queued, throughputRatio } of result.steps) {
-    const target = step === "04" ? TARGETS.queueStepThroughput : TARGETS.stepThroughput;
+    const target = queued !== undefined ? TARGETS.queueStepThroughput : TARGETS.stepThroughput;
     const answered = `${measured.ok}/${measured.latencies.length}${queued === undefined ? "" : `, ${queued} queued`}`;
     throughput.push([
       step,

@@ -9,12 +9,20 @@
  * address alone (deployed/checkUrl.ts): no npm start needed.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { ENDPOINTS_FILE } from "../layout/repo.ts";
 import { Command } from "commander";
 import { STEPS, type StepNumber } from "@keyless/sandbox";
 import { runCheckpoint } from "../exercises/checkpoint.ts";
-import { reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
-import { isExerciseStep, loadExercise, workspaceAppDir } from "../exercises/exercises.ts";
+import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
+import {
+  isExerciseStep,
+  loadAppExercise,
+  loadExercise,
+  workspaceAppDir,
+  type PipelineExercise,
+} from "../exercises/exercises.ts";
+import { gradePipelineExercise } from "../exercises/pipeline/grade.ts";
 import { gradeExercise } from "../exercises/grade.ts";
 import { STEP_TITLES, parseStep } from "../layout/steps.ts";
 import { UsageError } from "../terminal/usageError.ts";
@@ -23,10 +31,18 @@ import { workspaceClient } from "../running/workspaceControl.ts";
 import { runCommand } from "../terminal/runCommand.ts";
 import { checkUrl } from "../deployed/checkUrl.ts";
 
-/** The learner has their own app for this step's exercise. */
-const hasWorkspaceApp = (step: StepNumber) => isExerciseStep(step) && existsSync(join(workspaceAppDir(step), "src"));
+/** The deployment exercise a lesson number names, if it names one. */
+function deploymentExercise(text: string): PipelineExercise | undefined {
+  const step = text.replace(/^(step|lesson|exercise)-?/i, "").padStart(2, "0");
+  if (!isExerciseStep(step)) return undefined;
+  const exercise = loadExercise(step);
+  return exercise.kind === "pipeline" ? exercise : undefined;
+}
 
-/** What `npm run check` does with no step named: said once, here, for --help; lesson 05 quotes it word for word. */
+/** The learner has their own app for this step's exercise. */
+const hasWorkspaceApp = (step: string) => isExerciseStep(step) && existsSync(join(workspaceAppDir(step), "src"));
+
+/** What `npm run check` does with no step named: said once, here, for --help; lesson 06 (the wrap-up) quotes it word for word. */
 const NO_STEP_NAMED =
   "With no step named, it checks each step npm start runs, one after the other, as npm run check -- 0N checks it: your own app for an exercise you have started, the workshop's step otherwise; its last line says how many pass.";
 
@@ -52,6 +68,14 @@ const program = new Command("npm run check --")
       if (!(await checkUrl(options.url))) process.exitCode = 1;
       return;
     }
+    // A lesson whose exercise is a deployment has no step to run: its grader reads what the sandbox saw.
+    const deployment = texts.length === 1 ? deploymentExercise(texts[0] ?? "") : undefined;
+    if (deployment) {
+      // The sandbox's state folder is where its endpoints file is: the grader asks its az, as the learner does.
+      if (!existsSync(ENDPOINTS_FILE)) throw new NotRunningError("none");
+      if (!(await gradePipelineExercise(deployment, dirname(ENDPOINTS_FILE)))) process.exitCode = 1;
+      return;
+    }
     const steps = texts.map(parseStep);
     // First of all, a sandbox that answers: a file left by an npm start that is gone is named, never checked.
     const workshop = await reachRunningWorkshop();
@@ -64,7 +88,7 @@ const program = new Command("npm run check --")
     for (const step of steps) {
       if (steps.length > 1 && results.length > 0) console.log("");
       if (isExerciseStep(step) && yours(step)) {
-        const passed = await gradeExercise(loadExercise(step), workshop, { alone: steps.length === 1 });
+        const passed = await gradeExercise(loadAppExercise(step), workshop, { alone: steps.length === 1 });
         results.push({ what: `your app for exercise ${step}`, passed });
       } else results.push({ what: `step ${step}`, passed: await checkStep(step, workshop) });
     }
@@ -86,8 +110,8 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<b
     throw new UsageError(`Step ${step} is not running. Start it with npm run restart -- ${step}, then check again.`);
   console.log(`Checking step ${step} (${STEP_TITLES[step]}) at ${url} ...`);
   const { report, codes } = await runCheckpoint({ step });
-  // Each code the suite was issued put a message on the queue (step 04): those go, the learner's own stay.
-  if (step === "04" && codes.length > 0) await workspaceClient(workshop).removeCodes(codes);
+  // Each code the suite was issued put a message on the queue (a step that queues): those go, the learner's own stay.
+  if (codes.length > 0) await workspaceClient(workshop).removeCodes(codes);
   const total = report.numPassedTests + report.numFailedTests;
   const loadError = report.testResults.find((file) => file.message)?.message;
   if (report.numFailedTests === 0 && !loadError && total > 0) {

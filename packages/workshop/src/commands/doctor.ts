@@ -11,7 +11,7 @@ import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../
 import { whoHolds } from "@keyless/app-process";
 import { portsInUse } from "../layout/ports.ts";
 import { DASHBOARD_PORT, REPO_ROOT, SANDBOX_PORTS, stepPort, workspacePort } from "../layout/repo.ts";
-import { EXERCISE_STEPS } from "../exercises/exercises.ts";
+import { appExerciseSteps } from "../exercises/exercises.ts";
 import { bold, fail, ok, warn } from "../terminal/ui.ts";
 import { runCommand } from "../terminal/runCommand.ts";
 
@@ -58,7 +58,7 @@ function workshopPorts(): { port: number; what: string }[] {
   return [
     { port: DASHBOARD_PORT, what: "the live view" },
     ...STEPS.map((step) => ({ port: stepPort(step), what: `step ${step}` })),
-    ...EXERCISE_STEPS.map((step) => ({ port: workspacePort(step), what: `your app for exercise ${step}` })),
+    ...appExerciseSteps().map((step) => ({ port: workspacePort(step), what: `your app for exercise ${step}` })),
     ...Object.entries(SANDBOX_PORTS).map(([service, port]) => ({ port, what: `the sandbox's ${service}` })),
   ];
 }

@@ -14,11 +14,12 @@ import { Command } from "commander";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import { colorizeDiff, summarizeDiff } from "../lessons/diff.ts";
 import {
-  EXERCISE_STEPS,
   createWorkspaceApp,
+  exerciseSteps,
   diffFiles,
   explainStartFailure,
   findExercise,
+  loadAppExercise,
   loadExercise,
   maskDotenv,
   replaceFiles,
@@ -26,8 +27,10 @@ import {
   solutionFiles,
   workspaceAppDir,
   workspaceFiles,
-  type Exercise,
+  type AppExercise,
 } from "../exercises/exercises.ts";
+import { pipelineExerciseCommand } from "../exercises/pipeline/command.ts";
+import { lessonName } from "../layout/lessons.ts";
 import { readProgress, started, updateProgress } from "../exercises/progressFile.ts";
 import { REPO_ROOT } from "../layout/repo.ts";
 import { azLine, compareRoles, roleArgs } from "../exercises/roles.ts";
@@ -42,7 +45,7 @@ const program = new Command("npm run exercise --")
   .description(
     "Write a lesson's change yourself: your own app in workspace/, run by npm start and graded by npm run check.",
   )
-  .argument("[exercise]", `the exercise: ${EXERCISE_STEPS.join(", ")}; all of them when omitted`)
+  .argument("[exercise]", `the exercise: ${exerciseSteps().join(", ")}; all of them when omitted`)
   .option("--solve", "show the solution against your code, and apply it (code and roles) when you confirm")
   .option("--reset", "start the exercise over: your app back to its start, its identity's roles removed")
   .option("-y, --yes", "with --solve or --reset: apply without asking")
@@ -55,6 +58,8 @@ const program = new Command("npm run exercise --")
     if (text === undefined) return listExercises();
     if (options.solve && options.reset) throw new UsageError("Choose one of --solve and --reset.");
     const exercise = findExercise(text);
+    // An exercise whose answer is a deployment, not an app, has its own folder and grader.
+    if (exercise.kind === "pipeline") return pipelineExerciseCommand(exercise, options);
     if (options.solve) return solve(exercise, Boolean(options.yes));
     if (options.reset) return reset(exercise, Boolean(options.yes));
     return start(exercise);
@@ -62,7 +67,7 @@ const program = new Command("npm run exercise --")
 
 function listExercises(): void {
   console.log(bold("Exercises: you write the lesson's change, npm run check grades it."));
-  for (const step of EXERCISE_STEPS) {
+  for (const step of exerciseSteps()) {
     const exercise = loadExercise(step);
     const here = existsSync(workspaceAppDir(step)) ? dim(` (yours: ${shownPath(workspaceAppDir(step))})`) : "";
     console.log(`  npm run exercise -- ${step}   ${exercise.title}${here}`);
@@ -80,7 +85,7 @@ async function runningWorkshop(): Promise<RunningWorkshop | undefined> {
   }
 }
 
-async function start(exercise: Exercise): Promise<void> {
+async function start(exercise: AppExercise): Promise<void> {
   const dir = workspaceAppDir(exercise.step);
   if (existsSync(join(dir, "src"))) {
     console.log(
@@ -110,7 +115,7 @@ async function start(exercise: Exercise): Promise<void> {
   console.log(`\n${runningLine(app)}`);
 }
 
-function printInstructions(exercise: Exercise): void {
+function printInstructions(exercise: AppExercise): void {
   const dir = workspaceAppDir(exercise.step);
   console.log(`\n${bold(`Exercise ${exercise.step} · ${exercise.title}`)}`);
   console.log(`  ${exercise.goal}`);
@@ -120,7 +125,7 @@ function printInstructions(exercise: Exercise): void {
   for (const [index, item] of exercise.todo.entries()) console.log(`    ${index + 1}. ${item}`);
   console.log(
     dim(
-      `\n  The lesson: docs/${findStep(exercise.step).name}.md. Stuck? npm run exercise -- ${exercise.step} --solve shows the solution.`,
+      `\n  The lesson: docs/${lessonName(exercise.step)}.md. Stuck? npm run exercise -- ${exercise.step} --solve shows the solution.`,
     ),
   );
 }
@@ -131,13 +136,13 @@ function runningLine(app: WorkspaceAppState): string {
       `Your app runs at ${green(`${app.url}/api/v1/getcode`)} (npm start restarts it each time you save; its lines there begin with [workspace ${app.step}]).`,
     );
   // A failure the lesson foresees, in the exercise's words: the app's own may say the opposite of the lesson.
-  const foreseen = explainStartFailure(loadExercise(app.step), app.error);
+  const foreseen = explainStartFailure(loadAppExercise(app.step), app.error);
   const why = foreseen ? `${foreseen.says} ${foreseen.fix}` : (app.error ?? "no reason given");
   return `${warn(`Your app does not start yet: ${why}`)}\n  ${dim(`That is where the exercise begins. npm start restarts it each time you save; npm run check -- ${app.step} says what to change.`)}`;
 }
 
 /** The solution against the learner's code, and the roles the lesson grants; applied once confirmed. */
-async function solve(exercise: Exercise, yes: boolean): Promise<void> {
+async function solve(exercise: AppExercise, yes: boolean): Promise<void> {
   const dir = workspaceAppDir(exercise.step);
   if (!existsSync(join(dir, "src")))
     throw new UsageError(
@@ -187,7 +192,7 @@ async function solve(exercise: Exercise, yes: boolean): Promise<void> {
 }
 
 /** Back to the start: the previous step with the instructions, and an identity with no role, as the seed has it. */
-async function reset(exercise: Exercise, yes: boolean): Promise<void> {
+async function reset(exercise: AppExercise, yes: boolean): Promise<void> {
   const dir = workspaceAppDir(exercise.step);
   const workshop = await runningWorkshop();
   const removals: string[][] = [];
@@ -215,7 +220,7 @@ async function reset(exercise: Exercise, yes: boolean): Promise<void> {
 }
 
 /** The `az role assignment` commands that make the identity's roles the lesson's: grants first, then removals. */
-async function roleChanges(exercise: Exercise, workshop: RunningWorkshop): Promise<string[][]> {
+async function roleChanges(exercise: AppExercise, workshop: RunningWorkshop): Promise<string[][]> {
   const view = await workspaceClient(workshop).view();
   const state = await appState(exercise, workshop);
   const { missing, tooWide, misScoped } = compareRoles(exercise, state, view);
@@ -228,7 +233,7 @@ async function roleChanges(exercise: Exercise, workshop: RunningWorkshop): Promi
 }
 
 /** The learner's app as the launcher sees it (started now if it was not running yet). */
-async function appState(exercise: Exercise, workshop: RunningWorkshop): Promise<WorkspaceAppState> {
+async function appState(exercise: AppExercise, workshop: RunningWorkshop): Promise<WorkspaceAppState> {
   const client = workspaceClient(workshop);
   return (
     (await client.view()).apps.find((candidate) => candidate.step === exercise.step) ??

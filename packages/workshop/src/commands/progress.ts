@@ -7,20 +7,11 @@
  * without npm start, that it cannot be known now.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { Command } from "commander";
-import { STEPS } from "@keyless/sandbox";
-import {
-  EXERCISE_STEPS,
-  isExerciseStep,
-  loadExercise,
-  shownPath,
-  workspaceAppDir,
-  type ExerciseStep,
-} from "../exercises/exercises.ts";
+import { exerciseSteps, loadExercise, shownPath, workspaceAppDir, type ExerciseStep } from "../exercises/exercises.ts";
 import { whatFailsNow } from "../exercises/now.ts";
 import { PROGRESS_FILE, readProgress, type ExerciseProgress } from "../exercises/progressFile.ts";
-import { STEP_TITLES } from "../layout/steps.ts";
+import { lessons } from "../layout/lessons.ts";
 import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
 import { workspaceClient, type WorkspaceView } from "../running/workspaceControl.ts";
 import { bold, dim, green, table, yellow } from "../terminal/ui.ts";
@@ -36,7 +27,7 @@ const program = new Command("npm run progress --")
     const progress = readProgress();
     const view = await runningView();
     const failsNow = new Map<ExerciseStep, string[]>();
-    for (const step of EXERCISE_STEPS) {
+    for (const step of exerciseSteps()) {
       const entry = progress[step];
       if (!entry?.passedAt) continue;
       // The grader's own word first: a check since the pass that failed.
@@ -45,21 +36,33 @@ const program = new Command("npm run progress --")
           ? [`the last check, ${when(entry.checkedAt)}, did not pass`]
           : [];
       const app = view?.apps.find((candidate) => candidate.step === step);
-      failsNow.set(step, [...lastCheck, ...(view ? whatFailsNow(loadExercise(step), entry, app, view) : [])]);
+      // What an app's pass rests on can be asked of npm start; a deployment's is graded again by npm run check.
+      const exercise = loadExercise(step);
+      const now = view && exercise.kind === "app" ? whatFailsNow(exercise, entry, app, view) : [];
+      failsNow.set(step, [...lastCheck, ...now]);
     }
-    const rows = STEPS.map((step) => {
-      const title = STEP_TITLES[step];
-      if (!isExerciseStep(step))
-        return [bold(`lesson ${step}`), title, dim("no exercise: read it and run step 01 (npm start)")];
-      return [bold(`lesson ${step}`), title, describe(step, progress[step], view !== undefined, failsNow.get(step))];
+    const rows = lessons().map(({ number, title, step, hasExercise }) => {
+      if (!hasExercise)
+        return [
+          bold(`lesson ${number}`),
+          title,
+          dim(step ? `no exercise: read it and run step ${number} (npm start)` : "no exercise: read it"),
+        ];
+      return [
+        bold(`lesson ${number}`),
+        title,
+        describe(number, progress[number], view !== undefined, failsNow.get(number)),
+      ];
     });
     console.log(table(rows));
-    const next = EXERCISE_STEPS.find((step) => !progress[step]?.passedAt);
+    const next = exerciseSteps().find((step) => !progress[step]?.passedAt);
     const broken = [...failsNow].filter(([, reasons]) => reasons.length > 0).map(([step]) => step);
+    const regrade = `${broken.map((step) => `npm run check -- ${step}`).join(" and ")} ${broken.length === 1 ? "grades it" : "grade them"} again.`;
+    // What to do next, and what fails now: a learner ahead of an exercise that broke is told both.
     const summary = next
-      ? `Next: npm run exercise -- ${next} (${loadExercise(next).title}).`
+      ? `Next: npm run exercise -- ${next} (${loadExercise(next).title})${broken.length > 0 ? `; ${regrade}` : "."}`
       : broken.length > 0
-        ? `Every exercise passed once; ${broken.map((step) => `npm run check -- ${step}`).join(" and ")} ${broken.length === 1 ? "grades it" : "grade them"} again.`
+        ? `Every exercise passed once; ${regrade}`
         : view
           ? "Every exercise passes."
           : "Every exercise passed once; start npm start to see whether each still does.";
@@ -91,7 +94,7 @@ function describe(
   running: boolean,
   failsNow: readonly string[] | undefined,
 ): string {
-  const exists = existsSync(join(workspaceAppDir(step), "src"));
+  const exists = existsSync(workspaceAppDir(step));
   if (entry?.passedAt) {
     const solved = entry.solvedAt && entry.solvedAt < entry.passedAt ? " (after --solve)" : "";
     const passed = `passed ${when(entry.passedAt)}${solved}`;

@@ -8,7 +8,7 @@
 import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { discardState, type JournalSummary } from "@keyless/sandbox";
-import { EXERCISE_STEPS, shownPath } from "../exercises/exercises.ts";
+import { exerciseSteps, shownPath } from "../exercises/exercises.ts";
 import { readProgress } from "../exercises/progressFile.ts";
 import { ENDPOINTS_FILE } from "../layout/repo.ts";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
@@ -24,7 +24,7 @@ const program = new Command("npm run reset --")
   .action(async () => {
     const changes = await reset();
     if (!changes?.some((change) => /^role assignment/.test(change.kind))) return;
-    const yours = EXERCISE_STEPS.filter((step) => readProgress()[step]?.startedAt);
+    const yours = exerciseSteps().filter((step) => readProgress()[step]?.startedAt);
     if (yours.length > 0)
       console.log(
         `  Your apps for exercise ${yours.join(", ")} lost the roles you granted their identities: npm run progress says what passes now.`,

@@ -9,114 +9,201 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { createTwoFilesPatch } from "diff";
-import type { StepNumber } from "@keyless/sandbox";
+import { z } from "zod";
 import { REPO_ROOT, WORKSPACE_DIR } from "../layout/repo.ts";
+import { lessonName } from "../layout/lessons.ts";
 import { findStep } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
 
-/** The steps that have an exercise. */
-export const EXERCISE_STEPS = ["02", "03", "04"] as const satisfies readonly StepNumber[];
-export type ExerciseStep = (typeof EXERCISE_STEPS)[number];
+/** An exercise's number: its lesson's, "02". Exercises are found, never listed: see exerciseSteps(). */
+export type ExerciseStep = string;
 
+const stepNumber = z.string().regex(/^\d{2}$/, "two digits, as the lesson's number: 05");
+const nonEmpty = z.string().min(1);
+
+const roleScope = z.enum(["vault", "queue"]);
 /** Where a role is granted, named by what the lesson grants it on. */
-export type RoleScope = "vault" | "queue";
+export type RoleScope = z.infer<typeof roleScope>;
 
-export interface RoleGrant {
-  readonly role: string;
-  readonly scope: RoleScope;
-}
+const roleGrant = z.strictObject({ role: nonEmpty, scope: roleScope });
+export type RoleGrant = z.infer<typeof roleGrant>;
 
 /** Comment lines inserted before or after the one line that contains the anchor. */
-export interface Instruction {
-  readonly file: string;
-  readonly before?: string;
-  readonly after?: string;
-  readonly lines: readonly string[];
-}
-
-export interface Exercise {
-  readonly step: ExerciseStep;
-  /** The step the learner starts from. */
-  readonly from: StepNumber;
-  readonly title: string;
-  readonly goal: string;
-  /** Files to open first, relative to the app's folder. */
-  readonly open: readonly string[];
-  /** What to do, in order, as `npm run exercise` prints it. */
-  readonly todo: readonly string[];
-  /** What the lesson grants the app's identity: the grader allows exactly these (or narrower scopes). */
-  readonly roles: readonly RoleGrant[];
-  readonly instructions: readonly Instruction[];
-  /**
-   * Files of the exercise's own step the learner is given whole: not the lesson, but what makes the problem's
-   * first runs speak as the step does (its start-up error handling, which names the `az` fix of a refusal).
-   */
-  readonly given?: readonly string[];
-  /** What the exercise says when the learner's app fails to start in a way the lesson foresees. */
-  readonly startFailures?: readonly StartFailure[];
-  /** Refusals by Azure the lesson teaches the app to answer: the grader makes each happen, and grades the answer. */
-  readonly refusals?: readonly Refusal[];
-}
+const instruction = z.strictObject({
+  file: nonEmpty,
+  before: nonEmpty.optional(),
+  after: nonEmpty.optional(),
+  lines: z.array(z.string()).min(1),
+});
+export type Instruction = z.infer<typeof instruction>;
 
 /**
  * A refusal the lesson teaches the app to answer (Queue Storage refusing a send: 503, no code, a hint). The
  * grader makes Azure refuse the app's identity at the scope for one call (a deny assignment), and grades it.
  */
-export interface Refusal {
+const refusal = z.strictObject({
   /** Where Azure refuses the app's identity: the vault or the queue. */
-  readonly scope: RoleScope;
+  scope: roleScope,
   /** What is refused, in the learner's words: "Queue Storage refused your app's send". */
-  readonly what: string;
+  what: nonEmpty,
   /** The status the lesson answers with; its body carries an error and a hint, and no code. */
-  readonly status: number;
+  status: z.int().min(400).max(599),
   /** What to change when the answer is not the lesson's. */
-  readonly fix: string;
-}
+  fix: nonEmpty,
+});
+export type Refusal = z.infer<typeof refusal>;
 
 /**
  * A start-up failure the lesson foresees, in the exercise's words: the app's own line (that of the step it
  * starts from) can say the opposite of the lesson ("AZURE_CLIENT_SECRET is not set ... Set it").
  */
-export interface StartFailure {
+const startFailure = z.strictObject({
   /** A regular expression over the app's "Did not start" line; its first group names what `{matched}` lists. */
-  readonly match: string;
+  match: nonEmpty,
   /** What it means, in the exercise's words; `{matched}` is every first group found, comma-separated. */
-  readonly says: string;
+  says: nonEmpty,
   /** What to do. */
-  readonly fix: string;
-}
+  fix: nonEmpty,
+});
+export type StartFailure = z.infer<typeof startFailure>;
+
+/** What every exercise has: its number, title, goal, the files to open first, and what to do. */
+const common = {
+  step: stepNumber,
+  title: nonEmpty,
+  goal: nonEmpty,
+  /** Files to open first, relative to the learner's folder. */
+  open: z.array(nonEmpty),
+  /** What to do, in order, as `npm run exercise` prints it. */
+  todo: z.array(nonEmpty).min(1),
+};
+
+/** An exercise whose answer is an app (02 to 04): the previous step with 🐨, run by npm start, graded by what it does. */
+const appExercise = z.strictObject({
+  ...common,
+  kind: z.literal("app"),
+  /** The step the learner starts from; the exercise's own step is the solution. */
+  from: stepNumber,
+  /** How the solution signs in to Azure: with its client secret (from the settings), or its managed identity. */
+  signIn: z.enum(["clientSecret", "managedIdentity"]),
+  /** What the grader says to do when the third party's key is still in the code (a default otherwise). */
+  keyInCodeFix: nonEmpty.optional(),
+  /** What the lesson grants the app's identity: the grader allows exactly these (or narrower scopes). */
+  roles: z.array(roleGrant),
+  instructions: z.array(instruction),
+  /**
+   * Files of the exercise's own step the learner is given whole: not the lesson, but what makes the problem's
+   * first runs speak as the step does (its start-up error handling, which names the `az` fix of a refusal).
+   */
+  given: z.array(nonEmpty).optional(),
+  /** What the exercise says when the learner's app fails to start in a way the lesson foresees. */
+  startFailures: z.array(startFailure).optional(),
+  /** Refusals by Azure the lesson teaches the app to answer: the grader makes each happen, and grades the answer. */
+  refusals: z.array(refusal).optional(),
+});
+
+/**
+ * An exercise whose answer is a deployment (05): a workflow file of the learner's, a federated credential and a
+ * role they make, rehearsed with `npm run pipeline`; graded from what the sandbox saw.
+ */
+const pipelineExercise = z.strictObject({
+  ...common,
+  kind: z.literal("pipeline"),
+  /** The workflow the learner's copy is made from (relative to the repository), and the lines taken out of it. */
+  workflow: z.strictObject({
+    from: nonEmpty,
+    /** The learner's copy, in their folder. */
+    file: nonEmpty,
+    /** Whole lines of `from` taken out (one, or several in a row), each replaced by 🐨 comment lines that say what goes there. */
+    removed: z.array(z.strictObject({ text: nonEmpty, lines: z.array(z.string()).min(1) })),
+  }),
+  /** The app registration the workflow signs in as (the learner gives it a credential and a role), and its branch. */
+  deployer: nonEmpty,
+  branch: nonEmpty,
+  /** The web app the workflow deploys to, which the template provisioned. */
+  site: nonEmpty,
+  /** The roles that may deploy code to it, narrowest first: anything else is named as wider than needed. */
+  deployRoles: z.array(nonEmpty).min(1),
+});
+
+const exerciseSchema = z.discriminatedUnion("kind", [appExercise, pipelineExercise]);
+export type Exercise = z.infer<typeof exerciseSchema>;
+export type AppExercise = z.infer<typeof appExercise>;
+export type PipelineExercise = z.infer<typeof pipelineExercise>;
 
 /** An app's files, by path relative to its folder (`src/config.ts`, `.env`). */
 export type Files = ReadonlyMap<string, string>;
 
-const EXERCISES_DIR = join(REPO_ROOT, "packages", "workshop", "exercises");
+export const EXERCISES_DIR = join(REPO_ROOT, "packages", "workshop", "exercises");
 
-export const isExerciseStep = (step: string): step is ExerciseStep =>
-  (EXERCISE_STEPS as readonly string[]).includes(step);
+/** The exercises there are: one `NN.json` each in packages/workshop/exercises, in lesson order. */
+export function exerciseSteps(dir = EXERCISES_DIR): ExerciseStep[] {
+  return readdirSync(dir)
+    .filter((name) => /^\d{2}\.json$/.test(name))
+    .map((name) => name.slice(0, 2))
+    .sort();
+}
 
-/** Reads "3", "03" or "step-03" as an exercise, or says which steps have one. */
+/** The exercises whose answer is an app npm start runs (02 to 04). */
+export const appExerciseSteps = (): ExerciseStep[] =>
+  exerciseSteps().filter((step) => loadExercise(step).kind === "app");
+
+/** The lesson has the app send to the queue (its roles include one on it): the grader watches each send. */
+export const sendsToQueue = (exercise: AppExercise): boolean => exercise.roles.some((role) => role.scope === "queue");
+
+export const isExerciseStep = (step: string): step is ExerciseStep => exerciseSteps().includes(step);
+
+/** Reads "3", "03" or "step-03" as an exercise, or says which lessons have one. */
 export function findExercise(text: string): Exercise {
-  const { step } = findStep(text);
+  const step = text.replace(/^(step|lesson|exercise)-?/i, "").padStart(2, "0");
   if (!isExerciseStep(step)) {
     throw new UsageError(
-      `Step ${step} has no exercise: exercises are ${EXERCISE_STEPS.join(", ")} (step 01 is the starting point, to read and run).`,
+      `Lesson ${step} has no exercise: exercises are ${exerciseSteps().join(", ")} (lesson 01 is the starting point, to read and run).`,
     );
   }
   return loadExercise(step);
 }
 
-export function loadExercise(step: ExerciseStep): Exercise {
-  const exercise = JSON.parse(readFileSync(join(EXERCISES_DIR, `${step}.json`), "utf8")) as Exercise;
-  if (exercise.step !== step) throw new Error(`exercises/${step}.json says it is exercise ${exercise.step}.`);
+/** An exercise's data, checked: a mistake in the file is named by file and field, before anything runs. */
+export function loadExercise(step: ExerciseStep, dir = EXERCISES_DIR): Exercise {
+  const file = `exercises/${step}.json`;
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(join(dir, `${step}.json`), "utf8"));
+  } catch (error) {
+    throw new Error(`${file} cannot be read as JSON: ${(error as Error).message}`);
+  }
+  const parsed = exerciseSchema.safeParse(data);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    const field = issue?.path.join(".") || "(the file)";
+    throw new Error(`${file}: ${field}: ${issue?.message ?? "invalid"}`);
+  }
+  const exercise = parsed.data;
+  if (exercise.step !== step) throw new Error(`${file}: step: it says it is exercise ${exercise.step}.`);
+  if (exercise.kind === "app")
+    for (const [index, one] of exercise.instructions.entries())
+      if (!one.before === !one.after)
+        throw new Error(`${file}: instructions.${index}: needs exactly one of before and after.`);
+  return exercise;
+}
+
+/** The app exercise of that number, for what runs an app (npm start, the grader of apps). */
+export function loadAppExercise(step: ExerciseStep): AppExercise {
+  const exercise = loadExercise(step);
+  if (exercise.kind !== "app") throw new UsageError(`Exercise ${step} has no app: it is graded from a deployment.`);
   return exercise;
 }
 
 /** The App Service app the learner's app runs as in the sandbox. */
 export const workspaceAppName = (step: ExerciseStep) => `keyless-workspace-${step}`;
 
-/** The learner's app for an exercise: `workspace/03-managed-identity`, named like the step it becomes. */
+/**
+ * The learner's folder for an exercise: `workspace/03-managed-identity`, named like the step it becomes, or for
+ * an exercise with no step of its own, like its lesson (`workspace/05-ship-it`).
+ */
 export function workspaceAppDir(step: ExerciseStep): string {
-  return join(WORKSPACE_DIR, findStep(step).name);
+  return join(WORKSPACE_DIR, lessonName(step));
 }
 
 /** The folder as the learner types it: relative to the repository when inside it. */
@@ -127,7 +214,7 @@ export function shownPath(path: string): string {
 
 /** The exercises whose app exists in the workspace. */
 export function existingWorkspaceApps(): ExerciseStep[] {
-  return EXERCISE_STEPS.filter((step) => existsSync(join(workspaceAppDir(step), "src")));
+  return appExerciseSteps().filter((step) => existsSync(join(workspaceAppDir(step), "src")));
 }
 
 /** A folder's files under `src/`, by relative path. */
@@ -176,7 +263,7 @@ export function applyInstructions(files: Files, instructions: readonly Instructi
 }
 
 /** Where the learner starts: the previous step's source, the files given from the step, and the instructions. */
-export function problemFiles(exercise: Exercise): Map<string, string> {
+export function problemFiles(exercise: AppExercise): Map<string, string> {
   const files = sourceFiles(findStep(exercise.from).dir);
   const solution = solutionFiles(exercise);
   for (const file of exercise.given ?? []) {
@@ -190,7 +277,7 @@ export function problemFiles(exercise: Exercise): Map<string, string> {
 
 /** The exercise's words for a start-up failure it foresees (`error`: the app's own sentence), or nothing. */
 export function explainStartFailure(
-  exercise: Exercise,
+  exercise: AppExercise,
   error: string | undefined,
 ): { says: string; fix: string } | undefined {
   if (!error) return undefined;
@@ -203,12 +290,12 @@ export function explainStartFailure(
 }
 
 /** The solution: the step's own source. */
-export function solutionFiles(exercise: Exercise): Map<string, string> {
+export function solutionFiles(exercise: AppExercise): Map<string, string> {
   return sourceFiles(findStep(exercise.step).dir);
 }
 
 /** Writes the learner's app: its files, and what makes it a runnable app of its own (package.json, tsconfig.json). */
-export function createWorkspaceApp(exercise: Exercise): string {
+export function createWorkspaceApp(exercise: AppExercise): string {
   const dir = workspaceAppDir(exercise.step);
   mkdirSync(dir, { recursive: true });
   writeFileSync(

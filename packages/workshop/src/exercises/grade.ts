@@ -15,12 +15,13 @@ import type { AuditEvent } from "@keyless/sandbox";
 import { runCheckpoint, type VitestReport } from "./checkpoint.ts";
 import type { RunningWorkshop } from "../running/control.ts";
 import {
-  EXERCISE_STEPS,
+  exerciseSteps,
   explainStartFailure,
+  sendsToQueue,
   shownPath,
   workspaceAppDir,
   workspaceFiles,
-  type Exercise,
+  type AppExercise,
 } from "./exercises.ts";
 import { checked, codeDigest, readProgress, updateProgress } from "./progressFile.ts";
 import {
@@ -83,7 +84,7 @@ function print(finding: Finding): void {
  * ends with what to do next (a run of several ends with its own count instead).
  */
 export async function gradeExercise(
-  exercise: Exercise,
+  exercise: AppExercise,
   workshop: RunningWorkshop,
   { alone = true }: { readonly alone?: boolean } = {},
 ): Promise<boolean> {
@@ -113,7 +114,7 @@ export async function gradeExercise(
     note(first);
     if (first.ok) {
       for (const finding of await grading.auditChecks(app, view)) note(finding);
-      if (exercise.step === "04" && findings.every((finding) => finding.ok))
+      if (sendsToQueue(exercise) && findings.every((finding) => finding.ok))
         for (const finding of await grading.queueOrder(app, view)) note(finding);
       if (findings.every((finding) => finding.ok))
         for (const finding of await grading.refusals(app, view)) note(finding);
@@ -129,7 +130,7 @@ export async function gradeExercise(
   if (passed) {
     console.log(ok(bold(`Exercise ${exercise.step} passes: ${findings.length} of ${findings.length} checks.`)));
     const progress = readProgress();
-    const next = EXERCISE_STEPS.find((step) => !progress[step]?.passedAt);
+    const next = exerciseSteps().find((step) => !progress[step]?.passedAt);
     // This check's verdict is about this exercise only: whether the others still pass, progress says.
     if (alone)
       console.log(
@@ -153,14 +154,14 @@ export async function gradeExercise(
 }
 
 class Grading {
-  readonly #exercise: Exercise;
+  readonly #exercise: AppExercise;
   readonly #workshop: RunningWorkshop;
   readonly #client: WorkspaceClient;
   readonly #dir: string;
   /** Codes the check itself was issued: their queue messages are removed at the end. */
   readonly #codes: string[] = [];
 
-  constructor(exercise: Exercise, workshop: RunningWorkshop, client: WorkspaceClient, dir: string) {
+  constructor(exercise: AppExercise, workshop: RunningWorkshop, client: WorkspaceClient, dir: string) {
     this.#exercise = exercise;
     this.#workshop = workshop;
     this.#client = client;
@@ -184,16 +185,14 @@ class Grading {
         ok: false,
         text: `${isKey ? "The third party's key" : "A secret"} is still written in ${where}${first?.byScanner ? " (the secret scanner finds it, and so would anyone who reads the code)" : ""}.`,
         hint: [
-          this.#step === "02"
-            ? "Delete it: your app reads the key from Key Vault at start-up now (the 🐨 in src/thirdPartyKey.ts and src/server.ts show how)."
-            : "Delete it: the key lives in Key Vault, and your app reads it at start-up.",
+          this.#exercise.keyInCodeFix ?? "Delete it: the key lives in Key Vault, and your app reads it at start-up.",
           "On a real project, rotate it too: git history keeps every line ever committed.",
         ],
       });
     } else {
       findings.push({ ok: true, text: "No key or secret in your app's files: the secret scanner finds nothing." });
     }
-    if (this.#step !== "02") {
+    if (this.#exercise.signIn === "managedIdentity") {
       const uses = clientSecretUses(files);
       if (uses.length > 0) {
         const inEnv = uses.some((use) => use.file === ".env");
@@ -253,7 +252,7 @@ class Grading {
         ok: false,
         text: `Your app did not start: Microsoft Entra ID refused its client secret at ${at(secretSignIn.time)} (${secretSignIn.errorCode ?? secretSignIn.statusCode}).`,
         hint: [
-          this.#step === "02"
+          this.#exercise.signIn === "clientSecret"
             ? "Use the settings App Service gives your app (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET): DefaultAzureCredential reads them itself."
             : `Step ${this.#step}'s app signs in with its managed identity: remove every client secret and AZURE_* setting.`,
         ],
@@ -378,7 +377,7 @@ class Grading {
         event.clientCredentialType === "clientSecret" &&
         event.resultType === "Success",
     );
-    if (this.#step === "02") {
+    if (this.#exercise.signIn === "clientSecret") {
       const own = secretSignIns.find((event) => event.caller?.objectId === identity.objectId);
       const other = secretSignIns.find((event) => event.caller?.objectId !== identity.objectId);
       if (own)
@@ -649,7 +648,8 @@ class Grading {
       url: app.url ?? "",
       logsPath: `/workspace/${this.#step}/logs`,
     });
-    const counts = this.#step === "04" || codes.length > 0 ? await this.#client.removeCodes(codes) : {};
+    const queue = sendsToQueue(this.#exercise);
+    const counts = queue || codes.length > 0 ? await this.#client.removeCodes(codes) : {};
     const total = report.numPassedTests + report.numFailedTests;
     const loadError = report.testResults.find((file) => file.message)?.message;
     if (total === 0)
@@ -665,7 +665,7 @@ class Grading {
         hint: failures.flatMap(({ title, message }) => [fail(title), dim(`  ${message}`)]),
       };
     }
-    if (this.#step === "04") {
+    if (queue) {
       const wrong = Object.entries(counts).filter(([, count]) => count !== 1);
       if (wrong.length > 0) {
         return {
@@ -680,7 +680,7 @@ class Grading {
     }
     return {
       ok: true,
-      text: `It keeps the contract every step keeps: ${total} of ${total} checks over HTTP${this.#step === "04" ? `, and one queue message for each of the ${codes.length} codes they were issued` : ""}.`,
+      text: `It keeps the contract every step keeps: ${total} of ${total} checks over HTTP${queue ? `, and one queue message for each of the ${codes.length} codes they were issued` : ""}.`,
     };
   }
 

@@ -12,13 +12,13 @@
  */
 import type { ExerciseProgress } from "./progressFile.ts";
 import { codeDigest } from "./progressFile.ts";
-import { workspaceAppDir, workspaceFiles, type Exercise } from "./exercises.ts";
+import { workspaceAppDir, workspaceFiles, type AppExercise } from "./exercises.ts";
 import { compareRoles, scopeName } from "./roles.ts";
 import type { WorkspaceAppState, WorkspaceView } from "../running/workspaceControl.ts";
 
 /** What fails now, in a few words each; empty when nothing a pass rests on has changed. */
 export function whatFailsNow(
-  exercise: Exercise,
+  exercise: AppExercise,
   entry: ExerciseProgress,
   app: WorkspaceAppState | undefined,
   view: WorkspaceView,

@@ -4,7 +4,7 @@
  * grader allows exactly these (at the lesson's scope or a narrower one);
  * `npm run exercise -- 0N --solve` makes the identity's roles match them.
  */
-import type { Exercise, RoleGrant } from "./exercises.ts";
+import type { AppExercise, RoleGrant } from "./exercises.ts";
 import type { WorkspaceAppState, WorkspaceRole, WorkspaceView } from "../running/workspaceControl.ts";
 
 /** How the lessons write a sandbox `az` command. */
@@ -22,7 +22,7 @@ export function scopeCovers(scope: string, resource: string): boolean {
   return child === parent || child.startsWith(`${parent}/`);
 }
 
-export function requiredRoles(exercise: Exercise, view: WorkspaceView): RequiredRole[] {
+export function requiredRoles(exercise: AppExercise, view: WorkspaceView): RequiredRole[] {
   return exercise.roles.map((grant: RoleGrant) => ({ role: grant.role, scope: view.scopes[grant.scope] }));
 }
 
@@ -32,7 +32,7 @@ export function requiredRoles(exercise: Exercise, view: WorkspaceView): Required
  * names none: a typo), which grant the app nothing it needs.
  */
 export function compareRoles(
-  exercise: Exercise,
+  exercise: AppExercise,
   app: WorkspaceAppState,
   view: WorkspaceView,
 ): { missing: RequiredRole[]; tooWide: WorkspaceRole[]; misScoped: MisScoped[] } {

@@ -21,7 +21,7 @@ export const ENDPOINTS_FILE = join(process.env["KEYLESS_SANDBOX_DIR"] ?? join(RE
 export const WORKSPACE_DIR = resolve(process.env["KEYLESS_WORKSPACE_DIR"] ?? join(REPO_ROOT, "workspace"));
 
 /** The port `npm start` gives the learner's own app for an exercise: 3103 for exercise 03. */
-export function workspacePort(step: StepNumber): number {
+export function workspacePort(step: string): number {
   return 3100 + Number(step);
 }
 

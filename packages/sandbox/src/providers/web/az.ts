@@ -11,6 +11,7 @@
 import type { Command } from "commander";
 import { asModel, SITE_MODEL } from "../../az/models.ts";
 import { groupScope, type Run, usage } from "../../az/shell.ts";
+import { registerWebAppDeploy } from "./azDeploy.ts";
 import { registerFunctionApp } from "./azFunctionApp.ts";
 import { siteId, WEB_API } from "./azSite.ts";
 
@@ -51,6 +52,7 @@ const target = (command: Command) =>
 
 export function registerWebApp(az: Command, run: Run): void {
   const webapp = az.command("webapp").description("Manage web apps.");
+  registerWebAppDeploy(webapp, run);
 
   target(webapp.command("show").description("Get the details of a web app.")).action(
     (options: { name: string; resourceGroup: string }) =>

@@ -155,10 +155,13 @@ export const server: ProviderServer = {
       }),
     );
 
+    let stopped = false;
     /** Each site runs its latest deployment again (after a restart, or a reset that took them away). */
     const runDeployed = async () => {
       await runner.stopAll();
       for (const site of resourceStore.ofType(SITE_TYPE)) {
+        // The sandbox may stop while a site starts: its state is closed then, and nothing more is started.
+        if (stopped) return;
         const latest = deployments.latest(site.name);
         const zip = latest ? deployments.packageOf(latest.id) : undefined;
         if (latest && zip)
@@ -172,7 +175,6 @@ export const server: ProviderServer = {
       }
     };
     // The sites' settings are written by provisioning, after every provider started: run them once it is done.
-    let stopped = false;
     const first = setImmediate(() => void (stopped || runDeployed()));
     return {
       api,
