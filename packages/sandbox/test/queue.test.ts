@@ -327,7 +327,7 @@ describe("no way round the gateway", () => {
       aud,
       iss: test.sandbox.tokens.issuer,
       oid: developer(),
-      tid: test.sandbox.seed.tenant.id,
+      tid: test.sandbox.tenant.tenant.id,
       exp: Math.floor(Date.now() / 1000) + 600,
     });
     const ports = listeningPorts(process.pid);
