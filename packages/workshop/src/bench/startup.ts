@@ -10,7 +10,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startStepExpectingFailure, stopTree } from "@keyless/app-process";
+import { siteOfStep, startStepExpectingFailure, stopTree } from "@keyless/app-process";
 import { startSandbox } from "@keyless/sandbox";
 import { LAUNCHER, REPO_ROOT } from "../layout/repo.ts";
 import { stepDir } from "../layout/stepFolders.ts";
@@ -192,7 +192,7 @@ export async function timeStartupFailures(stateDir: string): Promise<FailedStart
       failure.before?.();
       try {
         const env = {
-          ...sandbox.stepEnvironment(failure.step),
+          ...sandbox.siteEnvironment(siteOfStep(sandbox.sites(), failure.step)),
           NODE_COMPILE_CACHE: join(stateDir, "compile-cache"),
           ...failure.env,
         };

@@ -9,12 +9,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { STEPS, type StepNumber } from "@keyless/sandbox";
+import { STEPS, type StepNumber } from "@keyless/app-process";
 import { runCheckpoint } from "../exercises/checkpoint.ts";
 import { reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import { isExerciseStep, loadExercise, workspaceAppDir } from "../exercises/exercises.ts";
 import { gradeExercise } from "../exercises/grade.ts";
-import { STEP_TITLES, parseStep } from "../layout/steps.ts";
+import { parseStep, stepTitle } from "../layout/steps.ts";
 import { UsageError } from "../terminal/usageError.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
 import { workspaceClient } from "../running/workspaceControl.ts";
@@ -71,7 +71,7 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<b
   const url = workshop.endpoints.steps[step];
   if (!url)
     throw new UsageError(`Step ${step} is not running. Start it with npm run restart -- ${step}, then check again.`);
-  console.log(`Checking step ${step} (${STEP_TITLES[step]}) at ${url} ...`);
+  console.log(`Checking step ${step} (${stepTitle(step)}) at ${url} ...`);
   const { report, codes } = await runCheckpoint({ step });
   // Each code the suite was issued put a message on the queue (step 04): those go, the learner's own stay.
   if (step === "04" && codes.length > 0) await workspaceClient(workshop).removeCodes(codes);

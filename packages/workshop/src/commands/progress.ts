@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { STEPS } from "@keyless/sandbox";
+import { STEPS } from "@keyless/app-process";
 import {
   EXERCISE_STEPS,
   isExerciseStep,
@@ -20,7 +20,7 @@ import {
 } from "../exercises/exercises.ts";
 import { whatFailsNow } from "../exercises/now.ts";
 import { PROGRESS_FILE, readProgress, type ExerciseProgress } from "../exercises/progressFile.ts";
-import { STEP_TITLES } from "../layout/steps.ts";
+import { stepTitle } from "../layout/steps.ts";
 import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
 import { workspaceClient, type WorkspaceView } from "../running/workspaceControl.ts";
 import { bold, dim, green, table, yellow } from "../terminal/ui.ts";
@@ -48,7 +48,7 @@ const program = new Command("npm run progress --")
       failsNow.set(step, [...lastCheck, ...(view ? whatFailsNow(loadExercise(step), entry, app, view) : [])]);
     }
     const rows = STEPS.map((step) => {
-      const title = STEP_TITLES[step];
+      const title = stepTitle(step);
       if (!isExerciseStep(step))
         return [bold(`lesson ${step}`), title, dim("no exercise: read it and run step 01 (npm start)")];
       return [bold(`lesson ${step}`), title, describe(step, progress[step], view !== undefined, failsNow.get(step))];

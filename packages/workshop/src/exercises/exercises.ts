@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { createTwoFilesPatch } from "diff";
-import type { StepNumber } from "@keyless/sandbox";
+import type { StepNumber } from "@keyless/app-process";
 import { REPO_ROOT, WORKSPACE_DIR } from "../layout/repo.ts";
 import { findStep } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
