@@ -107,9 +107,9 @@ describe("az role assignment list", () => {
 });
 
 describe("az ad app credential reset", () => {
-  it("replaces the app's client secret in the running sandbox and prints the new one as az does; npm run reset brings the seed's back", async () => {
+  it("replaces the app's client secret in the running sandbox and prints the new one as az does; npm run reset brings tenant.json's back", async () => {
     const [app] = test.sandbox.directory.servicePrincipals;
-    if (!app) throw new Error("seed.json has no service principal.");
+    if (!app) throw new Error("tenant.json has no service principal.");
     const old = test.sandbox.siteEnvironment("keyless-step-02");
     expect((await getSecretInChild(old)).ok).toBe(true);
 

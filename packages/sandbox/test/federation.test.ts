@@ -461,7 +461,7 @@ describe("a user-assigned identity's federated credential, through Resource Mana
 
   it("is kept as its ARM document, checked whole, and lets the identity sign in from main", async () => {
     const identity = test.sandbox.directory.userAssigned.get("keyless-id-03");
-    if (!identity) throw new Error("seed.json has keyless-id-03");
+    if (!identity) throw new Error("infra/main.json makes keyless-id-03");
     const { arm } = test.sandbox;
     const id = (name: string) => `${identity.resourceId}/federatedIdentityCredentials/${name}`;
     const properties = { issuer: test.sandbox.endpoints.github.issuer, subject: MAIN, audiences: [EXCHANGE] };
@@ -488,7 +488,7 @@ describe("a user-assigned identity's federated credential, through Resource Mana
       clientCredentialType: "federatedIdentityCredential",
       caller: { displayName: "keyless-id-03" },
     });
-    // az identity federated-credential list shows it beside the seed's AKS credential.
+    // az identity federated-credential list shows it beside the template's AKS credential.
     const listed = (await azJson(
       test.stateDir,
       "identity",

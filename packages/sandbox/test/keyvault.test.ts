@@ -35,7 +35,7 @@ const raw = (path: string, init: RequestInit = {}) =>
   });
 
 describe("Key Vault with the real SDK", () => {
-  it("gives the seeded secret to the step 02 service principal (ClientSecretCredential, tenant alias adfs)", async () => {
+  it("gives the provisioned secret to the step 02 service principal (ClientSecretCredential, tenant alias adfs)", async () => {
     const { sandbox } = test;
     const sp = sandbox.tenant.servicePrincipals[0];
     const credential = new ClientSecretCredential("adfs", sp?.appId ?? "", sp?.secret ?? "", {

@@ -196,7 +196,7 @@ describe("Azure RBAC for queues", () => {
   const queueScope = () => test.sandbox.scopes.queue("code-requests");
   const denied = (error: unknown) => error as { statusCode?: number; code?: string };
 
-  it("Message Sender (step 04's seeded role) may send but not peek or receive", async () => {
+  it("Message Sender (step 04's provisioned role) may send but not peek or receive", async () => {
     const queue = queueClient("code-requests", stepFour());
     await queue.sendMessage("from step 04");
     for (const attempt of [() => queue.peekMessages(), () => queue.receiveMessages()]) {

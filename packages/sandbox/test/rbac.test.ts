@@ -281,7 +281,7 @@ describe("Storage queue roles (for the queue gateway)", () => {
 });
 
 describe("reset", () => {
-  it("returns secrets, role assignments and third-party keys to the seed, also over the admin API", async () => {
+  it("returns secrets, role assignments and third-party keys to the provisioned state, also over the admin API", async () => {
     const { sandbox } = test;
     const provisioned = sandbox.rbac.list().length;
     sandbox.secrets.set("third-party-api-key", { value: "rotated" });
