@@ -12,10 +12,13 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadTenant } from "@keyless/sandbox";
 import { afterAll, describe, expect, it } from "vitest";
 
 const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
 const SANDBOX_DIR = fileURLToPath(new URL("../../sandbox", import.meta.url));
+/** Step 02's service principal, named as az finds one: by its appId (az looks no display name up). */
+const STEP_02_SP = loadTenant().servicePrincipals.find((sp) => sp.displayName === "keyless-app-sp")?.appId ?? "";
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-restarts-"));
 const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
@@ -90,7 +93,7 @@ describe("a step that cannot start is said once", () => {
         "assignment",
         "delete",
         "--assignee",
-        "keyless-app-sp",
+        STEP_02_SP,
         "--role",
         "Key Vault Secrets User",
         "--scope",
