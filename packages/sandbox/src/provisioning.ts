@@ -41,7 +41,7 @@ export function provisionedOf(context: Pick<ProviderContext, "state">): Provisio
 
 /** Writes the provisioned state, on an empty store. */
 export async function provision(context: ProviderContext): Promise<Provisioned> {
-  const { tenant, directory, rbac, arm, scopes, running } = context;
+  const { tenant, rbac, arm, scopes, running } = context;
 
   // 1. The tenant: whoever signs in as the developer owns the subscription (as the learner owns theirs on Azure).
   for (const user of tenant.users) {
@@ -62,7 +62,6 @@ export async function provision(context: ProviderContext): Promise<Provisioned> 
   const files = deploymentFilesOf(tenant);
   arm.put(scopes.resourceGroup, { location: named.location }, undefined);
   const parameters = JSON.parse(readFileSync(files.parameters, "utf8")) as { parameters: Record<string, unknown> };
-  const step02 = directory.servicePrincipals.find((sp) => sp.appId === parameterValue(parameters, "step02ClientId"));
   const { deployment } = await running.resources.deployments.create(
     `${scopes.resourceGroup}/providers/Microsoft.Resources/deployments/${named.name}`,
     {
@@ -72,8 +71,7 @@ export async function provision(context: ProviderContext): Promise<Provisioned> 
         parameters: {
           ...parameters.parameters,
           // What a pipeline passes at deploy time: a secret from the directory, a URL that carries a port.
-          step02ClientSecret: { value: step02?.secret ?? "" },
-          aksOidcIssuerUrl: { value: running["managed-identity"].kubernetes.cluster.issuerUrl },
+          ...deployTimeParameters(context),
         },
       },
     },
@@ -114,8 +112,28 @@ export async function provision(context: ProviderContext): Promise<Provisioned> 
   return { at: new Date().toISOString(), from: named.template, outputs };
 }
 
-const parameterValue = (file: { parameters: Record<string, unknown> }, name: string) =>
-  (file.parameters[name] as { value?: unknown } | undefined)?.value;
+/** The values tenant.json says the deployer passes at deploy time: a service principal's secret, the cluster's issuer URL. */
+function deployTimeParameters(context: ProviderContext): Record<string, { value: string }> {
+  const { tenant, directory, running } = context;
+  const cluster = running["managed-identity"].kubernetes.cluster;
+  return Object.fromEntries(
+    Object.entries(tenant.deployment.deployTime).map(([name, source]) => {
+      if ("secretOf" in source) {
+        const principal = directory.servicePrincipals.find((sp) => sp.displayName === source.secretOf);
+        if (!principal)
+          throw new Error(
+            `tenant.json: deployment.deployTime.${name} is the secret of ${source.secretOf}, which servicePrincipals does not name.`,
+          );
+        return [name, { value: principal.secret }];
+      }
+      if (source.issuerOf !== tenant.hosts.kubernetesCluster.name)
+        throw new Error(
+          `tenant.json: deployment.deployTime.${name} is the issuer of ${source.issuerOf}, which is not hosts.kubernetesCluster.`,
+        );
+      return [name, { value: cluster.issuerUrl }];
+    }),
+  );
+}
 
 /** A learner's app: a site like one of the template's, its own identity (or its own service principal's secret), no role. */
 function exerciseSite(context: ProviderContext, siteId: string, like: ArmResource, app: TenantApp): void {

@@ -58,6 +58,12 @@ const schema = z.object({
     /** Paths from the repository's root. */
     template: name,
     parameters: name,
+    /**
+     * The parameters no file holds, which the deployer passes at deploy time, as a pipeline does from its
+     * secret store: a service principal's client secret (`secretOf`), or a cluster's OIDC issuer URL
+     * (`issuerOf`, known once it listens).
+     */
+    deployTime: z.record(z.string(), z.union([z.object({ secretOf: name }), z.object({ issuerOf: name })])),
   }),
   users: z.array(user).min(1),
   servicePrincipals: z.array(servicePrincipal),

@@ -49,6 +49,14 @@ describe("tenant.json", () => {
       template: "infra/main.json",
       parameters: "infra/sandbox.parameters.json",
     });
+    // What the template says the deployer passes at deploy time, tenant.json says where it comes from.
+    const template = JSON.parse(readFileSync(new URL("../../../infra/main.json", import.meta.url), "utf8")) as {
+      parameters: Record<string, { metadata?: { suppliedAtDeployTime?: string } }>;
+    };
+    const atDeployTime = Object.entries(template.parameters).filter(
+      ([, parameter]) => parameter.metadata?.suppliedAtDeployTime,
+    );
+    expect(Object.keys(tenant.deployment.deployTime).sort()).toEqual(atDeployTime.map(([name]) => name).sort());
   });
 
   it("is checked when read: a wrong field is named, with what it should be", () => {
