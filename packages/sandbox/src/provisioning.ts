@@ -30,6 +30,8 @@ export interface Provisioned {
   readonly from: string;
   /** The deployment's outputs: the names, URLs and ids the template says it made. */
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** The queues the deployment made: what Queue Storage goes back to at a reset. */
+  readonly queues?: readonly string[];
 }
 
 const MARKER = "provisioned";
@@ -93,6 +95,13 @@ export async function provision(context: ProviderContext): Promise<Provisioned> 
     Object.entries(properties.outputs ?? {}).map(([name, output]) => [name, output.value]),
   );
 
+  const provisioned: Provisioned = {
+    at: new Date().toISOString(),
+    from: named.template,
+    outputs,
+    queues: running.storage.queues(),
+  };
+
   // 3. The exercises' apps: a site each, like one of the template's, with its settings and an identity of its own.
   context.state.transaction(() => {
     for (const app of tenant.apps) {
@@ -103,13 +112,11 @@ export async function provision(context: ProviderContext): Promise<Provisioned> 
         throw new Error(`tenant.json: apps ${app.name} is like ${app.like}, a site ${named.template} has not.`);
       exerciseSite(context, siteId, like, app);
     }
-    context.state
-      .collection<Provisioned>("sandbox")
-      .put(MARKER, { at: new Date().toISOString(), from: named.template, outputs });
+    context.state.collection<Provisioned>("sandbox").put(MARKER, provisioned);
     // What provisioning wrote is the starting point, not a change a caller made.
     context.journal.clear();
   });
-  return { at: new Date().toISOString(), from: named.template, outputs };
+  return provisioned;
 }
 
 /** The values tenant.json says the deployer passes at deploy time: a service principal's secret, the cluster's issuer URL. */

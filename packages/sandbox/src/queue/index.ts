@@ -25,8 +25,8 @@ export interface QueueServiceOptions {
   readonly rbac: Authorizer;
   readonly accountScope: string;
   readonly account: string;
-  /** Queues to create at start when missing, and what `reset` leaves unless told otherwise. */
-  readonly queues: readonly string[];
+  /** Queues to create at start when missing, and what `reset` leaves unless told otherwise (asked each time, when a function). */
+  readonly queues: readonly string[] | (() => readonly string[]);
   readonly authority: () => string;
   /** Where the queues and messages are kept (`<stateDir>/state.db`): the caller opens it, and closes it after `stop`. */
   readonly state: StateStore;
@@ -80,7 +80,8 @@ export interface QueueService {
 
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
   const store = new QueueStore(options.state, options.clock);
-  store.ensureQueues(options.queues);
+  const given = () => (typeof options.queues === "function" ? options.queues() : options.queues);
+  store.ensureQueues(given());
   const commits = new GroupCommit(options.state);
   let delay: QueueDelay | undefined;
   let state: QueueAvailability = "running";
@@ -152,7 +153,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       store.clearMessages(queue);
     },
     snapshot: () => store.snapshot(),
-    async reset(queues = options.queues) {
+    async reset(queues = given()) {
       delay = undefined;
       if (state === "stopped") state = "running";
       store.reset(queues);

@@ -6,6 +6,7 @@
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
 import { type QueueService, startQueueService } from "../../queue/index.ts";
 import { QueueStore } from "../../queue/store.ts";
+import { provisionedOf } from "../../provisioning.ts";
 import { storageTypes } from "./resourceTypes.ts";
 
 export interface StorageRunning extends RunningProvider {
@@ -33,7 +34,7 @@ export const server: ProviderServer = {
           accountScope: context.scopes.storageAccount,
           account: names.storageAccount,
           // The deployment makes the queues (infra/main.json), through Resource Manager; a kept store has them.
-          queues: [],
+          queues: () => provisionedOf(context)?.queues ?? [],
           authority: () => `${context.authorityHost()}/${tenant.tenant.id}`,
           state: context.state,
           port: context.ports.queue,
@@ -60,7 +61,7 @@ export const server: ProviderServer = {
       reload: async () => {
         await queue?.ready;
         // A reset provisioned the store anew: the deployment's queues stay, all else of Queue Storage's goes.
-        await queue?.reset(queueNames());
+        await queue?.reset();
       },
       stop: async () => queue?.stop(),
     };
