@@ -28,3 +28,14 @@ export {
 } from "./platform.ts";
 export { parentOf, processTree } from "./processes.ts";
 export { parsePsTable, parseProcEntry, parseWindowsTable, treeOf, type ProcessInfo } from "./processTable.ts";
+export {
+  STEPS,
+  STEP_CODES,
+  isStepNumber,
+  siteOfStep,
+  stepCodesIn,
+  stepOfSite,
+  type SiteOfCode,
+  type StepCode,
+  type StepNumber,
+} from "./steps.ts";

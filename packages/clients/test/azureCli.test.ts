@@ -59,9 +59,9 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     return { result, json: () => JSON.parse(result.stdout) as unknown, events: test.sandbox.audit.list({ after }) };
   };
   const expectOk = (result: { code: number; stderr: string }) => expect(result.code, result.stderr).toBe(0);
-  const learner = () => test.sandbox.seed.users[0] ?? { userPrincipalName: "", objectId: "", password: "" };
+  const learner = () => test.sandbox.tenant.users[0] ?? { userPrincipalName: "", objectId: "", password: "" };
   const sp = () =>
-    test.sandbox.seed.servicePrincipals.find((candidate) => candidate.displayName === "keyless-app-sp") ?? {
+    test.sandbox.tenant.servicePrincipals.find((candidate) => candidate.displayName === "keyless-app-sp") ?? {
       appId: "",
       secret: "",
       objectId: "",
@@ -97,7 +97,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
   });
 
   it("az login --service-principal: a client-secret sign-in for the management resource, then the subscription", async () => {
-    const { seed } = test.sandbox;
+    const { tenant } = test.sandbox;
     const login = await az(
       "login",
       "--service-principal",
@@ -106,13 +106,13 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
       "--password",
       sp().secret,
       "--tenant",
-      seed.tenant.id,
+      tenant.tenant.id,
     );
     expectOk(login.result);
     expect(login.json()).toEqual([
       expect.objectContaining({
-        id: seed.subscription.id,
-        tenantId: seed.tenant.id,
+        id: tenant.subscription.id,
+        tenantId: tenant.tenant.id,
         name: "keyless sandbox",
         user: { name: sp().appId, type: "servicePrincipal" },
         isDefault: true,
@@ -134,8 +134,8 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     expectOk(management.result);
     const token = management.json() as { accessToken: string; subscription: string; tenant: string; tokenType: string };
     expect(token).toMatchObject({
-      subscription: test.sandbox.seed.subscription.id,
-      tenant: test.sandbox.seed.tenant.id,
+      subscription: test.sandbox.tenant.subscription.id,
+      tenant: test.sandbox.tenant.tenant.id,
       tokenType: "Bearer",
     });
     expect(await validator.validate(`Bearer ${token.accessToken}`, MANAGEMENT_RESOURCE)).toMatchObject({
@@ -155,7 +155,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     `az rest reads the vault's secret as the service principal (Debian's az has no keyvault module)${resolution.ok ? "" : ` (skipped: ${resolution.reason})`}`,
     async () => {
       if (!resolution.ok) throw new Error(resolution.reason);
-      const { endpoints, seed } = test.sandbox;
+      const { endpoints, tenant } = test.sandbox;
       const read = await az(
         "rest",
         "--method",
@@ -166,7 +166,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
         vaultResourceOf(endpoints.keyVaultUrl),
       );
       expectOk(read.result);
-      expect(read.json()).toMatchObject({ value: seed.keyVault.secrets["third-party-api-key"] });
+      expect(read.json()).toMatchObject({ value: tenant.thirdParty.keys[0] });
       expect(of(read.events, "AuditEvent").at(-1)).toMatchObject({
         operationName: "SecretGet",
         statusCode: 200,
@@ -216,13 +216,13 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
   });
 
   it("az login --username --password: the learner's own sign-in (a user sign-in, ropc), the tenant and its subscription", async () => {
-    const { seed } = test.sandbox;
+    const { tenant } = test.sandbox;
     const login = await az("login", "--username", learner().userPrincipalName, "--password", learner().password ?? "");
     expectOk(login.result);
     expect(login.json()).toEqual([
       expect.objectContaining({
-        id: seed.subscription.id,
-        tenantId: seed.tenant.id,
+        id: tenant.subscription.id,
+        tenantId: tenant.tenant.id,
         user: { name: learner().userPrincipalName, type: "user" },
         isDefault: true,
       }),
@@ -299,7 +299,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
   });
 
   it("az rest and az group: Resource Manager's subscriptions and resource groups, in ARM's shapes", async () => {
-    const { endpoints, seed } = test.sandbox;
+    const { endpoints, tenant } = test.sandbox;
     const subscriptions = await az(
       "rest",
       "--method",
@@ -310,15 +310,19 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     expectOk(subscriptions.result);
     expect(subscriptions.json()).toEqual({
       value: [
-        expect.objectContaining({ subscriptionId: seed.subscription.id, tenantId: seed.tenant.id, state: "Enabled" }),
+        expect.objectContaining({
+          subscriptionId: tenant.subscription.id,
+          tenantId: tenant.tenant.id,
+          state: "Enabled",
+        }),
       ],
       count: { type: "Total", value: 1 },
     });
-    const group = await az("group", "show", "--name", seed.subscription.resourceGroup);
+    const group = await az("group", "show", "--name", tenant.deployment.resourceGroup);
     expectOk(group.result);
     expect(group.json()).toMatchObject({
-      name: seed.subscription.resourceGroup,
-      location: seed.subscription.location,
+      name: tenant.deployment.resourceGroup,
+      location: tenant.deployment.location,
       properties: { provisioningState: "Succeeded" },
     });
     const missing = await az("group", "show", "--name", "no-such-group");
@@ -338,7 +342,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
       secret,
       args: [
         "-g",
-        test.sandbox.seed.subscription.resourceGroup,
+        test.sandbox.tenant.deployment.resourceGroup,
         "--template-file",
         TEMPLATE_FILE,
         "--parameters",
@@ -422,7 +426,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
       "group",
       "validate",
       "-g",
-      test.sandbox.seed.subscription.resourceGroup,
+      test.sandbox.tenant.deployment.resourceGroup,
       "--template-file",
       file,
     ];
@@ -435,7 +439,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
   });
 
   it("the JavaScript SDK's DefaultAzureCredential signs in as the developer through the real az (AzureCliCredential)", async () => {
-    const { endpoints, seed } = test.sandbox;
+    const { endpoints, tenant } = test.sandbox;
     const after = test.sandbox.audit.list().at(-1)?.id ?? 0;
     const result = await run(process.execPath, [join(JS_SAMPLES, "get_secret.mjs")], {
       ...env(),
@@ -448,7 +452,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
     });
     expect(lastJson(result), result.stderr).toMatchObject({
       ok: true,
-      value: seed.keyVault.secrets["third-party-api-key"],
+      value: tenant.thirdParty.keys[0],
     });
     const events = test.sandbox.audit.list({ after });
     expect(of(events, "SignInLogs")).toEqual([

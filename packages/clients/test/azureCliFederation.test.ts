@@ -83,7 +83,7 @@ clientSuite(
     });
 
     it("as the learner: az ad app create, az ad sp create and az ad app federated-credential create, through Graph", async () => {
-      const learner = test.sandbox.seed.users[0];
+      const learner = test.sandbox.tenant.users[0];
       expectOk(
         await az("login", "--username", learner?.userPrincipalName ?? "", "--password", learner?.password ?? ""),
       );
@@ -131,7 +131,7 @@ clientSuite(
         },
         { immediately: true },
       );
-      const { tenant, subscription } = test.sandbox.seed;
+      const { tenant, subscription } = test.sandbox.tenant;
       const login = (token: string) =>
         az("login", "--service-principal", "--username", app.appId, "--tenant", tenant.id, "--federated-token", token);
 

@@ -40,7 +40,7 @@ clientSuite(
       const { sandbox } = test;
       const env = {
         ...baseEnvironment(test.folder("home")),
-        ...withoutNodeSettings(sandbox.appSettings(app)),
+        ...withoutNodeSettings(sandbox.siteEnvironment(app)),
         ...extra,
       };
       const after = sandbox.audit.list().at(-1)?.id ?? 0;
@@ -60,7 +60,7 @@ clientSuite(
       expect(answer, result.stderr).toMatchObject({
         ok: true,
         name: "third-party-api-key",
-        value: test.sandbox.seed.keyVault.secrets["third-party-api-key"],
+        value: test.sandbox.tenant.thirdParty.keys[0],
       });
       const sp = test.sandbox.directory.servicePrincipals.find(
         (candidate) => candidate.displayName === "keyless-app-sp",
@@ -123,7 +123,7 @@ clientSuite(
       const read = await sample("get_secret.py", "keyless-step-04");
       expect(read.answer, read.result.stderr).toMatchObject({
         ok: true,
-        value: sandbox.seed.keyVault.secrets["third-party-api-key"],
+        value: sandbox.tenant.thirdParty.keys[0],
       });
       expect(find(read.events, "ManagedIdentitySignInLogs")).toMatchObject({
         resultType: "Success",
@@ -154,13 +154,13 @@ clientSuite(
         const { sandbox } = test;
         const env = {
           ...baseEnvironment(test.folder("home")),
-          ...withoutNodeSettings(sandbox.appSettings("keyless-step-04", host)),
+          ...withoutNodeSettings(sandbox.siteEnvironment("keyless-step-04", host)),
         };
         const after = sandbox.audit.list().at(-1)?.id ?? 0;
         const read = await run(interpreter(), [join(PYTHON_SAMPLES, "get_secret.py")], env);
         expect(lastJson(read), read.stderr).toMatchObject({
           ok: true,
-          value: sandbox.seed.keyVault.secrets["third-party-api-key"],
+          value: sandbox.tenant.thirdParty.keys[0],
         });
         const sent = await run(interpreter(), [join(PYTHON_SAMPLES, "send_message.py"), `python-on-${host}`], env);
         expect(lastJson(sent), sent.stderr).toMatchObject({ ok: true, content: `python-on-${host}` });

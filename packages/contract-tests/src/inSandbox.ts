@@ -1,11 +1,13 @@
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 import type { ContractTarget } from "./contract.ts";
-import { SECRET_VARIABLES, startStep } from "@keyless/app-process";
+import { SECRET_VARIABLES, type SiteOfCode, type StepNumber, siteOfStep, startStep } from "@keyless/app-process";
 
 /** The part of a running sandbox a step's contract run needs (kept structural: no dependency on the sandbox package). */
 export interface SandboxForSteps {
   readonly thirdParty: RunningThirdPartyApi;
-  stepEnvironment(step: "01" | "02" | "03" | "04"): Record<string, string>;
+  /** Its sites, each with the folder of the code it runs: the step's site is the one that runs the step's folder. */
+  sites(): readonly SiteOfCode[];
+  siteEnvironment(site: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -15,13 +17,13 @@ export interface SandboxForSteps {
  */
 export async function contractTargetInSandbox(options: {
   readonly sandbox: SandboxForSteps;
-  readonly step: "01" | "02" | "03" | "04";
+  readonly step: StepNumber;
   readonly dir: string | URL;
   readonly timeoutMs?: number;
 }): Promise<ContractTarget> {
   const { sandbox, step, dir, timeoutMs = 2000 } = options;
   const env: Record<string, string> = {
-    ...sandbox.stepEnvironment(step),
+    ...sandbox.siteEnvironment(siteOfStep(sandbox.sites(), step)),
     THIRD_PARTY_API_TIMEOUT_MS: String(timeoutMs),
   };
   const running = await startStep({ dir, env });

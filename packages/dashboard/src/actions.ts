@@ -61,7 +61,8 @@ export async function revoke(sandbox: Sandbox, form: { id?: string }): Promise<A
 
 /** The Azure Functions way: add the new key, move the callers (the vault secret), delete the old key. Both keys work in between. */
 export async function rotateKey(sandbox: Sandbox): Promise<ActionResult> {
-  const secretName = Object.keys(sandbox.seed.keyVault.secrets)[0] ?? "third-party-api-key";
+  // The secret the deployment put in the vault: the one the apps read.
+  const secretName = sandbox.secrets.list()[0]?.name ?? "third-party-api-key";
   // `az functionapp function keys list|set|delete`, through Resource Manager.
   const fn = `${sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/${THIRD_PARTY_APP}/functions/${THIRD_PARTY_FUNCTION}`;
   const listed = await armAsDeveloper<{ properties: Record<string, string> }>(

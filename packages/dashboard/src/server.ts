@@ -108,7 +108,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const { sandbox, launcher } = options;
   const csrf = randomBytes(24).toString("base64url");
   const origins = originsOf(sandbox);
-  const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
+  const queueName = sandbox.world.queues[0] ?? "code-requests";
   const context = (): views.ViewContext => ({ sandbox, now: Date.now(), csrf });
 
   async function queueView(): Promise<views.QueueView> {

@@ -56,14 +56,14 @@ const id = (text: string) => text.replace(/[^A-Za-z0-9_-]/g, "-");
 
 /** A scope as the lesson names it: the vault, the queue, the resource group... */
 export function scopeName(sandbox: Sandbox, scope: string): string {
-  const { scopes, seed } = sandbox;
+  const { scopes, world, tenant } = sandbox;
   const lower = scope.toLowerCase();
-  if (lower === scopes.vault.toLowerCase()) return `Key Vault ${seed.keyVault.name}`;
+  if (lower === scopes.vault.toLowerCase()) return `Key Vault ${world.keyVault}`;
   if (lower.startsWith(`${scopes.vault.toLowerCase()}/secrets/`))
-    return `secret ${scope.split("/").at(-1)} in ${seed.keyVault.name}`;
-  for (const queue of seed.storage.queues) if (lower === scopes.queue(queue).toLowerCase()) return `queue ${queue}`;
-  if (lower === scopes.storageAccount.toLowerCase()) return `storage account ${seed.storage.account}`;
-  if (lower === scopes.resourceGroup.toLowerCase()) return `resource group ${seed.subscription.resourceGroup}`;
+    return `secret ${scope.split("/").at(-1)} in ${world.keyVault}`;
+  for (const queue of world.queues) if (lower === scopes.queue(queue).toLowerCase()) return `queue ${queue}`;
+  if (lower === scopes.storageAccount.toLowerCase()) return `storage account ${world.storageAccount}`;
+  if (lower === scopes.resourceGroup.toLowerCase()) return `resource group ${tenant.deployment.resourceGroup}`;
   if (lower === scopes.subscription.toLowerCase()) return "the subscription";
   return scope.split("/").slice(-2).join(" ");
 }
@@ -85,7 +85,7 @@ function actionForm(
 export function denialContext(sandbox: Sandbox, now: number): DenialContext {
   return {
     now,
-    tenantId: sandbox.seed.tenant.id,
+    tenantId: sandbox.tenant.tenant.id,
     principals: sandbox.directory.all().map(({ objectId, displayName, type, appId }) => ({
       objectId,
       displayName,
@@ -188,10 +188,6 @@ function nodeView(node: TraceNode, trace: Trace, context: ViewContext): Html {
 </li>`;
 }
 
-/** An app with no identity of its own and no service principal's secret: its key is written in its code (step 01). */
-const keyInCode = (app: { identity?: unknown; signsInAs?: string } | undefined) =>
-  app !== undefined && !app.identity && !app.signsInAs;
-
 export function traceView(trace: Trace, context: ViewContext): Html {
   const outcome =
     trace.status !== undefined
@@ -213,7 +209,7 @@ export function traceView(trace: Trace, context: ViewContext): Html {
     <p class="summary">${outcome} <span>${ms(trace.durationMs)}</span> <time datetime="${new Date(trace.start).toISOString()}">${time(trace.start)}</time> <span class="muted">Key Vault reads: <span class="vault-reads">${trace.vaultReads}</span></span> <code class="muted trace-id">trace ${trace.traceId.slice(0, 8)}</code></p>
   </header>
   ${rotationNote(trace)}
-  ${tokens.length > 0 ? html`<ul class="tokens">${tokens}</ul>` : trace.audit.length === 0 && !trace.background ? html`<p class="muted">No call to Azure in this request: ${keyInCode(context.sandbox.seed.apps.find((app) => app.name === trace.app)) ? "the key is written in the app's code" : "the app uses the key it read from Key Vault at start-up, kept in memory"}.</p>` : ""}
+  ${tokens.length > 0 ? html`<ul class="tokens">${tokens}</ul>` : trace.audit.length === 0 && !trace.background ? html`<p class="muted">No call to Azure in this request: ${context.sandbox.sites().find((site) => site.name === trace.app)?.identity === "none" ? "the key is written in the app's code" : "the app uses the key it read from Key Vault at start-up, kept in memory"}.</p>` : ""}
   <ol class="tree">${trace.roots.map((node) => nodeView(node, trace, context))}</ol>
 </article>`;
 }
@@ -242,13 +238,20 @@ export function tracesRegion(traces: readonly Trace[], context: ViewContext): Ht
 
 // ——— Apps ———
 
+/** The service principal a site signs in as with a client secret (its settings name its client id), if it does. */
+function servicePrincipalOf(sandbox: Sandbox, app: string): string | undefined {
+  if (!sandbox.sites().some((site) => site.name === app && site.identity === "service-principal")) return undefined;
+  const clientId = sandbox.siteEnvironment(app)["AZURE_CLIENT_ID"] ?? "";
+  return sandbox.directory.servicePrincipalByClientId(clientId)?.displayName;
+}
+
 export function appsRegion(apps: readonly AppRun[], context: ViewContext): Html {
   if (apps.length === 0) return html`<p class="empty">No app runs in this workshop.</p>`;
   const identityOf = (app: string) => {
     const managed = context.sandbox.directory.apps.get(app);
     if (managed) return `managed identity (${managed.objectId.slice(0, 8)}…)`;
-    const seedApp = context.sandbox.seed.apps.find((candidate) => candidate.name === app);
-    return seedApp?.signsInAs ? `service principal ${seedApp.signsInAs} (client secret)` : "no Azure sign-in";
+    const principal = servicePrincipalOf(context.sandbox, app);
+    return principal ? `service principal ${principal} (client secret)` : "no Azure sign-in";
   };
   return html`<table>
   <caption class="visually-hidden">The apps npm start runs</caption>
@@ -271,14 +274,17 @@ export function appsRegion(apps: readonly AppRun[], context: ViewContext): Html 
 
 export function identitiesRegion(context: ViewContext): Html {
   const { sandbox, now } = context;
-  const { directory, seed } = sandbox;
+  const { directory } = sandbox;
   const assignments = sandbox.rbac.list();
   const kindOf = (objectId: string) => {
     const described = directory.describe(objectId);
     const managedApp = [...directory.apps.values()].find((app) => app.objectId === objectId);
     if (managedApp) return `managed identity of the App Service app ${managedApp.displayName}`;
     if (described?.type === "User") return "user: you, signed in with az login";
-    const usedBy = seed.apps.filter((app) => app.signsInAs === described?.displayName).map((app) => app.name);
+    const usedBy = sandbox
+      .sites()
+      .filter((site) => servicePrincipalOf(sandbox, site.name) === described?.displayName)
+      .map((site) => site.name);
     if (described?.type === "ManagedIdentity") return "user-assigned managed identity";
     return `service principal (app registration)${usedBy.length > 0 ? `, used by ${usedBy.join(", ")} with its client secret` : ""}`;
   };
@@ -304,7 +310,7 @@ export function identitiesRegion(context: ViewContext): Html {
   });
   const scopes: [string, string][] = [
     [sandbox.scopes.vault, scopeName(sandbox, sandbox.scopes.vault)],
-    ...seed.storage.queues.map((queue): [string, string] => [sandbox.scopes.queue(queue), `queue ${queue}`]),
+    ...sandbox.world.queues.map((queue): [string, string] => [sandbox.scopes.queue(queue), `queue ${queue}`]),
     [sandbox.scopes.storageAccount, scopeName(sandbox, sandbox.scopes.storageAccount)],
     [sandbox.scopes.resourceGroup, scopeName(sandbox, sandbox.scopes.resourceGroup)],
   ];

@@ -82,9 +82,9 @@ export const SCRATCH_GROUP = "fuzz-rg";
  * to it only without the role to.
  */
 export function scratchCopies(sandbox: Sandbox, resources: readonly KnownResource[]): KnownResource[] {
-  const { arm, scopes, seed } = sandbox;
+  const { arm, scopes, tenant } = sandbox;
   const group = `${scopes.subscription}/resourceGroups/${SCRATCH_GROUP}`;
-  arm.put(group, { location: seed.subscription.location, tags: { purpose: "property tests" } }, undefined);
+  arm.put(group, { location: tenant.deployment.location, tags: { purpose: "property tests" } }, undefined);
   const workshopGroup = `${scopes.resourceGroup}/providers/`.toLowerCase();
   const copies: KnownResource[] = [{ id: group, type: "Microsoft.Resources/resourceGroups" }];
   for (const resource of resources) {

@@ -193,7 +193,7 @@ export async function armResourcesSurface(world: World): Promise<Surface> {
   const all = knownResources(sandbox);
   const workshop = someOfEachType(all, 2);
   const scratch = scratchCopies(sandbox, all);
-  const subscription = sandbox.seed.subscription.id;
+  const subscription = sandbox.tenant.subscription.id;
   const envelope = (id: string) => {
     try {
       return envelopeOf((sandbox.arm.findAsDeployed(id) ?? {}) as unknown as Record<string, unknown>);

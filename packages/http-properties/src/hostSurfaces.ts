@@ -65,7 +65,9 @@ const containerAppsShape: Shape = (answer, request) =>
 export function containerAppsSurface(world: World): Surface {
   const { sandbox } = world;
   const endpoint = new URL(sandbox.endpoints.identityHosts.containerApps);
-  const environments = (["03", "04"] as const).map((step) => sandbox.stepEnvironment(step, "container-apps"));
+  const environments = ["keyless-step-03", "keyless-step-04"].map((site) =>
+    sandbox.siteEnvironment(site, "container-apps"),
+  );
   const headers = environments.map((environment) => environment["IDENTITY_HEADER"] ?? "");
   const clientIds = environments.map((environment) => environment["AZURE_CLIENT_ID"] ?? "");
   const apiVersion = fc.oneof(
@@ -136,7 +138,9 @@ const imdsShape: Shape = (answer, request) => {
 export function imdsSurface(world: World): Surface {
   const { sandbox } = world;
   const address = new URL(sandbox.endpoints.identityHosts.imds);
-  const clientIds = (["03", "04"] as const).map((step) => sandbox.stepEnvironment(step, "vm")["AZURE_CLIENT_ID"] ?? "");
+  const clientIds = ["keyless-step-03", "keyless-step-04"].map(
+    (site) => sandbox.siteEnvironment(site, "vm")["AZURE_CLIENT_ID"] ?? "",
+  );
   const apiVersion = fc.oneof(
     weighted(8, fc.constantFrom("2018-02-01", "2019-08-01", "2021-02-01")),
     weighted(1, fc.constantFrom("2017-09-01", "", "2018-02-01&api-version=2017-09-01", "x")),

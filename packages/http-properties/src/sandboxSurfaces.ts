@@ -77,8 +77,8 @@ export async function entraSurface(world: World): Promise<Surface> {
   const { sandbox } = world;
   const port = portOf(sandbox.endpoints.authorityHost);
   const principal = sandbox.directory.servicePrincipals[0];
-  const user = sandbox.seed.users[0];
-  const tokenUrl = `${sandbox.endpoints.authorityHost}/${sandbox.seed.tenant.alias}/oauth2/v2.0/token`;
+  const user = sandbox.tenant.users[0];
+  const tokenUrl = `${sandbox.endpoints.authorityHost}/${sandbox.tenant.tenant.alias}/oauth2/v2.0/token`;
   const signIn = await fetch(tokenUrl, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -92,7 +92,7 @@ export async function entraSurface(world: World): Promise<Surface> {
   });
   const refreshToken = ((await signIn.json()) as { refresh_token?: string }).refresh_token ?? "no-refresh-token";
   const tenant = fc.oneof(
-    weighted(6, fc.constantFrom(sandbox.seed.tenant.alias, sandbox.seed.tenant.id)),
+    weighted(6, fc.constantFrom(sandbox.tenant.tenant.alias, sandbox.tenant.tenant.id)),
     weighted(1, fc.constantFrom("common", "organizations", "consumers", "ADFS", "", "%2e%2e", "adfs%00")),
     weighted(1, uuid),
   );
@@ -244,7 +244,7 @@ export async function entraSurface(world: World): Promise<Surface> {
     endpoint: { port, tls: { servername: "localhost" } },
     requests: httpRequest({
       methods: ["GET"],
-      targets: fc.constant(`/${sandbox.seed.tenant.alias}/discovery/keys`),
+      targets: fc.constant(`/${sandbox.tenant.tenant.alias}/discovery/keys`),
       operations,
       queryNames: ["api-version", "client_id", "appid", "p"],
       host: `localhost:${port}`,
@@ -263,7 +263,7 @@ export async function entraSurface(world: World): Promise<Surface> {
     state: () => world.state(),
     knownGood: () =>
       expectStatus(
-        fetch(`${sandbox.endpoints.authorityHost}/${sandbox.seed.tenant.alias}/.well-known/openid-configuration`),
+        fetch(`${sandbox.endpoints.authorityHost}/${sandbox.tenant.tenant.alias}/.well-known/openid-configuration`),
         200,
         "Entra ID's OpenID configuration",
       ),
@@ -551,7 +551,7 @@ export async function keyVaultSurface(world: World): Promise<Surface> {
 export async function queueSurface(world: World): Promise<Surface> {
   const { sandbox } = world;
   const port = portOf(sandbox.endpoints.queueUrl ?? "");
-  const account = sandbox.seed.storage.account;
+  const account = sandbox.world.storageAccount;
   const learner = sandbox.directory.users[0]?.objectId ?? "";
   const sender = sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "";
   const contributor = await sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId: learner });
@@ -844,7 +844,7 @@ export function resourceManagerSurface(world: World): Surface {
             "https://graph.microsoft.com",
           ),
         ),
-        tenant: field(fc.constantFrom(sandbox.seed.tenant.id, sandbox.seed.tenant.alias, "other")),
+        tenant: field(fc.constantFrom(sandbox.tenant.tenant.id, sandbox.tenant.tenant.alias, "other")),
         value: field(fc.oneof(fc.string({ minLength: 16, maxLength: 40 }), fc.string({ maxLength: 15 }))),
       },
       { requiredKeys: [] },
@@ -895,8 +895,8 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
   const token = await sandbox.tokens.issue({ audience: MANAGEMENT_RESOURCE, objectId: learner });
   const slashed = await sandbox.tokens.issue({ audience: `${MANAGEMENT_RESOURCE}/`, objectId: learner });
   const forged = await forgedTokens(sandbox, MANAGEMENT_RESOURCE, VAULT_RESOURCE, learner);
-  const { id: subscription } = sandbox.seed.subscription;
-  const group = sandbox.seed.subscription.resourceGroup;
+  const { id: subscription } = sandbox.tenant.subscription;
+  const group = sandbox.tenant.deployment.resourceGroup;
   const apiVersion = fc.oneof(
     weighted(8, fc.constantFrom("2022-12-01", "2021-04-01", "2020-01-01", "2024-03-01-preview")),
     weighted(1, fc.constantFrom("", "2015-01-01", "1.0", "latest", "2022-12-01&api-version=2021-04-01", "2022-13-45x")),
@@ -920,7 +920,7 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
         .tuple(subscriptionId, groups)
         .map(
           ([id, name]) =>
-            `/subscriptions/${id}/resourceGroups/${name}/providers/Microsoft.KeyVault/vaults/${sandbox.seed.keyVault.name}`,
+            `/subscriptions/${id}/resourceGroups/${name}/providers/Microsoft.KeyVault/vaults/${sandbox.world.keyVault}`,
         ),
       fc.constantFrom("/providers", "/subscriptions/x/y/z", "//subscriptions"),
     );

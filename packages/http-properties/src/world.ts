@@ -118,16 +118,16 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
   const watched = new Map<string, number>();
   const extra = new Map<string, () => unknown>();
   const fixedSecrets = [
-    ...sandbox.seed.thirdParty.keys,
+    ...sandbox.tenant.thirdParty.keys,
     ...sandbox.directory.servicePrincipals.map((principal) => principal.secret),
     ...[...sandbox.directory.apps.values()].map((app) => app.identityHeader),
     sandbox.endpoints.admin.key,
     sandbox.endpoints.github.runner.key,
-    ...sandbox.seed.users.flatMap((user) => (user.password ? [user.password] : [])),
+    ...sandbox.tenant.users.flatMap((user) => (user.password ? [user.password] : [])),
     // The IDENTITY_HEADER Container Apps gives each app that can run there.
-    ...(["03", "04"] as const).flatMap((step) => {
+    ...sandbox.sites().flatMap((site) => {
       try {
-        return [sandbox.stepEnvironment(step, "container-apps")["IDENTITY_HEADER"] ?? ""];
+        return [sandbox.siteEnvironment(site.name, "container-apps")["IDENTITY_HEADER"] ?? ""];
       } catch {
         return [];
       }
@@ -207,9 +207,9 @@ export async function forgedTokens(
   otherAudience: string,
   objectId: string,
 ): Promise<string[]> {
-  const { tokens, seed } = sandbox;
+  const { tokens, tenant } = sandbox;
   const { privateKey } = await generateKeyPair("RS256");
-  const otherKey = await new SignJWT({ oid: objectId, tid: seed.tenant.id })
+  const otherKey = await new SignJWT({ oid: objectId, tid: tenant.tenant.id })
     .setProtectedHeader({ alg: "RS256", kid: tokens.jwks().keys[0]?.kid ?? "" })
     .setIssuer(tokens.issuer)
     .setAudience(audience)
@@ -218,8 +218,8 @@ export async function forgedTokens(
     .setExpirationTime(now() + 600)
     .sign(privateKey);
   return [
-    `${encode({ alg: "none", typ: "JWT" })}.${encode({ aud: audience, iss: tokens.issuer, oid: objectId, tid: seed.tenant.id, exp: now() + 600 })}.`,
-    `${encode({ alg: "HS256", typ: "JWT" })}.${encode({ aud: audience, iss: tokens.issuer, oid: objectId, tid: seed.tenant.id, exp: now() + 600 })}.c2ln`,
+    `${encode({ alg: "none", typ: "JWT" })}.${encode({ aud: audience, iss: tokens.issuer, oid: objectId, tid: tenant.tenant.id, exp: now() + 600 })}.`,
+    `${encode({ alg: "HS256", typ: "JWT" })}.${encode({ aud: audience, iss: tokens.issuer, oid: objectId, tid: tenant.tenant.id, exp: now() + 600 })}.c2ln`,
     otherKey,
     await tokens.issue({ audience: otherAudience, objectId }),
     await tokens.issue({ audience, objectId, claims: { iat: now() - 4000, nbf: now() - 4000, exp: now() - 400 } }),

@@ -560,7 +560,7 @@ describe("the admin API's developer token", () => {
   it("answers a token in the same shape in both forms", async () => {
     const keys = await Promise.all(
       forms().map(async (target) => {
-        const given = await request(target, world.sandbox.seed.tenant.id);
+        const given = await request(target, world.sandbox.tenant.tenant.id);
         expect(given.status, target).toBe(200);
         return Object.keys(JSON.parse(given.body.toString("utf8")) as object).sort();
       }),
@@ -598,7 +598,7 @@ describe("Resource Manager, by id", () => {
 
   it("a site's settings are read by name, their values only through the list action (a GET showed step 02's client secret)", async () => {
     const settings = `${site("keyless-step-02")}/config/appsettings`;
-    const secret = world.sandbox.appSettings("keyless-step-02")["AZURE_CLIENT_SECRET"] ?? "";
+    const secret = world.sandbox.siteEnvironment("keyless-step-02")["AZURE_CLIENT_SECRET"] ?? "";
     expect(secret).not.toBe("");
     const read = await answer(admin, {
       method: "GET",

@@ -98,7 +98,7 @@ export async function startControlServer(
     "POST /third-party/start": () => sandbox.thirdParty.start(),
     "POST /reset": () => sandbox.reset(),
     "GET /queue/count": async () => ({
-      count: await sandbox.queue.count(sandbox.seed.storage.queues[0] ?? "code-requests"),
+      count: await sandbox.queue.count(sandbox.world.queues[0] ?? "code-requests"),
     }),
     "GET /secrets": () => ({ secrets: launcher.secrets() }),
     ...Object.fromEntries(stepNumbers.map((step) => [`GET /logs/${step}`, () => ({ logs: launcher.logs(step) })])),

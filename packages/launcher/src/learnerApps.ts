@@ -84,7 +84,7 @@ export class WorkspaceApps {
 
   view(): WorkspaceView {
     const { sandbox } = this.#options;
-    const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
+    const queueName = sandbox.world.queues[0] ?? "code-requests";
     return {
       apps: this.list(),
       scopes: { vault: sandbox.scopes.vault, queue: sandbox.scopes.queue(queueName) },
@@ -217,7 +217,7 @@ class WorkspaceApp {
    * App Service there is no `.env`: what it holds would be app settings, and a secret there is a secret.
    */
   #environment(port: number): Record<string, string> {
-    const settings = this.#options.sandbox.appSettings(workspaceAppName(this.#step));
+    const settings = this.#options.sandbox.siteEnvironment(workspaceAppName(this.#step));
     const dotenv = existsSync(join(this.#dir, ".env")) ? readDotenv(join(this.#dir, ".env")) : {};
     const names = Object.keys(dotenv);
     if (names.length > 0)
@@ -298,9 +298,9 @@ export function identityOf(sandbox: Sandbox, step: ExerciseStep): WorkspaceIdent
   const name = workspaceAppName(step);
   const managed = sandbox.directory.apps.get(name);
   if (managed) return { name, objectId: managed.objectId, appId: managed.appId ?? "", kind: "managed identity" };
-  const signsInAs = sandbox.seed.apps.find((app) => app.name === name)?.signsInAs;
+  const signsInAs = sandbox.tenant.apps.find((app) => app.name === name)?.signsInAs;
   const principal = sandbox.directory.servicePrincipals.find((sp) => sp.displayName === signsInAs);
-  if (!principal) throw new Error(`seed.json has no identity for ${name}.`);
+  if (!principal) throw new Error(`tenant.json gives ${name} no identity.`);
   return {
     name: principal.displayName,
     objectId: principal.objectId,
@@ -363,7 +363,7 @@ export function workspaceRoutes(
   sandbox: Sandbox,
   apps: WorkspaceApps,
 ): Record<string, (body: unknown, query: URLSearchParams) => unknown> {
-  const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
+  const queueName = sandbox.world.queues[0] ?? "code-requests";
   return {
     "GET /workspace": () => apps.view(),
     ...Object.fromEntries(

@@ -17,18 +17,26 @@
  */
 import { dirname, join, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { SECRET_VARIABLES, startStep, stopSignals, whoHolds, type RunningStep } from "@keyless/app-process";
+import {
+  SECRET_VARIABLES,
+  STEPS,
+  siteOfStep,
+  startStep,
+  stepOfSite,
+  stopSignals,
+  whoHolds,
+  type RunningStep,
+  type StepNumber,
+} from "@keyless/app-process";
 import { startDashboard, telemetryEnvironment, type AppRun, type RunningDashboard } from "@keyless/dashboard";
 import {
   HOSTS,
   HOST_TITLES,
-  STEPS,
   isHost,
   startSandbox,
   type HostName,
   type Sandbox,
   type SandboxPorts,
-  type StepNumber,
 } from "@keyless/sandbox";
 import {
   DASHBOARD_PORT,
@@ -37,7 +45,7 @@ import {
   REPO_ROOT,
   SANDBOX_PORTS,
   STEP_TIMEOUT_MS,
-  STEP_TITLES,
+  stepTitle,
   UsageError,
   bold,
   cyan,
@@ -81,7 +89,7 @@ const SERVICE_NAMES: Readonly<Record<string, string>> = {
   web: "App Service front ends",
 };
 const isService = (name: string): name is ServiceName => name in SERVICE_NAMES || name in SANDBOX_PORTS;
-const isStep = (name: string): name is StepNumber => (STEPS as readonly string[]).includes(name);
+const isStep = (name: string): name is StepNumber => STEPS.includes(name);
 
 /** `--port vault=8443`: one port, for tests that need a given port busy. */
 function parsePort(value: string, previous: Readonly<Record<string, number>>): Record<string, number> {
@@ -276,8 +284,11 @@ async function main(): Promise<void> {
     stateDir: dirname(ENDPOINTS_FILE),
     roleAssignmentDelayMs: roleDelaySeconds * 1000,
     keyVaultTransitionDelayMs: vaultDelaySeconds * 1000,
-    // Where each step's app runs: App Service unless --host says otherwise.
-    hosts: options.host,
+    // Where each step's app runs: App Service unless --host says otherwise (a step's site is the one that runs its code).
+    hosts: (site) => {
+      const step = stepOfSite([site], site.name);
+      return step ? options.host[step] : undefined;
+    },
     // A service went down or came back: the learner sees it as it happens.
     onEvent: (text) => console.log(`${dim("[sandbox]")} ${text}`),
   });
@@ -318,7 +329,7 @@ async function main(): Promise<void> {
       ...sandbox.thirdParty.keys(),
       // Every step that ever ran: one started later by `npm run restart` has secrets too.
       ...STEPS.filter((step) => steps.includes(step) || running.has(step)).flatMap((step) =>
-        SECRET_VARIABLES.flatMap((name) => sandbox.stepEnvironment(step)[name] ?? []),
+        SECRET_VARIABLES.flatMap((name) => sandbox.siteEnvironment(siteOf(sandbox, step))[name] ?? []),
       ),
       ...(workspace?.secrets() ?? []),
     ],
@@ -373,9 +384,12 @@ function sandboxPortsBusy(ports: Partial<SandboxPorts>, busy: readonly number[])
     : `Ports ${named.join(", ")} are in use by other programs (${whoHolds(first)} shows which): stop them, then npm start again.`;
 }
 
+/** The site that runs a step: the one whose code is the step's folder (the template tags each site with its code). */
+const siteOf = (sandbox: Sandbox, step: StepNumber): string => siteOfStep(sandbox.sites(), step);
+
 /** A step's app, started as its site's code: App Service's front ends reach it at the site's URL too. */
 async function startStepInSandbox(sandbox: Sandbox, step: StepNumber): Promise<RunningStep> {
-  const site = `keyless-step-${step}`;
+  const site = siteOf(sandbox, step);
   const started = await startStepProcess(sandbox, step);
   sandbox.web.setBackend(site, Number(new URL(started.url).port));
   return {
@@ -392,8 +406,8 @@ function startStepProcess(sandbox: Sandbox, step: StepNumber): Promise<RunningSt
   const port = portOf(step);
   return startStep({
     dir: stepDir(step),
-    env: traced(sandbox, `keyless-step-${step}`, {
-      ...sandbox.stepEnvironment(step),
+    env: traced(sandbox, siteOf(sandbox, step), {
+      ...sandbox.siteEnvironment(siteOf(sandbox, step)),
       PORT: String(port),
       THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
       // Node keeps compiled code here between runs: the SDKs load about a quarter faster.
@@ -436,7 +450,8 @@ async function startLiveView(
 ): Promise<RunningDashboard | undefined> {
   const port = options.port["dashboard"] ?? (options.freePorts ? 0 : DASHBOARD_PORT);
   const errors = new Map(failures);
-  const stepOf = (app: string) => STEPS.find((step) => app === `keyless-step-${step}`);
+  const sites = sandbox.sites();
+  const stepOf = (app: string) => stepOfSite(sites, app);
   // The learner's own apps (npm run exercise), beside the steps.
   const yours = (app?: string) => (workspace?.list() ?? []).filter((state) => app === undefined || state.app === app);
   try {
@@ -450,9 +465,9 @@ async function startLiveView(
               const url = running.get(step)?.url;
               const error = url ? undefined : errors.get(step);
               return {
-                app: `keyless-step-${step}`,
-                step: step as string,
-                title: STEP_TITLES[step],
+                app: siteOfStep(sites, step),
+                step,
+                title: stepTitle(step),
                 ...(url ? { url } : {}),
                 state: (url ? "running" : error ? "did not start" : "not running") as AppRun["state"],
                 ...(error ? { error } : {}),
@@ -528,7 +543,7 @@ function writeEndpoints(sandbox: Sandbox): void {
 
 /** The identity endpoints of the other hosts the steps run on (--host). */
 function hostEndpoints(sandbox: Sandbox, steps: readonly StepNumber[]): [string, string][] {
-  const used = new Set(steps.map((step) => sandbox.hostOf(step)));
+  const used = new Set(steps.map((step) => sandbox.hostOf(siteOf(sandbox, step))));
   const { containerApps, imds, clusterIssuer } = sandbox.endpoints.identityHosts;
   return [
     ...(used.has("container-apps") ? [["Container Apps identity endpoint", containerApps] as [string, string]] : []),
@@ -545,8 +560,8 @@ function printReady(
 ): void {
   const rows = steps.map((step) => {
     const url = running.get(step)?.url;
-    const host = sandbox.hostOf(step);
-    const title = host === "app-service" ? STEP_TITLES[step] : `${STEP_TITLES[step]}, on ${HOST_TITLES[host]}`;
+    const host = sandbox.hostOf(siteOf(sandbox, step));
+    const title = host === "app-service" ? stepTitle(step) : `${stepTitle(step)}, on ${HOST_TITLES[host]}`;
     return [
       bold(`step ${step}`),
       title,

@@ -12,10 +12,13 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadTenant } from "@keyless/sandbox";
 import { afterAll, describe, expect, it } from "vitest";
 
 const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
 const SANDBOX_DIR = fileURLToPath(new URL("../../sandbox", import.meta.url));
+/** Step 02's service principal, named as az finds one: by its appId (az looks no display name up). */
+const STEP_02_SP = loadTenant().servicePrincipals.find((sp) => sp.displayName === "keyless-app-sp")?.appId ?? "";
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-restarts-"));
 const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
@@ -85,16 +88,12 @@ describe("a step that cannot start is said once", () => {
         control: { url: string; token: string };
       };
       const vault = (await az("keyvault", "show", "--name", "keyless-kv", "--query", "id", "-o", "tsv")).output.trim();
-      // As the real az, --assignee takes the service principal's appId (or object id), not its display name.
-      const appId = (
-        await az("ad", "sp", "list", "--display-name", "keyless-app-sp", "--query", "[0].appId", "-o", "tsv")
-      ).output.trim();
       const deleted = await az(
         "role",
         "assignment",
         "delete",
         "--assignee",
-        appId,
+        STEP_02_SP,
         "--role",
         "Key Vault Secrets User",
         "--scope",

@@ -57,8 +57,8 @@ afterAll(async () => {
 
 const variables = () => ({
   AZURE_CLIENT_ID: deployer.appId,
-  AZURE_TENANT_ID: sandbox.seed.tenant.id,
-  AZURE_SUBSCRIPTION_ID: sandbox.seed.subscription.id,
+  AZURE_TENANT_ID: sandbox.tenant.tenant.id,
+  AZURE_SUBSCRIPTION_ID: sandbox.tenant.subscription.id,
 });
 
 const rehearse = (workflow: string, options: Partial<RunOptions> = {}) =>

@@ -35,12 +35,14 @@ import { AUDIT_CATEGORY_INFO, PROVIDERS, RESOURCES } from "./registry.ts";
 import { Journal, type JournalSummary } from "./state/journal.ts";
 import { portsToUse, rememberPorts } from "./state/ports.ts";
 import { STATE_FILE, StateStore } from "./state/store.ts";
-import { loadSeed, type Seed } from "./seed.ts";
+import { loadTenant, type Tenant } from "./tenant.ts";
+import { deployedNamesOf, sitesOf, type DeployedNames, type SiteInfo } from "./deployment.ts";
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
 
-export type { Seed } from "./seed.ts";
 export type { SandboxEndpoints } from "./endpoints.ts";
 import type { SandboxEndpoints } from "./endpoints.ts";
+export { loadTenant, parseTenant, TenantFileError, TENANT_FILE, type Tenant, type TenantApp } from "./tenant.ts";
+export { CODE_TAG, EXERCISE_TAG, type SiteInfo } from "./deployment.ts";
 export type { Principal, TokenCheck, TokenValidator, Authorizer } from "./contracts.ts";
 export type { AuditEvent, AuditCategory, AuditFilter, AuthorizationDecision } from "./audit/log.ts";
 export type { Certificates } from "./ca.ts";
@@ -80,16 +82,13 @@ export { PROVIDERS } from "./registry.ts";
 export { managedIdentityIdsOf } from "./providers/entra/directory.ts";
 export { THIRD_PARTY_APP, THIRD_PARTY_FUNCTION } from "./providers/web/thirdParty.ts";
 
-/** The workshop's steps, by number. */
-export const STEPS = ["01", "02", "03", "04"] as const;
-export type StepNumber = (typeof STEPS)[number];
-
 export interface SandboxOptions {
   /** Ports to listen on; 0 (the default) picks free ones. */
   readonly ports?: Partial<SandboxPorts>;
   /** Where its state is kept (`state.db`, the CA, the audit log): the folder in KEYLESS_SANDBOX_DIR, else `<repo>/.sandbox`, as npm start and az read it. */
   readonly stateDir?: string;
-  readonly seed?: Seed;
+  /** What lives outside Resource Manager: tenant.json's, unless given. */
+  readonly tenant?: Tenant;
   /** New and deleted role assignments take effect only after this delay, as on Azure. */
   readonly roleAssignmentDelayMs?: number;
   /**
@@ -106,13 +105,19 @@ export interface SandboxOptions {
   readonly onEvent?: (text: string) => void;
   /** Where the audit log is appended, one JSON line an event: `<stateDir>/audit.jsonl` by default; false keeps it in memory only. */
   readonly auditFile?: string | false;
-  /** Where each step's app runs (see hosts.ts): App Service when not given. Only the environment it gets differs. */
-  readonly hosts?: Partial<Record<StepNumber, HostName>>;
+  /**
+   * Where each site's app runs (see hosts.ts), by site name, or asked of each site (its name and code): App
+   * Service when not given. Only the environment it gets differs.
+   */
+  readonly hosts?: Readonly<Record<string, HostName>> | ((site: SiteInfo) => HostName | undefined);
 }
 
 export interface Sandbox {
   readonly endpoints: SandboxEndpoints;
-  readonly seed: Seed;
+  /** What lives outside Resource Manager (tenant.json). */
+  readonly tenant: Tenant;
+  /** What the deployment made that the lessons name: the vault, the storage account and its queues. */
+  readonly world: World;
   readonly scopes: SandboxScopes;
   readonly thirdParty: RunningThirdPartyApi;
   readonly tokens: TokenIssuer;
@@ -134,12 +139,15 @@ export interface Sandbox {
   readonly telemetry: SpanStore;
   /** Settles when every service, Queue Storage included, answers. */
   readonly ready: Promise<void>;
-  /** The environment a step gets: what App Service application settings would hold, or another host's (its `hosts` option, or `host`). */
-  stepEnvironment(step: StepNumber, host?: HostName): Record<string, string>;
-  /** Any app's application settings (`keyless-step-03`, `keyless-workspace-03`), as `az webapp config appsettings list` shows them; on another host, that host's environment. */
-  appSettings(app: string, host?: HostName): Record<string, string>;
-  /** Where a step's app runs: App Service unless the `hosts` option said otherwise. */
-  hostOf(step: StepNumber): HostName;
+  /** The sites that run an app: the template's (each with the folder of its code) and the exercises'. */
+  sites(): SiteInfo[];
+  /**
+   * The environment a site's app gets: its application settings (as `az webapp config appsettings list`
+   * shows them) and what its host adds (the `hosts` option's, or `host`; App Service by default).
+   */
+  siteEnvironment(site: string, host?: HostName): Record<string, string>;
+  /** Where a site's app runs: App Service unless the `hosts` option said otherwise. */
+  hostOf(site: string): HostName;
   /** The AKS cluster: its OIDC issuer, and the service-account tokens it signs (workload identity). */
   readonly cluster: KubernetesCluster;
   /** Where its state is kept (`state.db`), its CA, its audit log. */
@@ -162,14 +170,24 @@ const DEFAULT_STATE_DIR =
 /** Plain JavaScript, so that any Node (20 too) can load it from NODE_OPTIONS. */
 const DNS_PRELOAD = fileURLToPath(new URL("./dnsPreload.mjs", import.meta.url));
 
-export function scopesOf(seed: Seed): SandboxScopes {
-  const subscription = `/subscriptions/${seed.subscription.id}`;
-  const resourceGroup = `${subscription}/resourceGroups/${seed.subscription.resourceGroup}`;
-  const storageAccount = `${resourceGroup}/providers/Microsoft.Storage/storageAccounts/${seed.storage.account}`;
+/** What the deployment made that the lessons name. */
+export interface World {
+  /** The vault's name (the deployment's keyVaultName). */
+  readonly keyVault: string;
+  /** The storage account whose queues Queue Storage serves (the deployment's storageAccountName). */
+  readonly storageAccount: string;
+  /** Its queues now: the deployment's, and those callers made since. */
+  readonly queues: readonly string[];
+}
+
+export function scopesOf(tenant: Tenant, names: DeployedNames = deployedNamesOf(tenant)): SandboxScopes {
+  const subscription = `/subscriptions/${tenant.subscription.id}`;
+  const resourceGroup = `${subscription}/resourceGroups/${tenant.deployment.resourceGroup}`;
+  const storageAccount = `${resourceGroup}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`;
   return {
     subscription,
     resourceGroup,
-    vault: `${resourceGroup}/providers/Microsoft.KeyVault/vaults/${seed.keyVault.name}`,
+    vault: `${resourceGroup}/providers/Microsoft.KeyVault/vaults/${names.keyVault}`,
     storageAccount,
     queue: (name) => `${storageAccount}/queueServices/default/queues/${name}`,
   };
@@ -218,12 +236,13 @@ async function startProviders(context: ProviderContext): Promise<RunningProvider
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const seed = options.seed ?? loadSeed();
+  const tenant = options.tenant ?? loadTenant();
+  const names = deployedNamesOf(tenant);
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   // Everything callers change is kept here, until `npm run reset` (state/store.ts).
   const state = StateStore.open(join(stateDir, STATE_FILE));
   const journal = new Journal(state);
-  const directory = new Directory(seed, { state, journal });
+  const directory = new Directory(tenant, { state, journal });
   const rbac = new RoleAssignments({
     roles: ROLE_DEFINITIONS,
     delayMs: options.roleAssignmentDelayMs ?? 0,
@@ -256,15 +275,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     describe: (objectId) => directory.describe(objectId),
   });
   const context: ProviderContext = {
-    seed,
-    scopes: scopesOf(seed),
+    tenant,
+    names,
+    scopes: scopesOf(tenant, names),
     state,
     arm,
     resourceStore,
     journal,
     certificates: await ensureCertificates(`${stateDir}/ca`),
     tokens: await TokenIssuer.create({
-      tenantId: seed.tenant.id,
+      tenantId: tenant.tenant.id,
       state,
       ...(options.tokenLifetimeSeconds ? { lifetimeSeconds: options.tokenLifetimeSeconds } : {}),
     }),
@@ -277,7 +297,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     authorityHost: () => running.entra.url,
     account: () => account(),
     resetAll: () => sandbox.reset(),
-    appSettings: (app) => sandbox.appSettings(app),
+    siteEnvironment: (site) => sandbox.siteEnvironment(site),
     onEvent: options.onEvent ?? (() => {}),
     without: new Set(options.queue === false ? ["queue"] : []),
     running,
@@ -307,13 +327,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const queue = options.queue === false ? undefined : running.storage.queue;
   if (options.waitForQueue !== false) await queue?.ready;
   const identityHosts = running["managed-identity"];
+  const world: World = {
+    keyVault: names.keyVault,
+    storageAccount: names.storageAccount,
+    get queues() {
+      return running.storage.queues();
+    },
+  };
+  // The queue the deployment made (its queueId output), whether or not a caller deleted it since.
+  const deployedQueue =
+    String(provisionedOf(context)?.outputs["queueId"] ?? "")
+      .split("/")
+      .at(-1) || world.queues[0];
 
   const endpoints: SandboxEndpoints = {
     thirdPartyApi: running.web.api.endpoint,
-    ...(queue ? { queueUrl: queue.queueUrl(seed.storage.queues[0] ?? "code-requests") } : {}),
+    ...(queue && deployedQueue ? { queueUrl: queue.queueUrl(deployedQueue) } : {}),
     authorityHost: running.entra.url,
     identityEndpoint: identityHosts.appService.endpoint,
-    keyVaultUrl: running["key-vault"].urlOf(seed.keyVault.name),
+    keyVaultUrl: running["key-vault"].urlOf(names.keyVault),
     caFile: context.certificates.caFile,
     caBundle: context.certificates.caBundle,
     resourceManager: running.resources.url,
@@ -335,21 +367,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     aks: { tokenFile: identityHosts.kubernetes.tokenFile },
     authorityHost: running.entra.url,
   };
-  const hostOf = (step: StepNumber): HostName => options.hosts?.[step] ?? "app-service";
-  const settingsContext = { resources: resourceStore, directory, endpoints, hosts, seed, scopes: context.scopes };
-  /** A step's app runs where its step does; the exercise apps on App Service. */
-  const hostOfApp = (name: string): HostName => {
-    const step = seed.apps.find(
-      (app) => app.name.toLowerCase() === name.toLowerCase() && app.name.startsWith("keyless-step-"),
-    )?.step;
-    return step ? hostOf(step) : "app-service";
+  /** Where a site's app runs (site names are case-insensitive, as on Azure). */
+  const hostOf = (site: string): HostName => {
+    const { hosts: given } = options;
+    const same = (name: string) => name.toLowerCase() === site.toLowerCase();
+    if (typeof given === "function") {
+      const info = sitesOf(resourceStore, directory).find((candidate) => same(candidate.name));
+      return (info && given(info)) ?? "app-service";
+    }
+    return Object.entries(given ?? {}).find(([name]) => same(name))?.[1] ?? "app-service";
   };
+  const settingsContext = { resources: resourceStore, directory, endpoints, hosts, tenant, scopes: context.scopes };
   const cluster = identityHosts.kubernetes.cluster;
   /** The profile `az login` keeps: who the developer is, and their subscription. */
   const account = () => ({
-    subscription: { id: seed.subscription.id, name: "keyless sandbox" },
-    tenantId: seed.tenant.id,
-    tenantAlias: seed.tenant.alias,
+    subscription: { id: tenant.subscription.id, name: tenant.subscription.name },
+    tenantId: tenant.tenant.id,
+    tenantAlias: tenant.tenant.alias,
     user: { name: directory.users[0]?.displayName ?? "", objectId: directory.users[0]?.objectId ?? "" },
   });
   const interruptibles: Record<InterruptibleService, Interruptible> = {
@@ -361,13 +395,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const sandbox: Sandbox = {
     endpoints,
-    seed,
+    tenant,
+    world,
     scopes: context.scopes,
     thirdParty: running.web.api,
     tokens: context.tokens,
     rbac,
     directory,
-    secrets: running["key-vault"].secretsOf(seed.keyVault.name),
+    secrets: running["key-vault"].secretsOf(names.keyVault),
     arm,
     web: running.web,
     siteUrl: (site) => `https://${running.web.hostNameOf(site)}`,
@@ -380,9 +415,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!queue) throw new Error("This sandbox was started with { queue: false }.");
       return queue;
     },
-    stepEnvironment: (step, host) =>
-      appSettings(`keyless-step-${step}`, { ...settingsContext, host: host ?? hostOf(step) }),
-    appSettings: (name, host) => appSettings(name, { ...settingsContext, host: host ?? hostOfApp(name) }),
+    sites: () => sitesOf(resourceStore, directory),
+    siteEnvironment: (site, host) => siteEnvironment(site, { ...settingsContext, host: host ?? hostOf(site) }),
     hostOf,
     cluster,
     changes: () => journal.summary(),
@@ -412,7 +446,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
  * sandbox only, trust in the sandbox's CA, `*.localhost` resolved, and the
  * sandbox's Entra ID for an app that signs in with a secret.
  */
-function appSettings(
+function siteEnvironment(
   name: string,
   {
     resources,
@@ -420,7 +454,7 @@ function appSettings(
     endpoints,
     hosts,
     host,
-    seed,
+    tenant,
     scopes,
   }: {
     resources: ResourceStore;
@@ -428,7 +462,7 @@ function appSettings(
     endpoints: SandboxEndpoints;
     hosts: HostEndpoints;
     host: HostName;
-    seed: Seed;
+    tenant: Tenant;
     scopes: SandboxScopes;
   },
 ): Record<string, string> {
@@ -444,7 +478,7 @@ function appSettings(
     SSL_CERT_FILE: endpoints.caBundle,
   };
   // How the app's host hands it its managed identity (hosts.ts); App Service unless it runs elsewhere.
-  const identity = identityEnvironment(host, site.name, { seed, directory, endpoints: hosts });
+  const identity = identityEnvironment(host, site.name, { tenant, directory, endpoints: hosts });
   // An app that signs in with a client secret asks Entra ID: the sandbox's, here (on Azure, the default one).
   const authority: Record<string, string> = settings["AZURE_CLIENT_SECRET"]
     ? { AZURE_AUTHORITY_HOST: endpoints.authorityHost }

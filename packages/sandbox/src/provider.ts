@@ -21,7 +21,8 @@ import type { Directory } from "./providers/entra/directory.ts";
 import type { TokenIssuer } from "./providers/entra/tokens.ts";
 import type { AdminAccount } from "./providers/resources/admin.ts";
 import type { RoleDefinition } from "./roles.ts";
-import type { Seed } from "./seed.ts";
+import type { DeployedNames } from "./deployment.ts";
+import type { Tenant } from "./tenant.ts";
 import type { Journal, JournalSummary } from "./state/journal.ts";
 import type { StateStore } from "./state/store.ts";
 
@@ -127,7 +128,10 @@ export interface SandboxScopes {
 
 /** What every provider starts with: the shared state, Entra ID's tokens and directory, RBAC, and the others. */
 export interface ProviderContext {
-  readonly seed: Seed;
+  /** What lives outside Resource Manager (tenant.json). */
+  readonly tenant: Tenant;
+  /** The names the deployment gives the vault and the storage account (its parameters), known before it runs. */
+  readonly names: DeployedNames;
   readonly scopes: SandboxScopes;
   readonly state: StateStore;
   /** Resource Manager's control plane: each provider registers its resource types with it. */
@@ -152,8 +156,8 @@ export interface ProviderContext {
   resetAll(): Promise<ResetReport>;
   /** What `az account show` and friends describe. */
   account(): AdminAccount;
-  /** An app's application settings. */
-  appSettings(app: string): Record<string, string>;
+  /** A site's environment: its application settings, and what its host adds. */
+  siteEnvironment(site: string): Record<string, string>;
   /** A sentence for whoever runs the sandbox: a service went down or came back. */
   onEvent(text: string): void;
   /** Services the caller asked not to run (`queue`: tests that need no Queue Storage); their resource types stay. */

@@ -25,7 +25,7 @@ const app = (name: string) => test.sandbox.directory.apps.get(name);
 
 describe("sign-ins", () => {
   it("a service principal's client-secret sign-in, then its Key Vault read, with the role that allowed it", async () => {
-    const events = await newEvents(() => getSecretInChild(test.sandbox.stepEnvironment("02")));
+    const events = await newEvents(() => getSecretInChild(test.sandbox.siteEnvironment("keyless-step-02")));
     const sp = test.sandbox.directory.servicePrincipals[0];
     const signIn = events.find((event) => event.category === "ServicePrincipalSignInLogs");
     expect(signIn).toMatchObject({
@@ -58,7 +58,7 @@ describe("sign-ins", () => {
 
   it("a wrong client secret: a failed sign-in with Entra ID's code and reason", async () => {
     const events = await newEvents(() =>
-      getSecretInChild({ ...test.sandbox.stepEnvironment("02"), AZURE_CLIENT_SECRET: "wrong" }),
+      getSecretInChild({ ...test.sandbox.siteEnvironment("keyless-step-02"), AZURE_CLIENT_SECRET: "wrong" }),
     );
     expect(events.find((event) => event.category === "ServicePrincipalSignInLogs")).toMatchObject({
       resultType: "Failure",
@@ -70,7 +70,7 @@ describe("sign-ins", () => {
   });
 
   it("a managed identity's sign-in through App Service's endpoint", async () => {
-    const events = await newEvents(() => getSecretInChild(test.sandbox.stepEnvironment("03")));
+    const events = await newEvents(() => getSecretInChild(test.sandbox.siteEnvironment("keyless-step-03")));
     expect(events.find((event) => event.category === "ManagedIdentitySignInLogs")).toMatchObject({
       resultType: "Success",
       clientCredentialType: "managedIdentity",
@@ -104,7 +104,7 @@ describe("data-plane requests", () => {
     const delay = sandbox.rbac.delayMs;
     sandbox.rbac.delayMs = 60_000;
     try {
-      const denied = await newEvents(() => getSecretInChild(sandbox.stepEnvironment("03")));
+      const denied = await newEvents(() => getSecretInChild(sandbox.siteEnvironment("keyless-step-03")));
       const refusal = denied.find((event) => event.category === "AuditEvent" && event.statusCode === 403);
       expect(refusal).toMatchObject({
         operationName: "SecretGet",
@@ -115,7 +115,7 @@ describe("data-plane requests", () => {
       expect(refusal?.authorization?.roleAssignmentId).toBeUndefined();
 
       sandbox.rbac.add({ principalId: identity, role: "Key Vault Secrets User", scope: sandbox.scopes.vault });
-      const propagating = await newEvents(() => getSecretInChild(sandbox.stepEnvironment("03")));
+      const propagating = await newEvents(() => getSecretInChild(sandbox.siteEnvironment("keyless-step-03")));
       expect(
         propagating.find((event) => event.category === "AuditEvent" && event.statusCode === 403)?.authorization,
       ).toMatchObject({
@@ -172,8 +172,8 @@ describe("what the log never holds, and where it is kept", () => {
   it("no secret value, client secret, identity header, function key or token; one JSON line an event in audit.jsonl; az reads it", async () => {
     const everything = JSON.stringify(test.sandbox.audit.list());
     const secrets = [
-      ...Object.values(test.sandbox.seed.keyVault.secrets),
-      ...test.sandbox.seed.servicePrincipals.map((sp) => sp.secret),
+      ...test.sandbox.tenant.thirdParty.keys,
+      ...test.sandbox.tenant.servicePrincipals.map((sp) => sp.secret),
       ...[...test.sandbox.directory.apps.values()].map((identity) => identity.identityHeader),
       ...test.sandbox.thirdParty.keys(),
       test.sandbox.endpoints.admin.key,

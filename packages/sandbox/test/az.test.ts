@@ -50,7 +50,7 @@ describe("az keyvault", () => {
       json("keyvault", "secret", "show", "--vault-name", "keyless-kv", "--name", "third-party-api-key"),
       json("keyvault", "secret", "list", "--vault-name", "keyless-kv"),
     ]);
-    expect(show).toMatchObject({ name: "third-party-api-key", value: test.sandbox.seed.thirdParty.keys[0] });
+    expect(show).toMatchObject({ name: "third-party-api-key", value: test.sandbox.tenant.thirdParty.keys[0] });
     expect(list).toEqual(
       expect.arrayContaining([
         {
@@ -156,7 +156,7 @@ describe("az role assignment", () => {
       "--scope",
       scope,
     );
-    const subscription = test.sandbox.seed.subscription.id;
+    const subscription = test.sandbox.tenant.subscription.id;
     expect(created).toEqual({
       condition: null,
       conditionVersion: null,
@@ -239,7 +239,7 @@ describe("az role assignment", () => {
       "assignment",
       "create",
       "--assignee",
-      test.sandbox.seed.servicePrincipals[0]?.appId ?? "",
+      test.sandbox.tenant.servicePrincipals[0]?.appId ?? "",
       "--role",
       "Key Vault Secrets User",
       "--scope",
@@ -260,7 +260,7 @@ describe("az role assignment", () => {
         "assignment",
         "create",
         "--assignee",
-        test.sandbox.seed.servicePrincipals[0]?.appId ?? "",
+        test.sandbox.tenant.servicePrincipals[0]?.appId ?? "",
         "--role",
         "Key Vault Secret User",
         "--scope",
@@ -302,8 +302,8 @@ describe("az account, ad and webapp", () => {
       accessToken: expect.any(String),
       expiresOn: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.000000$/),
       expires_on: expect.any(Number),
-      subscription: test.sandbox.seed.subscription.id,
-      tenant: test.sandbox.seed.tenant.id,
+      subscription: test.sandbox.tenant.subscription.id,
+      tenant: test.sandbox.tenant.tenant.id,
       tokenType: "Bearer",
     });
     const unknown = await run("account", "get-access-token", "--scope", "https://vault.azure.net/.default");
@@ -321,7 +321,7 @@ describe("az account, ad and webapp", () => {
     const attached = test.sandbox.directory.userAssigned.get("keyless-id-03");
     expect(webapp).toEqual({
       principalId: test.sandbox.directory.apps.get("keyless-step-03")?.objectId,
-      tenantId: test.sandbox.seed.tenant.id,
+      tenantId: test.sandbox.tenant.tenant.id,
       type: "SystemAssigned, UserAssigned",
       userAssignedIdentities: {
         [attached?.resourceId ?? ""]: { clientId: attached?.appId, principalId: attached?.objectId },
@@ -329,19 +329,19 @@ describe("az account, ad and webapp", () => {
     });
     expect(sps).toEqual([
       expect.objectContaining({
-        appId: test.sandbox.seed.servicePrincipals[0]?.appId,
-        id: test.sandbox.seed.servicePrincipals[0]?.objectId,
+        appId: test.sandbox.tenant.servicePrincipals[0]?.appId,
+        id: test.sandbox.tenant.servicePrincipals[0]?.objectId,
         displayName: "keyless-app-sp",
         servicePrincipalType: "Application",
       }),
     ]);
     expect(user).toMatchObject({
-      id: test.sandbox.seed.users[0]?.objectId,
+      id: test.sandbox.tenant.users[0]?.objectId,
       userPrincipalName: "learner@keyless.local",
     });
     expect(account).toMatchObject({
-      id: test.sandbox.seed.subscription.id,
-      tenantId: test.sandbox.seed.tenant.id,
+      id: test.sandbox.tenant.subscription.id,
+      tenantId: test.sandbox.tenant.tenant.id,
       user: { name: "learner@keyless.local", type: "user" },
     });
   });
@@ -360,7 +360,7 @@ describe("az identity: user-assigned identities and their federated credentials"
       resourceGroup: "keyless-rg",
       // As az 2.45 prints the identity: no systemData in its model, null tags when it has none.
       tags: null,
-      tenantId: test.sandbox.seed.tenant.id,
+      tenantId: test.sandbox.tenant.tenant.id,
       type: "Microsoft.ManagedIdentity/userAssignedIdentities",
     });
     expect(((await json("identity", "list", "-g", "keyless-rg")) as { name: string }[]).map((row) => row.name)).toEqual(
@@ -440,7 +440,7 @@ describe("az webapp: what App Service gives each app", () => {
       "keyless-rg",
     )) as { name: string; value: string }[];
     expect(step02.find((setting) => setting.name === "AZURE_CLIENT_ID")?.value).toBe(
-      test.sandbox.seed.servicePrincipals[1]?.appId,
+      test.sandbox.tenant.servicePrincipals[1]?.appId,
     );
   });
 
@@ -462,7 +462,7 @@ describe("az webapp: what App Service gives each app", () => {
   });
 
   it("sandbox app-env: the same settings as export lines, a .env file or PowerShell, for an app in any language", async () => {
-    const expected = test.sandbox.appSettings("keyless-step-03");
+    const expected = test.sandbox.siteEnvironment("keyless-step-03");
     const sh = await run("sandbox", "app-env", "--name", "keyless-step-03");
     expect(sh.code).toBe(0);
     expect(sh.stdout.trim().split("\n")).toEqual(

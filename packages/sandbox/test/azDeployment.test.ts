@@ -8,9 +8,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PARAMETERS_FILE, TEMPLATE_FILE } from "../src/provisioning.ts";
+import { deploymentFilesOf } from "../src/deployment.ts";
+import { loadTenant } from "../src/tenant.ts";
 import { az, azJson, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
+const { template: TEMPLATE_FILE, parameters: PARAMETERS_FILE } = deploymentFilesOf(loadTenant());
 let test: TestSandbox;
 const run = (...args: string[]) => az(test.stateDir, ...args);
 const json = (...args: string[]) => azJson(test.stateDir, ...args);

@@ -20,7 +20,7 @@ afterAll(() => test.stop());
 
 describe("az storage", () => {
   it("account show: the account's resource id, the base of a queue's scope", async () => {
-    const account = test.sandbox.seed.storage.account;
+    const account = test.sandbox.world.storageAccount;
     const shown = await json(
       "storage",
       "account",
@@ -28,7 +28,7 @@ describe("az storage", () => {
       "--name",
       account,
       "--resource-group",
-      test.sandbox.seed.subscription.resourceGroup,
+      test.sandbox.tenant.deployment.resourceGroup,
     );
     expect(shown).toMatchObject({
       id: test.sandbox.scopes.storageAccount,
@@ -54,7 +54,7 @@ describe("az storage", () => {
   });
 
   it("queue create, exists, list and delete print az's shapes and change the account", async () => {
-    const target = ["--account-name", test.sandbox.seed.storage.account, "--auth-mode", "login"];
+    const target = ["--account-name", test.sandbox.world.storageAccount, "--auth-mode", "login"];
     expect(await json("storage", "queue", "exists", "--name", "lesson-queue", ...target)).toEqual({ exists: false });
     expect(await json("storage", "queue", "create", "--name", "lesson-queue", ...target)).toEqual({ created: true });
     expect(await json("storage", "queue", "create", "--name", "lesson-queue", ...target)).toEqual({ created: false });
@@ -107,10 +107,10 @@ describe("az role assignment list", () => {
 });
 
 describe("az ad app credential reset", () => {
-  it("replaces the app's client secret in the running sandbox and prints the new one as az does; npm run reset brings the seed's back", async () => {
+  it("replaces the app's client secret in the running sandbox and prints the new one as az does; npm run reset brings tenant.json's back", async () => {
     const [app] = test.sandbox.directory.servicePrincipals;
-    if (!app) throw new Error("seed.json has no service principal.");
-    const old = test.sandbox.stepEnvironment("02");
+    if (!app) throw new Error("tenant.json has no service principal.");
+    const old = test.sandbox.siteEnvironment("keyless-step-02");
     expect((await getSecretInChild(old)).ok).toBe(true);
 
     const reset = await run("ad", "app", "credential", "reset", "--id", app.appId ?? "");
@@ -118,7 +118,7 @@ describe("az ad app credential reset", () => {
     expect(reset.stderr).toMatch(/^The output includes credentials that you must protect\./);
     const printed = JSON.parse(reset.stdout) as { appId: string; password: string; tenant: string };
     expect(Object.keys(printed)).toEqual(["appId", "password", "tenant"]);
-    expect(printed).toMatchObject({ appId: app.appId, tenant: test.sandbox.seed.tenant.id });
+    expect(printed).toMatchObject({ appId: app.appId, tenant: test.sandbox.tenant.tenant.id });
     expect(printed.password).toMatch(/^[\w-]{3}8Q~[\w-]{34}$/);
     expect(printed.password).not.toBe(old["AZURE_CLIENT_SECRET"]);
 
@@ -126,7 +126,7 @@ describe("az ad app credential reset", () => {
     const withOld = await getSecretInChild(old);
     expect(withOld.ok).toBe(false);
     expect(withOld.message).toContain("AADSTS7000215");
-    expect(test.sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"]).toBe(old["AZURE_CLIENT_SECRET"]);
+    expect(test.sandbox.siteEnvironment("keyless-step-02")["AZURE_CLIENT_SECRET"]).toBe(old["AZURE_CLIENT_SECRET"]);
     const set = await run(
       ..."webapp config appsettings set -n keyless-step-02 -g keyless-rg --settings".split(" "),
       `AZURE_CLIENT_SECRET=${printed.password}`,
@@ -135,11 +135,11 @@ describe("az ad app credential reset", () => {
     // az shows the names, never the values.
     expect(set.stdout).not.toContain(printed.password);
     expect(JSON.parse(set.stdout)).toContainEqual({ name: "AZURE_CLIENT_SECRET", slotSetting: false, value: null });
-    expect(test.sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"]).toBe(printed.password);
-    expect((await getSecretInChild(test.sandbox.stepEnvironment("02"))).ok).toBe(true);
+    expect(test.sandbox.siteEnvironment("keyless-step-02")["AZURE_CLIENT_SECRET"]).toBe(printed.password);
+    expect((await getSecretInChild(test.sandbox.siteEnvironment("keyless-step-02"))).ok).toBe(true);
 
     await test.sandbox.reset();
-    expect(test.sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"]).toBe(old["AZURE_CLIENT_SECRET"]);
+    expect(test.sandbox.siteEnvironment("keyless-step-02")["AZURE_CLIENT_SECRET"]).toBe(old["AZURE_CLIENT_SECRET"]);
     expect((await getSecretInChild(old)).ok).toBe(true);
   });
 

@@ -138,7 +138,7 @@ describe("az identity and its federated credentials, through Resource Manager", 
       principalId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       resourceGroup: "keyless-rg",
       tags: null,
-      tenantId: test.sandbox.seed.tenant.id,
+      tenantId: test.sandbox.tenant.tenant.id,
       type: "Microsoft.ManagedIdentity/userAssignedIdentities",
     });
     // Entra ID knows it at once: a principal a role can be granted to, found by its client id as az finds it.
@@ -266,7 +266,7 @@ describe("az functionapp function keys, through Resource Manager", () => {
     expect(listed).toMatchObject({
       id: `${test.sandbox.scopes.resourceGroup}/providers/Microsoft.Web/sites/keyless-third-party/functions/RandomNumber`,
       kind: null,
-      properties: { default: test.sandbox.seed.thirdParty.keys[0] },
+      properties: { default: test.sandbox.tenant.thirdParty.keys[0] },
     });
     const set = await json("functionapp", "function", "keys", "set", ...target, "--key-name", "next");
     // No value given: the service makes one.

@@ -8,7 +8,7 @@ const now = () => Math.floor(Date.now() / 1000);
 
 async function signedByAnotherKey(sandbox: Sandbox, audience: string, objectId: string): Promise<string> {
   const { privateKey } = await generateKeyPair("RS256");
-  return new SignJWT({ oid: objectId, tid: sandbox.seed.tenant.id })
+  return new SignJWT({ oid: objectId, tid: sandbox.tenant.tenant.id })
     .setProtectedHeader({ alg: "RS256", kid: sandbox.tokens.jwks().keys[0]?.kid ?? "" })
     .setIssuer(sandbox.tokens.issuer)
     .setAudience(audience)
@@ -25,12 +25,12 @@ export function badTokens(
   otherAudience: string,
   objectId: string,
 ): [string, () => Promise<string>][] {
-  const { tokens, seed } = sandbox;
+  const { tokens, tenant } = sandbox;
   return [
     [
       "alg none",
       async () =>
-        `${encode({ alg: "none", typ: "JWT" })}.${encode({ aud: audience, iss: tokens.issuer, oid: objectId, tid: seed.tenant.id, exp: now() + 600 })}.`,
+        `${encode({ alg: "none", typ: "JWT" })}.${encode({ aud: audience, iss: tokens.issuer, oid: objectId, tid: tenant.tenant.id, exp: now() + 600 })}.`,
     ],
     ["signed by another key", () => signedByAnotherKey(sandbox, audience, objectId)],
     ["another audience", () => tokens.issue({ audience: otherAudience, objectId })],

@@ -90,7 +90,7 @@ async function recorded(authorization: string | undefined): Promise<AuditEvent> 
 
 const context = (): DenialContext => ({
   now: Date.now(),
-  tenantId: sandbox.seed.tenant.id,
+  tenantId: sandbox.tenant.tenant.id,
   principals: sandbox.directory
     .all()
     .map(({ objectId, displayName, type, appId }) => ({ objectId, displayName, type, ...(appId ? { appId } : {}) })),
@@ -239,10 +239,10 @@ describe("the explanation of each denial kind, from what the vault records", () 
       claim: "tid",
       label: "tenant",
       found: tid,
-      expected: sandbox.seed.tenant.id,
+      expected: sandbox.tenant.tenant.id,
       ok: false,
     });
-    expect(explained.fix.command).toBe(`az login --tenant ${sandbox.seed.tenant.id}`);
+    expect(explained.fix.command).toBe(`az login --tenant ${sandbox.tenant.tenant.id}`);
   });
 });
 

@@ -54,7 +54,7 @@ async function gitHubToken(
 /** What `az login --federated-token` (MSAL) posts to Entra ID. */
 async function exchange(test: TestSandbox, clientId: string, assertion: string) {
   const response = await fetch(
-    `${test.sandbox.endpoints.authorityHost}/${test.sandbox.seed.tenant.id}/oauth2/v2.0/token`,
+    `${test.sandbox.endpoints.authorityHost}/${test.sandbox.tenant.tenant.id}/oauth2/v2.0/token`,
     {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -215,7 +215,7 @@ describe("a deployer with a federated credential for one branch", () => {
   it("explains each refusal with its fix: a pull request is not to be trusted; another branch's subject gets the exact credential", async () => {
     const context = () => ({
       now: Date.now(),
-      tenantId: test.sandbox.seed.tenant.id,
+      tenantId: test.sandbox.tenant.tenant.id,
       principals: test.sandbox.directory.all().map(({ objectId, displayName, type, appId }) => ({
         objectId,
         displayName,
@@ -337,7 +337,7 @@ describe("az login --service-principal --federated-token, as azure/login runs it
       "-u",
       deployer.app.appId,
       "--tenant",
-      test.sandbox.seed.tenant.id,
+      test.sandbox.tenant.tenant.id,
       "--federated-token",
       assertion,
     );
@@ -377,19 +377,19 @@ describe("az login --service-principal --federated-token, as azure/login runs it
     expect(JSON.parse(result.stdout)).toEqual([
       {
         cloudName: "AzureCloud",
-        id: test.sandbox.seed.subscription.id,
+        id: test.sandbox.tenant.subscription.id,
         name: "keyless sandbox",
         state: "Enabled",
-        tenantId: test.sandbox.seed.tenant.id,
-        homeTenantId: test.sandbox.seed.tenant.id,
+        tenantId: test.sandbox.tenant.tenant.id,
+        homeTenantId: test.sandbox.tenant.tenant.id,
         isDefault: true,
         managedByTenants: [],
         user: { name: deployer.app.appId, type: "servicePrincipal" },
       },
     ]);
-    expect((await az(test.stateDir, "account", "set", "--subscription", test.sandbox.seed.subscription.id)).code).toBe(
-      0,
-    );
+    expect(
+      (await az(test.stateDir, "account", "set", "--subscription", test.sandbox.tenant.subscription.id)).code,
+    ).toBe(0);
     const unknown = await az(test.stateDir, "account", "set", "--subscription", "00000000-0000-0000-0000-000000000000");
     expect(unknown).toMatchObject({
       code: 1,
@@ -442,7 +442,7 @@ describe("az login --service-principal --federated-token, as azure/login runs it
       "credential",
       "reset",
       "--id",
-      test.sandbox.seed.servicePrincipals[0]?.appId ?? "",
+      test.sandbox.tenant.servicePrincipals[0]?.appId ?? "",
     );
     expect(reset.code).toBe(1);
     expect(reset.stderr).toContain("(AuthorizationFailed)");
@@ -461,7 +461,7 @@ describe("a user-assigned identity's federated credential, through Resource Mana
 
   it("is kept as its ARM document, checked whole, and lets the identity sign in from main", async () => {
     const identity = test.sandbox.directory.userAssigned.get("keyless-id-03");
-    if (!identity) throw new Error("seed.json has keyless-id-03");
+    if (!identity) throw new Error("infra/main.json makes keyless-id-03");
     const { arm } = test.sandbox;
     const id = (name: string) => `${identity.resourceId}/federatedIdentityCredentials/${name}`;
     const properties = { issuer: test.sandbox.endpoints.github.issuer, subject: MAIN, audiences: [EXCHANGE] };
@@ -488,7 +488,7 @@ describe("a user-assigned identity's federated credential, through Resource Mana
       clientCredentialType: "federatedIdentityCredential",
       caller: { displayName: "keyless-id-03" },
     });
-    // az identity federated-credential list shows it beside the seed's AKS credential.
+    // az identity federated-credential list shows it beside the template's AKS credential.
     const listed = (await azJson(
       test.stateDir,
       "identity",
@@ -523,7 +523,7 @@ describe("az identity federated-credential create, through Resource Manager", ()
       `${test.sandbox.endpoints.resourceManager}${identity?.resourceId}/federatedIdentityCredentials/probe?api-version=2023-01-31`,
       {
         headers: {
-          authorization: `Bearer ${await test.sandbox.tokens.issue({ audience: "https://management.localhost", objectId: test.sandbox.seed.users[0]?.objectId ?? "" })}`,
+          authorization: `Bearer ${await test.sandbox.tokens.issue({ audience: "https://management.localhost", objectId: test.sandbox.tenant.users[0]?.objectId ?? "" })}`,
         },
       },
     );

@@ -138,7 +138,7 @@ describe("what once ended or broke the sandbox", () => {
   });
 
   it("a repeated scope is Entra ID's 400 AADSTS90100, not a 500 naming a file", async () => {
-    const sp = test.sandbox.seed.servicePrincipals[0];
+    const sp = test.sandbox.tenant.servicePrincipals[0];
     const response = await fetch(`${test.sandbox.endpoints.authorityHost}/adfs/oauth2/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -26,7 +26,7 @@ const token = (body: Record<string, string>, tenant = "adfs") =>
   }));
 
 const credentials = () => {
-  const sp = test.sandbox.seed.servicePrincipals[0];
+  const sp = test.sandbox.tenant.servicePrincipals[0];
   return {
     grant_type: "client_credentials",
     client_id: sp?.appId ?? "",
@@ -133,24 +133,27 @@ describe("the App Service managed identity endpoint", () => {
 
   it("gives each app its own header", () => {
     expect(headerOf("keyless-step-03")).not.toBe(headerOf("keyless-step-04"));
-    expect(test.sandbox.stepEnvironment("03")["IDENTITY_HEADER"]).toBe(headerOf("keyless-step-03"));
+    expect(test.sandbox.siteEnvironment("keyless-step-03")["IDENTITY_HEADER"]).toBe(headerOf("keyless-step-03"));
   });
 });
 
 describe("the real DefaultAzureCredential, configured by the environment alone", () => {
   it("signs in as the service principal with step 02's environment", async () => {
-    const result = await getSecretInChild(test.sandbox.stepEnvironment("02"));
-    expect(result).toEqual({ ok: true, value: test.sandbox.seed.thirdParty.keys[0] });
+    const result = await getSecretInChild(test.sandbox.siteEnvironment("keyless-step-02"));
+    expect(result).toEqual({ ok: true, value: test.sandbox.tenant.thirdParty.keys[0] });
   });
 
   it("uses the managed identity with step 03's environment (no secret at all)", async () => {
-    const env = test.sandbox.stepEnvironment("03");
+    const env = test.sandbox.siteEnvironment("keyless-step-03");
     expect(Object.keys(env).filter((name) => name.startsWith("AZURE_CLIENT"))).toEqual([]);
-    expect(await getSecretInChild(env)).toEqual({ ok: true, value: test.sandbox.seed.thirdParty.keys[0] });
+    expect(await getSecretInChild(env)).toEqual({ ok: true, value: test.sandbox.tenant.thirdParty.keys[0] });
   });
 
   it("names the fix when the client secret is wrong", async () => {
-    const result = await getSecretInChild({ ...test.sandbox.stepEnvironment("02"), AZURE_CLIENT_SECRET: "wrong" });
+    const result = await getSecretInChild({
+      ...test.sandbox.siteEnvironment("keyless-step-02"),
+      AZURE_CLIENT_SECRET: "wrong",
+    });
     expect(result.ok).toBe(false);
     expect(result.message).toContain("AADSTS7000215");
   });
@@ -160,7 +163,7 @@ describe("the real DefaultAzureCredential, configured by the environment alone",
     const identity = sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "";
     sandbox.rbac.remove({ principalId: identity });
     try {
-      expect(await getSecretInChild(sandbox.stepEnvironment("03"))).toMatchObject({
+      expect(await getSecretInChild(sandbox.siteEnvironment("keyless-step-03"))).toMatchObject({
         ok: false,
         status: 403,
         code: "Forbidden",
@@ -181,7 +184,7 @@ describe("the real DefaultAzureCredential, configured by the environment alone",
         THIRD_PARTY_API_SECRET_NAME = "",
         NODE_EXTRA_CA_CERTS = "",
         NODE_OPTIONS = "",
-      } = test.sandbox.stepEnvironment("02");
+      } = test.sandbox.siteEnvironment("keyless-step-02");
       const result = await getSecretInChild({
         PATH: `${bin}:${process.env["PATH"] ?? ""}`,
         KEYLESS_SANDBOX_DIR: test.stateDir,
@@ -191,7 +194,7 @@ describe("the real DefaultAzureCredential, configured by the environment alone",
         NODE_OPTIONS,
         AZURE_TOKEN_CREDENTIALS: "AzureCliCredential",
       });
-      expect(result).toEqual({ ok: true, value: test.sandbox.seed.thirdParty.keys[0] });
+      expect(result).toEqual({ ok: true, value: test.sandbox.tenant.thirdParty.keys[0] });
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }

@@ -45,7 +45,7 @@ const lastSignIn = () => test.sandbox.audit.list({ last: 1 })[0];
 
 describe("Container Apps' managed identity endpoint", () => {
   const endpoint = () => test.sandbox.endpoints.identityHosts.containerApps;
-  const header = () => test.sandbox.stepEnvironment("03", "container-apps")["IDENTITY_HEADER"] ?? "";
+  const header = () => test.sandbox.siteEnvironment("keyless-step-03", "container-apps")["IDENTITY_HEADER"] ?? "";
   const token = (query: string, headers: Record<string, string> = { "x-identity-header": header() }) =>
     get(`${endpoint()}?api-version=2019-08-01&resource=${VAULT}${query}`, headers);
 
@@ -80,7 +80,7 @@ describe("Container Apps' managed identity endpoint", () => {
     const tries: Record<string, string>[] = [
       {},
       { "x-identity-header": "guess" },
-      { "x-identity-header": test.sandbox.stepEnvironment("03")["IDENTITY_HEADER"] ?? "" },
+      { "x-identity-header": test.sandbox.siteEnvironment("keyless-step-03")["IDENTITY_HEADER"] ?? "" },
     ];
     for (const headers of tries) {
       const answer = await token(`&client_id=${identity("keyless-id-03").appId}`, headers);
@@ -123,7 +123,7 @@ describe("Container Apps' managed identity endpoint", () => {
 
   it("gives the container app its own header, other than App Service's, and answers what it does not serve with a bare 404", async () => {
     expect(header()).toMatch(/^[0-9a-f-]{36}$/);
-    expect(header()).not.toBe(test.sandbox.stepEnvironment("03")["IDENTITY_HEADER"]);
+    expect(header()).not.toBe(test.sandbox.siteEnvironment("keyless-step-03")["IDENTITY_HEADER"]);
     const missing = await get(endpoint().replace("/msi/token", "/metadata"), { "x-identity-header": header() });
     expect([missing.status, missing.text]).toEqual([404, ""]);
   });
@@ -229,7 +229,7 @@ describe("a virtual machine's IMDS", () => {
 describe("App Service's endpoint with a user-assigned identity", () => {
   const msi = (query: string) =>
     get(`${test.sandbox.endpoints.identityEndpoint}?api-version=2019-08-01&resource=${VAULT}${query}`, {
-      "x-identity-header": test.sandbox.stepEnvironment("03")["IDENTITY_HEADER"] ?? "",
+      "x-identity-header": test.sandbox.siteEnvironment("keyless-step-03")["IDENTITY_HEADER"] ?? "",
     });
 
   it("gives the system-assigned identity by default, and an attached user-assigned one by client id, object id or mi_res_id", async () => {
@@ -260,7 +260,7 @@ describe("App Service's endpoint with a user-assigned identity", () => {
 
 describe("AKS workload identity", () => {
   const cluster = () => test.sandbox.endpoints.identityHosts.clusterIssuer;
-  const env = () => test.sandbox.stepEnvironment("03", "aks");
+  const env = () => test.sandbox.siteEnvironment("keyless-step-03", "aks");
   const projected = () => readFileSync(env()["AZURE_FEDERATED_TOKEN_FILE"] ?? "", "utf8");
   const exchange = (values: Record<string, string>) =>
     fetch(`${test.sandbox.endpoints.authorityHost}/adfs/oauth2/v2.0/token`, {
@@ -297,7 +297,7 @@ describe("AKS workload identity", () => {
       jwks_uri: `${cluster()}openid/v1/jwks`,
       id_token_signing_alg_values_supported: ["RS256"],
     });
-    expect(cluster()).toMatch(new RegExp(`^https://localhost:\\d+/${test.sandbox.seed.tenant.id}/[0-9a-f-]{36}/$`));
+    expect(cluster()).toMatch(new RegExp(`^https://localhost:\\d+/${test.sandbox.tenant.tenant.id}/[0-9a-f-]{36}/$`));
     const { payload } = await jwtVerify(projected(), createRemoteJWKSet(new URL(String(discovery.body["jwks_uri"]))), {
       issuer: cluster(),
       audience: "api://AzureADTokenExchange",
@@ -391,7 +391,7 @@ describe("AKS workload identity", () => {
       status: 400,
       body: { error: "unauthorized_client", error_codes: [700016] },
     });
-    const registration = test.sandbox.seed.servicePrincipals[0]?.appId ?? "";
+    const registration = test.sandbox.tenant.servicePrincipals[0]?.appId ?? "";
     expect(await exchange({ client_id: registration })).toMatchObject({ status: 400, body: { error_codes: [700211] } });
     expect(lastSignIn()).toMatchObject({
       category: "ServicePrincipalSignInLogs",
@@ -404,12 +404,12 @@ describe("AKS workload identity", () => {
 describe("the real DefaultAzureCredential on every host, configured by the environment alone", () => {
   for (const host of HOSTS) {
     it(`reads the secret as step 03's app on ${host}`, async () => {
-      const env = test.sandbox.stepEnvironment("03", host);
+      const env = test.sandbox.siteEnvironment("keyless-step-03", host);
       // Never a secret of its own: only what the host gives.
       expect(
         Object.keys(env).filter((name) => /^AZURE_(CLIENT_SECRET|CLIENT_CERTIFICATE|PASSWORD)/.test(name)),
       ).toEqual([]);
-      expect(await getSecretInChild(env)).toEqual({ ok: true, value: test.sandbox.seed.thirdParty.keys[0] });
+      expect(await getSecretInChild(env)).toEqual({ ok: true, value: test.sandbox.tenant.thirdParty.keys[0] });
       const signIn = test.sandbox.audit
         .list({ category: host === "aks" ? "ManagedIdentitySignInLogs" : undefined })
         .findLast((event) => event.category === "ManagedIdentitySignInLogs");
@@ -422,7 +422,7 @@ describe("the real DefaultAzureCredential on every host, configured by the envir
   }
 
   it("on the VM, without AZURE_CLIENT_ID, fails: the VM has two identities", async () => {
-    const { AZURE_CLIENT_ID: _clientId, ...env } = test.sandbox.stepEnvironment("03", "vm");
+    const { AZURE_CLIENT_ID: _clientId, ...env } = test.sandbox.siteEnvironment("keyless-step-03", "vm");
     const result = await getSecretInChild(env);
     expect(result.ok).toBe(false);
     expect(result.message).toMatch(/Multiple user assigned identities exist/);

@@ -15,7 +15,8 @@ import { ROLE_DEFINITIONS } from "../src/registry.ts";
 import { findRoleIn } from "../src/roles.ts";
 
 const findRole = (nameOrId: string) => findRoleIn(ROLE_DEFINITIONS, nameOrId);
-import { loadSeed } from "../src/seed.ts";
+import { deployedNamesOf } from "../src/deployment.ts";
+import { loadTenant } from "../src/tenant.ts";
 import {
   allResources,
   allStrings,
@@ -421,12 +422,11 @@ describe("infra/main.json: no secret, and names that are free", () => {
   it("holds no secret value, gives no securestring a default and outputs nothing secret", () => {
     for (const [name, parameter] of Object.entries(template.parameters))
       if (parameter.type.toLowerCase() === "securestring") expect(parameter, name).not.toHaveProperty("defaultValue");
-    const seed = loadSeed();
+    const tenant = loadTenant();
     const secrets = [
-      ...seed.thirdParty.keys,
-      ...Object.values(seed.keyVault.secrets),
-      ...seed.servicePrincipals.map((principal) => principal.secret),
-      ...seed.users.flatMap((user) => (user.password ? [user.password] : [])),
+      ...tenant.thirdParty.keys,
+      ...tenant.servicePrincipals.map((principal) => principal.secret),
+      ...tenant.users.flatMap((user) => (user.password ? [user.password] : [])),
     ];
     for (const file of ["main.json", "sandbox.parameters.json", "azure.parameters.example.json"])
       for (const secret of secrets) expect(readInfraText(file), file).not.toContain(secret);
@@ -489,22 +489,23 @@ describe("infra/*.parameters.json", () => {
     for (const name of runTime) expect(sandboxParameters.parameters, name).not.toHaveProperty(name);
   });
 
-  it("name the sandbox's own resources and principals, from seed.json", () => {
-    const seed = loadSeed();
+  it("name the sandbox's own resources and principals, from tenant.json", () => {
+    const tenant = loadTenant();
     const value = (name: string) => sandboxParameters.parameters[name]?.value;
-    const app = seed.servicePrincipals.find((principal) => principal.displayName === "keyless-app-sp");
-    expect(value("keyVaultName")).toBe(seed.keyVault.name);
-    expect(value("storageAccountName")).toBe(seed.storage.account);
-    expect(value("appSignInTenantId")).toBe(seed.tenant.alias);
+    const app = tenant.servicePrincipals.find((principal) => principal.displayName === "keyless-app-sp");
+    // The names the lessons use.
+    expect(deployedNamesOf(tenant)).toEqual({ keyVault: "keyless-kv", storageAccount: "devstoreaccount1" });
+    expect(value("appSignInTenantId")).toBe(tenant.tenant.alias);
     expect(value("step02ClientId")).toBe(app?.appId);
     expect(value("step02PrincipalId")).toBe(app?.objectId);
-    expect(value("developerPrincipalId")).toBe(seed.users[0]?.objectId);
+    expect(value("developerPrincipalId")).toBe(tenant.users[0]?.objectId);
+    // The VM's identities are the template's.
     expect([value("identity03Name"), value("identity04Name")]).toEqual(
-      seed.userAssignedIdentities?.map((identity) => identity.name),
+      tenant.hosts.virtualMachine.userAssignedIdentities,
     );
-    expect(seed.apps.filter((candidate) => /^keyless-step-\d\d$/.test(candidate.name)).map((a) => a.name)).toEqual(
-      stepFolders.map((folder) => `${value("webAppNamePrefix")}-${folder.slice(0, 2)}`),
-    );
+    // Each exercise's app is like a site the template makes.
+    const siteNames = stepFolders.map((folder) => `${value("webAppNamePrefix")}-${folder.slice(0, 2)}`);
+    for (const app of tenant.apps) expect(siteNames).toContain(app.like);
   });
 });
 

@@ -35,14 +35,14 @@ const raw = (path: string, init: RequestInit = {}) =>
   });
 
 describe("Key Vault with the real SDK", () => {
-  it("gives the seeded secret to the step 02 service principal (ClientSecretCredential, tenant alias adfs)", async () => {
+  it("gives the provisioned secret to the step 02 service principal (ClientSecretCredential, tenant alias adfs)", async () => {
     const { sandbox } = test;
-    const sp = sandbox.seed.servicePrincipals[0];
+    const sp = sandbox.tenant.servicePrincipals[0];
     const credential = new ClientSecretCredential("adfs", sp?.appId ?? "", sp?.secret ?? "", {
       authorityHost: sandbox.endpoints.authorityHost,
     });
     const secret = await new SecretClient(sandbox.endpoints.keyVaultUrl, credential).getSecret("third-party-api-key");
-    expect(secret.value).toBe(sandbox.seed.thirdParty.keys[0]);
+    expect(secret.value).toBe(sandbox.tenant.thirdParty.keys[0]);
     expect(secret.properties.vaultUrl).toBe(sandbox.endpoints.keyVaultUrl);
   });
 

@@ -330,7 +330,7 @@ describe("the other mutating routes refuse before they change", () => {
 
   it("a caller without the role gets 403 and changes nothing", async () => {
     await makeSecret("protected", "keep");
-    const sp = test.sandbox.seed.servicePrincipals[0];
+    const sp = test.sandbox.tenant.servicePrincipals[0];
     const reader = test.sandbox.directory.find(sp?.displayName ?? "")?.objectId ?? "";
     const readerToken = await test.sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId: reader });
     const before = snapshot();

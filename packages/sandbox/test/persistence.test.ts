@@ -21,7 +21,7 @@ import {
   THIRD_PARTY_APP,
   THIRD_PARTY_FUNCTION,
 } from "../src/index.ts";
-import { loadSeed } from "../src/seed.ts";
+import { loadTenant } from "../src/tenant.ts";
 import { az, azJson } from "./helpers.ts";
 import "../src/dnsPreload.mjs";
 
@@ -47,7 +47,7 @@ describe("a restart keeps what callers changed", () => {
   it("role assignments, secret versions, a reset client secret and a rotated function key survive a stop and a start; a reset discards them and says which", async () => {
     const stateDir = freshDir();
     let sandbox = await startIn(stateDir);
-    const workspace = sandbox.seed.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp");
+    const workspace = sandbox.tenant.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp");
     const vault = sandbox.scopes.vault;
     const run = async (...args: string[]) => {
       const result = await az(stateDir, ...args);
@@ -102,7 +102,7 @@ describe("a restart keeps what callers changed", () => {
     expect(sandbox.rbac.list({ principalId: identity })).toEqual([]);
     expect(sandbox.secrets.get("kept-secret")).toBeUndefined();
     expect(sandbox.directory.servicePrincipalByClientId(workspace?.appId ?? "")?.secret).toBe(workspace?.secret);
-    expect(sandbox.thirdParty.keys()).toEqual(sandbox.seed.thirdParty.keys);
+    expect(sandbox.thirdParty.keys()).toEqual(sandbox.tenant.thirdParty.keys);
     expect(sandbox.changes()).toEqual([]);
     await sandbox.stop();
   });
@@ -149,7 +149,7 @@ describe("a kill at any moment loses nothing acknowledged and applies nothing tw
         headers: { authorization: `Bearer ${armToken}`, "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-    const scopes = scopesOf(loadSeed());
+    const scopes = scopesOf(loadTenant());
     const site = (await (
       await arm("GET", `${scopes.resourceGroup}/providers/Microsoft.Web/sites/keyless-workspace-03`, "2024-11-01")
     ).json()) as { identity: { principalId: string } };

@@ -196,7 +196,7 @@ describe("Azure RBAC for queues", () => {
   const queueScope = () => test.sandbox.scopes.queue("code-requests");
   const denied = (error: unknown) => error as { statusCode?: number; code?: string };
 
-  it("Message Sender (step 04's seeded role) may send but not peek or receive", async () => {
+  it("Message Sender (step 04's provisioned role) may send but not peek or receive", async () => {
     const queue = queueClient("code-requests", stepFour());
     await queue.sendMessage("from step 04");
     for (const attempt of [() => queue.peekMessages(), () => queue.receiveMessages()]) {
@@ -327,7 +327,7 @@ describe("no way round the gateway", () => {
       aud,
       iss: test.sandbox.tokens.issuer,
       oid: developer(),
-      tid: test.sandbox.seed.tenant.id,
+      tid: test.sandbox.tenant.tenant.id,
       exp: Math.floor(Date.now() / 1000) + 600,
     });
     const ports = listeningPorts(process.pid);

@@ -186,7 +186,7 @@ describe("operations that arrive together (group commit)", () => {
 });
 
 describe("reset", () => {
-  it("leaves the seed's queues, empty, and nothing else: no other queue, no metadata, no access policy, default properties", () => {
+  it("leaves the queues it is given, empty, and nothing else: no other queue, no metadata, no access policy, default properties", () => {
     const { store, put } = fresh();
     put("old");
     store.setMetadata("work", [["owner", "ada"]]);

@@ -15,7 +15,7 @@ let client: SecretClient;
 let sp: { appId: string; objectId: string };
 beforeAll(async () => {
   test = await startTestSandbox({ queue: false });
-  const seeded = test.sandbox.seed.servicePrincipals[0];
+  const seeded = test.sandbox.tenant.servicePrincipals[0];
   sp = { appId: seeded?.appId ?? "", objectId: seeded?.objectId ?? "" };
   const credential = new ClientSecretCredential("adfs", sp.appId, seeded?.secret ?? "", {
     authorityHost: test.sandbox.endpoints.authorityHost,
@@ -57,13 +57,13 @@ describe("Key Vault denies without a role", () => {
       [
         "Caller is not authorized to perform action on resource.",
         "If role assignments, deny assignments or role definitions were changed recently, please observe propagation time.",
-        `Caller: appid=${sp.appId};oid=${sp.objectId};iss=https://sts.windows.net/${sandbox.seed.tenant.id}/`,
+        `Caller: appid=${sp.appId};oid=${sp.objectId};iss=https://sts.windows.net/${sandbox.tenant.tenant.id}/`,
         "Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'",
         `Resource: '${vaultScope().toLowerCase()}/secrets/third-party-api-key'`,
         "Assignment: (not found)",
         "DenyAssignmentId: null",
         "DecisionReason: 'DeniedWithNoValidRBAC' ",
-        `Vault: keyless-kv;location=${sandbox.seed.subscription.location}`,
+        `Vault: keyless-kv;location=${sandbox.tenant.deployment.location}`,
         "",
       ].join("\r\n"),
     );
@@ -89,7 +89,7 @@ describe("Key Vault denies without a role", () => {
       principalType: "ServicePrincipal",
       scope: vaultScope(),
     });
-    expect((await client.getSecret("third-party-api-key")).value).toBe(test.sandbox.seed.thirdParty.keys[0]);
+    expect((await client.getSecret("third-party-api-key")).value).toBe(test.sandbox.tenant.thirdParty.keys[0]);
   });
 
   it("a role at one secret's scope grants that secret only", async () => {
@@ -116,7 +116,7 @@ describe("Key Vault denies without a role", () => {
         )
       ).code,
     ).toBe(0);
-    expect((await client.getSecret("third-party-api-key")).value).toBe(sandbox.seed.thirdParty.keys[0]);
+    expect((await client.getSecret("third-party-api-key")).value).toBe(sandbox.tenant.thirdParty.keys[0]);
     await expect(client.getSecret("other-secret")).rejects.toMatchObject({ statusCode: 403 });
     // Secrets User reads; it does not write.
     await expect(client.setSecret("third-party-api-key", "mine now")).rejects.toMatchObject({
@@ -249,7 +249,7 @@ describe("Storage queue roles (for the queue gateway)", () => {
     const { sandbox } = test;
     const step04 = {
       objectId: sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "",
-      tenantId: sandbox.seed.tenant.id,
+      tenantId: sandbox.tenant.tenant.id,
     };
     expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, queue())).toBe(true);
     expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/read`, queue())).toBe(false);
@@ -260,10 +260,10 @@ describe("Storage queue roles (for the queue gateway)", () => {
 
   it("lets the developer do everything on queues (Storage Queue Data Contributor, at the resource group) and step 03 nothing", () => {
     const { sandbox } = test;
-    const learner = { objectId: sandbox.directory.users[0]?.objectId ?? "", tenantId: sandbox.seed.tenant.id };
+    const learner = { objectId: sandbox.directory.users[0]?.objectId ?? "", tenantId: sandbox.tenant.tenant.id };
     const step03 = {
       objectId: sandbox.directory.apps.get("keyless-step-03")?.objectId ?? "",
-      tenantId: sandbox.seed.tenant.id,
+      tenantId: sandbox.tenant.tenant.id,
     };
     for (const action of ["read", "write", "delete", "add/action", "process/action"])
       expect(sandbox.rbac.isAllowed(learner, `${QUEUE_ACTION}/${action}`, queue())).toBe(true);
@@ -274,14 +274,14 @@ describe("Storage queue roles (for the queue gateway)", () => {
     const { sandbox } = test;
     const step04 = {
       objectId: sandbox.directory.apps.get("keyless-step-04")?.objectId ?? "",
-      tenantId: sandbox.seed.tenant.id,
+      tenantId: sandbox.tenant.tenant.id,
     };
     expect(sandbox.rbac.isAllowed(step04, `${QUEUE_ACTION}/add/action`, `${queue()}-archive`)).toBe(false);
   });
 });
 
 describe("reset", () => {
-  it("returns secrets, role assignments and third-party keys to the seed, also over the admin API", async () => {
+  it("returns secrets, role assignments and third-party keys to the provisioned state, also over the admin API", async () => {
     const { sandbox } = test;
     const provisioned = sandbox.rbac.list().length;
     sandbox.secrets.set("third-party-api-key", { value: "rotated" });
@@ -293,10 +293,10 @@ describe("reset", () => {
     });
     expect(response.status).toBe(200);
     expect(sandbox.secrets.get("third-party-api-key")?.versions.map((v) => v.value)).toEqual([
-      sandbox.seed.thirdParty.keys[0],
+      sandbox.tenant.thirdParty.keys[0],
     ]);
     expect(sandbox.rbac.list()).toHaveLength(provisioned);
-    expect(sandbox.thirdParty.keys()).toEqual(sandbox.seed.thirdParty.keys);
+    expect(sandbox.thirdParty.keys()).toEqual(sandbox.tenant.thirdParty.keys);
     const refused = await fetch(`${sandbox.endpoints.admin.url}/reset`, { method: "POST" });
     expect(refused.status).toBe(401);
   });
@@ -323,7 +323,7 @@ describe("a deny assignment", () => {
       denyAssignment: "a test refusing reads on purpose.",
     });
     // Another principal, and a control-plane action, are not its business.
-    const other = { objectId: "00000000-0000-0000-0000-000000000001", tenantId: sandbox.seed.tenant.id };
+    const other = { objectId: "00000000-0000-0000-0000-000000000001", tenantId: sandbox.tenant.tenant.id };
     expect(sandbox.rbac.decide(other, "Microsoft.KeyVault/vaults/secrets/getSecret/action", vaultScope()).denied).toBe(
       undefined,
     );

@@ -99,8 +99,8 @@ describe("tenants, subscriptions, resource groups", () => {
     expect(body).toEqual({
       value: [
         expect.objectContaining({
-          id: `/tenants/${test.sandbox.seed.tenant.id}`,
-          tenantId: test.sandbox.seed.tenant.id,
+          id: `/tenants/${test.sandbox.tenant.tenant.id}`,
+          tenantId: test.sandbox.tenant.tenant.id,
           defaultDomain: "keyless.local",
         }),
       ],
@@ -108,14 +108,14 @@ describe("tenants, subscriptions, resource groups", () => {
   });
 
   it("GET /subscriptions: the subscription, to whoever has a role assignment in it; to nobody else", async () => {
-    const { seed, directory } = test.sandbox;
+    const { tenant, directory } = test.sandbox;
     const listed = await arm("/subscriptions?api-version=2022-12-01", await tokenFor(learner()));
     expect(listed.body).toEqual({
       value: [
         expect.objectContaining({
-          id: `/subscriptions/${seed.subscription.id}`,
-          subscriptionId: seed.subscription.id,
-          tenantId: seed.tenant.id,
+          id: `/subscriptions/${tenant.subscription.id}`,
+          subscriptionId: tenant.subscription.id,
+          tenantId: tenant.tenant.id,
           displayName: "keyless sandbox",
           state: "Enabled",
         }),
@@ -129,24 +129,24 @@ describe("tenants, subscriptions, resource groups", () => {
       count: { type: "Total", value: 0 },
     });
     expect(
-      (await arm(`/subscriptions/${seed.subscription.id}?api-version=2022-12-01`, await tokenFor(stranger))).body,
+      (await arm(`/subscriptions/${tenant.subscription.id}?api-version=2022-12-01`, await tokenFor(stranger))).body,
     ).toMatchObject({ error: { code: "SubscriptionNotFound" } });
     expect(
-      (await arm(`/subscriptions/${seed.subscription.id}?api-version=2022-12-01`, await tokenFor(learner()))).body,
-    ).toMatchObject({ subscriptionId: seed.subscription.id });
+      (await arm(`/subscriptions/${tenant.subscription.id}?api-version=2022-12-01`, await tokenFor(learner()))).body,
+    ).toMatchObject({ subscriptionId: tenant.subscription.id });
   });
 
   it("resource groups: listed and shown (any case), a missing one ResourceGroupNotFound", async () => {
-    const { seed } = test.sandbox;
+    const { tenant } = test.sandbox;
     const token = await tokenFor(learner());
-    const base = `/subscriptions/${seed.subscription.id}/resourcegroups`;
+    const base = `/subscriptions/${tenant.subscription.id}/resourcegroups`;
     expect((await arm(`${base}?api-version=2022-09-01`, token)).body).toEqual({
-      value: [expect.objectContaining({ name: seed.subscription.resourceGroup, location: seed.subscription.location })],
+      value: [expect.objectContaining({ name: tenant.deployment.resourceGroup, location: tenant.deployment.location })],
     });
     expect(
-      (await arm(`/subscriptions/${seed.subscription.id}/resourceGroups/KEYLESS-RG?api-version=2022-09-01`, token))
+      (await arm(`/subscriptions/${tenant.subscription.id}/resourceGroups/KEYLESS-RG?api-version=2022-09-01`, token))
         .body,
-    ).toMatchObject({ name: seed.subscription.resourceGroup, type: "Microsoft.Resources/resourceGroups" });
+    ).toMatchObject({ name: tenant.deployment.resourceGroup, type: "Microsoft.Resources/resourceGroups" });
     const missing = await arm(`${base}/nope?api-version=2022-09-01`, token);
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({

@@ -15,9 +15,9 @@ afterAll(() => test.stop());
 
 /** A request each service answers (with no credentials: any answer will do), by name. */
 function probes(): Record<InterruptibleService, string> {
-  const { endpoints, seed } = test.sandbox;
+  const { endpoints, tenant } = test.sandbox;
   return {
-    entraId: `${endpoints.authorityHost}/${seed.tenant.alias}/.well-known/openid-configuration`,
+    entraId: `${endpoints.authorityHost}/${tenant.tenant.alias}/.well-known/openid-configuration`,
     managedIdentity: endpoints.identityEndpoint,
     keyVault: `${endpoints.keyVaultUrl}/secrets?api-version=7.4`,
     queueStorage: `${test.sandbox.queue.accountUrl}?comp=list`,

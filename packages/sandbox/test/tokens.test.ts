@@ -86,7 +86,7 @@ describe("token validation", () => {
       `Bearer ${await test.sandbox.tokens.issue({ audience: VAULT_RESOURCE, objectId })}`,
     );
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { value: string }).value).toBe(test.sandbox.seed.thirdParty.keys[0]);
+    expect(((await response.json()) as { value: string }).value).toBe(test.sandbox.tenant.thirdParty.keys[0]);
   });
 
   it("accepts a token for the resource its challenge names, with the vault's port (what the Python SDK asks for), and no other port", async () => {
@@ -109,7 +109,7 @@ describe("token validation", () => {
     const good = await test.sandbox.tokens.issue({ audience: STORAGE_RESOURCE, objectId, appId: "app" });
     expect(await validator.validate(`Bearer ${good}`, STORAGE_RESOURCE)).toEqual({
       ok: true,
-      principal: { objectId, appId: "app", tenantId: test.sandbox.seed.tenant.id, tokenId: expect.any(String) },
+      principal: { objectId, appId: "app", tenantId: test.sandbox.tenant.tenant.id, tokenId: expect.any(String) },
     });
     expect(await validator.validate(`Bearer ${good}`, VAULT_RESOURCE)).toMatchObject({
       ok: false,
@@ -126,7 +126,7 @@ describe("the token service's signing keys", () => {
       await fetch(`${test.sandbox.endpoints.authorityHost}/adfs/.well-known/openid-configuration`)
     ).json()) as { jwks_uri: string; token_endpoint: string; issuer: string };
     expect(configuration.token_endpoint).toBe(`${test.sandbox.endpoints.authorityHost}/adfs/oauth2/token`);
-    expect(configuration.issuer).toBe(`https://sts.windows.net/${test.sandbox.seed.tenant.id}/`);
+    expect(configuration.issuer).toBe(`https://sts.windows.net/${test.sandbox.tenant.tenant.id}/`);
     const jwks = (await (await fetch(configuration.jwks_uri)).json()) as {
       keys: { kid: string; kty: string; alg: string }[];
     };
@@ -134,7 +134,7 @@ describe("the token service's signing keys", () => {
       expect.objectContaining({ kty: "RSA", alg: "RS256", kid: test.sandbox.tokens.jwks().keys[0]?.kid }),
     ]);
     const byGuid = await fetch(
-      `${test.sandbox.endpoints.authorityHost}/${test.sandbox.seed.tenant.id}/v2.0/.well-known/openid-configuration`,
+      `${test.sandbox.endpoints.authorityHost}/${test.sandbox.tenant.tenant.id}/v2.0/.well-known/openid-configuration`,
     );
     expect(byGuid.status).toBe(200);
   });

@@ -19,7 +19,7 @@ const token = (body: Record<string, string>) =>
     status: response.status,
     body: (await response.json()) as Record<string, unknown>,
   }));
-const learner = () => test.sandbox.seed.users[0] ?? { userPrincipalName: "", objectId: "", password: "" };
+const learner = () => test.sandbox.tenant.users[0] ?? { userPrincipalName: "", objectId: "", password: "" };
 /** What MSAL sends for `az login -u -p`: the resource's scope among OpenID Connect's own, in any order. */
 const password = (overrides: Record<string, string> = {}) => ({
   grant_type: "password",
@@ -59,13 +59,13 @@ describe("the password grant", () => {
     expect(decodeJwt(String(body["id_token"]))).toMatchObject({
       aud: AZURE_CLI,
       iss: test.sandbox.tokens.issuer,
-      tid: test.sandbox.seed.tenant.id,
+      tid: test.sandbox.tenant.tenant.id,
       oid: learner().objectId,
       preferred_username: learner().userPrincipalName,
     });
     expect(JSON.parse(Buffer.from(String(body["client_info"]), "base64url").toString())).toEqual({
       uid: learner().objectId,
-      utid: test.sandbox.seed.tenant.id,
+      utid: test.sandbox.tenant.tenant.id,
     });
     expect(events).toEqual([
       expect.objectContaining({
@@ -88,7 +88,7 @@ describe("the password grant", () => {
     const cases: [Record<string, string>, number, string][] = [
       [{ password: "wrong" }, 50126, "invalid_grant"],
       [{ username: "nobody@keyless.local" }, 50034, "invalid_grant"],
-      [{ client_id: test.sandbox.seed.servicePrincipals[0]?.appId ?? "" }, 700016, "unauthorized_client"],
+      [{ client_id: test.sandbox.tenant.servicePrincipals[0]?.appId ?? "" }, 700016, "unauthorized_client"],
       [{ scope: "openid profile offline_access" }, 70011, "invalid_scope"],
       [{ scope: "https://graph.microsoft.com/.default" }, 500011, "invalid_resource"],
     ];

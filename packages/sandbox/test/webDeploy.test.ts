@@ -132,7 +132,7 @@ describe("az webapp deploy --type zip", () => {
     const { sandbox, stateDir } = test;
     const file = join(stateDir, "app.zip");
     writeFileSync(file, packageOf(STEP_01));
-    const group = sandbox.seed.subscription.resourceGroup;
+    const group = sandbox.tenant.deployment.resourceGroup;
     const deployed = await az(
       stateDir,
       "webapp",
@@ -154,7 +154,7 @@ describe("az webapp deploy --type zip", () => {
 
   it("says what the deployment service answered when it refuses, and takes zip packages only", async () => {
     const { sandbox, stateDir } = test;
-    const group = sandbox.seed.subscription.resourceGroup;
+    const group = sandbox.tenant.deployment.resourceGroup;
     const file = join(stateDir, "broken.zip");
     writeFileSync(file, zipSync({ "readme.txt": new TextEncoder().encode("not an app") }));
     const broken = await az(

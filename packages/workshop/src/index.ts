@@ -14,7 +14,7 @@ export {
   workspacePort,
 } from "./layout/repo.ts";
 export { findStep, stepDir, stepFolders, type StepFolder } from "./layout/stepFolders.ts";
-export { STEP_TITLES, parseStep } from "./layout/steps.ts";
+export { STEP_TITLES, parseStep, stepTitle } from "./layout/steps.ts";
 export { lessonName, lessons, type LessonEntry } from "./layout/lessons.ts";
 export { portInUse, portsInUse } from "./layout/ports.ts";
 // The learner's own apps, one per exercise.

@@ -39,11 +39,11 @@ const env = {
   FORCE_COLOR: "0",
 };
 
-const SEED = JSON.parse(readFileSync(join(REPO_ROOT, "packages/sandbox/seed.json"), "utf8")) as {
+const TENANT = JSON.parse(readFileSync(join(REPO_ROOT, "packages/sandbox/tenant.json"), "utf8")) as {
   subscription: { id: string };
   servicePrincipals: { displayName: string; objectId: string; secret: string }[];
 };
-const RG = `/subscriptions/${SEED.subscription.id}/resourceGroups/keyless-rg`;
+const RG = `/subscriptions/${TENANT.subscription.id}/resourceGroups/keyless-rg`;
 const VAULT = `${RG}/providers/Microsoft.KeyVault/vaults/keyless-kv`;
 const ACCOUNT = `${RG}/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`;
 const QUEUE = `${ACCOUNT}/queueServices/default/queues/code-requests`;
@@ -64,7 +64,7 @@ const principalOf = async (app: string) =>
       "tsv",
     )
   ).output.trim();
-const WORKSPACE_SP = SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.objectId ?? "";
+const WORKSPACE_SP = TENANT.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.objectId ?? "";
 
 let launcher: LaunchedWorkshop;
 
@@ -264,7 +264,7 @@ describe("exercise 03: managed identity", () => {
     expect(solved.output).toMatch(/removed +\.env/);
     // The learner's secret is never shown again, not even in the diff.
     expect(solved.output).not.toContain(
-      SEED.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.secret ?? "?",
+      TENANT.servicePrincipals.find((sp) => sp.displayName === "keyless-workspace-sp")?.secret ?? "?",
     );
     expect(solved.output).toContain(
       `$ npm run --silent az -- role assignment create --assignee ${await principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
@@ -460,7 +460,7 @@ describe("after the exercises", () => {
         await fetch(`${control.url}/secrets`, { headers: { authorization: `Bearer ${control.token}` } })
       ).json()) as { secrets: string[] }
     ).secrets;
-    const all = [...secrets, ...SEED.servicePrincipals.map((sp) => sp.secret)];
+    const all = [...secrets, ...TENANT.servicePrincipals.map((sp) => sp.secret)];
     expect(all.length).toBeGreaterThan(3);
     const log = readFileSync(join(stateDir, "audit.jsonl"), "utf8");
     expect(log.split("\n").length).toBeGreaterThan(100);

@@ -8,7 +8,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox, type StepNumber } from "@keyless/sandbox";
+import { siteOfStep } from "@keyless/app-process";
+import { startSandbox, type Sandbox } from "@keyless/sandbox";
 import { stepFolders } from "../src/layout/stepFolders.ts";
 
 /** What `npm start` and its step launcher add to the sandbox's app settings (packages/launcher's start.ts, packages/app-process' startStep.ts). */
@@ -77,7 +78,7 @@ describe("each step's README.md", () => {
     it(`step ${folder.step}: marks every variable it gets "set by Azure" or "sandbox only"`, () => {
       const table = environmentTable(readme(folder.dir));
       const given = [
-        ...Object.keys(sandbox.stepEnvironment(folder.step as StepNumber)),
+        ...Object.keys(sandbox.siteEnvironment(siteOfStep(sandbox.sites(), folder.step))),
         ...LAUNCHER_VARIABLES,
         ...declared(folder.dir),
       ];

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { STEPS } from "@keyless/sandbox";
+import { STEPS } from "@keyless/app-process";
 import { filePatches } from "../src/lessons/diff.ts";
 import { stepDir, stepFolders } from "../src/layout/stepFolders.ts";
 

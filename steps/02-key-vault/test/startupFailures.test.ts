@@ -25,7 +25,10 @@ function expectOneClearLine(result: FailedStart, ...patterns: RegExp[]): void {
   expect(lines[0]).toMatch(/^Did not start: /);
   for (const pattern of patterns) expect(lines[0]).toMatch(pattern);
   expect(result.output).not.toMatch(/\n\s+at /);
-  for (const secret of [...sandbox.thirdParty.keys(), sandbox.stepEnvironment("02")["AZURE_CLIENT_SECRET"] ?? "-"]) {
+  for (const secret of [
+    ...sandbox.thirdParty.keys(),
+    sandbox.siteEnvironment("keyless-step-02")["AZURE_CLIENT_SECRET"] ?? "-",
+  ]) {
     expect(result.output).not.toContain(secret);
   }
 }
@@ -34,7 +37,7 @@ const start = (env: Record<string, string | undefined>) =>
   startStepExpectingFailure({
     dir,
     env: Object.fromEntries(
-      Object.entries({ ...sandbox.stepEnvironment("02"), ...env }).filter(
+      Object.entries({ ...sandbox.siteEnvironment("keyless-step-02"), ...env }).filter(
         (entry): entry is [string, string] => entry[1] !== undefined,
       ),
     ),

@@ -28,7 +28,8 @@ for (const host of OTHER_HOSTS) {
     return contractTargetInSandbox({
       sandbox: {
         thirdParty: running.thirdParty,
-        stepEnvironment: (step) => running.stepEnvironment(step, host),
+        sites: () => running.sites(),
+        siteEnvironment: (site) => running.siteEnvironment(site, host),
         stop: async () => {},
       },
       step: "03",
@@ -57,6 +58,8 @@ describe("step 03 on every host: each host's own way in, and nothing else", () =
 
   it("runs on Functions with App Service's environment: the same platform", async () => {
     const running = await sandbox();
-    expect(running.stepEnvironment("03", "functions")).toEqual(running.stepEnvironment("03", "app-service"));
+    expect(running.siteEnvironment("keyless-step-03", "functions")).toEqual(
+      running.siteEnvironment("keyless-step-03", "app-service"),
+    );
   });
 });

@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => sandbox?.stop());
 
 function withEnv(changes: Record<string, string | undefined>): Record<string, string> {
-  const env: Record<string, string | undefined> = { ...sandbox.stepEnvironment("03"), ...changes };
+  const env: Record<string, string | undefined> = { ...sandbox.siteEnvironment("keyless-step-03"), ...changes };
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
@@ -29,12 +29,12 @@ function expectOneClearLine(result: FailedStart, ...patterns: RegExp[]): void {
   const lines = result.output.trim().split("\n");
   expect(lines, result.output).toHaveLength(1);
   for (const pattern of patterns) expect(lines[0]).toMatch(pattern);
-  expect(result.output).not.toContain(sandbox.stepEnvironment("03")["IDENTITY_HEADER"]);
+  expect(result.output).not.toContain(sandbox.siteEnvironment("keyless-step-03")["IDENTITY_HEADER"]);
 }
 
 describe("step 03: a managed identity, no secret anywhere", () => {
   it("runs with no client id or secret in its environment", async () => {
-    const env = sandbox.stepEnvironment("03");
+    const env = sandbox.siteEnvironment("keyless-step-03");
     expect(
       Object.keys(env).filter((name) =>
         /^AZURE_(CLIENT_ID|CLIENT_SECRET|CLIENT_CERTIFICATE|USERNAME|PASSWORD)/.test(name),

@@ -71,14 +71,14 @@ beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "keyless-04-faults-"));
   sandbox = await startSandbox({ stateDir, auditFile: false });
   const env: Record<string, string> = {
-    ...sandbox.stepEnvironment("04"),
+    ...sandbox.siteEnvironment("keyless-step-04"),
     THIRD_PARTY_API_TIMEOUT_MS: String(THIRD_PARTY_TIMEOUT_MS),
   };
   step = await startStep({ dir: new URL("..", import.meta.url), env });
   secrets.push(
     ...sandbox.thirdParty.keys(),
     ...SECRET_VARIABLES.flatMap((name) => env[name] ?? []),
-    ...sandbox.seed.servicePrincipals.map((principal) => principal.secret),
+    ...sandbox.tenant.servicePrincipals.map((principal) => principal.secret),
   );
 });
 
@@ -364,7 +364,7 @@ describe("step 04 under load, one fault at a time", () => {
   });
 
   it("Key Vault down mid-load, then a key rotation: 502 while the key cannot be read again, codes once the vault is back", async () => {
-    const secretName = sandbox.stepEnvironment("04")["THIRD_PARTY_API_SECRET_NAME"] ?? "";
+    const secretName = sandbox.siteEnvironment("keyless-step-04")["THIRD_PARTY_API_SECRET_NAME"] ?? "";
     const seedKeys = sandbox.thirdParty.keys();
     const rotated = randomBytes(40).toString("base64");
     secrets.push(rotated);
@@ -437,7 +437,7 @@ describe("step 04 under load, one fault at a time", () => {
         secrets.push(rotated);
         sandbox.thirdParty.setKeys([rotated]);
       },
-      clear: () => sandbox.thirdParty.setKeys(sandbox.seed.thirdParty.keys),
+      clear: () => sandbox.thirdParty.setKeys(sandbox.tenant.thirdParty.keys),
     },
     {
       name: "third party answers 500",
@@ -477,7 +477,7 @@ describe("step 04 under load, one fault at a time", () => {
         expectExact(outcome);
       } finally {
         sandbox.thirdParty.setFault(null);
-        sandbox.thirdParty.setKeys(sandbox.seed.thirdParty.keys);
+        sandbox.thirdParty.setKeys(sandbox.tenant.thirdParty.keys);
         await sandbox.thirdParty.start();
       }
     });

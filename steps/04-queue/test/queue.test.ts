@@ -19,7 +19,7 @@ let step: RunningStep;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ stateDir: await mkdtemp(join(tmpdir(), "keyless-04-queue-")) });
-  step = await startStep({ dir: new URL("..", import.meta.url), env: sandbox.stepEnvironment("04") });
+  step = await startStep({ dir: new URL("..", import.meta.url), env: sandbox.siteEnvironment("keyless-step-04") });
 }, 30_000);
 afterAll(async () => {
   await step?.stop();
@@ -157,7 +157,7 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
         `az role assignment create --assignee ${identity?.objectId} --role "Storage Queue Data Message Sender"`,
       );
       expect(denied?.body.hint).toContain(
-        `--scope "$(az storage account show --name ${sandbox.seed.storage.account} --query id --output tsv)/queueServices/default/queues/${QUEUE}"`,
+        `--scope "$(az storage account show --name ${sandbox.world.storageAccount} --query id --output tsv)/queueServices/default/queues/${QUEUE}"`,
       );
     } finally {
       sandbox.rbac.add(
@@ -184,7 +184,7 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
   });
 
   it("answers 503 within its deadline while Queue Storage accepts connections and never answers, and recovers without a restart", async () => {
-    const env = sandbox.stepEnvironment("04");
+    const env = sandbox.siteEnvironment("keyless-step-04");
     const queueUrl = new URL(env["STORAGE_QUEUE_URL"] ?? "");
     const front = await startFront(Number(queueUrl.port), sandbox.certificates);
     queueUrl.port = String(front.port);
@@ -214,7 +214,7 @@ describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
   });
 
   it("answers 503 within its deadline when the managed identity endpoint hangs as the app first asks for a Storage token", async () => {
-    const env = sandbox.stepEnvironment("04");
+    const env = sandbox.siteEnvironment("keyless-step-04");
     const identityEndpoint = new URL(env["IDENTITY_ENDPOINT"] ?? "");
     const front = await startFront(Number(identityEndpoint.port));
     identityEndpoint.port = String(front.port);

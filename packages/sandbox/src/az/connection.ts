@@ -1,7 +1,7 @@
 /**
  * How the `az` CLI reaches the running sandbox: `<stateDir>/endpoints.json`,
  * written by `npm start` (`KEYLESS_SANDBOX_DIR` points elsewhere). Like
- * `az login`, it decides who the CLI acts as: the developer user of seed.json,
+ * `az login`, it decides who the CLI acts as: the developer user of tenant.json,
  * or the service principal `az login --service-principal` signed in (session.ts).
  */
 import { readFileSync, unlinkSync } from "node:fs";

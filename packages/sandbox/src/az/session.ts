@@ -1,6 +1,6 @@
 /**
  * Who the sandbox's `az` acts as. Without a login kept, it is the developer of
- * seed.json (the sandbox's stand-in for an `az login` in a browser). After
+ * tenant.json (the sandbox's stand-in for an `az login` in a browser). After
  * `az login --service-principal`, it is that service principal, until
  * `az logout` or `az account clear`: every later command's token is the
  * principal's, with its roles and nothing more.

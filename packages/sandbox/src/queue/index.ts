@@ -2,8 +2,8 @@
  * Queue Storage in the sandbox: its data plane (dataPlane.ts) behind a gateway
  * that checks tokens and roles as Azure does (gateway.ts), its queues and
  * messages in the sandbox's state store (store.ts), where they outlive a
- * restart and a kill. `startQueueService` listens and creates the seed's
- * queues that are missing.
+ * restart and a kill. `startQueueService` listens and creates the queues it is
+ * given that are missing.
  */
 import type { AuditSink } from "../audit/log.ts";
 import type { Authorizer, TokenValidator } from "../contracts.ts";
@@ -25,8 +25,8 @@ export interface QueueServiceOptions {
   readonly rbac: Authorizer;
   readonly accountScope: string;
   readonly account: string;
-  /** The seed's queues: created at start when missing, and what `reset` leaves. */
-  readonly queues: readonly string[];
+  /** Queues to create at start when missing, and what `reset` leaves unless told otherwise (asked each time, when a function). */
+  readonly queues: readonly string[] | (() => readonly string[]);
   readonly authority: () => string;
   /** Where the queues and messages are kept (`<stateDir>/state.db`): the caller opens it, and closes it after `stop`. */
   readonly state: StateStore;
@@ -47,7 +47,7 @@ export interface PeekedMessage {
 export interface QueueService {
   /** `https://127.0.0.1:<port>/<account>` */
   readonly accountUrl: string;
-  /** Settled once Queue Storage answers and the seed's queues exist: at once, since it starts in-process. */
+  /** Settled once Queue Storage answers and its queues exist: at once, since it starts in-process. */
   readonly ready: Promise<void>;
   /** Whether it serves: running, stopped (503 ServerBusy, from the live view), or down (taken down by a fault test). */
   readonly state: QueueAvailability;
@@ -73,14 +73,15 @@ export interface QueueService {
   clear(queue: string): Promise<void>;
   /** Everything Queue Storage holds, as stored: for checks that a refused request changed nothing. */
   snapshot(): QueueSnapshot;
-  /** Back to the seed: its queues, empty; every other queue, and the account's settings, gone. */
-  reset(): Promise<void>;
+  /** Back to a new account holding `queues` (by default those it started with), empty; every other queue, and the account's settings, gone. */
+  reset(queues?: readonly string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
   const store = new QueueStore(options.state, options.clock);
-  store.ensureQueues(options.queues);
+  const given = () => (typeof options.queues === "function" ? options.queues() : options.queues);
+  store.ensureQueues(given());
   const commits = new GroupCommit(options.state);
   let delay: QueueDelay | undefined;
   let state: QueueAvailability = "running";
@@ -152,10 +153,10 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       store.clearMessages(queue);
     },
     snapshot: () => store.snapshot(),
-    async reset() {
+    async reset(queues = given()) {
       delay = undefined;
       if (state === "stopped") state = "running";
-      store.reset(options.queues);
+      store.reset(queues);
     },
     async stop() {
       state = "down";

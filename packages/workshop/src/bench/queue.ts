@@ -56,7 +56,7 @@ export async function measureQueue(
   load: (request: LoadRequest) => Promise<LoadResult>,
   counter: CallCounter,
 ): Promise<QueueFigures> {
-  const { account } = sandbox.seed.storage;
+  const account = sandbox.world.storageAccount;
   const azurite = await startAzurite(account, join(settings.stateDir, "azurite"));
   try {
     const azuriteQueue = new QueueClient(

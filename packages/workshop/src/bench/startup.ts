@@ -10,7 +10,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startStepExpectingFailure, stopTree } from "@keyless/app-process";
+import { siteOfStep, startStepExpectingFailure, stopTree } from "@keyless/app-process";
 import { startSandbox } from "@keyless/sandbox";
 import { LAUNCHER, REPO_ROOT } from "../layout/repo.ts";
 import { stepDir } from "../layout/stepFolders.ts";
@@ -159,11 +159,12 @@ export async function timeStartupFailures(stateDir: string): Promise<FailedStart
   const sandbox = await startSandbox({ stateDir: ownStateDir(stateDir, "failures"), queue: false, onEvent: () => {} });
   const withoutRole = (step: "02" | "03") => {
     // Who the step's app signs in as: the service principal its settings name, or its own managed identity.
-    const app = sandbox.seed.apps.find((candidate) => candidate.name === `keyless-step-${step}`);
+    const site = sandbox.sites().find((candidate) => candidate.name === siteOfStep(sandbox.sites(), step));
+    const clientId = site ? sandbox.siteEnvironment(site.name)["AZURE_CLIENT_ID"] : undefined;
     const principalId =
-      (app?.signsInAs
-        ? sandbox.directory.servicePrincipals.find((sp) => sp.displayName === app.signsInAs)?.objectId
-        : sandbox.directory.apps.get(`keyless-step-${step}`)?.objectId) ?? "";
+      (site?.identity === "service-principal"
+        ? sandbox.directory.servicePrincipals.find((sp) => sp.appId === clientId)?.objectId
+        : site && sandbox.directory.apps.get(site.name)?.objectId) ?? "";
     return {
       before: () =>
         void sandbox.rbac.remove({ principalId, role: "Key Vault Secrets User", scope: sandbox.scopes.vault }),
@@ -194,7 +195,7 @@ export async function timeStartupFailures(stateDir: string): Promise<FailedStart
       failure.before?.();
       try {
         const env = {
-          ...sandbox.stepEnvironment(failure.step),
+          ...sandbox.siteEnvironment(siteOfStep(sandbox.sites(), failure.step)),
           NODE_COMPILE_CACHE: join(stateDir, "compile-cache"),
           ...failure.env,
         };

@@ -9,8 +9,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startStep, type RunningStep } from "@keyless/app-process";
-import { STEPS, startSandbox, type StepNumber } from "@keyless/sandbox";
+import { STEPS, siteOfStep, startStep, type RunningStep, type StepNumber } from "@keyless/app-process";
+import { startSandbox } from "@keyless/sandbox";
 import { STEP_TIMEOUT_MS } from "../layout/repo.ts";
 import { stepDir } from "../layout/stepFolders.ts";
 import { LoadGenerator, type LoadRequest } from "./load.ts";
@@ -66,8 +66,8 @@ export async function measureUnderLoad(
   const { stateDir } = settings;
   // Its own state: the npm starts' kept one names their ports, not this sandbox's.
   const sandbox = await startSandbox({ stateDir: ownStateDir(stateDir, "load"), onEvent: () => {} });
-  const queueName = sandbox.seed.storage.queues[0] ?? "code-requests";
-  const step04 = sandbox.stepEnvironment("04");
+  const queueName = sandbox.world.queues[0] ?? "code-requests";
+  const step04 = sandbox.siteEnvironment("keyless-step-04");
   const generator = new LoadGenerator({
     caPem: readFileSync(sandbox.endpoints.caFile, "utf8"),
     identity: {
@@ -82,7 +82,7 @@ export async function measureUnderLoad(
     for (const step of STEPS) {
       // What npm start gives a step (start.ts), and to the baseline beside it the same, plus the third party's key.
       const env = {
-        ...sandbox.stepEnvironment(step),
+        ...sandbox.siteEnvironment(siteOfStep(sandbox.sites(), step)),
         PORT: "0",
         THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
         NODE_COMPILE_CACHE: join(stateDir, "compile-cache"),

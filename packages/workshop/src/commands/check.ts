@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ENDPOINTS_FILE } from "../layout/repo.ts";
 import { Command } from "commander";
-import { STEPS, type StepNumber } from "@keyless/sandbox";
+import { STEPS, type StepNumber } from "@keyless/app-process";
 import { runCheckpoint } from "../exercises/checkpoint.ts";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import {
@@ -24,7 +24,7 @@ import {
 } from "../exercises/exercises.ts";
 import { gradePipelineExercise } from "../exercises/pipeline/grade.ts";
 import { gradeExercise } from "../exercises/grade.ts";
-import { STEP_TITLES, parseStep } from "../layout/steps.ts";
+import { parseStep, stepTitle } from "../layout/steps.ts";
 import { UsageError } from "../terminal/usageError.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
 import { workspaceClient } from "../running/workspaceControl.ts";
@@ -108,7 +108,7 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<b
   const url = workshop.endpoints.steps[step];
   if (!url)
     throw new UsageError(`Step ${step} is not running. Start it with npm run restart -- ${step}, then check again.`);
-  console.log(`Checking step ${step} (${STEP_TITLES[step]}) at ${url} ...`);
+  console.log(`Checking step ${step} (${stepTitle(step)}) at ${url} ...`);
   const { report, codes } = await runCheckpoint({ step });
   // Each code the suite was issued put a message on the queue (a step that queues): those go, the learner's own stay.
   if (codes.length > 0) await workspaceClient(workshop).removeCodes(codes);

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import tls from "node:tls";
 import { join } from "node:path";
 import { Command } from "commander";
-import { STEPS } from "@keyless/sandbox";
+import { STEPS } from "@keyless/app-process";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import { whoHolds } from "@keyless/app-process";
 import { portsInUse } from "../layout/ports.ts";

@@ -1,6 +1,6 @@
 /** `npm run restart -- 02`: restarts one step of the running `npm start`; the sandbox keeps its state (roles, secrets). */
 import { Command } from "commander";
-import { STEPS } from "@keyless/sandbox";
+import { STEPS } from "@keyless/app-process";
 import { reachRunningWorkshop } from "../running/control.ts";
 import { parseStep } from "../layout/steps.ts";
 import { fail, ok } from "../terminal/ui.ts";

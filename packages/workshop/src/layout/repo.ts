@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
-import type { StepNumber } from "@keyless/sandbox";
+import type { StepNumber } from "@keyless/app-process";
 
 /** The repository's root folder. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { styleText } from "node:util";
 import { join, relative } from "node:path";
 import { formatPatch, parsePatch, structuredPatch, type StructuredPatch } from "diff";
-import type { StepNumber } from "@keyless/sandbox";
+import type { StepNumber } from "@keyless/app-process";
 import { findStep } from "../layout/stepFolders.ts";
 
 /** Lines of unchanged code shown around each change, as git shows them. */

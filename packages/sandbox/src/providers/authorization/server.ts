@@ -7,8 +7,8 @@ export const server: ProviderServer = {
     context.arm.register(
       ...authorizationTypes({
         rbac: context.rbac,
-        subscriptionId: () => context.seed.subscription.id,
-        tenantId: context.seed.tenant.id,
+        subscriptionId: () => context.tenant.subscription.id,
+        tenantId: context.tenant.tenant.id,
         principalType: (objectId) => {
           const found = context.directory.describe(objectId);
           return found ? (found.type === "User" ? "User" : "ServicePrincipal") : undefined;

@@ -7,7 +7,7 @@
  *
  * `az ad app create` makes an application and no service principal: until
  * `az ad sp create --id <appId>`, nothing can sign in as it (AADSTS7000229).
- * The seed's app registrations (step 02's) have both. What callers create is
+ * The tenant's app registrations (step 02's) have both. What callers create is
  * kept in the state store and journaled; a reset takes it away.
  */
 import { randomUUID } from "node:crypto";
@@ -15,7 +15,7 @@ import { guid } from "../../arm/template/index.ts";
 
 /** A GUID derived from what it names, as a template's guid() derives it. */
 const nameBasedGuid = (...parts: string[]) => guid(parts);
-import type { Seed } from "../../seed.ts";
+import type { Tenant } from "../../tenant.ts";
 import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
 import { GraphFailure, checkFederatedCredential, type FederatedIdentityCredential } from "./graphErrors.ts";
@@ -56,16 +56,16 @@ export class AppRegistrations {
   readonly #credentials: Collection<FederatedIdentityCredential> | undefined;
   readonly #journal: Journal | undefined;
 
-  constructor(seed: Seed, options: { state?: StateStore; journal?: Journal } = {}) {
-    // The seed's registrations: their application objects' ids are derived from their client ids, so they never change.
-    this.#seeded = seed.servicePrincipals.map((sp) => ({
+  constructor(tenant: Tenant, options: { state?: StateStore; journal?: Journal } = {}) {
+    // The tenant's registrations: their application objects' ids are derived from their client ids, so they never change.
+    this.#seeded = tenant.servicePrincipals.map((sp) => ({
       id: nameBasedGuid("application", sp.appId),
       appId: sp.appId,
       displayName: sp.displayName,
       createdDateTime: SEEDED_AT,
       signInAudience: "AzureADMyOrg",
     }));
-    this.#seededPrincipals = seed.servicePrincipals.map((sp) => ({
+    this.#seededPrincipals = tenant.servicePrincipals.map((sp) => ({
       objectId: sp.objectId,
       appId: sp.appId,
       displayName: sp.displayName,
@@ -78,7 +78,7 @@ export class AppRegistrations {
     this.#journal = options.journal;
   }
 
-  /** Every application, the seed's first. */
+  /** Every application, the tenant's first. */
   list(): Application[] {
     return [...this.#seeded, ...(this.#applications?.values() ?? [])];
   }
@@ -89,7 +89,7 @@ export class AppRegistrations {
     return this.list().find((app) => app.id === wanted || app.appId === wanted);
   }
 
-  /** The service principals made of applications: the seed's are not listed here (the directory has them, with their secrets). */
+  /** The service principals made of applications: the tenant's are not listed here (the directory has them, with their secrets). */
   createdServicePrincipals(): ApplicationServicePrincipal[] {
     return this.#principals?.values() ?? [];
   }
@@ -150,7 +150,7 @@ export class AppRegistrations {
     return principal;
   }
 
-  /** `az ad app delete`: the application, its service principal and its credentials. The seed's stay. */
+  /** `az ad app delete`: the application, its service principal and its credentials. The tenant's stay. */
   delete(id: string): boolean {
     const application = this.#applications?.get(id.toLowerCase());
     if (!application) return false;

@@ -11,7 +11,7 @@
  * subscriptions found for …", for a principal with no role).
  *
  * `az login` without arguments is the developer again (on Azure, a browser
- * sign-in; here, the seed's user).
+ * sign-in; here, the tenant's user).
  */
 import type { Command } from "commander";
 import { AzError, type Connection } from "../../az/connection.ts";

@@ -4,7 +4,7 @@
  * role assignments use.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Seed, SeedFederatedCredential } from "../../seed.ts";
+import type { Tenant, FederatedCredential } from "../../tenant.ts";
 import type { Journal } from "../../state/journal.ts";
 import type { Collection, StateStore } from "../../state/store.ts";
 import { AppRegistrations } from "./applications.ts";
@@ -27,7 +27,7 @@ export interface UserAssignedIdentity extends DirectoryEntry {
   readonly appId: string;
   /** Its ARM resource id, how `mi_res_id` (App Service, Container Apps) and `msi_res_id` (IMDS) name it. */
   readonly resourceId: string;
-  readonly federatedIdentityCredentials: readonly SeedFederatedCredential[];
+  readonly federatedIdentityCredentials: readonly FederatedCredential[];
 }
 
 /** An app registration's service principal, with its client secret ("" for one that has none: it signs in some other way). */
@@ -43,7 +43,7 @@ export interface ManagedIdentityRecord {
   readonly objectId: string;
   readonly appId: string;
   /** For a user-assigned identity: the credentials it trusts (az identity federated-credential create). */
-  readonly federatedIdentityCredentials?: readonly SeedFederatedCredential[];
+  readonly federatedIdentityCredentials?: readonly FederatedCredential[];
   /** For a site: the user-assigned identities attached to it, by name. */
   readonly attached?: readonly string[];
 }
@@ -75,28 +75,25 @@ export class Directory {
    * identity is turned on or a user-assigned identity is created (by a template, or `az`).
    */
   readonly #managed: Collection<ManagedIdentityRecord> | undefined;
-  readonly #seeded: readonly ManagedIdentityRecord[];
   /** Each app's IDENTITY_HEADER: App Service makes one each time the app starts, and it is a secret. */
   readonly #headers = new Map<string, string>();
   /** App registrations (Microsoft Graph's applications), their service principals and federated credentials. */
   readonly registrations: AppRegistrations;
   readonly users: readonly DirectoryEntry[];
 
-  constructor(seed: Seed, options: { state?: StateStore; journal?: Journal } = {}) {
+  constructor(tenant: Tenant, options: { state?: StateStore; journal?: Journal } = {}) {
     this.#resetSecrets = options.state?.collection<string>("clientSecrets");
     this.#managed = options.state?.collection<ManagedIdentityRecord>("managedIdentities");
     this.#journal = options.journal;
-    this.registrations = new AppRegistrations(seed, options);
-    this.#servicePrincipals = seed.servicePrincipals.map((sp) => ({
+    this.registrations = new AppRegistrations(tenant, options);
+    this.#servicePrincipals = tenant.servicePrincipals.map((sp) => ({
       objectId: sp.objectId,
       displayName: sp.displayName,
       type: "ServicePrincipal" as const,
       appId: sp.appId,
       secret: sp.secret,
     }));
-    // A directory without a state store (unit tests) has the seed's identities, and no others.
-    this.#seeded = options.state ? [] : seededIdentities(seed);
-    this.users = seed.users.map((user) => ({
+    this.users = tenant.users.map((user) => ({
       objectId: user.objectId,
       displayName: user.userPrincipalName,
       type: "User" as const,
@@ -104,7 +101,8 @@ export class Directory {
   }
 
   #records(): readonly ManagedIdentityRecord[] {
-    return this.#managed?.values() ?? this.#seeded;
+    // A directory without a state store (unit tests) has no managed identity: Resource Manager makes them.
+    return this.#managed?.values() ?? [];
   }
 
   /** The managed identities of the apps that have one, by app name. */
@@ -181,9 +179,7 @@ export class Directory {
 
   /** The managed identity of a resource, if it has one. */
   managedIdentityOf(resourceId: string): ManagedIdentityRecord | undefined {
-    return (
-      this.#managed?.get(resourceId.toLowerCase()) ?? this.#seeded.find((record) => record.resourceId === resourceId)
-    );
+    return this.#managed?.get(resourceId.toLowerCase());
   }
 
   all(): DirectoryEntry[] {
@@ -265,32 +261,4 @@ export function managedIdentityIdsOf(resourceId: string): { objectId: string; ap
 function derivedGuid(resourceId: string, role: string): string {
   const hex = createHash("sha1").update(`${resourceId.toLowerCase()}\n${role}`).digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((Number.parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** The seed's managed identities, for a directory that keeps no state. */
-function seededIdentities(seed: Seed): ManagedIdentityRecord[] {
-  return [
-    ...seed.apps.flatMap((app) =>
-      app.identity
-        ? [
-            {
-              resourceId: app.name,
-              kind: "SystemAssigned" as const,
-              displayName: app.name,
-              objectId: app.identity.principalId,
-              appId: app.identity.clientId,
-              attached: app.userAssignedIdentities ?? [],
-            },
-          ]
-        : [],
-    ),
-    ...(seed.userAssignedIdentities ?? []).map((identity) => ({
-      resourceId: identity.resourceId,
-      kind: "UserAssigned" as const,
-      displayName: identity.name,
-      objectId: identity.principalId,
-      appId: identity.clientId,
-      federatedIdentityCredentials: identity.federatedIdentityCredentials ?? [],
-    })),
-  ];
 }

@@ -23,7 +23,7 @@ import {
   type JWTPayload,
 } from "jose";
 import type { AuditCaller, AuditCategory } from "../../audit/log.ts";
-import type { SeedFederatedCredential } from "../../seed.ts";
+import type { FederatedCredential as TenantFederatedCredential } from "../../tenant.ts";
 import type { Directory, UserAssignedIdentity } from "./directory.ts";
 import { entraError, unknownResourceError } from "./errors.ts";
 import { CLOCK_SKEW_SECONDS, type TokenIssuer } from "./tokens.ts";
@@ -35,7 +35,7 @@ export const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-beare
 const FEDERATION_DOCS = "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
 
 /** A federated identity credential, wherever it is kept; `issuerOf` names the sandbox's cluster whose issuer it trusts. */
-export type FederatedCredential = SeedFederatedCredential & { readonly id?: string };
+export type FederatedCredential = TenantFederatedCredential & { readonly id?: string };
 
 /** The client an assertion signs in: a user-assigned managed identity, or an app registration's service principal. */
 export type FederatedClient =

@@ -33,7 +33,7 @@ const REFRESH_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 export interface SignInUser {
   readonly userPrincipalName: string;
   readonly objectId: string;
-  /** Only a user with a password in seed.json can sign in with one. */
+  /** Only a user with a password in tenant.json can sign in with one. */
   readonly password?: string;
 }
 
@@ -209,7 +209,7 @@ export function createUserSignIn(options: UserSignInOptions): UserSignIn {
     const user = userNamed(values["username"] ?? "");
     if (!user) {
       const description = `The user account {EUII Hidden} does not exist in the ${issuer.tenantId} directory. To sign into this application, the account must be added to the directory.`;
-      return refused(400, entraError("invalid_grant", 50034, description, "the sandbox's user is in seed.json"), {
+      return refused(400, entraError("invalid_grant", 50034, description, "the sandbox's user is in tenant.json"), {
         clientId,
       });
     }

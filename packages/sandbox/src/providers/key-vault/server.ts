@@ -28,7 +28,7 @@ declare module "../../provider.ts" {
 
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<KeyVaultRunning> {
-    const { seed, arm } = context;
+    const { tenant, arm } = context;
     let port = 0;
     let transitionDelayMs = 0;
     const stores = new Map<string, SecretStore>();
@@ -43,7 +43,7 @@ export const server: ProviderServer = {
     };
     const urlOf = (vault: string) => `https://${vault.toLowerCase()}.vault.localhost:${port}`;
     arm.register(
-      ...keyVaultTypes({ resources: context.resourceStore, tenantId: seed.tenant.id, vaultUrl: urlOf, secretsOf }),
+      ...keyVaultTypes({ resources: context.resourceStore, tenantId: tenant.tenant.id, vaultUrl: urlOf, secretsOf }),
     );
     /** The vault of a name, from Resource Manager: a vault created by a deployment or `az` is served at once. */
     const vault = (name: string): VaultInstance | undefined => {
@@ -64,7 +64,7 @@ export const server: ProviderServer = {
         serviceId: `${context.scopes.subscription}/providers/Microsoft.KeyVault`,
         tokens: context.tokens.validator(),
         rbac: context.rbac,
-        authority: () => `${context.authorityHost()}/${seed.tenant.alias}`,
+        authority: () => `${context.authorityHost()}/${tenant.tenant.alias}`,
         issuer: context.tokens.issuer,
         challengeResource: () => vaultResourceOf(urlOf("vault")),
         audit: context.audit,

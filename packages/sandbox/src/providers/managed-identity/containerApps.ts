@@ -38,12 +38,13 @@ export function createContainerAppsIdentityEndpoint(options: {
   readonly issuer: TokenIssuer;
   readonly directory: Directory;
   readonly resources: readonly string[];
-  /** The apps that can run as container apps: those with user-assigned identities. */
-  readonly apps: readonly string[];
+  /** The apps that can run as container apps: those with user-assigned identities (asked again as sites change). */
+  readonly apps: () => readonly string[];
   readonly audit?: AuditSink;
 }): ContainerAppsIdentity {
   const { issuer, directory, resources } = options;
-  const headers = new Map(options.apps.map((name) => [name, randomUUID()]));
+  /** Each container app's IDENTITY_HEADER, made the first time it is asked for (a secret of that app's). */
+  const headers = new Map<string, string>();
   const app = express();
   app.disable("x-powered-by");
 
@@ -120,9 +121,13 @@ export function createContainerAppsIdentityEndpoint(options: {
   return {
     app,
     headerOf(appName) {
-      const header = headers.get(appName);
-      if (!header)
+      if (!options.apps().includes(appName))
         throw new Error(`${appName} has no user-assigned identity, so it cannot run on Container Apps here.`);
+      let header = headers.get(appName);
+      if (!header) {
+        header = randomUUID();
+        headers.set(appName, header);
+      }
       return header;
     },
   };

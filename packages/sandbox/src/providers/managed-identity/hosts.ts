@@ -12,7 +12,7 @@
  * | `aks`            | WorkloadIdentityCredential: the cluster's token file, exchanged at Entra ID      |
  */
 import type { Directory } from "../entra/directory.ts";
-import type { Seed } from "../../seed.ts";
+import type { Tenant } from "../../tenant.ts";
 
 export const HOSTS = ["app-service", "functions", "container-apps", "vm", "aks"] as const;
 export type HostName = (typeof HOSTS)[number];
@@ -55,7 +55,7 @@ export class HostNotAvailableError extends Error {
 export function identityEnvironment(
   host: HostName,
   app: string,
-  { seed, directory, endpoints }: { seed: Seed; directory: Directory; endpoints: HostEndpoints },
+  { tenant, directory, endpoints }: { tenant: Tenant; directory: Directory; endpoints: HostEndpoints },
 ): Record<string, string> | undefined {
   const systemAssigned = directory.apps.get(app);
   if (!systemAssigned) return undefined;
@@ -66,7 +66,7 @@ export function identityEnvironment(
   const [userAssigned] = directory.userAssignedOf(app);
   if (!userAssigned)
     throw new HostNotAvailableError(
-      `${app} has no user-assigned identity, which ${HOST_TITLES[host]} needs here (seed.json: apps[].userAssignedIdentities).`,
+      `${app} has no user-assigned identity, which ${HOST_TITLES[host]} needs here (its site's identity.userAssignedIdentities, in infra/main.json).`,
     );
   if (host === "container-apps") {
     // Container Apps sets the first three; AZURE_CLIENT_ID is the app's own setting (the identity it uses).
@@ -86,7 +86,7 @@ export function identityEnvironment(
   return {
     AZURE_CLIENT_ID: userAssigned.appId,
     // The tenant alias the SDK trusts offline; on AKS, the directory's GUID.
-    AZURE_TENANT_ID: seed.tenant.alias,
+    AZURE_TENANT_ID: tenant.tenant.alias,
     AZURE_FEDERATED_TOKEN_FILE: endpoints.aks.tokenFile(app),
     AZURE_AUTHORITY_HOST: endpoints.authorityHost,
   };

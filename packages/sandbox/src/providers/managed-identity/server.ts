@@ -6,7 +6,7 @@
  */
 import { closing, host, interruptible, type Interruptible } from "../../http/host.ts";
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
-import type { Seed } from "../../seed.ts";
+import type { Directory } from "../entra/directory.ts";
 import { createManagedIdentityEndpoint, managedIdentityErrors } from "./appService.ts";
 import { containerAppsIdentityErrors, createContainerAppsIdentityEndpoint } from "./containerApps.ts";
 import { IMDS_TOKEN_PATH, createImdsEndpoint, imdsErrors } from "./imds.ts";
@@ -30,18 +30,18 @@ declare module "../../provider.ts" {
   }
 }
 
-/** The apps that can run on the other hosts: those with a user-assigned identity to sign in as. */
-const appsWithUserAssignedIdentities = (seed: Seed) =>
-  seed.apps.filter((app) => (app.userAssignedIdentities ?? []).length > 0).map((app) => app.name);
+/** The apps that can run on the other hosts: those whose site has a user-assigned identity attached, to sign in as. */
+const appsWithUserAssignedIdentities = (directory: Directory) =>
+  [...directory.apps.keys()].filter((app) => directory.userAssignedOf(app).length > 0);
 
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<ManagedIdentityRunning> {
-    const { seed } = context;
+    const { tenant } = context;
     context.arm.register(
       ...managedIdentityTypes({
         resources: context.resourceStore,
         directory: context.directory,
-        tenantId: seed.tenant.id,
+        tenantId: tenant.tenant.id,
       }),
     );
     const identity = {
@@ -60,7 +60,7 @@ export const server: ProviderServer = {
     // App Service's protocol, each container app with its own header and its user-assigned identities.
     const containerAppsEndpoint = createContainerAppsIdentityEndpoint({
       ...identity,
-      apps: appsWithUserAssignedIdentities(seed),
+      apps: () => appsWithUserAssignedIdentities(context.directory),
     });
     const containerApps = await host(containerAppsEndpoint.app, {
       name: "Container Apps identity endpoint",
@@ -69,7 +69,7 @@ export const server: ProviderServer = {
     });
 
     // A VM's IMDS: tokens for the VM's identities, to any process on it that sends `Metadata: true`.
-    const vm = seed.hosts?.virtualMachine ?? { name: "keyless-vm", userAssignedIdentities: [] };
+    const vm = tenant.hosts.virtualMachine;
     const imds = await host(createImdsEndpoint({ ...identity, vm }), {
       name: "IMDS",
       errors: imdsErrors,
@@ -78,12 +78,7 @@ export const server: ProviderServer = {
     const imdsAddress = `http://127.0.0.1:${imds.port}`;
 
     // AKS: the cluster's OIDC issuer signs the service-account tokens that apps exchange at Entra ID.
-    const clusterSeed = seed.hosts?.kubernetesCluster ?? {
-      name: "keyless-aks",
-      oidcIssuerId: seed.tenant.id,
-      namespace: "keyless",
-    };
-    const cluster = new KubernetesCluster({ ...clusterSeed, tenantId: seed.tenant.id });
+    const cluster = new KubernetesCluster({ ...tenant.hosts.kubernetesCluster, tenantId: tenant.tenant.id });
     const issuer = await host(cluster.issuerApp(), {
       name: "AKS OIDC issuer",
       errors: clusterIssuerErrors,

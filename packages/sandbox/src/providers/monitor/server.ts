@@ -29,7 +29,7 @@ export const server: ProviderServer = {
         ...directory.servicePrincipals.map((sp) => sp.secret),
         ...[...directory.apps.values()].map((app) => app.identityHeader),
         ...running["key-vault"]
-          .secretsOf(context.seed.keyVault.name)
+          .secretsOf(context.names.keyVault)
           .list()
           .flatMap((secret) => secret.versions.map((version) => version.value)),
       ],

@@ -37,9 +37,9 @@ export const server: ProviderServer = {
       ...resourcesTypes({
         resources: context.resourceStore,
         subscription: () => ({
-          id: context.seed.subscription.id,
-          name: "keyless sandbox",
-          tenantId: context.seed.tenant.id,
+          id: context.tenant.subscription.id,
+          name: context.tenant.subscription.name,
+          tenantId: context.tenant.tenant.id,
         }),
       }),
     );
@@ -47,12 +47,12 @@ export const server: ProviderServer = {
     const deploymentsApi = deployments({
       arm: context.arm,
       resources: context.resourceStore,
-      tenantId: context.seed.tenant.id,
-      subscription: () => ({ id: context.seed.subscription.id, name: "keyless sandbox" }),
+      tenantId: context.tenant.tenant.id,
+      subscription: () => ({ id: context.tenant.subscription.id, name: context.tenant.subscription.name }),
       environment: () => ({
         name: "KeylessSandbox",
         resourceManager: `${url}/`,
-        authentication: { loginEndpoint: `${context.authorityHost()}/`, tenant: context.seed.tenant.alias },
+        authentication: { loginEndpoint: `${context.authorityHost()}/`, tenant: context.tenant.tenant.alias },
         suffixes: { keyvaultDns: ".vault.localhost", storage: "localhost" },
       }),
     });
@@ -70,7 +70,7 @@ export const server: ProviderServer = {
         resources: context.resources,
         account: () => context.account(),
         reset: () => context.resetAll(),
-        environment: (app) => context.appSettings(app),
+        environment: (app) => context.siteEnvironment(app),
         audit: context.audit,
         tokens: context.tokens.validator(),
       }),
@@ -84,7 +84,7 @@ export const server: ProviderServer = {
         url: () => url,
         graphUrl: () => context.running.entra.graphUrl,
         issuer: context.tokens.issuer,
-        domain: context.seed.users[0]?.userPrincipalName.split("@")[1] ?? "keyless.local",
+        domain: context.tenant.users[0]?.userPrincipalName.split("@")[1] ?? "keyless.local",
         arm: context.arm,
         deployments: deploymentsApi,
       }),

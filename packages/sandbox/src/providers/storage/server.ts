@@ -6,11 +6,14 @@
 import type { ProviderContext, ProviderServer, RunningProvider } from "../../provider.ts";
 import { type QueueService, startQueueService } from "../../queue/index.ts";
 import { QueueStore } from "../../queue/store.ts";
+import { provisionedOf } from "../../provisioning.ts";
 import { storageTypes } from "./resourceTypes.ts";
 
 export interface StorageRunning extends RunningProvider {
   /** Queue Storage's data plane, unless the sandbox was started without it. */
   readonly queue: QueueService | undefined;
+  /** The account's queues now, by name: the deployment's, and those callers made since. */
+  queues(): string[];
 }
 
 declare module "../../provider.ts" {
@@ -21,7 +24,7 @@ declare module "../../provider.ts" {
 
 export const server: ProviderServer = {
   async start(context: ProviderContext): Promise<StorageRunning> {
-    const { seed } = context;
+    const { tenant, names } = context;
     const queue = context.without.has("queue")
       ? undefined
       : await startQueueService({
@@ -29,15 +32,17 @@ export const server: ProviderServer = {
           tokens: context.tokens.validator(),
           rbac: context.rbac,
           accountScope: context.scopes.storageAccount,
-          account: seed.storage.account,
-          queues: seed.storage.queues,
-          authority: () => `${context.authorityHost()}/${seed.tenant.id}`,
+          account: names.storageAccount,
+          // The deployment makes the queues (infra/main.json), through Resource Manager; a kept store has them.
+          queues: () => provisionedOf(context)?.queues ?? [],
+          authority: () => `${context.authorityHost()}/${tenant.tenant.id}`,
           state: context.state,
           port: context.ports.queue,
           audit: context.audit,
         });
     // The queues Resource Manager sees are the data plane's own, in the same store.
     const store = new QueueStore(context.state);
+    const queueNames = () => store.listQueues({ prefix: "", from: "", limit: 5000 }).queues.map((queue) => queue.name);
     context.arm.register(
       ...storageTypes({
         resources: context.resourceStore,
@@ -46,14 +51,16 @@ export const server: ProviderServer = {
           create: (_account, name, metadata) => void store.createQueue(name, Object.entries(metadata)),
           delete: (_account, name) => void store.deleteQueue(name),
           exists: (_account, name) => store.queue(name) !== undefined,
-          list: () => store.listQueues({ prefix: "", from: "", limit: 5000 }).queues.map((queue) => queue.name),
+          list: () => queueNames(),
         },
       }),
     );
     return {
       queue,
+      queues: queueNames,
       reload: async () => {
         await queue?.ready;
+        // A reset provisioned the store anew: the deployment's queues stay, all else of Queue Storage's goes.
         await queue?.reset();
       },
       stop: async () => queue?.stop(),

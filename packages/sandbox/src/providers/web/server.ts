@@ -47,7 +47,7 @@ export const server: ProviderServer = {
     const { arm, resourceStore } = context;
     const tls = { cert: context.certificates.certPem, key: context.certificates.keyPem };
     const api = await startThirdPartyApi({
-      keys: context.seed.thirdParty.keys,
+      keys: context.tenant.thirdParty.keys,
       port: context.ports.thirdParty,
       tls,
       hostName: `${THIRD_PARTY_APP}.${HOST_SUFFIX}`,
@@ -56,7 +56,7 @@ export const server: ProviderServer = {
     const deployments = new SiteDeployments(context.state, context.journal);
     const runner = new SiteRunner({
       root: join(context.stateDir, "sites"),
-      environmentOf: (site) => context.appSettings(site),
+      environmentOf: (site) => context.siteEnvironment(site),
       onEvent: (text) => context.onEvent(text),
     });
     const backends = new Map<string, number>();
@@ -144,9 +144,9 @@ export const server: ProviderServer = {
       ...webTypes({
         resources: resourceStore,
         directory: context.directory,
-        tenantId: context.seed.tenant.id,
+        tenantId: context.tenant.tenant.id,
         hostNameOf,
-        thirdParty: { name: THIRD_PARTY_APP, keys: functionKeys, issued: context.seed.thirdParty.keys },
+        thirdParty: { name: THIRD_PARTY_APP, keys: functionKeys, issued: context.tenant.thirdParty.keys },
       }),
       ...functionTypes({
         resources: context.resourceStore,
