@@ -8,6 +8,10 @@ export default mergeConfig(
     test: {
       // Checkpoints run only through `npm run check`, against a running `npm start`.
       exclude: [...configDefaults.exclude, "checkpoints/**"],
+      // Two files at once: each is a learner driving npm commands, mostly waiting on processes it started
+      // (on free ports and in folders of its own, so they cannot meet); one at a time on 2 cores, this package
+      // alone took 9 minutes, the longest path of npm test.
+      maxWorkers: 2,
     },
   }),
 );
