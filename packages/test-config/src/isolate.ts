@@ -13,4 +13,15 @@ import { join } from "node:path";
 const own = mkdtempSync(join(tmpdir(), "keyless-test-"));
 process.env["KEYLESS_WORKSPACE_DIR"] = join(own, "workspace");
 process.env["KEYLESS_SANDBOX_DIR"] = join(own, "sandbox");
-process.once("exit", () => rmSync(own, { recursive: true, force: true }));
+
+// A worker that runs several files (a package with `isolate: false`) runs this before each: one exit
+// listener removes every file's folders.
+const registry = globalThis as { keylessTestFolders?: string[] };
+if (!registry.keylessTestFolders) {
+  const folders: string[] = [];
+  registry.keylessTestFolders = folders;
+  process.once("exit", () => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+}
+registry.keylessTestFolders.push(own);
