@@ -39,3 +39,4 @@ export {
   type StepCode,
   type StepNumber,
 } from "./steps.ts";
+export { freePortArgs } from "./freePorts.ts";

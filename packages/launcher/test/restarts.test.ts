@@ -8,12 +8,12 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTenant } from "@keyless/sandbox";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePortArgs } from "@keyless/app-process";
 
 const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
 const SANDBOX_DIR = fileURLToPath(new URL("../../sandbox", import.meta.url));
@@ -27,20 +27,6 @@ const env = {
   FORCE_COLOR: "0",
 };
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
-
-/** Free ports for the sandbox's services, the same for both workshops: npm start's own ports are fixed too. */
-async function freePorts(names: readonly string[]): Promise<string[]> {
-  const servers = await Promise.all(
-    names.map(async () => {
-      const server = createServer().listen(0, "127.0.0.1");
-      await once(server, "listening");
-      return server;
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return names.flatMap((name, index) => ["--port", `${name}=${ports[index]}`]);
-}
 
 /** A workshop running step 02, until stopped; its output so far. */
 async function launch(ports: readonly string[]) {
@@ -81,7 +67,7 @@ const sayings = (output: string) => output.split("\n").filter((line) => /may not
 
 describe("a step that cannot start is said once", () => {
   it("by npm run restart, and by the next npm start's ready table", async () => {
-    const ports = await freePorts(["thirdParty", "vault", "login", "queue", "identity", "management"]);
+    const ports = await freePortArgs(["thirdParty", "vault", "login", "queue", "identity", "management"]);
     const first = await launch(ports);
     try {
       const { control } = JSON.parse(readFileSync(join(stateDir, "endpoints.json"), "utf8")) as {

@@ -12,13 +12,12 @@
  * The tests run in order and build on each other, as a learner's session does.
  */
 import { execFile } from "node:child_process";
-import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { freePortArgs } from "@keyless/app-process";
 import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -106,21 +105,8 @@ function edit(app: string, file: string, change: (text: string) => string): void
 
 /** The sandbox's ports, the same for every npm start of this learner: npm start's own are fixed too. */
 let ports: string[] = [];
-async function freePorts(names: readonly string[]): Promise<string[]> {
-  const servers = await Promise.all(
-    names.map(async () => {
-      const server = createServer().listen(0, "127.0.0.1");
-      await once(server, "listening");
-      return server;
-    }),
-  );
-  const found = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return names.flatMap((name, index) => ["--port", `${name}=${found[index]}`]);
-}
-
 beforeAll(async () => {
-  ports = await freePorts(["thirdParty", "vault", "login", "queue", "identity", "management"]);
+  ports = await freePortArgs(["thirdParty", "vault", "login", "queue", "identity", "management"]);
   // Step 04 as the reference step: its checkpoint must leave the queue as it found it too.
   launcher = await launchWorkshop(["04", ...ports], env);
 }, 120_000);

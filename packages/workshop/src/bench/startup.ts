@@ -6,11 +6,10 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { siteOfStep, startStepExpectingFailure, stopTree } from "@keyless/app-process";
+import { freePortArgs, siteOfStep, startStepExpectingFailure, stopTree } from "@keyless/app-process";
 import { startSandbox } from "@keyless/sandbox";
 import { LAUNCHER, REPO_ROOT } from "../layout/repo.ts";
 import { stepDir } from "../layout/stepFolders.ts";
@@ -47,20 +46,6 @@ function sandboxPortsOf(stateDir: string): Promise<string[]> {
     sandboxPorts.set(stateDir, ports);
   }
   return ports;
-}
-
-/** `--port name=<a free port>` for each name, as the launcher takes them. */
-async function freePortArgs(names: readonly string[]): Promise<string[]> {
-  const servers = await Promise.all(
-    names.map(async () => {
-      const server = createServer().listen(0, "127.0.0.1");
-      await once(server, "listening");
-      return server;
-    }),
-  );
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return names.flatMap((name, index) => ["--port", `${name}=${ports[index]}`]);
 }
 
 /** A state folder of its own inside the bench's, for a sandbox that must not meet another's kept state. */
