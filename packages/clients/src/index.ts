@@ -69,15 +69,18 @@ modules = {"azure-identity": azure.identity, "azure-keyvault-secrets": azure.key
 print(json.dumps({name: version(name) or getattr(modules.get(name), "VERSION", None) or getattr(modules.get(name), "__version__", "?") for name in names}))
 `;
 
+/** The Pythons findPython tries, in its order: KEYLESS_PYTHON, `python3` on PATH, the system's, `python`. */
+export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const candidates = [env["KEYLESS_PYTHON"], onPath("python3"), "/usr/bin/python3", onPath("python")];
+  return [...new Set(candidates.filter((path): path is string => path !== undefined && path !== ""))];
+}
+
 /**
  * A Python 3 that imports the Azure SDK for Python: KEYLESS_PYTHON, then `python3` on PATH, then
  * the system's (Debian's python3-azure installs there, beside a pyenv or venv `python3`).
  */
 export function findPython(): Found<Python> {
-  const candidates = [process.env["KEYLESS_PYTHON"], onPath("python3"), "/usr/bin/python3", onPath("python")].filter(
-    (path): path is string => path !== undefined && path !== "",
-  );
-  for (const path of [...new Set(candidates)]) {
+  for (const path of pythonCandidates()) {
     try {
       const out = execFileSync(path, ["-c", SDK_CHECK], {
         encoding: "utf8",

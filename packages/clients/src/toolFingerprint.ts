@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { onPath } from "./index.ts";
+import { onPath, pythonCandidates } from "./index.ts";
 
 const FINGERPRINT_FILE = fileURLToPath(new URL("../.tools.json", import.meta.url));
 
@@ -54,9 +54,7 @@ function folderTime(path: string): string {
 }
 
 export function toolFingerprint(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const pythons = [env["KEYLESS_PYTHON"], onPath("python3"), "/usr/bin/python3", onPath("python")].filter(
-    (path): path is string => Boolean(path),
-  );
+  const pythons = pythonCandidates(env);
   const az = env["KEYLESS_AZ"] || onPath("az");
   const entries: [string, string][] = [
     ...SETTINGS.map((name): [string, string] => [`env ${name}`, env[name] ?? ""]),
