@@ -290,8 +290,8 @@ export async function armResourcesSurface(world: World): Promise<Surface> {
       return (
         answer.status < 300 &&
         (method === "POST" ||
-          /\/functions\/[^/]+\/keys\/[^/]+$/i.test(path) ||
-          ((method === "PUT" || method === "PATCH") && /\/config\/appsettings$/i.test(path)))
+          /\/functions\/[^/]+\/keys\/[^/]+\/?$/i.test(path) ||
+          ((method === "PUT" || method === "PATCH") && /\/config\/appsettings\/?$/i.test(path)))
       );
     },
     state: () => world.fullState({ functionKeys: true }),

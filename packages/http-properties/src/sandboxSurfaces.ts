@@ -873,9 +873,10 @@ export function resourceManagerSurface(world: World): Surface {
     }),
     shape: armShape,
     no5xx: true,
-    // An app's environment holds its identity's header or its client secret: the admin API shows it to the key's holder.
+    // An app's environment holds its identity's header or its client secret: the admin API shows it to the key's
+    // holder. Express routes without strict slashes, so `/environment/` is the same resource as `/environment`.
     mayDisclose: (answer, request) =>
-      answer.status < 300 && /^\/_sandbox\/webapps\/[^/]+\/environment$/i.test(pathOf(request)),
+      answer.status < 300 && /^\/_sandbox\/webapps\/[^/]+\/environment\/?$/i.test(pathOf(request)),
     state: () => world.fullState({ functionKeys: true }),
     knownGood: () =>
       expectStatus(
@@ -1003,7 +1004,7 @@ export async function resourceManagerApiSurface(world: World): Promise<Surface> 
     no5xx: true,
     // A function's keys are what `listkeys` returns, and a key set answers with its value: to the Owner who asked.
     mayDisclose: (answer, request) =>
-      answer.status < 300 && /\/functions\/[^/]+\/(listkeys|keys\/[^/]+)$/i.test(pathOf(request)),
+      answer.status < 300 && /\/functions\/[^/]+\/(listkeys|keys\/[^/]+)\/?$/i.test(pathOf(request)),
     state: () => world.fullState({ functionKeys: true }),
     knownGood: () =>
       expectStatus(
@@ -1180,7 +1181,8 @@ export function controlSurface(world: World, control: ControlServer): Surface {
     // Node answers what it cannot parse and destroys the connection: for a large request, the reset loses the answer.
     shapeExempt: resetByNodesDefault,
     // The keys and the launcher's secrets, to the token's holder: what those two routes are for.
-    mayDisclose: (_answer, request) => ["/third-party/keys", "/secrets"].includes(pathOf(request)),
+    mayDisclose: (_answer, request) =>
+      ["/third-party/keys", "/secrets"].includes(pathOf(request).replace(/(.)\/$/, "$1")),
     state: () => world.fullState({ functionKeys: true }),
     knownGood: () =>
       expectStatus(
