@@ -51,6 +51,11 @@ function withLifeline(nodeOptions: string | undefined): string {
   return [nodeOptions, `--import ${LIFELINE}`].filter(Boolean).join(" ");
 }
 
+function compileCache(): Record<string, string> {
+  const dir = process.env["NODE_COMPILE_CACHE"];
+  return dir ? { NODE_COMPILE_CACHE: dir } : {};
+}
+
 function spawnStep(
   dir: string | URL,
   env: Readonly<Record<string, string>>,
@@ -65,6 +70,9 @@ function spawnStep(
       ...baseEnvironment(),
       PORT: "0",
       HOST: "127.0.0.1",
+      // Node's compile cache is the starter's, unless the caller names one: not the app's configuration, but
+      // whether Node compiles the SDKs again at every start.
+      ...compileCache(),
       ...env,
       NODE_OPTIONS: withLifeline(env["NODE_OPTIONS"]),
       KEYLESS_STEP_PARENT: String(process.pid),

@@ -39,6 +39,7 @@ import {
   type SandboxPorts,
 } from "@keyless/sandbox";
 import {
+  COMPILE_CACHE_DIR,
   DASHBOARD_PORT,
   ENDPOINTS_FILE,
   NotRunningError,
@@ -298,7 +299,7 @@ async function main(): Promise<void> {
     port: (step) => (options.freePorts ? 0 : workspacePort(step)),
     env: {
       THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
-      NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache"),
+      NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
     },
     say,
     onChange: () => writeEndpoints(sandbox),
@@ -411,7 +412,7 @@ function startStepProcess(sandbox: Sandbox, step: StepNumber): Promise<RunningSt
       PORT: String(port),
       THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
       // Node keeps compiled code here between runs: the SDKs load about a quarter faster.
-      NODE_COMPILE_CACHE: join(dirname(ENDPOINTS_FILE), "compile-cache"),
+      NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
     }),
     onLine: (line) => {
       // The step's own "Did not start: ..." is said once, where its failure is reported: the ready table, or

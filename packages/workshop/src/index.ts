@@ -5,6 +5,7 @@
  */
 // Where the repository keeps things, and the ports npm start uses.
 export {
+  COMPILE_CACHE_DIR,
   DASHBOARD_PORT,
   ENDPOINTS_FILE,
   REPO_ROOT,

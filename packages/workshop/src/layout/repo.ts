@@ -15,6 +15,15 @@ export const LAUNCHER = join(REPO_ROOT, "packages", "launcher", "src", "start.ts
 export const ENDPOINTS_FILE = join(process.env["KEYLESS_SANDBOX_DIR"] ?? join(REPO_ROOT, ".sandbox"), "endpoints.json");
 
 /**
+ * Node's compile cache for every process `npm start` runs: the one NODE_COMPILE_CACHE names (Node's own variable;
+ * the tests set it), else the repository's `.sandbox/compile-cache`, where `@keyless/sandbox/compile-cache` keeps
+ * the commands' own, whichever folder a run keeps its state in. Node keys each entry by its file's content and its
+ * own version, so every run can share it: a test's workshop, in a folder of its own, starts its apps warm instead
+ * of compiling the SDKs again.
+ */
+export const COMPILE_CACHE_DIR = process.env["NODE_COMPILE_CACHE"] || join(REPO_ROOT, ".sandbox", "compile-cache");
+
+/**
  * Where `npm run exercise` puts the learner's own apps (`workspace/03-managed-identity`), git-ignored, or
  * the folder in KEYLESS_WORKSPACE_DIR (tests play a learner there, never in the real workspace).
  */
