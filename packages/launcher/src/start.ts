@@ -15,7 +15,7 @@
  *   (`.sandbox/state.db`) is as it was at the last change: every change is
  *   committed before it is answered.
  */
-import { dirname, join, relative } from "node:path";
+import { dirname, relative } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
   SECRET_VARIABLES,
