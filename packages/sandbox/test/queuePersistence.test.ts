@@ -41,8 +41,10 @@ async function child(stateDir: string, mode: "serve" | "report"): Promise<{ proc
       output += chunk.toString();
       if (output.includes("\n")) resolve(output.split("\n")[0] ?? "");
     });
-    started.once("exit", (code) =>
-      reject(new Error(`the sandbox exited (${code}) before it said anything: ${output}`)),
+    // "close", not "exit": a child that prints its report and exits may exit before its output has all been
+    // read here, and the report is one long line.
+    started.once("close", (code) =>
+      reject(new Error(`the sandbox exited (${code}) before it said anything: ${output.slice(0, 2000)}`)),
     );
   });
   return { process: started, line };
