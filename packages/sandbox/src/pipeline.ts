@@ -197,8 +197,12 @@ export function pipeline<Op extends Operation>(
       onError(error);
       answer = plane.errors.internal(req);
     }
+    // Stamped before the answer leaves: an app that awaits this call and then answers its own caller must find
+    // this event earlier than its answer, however late this process gets to record it (exercise 04's order check).
+    const answeredAt = new Date().toISOString();
     write(res, answer);
     options.audit?.record({
+      time: answeredAt,
       category: plane.category,
       operationName: trail.operation?.auditName ?? (answer.status === 401 ? "Authentication" : "Unknown"),
       resultType: answer.status < 400 ? "Success" : "Failure",

@@ -149,7 +149,11 @@ export function tokenClaimsOf(authorization: string | undefined): TokenClaims | 
   }
 }
 
-export type AuditRecord = Omit<AuditEvent, "id" | "time">;
+/**
+ * What a service records; `time` is now unless it says when (the pipeline gives the moment it answered, so that
+ * whatever the caller did on receiving the answer is logged after it, however busy this process is meanwhile).
+ */
+export type AuditRecord = Omit<AuditEvent, "id" | "time"> & { readonly time?: string };
 
 /** What services write to. */
 export interface AuditSink {
@@ -248,8 +252,8 @@ export class AuditLog implements AuditSink {
     }
     const event: AuditEvent = {
       id: this.#nextId++,
-      time: new Date().toISOString(),
       ...record,
+      time: record.time ?? new Date().toISOString(),
       ...(record.caller
         ? {
             caller: {

@@ -154,8 +154,16 @@ function wholeBody(req: IncomingMessage, res: ServerResponse, keep: boolean, the
   });
 }
 
+/**
+ * When each success started to leave, for its audit event: an app that awaits a send and then answers its own
+ * caller must find the send logged before its answer (exercise 04's order check), however late this process gets
+ * to the response's "finish", where the event is recorded.
+ */
+const answeredAt = new WeakMap<ServerResponse, string>();
+
 /** Writes a success: Azure's own headers, the operation's, an XML body when there is one (HEAD: the headers alone). */
 function respond(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+  answeredAt.set(res, new Date().toISOString());
   const body = answer.body ?? "";
   const headers = {
     ...errors.answerHeaders(req),
@@ -233,6 +241,7 @@ export function createGatewayHandler(
     const errorCode = res.getHeader("x-ms-error-code");
     const { principal, authorization } = seen;
     options.audit?.record({
+      time: answeredAt.get(res),
       category: "StorageQueueLogs",
       // Storage's OperationName: PutMessage, GetMessages, CreateQueue...
       operationName: seen.operation?.name.replace(/ /g, "") ?? "Unknown",
