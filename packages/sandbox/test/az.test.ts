@@ -31,7 +31,7 @@ async function helpInProcess(...args: string[]): Promise<{ code: string; stdout:
       writeOut: (text) => {
         stdout += text;
       },
-      getOutHelpWidth: () => undefined,
+      getOutHelpWidth: () => 80,
       getOutHasColors: () => false,
     });
     command.commands.forEach(capture);

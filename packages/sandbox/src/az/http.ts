@@ -10,7 +10,8 @@ import { request as httpsRequest } from "node:https";
 
 export interface HttpRequest {
   readonly method?: string;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** A header whose value is undefined is not sent. */
+  readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly body?: string | Uint8Array | URLSearchParams;
 }
 
@@ -27,8 +28,9 @@ export function send(url: string | URL, init: HttpRequest = {}): Promise<HttpAns
   const body = init.body instanceof URLSearchParams ? init.body.toString() : init.body;
   const request = target.protocol === "https:" ? httpsRequest : httpRequest;
   // As fetch sends a body: its length named, not chunked.
-  const headers =
-    body === undefined ? init.headers : { ...init.headers, "content-length": `${Buffer.byteLength(body)}` };
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(init.headers ?? {})) if (value !== undefined) headers[name] = value;
+  if (body !== undefined) headers["content-length"] = `${Buffer.byteLength(body)}`;
   return new Promise((resolve, reject) => {
     const outgoing = request(target, { method: init.method ?? "GET", headers }, (incoming) => {
       const chunks: Buffer[] = [];
