@@ -19,12 +19,12 @@ import { servicePrincipalToken } from "./servicePrincipal.ts";
 
 export { AzError } from "./azError.ts";
 import { AzProfile, type ServicePrincipalLogin } from "./session.ts";
-import { send } from "./http.ts";
+import { type AnswerHeaders, send } from "./http.ts";
 
 /** Resource Manager's answer as it came: its status, headers and text (a deployment's error is printed raw). */
 export interface ArmAnswer {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: AnswerHeaders;
   readonly text: string;
 }
 

@@ -5,8 +5,11 @@
  * (about 55 ms), and the Azure SDKs some commands load use node:https anyway. Like `fetch`, a request
  * that reaches no server fails with an error whose `cause` is the socket's (`ECONNREFUSED`).
  */
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+
+// Taken as CommonJS modules: an `import` of node:http builds its ES module facade, which reads every export,
+// and three of them (WebSocket, CloseEvent, MessageEvent) load undici, what not using fetch saves.
+const { request: httpRequest } = process.getBuiltinModule("node:http");
+const { request: httpsRequest } = process.getBuiltinModule("node:https");
 
 export interface HttpRequest {
   readonly method?: string;
@@ -15,10 +18,16 @@ export interface HttpRequest {
   readonly body?: string | Uint8Array | URLSearchParams;
 }
 
+/** An answer's headers, read as `Headers.get` reads them (the global `Headers` is undici's: it would load it). */
+export interface AnswerHeaders {
+  /** The header's value, its values joined by ", " when it came more than once; null when it did not come. */
+  get(name: string): string | null;
+}
+
 export interface HttpAnswer {
   readonly ok: boolean;
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: AnswerHeaders;
   text(): Promise<string>;
   json(): Promise<unknown>;
 }
@@ -38,10 +47,12 @@ export function send(url: string | URL, init: HttpRequest = {}): Promise<HttpAns
       incoming.on("error", (error) => reject(new TypeError("fetch failed", { cause: error })));
       incoming.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
-        const answered = new Headers();
-        for (const [name, value] of Object.entries(incoming.headers))
-          for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value])
-            answered.append(name, one);
+        const answered: AnswerHeaders = {
+          get: (name) => {
+            const value = incoming.headers[name.toLowerCase()];
+            return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+          },
+        };
         const status = incoming.statusCode ?? 0;
         resolve({
           ok: status >= 200 && status < 300,
