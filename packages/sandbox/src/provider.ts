@@ -68,6 +68,11 @@ export interface ProviderManifest {
   readonly denials?: DenialWording;
   /** Its `az` command groups, loaded only by the CLI. */
   readonly az?: () => Promise<{ readonly register: AzCommands }>;
+  /**
+   * The top-level groups its `az` registers (`keyvault`; `account`, `login`, `logout`, `ad`): the CLI loads
+   * only the providers whose group a command names. Tested against what `az` registers.
+   */
+  readonly azGroups?: readonly string[];
   /** Its servers, loaded only by the sandbox. */
   readonly server?: () => Promise<{ readonly server: ProviderServer }>;
 }

@@ -23,6 +23,7 @@ import {
   type DenialContext,
 } from "../src/denials/explain.ts";
 import { STORAGE_RESOURCE, VAULT_RESOURCE, startSandbox, type AuditEvent, type Sandbox } from "../src/index.ts";
+import { COMPILE_CACHE } from "./compileCache.ts";
 
 let sandbox: Sandbox;
 let stateDir: string;
@@ -49,7 +50,7 @@ function az(...args: string[]): Promise<{ code: number; stdout: string; stderr: 
     execFile(
       process.execPath,
       [main, ...args],
-      { env: { PATH: process.env["PATH"] ?? "", KEYLESS_SANDBOX_DIR: stateDir } },
+      { env: { PATH: process.env["PATH"] ?? "", KEYLESS_SANDBOX_DIR: stateDir, NODE_COMPILE_CACHE: COMPILE_CACHE } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../src/index.ts";
+import { COMPILE_CACHE } from "./compileCache.ts";
 // The vault's URL is https://keyless-kv.vault.localhost:<port>, as in the steps.
 import "../src/dnsPreload.mjs";
 
@@ -39,8 +40,6 @@ export interface Run {
 }
 
 const AZ = fileURLToPath(new URL("../src/az/main.ts", import.meta.url));
-/** Node's compile cache for the child processes: they load the same TypeScript and SDKs each time. */
-const COMPILE_CACHE = join(tmpdir(), "keyless-sandbox-test-compile-cache");
 
 /** Runs the sandbox's `az` as a separate process, as a learner would. */
 export function az(stateDir: string, ...args: string[]): Promise<Run> {

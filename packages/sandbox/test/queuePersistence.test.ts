@@ -17,6 +17,7 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import { QueueClient } from "@azure/storage-queue";
 import { afterAll, describe, expect, it } from "vitest";
 import { STORAGE_RESOURCE, startSandbox, type Sandbox } from "../src/index.ts";
+import { COMPILE_CACHE } from "./compileCache.ts";
 
 const CHILD = fileURLToPath(new URL("./fixtures/queueSandbox.ts", import.meta.url));
 const dirs: string[] = [];
@@ -32,7 +33,7 @@ afterAll(() => {
 /** Starts the sandbox in a child process and reads its first line. */
 async function child(stateDir: string, mode: "serve" | "report"): Promise<{ process: ChildProcess; line: string }> {
   const started = spawn(process.execPath, [CHILD, stateDir, mode], {
-    env: { PATH: process.env["PATH"] ?? "" },
+    env: { PATH: process.env["PATH"] ?? "", NODE_COMPILE_CACHE: COMPILE_CACHE },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let output = "";

@@ -12,7 +12,8 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
-import { decodeJwt } from "jose";
+// jose's decoder alone: its index loads every algorithm, and the `az` CLI reads this log.
+import { decodeJwt } from "jose/jwt/decode";
 import type { TokenProblem } from "../contracts.ts";
 import type { RbacDecision } from "../contracts.ts";
 

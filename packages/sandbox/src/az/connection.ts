@@ -19,11 +19,12 @@ import { servicePrincipalToken } from "./servicePrincipal.ts";
 
 export { AzError } from "./azError.ts";
 import { AzProfile, type ServicePrincipalLogin } from "./session.ts";
+import { type AnswerHeaders, send } from "./http.ts";
 
 /** Resource Manager's answer as it came: its status, headers and text (a deployment's error is printed raw). */
 export interface ArmAnswer {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: AnswerHeaders;
   readonly text: string;
 }
 
@@ -100,7 +101,7 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
           authorization: `Bearer ${(await servicePrincipalToken(endpoints, login, MANAGEMENT_RESOURCE, profile)).accessToken}`,
         }
       : {};
-    const response = await fetch(`${endpoints.admin.url}${path}`, {
+    const response = await send(`${endpoints.admin.url}${path}`, {
       method,
       headers: { "content-type": "application/json", "x-keyless-admin-key": endpoints.admin.key, ...acting },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -151,7 +152,7 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
     const accessToken = (await credential.getToken(MANAGEMENT_RESOURCE))?.token ?? "";
     const url = new URL(path, endpoints.resourceManager);
     url.searchParams.set("api-version", apiVersion);
-    const response = await fetch(url, {
+    const response = await send(url, {
       method,
       headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),

@@ -4,24 +4,15 @@
  * lessons use, against the running sandbox instead of Azure. What a learner
  * types here (`npm run az -- <args>`) is what they will type on Azure.
  */
-import { Command, type CommanderError } from "commander";
+import type { Command, CommanderError } from "commander";
 import { AzError, connect } from "./connection.ts";
 import { format, query, withResourceGroups } from "./output.ts";
-import { PROVIDERS } from "../registry.ts";
-import { registerSandbox } from "./sandboxCommands.ts";
+import { azProgram } from "./program.ts";
 import type { Run } from "./shell.ts";
 
 // `npm run az -- …` runs this in packages/sandbox: a file argument (`--template-file infra/main.json`,
 // `--parameters @credential.json`) is the learner's, relative to where they typed the command (INIT_CWD).
 if (process.env["npm_lifecycle_event"] === "az" && process.env["INIT_CWD"]) process.chdir(process.env["INIT_CWD"]);
-
-const az = new Command("az")
-  .description("Azure CLI, for the keyless sandbox: the commands the workshop uses, with Azure CLI syntax and output.")
-  .option("-o, --output <format>", "output format: json, jsonc, tsv, table, none", "json")
-  .option("--query <path>", "a JMESPath-like path into the result, e.g. id, [0].principalId, [].name")
-  .option("--only-show-errors", "only show errors, suppressing warnings")
-  .option("--debug", "show the full error")
-  .helpCommand(false);
 
 /**
  * KEYLESS_AZ_SYNTAX_ONLY=1: parse the command line as usual (an unknown command or option, a required
@@ -44,9 +35,7 @@ const run: Run = async (work, view) => {
   if (text !== undefined) process.stdout.write(`${text}\n`);
 };
 
-// Each resource provider brings its command groups (providers/<name>/az.ts); the sandbox's own last.
-for (const provider of PROVIDERS) if (provider.az) (await provider.az()).register(az, run);
-registerSandbox(az, run);
+const az = await azProgram(process.argv.slice(2), run);
 
 const pathOf = (command: Command): string =>
   command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name();

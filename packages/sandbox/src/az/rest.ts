@@ -6,6 +6,7 @@
  */
 import { MANAGEMENT_RESOURCE } from "../providers/resources/audiences.ts";
 import { AzError, type Connection } from "./connection.ts";
+import { send } from "./http.ts";
 
 async function call(
   connection: Connection,
@@ -15,7 +16,7 @@ async function call(
   body?: unknown,
 ): Promise<{ status: number; body: unknown }> {
   const token = (await connection.credential.getToken(`${resource}/.default`))?.token ?? "";
-  const response = await fetch(url, {
+  const response = await send(url, {
     method,
     headers: {
       authorization: `Bearer ${token}`,

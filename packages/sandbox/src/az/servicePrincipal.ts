@@ -8,6 +8,7 @@
 import type { SandboxEndpoints } from "../endpoints.ts";
 import { AzError } from "./azError.ts";
 import type { AzProfile, ServicePrincipalLogin } from "./session.ts";
+import { send } from "./http.ts";
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -38,7 +39,7 @@ export async function servicePrincipalToken(
       ? { client_assertion_type: JWT_BEARER, client_assertion: login.clientAssertion }
       : { client_secret: login.clientSecret ?? "" }),
   });
-  const response = await fetch(`${endpoints.authorityHost}/${encodeURIComponent(login.tenant)}/oauth2/v2.0/token`, {
+  const response = await send(`${endpoints.authorityHost}/${encodeURIComponent(login.tenant)}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: form,

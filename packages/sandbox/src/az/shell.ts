@@ -2,7 +2,7 @@
  * What every `az` command file shares: how a command runs against the sandbox
  * and prints its result, and az's own conventions (usage errors exit 2; dates
  * printed as Python's isoformat). Command groups live with their resource
- * provider (`providers/<name>/az.ts`); main.ts assembles them.
+ * provider (`providers/<name>/az.ts`); program.ts assembles those a command line names.
  */
 import type { Connection } from "./connection.ts";
 

@@ -12,7 +12,7 @@
 import type { AuditEvent, TokenClaims } from "../audit/log.ts";
 import { isDataAction, type RoleDefinition, roleGrants, scopeCovers } from "../roles.ts";
 import { DENIAL_WORDINGS, ROLE_DEFINITIONS } from "../registry.ts";
-import { CLOCK_SKEW_SECONDS } from "../providers/entra/tokens.ts";
+import { CLOCK_SKEW_SECONDS } from "../providers/entra/clockSkew.ts";
 
 /** What kind of denial, in the order a learner meets them. */
 export type DenialKind =

@@ -8,5 +8,6 @@ export const authorization: ProviderManifest = {
   namespace: "Microsoft.Authorization",
   roles: GENERAL_ROLES,
   az: () => import("./az.ts"),
+  azGroups: ["role"],
   server: () => import("./server.ts"),
 };

@@ -19,6 +19,7 @@ import { servicePrincipalToken } from "../../az/servicePrincipal.ts";
 import type { ProfileSubscription, ServicePrincipalLogin } from "../../az/session.ts";
 import { type Run, usage } from "../../az/shell.ts";
 import { MANAGEMENT_RESOURCE } from "../resources/audiences.ts";
+import { send } from "../../az/http.ts";
 
 interface LoginOptions {
   servicePrincipal?: boolean;
@@ -40,7 +41,7 @@ async function subscriptionsOf(
   accessToken: string,
   clientId: string,
 ): Promise<ProfileSubscription[]> {
-  const response = await fetch(`${connection.endpoints.resourceManager}/subscriptions?api-version=2022-12-01`, {
+  const response = await send(`${connection.endpoints.resourceManager}/subscriptions?api-version=2022-12-01`, {
     headers: { authorization: `Bearer ${accessToken}` },
   });
   const body = (await response.json()) as {

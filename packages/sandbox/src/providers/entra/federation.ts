@@ -26,7 +26,8 @@ import type { AuditCaller, AuditCategory } from "../../audit/log.ts";
 import type { FederatedCredential as TenantFederatedCredential } from "../../tenant.ts";
 import type { Directory, UserAssignedIdentity } from "./directory.ts";
 import { entraError, unknownResourceError } from "./errors.ts";
-import { CLOCK_SKEW_SECONDS, type TokenIssuer } from "./tokens.ts";
+import { CLOCK_SKEW_SECONDS } from "./clockSkew.ts";
+import type { TokenIssuer } from "./tokens.ts";
 import { missingServicePrincipal, resourceOfScope, tokenIdOf } from "./tokenRequests.ts";
 
 /** The only client assertion type Entra ID takes: a JWT. */

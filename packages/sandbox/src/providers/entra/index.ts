@@ -12,5 +12,6 @@ export const entra: ProviderManifest = {
     },
   ],
   az: () => import("./az.ts"),
+  azGroups: ["account", "login", "logout", "ad"],
   server: () => import("./server.ts"),
 };

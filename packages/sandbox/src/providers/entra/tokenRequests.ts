@@ -2,7 +2,7 @@
  * What every way of signing in to Microsoft Entra ID shares (client secret, federated assertion, a user's
  * password): reading the token request's form, naming its resource, and saying what the sign-in log records.
  */
-import { decodeJwt } from "jose";
+import { decodeJwt } from "jose/jwt/decode";
 import type { Directory } from "./directory.ts";
 import { entraError } from "./errors.ts";
 

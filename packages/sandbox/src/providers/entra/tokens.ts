@@ -19,6 +19,7 @@ import {
   type JWTPayload,
 } from "jose";
 import type { TokenCheck, TokenValidator } from "../../contracts.ts";
+import { CLOCK_SKEW_SECONDS } from "./clockSkew.ts";
 import type { StateStore } from "../../state/store.ts";
 
 export interface IssueOptions {
@@ -119,12 +120,6 @@ export class TokenIssuer {
   }
 }
 
-/**
- * Clocks may differ this much: Microsoft.IdentityModel's default, which Azure's
- * services use. A token is still accepted up to five minutes after its `exp`,
- * and from five minutes before its `nbf`.
- */
-export const CLOCK_SKEW_SECONDS = 300;
 /** Microsoft Entra ID's longest-lived access tokens (managed identities') last 24 hours: nothing it signs lives longer. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 

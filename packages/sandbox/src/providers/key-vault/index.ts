@@ -17,5 +17,6 @@ export const keyVault: ProviderManifest = {
     fixScope: (resource) => resource.replace(/\/secrets\/[^/]+$/i, ""),
   },
   az: () => import("./az.ts"),
+  azGroups: ["keyvault"],
   server: () => import("./server.ts"),
 };

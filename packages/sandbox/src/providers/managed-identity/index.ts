@@ -16,5 +16,6 @@ export const managedIdentity: ProviderManifest = {
     },
   ],
   az: () => import("./az.ts"),
+  azGroups: ["identity"],
   server: () => import("./server.ts"),
 };

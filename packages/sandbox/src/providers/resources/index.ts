@@ -18,5 +18,6 @@ export const resources: ProviderManifest = {
     },
   ],
   az: () => import("./az.ts"),
+  azGroups: ["group", "resource", "deployment"],
   server: () => import("./server.ts"),
 };

@@ -35,5 +35,6 @@ export const storage: ProviderManifest = {
     },
   },
   az: () => import("../../az/storage.ts"),
+  azGroups: ["storage"],
   server: () => import("./server.ts"),
 };

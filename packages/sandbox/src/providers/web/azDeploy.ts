@@ -12,6 +12,7 @@ import { AzError } from "../../az/connection.ts";
 import { type Run, usage } from "../../az/shell.ts";
 import { MANAGEMENT_RESOURCE } from "../resources/audiences.ts";
 import { siteId, WEB_API } from "./azSite.ts";
+import { send } from "../../az/http.ts";
 
 /** The artifact types az webapp deploy takes; the sandbox's deployment service takes zip packages. */
 const TYPES = ["war", "jar", "ear", "lib", "startup", "static", "zip"];
@@ -51,7 +52,7 @@ export function registerWebAppDeploy(webapp: Command, run: Run): void {
         const scm = host.replace(/^([^.]+)\./, "$1.scm.");
         process.stderr.write(`Initiating deployment\nDeploying from local path: ${options.srcPath}\n`);
         const token = (await connection.credential.getToken(MANAGEMENT_RESOURCE))?.token ?? "";
-        const response = await fetch(`https://${scm}/api/publish?type=zip`, {
+        const response = await send(`https://${scm}/api/publish?type=zip`, {
           method: "POST",
           headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
           body: zip,

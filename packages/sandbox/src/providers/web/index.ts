@@ -8,5 +8,6 @@ export const web: ProviderManifest = {
   namespace: "Microsoft.Web",
   roles: WEB_ROLES,
   az: () => import("./az.ts"),
+  azGroups: ["webapp", "functionapp"],
   server: () => import("./server.ts"),
 };
