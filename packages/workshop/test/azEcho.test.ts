@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/layout/repo.ts";
+import { REPO_ROOT, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 import { stepFolders } from "../src/layout/stepFolders.ts";
 
 // No sandbox runs here: az answers "not running", after npm has (or has not) echoed the line.
@@ -104,7 +104,7 @@ describe("the az commands the docs run against the sandbox", { timeout: 120_000 
       const code = await new Promise<number>((resolve) =>
         execFile(
           process.execPath,
-          [`${REPO_ROOT}packages/sandbox/src/az/main.ts`, ...command.split(" "), "--help"],
+          [...WITH_COMPILE_CACHE, `${REPO_ROOT}packages/sandbox/src/az/main.ts`, ...command.split(" "), "--help"],
           (error) => resolve(error ? Number(error.code ?? 1) : 0),
         ),
       );

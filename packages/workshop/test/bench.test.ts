@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LAUNCHER } from "../src/layout/repo.ts";
+import { LAUNCHER, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 import { solvedWorkspace } from "./solvedWorkspace.ts";
 
 const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
@@ -41,7 +41,7 @@ function bench(args: readonly string[], dir = stateDir(), workspace?: string): P
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["src/commands/bench.ts", ...args],
+      [...WITH_COMPILE_CACHE, "src/commands/bench.ts", ...args],
       { cwd: WORKSHOP, env: environment(dir, workspace), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
@@ -66,7 +66,7 @@ beforeAll(async () => {
     stateDir(),
     learner,
   );
-  workshop = spawn(process.execPath, [LAUNCHER, "--free-ports", "01"], {
+  workshop = spawn(process.execPath, [...WITH_COMPILE_CACHE, LAUNCHER, "--free-ports", "01"], {
     cwd: WORKSHOP,
     env: environment(workshopDir),
     stdio: ["ignore", "pipe", "pipe"],

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
+import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-check-url-"));
 const env: NodeJS.ProcessEnv = { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" };
@@ -31,8 +32,11 @@ interface Run {
 
 function run(file: string, args: readonly string[], more: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { cwd: WORKSHOP, env: { ...env, ...more } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+    execFile(
+      process.execPath,
+      [...WITH_COMPILE_CACHE, file, ...args],
+      { cwd: WORKSHOP, env: { ...env, ...more } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );
   });
 }

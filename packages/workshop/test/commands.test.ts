@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
+import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-commands-"));
 const env = { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" };
@@ -20,9 +21,14 @@ interface Run {
 
 function command(file: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [`src/${file}`, ...args], { cwd: WORKSHOP, env }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      [...WITH_COMPILE_CACHE, `src/${file}`, ...args],
+      { cwd: WORKSHOP, env },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -74,7 +80,7 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
       new Promise<Run>((resolve) => {
         execFile(
           process.execPath,
-          ["src/az/main.ts", ...args],
+          [...WITH_COMPILE_CACHE, "src/az/main.ts", ...args],
           { cwd: join(WORKSHOP, "../sandbox"), env },
           (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
         );
@@ -112,7 +118,7 @@ describe("without a running sandbox", () => {
     const run = await new Promise<Run>((resolve) => {
       execFile(
         process.execPath,
-        ["src/commands/restart.ts", "01"],
+        [...WITH_COMPILE_CACHE, "src/commands/restart.ts", "01"],
         { cwd: WORKSHOP, env: { ...env, KEYLESS_SANDBOX_DIR: empty } },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
       );
@@ -131,7 +137,7 @@ describe("npm run reset without npm start", () => {
     const run = await new Promise<Run>((resolve) => {
       execFile(
         process.execPath,
-        ["src/commands/reset.ts"],
+        [...WITH_COMPILE_CACHE, "src/commands/reset.ts"],
         { cwd: WORKSHOP, env: { ...env, KEYLESS_SANDBOX_DIR: empty } },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
       );

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { colorizeDiff, diffSources, stepDiff, summarizeDiff } from "../src/lessons/diff.ts";
-import { REPO_ROOT } from "../src/layout/repo.ts";
+import { REPO_ROOT, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 import { findStep, stepFolders } from "../src/layout/stepFolders.ts";
 
 const step01 = findStep("01");
@@ -83,7 +83,7 @@ function withoutColourSettings(extra: Record<string, string>): NodeJS.ProcessEnv
 
 describe("npm run diff", () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["src/commands/diff.ts", ...args], {
+    spawnSync(process.execPath, [...WITH_COMPILE_CACHE, "src/commands/diff.ts", ...args], {
       cwd: `${REPO_ROOT}packages/workshop`,
       encoding: "utf8",
       env: withoutColourSettings({ NO_COLOR: "1" }),

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { LAUNCHER } from "../src/layout/repo.ts";
+import { LAUNCHER, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
 const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -24,7 +24,7 @@ function doctor(stateDir: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["src/commands/doctor.ts"],
+      [...WITH_COMPILE_CACHE, "src/commands/doctor.ts"],
       { cwd: WORKSHOP, env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );
@@ -71,11 +71,15 @@ describe("npm run doctor", { timeout: 60_000 }, () => {
     cleanups.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
     const port = (holder.address() as AddressInfo).port;
     const stateDir = scratch();
-    const launcher = spawn(process.execPath, [LAUNCHER, "--free-ports", "--port", `01=${port}`, "01", "03"], {
-      cwd: WORKSHOP,
-      env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const launcher = spawn(
+      process.execPath,
+      [...WITH_COMPILE_CACHE, LAUNCHER, "--free-ports", "--port", `01=${port}`, "01", "03"],
+      {
+        cwd: WORKSHOP,
+        env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     cleanups.push(async () => {
       if (launcher.exitCode !== null) return;
       const exited = once(launcher, "exit");

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, WORKSPACE_DIR } from "../src/layout/repo.ts";
+import { REPO_ROOT, WITH_COMPILE_CACHE, WORKSPACE_DIR } from "../src/layout/repo.ts";
 
 const STATE_DIR = process.env["KEYLESS_SANDBOX_DIR"] ?? "";
 const REPOSITORY = "octo-learner/keyless";
@@ -25,7 +25,7 @@ function run(script: string, ...args: string[]): Promise<{ code: number; output:
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "@keyless/sandbox/compile-cache", join(REPO_ROOT, script), ...args],
+      [...WITH_COMPILE_CACHE, join(REPO_ROOT, script), ...args],
       { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1", INIT_CWD: REPO_ROOT }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );

@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { freePortArgs } from "@keyless/app-process";
 import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
+import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -74,9 +75,14 @@ interface Run {
 
 function run(file: string, args: readonly string[], cwd = WORKSHOP): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      [...WITH_COMPILE_CACHE, file, ...args],
+      { cwd, env, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+      },
+    );
   });
 }
 const exercise = (...args: string[]) => run("src/commands/exercise.ts", args);

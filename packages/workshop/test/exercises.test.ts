@@ -28,6 +28,7 @@ import { compareRoles, misScopedText } from "../src/exercises/roles.ts";
 import { lessons } from "../src/layout/lessons.ts";
 import { stepDir } from "../src/layout/stepFolders.ts";
 import type { WorkspaceAppState, WorkspaceView } from "../src/running/workspaceControl.ts";
+import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
 const WORKSHOP = new URL("..", import.meta.url);
 
@@ -252,8 +253,11 @@ describe("the commands", () => {
         NO_COLOR: "1",
       };
       temporary.push(env.KEYLESS_WORKSPACE_DIR);
-      execFile(process.execPath, [file, ...args], { cwd: WORKSHOP, env }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      execFile(
+        process.execPath,
+        [...WITH_COMPILE_CACHE, file, ...args],
+        { cwd: WORKSHOP, env },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
       );
     });
 

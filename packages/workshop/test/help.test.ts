@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
 const COMMANDS = fileURLToPath(new URL("../src/commands", import.meta.url));
 const files = readdirSync(COMMANDS).filter((name) => name.endsWith(".ts"));
@@ -17,7 +18,7 @@ describe("every command's --help", () => {
 
   it.each(files)("%s --help explains itself", async (file) => {
     const run = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(process.execPath, [file, "--help"], { cwd: COMMANDS }, (error, stdout, stderr) =>
+      execFile(process.execPath, [...WITH_COMPILE_CACHE, file, "--help"], { cwd: COMMANDS }, (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
       );
     });
@@ -29,7 +30,9 @@ describe("every command's --help", () => {
 describe("npm run check with no step named", () => {
   it("is described the same in its --help and in lesson 06 (the wrap-up), which says what it does", async () => {
     const help = await new Promise<string>((resolve) => {
-      execFile(process.execPath, ["check.ts", "--help"], { cwd: COMMANDS }, (_error, stdout) => resolve(stdout));
+      execFile(process.execPath, [...WITH_COMPILE_CACHE, "check.ts", "--help"], { cwd: COMMANDS }, (_error, stdout) =>
+        resolve(stdout),
+      );
     });
     const lesson = readFileSync(fileURLToPath(new URL("../../../docs/06-wrap-up.md", import.meta.url)), "utf8");
     const flat = (text: string) => text.replace(/\s+/g, " ");

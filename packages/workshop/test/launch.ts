@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { LAUNCHER } from "../src/layout/repo.ts";
+import { LAUNCHER, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
 export const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
 
@@ -18,9 +18,9 @@ export interface LaunchedWorkshop {
   stop(): Promise<void>;
 }
 
-/** Starts the launcher with `--free-ports <args>` and resolves once its ready table is printed. */
+/** Starts the launcher as `npm start -- --free-ports <args>` does, and resolves once its ready table is printed. */
 export async function launchWorkshop(args: readonly string[], env: NodeJS.ProcessEnv): Promise<LaunchedWorkshop> {
-  const child = spawn(process.execPath, [LAUNCHER, "--free-ports", ...args], {
+  const child = spawn(process.execPath, [...WITH_COMPILE_CACHE, LAUNCHER, "--free-ports", ...args], {
     cwd: WORKSHOP,
     env,
     stdio: ["ignore", "pipe", "pipe"],

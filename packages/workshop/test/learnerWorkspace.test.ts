@@ -13,7 +13,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, WORKSPACE_DIR } from "../src/layout/repo.ts";
+import { COMPILE_CACHE_DIR, REPO_ROOT, WORKSPACE_DIR } from "../src/layout/repo.ts";
 import { WORKSHOP } from "./launch.ts";
 import { solvedWorkspace } from "./solvedWorkspace.ts";
 
@@ -56,7 +56,14 @@ describe("a learner's work never reaches a test", () => {
         // The learner's workspace in the environment, as the default `workspace/` folder would be found.
         {
           cwd: WORKSHOP,
-          env: { ...process.env, KEYLESS_WORKSPACE_DIR: learner, NO_COLOR: "1", FORCE_COLOR: "0" },
+          env: {
+            ...process.env,
+            KEYLESS_WORKSPACE_DIR: learner,
+            NO_COLOR: "1",
+            FORCE_COLOR: "0",
+            // vitest and its worker reuse the code an earlier run compiled, as our npm scripts do.
+            NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+          },
           maxBuffer: 16 * 1024 * 1024,
         },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),

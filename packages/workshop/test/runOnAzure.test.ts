@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/layout/repo.ts";
+import { REPO_ROOT, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 import { launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 
 const GUIDE = "docs/run-on-azure.md";
@@ -60,7 +60,7 @@ function azSyntax(words: readonly string[]): Promise<{ code: number; output: str
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [AZ, ...words],
+      [...WITH_COMPILE_CACHE, AZ, ...words],
       { env: { ...process.env, KEYLESS_AZ_SYNTAX_ONLY: "1" } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );

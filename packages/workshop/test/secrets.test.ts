@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../src/layout/repo.ts";
+import { REPO_ROOT, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 import { scanFiles, scanSteps } from "../src/secrets/scan.ts";
 import { findStep, stepFolders } from "../src/layout/stepFolders.ts";
 
@@ -73,7 +73,7 @@ describe("the secret scan", () => {
 
 describe("npm run scan:secrets", () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["src/commands/scanSecrets.ts", ...args], {
+    spawnSync(process.execPath, [...WITH_COMPILE_CACHE, "src/commands/scanSecrets.ts", ...args], {
       cwd: `${REPO_ROOT}packages/workshop`,
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1" },

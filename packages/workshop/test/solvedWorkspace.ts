@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
+import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
 const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
 
@@ -18,7 +19,10 @@ export async function solvedWorkspace(): Promise<string> {
   const env = { ...process.env, KEYLESS_WORKSPACE_DIR: dir, KEYLESS_SANDBOX_DIR: join(dir, ".no-sandbox") };
   for (const step of ["02", "03", "04"]) {
     for (const args of [[step], [step, "--solve", "--yes"]])
-      await promisify(execFile)(process.execPath, ["src/commands/exercise.ts", ...args], { cwd: WORKSHOP, env });
+      await promisify(execFile)(process.execPath, [...WITH_COMPILE_CACHE, "src/commands/exercise.ts", ...args], {
+        cwd: WORKSHOP,
+        env,
+      });
   }
   return dir;
 }

@@ -32,7 +32,7 @@ import {
 import { pipelineExerciseCommand } from "../exercises/pipeline/command.ts";
 import { lessonName } from "../layout/lessons.ts";
 import { readProgress, started, updateProgress } from "../exercises/progressFile.ts";
-import { REPO_ROOT } from "../layout/repo.ts";
+import { REPO_ROOT, WITH_COMPILE_CACHE } from "../layout/repo.ts";
 import { azLine, compareRoles, roleArgs } from "../exercises/roles.ts";
 import { findStep } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
@@ -241,13 +241,13 @@ async function appState(exercise: AppExercise, workshop: RunningWorkshop): Promi
   );
 }
 
-/** Runs each command with the sandbox's `az`, printing it first, as the learner would type it. */
+/** Runs each command with the sandbox's `az`, printing it first, as the learner would type it (and as npm run az runs it). */
 function runAzCommands(commands: readonly string[][]): void {
   for (const args of commands) {
     console.log(`  $ ${azLine(args)}`);
     const result = spawnSync(
       process.execPath,
-      [join(REPO_ROOT, "packages", "sandbox", "src", "az", "main.ts"), ...args],
+      [...WITH_COMPILE_CACHE, join(REPO_ROOT, "packages", "sandbox", "src", "az", "main.ts"), ...args],
       {
         cwd: join(REPO_ROOT, "packages", "sandbox"),
         env: process.env,

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../layout/repo.ts";
+import { COMPILE_CACHE_DIR, REPO_ROOT } from "../layout/repo.ts";
 
 export interface VitestReport {
   numPassedTests: number;
@@ -61,6 +61,9 @@ export async function runCheckpoint(target: CheckpointTarget): Promise<Checkpoin
         cwd: workshopDir,
         env: {
           ...process.env,
+          // vitest and its worker, two Node processes started at each check, reuse the code an earlier check
+          // compiled, as our npm scripts do (the variable reaches the worker; an --import would not).
+          NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
           KEYLESS_CHECK_STEP: target.step,
           KEYLESS_CHECK_CODES: codesFile,
           ...(target.url ? { KEYLESS_CHECK_URL: target.url } : {}),

@@ -5,6 +5,16 @@ import type { StepNumber } from "@keyless/app-process";
 /** The repository's root folder. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
+/**
+ * Node's arguments that preload the compile cache (@keyless/sandbox/compile-cache), as each of our npm scripts
+ * starts Node: a command started with them (the sandbox's az, say) reuses the code an earlier run compiled, and
+ * starts in about two thirds of the time.
+ */
+export const WITH_COMPILE_CACHE = ["--import", import.meta.resolve("@keyless/sandbox/compile-cache")] as const;
+
+/** Where that preload keeps the compiled code: `.sandbox/compile-cache`, for a process given NODE_COMPILE_CACHE. */
+export const COMPILE_CACHE_DIR = join(REPO_ROOT, ".sandbox", "compile-cache");
+
 /** npm start's launcher (packages/launcher): the file `npm start` runs, from the repository's root. */
 export const LAUNCHER = join(REPO_ROOT, "packages", "launcher", "src", "start.ts");
 

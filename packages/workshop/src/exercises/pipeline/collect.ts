@@ -9,7 +9,7 @@ import tls from "node:tls";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { AuditEvent } from "@keyless/sandbox";
-import { REPO_ROOT } from "../../layout/repo.ts";
+import { REPO_ROOT, WITH_COMPILE_CACHE } from "../../layout/repo.ts";
 import { shownPath, workspaceAppDir, type PipelineExercise } from "../exercises.ts";
 import type { DeployFacts } from "./facts.ts";
 import { learnerWorkflowPath } from "./workflowFile.ts";
@@ -27,10 +27,14 @@ const readJson = <T>(path: string): T | undefined => {
 export async function collectDeployFacts(exercise: PipelineExercise, stateDir: string): Promise<DeployFacts> {
   const az = async <T>(...args: string[]): Promise<T | undefined> => {
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, [AZ_MAIN, ...args, "--output", "json"], {
-        env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir },
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [...WITH_COMPILE_CACHE, AZ_MAIN, ...args, "--output", "json"],
+        {
+          env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
       return JSON.parse(stdout) as T;
     } catch {
       return undefined;
