@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WITH_COMPILE_CACHE } from "@keyless/test-config";
 import { managedIdentityIdsOf } from "@keyless/sandbox";
 
 const CHROMIUM = process.env["KEYLESS_CHROMIUM"] ?? "/usr/bin/chromium";
@@ -62,7 +61,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
       NO_COLOR: "1",
       FORCE_COLOR: "0",
     };
-    launcher = spawn(process.execPath, [...WITH_COMPILE_CACHE, "src/start.ts", "--free-ports", "03", "04"], {
+    launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "03", "04"], {
       cwd: LAUNCHER_DIR,
       env,
       stdio: ["ignore", "pipe", "pipe"],

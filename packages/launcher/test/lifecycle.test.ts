@@ -17,7 +17,6 @@ import { fileURLToPath } from "node:url";
 import { processTree, readProcesses, type ProcessInfo } from "@keyless/app-process";
 import { isAlive } from "@keyless/sandbox/processes";
 import { afterEach, describe, expect, it } from "vitest";
-import { WITH_COMPILE_CACHE } from "@keyless/test-config";
 
 const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -93,7 +92,7 @@ function launch(args: readonly string[], options: { viaNpm?: boolean; env?: Reco
         detached: withSignals,
         shell: NPM.shell,
       })
-    : spawn(process.execPath, [...WITH_COMPILE_CACHE, "src/start.ts", ...args], {
+    : spawn(process.execPath, ["src/start.ts", ...args], {
         cwd: LAUNCHER_DIR,
         env: environment(dir, options.env),
         stdio: ["ignore", "pipe", "pipe"],

@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTenant } from "@keyless/sandbox";
 import { afterAll, describe, expect, it } from "vitest";
-import { WITH_COMPILE_CACHE } from "@keyless/test-config";
 import { freePortArgs } from "@keyless/app-process";
 
 const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -31,15 +30,11 @@ afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 /** A workshop running step 02, until stopped; its output so far. */
 async function launch(ports: readonly string[]) {
-  const child = spawn(
-    process.execPath,
-    [...WITH_COMPILE_CACHE, "src/start.ts", "--free-ports", ...ports, "--no-dashboard", "02"],
-    {
-      cwd: LAUNCHER_DIR,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, ["src/start.ts", "--free-ports", ...ports, "--no-dashboard", "02"], {
+    cwd: LAUNCHER_DIR,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -61,11 +56,8 @@ async function launch(ports: readonly string[]) {
 
 function az(...args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...WITH_COMPILE_CACHE, "src/az/main.ts", ...args],
-      { cwd: SANDBOX_DIR, env },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+    execFile(process.execPath, ["src/az/main.ts", ...args], { cwd: SANDBOX_DIR, env }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );
   });
 }

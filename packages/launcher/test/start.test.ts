@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stopTree } from "@keyless/app-process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WITH_COMPILE_CACHE } from "@keyless/test-config";
 
 const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-start-"));
@@ -25,14 +24,9 @@ interface Run {
 /** `npm start -- <args>`, to its end. */
 function start(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...WITH_COMPILE_CACHE, "src/start.ts", ...args],
-      { cwd: LAUNCHER_DIR, env },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-      },
-    );
+    execFile(process.execPath, ["src/start.ts", ...args], { cwd: LAUNCHER_DIR, env }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+    });
   });
 }
 
@@ -41,15 +35,11 @@ describe("npm start -- 01 3 --host 3=aks", () => {
   let output = "";
 
   beforeAll(async () => {
-    launcher = spawn(
-      process.execPath,
-      [...WITH_COMPILE_CACHE, "src/start.ts", "--free-ports", "01", "3", "--host", "3=aks"],
-      {
-        cwd: LAUNCHER_DIR,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "01", "3", "--host", "3=aks"], {
+      cwd: LAUNCHER_DIR,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     launcher.stderr?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });

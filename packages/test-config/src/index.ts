@@ -26,10 +26,3 @@ export default defineConfig({
     setupFiles: [fileURLToPath(new URL("./isolate.ts", import.meta.url))],
   },
 });
-
-/**
- * Node's arguments before a file, as the npm scripts start one (`node --import @keyless/sandbox/compile-cache …`):
- * a test that starts `npm start`'s launcher or the sandbox's `az` itself starts it warm too, instead of compiling
- * its TypeScript and SDKs again.
- */
-export const WITH_COMPILE_CACHE: readonly string[] = ["--import", "@keyless/sandbox/compile-cache"];

@@ -12,6 +12,7 @@ export {
   SANDBOX_PORTS,
   STEP_TIMEOUT_MS,
   stepPort,
+  WITH_COMPILE_CACHE,
   workspacePort,
 } from "./layout/repo.ts";
 export { findStep, stepDir, stepFolders, type StepFolder } from "./layout/stepFolders.ts";

@@ -12,9 +12,6 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url))
  */
 export const WITH_COMPILE_CACHE = ["--import", import.meta.resolve("@keyless/sandbox/compile-cache")] as const;
 
-/** Where that preload keeps the compiled code: `.sandbox/compile-cache`, for a process given NODE_COMPILE_CACHE. */
-export const COMPILE_CACHE_DIR = join(REPO_ROOT, ".sandbox", "compile-cache");
-
 /** npm start's launcher (packages/launcher): the file `npm start` runs, from the repository's root. */
 export const LAUNCHER = join(REPO_ROOT, "packages", "launcher", "src", "start.ts");
 
