@@ -18,12 +18,18 @@ import { stepFolders } from "../src/layout/stepFolders.ts";
 const empty = mkdtempSync(join(tmpdir(), "keyless-echo-"));
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
+/**
+ * A learner's terminal: not what an outer npm set for its own script (`npm test --silent` sets
+ * npm_config_loglevel=silent, which would silence the very echo the second test is about).
+ */
+const learnerTerminal = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+
 function npm(...args: string[]): Promise<string> {
   return new Promise((resolve) => {
     execFile(
       "npm",
       args,
-      { cwd: REPO_ROOT, env: { ...process.env, KEYLESS_SANDBOX_DIR: empty, NO_COLOR: "1" } },
+      { cwd: REPO_ROOT, env: { ...learnerTerminal, KEYLESS_SANDBOX_DIR: empty, NO_COLOR: "1" } },
       (_error, stdout, stderr) => resolve(stdout + stderr),
     );
   });
