@@ -22,7 +22,6 @@ import {
   THIRD_PARTY_FUNCTION,
 } from "../src/index.ts";
 import { loadTenant } from "../src/tenant.ts";
-import { COMPILE_CACHE } from "./compileCache.ts";
 import { az, azJson } from "./helpers.ts";
 import "../src/dnsPreload.mjs";
 
@@ -113,10 +112,8 @@ const FIXTURE = fileURLToPath(new URL("./fixtures/sandboxProcess.ts", import.met
 
 /** The sandbox in a child process, ready: what it serves, from its endpoints.json. */
 async function launch(stateDir: string): Promise<{ child: ChildProcess; endpoints: Sandbox["endpoints"] }> {
-  const child = spawn(process.execPath, [FIXTURE, stateDir, "no-queue"], {
-    env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  // Its environment is this one's, NODE_COMPILE_CACHE included (packages/test-config's isolate.ts).
+  const child = spawn(process.execPath, [FIXTURE, stateDir, "no-queue"], { stdio: ["ignore", "pipe", "inherit"] });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
