@@ -32,7 +32,7 @@ import {
 import { pipelineExerciseCommand } from "../exercises/pipeline/command.ts";
 import { lessonName } from "../layout/lessons.ts";
 import { readProgress, started, updateProgress } from "../exercises/progressFile.ts";
-import { REPO_ROOT, WITH_COMPILE_CACHE } from "../layout/repo.ts";
+import { REPO_ROOT, sandboxAzArgs } from "../layout/repo.ts";
 import { azLine, compareRoles, roleArgs } from "../exercises/roles.ts";
 import { findStep } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
@@ -245,15 +245,11 @@ async function appState(exercise: AppExercise, workshop: RunningWorkshop): Promi
 function runAzCommands(commands: readonly string[][]): void {
   for (const args of commands) {
     console.log(`  $ ${azLine(args)}`);
-    const result = spawnSync(
-      process.execPath,
-      [...WITH_COMPILE_CACHE, join(REPO_ROOT, "packages", "sandbox", "src", "az", "main.ts"), ...args],
-      {
-        cwd: join(REPO_ROOT, "packages", "sandbox"),
-        env: process.env,
-        encoding: "utf8",
-      },
-    );
+    const result = spawnSync(process.execPath, sandboxAzArgs(args), {
+      cwd: join(REPO_ROOT, "packages", "sandbox"),
+      env: process.env,
+      encoding: "utf8",
+    });
     if (result.status !== 0) {
       const reason = (result.stderr || result.stdout || "").trim().split("\n")[0];
       throw new Error(`az failed: ${reason || `exit code ${result.status}`}`);

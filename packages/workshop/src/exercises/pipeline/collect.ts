@@ -9,12 +9,10 @@ import tls from "node:tls";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { AuditEvent } from "@keyless/sandbox";
-import { REPO_ROOT, WITH_COMPILE_CACHE } from "../../layout/repo.ts";
+import { REPO_ROOT, sandboxAzArgs } from "../../layout/repo.ts";
 import { shownPath, workspaceAppDir, type PipelineExercise } from "../exercises.ts";
 import type { DeployFacts } from "./facts.ts";
 import { learnerWorkflowPath } from "./workflowFile.ts";
-
-const AZ_MAIN = join(REPO_ROOT, "packages", "sandbox", "src", "az", "main.ts");
 
 const readJson = <T>(path: string): T | undefined => {
   try {
@@ -27,14 +25,10 @@ const readJson = <T>(path: string): T | undefined => {
 export async function collectDeployFacts(exercise: PipelineExercise, stateDir: string): Promise<DeployFacts> {
   const az = async <T>(...args: string[]): Promise<T | undefined> => {
     try {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [...WITH_COMPILE_CACHE, AZ_MAIN, ...args, "--output", "json"],
-        {
-          env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir },
-          maxBuffer: 16 * 1024 * 1024,
-        },
-      );
+      const { stdout } = await promisify(execFile)(process.execPath, sandboxAzArgs([...args, "--output", "json"]), {
+        env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir },
+        maxBuffer: 16 * 1024 * 1024,
+      });
       return JSON.parse(stdout) as T;
     } catch {
       return undefined;
