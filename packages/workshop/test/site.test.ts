@@ -27,7 +27,6 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-quic",
 ];
-const SITE_DIR = `${REPO_ROOT}site`;
 const SCREENSHOTS = `${REPO_ROOT}.test-results`;
 const lessons = readLessons(`${REPO_ROOT}docs`);
 
@@ -48,12 +47,15 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
   let origin: string;
   let context: BrowserContext;
   let userDataDir: string;
+  /** The site as `npm run docs` builds it, in a folder of the test's own: the learner's `site/` is never touched. */
+  let siteDir: string;
 
   beforeAll(async () => {
-    await buildSite({ outDir: SITE_DIR });
-    // `npm test` runs `npm run docs` first (turbo); run on its own, build the API reference here.
-    if (!existsSync(`${SITE_DIR}/${API_REFERENCE}`)) buildApiReference();
-    server = await serveStatic(SITE_DIR);
+    // What `npm run docs` does, in the same order: typedoc's API reference, then the lessons beside it.
+    siteDir = mkdtempSync(join(tmpdir(), "keyless-site-browser-"));
+    buildApiReference(join(siteDir, "api"));
+    expect((await buildSite({ outDir: siteDir })).hasApiReference).toBe(true);
+    server = await serveStatic(siteDir);
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     userDataDir = mkdtempSync(join(tmpdir(), "keyless-chromium-"));
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -68,6 +70,7 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
     await context?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (siteDir) rmSync(siteDir, { recursive: true, force: true });
   });
 
   /** Opens a page and records every request it makes that fails or leaves the site. */
@@ -169,13 +172,14 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
   });
 });
 
-function buildApiReference(): void {
-  const result = spawnSync(process.execPath, [`${REPO_ROOT}node_modules/typedoc/bin/typedoc`], {
+/** typedoc with the repository's typedoc.json, written to `out` instead of its `site/api`. */
+function buildApiReference(out: string): void {
+  const result = spawnSync(process.execPath, [`${REPO_ROOT}node_modules/typedoc/bin/typedoc`, "--out", out], {
     cwd: REPO_ROOT,
     encoding: "utf8",
   });
   if (result.status !== 0)
-    throw new Error(`typedoc failed, so site/api/ is missing:\n${result.stdout}${result.stderr}`);
+    throw new Error(`typedoc failed, so the API reference is missing:\n${result.stdout}${result.stderr}`);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
