@@ -1,13 +1,11 @@
 import baseConfig from "@keyless/test-config";
-import { configDefaults, defineConfig, mergeConfig } from "vitest/config";
+import { defineConfig, mergeConfig } from "vitest/config";
 
-/** The configuration every package shares (packages/test-config), less the checkpoints. */
+/** The configuration every package shares (packages/test-config), with this package's own options. */
 export default mergeConfig(
   baseConfig,
   defineConfig({
     test: {
-      // Checkpoints run only through `npm run check`, against a running `npm start`.
-      exclude: [...configDefaults.exclude, "checkpoints/**"],
       // Two files at once: each is a learner driving npm commands, mostly waiting on processes it started
       // (on free ports and in folders of its own, so they cannot meet); one at a time on 2 cores, this package
       // alone took 9 minutes, the longest path of npm test.

@@ -1,5 +1,5 @@
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
-import type { ContractTarget } from "./contract.ts";
+import type { ContractTarget } from "./target.ts";
 import { SECRET_VARIABLES, type SiteOfCode, type StepNumber, siteOfStep, startStep } from "@keyless/app-process";
 
 /** The part of a running sandbox a step's contract run needs (kept structural: no dependency on the sandbox package). */

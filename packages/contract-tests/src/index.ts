@@ -1,16 +1,19 @@
 /**
  * The one behaviour suite every step passes. A step's test starts the step
  * for real (startStep, from @keyless/app-process, given here too) and hands
- * the suite its URL and the third party it calls.
+ * the suite its URL and the third party it calls; `npm run check` runs the
+ * same suite in its own process (runContract).
  */
+export { describeStepContract, describeDeployedContract } from "./contract.ts";
+export { CODE_PATTERN, CONTRACT_CHECKS, type ContractCheck } from "./checks.ts";
 export {
-  describeStepContract,
-  describeDeployedContract,
-  CODE_PATTERN,
-  type ContractTarget,
-  type DeployedApp,
-  type ThirdPartyControl,
-} from "./contract.ts";
+  runContract,
+  DEFAULT_LIMITS,
+  type CheckResult,
+  type ContractLimits,
+  type ContractReport,
+} from "./runContract.ts";
+export type { ContractStart, ContractTarget, DeployedApp, ThirdPartyControl } from "./target.ts";
 export {
   SECRET_VARIABLES,
   startStep,

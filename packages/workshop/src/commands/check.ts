@@ -112,9 +112,10 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<b
   const { report, codes } = await runCheckpoint({ step });
   // Each code the suite was issued put a message on the queue (a step that queues): those go, the learner's own stay.
   if (codes.length > 0) await workspaceClient(workshop).removeCodes(codes);
-  const total = report.numPassedTests + report.numFailedTests;
-  const loadError = report.testResults.find((file) => file.message)?.message;
-  if (report.numFailedTests === 0 && !loadError && total > 0) {
+  const failed = report.checks.filter((result) => result.status === "failed");
+  const total = failed.length + report.checks.filter((result) => result.status === "passed").length;
+  const loadError = report.setUpError;
+  if (failed.length === 0 && !loadError && total > 0) {
     console.log(ok(`${bold(`Step ${step} passes its checkpoint`)}: ${total} of ${total} checks.`));
     return true;
   }
@@ -125,14 +126,11 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<b
       `The checkpoint ran no checks${loadError ? ` (${loadError.split("\n")[0]})` : ""}: try npm run doctor.`,
     );
   }
-  console.log(
-    fail(bold(`Step ${step} does not pass its checkpoint yet: ${report.numFailedTests} of ${total} checks failed.`)),
-  );
+  console.log(fail(bold(`Step ${step} does not pass its checkpoint yet: ${failed.length} of ${total} checks failed.`)));
   if (loadError) console.log(`  ${loadError.split("\n")[0]}`);
-  for (const result of report.testResults.flatMap((file) => file.assertionResults)) {
-    if (result.status !== "failed") continue;
+  for (const result of failed) {
     console.log(`  ${fail(result.title)}`);
-    console.log(dim(`    ${(result.failureMessages[0] ?? "").split("\n")[0]}`));
+    console.log(dim(`    ${(result.message ?? "").split("\n")[0]}`));
   }
   console.log(dim("\n  The lesson's Troubleshooting section explains the usual causes."));
   return false;

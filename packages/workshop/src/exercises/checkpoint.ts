@@ -1,20 +1,12 @@
 /**
- * The contract part of a checkpoint: the shared contract suite, run by vitest
- * in a child process (checkpoints/checkpoint.test.ts) against a running app,
- * read back as vitest's JSON report.
+ * The contract part of a checkpoint: the shared contract suite, run in this
+ * process (runContract, from @keyless/contract-tests) against a running app:
+ * the step `npm start` runs, the learner's own app for an exercise, or an app
+ * anywhere by its URL.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { COMPILE_CACHE_DIR, REPO_ROOT } from "../layout/repo.ts";
-
-export interface VitestReport {
-  numPassedTests: number;
-  numFailedTests: number;
-  testResults: { message?: string; assertionResults: { title: string; status: string; failureMessages: string[] }[] }[];
-}
+import { type ContractReport, type DeployedApp, runContract } from "@keyless/contract-tests";
+import { STEP_TIMEOUT_MS } from "../layout/repo.ts";
+import { connectToRunningWorkshop } from "../running/control.ts";
 
 export interface CheckpointTarget {
   /** The step whose contract it is (its logs are GET /logs/<step> unless `logsPath` says otherwise). */
@@ -28,66 +20,42 @@ export interface CheckpointTarget {
    * runs the checks its URL alone can answer, against an app anywhere (`npm run check -- --url`).
    */
   readonly suite?: "checkpoint" | "deployed";
-  /** More environment for the suite's process (NODE_OPTIONS' preload that resolves `*.localhost`). */
-  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface CheckpointRun {
-  readonly report: VitestReport;
+  readonly report: ContractReport;
   /** Every code the suite was issued: their queue messages are the check's own, to remove. */
   readonly codes: string[];
 }
 
-/** Runs the suite in a child process; asynchronous, so that this process's own connections stay alive meanwhile. */
+/** Runs the suite against the target, in this process: its own connections stay alive meanwhile. */
 export async function runCheckpoint(target: CheckpointTarget): Promise<CheckpointRun> {
-  const dir = mkdtempSync(join(tmpdir(), "keyless-check-"));
-  const output = join(dir, "report.json");
-  const codesFile = join(dir, "codes.txt");
-  const workshopDir = join(REPO_ROOT, "packages/workshop");
-  try {
-    const child = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, "node_modules/vitest/vitest.mjs"),
-        "run",
-        "--config",
-        "checkpoints/vitest.config.ts",
-        "--reporter=json",
-        `--outputFile=${output}`,
-        // A filter on the file's path: each suite is one file of checkpoints/.
-        `checkpoints/${target.suite ?? "checkpoint"}.test.ts`,
-      ],
-      {
-        cwd: workshopDir,
-        env: {
-          ...process.env,
-          // vitest and its worker, two Node processes started at each check, reuse the code an earlier check
-          // compiled, as our npm scripts do (the variable reaches the worker; an --import would not).
-          NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
-          KEYLESS_CHECK_STEP: target.step,
-          KEYLESS_CHECK_CODES: codesFile,
-          ...(target.url ? { KEYLESS_CHECK_URL: target.url } : {}),
-          ...(target.logsPath ? { KEYLESS_CHECK_LOGS: target.logsPath } : {}),
-          ...target.env,
-        },
-        stdio: "ignore",
-      },
-    );
-    await once(child, "exit");
-    let report: VitestReport;
-    try {
-      report = JSON.parse(readFileSync(output, "utf8")) as VitestReport;
-    } catch {
-      throw new Error("The checkpoint did not run: try npm run doctor.");
-    }
-    let codes: string[] = [];
-    try {
-      codes = readFileSync(codesFile, "utf8").split("\n").filter(Boolean);
-    } catch {
-      // no code issued
-    }
-    return { report, codes };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const codes: string[] = [];
+  // `npm run check` removes the queue messages of these codes afterwards: the learner's queue stays as it was.
+  const onCode = (code: string) => void codes.push(code);
+  if (target.suite === "deployed") {
+    const app: DeployedApp = { baseUrl: target.url ?? "" };
+    return { report: await runContract({ app: async () => app }), codes };
   }
+  const report = await runContract({
+    world: async () => {
+      const workshop = connectToRunningWorkshop();
+      // No URL (or an empty one): the step npm start runs.
+      const baseUrl = target.url || workshop.endpoints.steps[target.step];
+      if (!baseUrl)
+        throw new Error(`Step ${target.step} is not running: start it with npm run restart -- ${target.step}.`);
+      const { logsPath } = target;
+      return {
+        baseUrl,
+        thirdParty: workshop.thirdParty,
+        timeoutMs: STEP_TIMEOUT_MS,
+        secrets: await workshop.secrets(),
+        logs: async () =>
+          logsPath ? (await workshop.request<{ logs: string }>("GET", logsPath)).logs : workshop.logs(target.step),
+        stop: async () => {},
+        onCode,
+      };
+    },
+  });
+  return { report, codes };
 }

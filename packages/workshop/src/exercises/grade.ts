@@ -12,7 +12,8 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditEvent } from "@keyless/sandbox";
-import { runCheckpoint, type VitestReport } from "./checkpoint.ts";
+import type { ContractReport } from "@keyless/contract-tests";
+import { runCheckpoint } from "./checkpoint.ts";
 import type { RunningWorkshop } from "../running/control.ts";
 import {
   exerciseSteps,
@@ -650,8 +651,8 @@ class Grading {
     });
     const queue = sendsToQueue(this.#exercise);
     const counts = queue || codes.length > 0 ? await this.#client.removeCodes(codes) : {};
-    const total = report.numPassedTests + report.numFailedTests;
-    const loadError = report.testResults.find((file) => file.message)?.message;
+    const total = report.checks.filter((result) => result.status !== "skipped").length;
+    const loadError = report.setUpError;
     if (total === 0)
       return {
         ok: false,
@@ -705,12 +706,11 @@ export function misScopedFinding(identity: WorkspaceIdentity, misScoped: readonl
   };
 }
 
-/** The failed assertions of a vitest report, each in one line. */
-export function failedChecks(report: VitestReport): { title: string; message: string }[] {
-  return report.testResults
-    .flatMap((file) => file.assertionResults)
+/** The failed checks of a contract run, each in one line. */
+export function failedChecks(report: ContractReport): { title: string; message: string }[] {
+  return report.checks
     .filter((result) => result.status === "failed")
-    .map((result) => ({ title: result.title, message: (result.failureMessages[0] ?? "").split("\n")[0] ?? "" }));
+    .map((result) => ({ title: result.title, message: (result.message ?? "").split("\n")[0] ?? "" }));
 }
 
 /** Lines that need a client secret: code (not comments) that requires or reads it, or a .env that sets it. */
