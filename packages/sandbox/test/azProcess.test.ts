@@ -4,9 +4,10 @@
  * a terminal. Every other az test calls it in-process (helpers.ts `az`): this file is the proof that both
  * answer the same, byte for byte. And in-process calls at once keep apart, as processes would.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, normalize, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAz } from "../src/az/run.ts";
 import { az, azProcess, azWith, startTestSandbox, type TestSandbox } from "./helpers.ts";
@@ -66,7 +67,52 @@ describe("az as a process", () => {
   });
 });
 
+const SOURCES = fileURLToPath(new URL("../src", import.meta.url));
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|mjs)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** The code of a file without its comments (which may well name process.stdout). */
+const codeOf = (file: string) =>
+  readFileSync(file, "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:])\/\/.*$/gm, "$1");
+
+/** az's modules below main.ts: its own folder, the providers' az*.ts, and what they import to run (not types). */
+function azModules(): string[] {
+  const files = sourceFiles(SOURCES);
+  const known = new Set(files);
+  const reached = new Set<string>();
+  const visit = (file: string): void => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    for (const match of codeOf(file).matchAll(
+      /(?:import|export)\s(?!type\s)[^;]*?from\s+["'](\.[^"']+)["']|import\s+["'](\.[^"']+)["']/g,
+    )) {
+      const target = normalize(join(dirname(file), match[1] ?? match[2] ?? ""));
+      if (known.has(target)) visit(target);
+    }
+  };
+  for (const file of files)
+    if (/^az\/(?!main\.ts$)|^providers\/[^/]+\/az[^/]*\.ts$/.test(relative(SOURCES, file))) visit(file);
+  return [...reached].map((file) => relative(SOURCES, file));
+}
+
 describe("az calls in one process", () => {
+  it("read nothing of the process below main.ts: no exit, no environment, folder, argv or standard stream", () => {
+    const modules = azModules();
+    expect(modules).toEqual(expect.arrayContaining(["az/run.ts", "az/connection.ts", "providers/key-vault/az.ts"]));
+    const readers = modules.filter((file) =>
+      /process\.(env|cwd|chdir|argv|exit|exitCode|stdout|stderr|stdin)\b/.test(codeOf(join(SOURCES, file))),
+    );
+    expect(readers).toEqual([]);
+  });
+
   it("keep apart: each call its own options, sandbox and output, at the same time", async () => {
     const show = ["keyvault", "secret", "show", "--vault-name", "keyless-kv", "-n", "third-party-api-key"];
     const [tsv, json, none, table] = await Promise.all([
