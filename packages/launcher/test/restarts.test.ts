@@ -5,13 +5,14 @@
  * state folder and the same ports, as two `npm start`s on a learner's machine:
  * the sandbox keeps what the first one changed (step 02's role, deleted).
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTenant } from "@keyless/sandbox";
+import { runAz } from "@keyless/sandbox/az";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePortArgs } from "@keyless/app-process";
 
@@ -54,12 +55,17 @@ async function launch(ports: readonly string[]) {
   };
 }
 
-function az(...args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["src/az/main.ts", ...args], { cwd: SANDBOX_DIR, env }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
-    );
+/** The sandbox's az, answered in this process (its answer is what matters here, not a process of its own). */
+async function az(...args: string[]): Promise<{ code: number; output: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runAz(args, {
+    stdout: { write: (text) => (stdout += text) },
+    stderr: { write: (text) => (stderr += text) },
+    env,
+    cwd: SANDBOX_DIR,
   });
+  return { code, output: stdout + stderr };
 }
 
 /** How many lines say why step 02 could not read its key. */

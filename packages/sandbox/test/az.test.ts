@@ -1,7 +1,8 @@
 /**
  * The sandbox's `az`: Azure CLI syntax, output shapes and exit codes (0 ok,
  * 1 error as `ERROR: (Code) Message`, 2 usage error, 3 a service's 404, as az's
- * ResourceNotFoundError), run as a separate process against a started sandbox.
+ * ResourceNotFoundError), against a started sandbox: run in this process (runAz), which answers as the
+ * process does byte for byte (azProcess.test.ts).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => test.stop());
 
 /**
- * What az answers to a command line that ends in --help, in this process: the tree main.ts parses, with
+ * What az answers to a command line that ends in --help, in this process: the tree runAz parses, with
  * commander's exit thrown instead of taken and its output kept as a pipe gets it (no colours, 80 columns).
  */
 async function helpInProcess(...args: string[]): Promise<{ code: string; stdout: string }> {
@@ -561,7 +562,7 @@ describe("az usage", () => {
       "deployment group list",
       "deployment operation group list",
     ];
-    // Each command's help, read in this process from the tree main.ts parses (a process costs more than the help).
+    // Each command's help, read in this process from the tree runAz parses (a process costs more than the help).
     const answers = await Promise.all(commands.map((command) => helpInProcess(...command.split(" "), "--help")));
     expect(
       answers.map((answer, index) => [

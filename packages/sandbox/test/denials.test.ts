@@ -4,13 +4,11 @@
  * check it refuses), through the one pure module the live view and
  * `az sandbox denials` share.
  */
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   explainDenial,
@@ -23,7 +21,7 @@ import {
   type DenialContext,
 } from "../src/denials/explain.ts";
 import { STORAGE_RESOURCE, VAULT_RESOURCE, startSandbox, type AuditEvent, type Sandbox } from "../src/index.ts";
-import { COMPILE_CACHE } from "./compileCache.ts";
+import { az as azInProcess } from "./helpers.ts";
 
 let sandbox: Sandbox;
 let stateDir: string;
@@ -43,18 +41,8 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-/** The sandbox's az, as a learner runs it. */
-function az(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const main = fileURLToPath(new URL("../src/az/main.ts", import.meta.url));
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [main, ...args],
-      { env: { PATH: process.env["PATH"] ?? "", KEYLESS_SANDBOX_DIR: stateDir, NODE_COMPILE_CACHE: COMPILE_CACHE } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The sandbox's az, as a learner runs it (in this process: the answer is the point here). */
+const az = (...args: string[]) => azInProcess(stateDir, ...args);
 
 /** GET the vault's secret with this Authorization header, as a step would (the vault at <name>.vault.localhost, trusted). */
 function getSecret(authorization: string | undefined): Promise<number> {

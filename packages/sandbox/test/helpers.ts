@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
+import { runAz } from "../src/az/run.ts";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../src/index.ts";
 import { COMPILE_CACHE } from "./compileCache.ts";
 // The vault's URL is https://keyless-kv.vault.localhost:<port>, as in the steps.
@@ -39,15 +40,36 @@ export interface Run {
   readonly stderr: string;
 }
 
+/**
+ * Runs the sandbox's `az` in this process, as `az <args>` would answer in a terminal-less shell whose only
+ * settings are the sandbox's folder and `env`: its exit code, and what it wrote to stdout and stderr.
+ */
+export async function az(stateDir: string, ...args: string[]): Promise<Run> {
+  return azWith({ KEYLESS_SANDBOX_DIR: stateDir }, ...args);
+}
+
+/** The same, with this environment (AZURE_CONFIG_DIR, KEYLESS_AZ_SYNTAX_ONLY…) instead. */
+export async function azWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runAz(args, {
+    stdout: { write: (text) => (stdout += text) },
+    stderr: { write: (text) => (stderr += text) },
+    env,
+    cwd: process.cwd(),
+  });
+  return { code, stdout, stderr };
+}
+
 const AZ = fileURLToPath(new URL("../src/az/main.ts", import.meta.url));
 
-/** Runs the sandbox's `az` as a separate process, as a learner would. */
-export function az(stateDir: string, ...args: string[]): Promise<Run> {
+/** Runs the sandbox's `az` as a separate process, as a learner would: for the tests whose point is the process. */
+export function azProcess(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [AZ, ...args],
-      { env: { PATH: process.env["PATH"] ?? "", KEYLESS_SANDBOX_DIR: stateDir, NODE_COMPILE_CACHE: COMPILE_CACHE } },
+      { env: { PATH: process.env["PATH"] ?? "", NODE_COMPILE_CACHE: COMPILE_CACHE, ...env } },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       },

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { azInProcess } from "./azInProcess.ts";
 import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
@@ -41,7 +42,7 @@ function run(file: string, args: readonly string[], more: NodeJS.ProcessEnv = {}
   });
 }
 const check = (args: readonly string[], more: NodeJS.ProcessEnv = {}) => run("src/commands/check.ts", args, more);
-const az = (...args: string[]) => run("../sandbox/src/az/main.ts", args);
+const az = (...args: string[]) => azInProcess(args, env, WORKSHOP);
 
 /** No line of a stack trace, and no file of this repository. */
 function expectNoStackTrace(output: string): void {

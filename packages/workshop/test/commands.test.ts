@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { azInProcess } from "./azInProcess.ts";
 import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
 
@@ -76,15 +77,7 @@ describe("the learner's commands", { timeout: 60_000 }, () => {
   });
 
   it("npm run reset: back to what infra/main.json provisions, saying what it discards", async () => {
-    const az = (...args: string[]) =>
-      new Promise<Run>((resolve) => {
-        execFile(
-          process.execPath,
-          [...WITH_COMPILE_CACHE, "src/az/main.ts", ...args],
-          { cwd: join(WORKSHOP, "../sandbox"), env },
-          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
-        );
-      });
+    const az = (...args: string[]) => azInProcess(args, env, join(WORKSHOP, "../sandbox"));
     const set = await az(
       "keyvault",
       "secret",

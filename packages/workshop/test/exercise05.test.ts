@@ -12,6 +12,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { azInProcess } from "./azInProcess.ts";
 import { REPO_ROOT, WITH_COMPILE_CACHE, WORKSPACE_DIR } from "../src/layout/repo.ts";
 
 const STATE_DIR = process.env["KEYLESS_SANDBOX_DIR"] ?? "";
@@ -31,7 +32,8 @@ function run(script: string, ...args: string[]): Promise<{ code: number; output:
     );
   });
 }
-const az = (...args: string[]) => run("packages/sandbox/src/az/main.ts", ...args);
+/** The sandbox's az as the learner runs it from the repository's root, answered in this process. */
+const az = (...args: string[]) => azInProcess(args, { ...process.env, NO_COLOR: "1", INIT_CWD: REPO_ROOT }, REPO_ROOT);
 const azJson = async <T>(...args: string[]): Promise<T> => {
   const result = await az(...args, "--output", "json");
   expect(result.code, result.output).toBe(0);

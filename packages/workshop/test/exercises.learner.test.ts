@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { azInProcess } from "./azInProcess.ts";
 import { freePortArgs } from "@keyless/app-process";
 import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
@@ -87,7 +88,7 @@ function run(file: string, args: readonly string[], cwd = WORKSHOP): Promise<Run
 }
 const exercise = (...args: string[]) => run("src/commands/exercise.ts", args);
 const check = (...args: string[]) => run("src/commands/check.ts", args);
-const az = (...args: string[]) => run("src/az/main.ts", args, join(REPO_ROOT, "packages/sandbox"));
+const az = (...args: string[]) => azInProcess(args, env, join(REPO_ROOT, "packages/sandbox"));
 const queueCount = async () =>
   (
     JSON.parse((await az("storage", "message", "count", "--queue-name", "code-requests")).output) as {

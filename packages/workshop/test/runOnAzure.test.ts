@@ -14,7 +14,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
+import { azInProcess } from "./azInProcess.ts";
+import { REPO_ROOT } from "../src/layout/repo.ts";
 import { launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
 
 const GUIDE = "docs/run-on-azure.md";
@@ -54,18 +55,8 @@ function wordsOf(line: string): string[] {
 }
 
 const blocks = blocksOf(markdown);
-const AZ = join(REPO_ROOT, "packages/sandbox/src/az/main.ts");
-
-function azSyntax(words: readonly string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...WITH_COMPILE_CACHE, AZ, ...words],
-      { env: { ...process.env, KEYLESS_AZ_SYNTAX_ONLY: "1" } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
-    );
-  });
-}
+/** The sandbox's az reading a command line and stopping there (KEYLESS_AZ_SYNTAX_ONLY), in this process. */
+const azSyntax = (words: readonly string[]) => azInProcess(words, { ...process.env, KEYLESS_AZ_SYNTAX_ONLY: "1" });
 
 describe("docs/run-on-azure.md", () => {
   it("is linked from the README and the workshop's introduction", () => {

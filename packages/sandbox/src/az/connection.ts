@@ -72,7 +72,19 @@ function removeStale(file: string, text: string): never {
   throw notRunning(true);
 }
 
-export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STATE_DIR): Connection {
+/**
+ * The CA files this process trusts already. An az call adds its sandbox's CA to the process's default
+ * trust and never takes one away: two calls at once, on two sandboxes, both keep theirs.
+ */
+const trusted = new Set<string>();
+function trust(caPem: string): void {
+  if (trusted.has(caPem)) return;
+  trusted.add(caPem);
+  tls.setDefaultCACertificates([...tls.getCACertificates("default"), caPem]);
+}
+
+/** The sandbox whose endpoints.json is in `dir`, and the login kept for it (AZURE_CONFIG_DIR in `env`, see session.ts). */
+export function connect(dir: string, env: Readonly<Record<string, string | undefined>>): Connection {
   const file = `${dir}/endpoints.json`;
   let text: string;
   try {
@@ -90,9 +102,9 @@ export function connect(dir = process.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STAT
   const launcher = endpoints.pid;
   if (typeof launcher === "number" && !isAlive(launcher)) removeStale(file, text);
   // The CLI trusts the sandbox's CA as the steps do (they through NODE_EXTRA_CA_CERTS), only in this process.
-  tls.setDefaultCACertificates([...tls.getCACertificates("default"), readFileSync(endpoints.caFile, "utf8")]);
+  trust(readFileSync(endpoints.caFile, "utf8"));
 
-  const profile = AzProfile.of(dir);
+  const profile = AzProfile.of(dir, env);
   const login = profile.login();
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     // A signed-in service principal's requests carry its token: the sandbox then acts as it, with its roles only.

@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { parse, type ParseError } from "jsonc-parser";
-import { usage, warn } from "./shell.ts";
+import { type Shell, usage } from "./shell.ts";
 
 type ParameterValues = Record<string, { value?: unknown } & Record<string, unknown>>;
 
@@ -34,36 +34,39 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const parametersOf = (parsed: unknown): ParameterValues | undefined =>
   isObject(parsed) ? ((isObject(parsed["parameters"]) ? parsed["parameters"] : parsed) as ParameterValues) : undefined;
 
-/** A template file: its text, sent as it is, and its parameter declarations. */
-export function readTemplate(file: string): { text: string; parameters: Declarations } {
+/**
+ * A template file: its text, sent as it is, and its parameter declarations. Files are read where the
+ * command was typed (`shell.file`); messages name them as they were given.
+ */
+export function readTemplate(file: string, shell: Shell): { text: string; parameters: Declarations } {
   if (extname(file).toLowerCase() === ".bicep")
     throw new Error(
       `${file}: this sandbox cannot build Bicep offline (the Azure CLI downloads Bicep on first use). Deploy the ARM JSON: az bicep build --file ${basename(file)} where you are online, or infra/main.json.`,
     );
-  if (!existsSync(file)) throw new Error(`[Errno 2] No such file or directory: '${file}'`);
-  const text = readFileSync(file, "utf8");
+  if (!existsSync(shell.file(file))) throw new Error(`[Errno 2] No such file or directory: '${file}'`);
+  const text = readFileSync(shell.file(file), "utf8");
   const parsed = parseJsonc(text);
   if (!isObject(parsed)) throw new Error(`Failed to parse '${file}', please check whether it is a valid JSON format`);
   return { text, parameters: (isObject(parsed["parameters"]) ? parsed["parameters"] : {}) as Declarations };
 }
 
 /** `@path`: the file's text, as az (knack) expands an argument that starts with `@`. */
-function expandAt(item: string): string {
+function expandAt(item: string, shell: Shell): string {
   if (!item.startsWith("@")) return item;
   const path = item.slice(1);
-  if (!existsSync(path)) throw usage(`[Errno 2] No such file or directory: '${path}'`);
-  return readFileSync(path, "utf8");
+  if (!existsSync(shell.file(path))) throw usage(`[Errno 2] No such file or directory: '${path}'`);
+  return readFileSync(shell.file(path), "utf8");
 }
 
-function fromFile(item: string): ParameterValues | undefined {
+function fromFile(item: string, shell: Shell): ParameterValues | undefined {
   let isFile = false;
   try {
-    isFile = statSync(item).isFile();
+    isFile = statSync(shell.file(item)).isFile();
   } catch {
     return undefined;
   }
   if (!isFile) return undefined;
-  const text = readFileSync(item, "utf8");
+  const text = readFileSync(shell.file(item), "utf8");
   if (!text) return undefined;
   const parameters = parametersOf(parseJsonc(text));
   if (!parameters)
@@ -74,7 +77,7 @@ function fromFile(item: string): ParameterValues | undefined {
 }
 
 /** `name=value`: typed as the template declares `name` (an object or array is JSON, a bool `true` or not, an int a number). */
-function fromPair(declarations: Declarations, item: string, into: ParameterValues): boolean {
+function fromPair(declarations: Declarations, item: string, into: ParameterValues, shell: Shell): boolean {
   if (item === "{}" && Object.keys(into).length === 0) return true;
   const at = item.indexOf("=");
   if (at < 0) return false;
@@ -95,32 +98,37 @@ function fromPair(declarations: Declarations, item: string, into: ParameterValue
     if (!/^\s*[-+]?\d+\s*$/.test(value)) throw new Error(`invalid literal for int() with base 10: '${value}'`);
     into[name] = { value: Number.parseInt(value, 10) };
   } else {
-    warn(`Unrecognized type '${String(declared.type)}' for parameter '${name}'. Interpretting as string.`);
+    shell.warn(`Unrecognized type '${String(declared.type)}' for parameter '${name}'. Interpretting as string.`);
     into[name] = { value };
   }
   return true;
 }
 
 /** Every `--parameters` item, merged in order, as the deployment's `parameters`. */
-export function processParameters(declarations: Declarations, items: readonly string[]): ParameterValues {
+export function processParameters(declarations: Declarations, items: readonly string[], shell: Shell): ParameterValues {
   const parameters: ParameterValues = {};
   for (const given of items) {
-    const item = expandAt(given);
-    const found = fromFile(item) ?? parametersOf(parseJsonc(item));
+    const item = expandAt(given, shell);
+    const found = fromFile(item, shell) ?? parametersOf(parseJsonc(item));
     if (found) Object.assign(parameters, found);
-    else if (!fromPair(declarations, item, parameters)) throw new Error(`Unable to parse parameter: ${item}`);
+    else if (!fromPair(declarations, item, parameters, shell)) throw new Error(`Unable to parse parameter: ${item}`);
   }
   return parameters;
 }
 
 /** The template's required parameters nobody gave: refused, as az refuses them with no terminal to prompt on. */
-export function checkMissing(declarations: Declarations, parameters: ParameterValues, noPrompt: boolean): void {
+export function checkMissing(
+  declarations: Declarations,
+  parameters: ParameterValues,
+  noPrompt: boolean,
+  shell: Shell,
+): void {
   const missing = Object.keys(declarations)
     .filter((name) => !Object.hasOwn(declarations[name] ?? {}, "defaultValue"))
     .filter((name) => parameters[name] === undefined || parameters[name] === null)
     .sort();
   if (missing.length === 0) return;
-  if (noPrompt) warn(`Missing input parameters: ${missing.join(", ")} `);
+  if (noPrompt) shell.warn(`Missing input parameters: ${missing.join(", ")} `);
   else throw new Error(`Missing input parameters: ${missing.join(", ")}`);
 }
 

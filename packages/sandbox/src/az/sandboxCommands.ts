@@ -109,14 +109,14 @@ export function registerSandbox(az: Command, run: Run): void {
     .requiredOption("-n, --name <name>", "the app, e.g. keyless-step-03 or keyless-workspace-03")
     .option("--format <format>", "sh (export lines), dotenv (a .env file) or powershell", "sh")
     .action((options: { name: string; format: string }) =>
-      run(async (connection) => {
+      run(async (connection, shell) => {
         // What the app runs with: its settings, and what App Service's platform adds at run time (no ARM API shows those).
         const environment = await connection.admin<Record<string, string>>(
           "GET",
           `/webapps/${encodeURIComponent(options.name)}/environment`,
         );
         const settings = Object.entries(environment).map(([name, value]) => ({ name, value }));
-        process.stdout.write(`${asLines(settings, options.format)}\n`);
+        shell.out(`${asLines(settings, options.format)}\n`);
         return undefined;
       }),
     );
@@ -126,8 +126,8 @@ export function registerSandbox(az: Command, run: Run): void {
       "The issuer of the tokens the sandbox's GitHub provider signs for a rehearsal's jobs: what a federated credential names. On GitHub: https://token.actions.githubusercontent.com.",
     )
     .action(() =>
-      run(async (connection) => {
-        process.stdout.write(`${connection.endpoints.github.issuer}\n`);
+      run(async (connection, shell) => {
+        shell.out(`${connection.endpoints.github.issuer}\n`);
         return undefined;
       }),
     );

@@ -57,7 +57,7 @@ export class AzProfile {
   }
 
   /** The configuration folder: AZURE_CONFIG_DIR when set, else `azure/` in the sandbox's state folder. */
-  static of(stateDir: string, env: NodeJS.ProcessEnv = process.env): AzProfile {
+  static of(stateDir: string, env: Readonly<Record<string, string | undefined>>): AzProfile {
     const configured = env["AZURE_CONFIG_DIR"];
     return new AzProfile(configured && configured !== "" ? configured : join(stateDir, "azure"));
   }

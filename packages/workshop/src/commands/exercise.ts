@@ -6,7 +6,6 @@
  * `--solve` shows the solution (the step) against the learner's code and
  * applies it, roles included; `--reset` starts over.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { join } from "node:path";
@@ -32,7 +31,7 @@ import {
 import { pipelineExerciseCommand } from "../exercises/pipeline/command.ts";
 import { lessonName } from "../layout/lessons.ts";
 import { readProgress, started, updateProgress } from "../exercises/progressFile.ts";
-import { REPO_ROOT, sandboxAzArgs } from "../layout/repo.ts";
+import { REPO_ROOT } from "../layout/repo.ts";
 import { azLine, compareRoles, roleArgs } from "../exercises/roles.ts";
 import { findStep } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
@@ -186,7 +185,7 @@ async function solve(exercise: AppExercise, yes: boolean): Promise<void> {
   console.log(ok(`Your app's code is now the solution of exercise ${exercise.step}.`));
   updateProgress(exercise.step, (entry) => ({ ...entry, solvedAt: new Date().toISOString() }));
   if (!workshop) return;
-  runAzCommands(azCommands ?? []);
+  await runAzCommands(azCommands ?? []);
   console.log(runningLine(await workspaceClient(workshop).start(exercise.step)));
   console.log(dim(`  npm run check -- ${exercise.step} grades it.`));
 }
@@ -214,7 +213,7 @@ async function reset(exercise: AppExercise, yes: boolean): Promise<void> {
       `Exercise ${exercise.step} starts over: ${shownPath(dir)} is step ${exercise.from}'s code with the instructions again.`,
     ),
   );
-  runAzCommands(removals);
+  await runAzCommands(removals);
   printInstructions(exercise);
   if (workshop) console.log(`\n${runningLine(await workspaceClient(workshop).start(exercise.step))}`);
 }
@@ -241,18 +240,25 @@ async function appState(exercise: AppExercise, workshop: RunningWorkshop): Promi
   );
 }
 
-/** Runs each command with the sandbox's `az`, printing it first, as the learner would type it (and as npm run az runs it). */
-function runAzCommands(commands: readonly string[][]): void {
+/**
+ * Runs each command with the sandbox's `az`, printing it first, as the learner would type it (and as npm run az
+ * runs it: in the sandbox's folder). In this process: the same answer as `npm run az` gives, without a process each.
+ */
+async function runAzCommands(commands: readonly string[][]): Promise<void> {
+  const { runAz } = await import("@keyless/sandbox/az");
   for (const args of commands) {
     console.log(`  $ ${azLine(args)}`);
-    const result = spawnSync(process.execPath, sandboxAzArgs(args), {
-      cwd: join(REPO_ROOT, "packages", "sandbox"),
+    let stdout = "";
+    let stderr = "";
+    const code = await runAz(args, {
+      stdout: { write: (text) => (stdout += text) },
+      stderr: { write: (text) => (stderr += text) },
       env: process.env,
-      encoding: "utf8",
+      cwd: join(REPO_ROOT, "packages", "sandbox"),
     });
-    if (result.status !== 0) {
-      const reason = (result.stderr || result.stdout || "").trim().split("\n")[0];
-      throw new Error(`az failed: ${reason || `exit code ${result.status}`}`);
+    if (code !== 0) {
+      const reason = (stderr || stdout).trim().split("\n")[0];
+      throw new Error(`az failed: ${reason || `exit code ${code}`}`);
     }
   }
 }

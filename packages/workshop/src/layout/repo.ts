@@ -15,13 +15,6 @@ export const WITH_COMPILE_CACHE = ["--import", import.meta.resolve("@keyless/san
 /** npm start's launcher (packages/launcher): the file `npm start` runs, from the repository's root. */
 export const LAUNCHER = join(REPO_ROOT, "packages", "launcher", "src", "start.ts");
 
-/** Node's arguments that run the sandbox's `az` with `args`, as `npm run az -- <args>` does (the compile cache on). */
-export const sandboxAzArgs = (args: readonly string[]): string[] => [
-  ...WITH_COMPILE_CACHE,
-  join(REPO_ROOT, "packages", "sandbox", "src", "az", "main.ts"),
-  ...args,
-];
-
 /**
  * Where `npm start` writes what it serves, for the other commands: `.sandbox/endpoints.json`, or
  * the folder in KEYLESS_SANDBOX_DIR (tests run a second workshop there, as the `az` CLI allows too).

@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import type { Connection } from "../../az/connection.ts";
 import { displayableNames, isGuid, type PrincipalType, principals, resolveAssignee } from "../../az/graph.ts";
-import { azDate, confirm, groupScope, type Run, warn } from "../../az/shell.ts";
+import { azDate, groupScope, type Run, type Shell } from "../../az/shell.ts";
 import { scopeCovers } from "../../roles.ts";
 
 /** Microsoft.Authorization's api-version the commands send. */
@@ -188,14 +188,14 @@ export function register(az: Command, run: Run): void {
         resourceGroup?: string;
         description?: string;
       }) =>
-        run(async (connection) => {
+        run(async (connection, shell) => {
           if (Boolean(options.assignee) === Boolean(options.assigneeObjectId))
             throw new Error("usage error: --assignee STRING | --assignee-object-id GUID");
           if (options.assigneePrincipalType && !options.assigneeObjectId)
             throw new Error("usage error: --assignee-object-id GUID --assignee-principal-type TYPE");
           const principal = options.assignee
             ? await resolveAssignee(connection, options.assignee)
-            : await byObjectId(connection, options.assigneeObjectId ?? "", options.assigneePrincipalType);
+            : await byObjectId(connection, shell, options.assigneeObjectId ?? "", options.assigneePrincipalType);
           const scope = roleScope(await connection.subscriptionId(), options);
           const roleDefinitionId = await roleId(connection, options.role, scope);
           try {
@@ -244,7 +244,7 @@ export function register(az: Command, run: Run): void {
         ids?: string[];
         yes?: boolean;
       }) =>
-        run(async (connection) => {
+        run(async (connection, shell) => {
           if (options.ids?.length) {
             for (const [name, flag] of [
               ["assignee", "--assignee"],
@@ -253,12 +253,15 @@ export function register(az: Command, run: Run): void {
               ["scope", "--scope"],
               ["includeInherited", "--include-inherited"],
             ] as const)
-              if (options[name]) warn(`option '${flag}' will be ignored due to use of '--ids'.`);
+              if (options[name]) shell.warn(`option '${flag}' will be ignored due to use of '--ids'.`);
             for (const id of options.ids) await connection.arm("DELETE", id, API);
             return undefined;
           }
           if (!options.assignee && !options.role && !options.resourceGroup && !options.scope)
-            await confirm(options.yes, "This will delete all role assignments under the subscription. Are you sure?");
+            await shell.confirm(
+              options.yes,
+              "This will delete all role assignments under the subscription. Are you sure?",
+            );
           const scope = roleScope(await connection.subscriptionId(), options);
           const found = await searchAssignments(connection, { ...options, scope });
           if (found.length === 0) throw new Error("No matched assignments were found to delete");
@@ -301,11 +304,12 @@ export function register(az: Command, run: Run): void {
 /** `--assignee-object-id`: taken as given; its kind from Graph unless `--assignee-principal-type` says it, as az does. */
 async function byObjectId(
   connection: Connection,
+  shell: Shell,
   objectId: string,
   principalType: string | undefined,
 ): Promise<{ objectId: string; principalType?: PrincipalType | string }> {
   if (principalType) return { objectId, principalType };
-  warn(
+  shell.warn(
     "RBAC service might reject creating role assignment without --assignee-principal-type in the future. Better to specify --assignee-principal-type manually.",
   );
   const found = (await principals(connection)).find((principal) => principal.objectId === objectId.toLowerCase());

@@ -137,13 +137,13 @@ export function register(az: Command, run: Run): void {
     .option("--years <n>", "number of years for which the credentials will be valid", "1")
     .option("--end-date <date>", "finer grain of expiry time, e.g. 2027-12-31")
     .action((options: { id: string }) =>
-      run(async (connection) => {
+      run(async (connection, shell) => {
         const reset = await connection.admin<{ appId: string; password: string; tenant: string }>(
           "POST",
           `/applications/${encodeURIComponent(options.id)}/reset-password`,
         );
         // az's own warning, on stderr: the JSON below is the only place the new secret is ever shown.
-        process.stderr.write(
+        shell.err(
           "The output includes credentials that you must protect. Be sure that you do not include these credentials in your code or check the credentials into your source control. For more information, see https://aka.ms/azadsp-cli\n",
         );
         return reset;

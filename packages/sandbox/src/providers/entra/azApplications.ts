@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { AzError, type Connection } from "../../az/connection.ts";
 import { graph } from "../../az/rest.ts";
-import { type Run, usage } from "../../az/shell.ts";
+import { type Run, type Shell, usage } from "../../az/shell.ts";
 
 interface GraphApplication {
   readonly id: string;
@@ -42,8 +42,8 @@ async function applicationId(connection: Connection, identifier: string): Promis
 }
 
 /** `--parameters`: inline JSON, a JSON file's path, or `@path`. */
-function parametersOf(value: string): unknown {
-  const path = value.startsWith("@") ? value.slice(1) : value;
+function parametersOf(value: string, shell: Shell): unknown {
+  const path = shell.file(value.startsWith("@") ? value.slice(1) : value);
   const text = value.startsWith("@") || existsSync(path) ? readFileSync(path, "utf8") : value;
   try {
     return JSON.parse(text) as unknown;
@@ -58,7 +58,7 @@ export function registerApplications(app: Command, sp: Command, run: Run): void 
     .description("Create an application (no service principal: az ad sp create --id makes one).")
     .requiredOption("--display-name <name>", "the display name of the application")
     .action((options: { displayName: string }) =>
-      run(async (connection) => {
+      run(async (connection, shell) => {
         // Idempotent by display name, as the Azure CLI is: an existing application of that name is returned.
         const existing = (
           await graph<GraphApplication[]>(
@@ -73,9 +73,7 @@ export function registerApplications(app: Command, sp: Command, run: Run): void 
             `More than one application have the same display name '${options.displayName}': (id) ${existing.map((found) => found.id).join(", ")}, please remove them first.`,
           );
         if (existing[0]) {
-          process.stderr.write(
-            `WARNING: Found an existing application instance: (id) ${existing[0].id}. We will patch it.\n`,
-          );
+          shell.err(`WARNING: Found an existing application instance: (id) ${existing[0].id}. We will patch it.\n`);
           return graph(connection, "GET", `/applications/${existing[0].id}`);
         }
         return graph(connection, "POST", "/applications", { displayName: options.displayName });
@@ -171,8 +169,8 @@ export function registerApplications(app: Command, sp: Command, run: Run): void 
     .requiredOption("--id <id>", "the application's appId, identifierUri, or id (formerly known as objectId)")
     .requiredOption("--parameters <json>", "the credential: inline JSON or a JSON file's path")
     .action((options: { id: string; parameters: string }) =>
-      run(async (connection) => {
-        const parameters = parametersOf(options.parameters);
+      run(async (connection, shell) => {
+        const parameters = parametersOf(options.parameters, shell);
         const id = await applicationId(connection, options.id);
         return graph(connection, "POST", `/applications/${id}/federatedIdentityCredentials`, parameters);
       }),

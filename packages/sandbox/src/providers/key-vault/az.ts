@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import type { SecretClient, SecretProperties } from "@azure/keyvault-secrets";
 import type { Command } from "commander";
 import type { Connection } from "../../az/connection.ts";
-import { azDate, usage, type Run } from "../../az/shell.ts";
+import { azDate, type Run, type Shell, usage } from "../../az/shell.ts";
 
 const attributes = (properties: SecretProperties) => ({
   created: azDate(properties.createdOn),
@@ -87,8 +87,8 @@ export function register(az: Command, run: Run): void {
     const { SecretClient } = await import("@azure/keyvault-secrets");
     return new SecretClient(vaultUrlOf(connection, vaultName), connection.credential);
   };
-  const onVault = (vaultName: string, work: (vault: SecretClient) => Promise<unknown>) =>
-    run(async (connection) => work(await client(connection, vaultName)));
+  const onVault = (vaultName: string, work: (vault: SecretClient, shell: Shell) => Promise<unknown>) =>
+    run(async (connection, shell) => work(await client(connection, vaultName), shell));
   const named = (command: Command) =>
     command
       .requiredOption("--vault-name <name>", "name of the Key Vault")
@@ -148,13 +148,13 @@ export function register(az: Command, run: Run): void {
         notBefore?: string;
         tags?: string[];
       }) =>
-        onVault(options.vaultName, async (vault) => {
+        onVault(options.vaultName, async (vault, shell) => {
           if ((options.value === undefined) === (options.file === undefined))
             throw usage("usage error: --value VALUE | --file PATH");
           // npm runs scripts in the package folder; INIT_CWD is where the learner typed the command.
           const value =
             options.value ??
-            readFileSync(resolve(process.env["INIT_CWD"] ?? process.cwd(), options.file ?? ""), "utf8");
+            readFileSync(resolve(shell.env["INIT_CWD"] ?? shell.file("."), options.file ?? ""), "utf8");
           const saved = await vault.setSecret(options.name, value, {
             // az records how a file was read, so `az keyvault secret download` can write it back.
             tags: { "file-encoding": options.encoding, ...tagsOf(options.tags) },

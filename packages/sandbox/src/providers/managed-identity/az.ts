@@ -10,7 +10,7 @@
  */
 import type { Command } from "commander";
 import type { Connection } from "../../az/connection.ts";
-import { confirm, groupScope, type Run } from "../../az/shell.ts";
+import { groupScope, type Run } from "../../az/shell.ts";
 
 /** Microsoft.ManagedIdentity's api-version the commands send. */
 const API = "2023-01-31";
@@ -210,8 +210,8 @@ function registerFederatedCredentials(group: Command, run: Run): void {
   credentialName(onIdentity(federated.command("delete").description("Delete a federated identity credential.")))
     .option("-y, --yes", "do not prompt for confirmation")
     .action((options: { identityName: string; resourceGroup: string; name: string; yes?: boolean }) =>
-      run(async (connection) => {
-        await confirm(options.yes);
+      run(async (connection, shell) => {
+        await shell.confirm(options.yes);
         await connection.arm("DELETE", await credentialId(connection, options), API);
         return undefined;
       }),

@@ -18,7 +18,7 @@ import type { Connection } from "../../az/connection.ts";
 import { AzError } from "../../az/connection.ts";
 import { checkMissing, deploymentNameOf, processParameters, readTemplate } from "../../az/deploymentParameters.ts";
 import { errorModel } from "../../az/models.ts";
-import { azDate, groupScope, type Run } from "../../az/shell.ts";
+import { azDate, groupScope, type Run, type Shell } from "../../az/shell.ts";
 import { formatWhatIf, type ResourceChange } from "../../az/whatIfFormat.ts";
 
 /** Microsoft.Resources' api-version the commands send (what Azure CLI 2.5x and later send). */
@@ -84,14 +84,17 @@ function bodyWithTemplate(properties: Record<string, unknown>, template: string)
 }
 
 /** The template, parameters and mode az sends, read and checked as az does before any request. */
-function prepare(options: DeploymentOptions): { name: string; properties: Record<string, unknown>; template: string } {
+function prepare(
+  options: DeploymentOptions,
+  shell: Shell,
+): { name: string; properties: Record<string, unknown>; template: string } {
   if (options.templateUri)
     throw new Error("This sandbox deploys a local --template-file: a --template-uri would need the internet.");
   if (!options.templateFile)
     throw new Error("incorrect usage: Chose only one of --template-file FILE | --template-uri URI");
-  const { text, parameters: declarations } = readTemplate(options.templateFile);
-  const parameters = processParameters(declarations, options.parameters ?? []);
-  checkMissing(declarations, parameters, options.prompt === false);
+  const { text, parameters: declarations } = readTemplate(options.templateFile, shell);
+  const parameters = processParameters(declarations, options.parameters ?? [], shell);
+  checkMissing(declarations, parameters, options.prompt === false, shell);
   return {
     name: options.name ?? deploymentNameOf(options.templateFile),
     properties: { parameters, ...(options.mode ? { mode: options.mode } : { mode: "Incremental" }) },
@@ -196,8 +199,8 @@ export function registerDeployment(az: Command, run: Run): void {
 
   target(group.command("validate").description("Validate whether a template is valid at resource group.")).action(
     (options: DeploymentOptions) =>
-      run(async (connection) => {
-        const { name, properties, template } = prepare(options);
+      run(async (connection, shell) => {
+        const { name, properties, template } = prepare(options, shell);
         const id = await deploymentId(connection, options.resourceGroup, name);
         return deploymentJson(await validate(connection, id, bodyWithTemplate(properties, template)), true);
       }),
@@ -206,8 +209,8 @@ export function registerDeployment(az: Command, run: Run): void {
   target(group.command("create").description("Start a deployment at resource group."))
     .option("--no-wait", "do not wait for the long-running operation to finish")
     .action((options: DeploymentOptions & { wait?: boolean }) =>
-      run(async (connection) => {
-        const { name, properties, template } = prepare(options);
+      run(async (connection, shell) => {
+        const { name, properties, template } = prepare(options, shell);
         const id = await deploymentId(connection, options.resourceGroup, name);
         const body = bodyWithTemplate(properties, template);
         await validate(connection, id, body);
@@ -228,8 +231,8 @@ export function registerDeployment(az: Command, run: Run): void {
     )
     .action(
       (options: DeploymentOptions & { prettyPrint?: boolean; resultFormat: string; excludeChangeTypes?: string[] }) =>
-        run(async (connection) => {
-          const { name, properties, template } = prepare(options);
+        run(async (connection, shell) => {
+          const { name, properties, template } = prepare(options, shell);
           const id = await deploymentId(connection, options.resourceGroup, name);
           const body = bodyWithTemplate(
             { ...properties, whatIfSettings: { resultFormat: options.resultFormat } },
@@ -245,8 +248,8 @@ export function registerDeployment(az: Command, run: Run): void {
           if (options.prettyPrint === false)
             return { changes: changes.map(changeJson), error: null, status: result.status ?? null };
           // az prints its summary itself, in colour on a terminal, and nothing else.
-          const color = Boolean(process.stdout.isTTY && process.stderr.isTTY) && !process.env["AZURE_CORE_NO_COLOR"];
-          process.stdout.write(`${formatWhatIf(changes, color)}\n`);
+          const color = shell.colors && !shell.env["AZURE_CORE_NO_COLOR"];
+          shell.out(`${formatWhatIf(changes, color)}\n`);
           return undefined;
         }),
     );

@@ -9,7 +9,7 @@
 import type { Command } from "commander";
 import type { Connection } from "../../az/connection.ts";
 import { asModel, IDENTITY_MODEL, SKU_MODEL } from "../../az/models.ts";
-import { confirm, groupScope, type Run, usage } from "../../az/shell.ts";
+import { groupScope, type Run, usage } from "../../az/shell.ts";
 
 /** Microsoft.Resources' api-version the commands send (what Azure CLI 2.5x and later send). */
 const API = "2022-09-01";
@@ -131,8 +131,8 @@ export function registerGroup(az: Command, run: Run): void {
     .option("-y, --yes", "do not prompt for confirmation")
     .option("--no-wait", "do not wait for the long-running operation to finish")
     .action((options: Named & { yes?: boolean }) =>
-      run(async (connection) => {
-        await confirm(options.yes);
+      run(async (connection, shell) => {
+        await shell.confirm(options.yes);
         await connection.arm("DELETE", await groupPath(connection, options), API);
         return undefined;
       }),

@@ -30,7 +30,7 @@ export function registerWebAppDeploy(webapp: Command, run: Run): void {
     .option("--clean <bool>", "clean the target folder before deploying (it always is here)")
     .option("--timeout <ms>", "how long to wait for the deployment")
     .action((options: { name: string; resourceGroup: string; srcPath: string; type?: string }) =>
-      run(async (connection) => {
+      run(async (connection, shell) => {
         const type = options.type ?? (options.srcPath.toLowerCase().endsWith(".zip") ? "zip" : undefined);
         if (type !== undefined && !TYPES.includes(type))
           throw usage(`argument --type: invalid choice: '${type}' (choose from '${TYPES.join("', '")}')`);
@@ -38,8 +38,9 @@ export function registerWebAppDeploy(webapp: Command, run: Run): void {
           throw usage("The sandbox's deployment service takes zip packages only: --type zip, with a .zip --src-path.");
         let zip: Buffer;
         try {
-          if (!statSync(options.srcPath).isFile()) throw new Error();
-          zip = readFileSync(options.srcPath);
+          const path = shell.file(options.srcPath);
+          if (!statSync(path).isFile()) throw new Error();
+          zip = readFileSync(path);
         } catch {
           throw new AzError(
             undefined,
@@ -50,7 +51,7 @@ export function registerWebAppDeploy(webapp: Command, run: Run): void {
         const site = await connection.arm<{ properties?: { defaultHostName?: string } }>("GET", id, WEB_API);
         const host = site.properties?.defaultHostName ?? "";
         const scm = host.replace(/^([^.]+)\./, "$1.scm.");
-        process.stderr.write(`Initiating deployment\nDeploying from local path: ${options.srcPath}\n`);
+        shell.err(`Initiating deployment\nDeploying from local path: ${options.srcPath}\n`);
         const token = (await connection.credential.getToken(MANAGEMENT_RESOURCE))?.token ?? "";
         const response = await send(`https://${scm}/api/publish?type=zip`, {
           method: "POST",
@@ -68,7 +69,7 @@ export function registerWebAppDeploy(webapp: Command, run: Run): void {
             undefined,
             `An error occured during deployment. Status Code: ${response.status}, Details: ${text}`,
           );
-        process.stderr.write("Deployment has completed successfully\n");
+        shell.err("Deployment has completed successfully\n");
         try {
           return JSON.parse(text) as unknown;
         } catch {

@@ -3,13 +3,11 @@
  * would look: the sandbox's `az` (the deployer, its credentials and roles, the
  * sign-in log), the rehearsal's record, and one GET of the deployed app.
  */
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import tls from "node:tls";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import type { AuditEvent } from "@keyless/sandbox";
-import { REPO_ROOT, sandboxAzArgs } from "../../layout/repo.ts";
+import { REPO_ROOT } from "../../layout/repo.ts";
 import { shownPath, workspaceAppDir, type PipelineExercise } from "../exercises.ts";
 import type { DeployFacts } from "./facts.ts";
 import { learnerWorkflowPath } from "./workflowFile.ts";
@@ -23,13 +21,18 @@ const readJson = <T>(path: string): T | undefined => {
 };
 
 export async function collectDeployFacts(exercise: PipelineExercise, stateDir: string): Promise<DeployFacts> {
+  // The sandbox's `az`, in this process: the answer `npm run az` gives, without a Node process per question.
+  const { runAz } = await import("@keyless/sandbox/az");
   const az = async <T>(...args: string[]): Promise<T | undefined> => {
+    let stdout = "";
+    const code = await runAz([...args, "--output", "json"], {
+      stdout: { write: (text) => (stdout += text) },
+      stderr: { write: () => undefined },
+      env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir },
+      cwd: process.cwd(),
+    });
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, sandboxAzArgs([...args, "--output", "json"]), {
-        env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir },
-        maxBuffer: 16 * 1024 * 1024,
-      });
-      return JSON.parse(stdout) as T;
+      return code === 0 ? (JSON.parse(stdout) as T) : undefined;
     } catch {
       return undefined;
     }
