@@ -3,6 +3,8 @@
  * App Service starts one, never outliving whoever started it, stopped as App
  * Service stops one; and what the system says of running processes. What
  * differs between systems is decided in one module, platform.ts.
+ *
+ * @module @keyless/app-process
  */
 export {
   SECRET_VARIABLES,

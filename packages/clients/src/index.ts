@@ -8,6 +8,8 @@
  * Where a client is missing, its tests are skipped with the reason (a
  * learner's `npm test` passes without Python or az); CI sets
  * KEYLESS_REQUIRE_CLIENTS=1, and then a missing client fails instead.
+ *
+ * @module @keyless/clients
  */
 import { execFile, execFileSync } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";

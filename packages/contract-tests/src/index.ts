@@ -3,6 +3,8 @@
  * for real (startStep, from @keyless/app-process, given here too) and hands
  * the suite its URL and the third party it calls; `npm run check` runs the
  * same suite in its own process (runContract).
+ *
+ * @module @keyless/contract-tests
  */
 export { describeStepContract, describeDeployedContract } from "./contract.ts";
 export { CODE_PATTERN, CONTRACT_CHECKS, type ContractCheck } from "./checks.ts";

@@ -1,6 +1,8 @@
 /**
  * See it happen: the live view of the sandbox (identities, roles, secrets, the queue, and every
  * request's path with every denial explained), and the telemetry that traces the apps.
+ *
+ * @module @keyless/dashboard
  */
 export { startDashboard, type DashboardLauncher, type DashboardOptions, type RunningDashboard } from "./server.ts";
 export type { AppRun } from "./views.ts";

@@ -4,6 +4,8 @@
  * a refused request must not change; `checkSurface` then proves, over
  * generated requests, that no process ends, nothing hangs, no answer shows a
  * stack or a secret, and a 4xx changes nothing.
+ *
+ * @module @keyless/http-properties
  */
 export {
   checkSurface,

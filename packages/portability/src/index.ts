@@ -1,6 +1,8 @@
 /**
  * The checks that keep the repository working on every laptop: Linux, macOS and Windows, in CI,
  * in a dev container and on a learner's own machine. Its tests apply them to this repository.
+ *
+ * @module @keyless/portability
  */
 export { hasLfRule, LF_EVERYWHERE, lineEndingProblem } from "./lineEndings.ts";
 export { shellOnlyReasons } from "./npmScripts.ts";

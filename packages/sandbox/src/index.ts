@@ -3,6 +3,8 @@
  * talk to (Microsoft Entra ID, the App Service managed identity endpoint, Key
  * Vault, Queue Storage and the third party) and tells each step the
  * environment App Service would give it. The steps' code never knows.
+ *
+ * @module @keyless/sandbox
  */
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -2,6 +2,8 @@
  * The vitest configuration every package's tests run with. A package's
  * `vitest.config.ts` re-exports it (or merges its own options into it with
  * vitest's `mergeConfig`), and its `test` script is plain `vitest run`.
+ *
+ * @module @keyless/test-config
  */
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";

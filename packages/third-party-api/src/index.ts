@@ -6,6 +6,8 @@
  *
  * It keeps a list of valid keys (primary and secondary) so that a lesson can
  * rotate keys the way Azure does: add the new key, move callers, drop the old.
+ *
+ * @module @keyless/third-party-api
  */
 import { randomInt, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";

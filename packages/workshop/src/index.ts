@@ -2,6 +2,8 @@
  * The workshop: the learner's commands (`src/commands/`, one file per `npm run`
  * script) and what they share. Other packages use this of it: npm start's
  * launcher (packages/launcher) builds on it, the property suite reads the steps.
+ *
+ * @module @keyless/workshop
  */
 // Where the repository keeps things, and the ports npm start uses.
 export {
