@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 
 const own = mkdtempSync(join(tmpdir(), "keyless-test-"));
 process.env["KEYLESS_WORKSPACE_DIR"] = join(own, "workspace");
@@ -18,14 +19,7 @@ process.env["KEYLESS_SANDBOX_DIR"] = join(own, "sandbox");
 // about a quarter more CPU.
 process.env["NODE_COMPILE_CACHE"] ??= join(tmpdir(), "keyless-test-compile-cache");
 
-// A worker that runs several files (a package with `isolate: false`) runs this before each: one exit
-// listener removes every file's folders.
-const registry = globalThis as { keylessTestFolders?: string[] };
-if (!registry.keylessTestFolders) {
-  const folders: string[] = [];
-  registry.keylessTestFolders = folders;
-  process.once("exit", () => {
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  });
-}
-registry.keylessTestFolders.push(own);
+// Removed after the file's last hook (setup files' hooks run last: vitest runs "after" hooks as a stack), so
+// that no run leaves its folders behind. An exit listener would not do: vitest ends its workers without
+// their "exit" event, and each npm test left about a hundred folders (one with 100 MB of a sandbox) in tmp.
+afterAll(() => rmSync(own, { recursive: true, force: true }));
