@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTenant } from "@keyless/sandbox";
-import { runAz } from "@keyless/sandbox/az";
+import { azAnswer } from "@keyless/sandbox/az";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePortArgs } from "@keyless/app-process";
 
@@ -57,14 +57,7 @@ async function launch(ports: readonly string[]) {
 
 /** The sandbox's az, answered in this process (its answer is what matters here, not a process of its own). */
 async function az(...args: string[]): Promise<{ code: number; output: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAz(args, {
-    stdout: { write: (text) => (stdout += text) },
-    stderr: { write: (text) => (stderr += text) },
-    env,
-    cwd: SANDBOX_DIR,
-  });
+  const { code, stdout, stderr } = await azAnswer(args, { env, cwd: SANDBOX_DIR });
   return { code, output: stdout + stderr };
 }
 

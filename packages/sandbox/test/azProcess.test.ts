@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, normalize, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAz } from "../src/az/run.ts";
+import { azAnswer } from "../src/az/run.ts";
 import { az, azProcess, azWith, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 let test: TestSandbox;
@@ -129,15 +129,9 @@ describe("az calls in one process", () => {
 
   it("read a relative file argument from the call's own folder, not the process's", async () => {
     writeFileSync(join(test.stateDir, "lesson.txt"), "from the call's folder");
-    let stdout = "";
-    const code = await runAz(
+    const { code, stdout } = await azAnswer(
       ["keyvault", "secret", "set", "--vault-name", "keyless-kv", "-n", "from-cwd", "--file", "lesson.txt"],
-      {
-        stdout: { write: (text) => (stdout += text) },
-        stderr: { write: () => undefined },
-        env: { KEYLESS_SANDBOX_DIR: test.stateDir },
-        cwd: test.stateDir,
-      },
+      { env: { KEYLESS_SANDBOX_DIR: test.stateDir }, cwd: test.stateDir },
     );
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ value: "from the call's folder" });

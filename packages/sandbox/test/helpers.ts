@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
-import { runAz } from "../src/az/run.ts";
+import { azAnswer } from "../src/az/run.ts";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../src/index.ts";
 import { COMPILE_CACHE } from "./compileCache.ts";
 // The vault's URL is https://keyless-kv.vault.localhost:<port>, as in the steps.
@@ -49,16 +49,8 @@ export async function az(stateDir: string, ...args: string[]): Promise<Run> {
 }
 
 /** The same, with this environment (AZURE_CONFIG_DIR, KEYLESS_AZ_SYNTAX_ONLY…) instead. */
-export async function azWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAz(args, {
-    stdout: { write: (text) => (stdout += text) },
-    stderr: { write: (text) => (stderr += text) },
-    env,
-    cwd: process.cwd(),
-  });
-  return { code, stdout, stderr };
+export function azWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return azAnswer(args, { env, cwd: process.cwd() });
 }
 
 const AZ = fileURLToPath(new URL("../src/az/main.ts", import.meta.url));

@@ -4,7 +4,7 @@
  * a CPU-second each, mostly loading modules). The sandbox's own tests prove both answer the same
  * (packages/sandbox/test/azProcess.test.ts); tests whose point is the process (npm's echo) still start one.
  */
-import { runAz } from "@keyless/sandbox/az";
+import { azAnswer } from "@keyless/sandbox/az";
 
 export interface AzAnswer {
   readonly code: number;
@@ -18,13 +18,6 @@ export async function azInProcess(
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
 ): Promise<AzAnswer> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runAz(args, {
-    stdout: { write: (text) => (stdout += text) },
-    stderr: { write: (text) => (stderr += text) },
-    env,
-    cwd,
-  });
+  const { code, stdout, stderr } = await azAnswer(args, { env, cwd });
   return { code, output: stdout + stderr };
 }

@@ -56,6 +56,26 @@ export async function runAz(args: readonly string[], io: AzIo): Promise<number> 
   }
 }
 
+/** What one call of az printed, and its exit code: az's answer as a program (or a test) reads it. */
+export interface AzAnswer {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `az <args>` without a terminal, with this environment and folder, and collects what it prints. */
+export async function azAnswer(args: readonly string[], { env, cwd }: Pick<AzIo, "env" | "cwd">): Promise<AzAnswer> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runAz(args, {
+    stdout: { write: (text) => (stdout += text) },
+    stderr: { write: (text) => (stderr += text) },
+    env,
+    cwd,
+  });
+  return { code, stdout, stderr };
+}
+
 const pathOf = (command: Command): string =>
   command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name();
 

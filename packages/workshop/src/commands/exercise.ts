@@ -245,14 +245,10 @@ async function appState(exercise: AppExercise, workshop: RunningWorkshop): Promi
  * runs it: in the sandbox's folder). In this process: the same answer as `npm run az` gives, without a process each.
  */
 async function runAzCommands(commands: readonly string[][]): Promise<void> {
-  const { runAz } = await import("@keyless/sandbox/az");
+  const { azAnswer } = await import("@keyless/sandbox/az");
   for (const args of commands) {
     console.log(`  $ ${azLine(args)}`);
-    let stdout = "";
-    let stderr = "";
-    const code = await runAz(args, {
-      stdout: { write: (text) => (stdout += text) },
-      stderr: { write: (text) => (stderr += text) },
+    const { code, stdout, stderr } = await azAnswer(args, {
       env: process.env,
       cwd: join(REPO_ROOT, "packages", "sandbox"),
     });

@@ -22,12 +22,9 @@ const readJson = <T>(path: string): T | undefined => {
 
 export async function collectDeployFacts(exercise: PipelineExercise, stateDir: string): Promise<DeployFacts> {
   // The sandbox's `az`, in this process: the answer `npm run az` gives, without a Node process per question.
-  const { runAz } = await import("@keyless/sandbox/az");
+  const { azAnswer } = await import("@keyless/sandbox/az");
   const az = async <T>(...args: string[]): Promise<T | undefined> => {
-    let stdout = "";
-    const code = await runAz([...args, "--output", "json"], {
-      stdout: { write: (text) => (stdout += text) },
-      stderr: { write: () => undefined },
+    const { code, stdout } = await azAnswer([...args, "--output", "json"], {
       env: { ...process.env, KEYLESS_SANDBOX_DIR: stateDir },
       cwd: process.cwd(),
     });
