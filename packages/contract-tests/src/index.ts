@@ -10,6 +10,7 @@ export { describeStepContract, describeDeployedContract } from "./contract.ts";
 export { CODE_PATTERN, CONTRACT_CHECKS, type ContractCheck } from "./checks.ts";
 export {
   runContract,
+  checksThatRan,
   DEFAULT_LIMITS,
   type CheckResult,
   type ContractLimits,

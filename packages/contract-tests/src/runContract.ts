@@ -72,6 +72,11 @@ export async function runContract(
   return { checks };
 }
 
+/** The checks that ran (passed or failed), in order: a skipped check ran nothing. */
+export function checksThatRan(report: ContractReport): CheckResult[] {
+  return report.checks.filter((result) => result.status !== "skipped");
+}
+
 /**
  * Runs `work` for at most `ms`: undefined when it succeeded, else why it failed. On time out its signal is
  * aborted, so its requests end instead of holding the process open; `what` names it in the message.

@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditEvent } from "@keyless/sandbox";
-import type { ContractReport } from "@keyless/contract-tests";
+import { checksThatRan, type ContractReport } from "@keyless/contract-tests";
 import { runCheckpoint } from "./checkpoint.ts";
 import type { RunningWorkshop } from "../running/control.ts";
 import {
@@ -651,7 +651,7 @@ class Grading {
     });
     const queue = sendsToQueue(this.#exercise);
     const counts = queue || codes.length > 0 ? await this.#client.removeCodes(codes) : {};
-    const total = report.checks.filter((result) => result.status !== "skipped").length;
+    const total = checksThatRan(report).length;
     const loadError = report.setUpError;
     if (total === 0)
       return {
