@@ -66,7 +66,7 @@ beforeAll(async () => {
     stateDir(),
     learner,
   );
-  workshop = spawn(process.execPath, [...WITH_COMPILE_CACHE, LAUNCHER, "--free-ports", "01"], {
+  workshop = spawn(process.execPath, [...WITH_COMPILE_CACHE, LAUNCHER, "--free-ports", "01", "--no-dashboard"], {
     cwd: WORKSHOP,
     env: environment(workshopDir),
     stdio: ["ignore", "pipe", "pipe"],
