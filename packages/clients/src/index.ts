@@ -12,7 +12,7 @@
  * @module @keyless/clients
  */
 import { execFile, execFileSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +33,8 @@ export interface Python {
 export interface AzureCli {
   readonly path: string;
   readonly version: string;
+  /** The command index `az version` made (commandIndex.json): see seedCommandIndex. */
+  readonly commandIndex?: string;
 }
 
 /** The folders on PATH, without npm's `node_modules/.bin`: there `az` is the sandbox's own CLI, not Azure's. */
@@ -120,13 +122,35 @@ export function findAzureCli(): Found<AzureCli> {
     });
     const version = (JSON.parse(out) as Record<string, unknown>)["azure-cli"];
     return typeof version === "string"
-      ? { ok: true, path, version }
+      ? { ok: true, path, version, ...readCommandIndex(config) }
       : { ok: false, reason: `${path} is not the Azure CLI (no azure-cli version)` };
   } catch (error) {
     return { ok: false, reason: `${path} did not run: ${(error as Error).message.split("\n")[0]}` };
   } finally {
     rmSync(config, { recursive: true, force: true });
   }
+}
+
+function readCommandIndex(config: string): { commandIndex?: string } {
+  try {
+    return { commandIndex: readFileSync(join(config, COMMAND_INDEX), "utf8") };
+  } catch {
+    return {};
+  }
+}
+
+/** Where az keeps, in its configuration folder, which of its modules holds each command. */
+const COMMAND_INDEX = "commandIndex.json";
+
+/**
+ * Gives a fresh configuration folder the command index `az version` made: az builds it on its first run in a
+ * folder, loading every command module (about 1.3 CPU-s), and the index is the same for every folder of one
+ * installed az. az checks it against its version and rebuilds one that does not match. Nothing else of az's
+ * configuration (no login, no cloud) is copied. Returns the folder.
+ */
+export function seedCommandIndex(cli: AzureCli, config: string): string {
+  if (cli.commandIndex) writeFileSync(join(config, COMMAND_INDEX), cli.commandIndex);
+  return config;
 }
 
 /**

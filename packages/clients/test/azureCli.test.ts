@@ -24,6 +24,7 @@ import {
   pathWith,
   resolves,
   run,
+  seedCommandIndex,
   startTestSandbox,
   type TestSandbox,
 } from "../src/index.ts";
@@ -47,7 +48,7 @@ clientSuite(`the Azure CLI${cli.ok ? ` ${cli.version}` : ""}`, [cli], () => {
   let config = "";
   beforeAll(async () => {
     test = await startTestSandbox();
-    config = test.folder("azure-config");
+    config = cli.ok ? seedCommandIndex(cli, test.folder("azure-config")) : "";
   });
   afterAll(() => test?.stop());
 

@@ -11,7 +11,15 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { MANAGEMENT_RESOURCE } from "@keyless/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { azEnvironment, clientSuite, findAzureCli, run, startTestSandbox, type TestSandbox } from "../src/index.ts";
+import {
+  azEnvironment,
+  clientSuite,
+  findAzureCli,
+  run,
+  seedCommandIndex,
+  startTestSandbox,
+  type TestSandbox,
+} from "../src/index.ts";
 
 const cli = findAzureCli();
 /** The cloud the sandbox's metadata names. */
@@ -27,7 +35,7 @@ clientSuite(
     let app = { id: "", appId: "" };
     beforeAll(async () => {
       test = await startTestSandbox();
-      config = test.folder("azure-config-federation");
+      config = cli.ok ? seedCommandIndex(cli, test.folder("azure-config-federation")) : "";
       // This process asks GitHub's provider for the job's token, as a runner would: it trusts the sandbox's CA.
       tls.setDefaultCACertificates([...tls.getCACertificates("default"), test.sandbox.certificates.caPem]);
     });
