@@ -8,11 +8,10 @@ export default mergeConfig(
     test: {
       // Two files at once: each is a learner driving npm commands, mostly waiting on processes it started
       // (on free ports and in folders of its own, so they cannot meet); one at a time on 2 cores, this package
-      // alone took 9 minutes, the longest path of npm test.
+      // alone took 9 minutes, the longest path of npm test. Each worker keeps its modules from file to file, as
+      // every package's do: the folders a file is given (test-config's isolate.ts) are read where they are used
+      // (layout/repo.ts's endpointsFile, workspaceDir), never kept from the file that first loaded a module.
       maxWorkers: 2,
-      // Each file in a fresh module registry: the commands' modules read KEYLESS_WORKSPACE_DIR and
-      // KEYLESS_SANDBOX_DIR when they load, and each file has folders of its own (test-config's isolate.ts).
-      isolate: true,
     },
   }),
 );

@@ -39,13 +39,13 @@ import {
   type SandboxPorts,
 } from "@keyless/sandbox";
 import {
-  COMPILE_CACHE_DIR,
+  compileCacheDir,
   DASHBOARD_PORT,
-  ENDPOINTS_FILE,
+  endpointsFile,
   NotRunningError,
   REPO_ROOT,
   SANDBOX_PORTS,
-  STEP_TIMEOUT_MS,
+  stepTimeoutMs,
   stepTitle,
   UsageError,
   bold,
@@ -204,6 +204,8 @@ const askedSteps = new Set<StepNumber>();
 /** The learner's own apps (npm run exercise), each beside the steps on 310N. */
 let workspace: WorkspaceApps | undefined;
 let stopping = false;
+/** The file this run writes and, on any way out, removes: `.sandbox/endpoints.json`, or KEYLESS_SANDBOX_DIR's. */
+const ENDPOINTS_FILE = endpointsFile();
 
 /** Prints a line; a terminal that is gone (its window closed) or a closed pipe is no reason to fail. */
 function say(text: string, stream: NodeJS.WriteStream = process.stdout): void {
@@ -298,8 +300,8 @@ async function main(): Promise<void> {
     sandbox,
     port: (step) => (options.freePorts ? 0 : workspacePort(step)),
     env: {
-      THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
-      NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+      THIRD_PARTY_API_TIMEOUT_MS: String(stepTimeoutMs()),
+      NODE_COMPILE_CACHE: compileCacheDir(),
     },
     say,
     onChange: () => writeEndpoints(sandbox),
@@ -410,9 +412,9 @@ function startStepProcess(sandbox: Sandbox, step: StepNumber): Promise<RunningSt
     env: traced(sandbox, siteOf(sandbox, step), {
       ...sandbox.siteEnvironment(siteOf(sandbox, step)),
       PORT: String(port),
-      THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
+      THIRD_PARTY_API_TIMEOUT_MS: String(stepTimeoutMs()),
       // Node keeps compiled code here between runs: the SDKs load about a quarter faster.
-      NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+      NODE_COMPILE_CACHE: compileCacheDir(),
     }),
     onLine: (line) => {
       // The step's own "Did not start: ..." is said once, where its failure is reported: the ready table, or

@@ -7,13 +7,13 @@
  */
 // Where the repository keeps things, and the ports npm start uses.
 export {
-  COMPILE_CACHE_DIR,
+  compileCacheDir,
   DASHBOARD_PORT,
-  ENDPOINTS_FILE,
+  endpointsFile,
   REPO_ROOT,
   SANDBOX_PORTS,
-  STEP_TIMEOUT_MS,
   stepPort,
+  stepTimeoutMs,
   WITH_COMPILE_CACHE,
   workspacePort,
 } from "./layout/repo.ts";

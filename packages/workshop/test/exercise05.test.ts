@@ -13,11 +13,11 @@ import tls from "node:tls";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { azInProcess } from "./azInProcess.ts";
-import { REPO_ROOT, WITH_COMPILE_CACHE, WORKSPACE_DIR } from "../src/layout/repo.ts";
+import { REPO_ROOT, WITH_COMPILE_CACHE, workspaceDir } from "../src/layout/repo.ts";
 
 const STATE_DIR = process.env["KEYLESS_SANDBOX_DIR"] ?? "";
 const REPOSITORY = "octo-learner/keyless";
-const WORKFLOW = join(WORKSPACE_DIR, "05-ship-it", "deploy.yml");
+const WORKFLOW = join(workspaceDir(), "05-ship-it", "deploy.yml");
 
 let sandbox: Sandbox;
 

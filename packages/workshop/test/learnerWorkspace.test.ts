@@ -13,7 +13,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { COMPILE_CACHE_DIR, REPO_ROOT, WORKSPACE_DIR } from "../src/layout/repo.ts";
+import { REPO_ROOT, compileCacheDir, workspaceDir } from "../src/layout/repo.ts";
 import { WORKSHOP } from "./launch.ts";
 import { solvedWorkspace } from "./solvedWorkspace.ts";
 
@@ -24,12 +24,13 @@ afterAll(() => {
 
 describe("a learner's work never reaches a test", () => {
   it("each test file has a workspace of its own, empty, outside the repository", () => {
-    expect(process.env["KEYLESS_WORKSPACE_DIR"]).toBe(WORKSPACE_DIR);
-    expect(relative(tmpdir(), WORKSPACE_DIR).startsWith("..")).toBe(false);
-    expect(relative(REPO_ROOT, WORKSPACE_DIR).startsWith("..")).toBe(true);
+    const workspace = workspaceDir();
+    expect(process.env["KEYLESS_WORKSPACE_DIR"]).toBe(workspace);
+    expect(relative(tmpdir(), workspace).startsWith("..")).toBe(false);
+    expect(relative(REPO_ROOT, workspace).startsWith("..")).toBe(true);
     let entries: string[] = [];
     try {
-      entries = readdirSync(WORKSPACE_DIR);
+      entries = readdirSync(workspace);
     } catch {
       // not even made yet
     }
@@ -62,7 +63,7 @@ describe("a learner's work never reaches a test", () => {
             NO_COLOR: "1",
             FORCE_COLOR: "0",
             // vitest and its worker reuse the code an earlier run compiled, as our npm scripts do.
-            NODE_COMPILE_CACHE: COMPILE_CACHE_DIR,
+            NODE_COMPILE_CACHE: compileCacheDir(),
           },
           maxBuffer: 16 * 1024 * 1024,
         },

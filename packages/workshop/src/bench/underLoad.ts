@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { STEPS, siteOfStep, startStep, type RunningStep, type StepNumber } from "@keyless/app-process";
 import { startSandbox } from "@keyless/sandbox";
-import { STEP_TIMEOUT_MS } from "../layout/repo.ts";
+import { stepTimeoutMs } from "../layout/repo.ts";
 import { stepDir } from "../layout/stepFolders.ts";
 import { LoadGenerator, type LoadRequest } from "./load.ts";
 import { CallCounter, Pair, phases, type Calls, type Measured, type Side } from "./pairs.ts";
@@ -84,7 +84,7 @@ export async function measureUnderLoad(
       const env = {
         ...sandbox.siteEnvironment(siteOfStep(sandbox.sites(), step)),
         PORT: "0",
-        THIRD_PARTY_API_TIMEOUT_MS: String(STEP_TIMEOUT_MS),
+        THIRD_PARTY_API_TIMEOUT_MS: String(stepTimeoutMs()),
         NODE_COMPILE_CACHE: join(stateDir, "compile-cache"),
       };
       const measured = await startServer(stepDir(step), env);

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { hasLoadAverage, stopSignals } from "@keyless/app-process";
 import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
-import { ENDPOINTS_FILE } from "../layout/repo.ts";
+import { endpointsFile } from "../layout/repo.ts";
 import { bold, dim, fail, table } from "../terminal/ui.ts";
 import { median, percentile, figure, ratio, verdict } from "../bench/stats.ts";
 // Types only: the sandbox and the SDKs load once the options are valid, so --help and usage errors answer at once.
@@ -117,7 +117,7 @@ const options = program.opts<{
 /** Refuses to run beside a running npm start: one line, exit code 2. A file an npm start left behind is not one. */
 async function refuseIfRunning(): Promise<void> {
   try {
-    await reachRunningWorkshop(ENDPOINTS_FILE);
+    await reachRunningWorkshop(endpointsFile());
   } catch (error) {
     if (error instanceof NotRunningError && (error.reason === "none" || error.reason === "stale")) return;
     if (error instanceof NotRunningError) {

@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ENDPOINTS_FILE } from "../layout/repo.ts";
+import { endpointsFile } from "../layout/repo.ts";
 import { Command } from "commander";
 import { STEPS, type StepNumber } from "@keyless/app-process";
 import { checksThatRan } from "@keyless/contract-tests";
@@ -73,8 +73,9 @@ const program = new Command("npm run check --")
     const deployment = texts.length === 1 ? deploymentExercise(texts[0] ?? "") : undefined;
     if (deployment) {
       // The sandbox's state folder is where its endpoints file is: the grader asks its az, as the learner does.
-      if (!existsSync(ENDPOINTS_FILE)) throw new NotRunningError("none");
-      if (!(await gradePipelineExercise(deployment, dirname(ENDPOINTS_FILE)))) process.exitCode = 1;
+      const endpoints = endpointsFile();
+      if (!existsSync(endpoints)) throw new NotRunningError("none");
+      if (!(await gradePipelineExercise(deployment, dirname(endpoints)))) process.exitCode = 1;
       return;
     }
     const steps = texts.map(parseStep);

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { exerciseSteps, loadExercise, shownPath, workspaceAppDir, type ExerciseStep } from "../exercises/exercises.ts";
 import { whatFailsNow } from "../exercises/now.ts";
-import { PROGRESS_FILE, readProgress, type ExerciseProgress } from "../exercises/progressFile.ts";
+import { progressFile, readProgress, type ExerciseProgress } from "../exercises/progressFile.ts";
 import { lessons } from "../layout/lessons.ts";
 import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
 import { workspaceClient, type WorkspaceView } from "../running/workspaceControl.ts";
@@ -66,7 +66,7 @@ const program = new Command("npm run progress --")
         : view
           ? "Every exercise passes."
           : "Every exercise passed once; start npm start to see whether each still does.";
-    console.log(dim(`\n  ${summary} Kept in ${shownPath(PROGRESS_FILE)}.`));
+    console.log(dim(`\n  ${summary} Kept in ${shownPath(progressFile())}.`));
   });
 
 /** What the running npm start knows of the learner's apps, or nothing when it does not run. */

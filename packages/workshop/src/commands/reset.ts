@@ -10,7 +10,7 @@ import { Command } from "commander";
 import { discardState, type JournalSummary } from "@keyless/sandbox";
 import { exerciseSteps, shownPath } from "../exercises/exercises.ts";
 import { readProgress } from "../exercises/progressFile.ts";
-import { ENDPOINTS_FILE } from "../layout/repo.ts";
+import { endpointsFile } from "../layout/repo.ts";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import { bold, dim, ok } from "../terminal/ui.ts";
 import { runCommand } from "../terminal/runCommand.ts";
@@ -43,7 +43,7 @@ async function reset(): Promise<readonly JournalSummary[] | undefined> {
     );
     return discarded;
   }
-  const stateDir = dirname(ENDPOINTS_FILE);
+  const stateDir = dirname(endpointsFile());
   const { existed, discarded, unreadable } = discardState(stateDir);
   if (!existed) {
     console.log(ok(`Nothing to reset: ${shownPath(stateDir)} holds no saved state; npm start provisions it.`));

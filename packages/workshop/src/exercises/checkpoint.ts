@@ -5,7 +5,7 @@
  * anywhere by its URL.
  */
 import { type ContractReport, type DeployedApp, runContract } from "@keyless/contract-tests";
-import { STEP_TIMEOUT_MS } from "../layout/repo.ts";
+import { stepTimeoutMs } from "../layout/repo.ts";
 import { connectToRunningWorkshop } from "../running/control.ts";
 
 export interface CheckpointTarget {
@@ -48,7 +48,7 @@ export async function runCheckpoint(target: CheckpointTarget): Promise<Checkpoin
       return {
         baseUrl,
         thirdParty: workshop.thirdParty,
-        timeoutMs: STEP_TIMEOUT_MS,
+        timeoutMs: stepTimeoutMs(),
         secrets: await workshop.secrets(),
         logs: async () =>
           logsPath ? (await workshop.request<{ logs: string }>("GET", logsPath)).logs : workshop.logs(target.step),

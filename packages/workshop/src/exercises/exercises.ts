@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, 
 import { dirname, join, relative } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { z } from "zod";
-import { REPO_ROOT, WORKSPACE_DIR } from "../layout/repo.ts";
+import { REPO_ROOT, workspaceDir } from "../layout/repo.ts";
 import { lessonName } from "../layout/lessons.ts";
 import { findStep } from "../layout/stepFolders.ts";
 import { UsageError } from "../terminal/usageError.ts";
@@ -203,7 +203,7 @@ export const workspaceAppName = (step: ExerciseStep) => `keyless-workspace-${ste
  * an exercise with no step of its own, like its lesson (`workspace/05-ship-it`).
  */
 export function workspaceAppDir(step: ExerciseStep): string {
-  return join(WORKSPACE_DIR, lessonName(step));
+  return join(workspaceDir(), lessonName(step));
 }
 
 /** The folder as the learner types it: relative to the repository when inside it. */
@@ -324,8 +324,9 @@ export function createWorkspaceApp(exercise: AppExercise): string {
  * outside the repository (a test's) gets a link to it.
  */
 function linkDependencies(): void {
-  if (!relative(REPO_ROOT, WORKSPACE_DIR).startsWith("..")) return;
-  const link = join(WORKSPACE_DIR, "node_modules");
+  const workspace = workspaceDir();
+  if (!relative(REPO_ROOT, workspace).startsWith("..")) return;
+  const link = join(workspace, "node_modules");
   // A junction on Windows, which any user may make (a symbolic link there takes an administrator); ignored elsewhere.
   if (!existsSync(link)) symlinkSync(join(REPO_ROOT, "node_modules"), link, "junction");
 }

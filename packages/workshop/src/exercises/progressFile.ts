@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { WORKSPACE_DIR } from "../layout/repo.ts";
+import { workspaceDir } from "../layout/repo.ts";
 import type { ExerciseStep } from "./exercises.ts";
 
 export interface ExerciseProgress {
@@ -25,9 +25,12 @@ export interface ExerciseProgress {
 
 export type Progress = Partial<Record<ExerciseStep, ExerciseProgress>>;
 
-export const PROGRESS_FILE = join(WORKSPACE_DIR, ".progress.json");
+/** `.progress.json` in the learner's workspace (`workspaceDir`, read at each call as it is). */
+export function progressFile(): string {
+  return join(workspaceDir(), ".progress.json");
+}
 
-export function readProgress(file = PROGRESS_FILE): Progress {
+export function readProgress(file = progressFile()): Progress {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as Progress;
   } catch {
@@ -39,11 +42,11 @@ export function readProgress(file = PROGRESS_FILE): Progress {
 export function updateProgress(
   step: ExerciseStep,
   change: (entry: ExerciseProgress) => ExerciseProgress,
-  file = PROGRESS_FILE,
+  file = progressFile(),
 ): void {
   const progress = readProgress(file);
   progress[step] = change(progress[step] ?? {});
-  mkdirSync(WORKSPACE_DIR, { recursive: true });
+  mkdirSync(workspaceDir(), { recursive: true });
   const partial = `${file}.${process.pid}.tmp`;
   writeFileSync(partial, `${JSON.stringify(progress, null, 2)}\n`);
   renameSync(partial, file);

@@ -18,23 +18,42 @@ export const LAUNCHER = join(REPO_ROOT, "packages", "launcher", "src", "start.ts
 /**
  * Where `npm start` writes what it serves, for the other commands: `.sandbox/endpoints.json`, or
  * the folder in KEYLESS_SANDBOX_DIR (tests run a second workshop there, as the `az` CLI allows too).
+ * Read at each call, as are the three below, not when this module loads: the tests' files run one after another
+ * in one module registry, and each sets its own folders before it runs (packages/test-config's isolate.ts), after
+ * an earlier file loaded this module. A command's environment does not change, so a run reads one value throughout.
  */
-export const ENDPOINTS_FILE = join(process.env["KEYLESS_SANDBOX_DIR"] ?? join(REPO_ROOT, ".sandbox"), "endpoints.json");
+export function endpointsFile(): string {
+  return join(process.env["KEYLESS_SANDBOX_DIR"] ?? join(REPO_ROOT, ".sandbox"), "endpoints.json");
+}
 
 /**
  * Node's compile cache for every process `npm start` runs: the one NODE_COMPILE_CACHE names (Node's own variable;
  * the tests set it), else the repository's `.sandbox/compile-cache`, where `@keyless/sandbox/compile-cache` keeps
  * the commands' own, whichever folder a run keeps its state in. Node keys each entry by its file's content and its
  * own version, so every run can share it: a test's workshop, in a folder of its own, starts its apps warm instead
- * of compiling the SDKs again.
+ * of compiling the SDKs again. Read at each call, as `endpointsFile` is.
  */
-export const COMPILE_CACHE_DIR = process.env["NODE_COMPILE_CACHE"] || join(REPO_ROOT, ".sandbox", "compile-cache");
+export function compileCacheDir(): string {
+  return process.env["NODE_COMPILE_CACHE"] || join(REPO_ROOT, ".sandbox", "compile-cache");
+}
 
 /**
  * Where `npm run exercise` puts the learner's own apps (`workspace/03-managed-identity`), git-ignored, or
  * the folder in KEYLESS_WORKSPACE_DIR (tests play a learner there, never in the real workspace).
+ * Read at each call, as `endpointsFile` is: each test file plays its own learner.
  */
-export const WORKSPACE_DIR = resolve(process.env["KEYLESS_WORKSPACE_DIR"] ?? join(REPO_ROOT, "workspace"));
+export function workspaceDir(): string {
+  return resolve(process.env["KEYLESS_WORKSPACE_DIR"] ?? join(REPO_ROOT, "workspace"));
+}
+
+/**
+ * How long `npm start`'s steps wait for the third party (THIRD_PARTY_API_TIMEOUT_MS): 5 s, or
+ * KEYLESS_STEP_TIMEOUT_MS (tests shorten it: a checkpoint's "slower than the timeout" check waits that long).
+ * Read at each call, as `endpointsFile` is.
+ */
+export function stepTimeoutMs(): number {
+  return Number(process.env["KEYLESS_STEP_TIMEOUT_MS"]) || 5000;
+}
 
 /** The port `npm start` gives the learner's own app for an exercise: 3103 for exercise 03. */
 export function workspacePort(step: string): number {
@@ -61,12 +80,6 @@ export const SANDBOX_PORTS = {
   web: 8453, // App Service's front ends: https://<site>.azurewebsites.localhost:8453, and each site's deployment service
   containerApps: 42356, // Container Apps' identity endpoint, on its Azure port
 } as const;
-
-/**
- * How long `npm start`'s steps wait for the third party (THIRD_PARTY_API_TIMEOUT_MS): 5 s, or
- * KEYLESS_STEP_TIMEOUT_MS (tests shorten it: a checkpoint's "slower than the timeout" check waits that long).
- */
-export const STEP_TIMEOUT_MS = Number(process.env["KEYLESS_STEP_TIMEOUT_MS"]) || 5000;
 
 /** The live view's port (npm start's dashboard): http://localhost:3000. */
 export const DASHBOARD_PORT = 3000;

@@ -6,7 +6,7 @@
  */
 import type { ThirdPartyControl } from "@keyless/contract-tests";
 import type { ResetReport } from "@keyless/sandbox";
-import { ENDPOINTS_FILE } from "../layout/repo.ts";
+import { endpointsFile } from "../layout/repo.ts";
 import { readEndpointsFile, removeIfUnchanged, type LauncherFields } from "./endpointsFile.ts";
 
 export interface ControlEndpoint {
@@ -40,7 +40,7 @@ const PING_TIMEOUT_MS = 5000;
  * Connects to the `npm start` that is running, or explains how to start one. A file left by a launcher
  * that is gone (its pid is dead, or its control endpoint refuses) is removed and named.
  */
-export function connectToRunningWorkshop(file = ENDPOINTS_FILE): RunningWorkshop {
+export function connectToRunningWorkshop(file = endpointsFile()): RunningWorkshop {
   const found = readEndpointsFile(file);
   if (found.state === "none") throw new NotRunningError("none");
   if (found.state === "stale") throw new NotRunningError("stale");
@@ -95,7 +95,7 @@ export function connectToRunningWorkshop(file = ENDPOINTS_FILE): RunningWorkshop
 }
 
 /** Connects to the running `npm start` and makes sure it answers: what every command does first. */
-export async function reachRunningWorkshop(file = ENDPOINTS_FILE): Promise<RunningWorkshop> {
+export async function reachRunningWorkshop(file = endpointsFile()): Promise<RunningWorkshop> {
   const workshop = connectToRunningWorkshop(file);
   await workshop.ping();
   return workshop;
