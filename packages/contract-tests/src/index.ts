@@ -11,6 +11,7 @@ export { CODE_PATTERN, CONTRACT_CHECKS, type ContractCheck } from "./checks.ts";
 export {
   runContract,
   checksThatRan,
+  failedChecks,
   DEFAULT_LIMITS,
   type CheckResult,
   type ContractLimits,

@@ -77,6 +77,13 @@ export function checksThatRan(report: ContractReport): CheckResult[] {
   return report.checks.filter((result) => result.status !== "skipped");
 }
 
+/** The checks that failed, in order, each with the first line of why. */
+export function failedChecks(report: ContractReport): { title: string; message: string }[] {
+  return report.checks
+    .filter((result) => result.status === "failed")
+    .map((result) => ({ title: result.title, message: (result.message ?? "").split("\n")[0] ?? "" }));
+}
+
 /**
  * Runs `work` for at most `ms`: undefined when it succeeded, else why it failed. On time out its signal is
  * aborted, so its requests end instead of holding the process open; `what` names it in the message.

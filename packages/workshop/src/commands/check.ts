@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { endpointsFile } from "../layout/repo.ts";
 import { Command } from "commander";
 import { STEPS, type StepNumber } from "@keyless/app-process";
-import { checksThatRan } from "@keyless/contract-tests";
+import { checksThatRan, failedChecks } from "@keyless/contract-tests";
 import { runCheckpoint } from "../exercises/checkpoint.ts";
 import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../running/control.ts";
 import {
@@ -114,9 +114,8 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<b
   const { report, codes } = await runCheckpoint({ step });
   // Each code the suite was issued put a message on the queue (a step that queues): those go, the learner's own stay.
   if (codes.length > 0) await workspaceClient(workshop).removeCodes(codes);
-  const ran = checksThatRan(report);
-  const failed = ran.filter((result) => result.status === "failed");
-  const total = ran.length;
+  const failed = failedChecks(report);
+  const total = checksThatRan(report).length;
   const loadError = report.setUpError;
   if (failed.length === 0 && !loadError && total > 0) {
     console.log(ok(`${bold(`Step ${step} passes its checkpoint`)}: ${total} of ${total} checks.`));
@@ -133,7 +132,7 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<b
   if (loadError) console.log(`  ${loadError.split("\n")[0]}`);
   for (const result of failed) {
     console.log(`  ${fail(result.title)}`);
-    console.log(dim(`    ${(result.message ?? "").split("\n")[0]}`));
+    console.log(dim(`    ${result.message}`));
   }
   console.log(dim("\n  The lesson's Troubleshooting section explains the usual causes."));
   return false;

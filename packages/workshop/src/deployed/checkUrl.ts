@@ -10,7 +10,7 @@
  * sandbox address (https://<site>.azurewebsites.localhost:<port>) needs the
  * sandbox's CA in NODE_EXTRA_CA_CERTS, as the steps get it.
  */
-import { checksThatRan } from "@keyless/contract-tests";
+import { checksThatRan, failedChecks } from "@keyless/contract-tests";
 import { runCheckpoint } from "../exercises/checkpoint.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
 import { appUrl, reachHomePage } from "./reach.ts";
@@ -38,7 +38,7 @@ export async function checkUrl(text: string): Promise<boolean> {
     throw new Error(`The contract suite did not run${loadError ? ` (${loadError.split("\n")[0]})` : ""}.`);
 
   const ran = checksThatRan(report);
-  const failed = ran.filter((result) => result.status !== "passed");
+  const failed = failedChecks(report);
   for (const result of ran) {
     if (result.status === "passed") {
       console.log(`  ${ok(result.title)}`);

@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditEvent } from "@keyless/sandbox";
-import { checksThatRan, type ContractReport } from "@keyless/contract-tests";
+import { checksThatRan, failedChecks } from "@keyless/contract-tests";
 import { runCheckpoint } from "./checkpoint.ts";
 import type { RunningWorkshop } from "../running/control.ts";
 import {
@@ -704,13 +704,6 @@ export function misScopedFinding(identity: WorkspaceIdentity, misScoped: readonl
       ]),
     ],
   };
-}
-
-/** The failed checks of a contract run, each in one line. */
-export function failedChecks(report: ContractReport): { title: string; message: string }[] {
-  return report.checks
-    .filter((result) => result.status === "failed")
-    .map((result) => ({ title: result.title, message: (result.message ?? "").split("\n")[0] ?? "" }));
 }
 
 /** Lines that need a client secret: code (not comments) that requires or reads it, or a .env that sets it. */
