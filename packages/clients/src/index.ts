@@ -148,8 +148,8 @@ const COMMAND_INDEX = "commandIndex.json";
  * installed az. az checks it against its version and rebuilds one that does not match. Nothing else of az's
  * configuration (no login, no cloud) is copied. Returns the folder.
  */
-export function seedCommandIndex(cli: AzureCli, config: string): string {
-  if (cli.commandIndex) writeFileSync(join(config, COMMAND_INDEX), cli.commandIndex);
+export function seedCommandIndex(cli: Found<AzureCli>, config: string): string {
+  if (cli.ok && cli.commandIndex) writeFileSync(join(config, COMMAND_INDEX), cli.commandIndex);
   return config;
 }
 
