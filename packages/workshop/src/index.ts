@@ -15,6 +15,7 @@ export {
   stepPort,
   stepTimeoutMs,
   WITH_COMPILE_CACHE,
+  workspaceDir,
   workspacePort,
 } from "./layout/repo.ts";
 export { findStep, stepDir, stepFolders, type StepFolder } from "./layout/stepFolders.ts";

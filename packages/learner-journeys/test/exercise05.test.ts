@@ -12,8 +12,8 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { azInProcess } from "./azInProcess.ts";
-import { REPO_ROOT, WITH_COMPILE_CACHE, workspaceDir } from "../src/layout/repo.ts";
+import { azInProcess } from "@keyless/workshop/testing";
+import { REPO_ROOT, WITH_COMPILE_CACHE, workspaceDir } from "@keyless/workshop";
 
 const STATE_DIR = process.env["KEYLESS_SANDBOX_DIR"] ?? "";
 const REPOSITORY = "octo-learner/keyless";

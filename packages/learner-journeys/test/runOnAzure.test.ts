@@ -14,9 +14,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { azInProcess } from "./azInProcess.ts";
-import { REPO_ROOT } from "../src/layout/repo.ts";
-import { launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
+import { REPO_ROOT } from "@keyless/workshop";
+import { azInProcess, launchWorkshop, type LaunchedWorkshop } from "@keyless/workshop/testing";
 
 const GUIDE = "docs/run-on-azure.md";
 const markdown = readFileSync(join(REPO_ROOT, GUIDE), "utf8");

@@ -15,14 +15,10 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { azInProcess } from "./azInProcess.ts";
+import { azInProcess, WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "@keyless/workshop/testing";
 import { freePortArgs } from "@keyless/app-process";
-import { WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "./launch.ts";
-import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
-
-const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+import { REPO_ROOT, WITH_COMPILE_CACHE } from "@keyless/workshop";
 
 // Each test is a learner's turn: several npm commands, an app restarted, a check that drives it. Under a
 // busy CI machine one turn took 60 s (the shared hang guard); this guard is for a hang, not for speed.
