@@ -41,4 +41,4 @@ export {
   type StepCode,
   type StepNumber,
 } from "./steps.ts";
-export { freePortArgs } from "./freePorts.ts";
+export { FREE_PORT_RANGE, freePortArgs, portInUse, portsInUse } from "./ports.ts";

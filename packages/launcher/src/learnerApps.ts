@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
-import { SECRET_VARIABLES, startStep, whoHolds, type RunningStep } from "@keyless/app-process";
+import { SECRET_VARIABLES, portInUse, startStep, whoHolds, type RunningStep } from "@keyless/app-process";
 import type { AuditEvent, Sandbox } from "@keyless/sandbox";
 import { BadControlRequest } from "./controlServer.ts";
 import {
@@ -19,7 +19,6 @@ import {
   explainStartFailure,
   green,
   loadAppExercise,
-  portInUse,
   readableLogLine,
   red,
   shownPath,

@@ -20,6 +20,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import {
   SECRET_VARIABLES,
   STEPS,
+  portInUse,
+  portsInUse,
   siteOfStep,
   startStep,
   stepOfSite,
@@ -55,8 +57,6 @@ import {
   green,
   loadExercise,
   parseStep,
-  portInUse,
-  portsInUse,
   reachRunningWorkshop,
   readableLogLine,
   red,

@@ -21,7 +21,6 @@ export {
 export { findStep, stepDir, stepFolders, type StepFolder } from "./layout/stepFolders.ts";
 export { STEP_TITLES, parseStep, stepTitle } from "./layout/steps.ts";
 export { lessonName, lessons, type LessonEntry } from "./layout/lessons.ts";
-export { portInUse, portsInUse } from "./layout/ports.ts";
 // The learner's own apps, one per exercise.
 export {
   appExerciseSteps,
