@@ -176,6 +176,10 @@ describe("a restart on the same state folder", () => {
     await queueOf(first, "code-requests").sendMessage("a code");
     const before = first.queue.snapshot();
     await first.stop();
+    // The SDK keeps its connections to the first run for reuse; the stop closed them, and this process hears of it
+    // on its next turn. A start may take none (it can be all synchronous), and the first call after it would go out
+    // on a connection already closed ("socket hang up", which a client with retries, unlike this one, retries).
+    await new Promise((resolve) => setImmediate(resolve));
 
     const second = await startSandbox({ stateDir, auditFile: false });
     try {
