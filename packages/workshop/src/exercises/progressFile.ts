@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { workspaceDir } from "../layout/repo.ts";
 import type { ExerciseStep } from "./exercises.ts";
 
@@ -46,7 +46,7 @@ export function updateProgress(
 ): void {
   const progress = readProgress(file);
   progress[step] = change(progress[step] ?? {});
-  mkdirSync(workspaceDir(), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.tmp`;
   writeFileSync(partial, `${JSON.stringify(progress, null, 2)}\n`);
   renameSync(partial, file);
