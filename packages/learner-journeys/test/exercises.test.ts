@@ -30,8 +30,6 @@ const env = {
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
   KEYLESS_SANDBOX_DIR: stateDir,
   KEYLESS_WORKSPACE_DIR: workspaceDir,
-  // The checkpoint's "slower than the timeout" check waits this long: short, for a test.
-  KEYLESS_STEP_TIMEOUT_MS: "2000",
   NO_COLOR: "1",
   FORCE_COLOR: "0",
 };
