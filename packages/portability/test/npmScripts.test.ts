@@ -1,8 +1,9 @@
 /**
  * No npm script needs bash: npm runs scripts with cmd.exe on Windows, so every script in every
- * package.json must mean the same to cmd.exe as to sh.
+ * package.json must mean the same to cmd.exe as to sh. And every package's tests run the same way:
+ * plain `vitest run`, with the one configuration packages/test-config holds.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, shellOnlyReasons, trackedPaths, whyNoGit } from "../src/index.ts";
@@ -55,6 +56,36 @@ describe.skipIf(whyNoGit())("this repository's npm scripts", () => {
       return Object.entries(scripts).flatMap(([name, script]) =>
         shellOnlyReasons(script).map((reason) => `${manifest} "${name}": ${script}: ${reason}`),
       );
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it("every package's tests run as plain `vitest run`, with the configuration packages/test-config shares", () => {
+    const manifests = trackedPaths((path) => /^(packages|steps)\/[^/]+\/package\.json$/.test(path));
+    const problems = manifests.flatMap((manifest) => {
+      const folder = manifest.slice(0, -"/package.json".length);
+      const {
+        name,
+        scripts = {},
+        devDependencies = {},
+      } = JSON.parse(readFileSync(join(REPO_ROOT, manifest), "utf8")) as {
+        name: string;
+        scripts?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
+      if (scripts["test"] === undefined || name === "@keyless/test-config") return [];
+      const config = join(REPO_ROOT, folder, "vitest.config.ts");
+      return [
+        ...(scripts["test"] === "vitest run"
+          ? []
+          : [`${manifest}: its test script is "${scripts["test"]}", not "vitest run"`]),
+        ...(existsSync(config) && readFileSync(config, "utf8").includes('from "@keyless/test-config"')
+          ? []
+          : [`${folder}: no vitest.config.ts that uses @keyless/test-config`]),
+        ...("@keyless/test-config" in devDependencies
+          ? []
+          : [`${manifest}: @keyless/test-config is not a devDependency`]),
+      ];
     });
     expect(problems).toEqual([]);
   });
