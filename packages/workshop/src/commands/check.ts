@@ -23,14 +23,12 @@ import {
   workspaceAppDir,
   type PipelineExercise,
 } from "../exercises/exercises.ts";
-import { gradePipelineExercise } from "../exercises/pipeline/grade.ts";
 import { gradeExercise } from "../exercises/grade.ts";
 import { parseStep, stepTitle } from "../layout/steps.ts";
 import { UsageError } from "../terminal/usageError.ts";
 import { bold, dim, fail, ok } from "../terminal/ui.ts";
 import { workspaceClient } from "../running/workspaceControl.ts";
 import { runCommand } from "../terminal/runCommand.ts";
-import { checkUrl } from "../deployed/checkUrl.ts";
 
 /** The deployment exercise a lesson number names, if it names one. */
 function deploymentExercise(text: string): PipelineExercise | undefined {
@@ -66,6 +64,8 @@ const program = new Command("npm run check --")
     if (options.url !== undefined) {
       if (texts.length > 0 || options.reference)
         throw new UsageError("--url checks the one app at that address: name no step and no --reference with it.");
+      // Loaded here, as the deployment grader below: a check of a step or an app of the learner's needs neither.
+      const { checkUrl } = await import("../deployed/checkUrl.ts");
       if (!(await checkUrl(options.url))) process.exitCode = 1;
       return;
     }
@@ -75,6 +75,7 @@ const program = new Command("npm run check --")
       // The sandbox's state folder is where its endpoints file is: the grader asks its az, as the learner does.
       const endpoints = endpointsFile();
       if (!existsSync(endpoints)) throw new NotRunningError("none");
+      const { gradePipelineExercise } = await import("../exercises/pipeline/grade.ts");
       if (!(await gradePipelineExercise(deployment, dirname(endpoints)))) process.exitCode = 1;
       return;
     }
