@@ -150,6 +150,9 @@ class WorkspaceApp {
 
   async #run(reason: "start" | "save"): Promise<WorkspaceAppState> {
     const { sandbox, say } = this.#options;
+    // This start runs the files as saved now: a save's restart still waiting would restart the app again, in the
+    // middle of the check that asked for this one.
+    clearTimeout(this.#settle);
     await this.#running?.stop();
     this.#running = undefined;
     if (this.#stopped) return this.state();
