@@ -45,7 +45,7 @@ const hasWorkspaceApp = (step: string) => isExerciseStep(step) && existsSync(joi
 const NO_STEP_NAMED =
   "With no step named, it checks each step npm start runs, one after the other, as npm run check -- 0N checks it: your own app for an exercise you have started, the workshop's step otherwise; its last line says how many pass.";
 
-const program = new Command("npm run check --")
+export const program = new Command("npm run check --")
   .description(
     `Check a lesson against the running sandbox (start it first with npm start): your own app for its exercise if you have one (npm run exercise -- 0N), graded in words; otherwise the step npm start runs, against its contract tests. ${NO_STEP_NAMED}`,
   )
@@ -139,4 +139,5 @@ async function checkStep(step: StepNumber, workshop: RunningWorkshop): Promise<b
   return false;
 }
 
-await runCommand(program);
+// Run as `npm run check`; imported, it only defines the command (the learner journeys' tests run it in their process).
+if (import.meta.main) await runCommand(program);

@@ -40,7 +40,7 @@ import type { WorkspaceAppState } from "../running/workspaceControl.ts";
 import { workspaceClient } from "../running/workspaceControl.ts";
 import { runCommand } from "../terminal/runCommand.ts";
 
-const program = new Command("npm run exercise --")
+export const program = new Command("npm run exercise --")
   .description(
     "Write a lesson's change yourself: your own app in workspace/, run by npm start and graded by npm run check.",
   )
@@ -277,4 +277,5 @@ async function confirm(question: string, yes: boolean): Promise<boolean> {
   }
 }
 
-await runCommand(program);
+// Run as `npm run exercise`; imported, it only defines the command (the learner journeys' tests run it in their process).
+if (import.meta.main) await runCommand(program);

@@ -17,7 +17,7 @@ import { workspaceClient, type WorkspaceView } from "../running/workspaceControl
 import { bold, dim, green, table, yellow } from "../terminal/ui.ts";
 import { runCommand } from "../terminal/runCommand.ts";
 
-const program = new Command("npm run progress --")
+export const program = new Command("npm run progress --")
   .description(
     "Show each lesson's exercise: not started, in progress, or passed and when; for one that passed, whether it still would (with npm start running: its roles, its app running, its code unchanged), or what fails now.",
   )
@@ -108,4 +108,5 @@ function describe(
   return `${yellow("in progress")} ${started}${lastCheck}`.replace("  ", " ");
 }
 
-await runCommand(program);
+// Run as `npm run progress`; imported, it only defines the command (the learner journeys' tests run it in their process).
+if (import.meta.main) await runCommand(program);

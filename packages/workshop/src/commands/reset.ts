@@ -15,7 +15,7 @@ import { NotRunningError, reachRunningWorkshop, type RunningWorkshop } from "../
 import { bold, dim, ok } from "../terminal/ui.ts";
 import { runCommand } from "../terminal/runCommand.ts";
 
-const program = new Command("npm run reset --")
+export const program = new Command("npm run reset --")
   .description(
     "Put the sandbox back to what infra/main.json provisions (secrets, role assignments, client secrets, third-party keys), and say what that discards. With npm start running, it resets the running sandbox (and empties the queue); without, it deletes the sandbox's saved state (.sandbox/state.db), which the next npm start provisions anew. Your apps in workspace/ are left as they are.",
   )
@@ -87,4 +87,5 @@ async function runningWorkshop(): Promise<RunningWorkshop | undefined> {
   }
 }
 
-await runCommand(program);
+// Run as `npm run reset`; imported, it only defines the command (the learner journeys' tests run it in their process).
+if (import.meta.main) await runCommand(program);

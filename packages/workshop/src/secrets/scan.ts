@@ -57,7 +57,9 @@ function loadConfig(): SecretLintCoreConfig {
     rules: rules.map(({ id, options }) => {
       const rule = RULES[id];
       if (!rule)
-        throw new Error(`packages/workshop/.secretlintrc.json names the rule ${id}, which secrets/scan.ts does not load: add it there.`);
+        throw new Error(
+          `packages/workshop/.secretlintrc.json names the rule ${id}, which secrets/scan.ts does not load: add it there.`,
+        );
       // A rule or a preset, each with its own options: secretlint checks them when it creates the rule.
       return { id, rule, ...(options ? { options } : {}) } as ConfiguredRule;
     }),
