@@ -12,7 +12,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { azInProcess } from "@keyless/workshop/testing";
+import { azInProcess, commandInProcess, type InProcessCommand } from "@keyless/workshop/testing";
 import { REPO_ROOT, WITH_COMPILE_CACHE, workspaceDir } from "@keyless/workshop";
 
 const STATE_DIR = process.env["KEYLESS_SANDBOX_DIR"] ?? "";
@@ -39,10 +39,13 @@ const azJson = async <T>(...args: string[]): Promise<T> => {
   expect(result.code, result.output).toBe(0);
   return JSON.parse(result.output.slice(result.output.search(/[[{]/))) as T;
 };
-const exercise = (...args: string[]) => run("packages/workshop/src/commands/exercise.ts", "05", ...args);
+/** The workshop's commands as the learner runs them from the repository's root, answered in this process. */
+const command = (name: InProcessCommand, args: readonly string[]) =>
+  commandInProcess(name, args, { ...process.env, NO_COLOR: "1", INIT_CWD: REPO_ROOT });
+const exercise = (...args: string[]) => command("exercise", ["05", ...args]);
 const rehearse = (...args: string[]) =>
   run("packages/pipeline/src/main.ts", WORKFLOW, "--branch", "main", "--repository", REPOSITORY, ...args);
-const check = () => run("packages/workshop/src/commands/check.ts", "05");
+const check = () => command("check", ["05"]);
 
 /** The shell blocks of lesson 05's "Your turn", in order. */
 const lesson = readFileSync(join(REPO_ROOT, "docs", "05-ship-it.md"), "utf8");

@@ -11,14 +11,19 @@
  *
  * The tests run in order and build on each other, as a learner's session does.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { azInProcess, WORKSHOP, launchWorkshop, type LaunchedWorkshop } from "@keyless/workshop/testing";
+import {
+  azInProcess,
+  commandInProcess,
+  launchWorkshop,
+  type InProcessCommand,
+  type LaunchedWorkshop,
+} from "@keyless/workshop/testing";
 import { freePortArgs } from "@keyless/app-process";
-import { REPO_ROOT, WITH_COMPILE_CACHE } from "@keyless/workshop";
+import { REPO_ROOT } from "@keyless/workshop";
 
 // Each test is a learner's turn: several npm commands, an app restarted, a check that drives it. Under a
 // busy CI machine one turn took 60 s (the shared hang guard); this guard is for a hang, not for speed.
@@ -63,25 +68,10 @@ const WORKSPACE_SP = TENANT.servicePrincipals.find((sp) => sp.displayName === "k
 
 let launcher: LaunchedWorkshop;
 
-interface Run {
-  readonly code: number;
-  readonly output: string;
-}
-
-function run(file: string, args: readonly string[], cwd = WORKSHOP): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...WITH_COMPILE_CACHE, file, ...args],
-      { cwd, env, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-      },
-    );
-  });
-}
-const exercise = (...args: string[]) => run("src/commands/exercise.ts", args);
-const check = (...args: string[]) => run("src/commands/check.ts", args);
+/** A learner's command, answered in this process: the same exit code and words as its own process (see @keyless/workshop/testing). */
+const command = (name: InProcessCommand, args: readonly string[]) => commandInProcess(name, args, env);
+const exercise = (...args: string[]) => command("exercise", args);
+const check = (...args: string[]) => command("check", args);
 const az = (...args: string[]) => azInProcess(args, env, join(REPO_ROOT, "packages/sandbox"));
 const queueCount = async () =>
   (
@@ -422,7 +412,7 @@ describe("exercise 04: a queue message per code", () => {
 
 describe("after the exercises", () => {
   it("npm run progress: each lesson's state, kept in the workspace", async () => {
-    const progress = await run("src/commands/progress.ts", []);
+    const progress = await command("progress", []);
     expect(progress.code, progress.output).toBe(0);
     expect(progress.output).toMatch(/lesson 01 .*no exercise/);
     for (const step of ["02", "03", "04"])
@@ -438,7 +428,7 @@ describe("after the exercises", () => {
       `$ npm run --silent az -- role assignment delete --assignee ${await principalOf("keyless-workspace-03")} --role "Key Vault Secrets User" --scope ${VAULT}`,
     );
     expect(readFileSync(join(appDir("03-managed-identity"), "src/config.ts"), "utf8")).toContain("🐨 Exercise 03");
-    expect((await run("src/commands/progress.ts", [])).output).toMatch(/lesson 03 .*in progress/);
+    expect((await command("progress", [])).output).toMatch(/lesson 03 .*in progress/);
   });
 
   it("the audit log holds no secret: no client secret, no key, no identity header", async () => {
@@ -457,8 +447,8 @@ describe("after the exercises", () => {
 });
 
 describe("the next day: npm start again, check everything, reset", () => {
-  const progress = () => run("src/commands/progress.ts", []);
-  const reset = () => run("src/commands/reset.ts", []);
+  const progress = () => command("progress", []);
+  const reset = () => command("reset", []);
 
   it("a restart keeps the learner's work: every app of theirs starts again", { timeout: 180_000 }, async () => {
     const solved = await exercise("03", "--solve", "--yes");
