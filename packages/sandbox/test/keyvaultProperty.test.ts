@@ -150,8 +150,10 @@ describe("any Set or Update body", () => {
       }),
       { numRuns: 200 },
     );
-    // The generators reach both sides of the property.
+    // The generators reach both sides of the property. Of the 200 bodies about 30 are accepted (26 to 36 in six
+    // runs) and the rest refused: the bounds sit far enough below that no draw's luck fails them (a bound of 20
+    // accepted failed about one npm test in fifty).
     expect(refused).toBeGreaterThan(20);
-    expect(accepted).toBeGreaterThan(20);
+    expect(accepted).toBeGreaterThan(5);
   });
 });
