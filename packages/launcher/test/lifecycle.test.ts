@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { processTree, readProcesses, type ProcessInfo } from "@keyless/app-process";
 import { isAlive } from "@keyless/sandbox/processes";
 import { afterEach, describe, expect, it } from "vitest";
+import { learnerTerminal } from "@keyless/workshop";
 
 const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -58,17 +59,9 @@ function stateDir(): string {
   return dir;
 }
 
-/**
- * A learner's terminal: this process's environment without what an outer npm (npm test, turbo) put there
- * for its own script (npm_config_local_prefix would send a nested npm to this package instead of the root).
- */
-const environment = (dir: string, extra: Record<string, string> = {}) => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
-  KEYLESS_SANDBOX_DIR: dir,
-  NO_COLOR: "1",
-  FORCE_COLOR: "0",
-  ...extra,
-});
+/** A learner's terminal (the workshop's learnerTerminal), with this state folder. */
+const environment = (dir: string, extra: Record<string, string> = {}) =>
+  learnerTerminal({ KEYLESS_SANDBOX_DIR: dir, NO_COLOR: "1", FORCE_COLOR: "0", ...extra });
 
 interface Launch {
   readonly child: ChildProcess;

@@ -15,18 +15,14 @@ import { loadTenant } from "@keyless/sandbox";
 import { azAnswer } from "@keyless/sandbox/az";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePortArgs } from "@keyless/app-process";
+import { learnerTerminal } from "@keyless/workshop";
 
 const LAUNCHER_DIR = fileURLToPath(new URL("..", import.meta.url));
 const SANDBOX_DIR = fileURLToPath(new URL("../../sandbox", import.meta.url));
 /** Step 02's service principal, named as az finds one: by its appId (az looks no display name up). */
 const STEP_02_SP = loadTenant().servicePrincipals.find((sp) => sp.displayName === "keyless-app-sp")?.appId ?? "";
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-restarts-"));
-const env = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
-  KEYLESS_SANDBOX_DIR: stateDir,
-  NO_COLOR: "1",
-  FORCE_COLOR: "0",
-};
+const env = learnerTerminal({ KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" });
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 /** A workshop running step 02, until stopped; its output so far. */

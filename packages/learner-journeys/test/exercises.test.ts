@@ -23,21 +23,19 @@ import {
   type LaunchedWorkshop,
 } from "@keyless/workshop/testing";
 import { freePortArgs } from "@keyless/app-process";
-import { REPO_ROOT } from "@keyless/workshop";
+import { REPO_ROOT, learnerTerminal } from "@keyless/workshop";
 
 // Each test is a learner's turn: several npm commands, an app restarted, a check that drives it. Under a
 // busy CI machine one turn took 60 s (the shared hang guard); this guard is for a hang, not for speed.
 vi.setConfig({ testTimeout: 180_000 });
 const stateDir = mkdtempSync(join(tmpdir(), "keyless-learner-sandbox-"));
 const workspaceDir = mkdtempSync(join(tmpdir(), "keyless-learner-workspace-"));
-const env = {
-  // A learner's terminal: not what an outer npm (npm test, turbo) set for its own script.
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+const env = learnerTerminal({
   KEYLESS_SANDBOX_DIR: stateDir,
   KEYLESS_WORKSPACE_DIR: workspaceDir,
   NO_COLOR: "1",
   FORCE_COLOR: "0",
-};
+});
 
 const TENANT = JSON.parse(readFileSync(join(REPO_ROOT, "packages/sandbox/tenant.json"), "utf8")) as {
   subscription: { id: string };

@@ -44,5 +44,6 @@ export type {
   WorkspaceView,
 } from "./running/workspaceControl.ts";
 // The terminal.
+export { learnerTerminal } from "./terminal/learnerTerminal.ts";
 export { UsageError } from "./terminal/usageError.ts";
 export { bold, cyan, dim, fail, green, ok, readableLogLine, red, table, warn, yellow } from "./terminal/ui.ts";

@@ -13,24 +13,21 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { azInProcess } from "./azInProcess.ts";
 import { REPO_ROOT } from "../src/layout/repo.ts";
+import { learnerTerminal } from "../src/terminal/learnerTerminal.ts";
 import { stepFolders } from "../src/layout/stepFolders.ts";
 
 // No sandbox runs here: az answers "not running", after npm has (or has not) echoed the line.
 const empty = mkdtempSync(join(tmpdir(), "keyless-echo-"));
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
-/**
- * A learner's terminal: not what an outer npm set for its own script (`npm test --silent` sets
- * npm_config_loglevel=silent, which would silence the very echo the second test is about).
- */
-const learnerTerminal = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
-
 function npm(...args: string[]): Promise<string> {
   return new Promise((resolve) => {
     execFile(
       "npm",
       args,
-      { cwd: REPO_ROOT, env: { ...learnerTerminal, KEYLESS_SANDBOX_DIR: empty, NO_COLOR: "1" } },
+      // A learner's terminal: `npm test --silent` sets npm_config_loglevel=silent, which would silence the very
+      // echo the second test is about.
+      { cwd: REPO_ROOT, env: learnerTerminal({ KEYLESS_SANDBOX_DIR: empty, NO_COLOR: "1" }) },
       (_error, stdout, stderr) => resolve(stdout + stderr),
     );
   });

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAUNCHER, WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
+import { learnerTerminal } from "../src/terminal/learnerTerminal.ts";
 import { solvedWorkspace } from "./solvedWorkspace.ts";
 
 const WORKSHOP = fileURLToPath(new URL("..", import.meta.url));
@@ -23,14 +24,14 @@ const stateDir = () => {
   dirs.push(dir);
   return dir;
 };
-/** A learner's terminal: without what an outer npm put there for its own script; their workspace, when given. */
-const environment = (dir: string, workspace?: string) => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
-  KEYLESS_SANDBOX_DIR: dir,
-  ...(workspace ? { KEYLESS_WORKSPACE_DIR: workspace } : {}),
-  NO_COLOR: "1",
-  FORCE_COLOR: "0",
-});
+/** A learner's terminal (learnerTerminal), with this state folder and their workspace, when given. */
+const environment = (dir: string, workspace?: string) =>
+  learnerTerminal({
+    KEYLESS_SANDBOX_DIR: dir,
+    ...(workspace ? { KEYLESS_WORKSPACE_DIR: workspace } : {}),
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  });
 
 interface Run {
   readonly code: number;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { WITH_COMPILE_CACHE } from "../src/layout/repo.ts";
+import { learnerTerminal } from "../src/terminal/learnerTerminal.ts";
 import { commandInProcess, type InProcessCommand } from "./commandInProcess.ts";
 import { WORKSHOP } from "./launch.ts";
 
@@ -18,13 +19,12 @@ afterAll(() => {
   for (const dir of [stateDir, workspace]) rmSync(dir, { recursive: true, force: true });
 });
 /** A learner's terminal with no npm start running: a sandbox folder and a workspace of this file's own. */
-const env = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+const env = learnerTerminal({
   KEYLESS_SANDBOX_DIR: stateDir,
   KEYLESS_WORKSPACE_DIR: workspace,
   NO_COLOR: "1",
   FORCE_COLOR: "0",
-};
+});
 
 function asProcess(name: InProcessCommand, args: readonly string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {

@@ -13,6 +13,7 @@ import { freePortArgs, siteOfStep, startStepExpectingFailure, stopTree } from "@
 import { startSandbox } from "@keyless/sandbox";
 import { LAUNCHER, REPO_ROOT } from "../layout/repo.ts";
 import { stepDir } from "../layout/stepFolders.ts";
+import { learnerTerminal } from "../terminal/learnerTerminal.ts";
 import { treeRss } from "./resources.ts";
 
 const WORKSHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,13 +25,12 @@ const WORKSHOP_DIR = fileURLToPath(new URL("../..", import.meta.url));
  * (which npm start would start too, and which would not start in the bench's new sandbox).
  */
 function learnersEnvironment(stateDir: string): NodeJS.ProcessEnv {
-  return {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+  return learnerTerminal({
     KEYLESS_SANDBOX_DIR: stateDir,
     KEYLESS_WORKSPACE_DIR: join(stateDir, "no-workspace"),
     NO_COLOR: "1",
     FORCE_COLOR: "0",
-  };
+  });
 }
 
 /**
