@@ -20,6 +20,8 @@ const REPOSITORY = "octo-learner/keyless";
 const WORKFLOW = join(workspaceDir(), "05-ship-it", "deploy.yml");
 
 let sandbox: Sandbox;
+/** The learner's terminal, at the repository's root (where npm runs the root's scripts). */
+const atRoot = { ...process.env, NO_COLOR: "1", INIT_CWD: REPO_ROOT };
 
 /** A command as the learner types it, from the repository's root: its exit code and what it printed. */
 function run(script: string, ...args: string[]): Promise<{ code: number; output: string }> {
@@ -27,21 +29,20 @@ function run(script: string, ...args: string[]): Promise<{ code: number; output:
     execFile(
       process.execPath,
       [...WITH_COMPILE_CACHE, join(REPO_ROOT, script), ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1", INIT_CWD: REPO_ROOT }, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: REPO_ROOT, env: atRoot, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );
   });
 }
 /** The sandbox's az as the learner runs it from the repository's root, answered in this process. */
-const az = (...args: string[]) => azInProcess(args, { ...process.env, NO_COLOR: "1", INIT_CWD: REPO_ROOT }, REPO_ROOT);
+const az = (...args: string[]) => azInProcess(args, atRoot, REPO_ROOT);
 const azJson = async <T>(...args: string[]): Promise<T> => {
   const result = await az(...args, "--output", "json");
   expect(result.code, result.output).toBe(0);
   return JSON.parse(result.output.slice(result.output.search(/[[{]/))) as T;
 };
 /** The workshop's commands as the learner runs them from the repository's root, answered in this process. */
-const command = (name: InProcessCommand, args: readonly string[]) =>
-  commandInProcess(name, args, { ...process.env, NO_COLOR: "1", INIT_CWD: REPO_ROOT });
+const command = (name: InProcessCommand, args: readonly string[]) => commandInProcess(name, args, atRoot);
 const exercise = (...args: string[]) => command("exercise", ["05", ...args]);
 const rehearse = (...args: string[]) =>
   run("packages/pipeline/src/main.ts", WORKFLOW, "--branch", "main", "--repository", REPOSITORY, ...args);
