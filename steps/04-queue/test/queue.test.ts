@@ -114,10 +114,10 @@ const queuedCodes = async () =>
 
 describe("step 04: one queue message per code", { timeout: 60_000 }, () => {
   it("queues exactly one message per 200, with the same code and timestamp (200 calls, 50 at once)", async () => {
-    // 50 at once, as the contract's concurrency check: every call of a wave is in flight before any is queued, so
-    // the first wave also races for the first token. 200 at once on a busy 2-core machine once got a 502 "Could not
-    // reach the third-party API" (most likely a TLS connection to it outlasting undici's 10 s connect timeout):
-    // a fact about the machine, not the queue.
+    // 50 at once, as the contract's concurrency check: each wave's calls are sent together, and the first wave's
+    // race for the first Storage token. 200 at once on a busy 2-core machine once got a 502 "Could not reach the
+    // third-party API" (most likely a TLS connection to it outlasting undici's 10 s connect timeout): a fact about
+    // the machine, not the queue.
     const answers: Answer[] = [];
     for (let wave = 0; wave < 4; wave++) answers.push(...(await getCodes(50)));
     const issued = answers.filter((answer) => answer.status === 200);
