@@ -13,15 +13,15 @@ import tls from "node:tls";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { azInProcess, commandInProcess, type InProcessCommand } from "@keyless/workshop/testing";
-import { REPO_ROOT, WITH_COMPILE_CACHE, workspaceDir } from "@keyless/workshop";
+import { REPO_ROOT, WITH_COMPILE_CACHE, learnerTerminal, workspaceDir } from "@keyless/workshop";
 
 const STATE_DIR = process.env["KEYLESS_SANDBOX_DIR"] ?? "";
 const REPOSITORY = "octo-learner/keyless";
 const WORKFLOW = join(workspaceDir(), "05-ship-it", "deploy.yml");
 
 let sandbox: Sandbox;
-/** The learner's terminal, at the repository's root (where npm runs the root's scripts). */
-const atRoot = { ...process.env, NO_COLOR: "1", INIT_CWD: REPO_ROOT };
+/** The learner's terminal (learnerTerminal), at the repository's root (where npm runs the root's scripts). */
+const atRoot = learnerTerminal({ NO_COLOR: "1", INIT_CWD: REPO_ROOT });
 
 /** A command as the learner types it, from the repository's root: its exit code and what it printed. */
 function run(script: string, ...args: string[]): Promise<{ code: number; output: string }> {
@@ -61,7 +61,7 @@ function bash(script: string): Promise<{ code: number; output: string }> {
     execFile(
       "bash",
       ["-c", script.replaceAll("workspace/05-ship-it/deploy.yml", WORKFLOW)],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: REPO_ROOT, env: learnerTerminal({ NO_COLOR: "1" }), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
     );
   });
