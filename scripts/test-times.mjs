@@ -42,8 +42,32 @@ function run(folder) {
   });
 }
 
+/**
+ * This machine's speed now, as the suite feels it: the CPU seconds (wall seconds off Linux) that five fresh
+ * Node processes take to load step 04's dependencies, the SDKs, the cost of each of the hundred-odd app starts
+ * in a run. A shared machine's speed drifts by a quarter within an hour; compare runs only with this beside them.
+ */
+async function speedReference() {
+  const cpuBefore = childrenCpuSeconds();
+  const started = performance.now();
+  const load =
+    "for (const name of ['@azure/identity', '@azure/keyvault-secrets', '@azure/storage-queue', 'express', 'pino', 'zod']) await import(name);";
+  for (let run = 0; run < 5; run++)
+    await new Promise((resolve) =>
+      spawn(process.execPath, ["--input-type=module", "-e", load], {
+        cwd: join("steps", "04-queue"),
+        stdio: "ignore",
+      }).on("close", resolve),
+    );
+  const cpuAfter = childrenCpuSeconds();
+  return cpuBefore === undefined || cpuAfter === undefined
+    ? `${((performance.now() - started) / 1000).toFixed(2)} s wall`
+    : `${(cpuAfter - cpuBefore).toFixed(2)} CPU-s`;
+}
+
 const only = process.argv.slice(2);
 const rows = [];
+const speedBefore = await speedReference();
 for (const folder of packagesWithTests().filter(
   (folder) => only.length === 0 || only.some((name) => folder.includes(name)),
 )) {
@@ -72,4 +96,7 @@ console.log(
 );
 console.log(
   "One package at a time: npm test runs three at once (turbo --concurrency=3), so its wall time is less than the total.",
+);
+console.log(
+  `This machine's speed, before and after: five processes loading step 04's dependencies took ${speedBefore}, then ${await speedReference()} (3.5 CPU-s on an idle 2-core machine when this was written; more means a slower machine, and every figure above grows with it).`,
 );
