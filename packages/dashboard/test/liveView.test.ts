@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { managedIdentityIdsOf } from "@keyless/sandbox";
+import { learnerTerminal } from "@keyless/workshop";
 
 const CHROMIUM = process.env["KEYLESS_CHROMIUM"] ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -55,12 +56,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
     stateDir = mkdtempSync(join(tmpdir(), "keyless-live-view-"));
     userDataDir = mkdtempSync(join(tmpdir(), "keyless-chromium-"));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
-      KEYLESS_SANDBOX_DIR: stateDir,
-      NO_COLOR: "1",
-      FORCE_COLOR: "0",
-    };
+    const env = learnerTerminal({ KEYLESS_SANDBOX_DIR: stateDir, NO_COLOR: "1", FORCE_COLOR: "0" });
     launcher = spawn(process.execPath, ["src/start.ts", "--free-ports", "03", "04"], {
       cwd: LAUNCHER_DIR,
       env,
