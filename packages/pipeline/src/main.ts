@@ -12,7 +12,8 @@ import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { gitFacts } from "./repository.ts";
 import { runWorkflow } from "./runner.ts";
-import { REPO_ROOT, defaultStateDir } from "./sandbox.ts";
+import { sandboxStateDir } from "@keyless/sandbox/state-dir";
+import { REPO_ROOT } from "./sandbox.ts";
 import { EVENTS, type EventName } from "./triggers.ts";
 import { deleteVariable, readVariables, setVariable, variableProblem } from "./variables.ts";
 
@@ -81,7 +82,7 @@ const program = new Command("pipeline")
         );
       if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository))
         refuse(`--repository ${repository}: owner/repo, as on GitHub.`);
-      const stateDir = defaultStateDir();
+      const stateDir = sandboxStateDir(process.env);
       const variables = { ...readVariables(stateDir) };
       for (const pair of options.var ?? []) {
         const equals = pair.indexOf("=");
@@ -138,7 +139,7 @@ variable
   .requiredOption("-b, --body <value>", "its value")
   .action((name: string, options: { body: string }) => {
     try {
-      setVariable(defaultStateDir(), name, options.body);
+      setVariable(sandboxStateDir(process.env), name, options.body);
     } catch (error) {
       refuse((error as Error).message);
     }
@@ -148,7 +149,7 @@ variable
   .command("list")
   .description("List the repository's variables.")
   .action(() => {
-    for (const [name, value] of Object.entries(readVariables(defaultStateDir())))
+    for (const [name, value] of Object.entries(readVariables(sandboxStateDir(process.env))))
       process.stdout.write(`${name}\t${value}\n`);
   });
 variable
@@ -156,7 +157,7 @@ variable
   .description("Delete a repository variable.")
   .argument("<name>")
   .action((name: string) => {
-    if (!deleteVariable(defaultStateDir(), name)) refuse(`no variable ${name.toUpperCase()}.`);
+    if (!deleteVariable(sandboxStateDir(process.env), name)) refuse(`no variable ${name.toUpperCase()}.`);
     process.stdout.write(`✓ Deleted Actions variable ${name.toUpperCase()}\n`);
   });
 

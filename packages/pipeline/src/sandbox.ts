@@ -12,9 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { SandboxEndpoints } from "@keyless/sandbox";
 import { isAlive } from "@keyless/sandbox/processes";
 
-/** The sandbox's state folder: KEYLESS_SANDBOX_DIR, or `.sandbox` at the repository's root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-export const defaultStateDir = () => process.env["KEYLESS_SANDBOX_DIR"] ?? join(REPO_ROOT, ".sandbox");
 
 /** The running sandbox, or undefined when none runs (no endpoints file, or its npm start is gone). */
 export function runningSandbox(stateDir: string): SandboxEndpoints | undefined {

@@ -37,6 +37,7 @@ import { AUDIT_CATEGORY_INFO, PROVIDERS, RESOURCES } from "./registry.ts";
 import { Journal, type JournalSummary } from "./state/journal.ts";
 import { portsToUse, rememberPorts } from "./state/ports.ts";
 import { STATE_FILE, StateStore } from "./state/store.ts";
+import { sandboxStateDir } from "./stateDir.ts";
 import { loadTenant, type Tenant } from "./tenant.ts";
 import { deployedNamesOf, sitesOf, type DeployedNames, type SiteInfo } from "./deployment.ts";
 import type { RunningThirdPartyApi } from "@keyless/third-party-api";
@@ -87,7 +88,7 @@ export { THIRD_PARTY_APP, THIRD_PARTY_FUNCTION } from "./providers/web/thirdPart
 export interface SandboxOptions {
   /** Ports to listen on; 0 (the default) picks free ones. */
   readonly ports?: Partial<SandboxPorts>;
-  /** Where its state is kept (`state.db`, the CA, the audit log): the folder in KEYLESS_SANDBOX_DIR, else `<repo>/.sandbox`, as npm start and az read it. */
+  /** Where its state is kept (`state.db`, the CA, the audit log): the folder in KEYLESS_SANDBOX_DIR when it starts, else `<repo>/.sandbox`, as npm start and az read it (stateDir.ts). */
   readonly stateDir?: string;
   /** What lives outside Resource Manager: tenant.json's, unless given. */
   readonly tenant?: Tenant;
@@ -167,8 +168,6 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-const DEFAULT_STATE_DIR =
-  process.env["KEYLESS_SANDBOX_DIR"] ?? fileURLToPath(new URL("../../../.sandbox", import.meta.url));
 /** Plain JavaScript, so that any Node (20 too) can load it from NODE_OPTIONS. */
 const DNS_PRELOAD = fileURLToPath(new URL("./dnsPreload.mjs", import.meta.url));
 
@@ -240,7 +239,7 @@ async function startProviders(context: ProviderContext): Promise<RunningProvider
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const tenant = options.tenant ?? loadTenant();
   const names = deployedNamesOf(tenant);
-  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const stateDir = options.stateDir ?? sandboxStateDir(process.env);
   // Everything callers change is kept here, until `npm run reset` (state/store.ts).
   const state = StateStore.open(join(stateDir, STATE_FILE));
   const journal = new Journal(state);

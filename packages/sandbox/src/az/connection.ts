@@ -6,7 +6,6 @@
  */
 import { readFileSync, unlinkSync } from "node:fs";
 import tls from "node:tls";
-import { fileURLToPath } from "node:url";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import type { AdminAccount } from "../providers/resources/admin.ts";
 import type { SandboxEndpoints } from "../endpoints.ts";
@@ -27,8 +26,6 @@ export interface ArmAnswer {
   readonly headers: AnswerHeaders;
   readonly text: string;
 }
-
-export const DEFAULT_STATE_DIR = fileURLToPath(new URL("../../../../.sandbox", import.meta.url));
 
 export interface Connection {
   readonly endpoints: SandboxEndpoints;

@@ -6,7 +6,8 @@
  * tree, its connection and its output.
  */
 import type { Command, CommanderError } from "commander";
-import { AzError, connect, DEFAULT_STATE_DIR } from "./connection.ts";
+import { sandboxStateDir } from "../stateDir.ts";
+import { AzError, connect } from "./connection.ts";
 import { format, query, withResourceGroups } from "./output.ts";
 import { azProgram } from "./program.ts";
 import { type AzIo, type HelpTerminal, type Run, shellOf } from "./shell.ts";
@@ -33,9 +34,7 @@ export async function runAz(args: readonly string[], io: AzIo): Promise<number> 
   const run: Run = async (work, view) => {
     if (syntaxOnly) return;
     const options = az.opts<{ output: string; query?: string }>();
-    const result = withResourceGroups(
-      await work(connect(io.env["KEYLESS_SANDBOX_DIR"] ?? DEFAULT_STATE_DIR, io.env), shell),
-    );
+    const result = withResourceGroups(await work(connect(sandboxStateDir(io.env), io.env), shell));
     const shown =
       options.query && result !== undefined
         ? query(result, options.query)

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import type { StepNumber } from "@keyless/app-process";
+import { sandboxStateDir } from "@keyless/sandbox/state-dir";
 
 /** The repository's root folder. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -23,7 +24,7 @@ export const LAUNCHER = join(REPO_ROOT, "packages", "launcher", "src", "start.ts
  * an earlier file loaded this module. A command's environment does not change, so a run reads one value throughout.
  */
 export function endpointsFile(): string {
-  return join(process.env["KEYLESS_SANDBOX_DIR"] ?? join(REPO_ROOT, ".sandbox"), "endpoints.json");
+  return join(sandboxStateDir(process.env), "endpoints.json");
 }
 
 /**
