@@ -5,12 +5,15 @@
  * role that may publish, never basic auth (the template turns it off); kept
  * across a restart, gone at a reset.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningStep, startStep } from "@keyless/app-process";
 import { MANAGEMENT_RESOURCE, type Sandbox, startSandbox } from "../src/index.ts";
+import { isAlive } from "../src/processes.ts";
+import { SiteRunner } from "../src/providers/web/siteRunner.ts";
 import { az, startTestSandbox, type TestSandbox } from "./helpers.ts";
 
 const STEP_01 = fileURLToPath(new URL("../../../steps/01-keys-in-code", import.meta.url));
@@ -221,8 +224,39 @@ describe("deployments are kept", () => {
       expect((await fetch(`${again.siteUrl("keyless-step-01")}/api/v1/getcode`)).status).toBe(503);
     } finally {
       await again.stop();
+      rmSync(stateDir, { recursive: true, force: true });
       // The suite's own sandbox was stopped above: start one again for afterAll to stop.
       test = await startTestSandbox({ queue: false });
     }
+  });
+});
+
+describe("a stop while a site's app starts (a reset, the sandbox stopping)", () => {
+  it("stops that app too, once it has started: no app is left running with nothing to stop it", async () => {
+    const started: RunningStep[] = [];
+    let startCalled = (): void => undefined;
+    const starting = new Promise<void>((resolve) => {
+      startCalled = resolve;
+    });
+    const runner = new SiteRunner({
+      root: join(test.stateDir, "sites-of-a-runner"),
+      environmentOf: (site) => test.sandbox.siteEnvironment(site),
+      onEvent: () => undefined,
+      startApp: async (options) => {
+        startCalled();
+        const app = await startStep(options);
+        started.push(app);
+        return app;
+      },
+    });
+    const running = runner.run("keyless-step-01", "0123456789abcdef", packageOf(STEP_01));
+    await starting;
+    await runner.stopAll();
+    await running;
+    expect(started).toHaveLength(1);
+    expect(runner.portOf("keyless-step-01")).toBeUndefined();
+    const pid = started[0]?.pid;
+    expect(pid).toBeTypeOf("number");
+    expect(isAlive(pid as number)).toBe(false);
   });
 });

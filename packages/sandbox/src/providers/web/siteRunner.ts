@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync 
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
-import { type RunningStep, startStep } from "@keyless/app-process";
+import { type RunningStep, type StartStepOptions, startStep } from "@keyless/app-process";
 import { unzipSync } from "fflate";
 
 /** Where the workshop's dependencies are installed: what a deployed app imports. */
@@ -93,11 +93,18 @@ export interface SiteRunnerOptions {
   readonly environmentOf: (site: string) => Record<string, string>;
   /** A sentence for whoever runs the sandbox: a site started or failed. */
   readonly onEvent: (text: string) => void;
+  /** How an app is started: startStep, unless a test passes its own to see each app it starts. */
+  readonly startApp?: (options: StartStepOptions) => Promise<RunningStep>;
 }
 
 export class SiteRunner {
   readonly #options: SiteRunnerOptions;
   readonly #running = new Map<string, { deployment: string; app: RunningStep; port: number }>();
+  /**
+   * Starts not yet answered, by site. A stop (a reset, the sandbox stopping, a newer deployment) can come while an
+   * app starts, and must stop that app too: else it would be kept once started, with nothing left to stop it.
+   */
+  readonly #starting = new Map<string, Promise<RunningStep | undefined>>();
 
   constructor(options: SiteRunnerOptions) {
     this.#options = options;
@@ -108,10 +115,14 @@ export class SiteRunner {
     return this.#running.get(site.toLowerCase())?.port;
   }
 
-  /** Starts a deployment's package as the site's code, in place of what it ran before. */
-  async run(site: string, deployment: string, zip: Uint8Array): Promise<number> {
+  /**
+   * Starts a deployment's package as the site's code, in place of what it ran before. Resolves once it runs,
+   * or once a stop that came while it started has stopped it.
+   */
+  async run(site: string, deployment: string, zip: Uint8Array): Promise<void> {
+    const key = site.toLowerCase();
     const files = unpack(zip);
-    const folder = join(this.#options.root, site.toLowerCase(), deployment);
+    const folder = join(this.#options.root, key, deployment);
     rmSync(folder, { recursive: true, force: true });
     for (const [path, content] of files) {
       const target = join(folder, path);
@@ -122,25 +133,39 @@ export class SiteRunner {
     if (![...files.keys()].some((path) => path.startsWith(`node_modules${sep}`)))
       symlinkSync(NODE_MODULES, join(folder, "node_modules"), "junction");
     await this.stop(site);
-    const app = await startStep({ dir: folder, env: this.#options.environmentOf(site) });
-    const port = Number(new URL(app.url).port);
-    this.#running.set(site.toLowerCase(), { deployment, app, port });
+    const starting = (this.#options.startApp ?? startStep)({ dir: folder, env: this.#options.environmentOf(site) });
+    const tracked = starting.catch(() => undefined);
+    this.#starting.set(key, tracked);
+    let app: RunningStep;
+    try {
+      app = await starting;
+    } catch (error) {
+      if (this.#starting.get(key) === tracked) this.#starting.delete(key);
+      throw error;
+    }
+    // A stop took it while it started: that stop stops it (through `tracked`), and nothing of it is kept.
+    if (this.#starting.get(key) !== tracked) return;
+    this.#starting.delete(key);
+    this.#running.set(key, { deployment, app, port: Number(new URL(app.url).port) });
     this.#options.onEvent(`${site} runs its deployed code (deployment ${deployment.slice(0, 8)}).`);
     // Older deployments' folders go: the site runs only the latest.
-    const siteFolder = join(this.#options.root, site.toLowerCase());
+    const siteFolder = join(this.#options.root, key);
     for (const old of existsSync(siteFolder) ? readdirSync(siteFolder) : [])
       if (old !== deployment) rmSync(join(siteFolder, old), { recursive: true, force: true });
-    return port;
   }
 
   async stop(site: string): Promise<void> {
-    const running = this.#running.get(site.toLowerCase());
-    this.#running.delete(site.toLowerCase());
-    await running?.app.stop();
+    const key = site.toLowerCase();
+    const running = this.#running.get(key);
+    const starting = this.#starting.get(key);
+    this.#running.delete(key);
+    this.#starting.delete(key);
+    await Promise.all([running?.app.stop(), starting?.then((app) => app?.stop())]);
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.#running.keys()].map((site) => this.stop(site)));
+    const sites = new Set([...this.#running.keys(), ...this.#starting.keys()]);
+    await Promise.all([...sites].map((site) => this.stop(site)));
   }
 
   /** What a site's deployed code printed (App Service's log stream). */
