@@ -5,19 +5,31 @@
  * fail, and no test grades, starts or resets it. Each test file gets an empty
  * workspace and an empty sandbox folder of its own, which every command and
  * launcher it runs inherits; a test that plays a learner passes its own.
+ *
+ * The file's temporary folder is its own too: the temp folder that `os.tmpdir()`
+ * names, for the file and every process it starts, is inside the file's folder,
+ * so whatever they make there (sandbox state, workspaces, browser profiles) goes
+ * when the file ends, whether or not a test cleans up after itself.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 
-const own = mkdtempSync(join(tmpdir(), "keyless-test-"));
+// The machine's temp folder, read once per worker: files that run after this one in the same worker (vitest's
+// isolate: false) would otherwise read the folder of the file before, which is gone.
+process.env["KEYLESS_TEST_MACHINE_TMPDIR"] ??= tmpdir();
+const machineTemp = process.env["KEYLESS_TEST_MACHINE_TMPDIR"];
+const own = mkdtempSync(join(machineTemp, "keyless-test-"));
 process.env["KEYLESS_WORKSPACE_DIR"] = join(own, "workspace");
 process.env["KEYLESS_SANDBOX_DIR"] = join(own, "sandbox");
 // One compile cache for every process the tests start (npm start's launcher, az, the steps), kept between runs:
 // Node keys each entry by its file's content and its own version, and a process compiling the SDKs again costs
 // about a quarter more CPU.
-process.env["NODE_COMPILE_CACHE"] ??= join(tmpdir(), "keyless-test-compile-cache");
+process.env["NODE_COMPILE_CACHE"] ??= join(machineTemp, "keyless-test-compile-cache");
+// os.tmpdir() reads TMPDIR on Linux and macOS, TEMP and TMP on Windows.
+const temp = mkdtempSync(join(own, "tmp-"));
+for (const name of ["TMPDIR", "TEMP", "TMP"]) process.env[name] = temp;
 
 // Removed after the file's last hook (setup files' hooks run last: vitest runs "after" hooks as a stack), so
 // that no run leaves its folders behind. An exit listener would not do: vitest ends its workers without
