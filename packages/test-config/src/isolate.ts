@@ -30,6 +30,10 @@ process.env["NODE_COMPILE_CACHE"] ??= join(machineTemp, "keyless-test-compile-ca
 // os.tmpdir() reads TMPDIR on Linux and macOS, TEMP and TMP on Windows.
 const temp = mkdtempSync(join(own, "tmp-"));
 for (const name of ["TMPDIR", "TEMP", "TMP"]) process.env[name] = temp;
+// os.tmpdir() reads the process's real environment: if it did not follow, an earlier file in this worker replaced
+// process.env with a plain object (`process.env = saved`), which no setting reaches any more.
+if (tmpdir() !== temp)
+  throw new Error("An earlier test file replaced process.env with a copy: change settings with vi.stubEnv instead.");
 
 // Removed after the file's last hook (setup files' hooks run last: vitest runs "after" hooks as a stack), so
 // that no run leaves its folders behind. An exit listener would not do: vitest ends its workers without

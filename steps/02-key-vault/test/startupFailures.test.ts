@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DefaultAzureCredential } from "@azure/identity";
 import { startStepExpectingFailure, type FailedStart } from "@keyless/contract-tests";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { describeStartupError } from "../src/startupError.ts";
 
 const dir = new URL("..", import.meta.url);
@@ -76,8 +76,9 @@ describe("step 02 start-up failures", () => {
       ...sandbox.siteEnvironment("keyless-step-02"),
       AZURE_AUTHORITY_HOST: "https://127.0.0.1:1",
     };
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
+    // vi.stubEnv, not a copy put back: process.env replaced by a plain object no longer reaches the process's
+    // real environment (os.tmpdir(), child processes), and later files' settings would not either.
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     try {
       const credential = new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } });
       const error = await credential.getToken("https://vault.azure.net/.default").then(
@@ -92,7 +93,7 @@ describe("step 02 start-up failures", () => {
       expect(line).not.toContain("aka.ms/msal");
       expect(line).not.toContain(env["AZURE_CLIENT_SECRET"] ?? "-");
     } finally {
-      process.env = saved;
+      vi.unstubAllEnvs();
     }
   });
 

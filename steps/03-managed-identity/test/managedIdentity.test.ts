@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { DefaultAzureCredential } from "@azure/identity";
 import { startStep, startStepExpectingFailure, type FailedStart } from "@keyless/contract-tests";
 import { startSandbox, type Sandbox } from "@keyless/sandbox";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { describeStartupError } from "../src/startupError.ts";
 
 const dir = new URL("..", import.meta.url);
@@ -84,13 +84,15 @@ describe("step 03: a managed identity, no secret anywhere", () => {
     // The step's own credential, in process, without the SDK's retries: started as a process, whether its 6 s
     // start-up deadline or the retries end first depends on how busy the machine is; the words for the
     // library's error are what this test is about.
-    const saved = { ...process.env };
-    Object.assign(process.env, {
+    // vi.stubEnv, not a copy put back: process.env replaced by a plain object no longer reaches the process's
+    // real environment (os.tmpdir(), child processes), and later files' settings would not either.
+    for (const [name, value] of Object.entries({
       AZURE_TENANT_ID: "adfs",
       AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000001",
       AZURE_CLIENT_SECRET: "not-a-real-one",
       AZURE_AUTHORITY_HOST: "https://127.0.0.1:1",
-    });
+    }))
+      vi.stubEnv(name, value);
     try {
       const credential = new DefaultAzureCredential({ retryOptions: { maxRetries: 0 } });
       const error = await credential.getToken("https://vault.azure.net/.default").then(
@@ -102,7 +104,7 @@ describe("step 03: a managed identity, no secret anywhere", () => {
       expect(line).not.toContain("aka.ms/msal");
       expect(line).not.toContain("not-a-real-one");
     } finally {
-      process.env = saved;
+      vi.unstubAllEnvs();
     }
   });
 
