@@ -5,26 +5,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { CHROMIUM_MISSING, chromiumOptions, hasChromium } from "@keyless/test-config/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { managedIdentityIdsOf } from "@keyless/sandbox";
 import { learnerTerminal } from "@keyless/workshop";
 
-const CHROMIUM = process.env["KEYLESS_CHROMIUM"] ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
 const LAUNCHER_DIR = fileURLToPath(new URL("../../launcher", import.meta.url));
 /** Beside the site's: the repository's .test-results/, which CI keeps. */
 const SCREENSHOTS = fileURLToPath(new URL("../../../.test-results", import.meta.url));
@@ -33,13 +23,11 @@ const GROUP = "/subscriptions/7d3e1c6a-8b1f-4c2d-9e0a-1f2b3c4d5e6f/resourceGroup
 const STEP_03 = managedIdentityIdsOf(`${GROUP}/providers/Microsoft.Web/sites/keyless-step-03`).objectId;
 const VAULT = `${GROUP}/providers/Microsoft.KeyVault/vaults/keyless-kv`;
 
-const hasChromium = existsSync(CHROMIUM);
-const missing = `no Chromium at ${CHROMIUM}: install it with apt-get install chromium (or set KEYLESS_CHROMIUM)`;
 if (!hasChromium && !process.env["CI"])
-  console.warn(`Skipping the live view's browser test: ${missing}. With CI set, this fails instead.`);
+  console.warn(`Skipping the live view's browser test: ${CHROMIUM_MISSING}. With CI set, this fails instead.`);
 if (!hasChromium && process.env["CI"]) {
   it("has Chromium for the live view's browser test", () => {
-    throw new Error(`The live view's browser test cannot run: ${missing}.`);
+    throw new Error(`The live view's browser test cannot run: ${CHROMIUM_MISSING}.`);
   });
 }
 
@@ -72,9 +60,7 @@ describe.skipIf(!hasChromium)("the live view, in a browser, over a running npm s
       launcher.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
     });
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+      ...chromiumOptions(),
       viewport: { width: 1400, height: 1000 },
     });
     page = context.pages()[0] ?? (await context.newPage());

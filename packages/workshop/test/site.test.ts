@@ -9,36 +9,23 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { CHROMIUM_MISSING, chromiumOptions, hasChromium } from "@keyless/test-config/browser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../src/layout/repo.ts";
 import { buildSite } from "../src/site/build.ts";
 import { API_REFERENCE } from "../src/site/layout.ts";
 import { readLessons } from "../src/site/lessons.ts";
 
-/** Debian's Chromium: Playwright's own browser download is not used. */
-const CHROMIUM = process.env["KEYLESS_CHROMIUM"] ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
 const SCREENSHOTS = `${REPO_ROOT}.test-results`;
 const lessons = readLessons(`${REPO_ROOT}docs`);
 
-const hasChromium = existsSync(CHROMIUM);
-const missing = `no Chromium at ${CHROMIUM}: install it with apt-get install chromium (or set KEYLESS_CHROMIUM)`;
 if (!hasChromium && !process.env["CI"])
-  console.warn(`Skipping the site's browser test: ${missing}. With CI set, this fails instead.`);
+  console.warn(`Skipping the site's browser test: ${CHROMIUM_MISSING}. With CI set, this fails instead.`);
 
 // In CI a missing browser is a failure, not a skip: the site would go untested.
 if (!hasChromium && process.env["CI"]) {
   it("has Chromium for the site's browser test", () => {
-    throw new Error(`The site's browser test cannot run: ${missing}.`);
+    throw new Error(`The site's browser test cannot run: ${CHROMIUM_MISSING}.`);
   });
 }
 
@@ -59,9 +46,7 @@ describe.skipIf(!hasChromium)("the documentation site in a browser", () => {
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     userDataDir = mkdtempSync(join(tmpdir(), "keyless-chromium-"));
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+      ...chromiumOptions(),
       viewport: { width: 1280, height: 900 },
     });
   }, 120_000);
