@@ -4,7 +4,7 @@
  * Chrome on macOS and Windows). Playwright's own browser download is not used.
  */
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { machineTempDir } from "./machineTemp.ts";
 
 export const CHROMIUM = process.env["KEYLESS_CHROMIUM"] ?? "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
@@ -32,7 +32,7 @@ export function chromiumOptions(): {
   // The machine's temp folder, not the test file's own (isolate.ts): Chromium makes its single-instance socket
   // in the temp folder, and a Unix socket's path may have at most 104 bytes on macOS, where the temp folder's
   // path is already about 50; the file's folder, two levels deeper, would take it over and Chromium would not start.
-  const machineTemp = process.env["KEYLESS_TEST_MACHINE_TMPDIR"] ?? tmpdir();
+  const machineTemp = machineTempDir();
   return {
     executablePath: CHROMIUM,
     headless: true,

@@ -15,11 +15,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
+import { machineTempDir } from "./machineTemp.ts";
 
-// The machine's temp folder, read once per worker: files that run after this one in the same worker (vitest's
-// isolate: false) would otherwise read the folder of the file before, which is gone.
-process.env["KEYLESS_TEST_MACHINE_TMPDIR"] ??= tmpdir();
-const machineTemp = process.env["KEYLESS_TEST_MACHINE_TMPDIR"];
+// The machine's temp folder, remembered by the worker's first file: files that run after it in the same worker
+// (vitest's isolate: false) would otherwise read the folder of the file before, which is gone.
+const machineTemp = machineTempDir();
 const own = mkdtempSync(join(machineTemp, "keyless-test-"));
 process.env["KEYLESS_WORKSPACE_DIR"] = join(own, "workspace");
 process.env["KEYLESS_SANDBOX_DIR"] = join(own, "sandbox");
