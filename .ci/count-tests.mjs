@@ -2,11 +2,15 @@
 // configuration in packages/test-config says) into the line CI reads.
 // Plain JavaScript so that any Node runs it. Its argument is npm test's exit status: a failed run
 // whose failure left no report (a suite that could not start, a crashed task) still counts as failed.
+// The failed tests are listed last, just above that line, so that a CI log's tail names them (it may show only
+// its last lines, and turbo streams every package's output interleaved).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { relative } from "node:path";
 
 let passed = 0;
 let failed = 0;
 let reports = 0;
+const failures = [];
 for (const group of ["packages", "steps"]) {
   for (const name of readdirSync(group)) {
     const file = `${group}/${name}/.test-results/vitest.json`;
@@ -18,6 +22,12 @@ for (const group of ["packages", "steps"]) {
     failed +=
       report.numFailedTests +
       report.testResults.filter((suite) => suite.status === "failed" && suite.assertionResults.length === 0).length;
+    for (const suite of report.testResults) {
+      const where = relative(process.cwd(), suite.name);
+      if (suite.status === "failed" && suite.assertionResults.length === 0) failures.push([where, suite.message]);
+      for (const test of suite.assertionResults)
+        if (test.status === "failed") failures.push([`${where} > ${test.fullName}`, test.failureMessages.join("\n")]);
+    }
   }
 }
 if (reports === 0) {
@@ -32,6 +42,15 @@ if (testStatus !== 0 && failed === 0) {
   console.error(
     "npm test failed outside the counted tests (lint, types, or a task that did not start): see its output above.",
   );
+}
+for (const [where, message] of failures) {
+  // The first lines of each: the assertion or error, and where it failed.
+  const head = String(message ?? "")
+    .trim()
+    .split("\n")
+    .slice(0, 30)
+    .join("\n    ");
+  console.log(`FAILED ${where}\n    ${head}`);
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
