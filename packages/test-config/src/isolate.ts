@@ -38,4 +38,6 @@ if (tmpdir() !== temp)
 // Removed after the file's last hook (setup files' hooks run last: vitest runs "after" hooks as a stack), so
 // that no run leaves its folders behind. An exit listener would not do: vitest ends its workers without
 // their "exit" event, and each npm test left about a hundred folders (one with 100 MB of a sandbox) in tmp.
-afterAll(() => rmSync(own, { recursive: true, force: true }));
+// Retried: a process the file stopped may still be closing its files in there (on Windows a file still open
+// cannot be removed: EBUSY, EPERM), or write one more (ENOTEMPTY): Node retries those, waiting 100 ms longer each time.
+afterAll(() => rmSync(own, { recursive: true, force: true, maxRetries: 5 }));
