@@ -14,6 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll } from "vitest";
 import { machineTempDir } from "./machineTemp.ts";
 
@@ -39,5 +40,17 @@ if (tmpdir() !== temp)
 // that no run leaves its folders behind. An exit listener would not do: vitest ends its workers without
 // their "exit" event, and each npm test left about a hundred folders (one with 100 MB of a sandbox) in tmp.
 // Retried: a process the file stopped may still be closing its files in there (on Windows a file still open
-// cannot be removed: EBUSY, EPERM), or write one more (ENOTEMPTY): Node retries those, waiting 100 ms longer each time.
-afterAll(() => rmSync(own, { recursive: true, force: true, maxRetries: 5 }));
+// cannot be removed: EBUSY, EPERM), or write one more (ENOTEMPTY). Here, not with rmSync's own maxRetries: Node 24's
+// rmSync waits between its tries in whole seconds only (retryDelay / 1000, rounded down), so not at all for 100 ms.
+const RETRIED = new Set(["EBUSY", "EPERM", "ENOTEMPTY"]);
+afterAll(async () => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(own, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      if (attempt === 5 || !RETRIED.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+      await sleep(attempt * 100);
+    }
+  }
+});
