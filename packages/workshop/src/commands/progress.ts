@@ -16,6 +16,7 @@ import { NotRunningError, reachRunningWorkshop } from "../running/control.ts";
 import { workspaceClient, type WorkspaceView } from "../running/workspaceControl.ts";
 import { bold, dim, green, table, yellow } from "../terminal/ui.ts";
 import { runCommand } from "../terminal/runCommand.ts";
+import { when } from "../terminal/when.ts";
 
 export const program = new Command("npm run progress --")
   .description(
@@ -77,15 +78,6 @@ async function runningView(): Promise<WorkspaceView | undefined> {
     if (error instanceof NotRunningError) return undefined;
     throw error;
   }
-}
-
-/** When, in the learner's words: "today 10:31", or the date. */
-function when(iso: string): string {
-  const date = new Date(iso);
-  const time = date.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
-  return date.toDateString() === new Date().toDateString()
-    ? `today ${time}`
-    : `${date.toISOString().slice(0, 10)} ${time}`;
 }
 
 function describe(
