@@ -66,6 +66,11 @@ const WORKSPACE_SP = TENANT.servicePrincipals.find((sp) => sp.displayName === "k
 
 let launcher: LaunchedWorkshop;
 
+/**
+ * When npm run progress says something happened: "today 10:31", or "2026-12-06 23:59" once the journey has run
+ * past midnight (a run that starts at 23:57 does).
+ */
+const WHEN = String.raw`(?:today|\d{4}-\d\d-\d\d) \d\d:\d\d`;
 /** A learner's command, answered in this process: the same exit code and words as its own process (see @keyless/workshop/testing). */
 const command = (name: InProcessCommand, args: readonly string[]) => commandInProcess(name, args, env);
 const exercise = (...args: string[]) => command("exercise", args);
@@ -414,7 +419,7 @@ describe("after the exercises", () => {
     expect(progress.code, progress.output).toBe(0);
     expect(progress.output).toMatch(/lesson 01 .*no exercise/);
     for (const step of ["02", "03", "04"])
-      expect(progress.output).toMatch(new RegExp(`lesson ${step} .*passed today \\d\\d:\\d\\d \\(after --solve\\)`));
+      expect(progress.output).toMatch(new RegExp(`lesson ${step} .*passed ${WHEN} \\(after --solve\\)`));
     // Exercises 02 to 04 pass; 05, a deployment, is next.
     expect(progress.output).toContain("Next: npm run exercise -- 05 (ship it without a secret).");
   });
@@ -469,7 +474,7 @@ describe("the next day: npm start again, check everything, reset", () => {
     expect(now.code, now.output).toBe(0);
     for (const step of ["02", "03", "04"])
       expect(now.output).toMatch(
-        new RegExp(`lesson ${step} .*passed today \\d\\d:\\d\\d.*; nothing it rests on has changed since`),
+        new RegExp(`lesson ${step} .*passed ${WHEN}.*; nothing it rests on has changed since`),
       );
     expect(now.output).toContain("Next: npm run exercise -- 05 (ship it without a secret).");
     const all = await check();
@@ -505,7 +510,9 @@ describe("the next day: npm start again, check everything, reset", () => {
     expect(all.output.trimEnd().split("\n").at(-1)).toBe("✖ 1 of 3 do not pass: your app for exercise 02.");
     const now = await progress();
     expect(now.output).toMatch(
-      /lesson 02 .*passed today \d\d:\d\d.*; fails now: the last check, today \d\d:\d\d, did not pass; its identity \(keyless-workspace-sp\) lacks Key Vault Secrets User on the vault keyless-kv/,
+      new RegExp(
+        `lesson 02 .*passed ${WHEN}.*; fails now: the last check, ${WHEN}, did not pass; its identity \\(keyless-workspace-sp\\) lacks Key Vault Secrets User on the vault keyless-kv`,
+      ),
     );
     expect(now.output).not.toContain("Every exercise passes.");
     expect(now.output).toContain(
@@ -529,7 +536,7 @@ describe("the next day: npm start again, check everything, reset", () => {
     ])
       expect(now.output).toMatch(
         new RegExp(
-          `lesson ${step} .*passed today .*fails now: its identity \\(${identity}\\) lacks Key Vault Secrets User`,
+          `lesson ${step} .*passed ${WHEN}.*fails now: its identity \\(${identity}\\) lacks Key Vault Secrets User`,
         ),
       );
   });
@@ -544,6 +551,6 @@ describe("the next day: npm start again, check everything, reset", () => {
     expect(done.output).toMatch(/1 × role assignment created: Key Vault Secrets User for keyless-workspace-03 on …/);
     expect(existsSync(join(stateDir, "state.db"))).toBe(false);
     const now = await progress();
-    expect(now.output).toMatch(/lesson 03 .*passed today \d\d:\d\d.*; now: not known, npm start is not running/);
+    expect(now.output).toMatch(new RegExp(`lesson 03 .*passed ${WHEN}.*; now: not known, npm start is not running`));
   });
 });
